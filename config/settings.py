@@ -1,0 +1,70 @@
+"""Settings, read from ``ACCOMPANY_*`` environment variables (pydantic-settings).
+
+Everything has a default that works on a fresh machine: the SQLite database and
+attachments live under ``ACCOMPANY_HOME`` (``~/.local/share/accompany`` unless
+``XDG_DATA_HOME`` says otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_DIR = Path(__file__).resolve().parent
+BUILTIN_TEMPLATES = CONFIG_DIR / "templates"
+BUILTIN_CALENDARS = CONFIG_DIR / "calendars"
+EXAMPLE_PEOPLE = CONFIG_DIR / "people.example.yaml"
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "accompany"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCOMPANY_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="data directory")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///$ACCOMPANY_HOME/accompany.db. "
+        "Kept secret: it may hold a password.",
+    )
+    templates_dir: Path | None = Field(
+        default=None, description="extra process templates (*.yaml) besides config/templates"
+    )
+    calendar_dir: Path = Field(
+        default=BUILTIN_CALENDARS,
+        description="operator calendar files (*.yaml): years added or corrected",
+    )
+    attachments_dir: Path | None = Field(default=None, description="default $ACCOMPANY_HOME/attachments")
+    language: Literal["zh", "en"] = "zh"
+
+    @field_validator("home", "templates_dir", "calendar_dir", "attachments_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'accompany.db'}"
+
+    def resolved_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.home / "attachments"
+
+    def template_dirs(self) -> list[Path]:
+        dirs = [BUILTIN_TEMPLATES]
+        if self.templates_dir is not None:
+            dirs.append(self.templates_dir)
+        return dirs
+
+    def calendar_dirs(self) -> list[Path]:
+        dirs = [BUILTIN_CALENDARS]
+        if self.calendar_dir.resolve() != BUILTIN_CALENDARS.resolve():
+            dirs.append(self.calendar_dir)
+        return dirs

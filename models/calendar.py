@@ -1,0 +1,164 @@
+"""China's statutory working-day calendar (工作日), including make-up working days (调休).
+
+The calendar is built from per-year schedules. A year with no schedule is *unknown*:
+the State Council publishes each year's schedule around the November before, so a
+deadline that reaches into an unknown year is computed on weekdays only (Mon–Fri)
+and marked **provisional**; it is recomputed when the year's data arrives
+(see ``services.calendar.recompute_provisional_deadlines``). Every answer the
+calendar gives says which unknown years it had to guess, so the guess is never silent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's official schedule: days off that would be weekdays, days worked
+    that would be weekends, and where the data came from."""
+
+    year: int
+    holidays: frozenset[dt.date]
+    makeup_workdays: frozenset[dt.date]
+    source: str
+    names: Mapping[dt.date, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for day in self.holidays | self.makeup_workdays:
+            if day.year != self.year:
+                raise ValueError(f"{day.isoformat()} is not in year {self.year}")
+        both = self.holidays & self.makeup_workdays
+        if both:
+            first = min(both).isoformat()
+            raise ValueError(f"{first} is listed both as a holiday and as a make-up workday")
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.makeup_workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def fingerprint(self) -> str:
+        payload = ",".join(
+            [str(self.year)]
+            + ["h" + d.isoformat() for d in sorted(self.holidays)]
+            + ["w" + d.isoformat() for d in sorted(self.makeup_workdays)]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """A date (or a count of days) and the unknown years guessed on the way."""
+
+    value: dt.date
+    guessed_years: frozenset[int] = frozenset()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.guessed_years)
+
+
+@dataclass(frozen=True)
+class SpanCount:
+    days: int
+    guessed_years: frozenset[int] = frozenset()
+
+
+class WorkingCalendar:
+    """Answers working-day questions from a set of known years."""
+
+    def __init__(self, schedules: Iterable[YearSchedule]):
+        self._years: dict[int, YearSchedule] = {}
+        for schedule in schedules:
+            self._years[schedule.year] = schedule
+
+    # -- what is known ---------------------------------------------------------
+    @property
+    def known_years(self) -> tuple[int, ...]:
+        return tuple(sorted(self._years))
+
+    def schedule(self, year: int) -> YearSchedule | None:
+        return self._years.get(year)
+
+    def knows(self, year: int) -> bool:
+        return year in self._years
+
+    def fingerprint(self, years: Iterable[int]) -> dict[str, str]:
+        """Where each of ``years`` came from: source and a short hash, or the guess."""
+        out: dict[str, str] = {}
+        for year in sorted(set(years)):
+            schedule = self._years.get(year)
+            out[str(year)] = (
+                f"{schedule.source} #{schedule.fingerprint()}"
+                if schedule
+                else "unknown: weekdays only (provisional)"
+            )
+        return out
+
+    # -- single days -------------------------------------------------------------
+    def is_working_day(self, day: dt.date) -> bool:
+        """Statutory answer for a known year; Mon–Fri for an unknown one
+        (use :meth:`working_day_verdict` when the caller must know it guessed)."""
+        schedule = self._years.get(day.year)
+        if schedule is None:
+            return day.weekday() < 5
+        return schedule.is_working_day(day)
+
+    # -- arithmetic ------------------------------------------------------------
+    def add_working_days(self, start: dt.date, count: int) -> DayCount:
+        """The ``count``-th working day after ``start`` (``start`` itself is not
+        counted, as in 期限开始之日不计算在内). ``count`` = 0 gives ``start`` when it is a
+        working day, else the next working day."""
+        if count < 0:
+            raise ValueError("working days to add must be zero or more")
+        guessed: set[int] = set()
+        day = start
+        if count == 0:
+            return self.roll_forward(start)
+        remaining = count
+        while remaining:
+            day += ONE_DAY
+            if day.year not in self._years:
+                guessed.add(day.year)
+            if self.is_working_day(day):
+                remaining -= 1
+        return DayCount(day, frozenset(guessed))
+
+    def roll_forward(self, day: dt.date) -> DayCount:
+        """``day`` if it is a working day, else the next working day — the rule for a
+        period whose last day falls on a holiday (以休息日结束的，以休息日后的第一日为期间届满的日期)."""
+        guessed: set[int] = set()
+        while True:
+            if day.year not in self._years:
+                guessed.add(day.year)
+            if self.is_working_day(day):
+                return DayCount(day, frozenset(guessed))
+            day += ONE_DAY
+
+    def working_days_between(self, first: dt.date, end: dt.date) -> SpanCount:
+        """Working days in the half-open range [first, end)."""
+        guessed: set[int] = set()
+        days = 0
+        day = first
+        while day < end:
+            if day.year not in self._years:
+                guessed.add(day.year)
+            if self.is_working_day(day):
+                days += 1
+            day += ONE_DAY
+        return SpanCount(days, frozenset(guessed))
+
+    def working_days_late(self, due: dt.date, today: dt.date) -> SpanCount:
+        """How many working days after ``due`` ``today`` is: (due, today]. Zero when
+        not late."""
+        if today <= due:
+            return SpanCount(0)
+        return self.working_days_between(due + ONE_DAY, today + ONE_DAY)

@@ -1,0 +1,47 @@
+"""Domain events: what happened, to which stage, by whom, when, and the state before
+and after. The service layer appends them to the append-only event log in the same
+transaction as the change; reports are rebuilt from that log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SYSTEM_ACTOR = "system"
+
+
+class EventKind(StrEnum):
+    PROJECT_STARTED = "project.started"
+    PROJECT_COMPLETED = "project.completed"
+    STAGE_ACTIVATED = "stage.activated"
+    DEADLINE_SET = "stage.deadline_set"
+    DEADLINE_CHANGED = "stage.deadline_changed"
+    STAGE_SUBMITTED = "stage.submitted"
+    STAGE_APPROVED = "stage.approved"
+    STAGE_RETURNED = "stage.returned"
+    CLOCK_PAUSED = "stage.clock_paused"
+    CLOCK_RESUMED = "stage.clock_resumed"
+    EXTENSION_REQUESTED = "stage.extension_requested"
+    EXTENSION_GRANTED = "stage.extension_granted"
+    EXTENSION_REFUSED = "stage.extension_refused"
+    NOTIFICATION_SENT = "notification.sent"
+    NOTIFICATION_DEAD = "notification.dead"
+    PEOPLE_LOADED = "people.loaded"
+    CALENDAR_CHANGED = "calendar.changed"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    at: dt.datetime
+    actor: str
+    stage: str | None = None
+    before: str | None = None
+    after: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("event time must be timezone-aware")

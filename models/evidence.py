@@ -1,0 +1,130 @@
+"""Participation evidence: typing what a planner enters, and checking it against the
+stage's rules before the stage may be marked done."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+
+from .errors import InvalidInput
+from .template import EvidenceField, EvidenceType, RateCheck, RatioCheck, StageSpec
+
+JsonValue = int | float | str | bool
+
+
+def parse_evidence(spec: StageSpec, raw: Mapping[str, str]) -> dict[str, JsonValue]:
+    """Turn ``key=value`` strings into typed values, refusing unknown keys and values
+    of the wrong type. Dates are kept as ISO strings so they store as JSON."""
+    values: dict[str, JsonValue] = {}
+    for key, text in raw.items():
+        field = spec.field(key)
+        if field is None:
+            expected = ", ".join(f.key for f in spec.evidence) or "none"
+            raise InvalidInput(f"unknown evidence key {key!r} for stage {spec.id} (expected: {expected})")
+        if field.type is EvidenceType.ATTACHMENT:
+            raise InvalidInput(f"evidence {key} is a file: give it with --attach {key}=FILE")
+        values[key] = _parse_value(field, text)
+    return values
+
+
+def _parse_value(field: EvidenceField, text: str) -> JsonValue:
+    text = text.strip()
+    kind = field.type
+    try:
+        if kind is EvidenceType.INTEGER:
+            return int(text)
+        if kind is EvidenceType.NUMBER:
+            number = float(text.rstrip("%"))
+            if not math.isfinite(number):
+                raise ValueError
+            return number
+        if kind is EvidenceType.BOOLEAN:
+            lowered = text.lower()
+            if lowered in ("true", "yes", "y", "1", "是"):
+                return True
+            if lowered in ("false", "no", "n", "0", "否"):
+                return False
+            raise ValueError
+        if kind is EvidenceType.DATE:
+            return dt.date.fromisoformat(text).isoformat()
+        if kind is EvidenceType.CHOICE:
+            assert field.choices is not None
+            if text not in field.choices:
+                raise InvalidInput(f"evidence {field.key}: {text!r} is not one of {', '.join(field.choices)}")
+            return text
+    except ValueError:
+        expected = {
+            EvidenceType.INTEGER: "a whole number",
+            EvidenceType.NUMBER: "a number",
+            EvidenceType.BOOLEAN: "yes or no",
+            EvidenceType.DATE: "a date like 2026-03-15",
+        }[kind]
+        raise InvalidInput(f"evidence {field.key}: expected {expected}, got {text!r}") from None
+    if not text:
+        raise InvalidInput(f"evidence {field.key}: empty value")
+    return text
+
+
+def _fmt(number: float | Fraction) -> str:
+    if isinstance(number, Fraction):
+        return str(number) if number.denominator != 1 else str(number.numerator)
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def evidence_problems(
+    spec: StageSpec,
+    values: Mapping[str, JsonValue],
+    attached_keys: set[str],
+    open_working_days: int | None,
+) -> list[str]:
+    """Everything that keeps the evidence from satisfying the stage, as short phrases
+    naming each key. ``open_working_days`` is how long the stage has been open (for
+    per-working-days checks)."""
+    problems: list[str] = []
+    for field in spec.evidence:
+        if field.type is EvidenceType.ATTACHMENT:
+            if field.required and field.key not in attached_keys:
+                problems.append(f"missing {field.key} ({field.label}; attach with --attach {field.key}=FILE)")
+            continue
+        value = values.get(field.key)
+        if value is None:
+            if field.required:
+                problems.append(f"missing {field.key} ({field.label})")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if field.min is not None and value < field.min:
+            problems.append(f"{field.key} ({field.label}) must be ≥ {_fmt(field.min)}, got {_fmt(value)}")
+        if field.max is not None and value > field.max:
+            problems.append(f"{field.key} ({field.label}) must be ≤ {_fmt(field.max)}, got {_fmt(value)}")
+    for check in spec.checks:
+        if isinstance(check, RatioCheck):
+            numerator, denominator = values.get(check.numerator), values.get(check.denominator)
+            if numerator is None or denominator is None:
+                continue  # already reported as missing
+            if not denominator or Fraction(numerator) / Fraction(denominator) < check.min:
+                ratio = f"{numerator}/{denominator}"
+                problems.append(
+                    f"{check.label}: {check.numerator}/{check.denominator} = {ratio} "
+                    f"must be ≥ {_fmt(check.min)}"
+                )
+        elif isinstance(check, RateCheck):
+            value = values.get(check.key)
+            if value is None or open_working_days is None:
+                continue
+            needed = required_rate(check, open_working_days)
+            if value < needed:
+                problems.append(
+                    f"{check.label}: {check.key} must be ≥ {needed} (one per {check.every} "
+                    f"working days over {open_working_days} working days), got {_fmt(value)}"
+                )
+    return problems
+
+
+def required_rate(check: RateCheck, open_working_days: int) -> int:
+    return max(1, math.ceil(open_working_days / check.every))
+
+
+__all__ = ["JsonValue", "RateCheck", "evidence_problems", "parse_evidence", "required_rate"]

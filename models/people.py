@@ -1,0 +1,109 @@
+"""People and the organisation they belong to (district → street)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    PLANNER = "planner"
+    STREET_OFFICE = "street-office"
+    DISTRICT = "district"
+
+
+ROLE_LABELS_ZH = {
+    Role.COORDINATOR: "协调人",
+    Role.PLANNER: "责任规划师",
+    Role.STREET_OFFICE: "街道办事处",
+    Role.DISTRICT: "区规划分局",
+}
+
+
+class Street(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+
+
+class District(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    streets: tuple[Street, ...] = ()
+
+
+class Person(BaseModel):
+    """Someone who acts in the process. A street-office or coordinator person with
+    no streets listed acts for the whole district."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    role: Role
+    district: str = Field(pattern=SLUG)
+    streets: tuple[str, ...] = ()
+    team: str | None = Field(default=None, pattern=SLUG)
+    active: bool = True
+
+    @field_validator("streets", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    def covers_street(self, district: str, street: str) -> bool:
+        """True when this person acts for ``street`` of ``district``."""
+        if self.district != district:
+            return False
+        return not self.streets or street in self.streets
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class Directory(BaseModel):
+    """The people directory file: the organisation and the people in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    districts: tuple[District, ...] = Field(min_length=1)
+    people: tuple[Person, ...] = ()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Directory:
+        districts = {d.id: d for d in self.districts}
+        if len(districts) != len(self.districts):
+            raise ValueError("district ids must be unique")
+        street_ids = [s.id for d in self.districts for s in d.streets]
+        if len(set(street_ids)) != len(street_ids):
+            raise ValueError("street ids must be unique across districts")
+        seen: set[str] = set()
+        for index, person in enumerate(self.people):
+            where = f"people[{index}] ({person.id})"
+            if person.id in seen:
+                raise ValueError(f"{where}: duplicate person id")
+            seen.add(person.id)
+            district = districts.get(person.district)
+            if district is None:
+                raise ValueError(f"{where}: unknown district {person.district!r}")
+            known = {s.id for s in district.streets}
+            for street in person.streets:
+                if street not in known:
+                    raise ValueError(f"{where}: street {street!r} is not in district {person.district!r}")
+            if person.role is Role.PLANNER and not person.streets:
+                raise ValueError(f"{where}: a planner must list the street(s) they serve")
+        return self
+
+
+def slug_tag(value: str) -> str:
+    """A notification tag made from an id: lower case, letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")

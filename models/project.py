@@ -1,0 +1,704 @@
+"""The project aggregate: a renovation project and its stage instances.
+
+Every command is a method that checks the transition rules, changes the project and
+returns the events that describe the change. Nothing is persisted here; the service
+layer saves the touched stages and appends the events in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
+from .errors import InvalidInput, RuleViolation
+from .events import SYSTEM_ACTOR, Event, EventKind
+from .evidence import JsonValue, evidence_problems
+from .people import Person, Role
+from .rules import Action, Attempt, coordinator_may_act, enforce
+from .states import ProjectStatus, StageState
+from .template import ApprovalLevel, ProcessTemplate, StageSpec
+
+MAX_EXTENSION_WORKING_DAYS = 250
+
+
+@dataclass
+class Attachment:
+    key: str | None
+    filename: str
+    sha256: str
+    size: int
+    stored_as: str
+    added_by: str
+    added_at: dt.datetime
+    id: int | None = None
+
+
+@dataclass
+class ApprovalRecord:
+    round: int
+    level: ApprovalLevel
+    decision: str  # "approved" | "returned"
+    decided_by: str
+    decided_at: dt.datetime
+    comment: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class ClockPause:
+    paused_at: dt.datetime
+    paused_by: str
+    reason: str
+    resumed_at: dt.datetime | None = None
+    resumed_by: str | None = None
+    id: int | None = None
+    dirty: bool = field(default=False, compare=False)
+
+    def period(self) -> PausePeriod:
+        return PausePeriod(
+            local_date(self.paused_at), local_date(self.resumed_at) if self.resumed_at else None
+        )
+
+
+@dataclass
+class ExtensionRequest:
+    requested_at: dt.datetime
+    requested_by: str
+    working_days: int
+    reason: str
+    status: str = "requested"  # requested | granted | refused
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    granted_days: int | None = None
+    comment: str | None = None
+    id: int | None = None
+    dirty: bool = field(default=False, compare=False)
+
+
+@dataclass
+class Stage:
+    key: str
+    position: int
+    state: StageState = StageState.PENDING
+    round: int = 1
+    activated_at: dt.datetime | None = None
+    submitted_at: dt.datetime | None = None
+    approved_at: dt.datetime | None = None
+    fixed_due: dt.date | None = None
+    deadline: Deadline | None = None
+    evidence: dict[str, JsonValue] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
+    approvals: list[ApprovalRecord] = field(default_factory=list)
+    pauses: list[ClockPause] = field(default_factory=list)
+    extensions: list[ExtensionRequest] = field(default_factory=list)
+    version: int = 0
+    spec: StageSpec | None = field(default=None, repr=False, compare=False)
+
+    # -- derived --------------------------------------------------------------------
+    def open_pause(self) -> ClockPause | None:
+        return next((p for p in self.pauses if p.resumed_at is None), None)
+
+    def open_extension(self) -> ExtensionRequest | None:
+        return next((e for e in self.extensions if e.status == "requested"), None)
+
+    def granted_extension_days(self) -> int:
+        return sum(e.granted_days or 0 for e in self.extensions if e.status == "granted")
+
+    def approvals_this_round(self) -> list[ApprovalRecord]:
+        return [a for a in self.approvals if a.round == self.round and a.decision == "approved"]
+
+    def next_approval_level(self) -> ApprovalLevel | None:
+        if self.state is not StageState.SUBMITTED or self.spec is None:
+            return None
+        given = {a.level for a in self.approvals_this_round()}
+        return next((level for level in self.spec.approval if level not in given), None)
+
+    def submitted_label(self) -> str:
+        if self.submitted_at is None:
+            return "?"
+        return self.submitted_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+    def attached_keys(self) -> set[str]:
+        return {a.key for a in self.attachments if a.key}
+
+
+@dataclass
+class Project:
+    id: int | None
+    name: str
+    district: str
+    street: str
+    community: str
+    planner_id: str
+    coordinator_id: str
+    template: ProcessTemplate
+    params: dict[str, Any]
+    start_date: dt.date
+    created_at: dt.datetime
+    status: ProjectStatus = ProjectStatus.ACTIVE
+    completed_at: dt.datetime | None = None
+    stages: dict[str, Stage] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set, repr=False)
+    project_touched: bool = field(default=False, repr=False)
+
+    # -- creation -------------------------------------------------------------------
+    @classmethod
+    def start(
+        cls,
+        *,
+        template: ProcessTemplate,
+        params: Mapping[str, Any],
+        name: str,
+        district: str,
+        street: str,
+        community: str,
+        planner: Person,
+        coordinator: Person,
+        start_date: dt.date,
+        fixed_dues: Mapping[str, dt.date],
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+    ) -> tuple[Project, list[Event]]:
+        """A coordinator starts a project for their street; the stages with no
+        dependencies start on the project's start date."""
+        if not name.strip():
+            raise InvalidInput("project name is empty")
+        if not community.strip():
+            raise InvalidInput("community is empty")
+        if not coordinator.active:
+            raise RuleViolation(f"{coordinator.label} is no longer active in the directory")
+        coordinator_may_act(coordinator, district, street, "start a project")
+        if planner.role is not Role.PLANNER:
+            raise InvalidInput(f"{planner.label} is a {planner.role.value}, not a planner")
+        if not planner.active:
+            raise InvalidInput(f"{planner.label} is no longer active in the directory")
+        if not planner.covers_street(district, street):
+            raise InvalidInput(f"planner {planner.label} does not serve {district}/{street}")
+        needs_date = [s.id for s in template.stages if s.deadline.set_at_start]
+        unknown = set(fixed_dues) - set(template.stage_ids)
+        if unknown:
+            raise InvalidInput(f"--stage-deadline names unknown stage {sorted(unknown)[0]!r}")
+        not_settable = set(fixed_dues) - set(needs_date)
+        if not_settable:
+            raise InvalidInput(
+                f"stage {sorted(not_settable)[0]} has a template deadline rule; only "
+                f"{', '.join(needs_date) or 'no stage'} take a deadline at start"
+            )
+        missing = [s for s in needs_date if s not in fixed_dues]
+        if missing:
+            raise InvalidInput(
+                f"stage {missing[0]} needs its deadline set at start: "
+                f"--stage-deadline {missing[0]}=YYYY-MM-DD"
+            )
+        for stage_id, due in fixed_dues.items():
+            if due <= start_date:
+                raise InvalidInput(f"deadline of {stage_id} ({due}) is not after the project start")
+
+        project = cls(
+            id=None,
+            name=name.strip(),
+            district=district,
+            street=street,
+            community=community.strip(),
+            planner_id=planner.id,
+            coordinator_id=coordinator.id,
+            template=template,
+            params=dict(params),
+            start_date=start_date,
+            created_at=now,
+        )
+        for position, spec in enumerate(template.stages):
+            project.stages[spec.id] = Stage(
+                key=spec.id, position=position, fixed_due=fixed_dues.get(spec.id), spec=spec
+            )
+        project.touched = set(project.stages)
+        events = [
+            Event(
+                EventKind.PROJECT_STARTED,
+                now,
+                coordinator.id,
+                after=ProjectStatus.ACTIVE.value,
+                data={
+                    "name": project.name,
+                    "district": district,
+                    "street": street,
+                    "community": project.community,
+                    "planner": planner.id,
+                    "team": planner.team,
+                    "template": template.ref,
+                    "params": dict(params),
+                    "start_date": start_date.isoformat(),
+                },
+            )
+        ]
+        # Stages with no dependencies started on the project's start date, which may
+        # be earlier than the day it is registered; the events are stamped `now`.
+        start_moment = dt.datetime.combine(start_date, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+        events += project._activate_ready(now, calendar, started_at=start_moment)
+        for stage in project.stages.values():
+            if stage.deadline is None:
+                events += project._refresh_deadline(stage, now, calendar, "project start")
+        return project, events
+
+    # -- lookups --------------------------------------------------------------------
+    def stage(self, key: str) -> Stage:
+        self.template.stage(key)  # raises NotFound naming the template's stages
+        return self.stages[key]
+
+    def ensure_allowed(self, key: str, actor: Person, action: Action) -> None:
+        """Raise if ``actor`` may not take ``action`` on stage ``key`` now."""
+        self._attempt(key, actor, action)
+
+    def _attempt(self, key: str, actor: Person, action: Action) -> Stage:
+        stage = self.stage(key)
+        enforce(Attempt(self, stage, actor, action))
+        return stage
+
+    def _touch(self, stage: Stage) -> None:
+        self.touched.add(stage.key)
+
+    # -- planner --------------------------------------------------------------------
+    def complete_stage(
+        self,
+        key: str,
+        actor: Person,
+        *,
+        evidence: Mapping[str, JsonValue],
+        attachments: Sequence[Attachment],
+        note: str | None,
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+    ) -> list[Event]:
+        """The planner marks a stage done. The evidence recorded so far (kept across
+        returns) plus this submission must satisfy the stage's rules."""
+        stage = self._attempt(key, actor, Action.COMPLETE)
+        spec = self.template.stage(key)
+        merged = {**stage.evidence, **evidence}
+        attached = stage.attached_keys() | {a.key for a in attachments if a.key}
+        for attachment in attachments:
+            if attachment.key is not None:
+                field_spec = spec.field(attachment.key)
+                if field_spec is None or field_spec.type.value != "attachment":
+                    files = [f.key for f in spec.evidence if f.type.value == "attachment"]
+                    raise InvalidInput(
+                        f"--attach {attachment.key}=…: stage {key} has no file evidence "
+                        f"{attachment.key!r} (file evidence: {', '.join(files) or 'none'})"
+                    )
+        today = local_date(now)
+        problems = evidence_problems(spec, merged, attached, self._open_working_days(stage, today, calendar))
+        if problems:
+            raise RuleViolation(f"stage {key} cannot be marked done: {'; '.join(problems)}")
+
+        events: list[Event] = []
+        if stage.open_pause() is not None:
+            events += self._close_pause(stage, actor.id, now, calendar, "stage marked done")
+        stage.evidence = merged
+        stage.attachments.extend(attachments)
+        stage.state = StageState.SUBMITTED
+        stage.submitted_at = now
+        self._touch(stage)
+        due = stage.deadline.due if stage.deadline else None
+        events.append(
+            Event(
+                EventKind.STAGE_SUBMITTED,
+                now,
+                actor.id,
+                stage=key,
+                before=StageState.IN_PROGRESS.value,
+                after=StageState.SUBMITTED.value,
+                data={
+                    "round": stage.round,
+                    "evidence": merged,
+                    "attachments": [a.filename for a in attachments],
+                    "note": note,
+                    "due": due.isoformat() if due else None,
+                    "on_time": (today <= due) if due else None,
+                },
+            )
+        )
+        if not spec.approval:
+            events += self._approve_fully(stage, actor.id, now, calendar)
+        return events
+
+    def request_extension(
+        self, key: str, actor: Person, *, working_days: int, reason: str, now: dt.datetime
+    ) -> list[Event]:
+        """The planner asks the street office for more working days, with a reason."""
+        if working_days <= 0 or working_days > MAX_EXTENSION_WORKING_DAYS:
+            raise InvalidInput(
+                f"extension must be 1–{MAX_EXTENSION_WORKING_DAYS} working days, got {working_days}"
+            )
+        reason = _require_reason(reason, "an extension request")
+        stage = self._attempt(key, actor, Action.REQUEST_EXTENSION)
+        stage.extensions.append(ExtensionRequest(now, actor.id, working_days, reason))
+        self._touch(stage)
+        return [
+            Event(
+                EventKind.EXTENSION_REQUESTED,
+                now,
+                actor.id,
+                stage=key,
+                data={"working_days": working_days, "reason": reason},
+            )
+        ]
+
+    # -- street office / district -----------------------------------------------------
+    def approve_stage(
+        self,
+        key: str,
+        actor: Person,
+        *,
+        comment: str | None,
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+    ) -> list[Event]:
+        """Approve at the next level the stage waits for; the last level approves the
+        stage, starts the stages that were waiting for it, and may complete the
+        project."""
+        stage = self._attempt(key, actor, Action.APPROVE)
+        level = stage.next_approval_level()
+        assert level is not None
+        stage.approvals.append(ApprovalRecord(stage.round, level, "approved", actor.id, now, comment or None))
+        self._touch(stage)
+        remaining = stage.next_approval_level()
+        waited = self._waited_working_days(stage, now, calendar)
+        event = Event(
+            EventKind.STAGE_APPROVED,
+            now,
+            actor.id,
+            stage=key,
+            before=StageState.SUBMITTED.value,
+            after=StageState.SUBMITTED.value if remaining else StageState.APPROVED.value,
+            data={
+                "level": level.value,
+                "final": remaining is None,
+                "round": stage.round,
+                "comment": comment or None,
+                "waited_working_days": waited,
+                "next_level": remaining.value if remaining else None,
+            },
+        )
+        if remaining is not None:
+            return [event]
+        return [event, *self._approve_fully(stage, actor.id, now, calendar, record_event=False)]
+
+    def return_stage(
+        self,
+        key: str,
+        actor: Person,
+        *,
+        reason: str,
+        now: dt.datetime,
+    ) -> list[Event]:
+        """Send a done stage back to the planner with a reason; approvals given in
+        this round are void and the stage is decided again after the next
+        submission. The deadline is not moved by a return."""
+        reason = _require_reason(reason, "a return")
+        stage = self._attempt(key, actor, Action.RETURN)
+        level = stage.next_approval_level()
+        assert level is not None
+        stage.approvals.append(ApprovalRecord(stage.round, level, "returned", actor.id, now, reason))
+        stage.round += 1
+        stage.state = StageState.IN_PROGRESS
+        stage.submitted_at = None
+        self._touch(stage)
+        return [
+            Event(
+                EventKind.STAGE_RETURNED,
+                now,
+                actor.id,
+                stage=key,
+                before=StageState.SUBMITTED.value,
+                after=StageState.IN_PROGRESS.value,
+                data={"level": level.value, "reason": reason, "round": stage.round - 1},
+            )
+        ]
+
+    def decide_extension(
+        self,
+        key: str,
+        actor: Person,
+        *,
+        grant: bool,
+        working_days: int | None,
+        comment: str | None,
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+    ) -> list[Event]:
+        """The street office grants (all or part of the requested days) or refuses
+        (with a reason) a waiting extension request."""
+        stage = self._attempt(key, actor, Action.DECIDE_EXTENSION)
+        request = stage.open_extension()
+        assert request is not None
+        if grant:
+            days = request.working_days if working_days is None else working_days
+            if days <= 0 or days > request.working_days:
+                raise InvalidInput(
+                    f"granted days must be 1–{request.working_days} (the days requested), got {days}"
+                )
+        else:
+            if working_days is not None:
+                raise InvalidInput("--days goes with granting, not refusing")
+            comment = _require_reason(comment or "", "a refusal")
+        request.status = "granted" if grant else "refused"
+        request.decided_by = actor.id
+        request.decided_at = now
+        request.granted_days = days if grant else None
+        request.comment = comment or None
+        request.dirty = True
+        self._touch(stage)
+        events = [
+            Event(
+                EventKind.EXTENSION_GRANTED if grant else EventKind.EXTENSION_REFUSED,
+                now,
+                actor.id,
+                stage=key,
+                data={
+                    "requested_days": request.working_days,
+                    "granted_days": request.granted_days,
+                    "reason": request.reason,
+                    "comment": request.comment,
+                    "requested_by": request.requested_by,
+                },
+            )
+        ]
+        if grant:
+            events += self._refresh_deadline(stage, now, calendar, f"extension of {days} working days")
+        return events
+
+    # -- coordinator ------------------------------------------------------------------
+    def pause_clock(self, key: str, actor: Person, *, reason: str, now: dt.datetime) -> list[Event]:
+        """Stop a stage's deadline clock (winter construction stop, waiting for
+        residents …). While paused the stage is never overdue."""
+        reason = _require_reason(reason, "a pause")
+        stage = self._attempt(key, actor, Action.PAUSE)
+        stage.pauses.append(ClockPause(now, actor.id, reason))
+        self._touch(stage)
+        return [
+            Event(
+                EventKind.CLOCK_PAUSED,
+                now,
+                actor.id,
+                stage=key,
+                before="running",
+                after="paused",
+                data={"reason": reason},
+            )
+        ]
+
+    def resume_clock(
+        self, key: str, actor: Person, *, now: dt.datetime, calendar: WorkingCalendar
+    ) -> list[Event]:
+        """Restart a paused clock; the deadline moves by the working days it was
+        paused."""
+        stage = self._attempt(key, actor, Action.RESUME)
+        return self._close_pause(stage, actor.id, now, calendar, "resumed")
+
+    # -- calendar ---------------------------------------------------------------------
+    def recompute_deadlines(self, now: dt.datetime, calendar: WorkingCalendar, reason: str) -> list[Event]:
+        """Recompute every deadline (after the calendar data changed). Only deadlines
+        that actually change produce events."""
+        events: list[Event] = []
+        for stage in self.stages.values():
+            events += self._refresh_deadline(stage, now, calendar, reason)
+        return events
+
+    # -- internals ----------------------------------------------------------------------
+    def _close_pause(
+        self, stage: Stage, actor_id: str, now: dt.datetime, calendar: WorkingCalendar, why: str
+    ) -> list[Event]:
+        pause = stage.open_pause()
+        assert pause is not None
+        if now < pause.paused_at:
+            raise InvalidInput(
+                f"cannot resume at {now.isoformat()}: the clock was paused later, at "
+                f"{pause.paused_at.isoformat()}"
+            )
+        pause.resumed_at = now
+        pause.resumed_by = actor_id
+        pause.dirty = True
+        self._touch(stage)
+        period = pause.period()
+        assert period.end is not None
+        paused_days = calendar.working_days_between(period.start, period.end).days
+        return [
+            Event(
+                EventKind.CLOCK_RESUMED,
+                now,
+                actor_id,
+                stage=stage.key,
+                before="paused",
+                after="running",
+                data={
+                    "paused_working_days": paused_days,
+                    "paused_at": pause.paused_at.isoformat(),
+                    "reason": pause.reason,
+                    "why": why,
+                },
+            ),
+            *self._refresh_deadline(stage, now, calendar, f"clock paused {paused_days} working days"),
+        ]
+
+    def _approve_fully(
+        self,
+        stage: Stage,
+        actor_id: str,
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+        record_event: bool = True,
+    ) -> list[Event]:
+        events: list[Event] = []
+        stage.state = StageState.APPROVED
+        stage.approved_at = now
+        self._touch(stage)
+        if record_event:
+            events.append(
+                Event(
+                    EventKind.STAGE_APPROVED,
+                    now,
+                    actor_id,
+                    stage=stage.key,
+                    before=StageState.SUBMITTED.value,
+                    after=StageState.APPROVED.value,
+                    data={
+                        "level": None,
+                        "final": True,
+                        "round": stage.round,
+                        "comment": "no approval required",
+                    },
+                )
+            )
+        events += self._activate_ready(now, calendar)
+        # a later stage's deadline may count from this approval
+        for other in self.stages.values():
+            if other.deadline is None:
+                events += self._refresh_deadline(other, now, calendar, f"{stage.key} approved")
+        if all(s.state is StageState.APPROVED for s in self.stages.values()):
+            self.status = ProjectStatus.COMPLETED
+            self.completed_at = now
+            self.project_touched = True
+            events.append(
+                Event(
+                    EventKind.PROJECT_COMPLETED,
+                    now,
+                    actor_id,
+                    before=ProjectStatus.ACTIVE.value,
+                    after=ProjectStatus.COMPLETED.value,
+                )
+            )
+        return events
+
+    def _activate_ready(
+        self, now: dt.datetime, calendar: WorkingCalendar, started_at: dt.datetime | None = None
+    ) -> list[Event]:
+        started_at = started_at or now
+        events: list[Event] = []
+        for stage in self.stages.values():
+            if stage.state is not StageState.PENDING:
+                continue
+            deps = self.template.dependencies(stage.key)
+            if all(self.stages[d].state is StageState.APPROVED for d in deps):
+                stage.state = StageState.IN_PROGRESS
+                stage.activated_at = started_at
+                self._touch(stage)
+                events.append(
+                    Event(
+                        EventKind.STAGE_ACTIVATED,
+                        now,
+                        SYSTEM_ACTOR,
+                        stage=stage.key,
+                        before=StageState.PENDING.value,
+                        after=StageState.IN_PROGRESS.value,
+                        data={"started_on": local_date(started_at).isoformat()},
+                    )
+                )
+                events += self._refresh_deadline(stage, now, calendar, "stage started")
+        return events
+
+    def _anchor_date(self, stage: Stage) -> dt.date | None:
+        rule = self.template.stage(stage.key).deadline
+        if rule.anchor == "project-start":
+            return self.start_date
+        approved = rule.approved_stage
+        if approved is not None:
+            source = self.stages[approved].approved_at
+            return local_date(source) if source else None
+        if stage.activated_at is None:
+            return None
+        started = local_date(stage.activated_at)
+        if rule.anchor == "notice-end":
+            assert rule.notice_calendar_days is not None
+            return started + dt.timedelta(days=rule.notice_calendar_days)
+        return started
+
+    def _refresh_deadline(
+        self, stage: Stage, now: dt.datetime, calendar: WorkingCalendar, reason: str
+    ) -> list[Event]:
+        if stage.state is StageState.APPROVED and stage.deadline is not None:
+            return []  # a closed stage keeps the deadline it was judged against
+        new = compute_deadline(
+            self.template.stage(stage.key).deadline,
+            anchor=self._anchor_date(stage),
+            calendar=calendar,
+            template_ref=self.template.ref,
+            fixed_due=stage.fixed_due,
+            pauses=[p.period() for p in stage.pauses],
+            extension_working_days=stage.granted_extension_days(),
+        )
+        old = stage.deadline
+        if new is None or (
+            old is not None
+            and old.due == new.due
+            and old.provisional == new.provisional
+            and old.basis == new.basis
+        ):
+            return []
+        stage.deadline = new
+        self._touch(stage)
+        return [
+            Event(
+                EventKind.DEADLINE_SET if old is None else EventKind.DEADLINE_CHANGED,
+                now,
+                SYSTEM_ACTOR,
+                stage=stage.key,
+                before=old.due.isoformat() if old else None,
+                after=new.due.isoformat(),
+                data={**new.to_record(), "reason": reason},
+            )
+        ]
+
+    def _open_working_days(self, stage: Stage, today: dt.date, calendar: WorkingCalendar) -> int | None:
+        if stage.activated_at is None:
+            return None
+        started = local_date(stage.activated_at)
+        total = calendar.working_days_between(started, today + dt.timedelta(days=1)).days
+        paused = sum(
+            calendar.working_days_between(p.period().start, p.period().end or today).days
+            for p in stage.pauses
+        )
+        return max(0, total - paused)
+
+    @staticmethod
+    def _waited_working_days(stage: Stage, now: dt.datetime, calendar: WorkingCalendar) -> int | None:
+        if stage.submitted_at is None:
+            return None
+        return calendar.working_days_late(local_date(stage.submitted_at), local_date(now)).days
+
+
+def _require_reason(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(f"{what} needs a reason")
+    return text
+
+
+def stage_lateness(stage: Stage, today: dt.date, calendar: WorkingCalendar) -> int:
+    """Working days a stage in progress is past its deadline (0 when on time,
+    paused, closed or without a deadline)."""
+    if stage.state is not StageState.IN_PROGRESS or stage.deadline is None or stage.open_pause() is not None:
+        return 0
+    return calendar.working_days_late(stage.deadline.due, today).days

@@ -1,0 +1,429 @@
+"""Process templates: stages, phases, dependencies, deadline rules, evidence rules,
+approval levels and reminder policy — all data, validated on load.
+
+A template file may declare ``parameters`` (the numbers a coordinator may change per
+project, e.g. the minimum number of households interviewed) and refer to them
+anywhere as the whole scalar ``${name}``. :func:`build_template` substitutes them
+(defaults, overridden per project) *before* validation, so an override of the wrong
+type is refused exactly like a bad template value.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
+
+from .errors import InvalidInput, NotFound
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+KEY = r"^[a-z][a-z0-9_]*$"
+PARAM_REF = re.compile(r"^\$\{([a-z][a-z0-9_]*)\}$")
+
+
+def _to_fraction(value: object) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a fraction like 2/3")
+    if isinstance(value, int | float):
+        return Fraction(value).limit_denominator(10_000)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"expected a number or a fraction like 2/3, got {value!r}") from exc
+    raise ValueError("expected a number or a fraction like 2/3")
+
+
+FractionValue = Annotated[
+    Fraction,
+    BeforeValidator(_to_fraction),
+    PlainSerializer(lambda f: str(f), return_type=str),
+]
+
+
+class ApprovalLevel(StrEnum):
+    STREET_OFFICE = "street-office"
+    DISTRICT = "district"
+
+
+class EvidenceType(StrEnum):
+    INTEGER = "integer"
+    NUMBER = "number"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    CHOICE = "choice"
+    ATTACHMENT = "attachment"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Phase(_Strict):
+    id: str = Field(pattern=SLUG)
+    name: str
+    name_en: str | None = None
+
+
+class DeadlineRule(_Strict):
+    """When a stage is due. Exactly one of ``calendar_days``, ``working_days`` or
+    ``set_at_start`` (the coordinator gives the date when starting the project).
+
+    ``from`` is the anchor: ``project-start``, ``stage-start`` (the day the stage's
+    dependencies were all approved; the default), ``approved:<stage-id>`` or
+    ``notice-end`` (``notice_calendar_days`` after the stage starts: a public-notice
+    period that must run in full before the counted days begin).
+    """
+
+    calendar_days: int | None = Field(default=None, gt=0, le=3650)
+    working_days: int | None = Field(default=None, gt=0, le=2500)
+    set_at_start: bool = False
+    anchor: str = Field(default="stage-start", alias="from")
+    notice_calendar_days: int | None = Field(default=None, gt=0, le=365)
+    roll_forward: bool = Field(
+        default=True,
+        description="a calendar-day deadline that ends on a day off moves to the next working day",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_measure(self) -> DeadlineRule:
+        given = [
+            name
+            for name, value in (
+                ("calendar_days", self.calendar_days),
+                ("working_days", self.working_days),
+                ("set_at_start", self.set_at_start or None),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of calendar_days, working_days or set_at_start"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if not (
+            self.anchor in ("project-start", "stage-start", "notice-end")
+            or re.match(r"^approved:[a-z0-9][a-z0-9-]*$", self.anchor)
+        ):
+            raise ValueError(
+                f"from: {self.anchor!r} is not one of project-start, stage-start, "
+                "approved:<stage-id>, notice-end"
+            )
+        if (self.anchor == "notice-end") != (self.notice_calendar_days is not None):
+            raise ValueError("notice_calendar_days goes with from: notice-end, and only with it")
+        return self
+
+    @property
+    def approved_stage(self) -> str | None:
+        return self.anchor.split(":", 1)[1] if self.anchor.startswith("approved:") else None
+
+    def describe(self, lang: str = "zh") -> str:
+        anchors_zh = {
+            "project-start": "项目启动",
+            "stage-start": "阶段开始",
+            "notice-end": f"公示期（{self.notice_calendar_days}个自然日）结束",
+        }
+        anchors_en = {
+            "project-start": "project start",
+            "stage-start": "stage start",
+            "notice-end": f"the end of a {self.notice_calendar_days}-calendar-day notice",
+        }
+        if self.set_at_start:
+            return "启动时指定" if lang == "zh" else "set when the project starts"
+        stage = self.approved_stage
+        if lang == "zh":
+            anchor = f"「{stage}」审批通过" if stage else anchors_zh[self.anchor]
+            if self.working_days:
+                return f"{anchor}后{self.working_days}个工作日"
+            return f"{anchor}后{self.calendar_days}个自然日"
+        anchor = f"approval of {stage}" if stage else anchors_en[self.anchor]
+        if self.working_days:
+            return f"{self.working_days} working days from {anchor}"
+        return f"{self.calendar_days} calendar days from {anchor}"
+
+
+class EvidenceField(_Strict):
+    key: str = Field(pattern=KEY)
+    label: str
+    label_en: str | None = None
+    type: EvidenceType
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _bounds_fit_type(self) -> EvidenceField:
+        numeric = self.type in (EvidenceType.INTEGER, EvidenceType.NUMBER)
+        if (self.min is not None or self.max is not None) and not numeric:
+            raise ValueError(f"{self.key}: min/max only apply to integer or number evidence")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.key}: min is greater than max")
+        if (self.type is EvidenceType.CHOICE) != bool(self.choices):
+            raise ValueError(f"{self.key}: choices go with type choice, and only with it")
+        return self
+
+
+class RatioCheck(_Strict):
+    """numerator / denominator must reach ``min`` (e.g. consent ≥ 2/3 of households)."""
+
+    kind: Literal["ratio"]
+    numerator: str = Field(pattern=KEY)
+    denominator: str = Field(pattern=KEY)
+    min: FractionValue
+    label: str
+
+
+class RateCheck(_Strict):
+    """At least one ``key`` per ``every`` working days the stage was open (at least
+    one in all), e.g. a site visit every 10 working days of construction."""
+
+    kind: Literal["per-working-days"]
+    key: str = Field(pattern=KEY)
+    every: int = Field(gt=0)
+    label: str
+
+
+EvidenceCheck = Annotated[RatioCheck | RateCheck, Field(discriminator="kind")]
+
+
+class ReminderPolicy(_Strict):
+    """When people are reminded and when a missed deadline escalates. All counts are
+    working days under the statutory calendar."""
+
+    before_due: tuple[int, ...] = Field(default=(3,), description="remind N working days before")
+    on_due_day: bool = True
+    overdue_every: int = Field(default=2, ge=0, description="0: no repeated overdue reminders")
+    escalate_street_office_after: int | None = Field(default=3, ge=1)
+    escalate_district_after: int | None = Field(default=10, ge=1)
+    approval_wait: int | None = Field(
+        default=3, ge=1, description="remind approvers when an approval waits this long"
+    )
+
+    @model_validator(mode="after")
+    def _ladder_goes_up(self) -> ReminderPolicy:
+        if any(n <= 0 for n in self.before_due):
+            raise ValueError("before_due counts must be positive")
+        street, district = self.escalate_street_office_after, self.escalate_district_after
+        if street is not None and district is not None and district <= street:
+            raise ValueError("escalate_district_after must be later than escalate_street_office_after")
+        return self
+
+
+class StageSpec(_Strict):
+    id: str = Field(pattern=SLUG)
+    name: str
+    name_en: str | None = None
+    phase: str
+    depends_on: tuple[str, ...] | None = Field(
+        default=None, description="omitted: the previous stage; []: none"
+    )
+    deadline: DeadlineRule
+    evidence: tuple[EvidenceField, ...] = ()
+    checks: tuple[EvidenceCheck, ...] = ()
+    approval: tuple[ApprovalLevel, ...] = (ApprovalLevel.STREET_OFFICE,)
+    reminders: dict[str, Any] | None = Field(
+        default=None, description="overrides of the template's reminder policy"
+    )
+
+    @model_validator(mode="after")
+    def _evidence_consistent(self) -> StageSpec:
+        keys = [f.key for f in self.evidence]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"stage {self.id}: evidence keys must be unique")
+        if len(set(self.approval)) != len(self.approval):
+            raise ValueError(f"stage {self.id}: an approval level is listed twice")
+        numeric = {f.key for f in self.evidence if f.type in (EvidenceType.INTEGER, EvidenceType.NUMBER)}
+        for check in self.checks:
+            refs = (check.numerator, check.denominator) if isinstance(check, RatioCheck) else (check.key,)
+            for ref in refs:
+                if ref not in numeric:
+                    raise ValueError(
+                        f"stage {self.id}: check {check.label!r} refers to {ref!r}, "
+                        "which is not an integer or number evidence key of this stage"
+                    )
+        return self
+
+    def field(self, key: str) -> EvidenceField | None:
+        return next((f for f in self.evidence if f.key == key), None)
+
+    def label(self, lang: str = "zh") -> str:
+        return self.name if lang == "zh" or not self.name_en else self.name_en
+
+
+class ProcessTemplate(_Strict):
+    id: str = Field(pattern=SLUG)
+    version: int = Field(ge=1)
+    name: str
+    name_en: str | None = None
+    description: str = ""
+    parameters: dict[str, int | float | bool | str] = Field(default_factory=dict)
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    reminders: ReminderPolicy = ReminderPolicy()
+    stages: tuple[StageSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _graph_is_sound(self) -> ProcessTemplate:
+        phase_ids = [p.id for p in self.phases]
+        if len(set(phase_ids)) != len(phase_ids):
+            raise ValueError("phase ids must be unique")
+        seen: list[str] = []
+        ancestors: dict[str, set[str]] = {}
+        for index, stage in enumerate(self.stages):
+            where = f"stages[{index}] ({stage.id})"
+            if stage.id in seen:
+                raise ValueError(f"{where}: duplicate stage id")
+            if stage.phase not in phase_ids:
+                raise ValueError(f"{where}: unknown phase {stage.phase!r}")
+            for dep in self.dependencies_of_spec(stage, seen):
+                if dep not in seen:
+                    raise ValueError(f"{where}: depends_on {dep!r} must name an earlier stage")
+            deps = self.dependencies_of_spec(stage, seen)
+            ancestors[stage.id] = set(deps).union(*(ancestors[d] for d in deps))
+            approved = stage.deadline.approved_stage
+            if approved is not None and approved not in ancestors[stage.id]:
+                raise ValueError(
+                    f"{where}: deadline from approved:{approved} must name a stage it depends on"
+                )
+            if stage.reminders is not None:
+                try:
+                    ReminderPolicy.model_validate({**self.reminders.model_dump(), **stage.reminders})
+                except ValidationError as exc:
+                    raise ValueError(f"{where}: reminders: {describe_validation_error(exc)}") from None
+            seen.append(stage.id)
+        return self
+
+    @staticmethod
+    def dependencies_of_spec(stage: StageSpec, earlier: list[str]) -> tuple[str, ...]:
+        if stage.depends_on is not None:
+            return stage.depends_on
+        return (earlier[-1],) if earlier else ()
+
+    # -- lookups -----------------------------------------------------------------
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    def stage(self, stage_id: str) -> StageSpec:
+        for spec in self.stages:
+            if spec.id == stage_id:
+                return spec
+        raise NotFound(
+            f"unknown stage {stage_id!r} in template {self.ref} (stages: {', '.join(self.stage_ids)})"
+        )
+
+    def dependencies(self, stage_id: str) -> tuple[str, ...]:
+        ids = list(self.stage_ids)
+        index = ids.index(stage_id)
+        return self.dependencies_of_spec(self.stages[index], ids[:index])
+
+    def phase(self, phase_id: str) -> Phase:
+        return next(p for p in self.phases if p.id == phase_id)
+
+    def reminder_policy(self, stage_id: str) -> ReminderPolicy:
+        spec = self.stage(stage_id)
+        if not spec.reminders:
+            return self.reminders
+        return ReminderPolicy.model_validate({**self.reminders.model_dump(), **spec.reminders})
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming each failing field and why, e.g.
+    ``stages[2].deadline.working_days: Input should be greater than 0``."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = ""
+        for item in error["loc"]:
+            if isinstance(item, int):
+                loc += f"[{item}]"
+            elif item in ("function-after", "function-before") or str(item).startswith(
+                ("function-", "tagged-union")
+            ):
+                continue
+            else:
+                loc += ("." if loc else "") + str(item)
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc}: {message}" if loc else message)
+    return "; ".join(parts)
+
+
+def _substitute(node: Any, params: Mapping[str, Any], path: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _substitute(v, params, f"{path}.{k}" if path else str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, params, f"{path}[{i}]") for i, v in enumerate(node)]
+    if isinstance(node, str):
+        match = PARAM_REF.match(node.strip())
+        if match:
+            name = match.group(1)
+            if name not in params:
+                raise InvalidInput(f"{path}: unknown parameter {name!r}")
+            return params[name]
+    return node
+
+
+def coerce_parameter(name: str, default: Any, raw: str) -> Any:
+    """Turn a ``--param name=value`` string into the type of the parameter's default."""
+    try:
+        if isinstance(default, bool):
+            if raw.lower() not in ("true", "false", "yes", "no", "1", "0"):
+                raise ValueError
+            return raw.lower() in ("true", "yes", "1")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, str) and "/" in default:
+            return str(_to_fraction(raw))
+    except ValueError:
+        kind = type(default).__name__
+        raise InvalidInput(f"parameter {name}: expected {kind}, got {raw!r}") from None
+    return raw
+
+
+def build_template(
+    raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None, source: str = "template"
+) -> ProcessTemplate:
+    """Validate a template document, with its parameters resolved (defaults, then
+    ``overrides``). Raises :class:`InvalidInput` naming the field and the reason."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"{source}: a template must be a mapping at the top level")
+    document = copy.deepcopy(dict(raw))
+    params = document.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise InvalidInput(f"{source}: parameters: must be a mapping of name → value")
+    unknown = set(overrides or {}) - set(params)
+    if unknown:
+        raise InvalidInput(
+            f"unknown template parameter {sorted(unknown)[0]!r} "
+            f"(parameters: {', '.join(sorted(params)) or 'none'})"
+        )
+    resolved = {**params, **(overrides or {})}
+    body = {k: v for k, v in document.items() if k != "parameters"}
+    try:
+        body = _substitute(body, resolved, "")
+        return ProcessTemplate.model_validate({**body, "parameters": resolved})
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid {source}: {describe_validation_error(exc)}") from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"invalid {source}: {exc}") from None
