@@ -1,0 +1,67 @@
+"""The clock, injected: commands take ``--now`` (or a clock object) instead of
+reading the wall clock inside the domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from .models.deadlines import LOCAL_TZ
+from .models.errors import InvalidInput
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class FixedClock:
+    """A clock that says what it is told (``--now``, tests, the demo's simulation)."""
+
+    def __init__(self, moment: dt.datetime):
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self.moment = moment
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.moment = self.moment + dt.timedelta(**delta)
+        return self.moment
+
+
+DATE_ONLY_HOUR = 9  # a bare date means the start of that working day in Beijing
+
+
+def parse_moment(text: str, what: str = "--now") -> dt.datetime:
+    """ISO 8601 date or date-time; without an offset it is Asia/Shanghai time, a
+    bare date is 09:00 that day. Returns an aware UTC datetime."""
+    import pendulum
+
+    raw = text.strip()
+    try:
+        parsed = pendulum.parse(raw, tz=LOCAL_TZ.key, strict=False)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise InvalidInput(
+            f"{what}: cannot read {text!r} as a date or time (e.g. 2026-03-15T10:00)"
+        ) from None
+    if not isinstance(parsed, dt.datetime):
+        if isinstance(parsed, dt.date):
+            parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=LOCAL_TZ.key)
+        else:
+            raise InvalidInput(f"{what}: {text!r} is not a date or time")
+    if len(raw) == 10:  # YYYY-MM-DD
+        parsed = parsed.replace(hour=DATE_ONLY_HOUR)
+    return dt.datetime.fromtimestamp(parsed.timestamp(), dt.UTC)
+
+
+def parse_day(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{what}: {text!r} is not a date like 2026-03-15") from None

@@ -1,0 +1,240 @@
+"""The application database: typed SQLAlchemy 2 models.
+
+This is the source of truth for projects, stages, approvals, evidence and the
+append-only event log; nothing depends on Prefect's own database. Relationships are
+``lazy="raise"`` so every query says what it loads. Alembic (migrations/) creates
+and upgrades the schema; these classes are what it compares against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .sqltypes import BigId, JsonColumn, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JsonColumn,
+        list[str]: JsonColumn,
+    }
+
+
+class DistrictRow(Base):
+    __tablename__ = "district"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class StreetRow(Base):
+    __tablename__ = "street"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district_id: Mapped[str] = mapped_column(ForeignKey("district.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class PersonRow(Base):
+    __tablename__ = "person"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    district_id: Mapped[str] = mapped_column(ForeignKey("district.id"))
+    streets: Mapped[list[str]] = mapped_column(default=list)
+    team: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TemplateRow(Base):
+    """A snapshot of a template version as first used; projects point at it, so a
+    later edit of the file never changes a running project."""
+
+    __tablename__ = "process_template"
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class ProjectRow(Base):
+    __tablename__ = "project"
+    __table_args__ = (Index("ix_project_street_status", "street_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    district_id: Mapped[str] = mapped_column(ForeignKey("district.id"))
+    street_id: Mapped[str] = mapped_column(ForeignKey("street.id"))
+    community: Mapped[str] = mapped_column(String(200))
+    planner_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    coordinator_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    template_pk: Mapped[int] = mapped_column(ForeignKey("process_template.pk"))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[dt.datetime]
+    completed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    stages: Mapped[list[StageRow]] = relationship(
+        back_populates="project", lazy="raise", order_by="StageRow.position"
+    )
+    template: Mapped[TemplateRow] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class StageRow(Base):
+    __tablename__ = "stage"
+    __table_args__ = (
+        UniqueConstraint("project_id", "key"),
+        # the reminder sweep and `project list --overdue` look stages up by state and due date
+        Index("ix_stage_state_due", "state", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    activated_at: Mapped[dt.datetime | None]
+    submitted_at: Mapped[dt.datetime | None]
+    approved_at: Mapped[dt.datetime | None]
+    fixed_due: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
+    paused_since: Mapped[dt.datetime | None]
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    project: Mapped[ProjectRow] = relationship(back_populates="stages", lazy="raise")
+    attachments: Mapped[list[AttachmentRow]] = relationship(lazy="raise", order_by="AttachmentRow.id")
+    approvals: Mapped[list[ApprovalRow]] = relationship(lazy="raise", order_by="ApprovalRow.id")
+    pauses: Mapped[list[ClockPauseRow]] = relationship(lazy="raise", order_by="ClockPauseRow.id")
+    extensions: Mapped[list[ExtensionRow]] = relationship(lazy="raise", order_by="ExtensionRow.id")
+
+    # optimistic concurrency: an UPDATE that finds another version loses the race
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AttachmentRow(Base):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigId)
+    stored_as: Mapped[str] = mapped_column(String(500))
+    added_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    added_at: Mapped[dt.datetime]
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approval"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[dt.datetime]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ClockPauseRow(Base):
+    __tablename__ = "clock_pause"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    paused_at: Mapped[dt.datetime]
+    paused_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    resumed_at: Mapped[dt.datetime | None]
+    resumed_by: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+
+
+class ExtensionRow(Base):
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id", ondelete="CASCADE"), index=True)
+    requested_at: Mapped[dt.datetime]
+    requested_by: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    working_days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[dt.datetime | None]
+    granted_days: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """The append-only audit log (database triggers refuse UPDATE and DELETE).
+
+    ``occurred_at`` is the business time of the command (``--now`` in a simulation);
+    ``recorded_at`` is the database server's own clock when the row was written."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_project_id_id", "project_id", "id"),
+        Index("ix_event_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
+    stage_key: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime]
+    recorded_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    before_state: Mapped[str | None] = mapped_column(String(32))
+    after_state: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SystemStateRow(Base):
+    """Small named facts the engine keeps about itself (e.g. the fingerprint of the
+    calendar data the deadlines were last computed with)."""
+
+    __tablename__ = "system_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime]

@@ -1,0 +1,66 @@
+"""The template catalog: process templates as YAML files (config/templates and
+``ACCOMPANY_TEMPLATES_DIR``), validated on load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .models.errors import InvalidInput, NotFound
+from .models.template import ProcessTemplate, build_template
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    path: Path
+    body: dict[str, Any]
+    template: ProcessTemplate
+
+
+def read_template_file(path: Path) -> TemplateFile:
+    try:
+        body = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"template file {path} does not exist") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InvalidInput(f"template file {path}: not valid YAML ({first_line})") from None
+    template = build_template(body, source=f"template file {path}")
+    return TemplateFile(path, body, template)
+
+
+class TemplateCatalog:
+    def __init__(self, dirs: list[Path]):
+        self.dirs = dirs
+        self._files: list[TemplateFile] | None = None
+
+    def files(self) -> list[TemplateFile]:
+        if self._files is None:
+            found: dict[tuple[str, int], TemplateFile] = {}
+            for directory in self.dirs:
+                if not directory.is_dir():
+                    continue
+                for path in sorted(directory.glob("*.yaml")):
+                    item = read_template_file(path)
+                    key = (item.template.id, item.template.version)
+                    if key in found:
+                        raise InvalidInput(
+                            f"template {key[0]}@{key[1]} is defined twice: {found[key].path} and {path}"
+                        )
+                    found[key] = item
+            self._files = sorted(found.values(), key=lambda f: (f.template.id, f.template.version))
+        return self._files
+
+    def get(self, template_id: str, version: int | None = None) -> TemplateFile:
+        """The given version, or the newest one."""
+        matches = [f for f in self.files() if f.template.id == template_id]
+        if version is not None:
+            matches = [f for f in matches if f.template.version == version]
+        if not matches:
+            known = sorted({f.template.ref for f in self.files()})
+            wanted = template_id if version is None else f"{template_id}@{version}"
+            raise NotFound(f"unknown template {wanted!r} (known: {', '.join(known) or 'none'})")
+        return matches[-1]
