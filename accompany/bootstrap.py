@@ -1,0 +1,99 @@
+"""The one place that wires concrete adapters: settings → database, clock, calendar,
+template catalog, attachment store (and, later, the notifier)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .attachments import AttachmentStore
+from .calendars import YearOrigin, load_calendar
+from .clock import Clock, SystemClock
+from .config.settings import Settings
+from .db.engine import make_engine, session_factories
+from .db.schema import ensure_schema
+from .models.calendar import WorkingCalendar
+from .services.unit_of_work import UnitOfWork
+from .templates import TemplateCatalog
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine_for(url: str) -> Engine:
+    """One engine (and pool) per database URL per process."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = make_engine(url)
+        ensure_schema(engine)
+        _ENGINES[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def _factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        return session_factories(self.engine)
+
+    def uow(self) -> UnitOfWork:
+        """A writing unit of work (one command = one transaction)."""
+        return UnitOfWork(self._factories[0])
+
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work: one consistent snapshot, no locks taken."""
+        return UnitOfWork(self._factories[1], readonly=True)
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    @cached_property
+    def _calendar(self) -> tuple[WorkingCalendar, list[YearOrigin]]:
+        return load_calendar(self.settings.calendar_dirs())
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self._calendar[0]
+
+    @property
+    def calendar_origins(self) -> list[YearOrigin]:
+        return self._calendar[1]
+
+    def reload_calendar(self) -> None:
+        self.__dict__.pop("_calendar", None)
+
+    @cached_property
+    def catalog(self) -> TemplateCatalog:
+        return TemplateCatalog(self.settings.template_dirs())
+
+    @cached_property
+    def attachments(self) -> AttachmentStore:
+        return AttachmentStore(self.settings.resolved_attachments_dir())
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    clock: Clock | None = None,
+) -> App:
+    settings = settings or Settings()
+    url = database_url or settings.resolved_database_url()
+    return App(settings=settings, engine=engine_for(url), clock=clock or SystemClock())

@@ -1,0 +1,157 @@
+"""Keeping deadlines true to the calendar data in force.
+
+Policy for a year nobody knows yet (documented in the README): a deadline that
+reaches into it is computed on weekdays only and flagged **provisional** everywhere
+it is shown. When calendar data changes (an operator adds next year's schedule or
+corrects a year), :func:`sync_calendar` recomputes the affected deadlines — each
+change is a ``stage.deadline_changed`` event in the audit log — and remembers the
+fingerprint of the data it used, so the daily sweep repeats this automatically when
+someone drops a file into the calendar folder by hand.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import distinct, select
+
+from ..calendars import calendar_state_fingerprint, read_calendar_file
+from ..db.orm import ProjectRow, StageRow, SystemStateRow
+from ..models.errors import InvalidInput
+from ..models.events import SYSTEM_ACTOR, Event, EventKind
+from ..models.states import ProjectStatus, StageState
+from .commands import record
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+
+STATE_KEY = "calendar"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    fingerprint: str
+    previous: str | None
+    projects_checked: int
+    deadlines_changed: int
+
+
+def _stored_fingerprint(app: App) -> str | None:
+    with app.reader() as uow:
+        row = uow.session.get(SystemStateRow, STATE_KEY)
+        return row.value.get("fingerprint") if row else None
+
+
+def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
+    """Recompute deadlines if the calendar data changed since the last sync.
+
+    Provisional deadlines are always rechecked; when the data itself changed (or
+    ``force_all``), every open deadline of every active project is."""
+    fingerprint = calendar_state_fingerprint(app.calendar_origins)
+    previous = _stored_fingerprint(app)
+    changed_data = previous is not None and previous != fingerprint
+    now = app.now()
+    with app.reader() as uow:
+        query = (
+            select(distinct(StageRow.project_id))
+            .join(ProjectRow)
+            .where(
+                ProjectRow.status == ProjectStatus.ACTIVE.value,
+                StageRow.state != StageState.APPROVED.value,
+            )
+        )
+        if not (changed_data or force_all):
+            query = query.where(StageRow.due_provisional.is_(True))
+        project_ids = sorted(uow.session.scalars(query))
+    reason = "calendar data changed" if changed_data else "calendar recheck"
+    changed = 0
+    for project_id in project_ids:
+        with app.uow() as uow:
+            project = uow.projects.get(project_id)
+            events = project.recompute_deadlines(now, app.calendar, reason)
+            if events:
+                uow.projects.save(project)
+                record(uow, project_id, events)
+                uow.commit()
+                changed += len(events)
+    with app.uow() as uow:
+        row = uow.session.get(SystemStateRow, STATE_KEY)
+        if previous != fingerprint:
+            record(
+                uow,
+                None,
+                [
+                    Event(
+                        EventKind.CALENDAR_CHANGED,
+                        now,
+                        SYSTEM_ACTOR,
+                        before=previous,
+                        after=fingerprint,
+                        data={
+                            "files": {
+                                str(o.year): o.origin
+                                for o in app.calendar_origins
+                                if o.origin != o.source  # years from operator files
+                            },
+                            "deadlines_changed": changed,
+                        },
+                    )
+                ],
+            )
+        value = {"fingerprint": fingerprint, "synced_at": now.isoformat()}
+        if row is None:
+            uow.session.add(SystemStateRow(key=STATE_KEY, value=value, updated_at=now))
+        else:
+            row.value = value
+            row.updated_at = now
+        uow.commit()
+    return SyncResult(fingerprint, previous, len(project_ids), changed)
+
+
+def add_calendar_file(app: App, path: Path) -> tuple[Path, SyncResult]:
+    """Check a calendar file, install it in the operator calendar folder, and
+    recompute the deadlines it affects. A malformed file changes nothing."""
+    schedule = read_calendar_file(path)
+    target_dir = app.settings.calendar_dir
+    target = target_dir / f"{schedule.year}.yaml"
+    for existing in sorted(target_dir.glob("*.yaml")) if target_dir.is_dir() else []:
+        if existing.resolve() == path.resolve():
+            target = existing
+            break
+        if existing.resolve() != target.resolve() and read_calendar_file(existing).year == schedule.year:
+            raise InvalidInput(
+                f"year {schedule.year} is already defined by {existing}; edit or replace that file"
+            )
+    if path.resolve() != target.resolve():
+        target_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".yaml.partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+    app.reload_calendar()
+    try:
+        app.calendar  # noqa: B018 - loads and validates all files together
+    except InvalidInput:
+        if path.resolve() != target.resolve():
+            target.unlink(missing_ok=True)
+        app.reload_calendar()
+        raise
+    return target, sync_calendar(app)
+
+
+def provisional_years(app: App) -> dict[int, int]:
+    """Unknown years that open deadlines depend on → how many stages."""
+    counts: dict[int, int] = {}
+    with app.reader() as uow:
+        rows = uow.session.execute(
+            select(StageRow.deadline).where(
+                StageRow.due_provisional.is_(True), StageRow.state != StageState.APPROVED.value
+            )
+        ).scalars()
+        for record_ in rows:
+            for year, source in (record_ or {}).get("calendar", {}).items():
+                if source.startswith("unknown"):
+                    counts[int(year)] = counts.get(int(year), 0) + 1
+    return counts

@@ -1,0 +1,299 @@
+"""The service layer: every command a person (or a flow) can give.
+
+Each function runs one transaction: load the aggregate, let the domain decide,
+save, append the events. Commands are pydantic models so that the Prefect flows can
+take them as parameters unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models.errors import InvalidInput
+from ..models.events import Event, EventKind
+from ..models.evidence import parse_evidence
+from ..models.people import Directory
+from ..models.project import Attachment, Project
+from ..models.rules import Action
+from ..models.template import coerce_parameter
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+    from .unit_of_work import UnitOfWork
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StartProject(Command):
+    template: str = "accompany-service"
+    template_version: int | None = None
+    name: str
+    district: str
+    street: str
+    community: str
+    planner: str
+    start: dt.date
+    by: str
+    stage_deadlines: dict[str, dt.date] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class AttachmentInput(Command):
+    path: str
+    key: str | None = None
+
+
+class CompleteStage(Command):
+    project_id: int
+    stage: str
+    by: str
+    evidence: dict[str, str] = Field(default_factory=dict)
+    attachments: list[AttachmentInput] = Field(default_factory=list)
+    note: str | None = None
+
+
+class DecideApproval(Command):
+    project_id: int
+    stage: str
+    by: str
+    decision: Literal["approve", "return"]
+    comment: str | None = None
+
+
+class PauseClock(Command):
+    project_id: int
+    stage: str
+    by: str
+    reason: str
+
+
+class ResumeClock(Command):
+    project_id: int
+    stage: str
+    by: str
+
+
+class RequestExtension(Command):
+    project_id: int
+    stage: str
+    by: str
+    working_days: int
+    reason: str
+
+
+class DecideExtension(Command):
+    project_id: int
+    stage: str
+    by: str
+    grant: bool
+    working_days: int | None = None
+    comment: str | None = None
+
+
+class Outcome(BaseModel):
+    """What a command did: the project and the events it recorded."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    project_id: int | None
+    events: list[Event]
+
+    def kinds(self) -> list[str]:
+        return [e.kind.value for e in self.events]
+
+
+def record(uow: UnitOfWork, project_id: int | None, events: Sequence[Event]) -> None:
+    """Append the events in the command's transaction."""
+    uow.events.append(project_id, events)
+
+
+# -- people ---------------------------------------------------------------------------
+
+
+def load_directory(app: App, directory: Directory) -> dict[str, int]:
+    """Insert or update the organisation and the people; returns counts."""
+    now = app.now()
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    with app.uow() as uow:
+        for district in directory.districts:
+            uow.people.upsert_district(district)
+        uow.session.flush()
+        for person in directory.people:
+            counts[uow.people.upsert(person)] += 1
+        record(
+            uow,
+            None,
+            [
+                Event(
+                    EventKind.PEOPLE_LOADED,
+                    now,
+                    "operator",
+                    data={**counts, "people": len(directory.people)},
+                )
+            ],
+        )
+        uow.commit()
+    return counts
+
+
+# -- coordinator --------------------------------------------------------------------
+
+
+def start_project(app: App, cmd: StartProject) -> Outcome:
+    now = app.now()
+    source = app.catalog.get(cmd.template, cmd.template_version)
+    defaults = source.template.parameters
+    params = {}
+    for name, raw in cmd.params.items():
+        if name not in defaults:
+            raise InvalidInput(
+                f"unknown template parameter {name!r} (parameters: {', '.join(sorted(defaults)) or 'none'})"
+            )
+        params[name] = coerce_parameter(name, defaults[name], raw)
+    with app.uow() as uow:
+        coordinator = uow.people.get(cmd.by)
+        planner = uow.people.get(cmd.planner)
+        district = uow.people.resolve_district(cmd.district)
+        street = uow.people.resolve_street(district, cmd.street)
+        template_row = uow.templates.snapshot(source.body, now)
+        template = uow.templates.parsed(template_row, params)
+        project, events = Project.start(
+            template=template,
+            params=params,
+            name=cmd.name,
+            district=district.id,
+            street=street.id,
+            community=cmd.community,
+            planner=planner,
+            coordinator=coordinator,
+            start_date=cmd.start,
+            fixed_dues=cmd.stage_deadlines,
+            now=now,
+            calendar=app.calendar,
+        )
+        project_id = uow.projects.add(project, template_row)
+        record(uow, project_id, events)
+        uow.commit()
+    return Outcome(project_id=project_id, events=events)
+
+
+def pause_clock(app: App, cmd: PauseClock) -> Outcome:
+    return _on_project(
+        app,
+        cmd.project_id,
+        cmd.by,
+        lambda project, actor, now: project.pause_clock(cmd.stage, actor, reason=cmd.reason, now=now),
+    )
+
+
+def resume_clock(app: App, cmd: ResumeClock) -> Outcome:
+    return _on_project(
+        app,
+        cmd.project_id,
+        cmd.by,
+        lambda project, actor, now: project.resume_clock(cmd.stage, actor, now=now, calendar=app.calendar),
+    )
+
+
+# -- planner --------------------------------------------------------------------------
+
+
+def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
+    now = app.now()
+    # Files are checked before anything else and copied before the transaction, so
+    # the database never refers to a file that is not there.
+    for item in cmd.attachments:
+        app.attachments.check(Path(item.path))
+    with app.uow() as uow:
+        actor = uow.people.get(cmd.by)
+        project = uow.projects.get(cmd.project_id)
+        # who and what state first, so a refusal names the real problem
+        project.ensure_allowed(cmd.stage, actor, Action.COMPLETE)
+        evidence = parse_evidence(project.template.stage(cmd.stage), cmd.evidence)
+        stored = [(item.key, app.attachments.store(Path(item.path))) for item in cmd.attachments]
+        attachments = [
+            Attachment(key, f.filename, f.sha256, f.size, f.stored_as, actor.id, now) for key, f in stored
+        ]
+        events = project.complete_stage(
+            cmd.stage,
+            actor,
+            evidence=evidence,
+            attachments=attachments,
+            note=cmd.note,
+            now=now,
+            calendar=app.calendar,
+        )
+        uow.projects.save(project)
+        record(uow, project.id, events)
+        uow.commit()
+    return Outcome(project_id=cmd.project_id, events=events)
+
+
+def request_extension(app: App, cmd: RequestExtension) -> Outcome:
+    return _on_project(
+        app,
+        cmd.project_id,
+        cmd.by,
+        lambda project, actor, now: project.request_extension(
+            cmd.stage, actor, working_days=cmd.working_days, reason=cmd.reason, now=now
+        ),
+    )
+
+
+# -- street office / district ---------------------------------------------------------
+
+
+def decide_approval(app: App, cmd: DecideApproval) -> Outcome:
+    if cmd.decision == "approve":
+        return _on_project(
+            app,
+            cmd.project_id,
+            cmd.by,
+            lambda project, actor, now: project.approve_stage(
+                cmd.stage, actor, comment=cmd.comment, now=now, calendar=app.calendar
+            ),
+        )
+    return _on_project(
+        app,
+        cmd.project_id,
+        cmd.by,
+        lambda project, actor, now: project.return_stage(cmd.stage, actor, reason=cmd.comment or "", now=now),
+    )
+
+
+def decide_extension(app: App, cmd: DecideExtension) -> Outcome:
+    return _on_project(
+        app,
+        cmd.project_id,
+        cmd.by,
+        lambda project, actor, now: project.decide_extension(
+            cmd.stage,
+            actor,
+            grant=cmd.grant,
+            working_days=cmd.working_days,
+            comment=cmd.comment,
+            now=now,
+            calendar=app.calendar,
+        ),
+    )
+
+
+def _on_project(app: App, project_id: int, actor_id: str, act) -> Outcome:  # type: ignore[no-untyped-def]
+    """Load the project and the actor, let the domain act, save, record — one
+    transaction."""
+    now = app.now()
+    with app.uow() as uow:
+        actor = uow.people.get(actor_id)
+        project = uow.projects.get(project_id)
+        events = act(project, actor, now)
+        uow.projects.save(project)
+        record(uow, project.id, events)
+        uow.commit()
+    return Outcome(project_id=project_id, events=events)

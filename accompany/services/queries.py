@@ -1,0 +1,422 @@
+"""Read models for people: the portfolio list and one project's full picture.
+
+Times are shown in Asia/Shanghai; JSON output carries the +08:00 offset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from sqlalchemy import and_, exists, func, select
+
+from ..db.orm import ApprovalRow, EventRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
+from ..models.calendar import WorkingCalendar
+from ..models.deadlines import LOCAL_TZ, local_date
+from ..models.errors import NotFound
+from ..models.project import Project, Stage
+from ..models.states import StageState
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+
+
+def local(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(LOCAL_TZ) if moment else None
+
+
+class Timing(BaseModel):
+    """Where a stage stands against its deadline today."""
+
+    due: dt.date | None = None
+    provisional: bool = False
+    paused: bool = False
+    overdue: bool = False
+    days_overdue: int = 0
+    working_days_overdue: int = 0
+    working_days_left: int | None = None
+
+
+def timing(
+    state: str,
+    due: dt.date | None,
+    provisional: bool,
+    paused: bool,
+    today: dt.date,
+    calendar: WorkingCalendar,
+) -> Timing:
+    result = Timing(due=due, provisional=provisional, paused=paused)
+    if due is None or state != StageState.IN_PROGRESS.value or paused:
+        return result
+    if today > due:
+        result.overdue = True
+        result.days_overdue = (today - due).days
+        result.working_days_overdue = calendar.working_days_late(due, today).days
+    else:
+        result.working_days_left = calendar.working_days_between(
+            today + dt.timedelta(days=1), due + dt.timedelta(days=1)
+        ).days
+    return result
+
+
+class StageSummary(BaseModel):
+    key: str
+    name: str
+    phase: str
+    state: str
+    waiting_for: str | None = None
+    timing: Timing
+
+
+class ProjectSummary(BaseModel):
+    id: int
+    name: str
+    district: str
+    street: str
+    community: str
+    planner: str
+    status: str
+    start_date: dt.date
+    stages_approved: int
+    stages_total: int
+    current: list[StageSummary]
+
+    @property
+    def overdue(self) -> bool:
+        return any(s.timing.overdue for s in self.current)
+
+
+def list_projects(
+    app: App,
+    *,
+    street: str | None = None,
+    district: str | None = None,
+    overdue_only: bool = False,
+    limit: int | None = None,
+) -> tuple[list[ProjectSummary], int]:
+    """Projects (newest first) with their current stages; returns (page, total)."""
+    today = local_date(app.now())
+    calendar = app.calendar
+    with app.reader() as uow:
+        query = select(ProjectRow.id)
+        if district is not None:
+            query = query.where(ProjectRow.district_id == uow.people.resolve_district(district).id)
+        if street is not None:
+            street_row = uow.session.scalar(
+                select(StreetRow).where((StreetRow.id == street) | (StreetRow.name == street))
+            )
+            if street_row is None:
+                raise NotFound(f"unknown street {street!r}")
+            query = query.where(ProjectRow.street_id == street_row.id)
+        if overdue_only:
+            query = query.where(
+                exists().where(
+                    and_(
+                        StageRow.project_id == ProjectRow.id,
+                        StageRow.state == StageState.IN_PROGRESS.value,
+                        StageRow.paused_since.is_(None),
+                        StageRow.due_date < today,
+                    )
+                )
+            )
+        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(ProjectRow.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        ids = list(uow.session.scalars(query))
+        if not ids:
+            return [], total
+        projects = {
+            row.id: row for row in uow.session.scalars(select(ProjectRow).where(ProjectRow.id.in_(ids)))
+        }
+        names = {pid: name for pid, name in uow.session.execute(select(PersonRow.id, PersonRow.name))}
+        stages: dict[int, list[StageRow]] = {}
+        for stage in uow.session.scalars(
+            select(StageRow).where(StageRow.project_id.in_(ids)).order_by(StageRow.position)
+        ):
+            stages.setdefault(stage.project_id, []).append(stage)
+        given = _approvals_given(uow.session, [s for rows in stages.values() for s in rows])
+        templates: dict[int, Any] = {}
+        out = []
+        for project_id in ids:
+            row = projects[project_id]
+            if row.template_pk not in templates:
+                templates[row.template_pk] = uow.templates.parsed(
+                    uow.session.get(TemplateRow, row.template_pk), row.params
+                )
+            template = templates[row.template_pk]
+            rows = stages.get(project_id, [])
+            current = [
+                StageSummary(
+                    key=s.key,
+                    name=template.stage(s.key).label(app.lang),
+                    phase=s.phase,
+                    state=s.state,
+                    waiting_for=_waiting_for(s, template, given),
+                    timing=timing(
+                        s.state,
+                        s.due_date,
+                        s.due_provisional,
+                        s.paused_since is not None,
+                        today,
+                        calendar,
+                    ),
+                )
+                for s in rows
+                if s.state in (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
+            ]
+            out.append(
+                ProjectSummary(
+                    id=row.id,
+                    name=row.name,
+                    district=row.district_id,
+                    street=row.street_id,
+                    community=row.community,
+                    planner=f"{names.get(row.planner_id, row.planner_id)} ({row.planner_id})",
+                    status=row.status,
+                    start_date=row.start_date,
+                    stages_approved=sum(1 for s in rows if s.state == StageState.APPROVED.value),
+                    stages_total=len(rows),
+                    current=current,
+                )
+            )
+        return out, total
+
+
+def _approvals_given(session: Any, rows: list[StageRow]) -> dict[tuple[int, int], set[str]]:
+    """(stage id, round) → approval levels already given, for stages waiting."""
+    waiting = [s.id for s in rows if s.state == StageState.SUBMITTED.value]
+    given: dict[tuple[int, int], set[str]] = {}
+    if waiting:
+        for stage_id, round_, level in session.execute(
+            select(ApprovalRow.stage_id, ApprovalRow.round, ApprovalRow.level).where(
+                ApprovalRow.stage_id.in_(waiting), ApprovalRow.decision == "approved"
+            )
+        ):
+            given.setdefault((stage_id, round_), set()).add(level)
+    return given
+
+
+def _waiting_for(row: StageRow, template: Any, given: dict[tuple[int, int], set[str]]) -> str | None:
+    if row.state != StageState.SUBMITTED.value:
+        return None
+    done = given.get((row.id, row.round), set())
+    return next((level.value for level in template.stage(row.key).approval if level.value not in done), None)
+
+
+# -- one project -------------------------------------------------------------------
+
+
+class ApprovalView(BaseModel):
+    round: int
+    level: str
+    decision: str
+    by: str
+    at: dt.datetime
+    comment: str | None
+
+
+class PauseView(BaseModel):
+    paused_at: dt.datetime
+    paused_by: str
+    reason: str
+    resumed_at: dt.datetime | None
+    resumed_by: str | None
+
+
+class ExtensionView(BaseModel):
+    requested_at: dt.datetime
+    requested_by: str
+    working_days: int
+    reason: str
+    status: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    granted_days: int | None
+    comment: str | None
+
+
+class AttachmentView(BaseModel):
+    key: str | None
+    filename: str
+    sha256: str
+    size: int
+    added_by: str
+    added_at: dt.datetime
+
+
+class StageDetail(StageSummary):
+    round: int
+    depends_on: list[str]
+    rule: str
+    deadline_basis: dict[str, Any] | None
+    activated_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    approved_at: dt.datetime | None
+    approval_levels: list[str]
+    evidence: dict[str, Any]
+    attachments: list[AttachmentView]
+    approvals: list[ApprovalView]
+    pauses: list[PauseView]
+    extensions: list[ExtensionView]
+
+
+class EventView(BaseModel):
+    id: int
+    at: dt.datetime
+    recorded_at: dt.datetime | None
+    actor: str
+    kind: str
+    stage: str | None
+    before: str | None
+    after: str | None
+    data: dict[str, Any]
+
+
+class ProjectDetail(BaseModel):
+    id: int
+    name: str
+    district: str
+    street: str
+    community: str
+    planner: str
+    coordinator: str
+    template: str
+    params: dict[str, Any]
+    status: str
+    start_date: dt.date
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    stages: list[StageDetail]
+    events: list[EventView] | None = None
+
+
+def show_project(app: App, project_id: int, *, with_events: bool = False) -> ProjectDetail:
+    today = local_date(app.now())
+    with app.reader() as uow:
+        project = uow.projects.get(project_id)
+        people = {p.id: p for p in uow.people.all()}
+
+        def who(person_id: str) -> str:
+            person = people.get(person_id)
+            return f"{person.name} ({person_id})" if person else person_id
+
+        stages = [
+            _stage_detail(project, stage, today, app.calendar, app.lang) for stage in project.stages.values()
+        ]
+        events = None
+        if with_events:
+            events = [
+                EventView(
+                    id=e.id,
+                    at=local(e.occurred_at),
+                    recorded_at=local(e.recorded_at),
+                    actor=e.actor,
+                    kind=e.kind,
+                    stage=e.stage_key,
+                    before=e.before_state,
+                    after=e.after_state,
+                    data=e.data,
+                )
+                for e in uow.events.for_project(project_id)
+            ]
+        return ProjectDetail(
+            id=project_id,
+            name=project.name,
+            district=project.district,
+            street=project.street,
+            community=project.community,
+            planner=who(project.planner_id),
+            coordinator=who(project.coordinator_id),
+            template=project.template.ref,
+            params=project.params,
+            status=project.status.value,
+            start_date=project.start_date,
+            created_at=local(project.created_at),
+            completed_at=local(project.completed_at),
+            stages=stages,
+            events=events,
+        )
+
+
+def _stage_detail(
+    project: Project, stage: Stage, today: dt.date, calendar: WorkingCalendar, lang: str
+) -> StageDetail:
+    spec = project.template.stage(stage.key)
+    deadline = stage.deadline
+    next_level = stage.next_approval_level()
+    return StageDetail(
+        key=stage.key,
+        name=spec.label(lang),
+        phase=spec.phase,
+        state=stage.state.value,
+        waiting_for=next_level.value if next_level else None,
+        timing=timing(
+            stage.state.value,
+            deadline.due if deadline else None,
+            deadline.provisional if deadline else False,
+            stage.open_pause() is not None,
+            today,
+            calendar,
+        ),
+        round=stage.round,
+        depends_on=list(project.template.dependencies(stage.key)),
+        rule=spec.deadline.describe(lang),
+        deadline_basis=deadline.to_record() if deadline else None,
+        activated_at=local(stage.activated_at),
+        submitted_at=local(stage.submitted_at),
+        approved_at=local(stage.approved_at),
+        approval_levels=[level.value for level in spec.approval],
+        evidence=stage.evidence,
+        attachments=[
+            AttachmentView(
+                key=a.key,
+                filename=a.filename,
+                sha256=a.sha256,
+                size=a.size,
+                added_by=a.added_by,
+                added_at=local(a.added_at),
+            )
+            for a in stage.attachments
+        ],
+        approvals=[
+            ApprovalView(
+                round=a.round,
+                level=a.level.value,
+                decision=a.decision,
+                by=a.decided_by,
+                at=local(a.decided_at),
+                comment=a.comment,
+            )
+            for a in stage.approvals
+        ],
+        pauses=[
+            PauseView(
+                paused_at=local(p.paused_at),
+                paused_by=p.paused_by,
+                reason=p.reason,
+                resumed_at=local(p.resumed_at),
+                resumed_by=p.resumed_by,
+            )
+            for p in stage.pauses
+        ],
+        extensions=[
+            ExtensionView(
+                requested_at=local(e.requested_at),
+                requested_by=e.requested_by,
+                working_days=e.working_days,
+                reason=e.reason,
+                status=e.status,
+                decided_by=e.decided_by,
+                decided_at=local(e.decided_at),
+                granted_days=e.granted_days,
+                comment=e.comment,
+            )
+            for e in stage.extensions
+        ],
+    )
+
+
+def event_count(app: App) -> int:
+    with app.reader() as uow:
+        return uow.session.scalar(select(func.count()).select_from(EventRow)) or 0

@@ -1,0 +1,62 @@
+"""One command = one transaction.
+
+A unit of work opens a session, hands out the repositories bound to it, and commits
+once at the end. Events (and, with them, outbox notifications) are written through
+the same session, so they commit or roll back together with the change they describe.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..db.repository import EventLog, PeopleRepository, ProjectRepository, TemplateRepository
+from ..models.errors import Conflict
+
+
+class UnitOfWork:
+    def __init__(self, factory: sessionmaker[Session], *, readonly: bool = False):
+        self._factory = factory
+        self.readonly = readonly
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.people = PeopleRepository(self.session)
+        self.projects = ProjectRepository(self.session, lock=not self.readonly)
+        self.templates = TemplateRepository(self.session)
+        self.events = EventLog(self.session)
+        return self
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if exc is None:
+            return
+        if isinstance(exc, StaleDataError):
+            raise Conflict(
+                "someone else changed this stage at the same moment; nothing was saved — "
+                "look at it again (`accompany project show`) and retry if still needed"
+            ) from exc
+        if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
+            raise Conflict("a concurrent command created the same record first; nothing was saved") from exc
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+            raise Conflict("the database stayed locked by another command; nothing was saved, retry") from exc
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text
