@@ -1,0 +1,154 @@
+"""What every command shares: the --db/--now/--json options, building the app, and
+turning errors into one line on stderr with a meaningful exit code."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from ..models.errors import (
+    AccompanyError,
+    CalendarUnknown,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
+
+# Piped output (scripts, CI logs, CliRunner) gets a wide page instead of Rich's
+# 80-column fallback, which would fold the stage tables beyond reading.
+console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
+
+#: exit codes, documented in the README
+EXIT_CODES: dict[type[AccompanyError], int] = {
+    InvalidInput: 2,
+    NotFound: 3,
+    PermissionDenied: 4,
+    Conflict: 5,
+    RuleViolation: 6,
+    CalendarUnknown: 6,
+}
+EXIT_UNAVAILABLE = 69
+EXIT_INTERNAL = 70
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="database URL (default: $ACCOMPANY_DATABASE_URL, else SQLite under $ACCOMPANY_HOME)",
+        show_default=False,
+    ),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="act as if it were this time (ISO date/time, Asia/Shanghai unless an offset is given)",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exit_code_for(exc: AccompanyError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1
+
+
+def _secrets() -> list[str]:
+    """Strings that must never be printed: the database password, tokens …"""
+    found: list[str] = []
+    url = os.environ.get("ACCOMPANY_DATABASE_URL")
+    candidates = [url] if url else []
+    candidates += _EXTRA_URLS
+    for candidate in candidates:
+        try:
+            from sqlalchemy import make_url
+
+            password = make_url(candidate).password
+        except Exception:
+            password = None
+        if password:
+            found.append(str(password))
+    return found
+
+
+_EXTRA_URLS: list[str] = []
+
+
+def redact(text: str) -> str:
+    for secret in _secrets():
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {redact(message)}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Run a command; any refusal becomes one line on stderr and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AccompanyError as exc:
+            raise fail(str(exc), exit_code_for(exc)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the database is down, a disk is full …
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                raise fail(f"database unavailable: {first}", EXIT_UNAVAILABLE) from None
+            if os.environ.get("ACCOMPANY_DEBUG"):
+                raise
+            raise fail(
+                f"internal error: {type(exc).__name__}: {exc} (ACCOMPANY_DEBUG=1 shows the traceback)",
+                EXIT_INTERNAL,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_app(db: str | None, now: str | None = None):  # type: ignore[no-untyped-def]
+    """Wire the application for one CLI command."""
+    from ..bootstrap import build_app
+    from ..clock import FixedClock, SystemClock, parse_moment
+    from ..config.settings import Settings
+
+    if db:
+        _EXTRA_URLS.append(db)
+    clock = FixedClock(parse_moment(now)) if now else SystemClock()
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic ValidationError on a bad ACCOMPANY_* value
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            from ..models.template import describe_validation_error
+
+            raise InvalidInput(f"settings (ACCOMPANY_*): {describe_validation_error(exc)}") from None
+        raise
+    return build_app(settings, database_url=db, clock=clock)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

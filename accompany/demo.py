@@ -1,0 +1,365 @@
+"""`accompany demo`: one real project lifecycle on a throwaway database, with a
+simulated clock, through the same service layer the CLI uses (and, by default,
+through the Prefect flows that automation uses)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from .bootstrap import App, build_app
+from .clock import FixedClock, parse_moment
+from .config.settings import EXAMPLE_PEOPLE, Settings
+from .directory import read_directory
+from .models.errors import AccompanyError
+from .services import commands
+from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
+from .services.queries import list_projects, show_project
+
+
+class ServiceDriver:
+    """Calls the service layer directly, exactly as the CLI commands do."""
+
+    label = "service layer"
+
+    def __init__(self, settings: Settings, url: str):
+        self.settings, self.url = settings, url
+
+    def app(self, now: dt.datetime) -> App:
+        return build_app(self.settings, database_url=self.url, clock=FixedClock(now))
+
+    def start(self, command: StartProject, now: dt.datetime) -> int:
+        outcome = commands.start_project(self.app(now), command)
+        assert outcome.project_id is not None
+        return outcome.project_id
+
+    def complete(self, command: CompleteStage, now: dt.datetime) -> None:
+        commands.complete_stage(self.app(now), command)
+
+    def decide(self, command: DecideApproval, now: dt.datetime) -> None:
+        commands.decide_approval(self.app(now), command)
+
+
+class PrefectDriver(ServiceDriver):
+    """Runs each step as a Prefect flow run (local ephemeral Prefect)."""
+
+    label = "Prefect flows (start-project, complete-stage, decide-approval)"
+
+    def start(self, command: StartProject, now: dt.datetime) -> int:
+        from .flows.lifecycle import start_project_flow
+
+        return asyncio.run(start_project_flow(command, database_url=self.url, now=now))
+
+    def complete(self, command: CompleteStage, now: dt.datetime) -> None:
+        from .flows.lifecycle import complete_stage_flow
+
+        asyncio.run(complete_stage_flow(command, database_url=self.url, now=now))
+
+    def decide(self, command: DecideApproval, now: dt.datetime) -> None:
+        from .flows.lifecycle import decide_approval_flow
+
+        asyncio.run(decide_approval_flow(command, database_url=self.url, now=now))
+
+
+def _files(folder: Path) -> dict[str, str]:
+    documents = {
+        "problem_map": "问题地图.pdf",
+        "needs_list": "需求清单.xlsx",
+        "proposal": "设计方案.pdf",
+        "acceptance_record": "竣工验收记录.pdf",
+    }
+    out = {}
+    for key, name in documents.items():
+        path = folder / name
+        path.write_text(f"(demo) {name}\n", encoding="utf-8")
+        out[key] = str(path)
+    return out
+
+
+def run_demo(
+    *,
+    database_url: str | None,
+    use_prefect: bool,
+    keep: bool,
+    console: Console,
+) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="accompany-demo-"))
+    settings = Settings(home=workdir, attachments_dir=workdir / "attachments")
+    url = database_url or f"sqlite:///{workdir / 'demo.db'}"
+    direct = ServiceDriver(settings, url)
+    driver: ServiceDriver = PrefectDriver(settings, url) if use_prefect else direct
+    files = _files(workdir)
+    try:
+        _lifecycle(console, direct, driver, files)
+    finally:
+        if keep:
+            console.print(f"\nkept the demo database: [bold]--db {url}[/]")
+        else:
+            from .bootstrap import dispose_engines
+
+            dispose_engines()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, files: dict[str, str]) -> None:
+    def at(text: str) -> dt.datetime:
+        return parse_moment(text)
+
+    def step(when: str, who: str, what: str, action: Callable[[dt.datetime], Any]) -> None:
+        console.print(f"[dim]{when}[/] [bold]{who}[/]: {what}")
+        action(at(when))
+
+    console.rule("accompany demo — 陪伴式服务 lifecycle (simulated clock)")
+    console.print(f"steps run through: {driver.label}")
+    if isinstance(driver, PrefectDriver):
+        console.print("[dim](the first flow run starts a local Prefect server: ~10 s)[/]")
+    counts = commands.load_directory(direct.app(at("2026-03-02T08:30")), read_directory(EXAMPLE_PEOPLE))
+    console.print(f"loaded the example directory: {counts['added']} people")
+
+    start = StartProject(
+        name="太阳宫北街口袋公园更新",
+        district="朝阳区",
+        street="太阳宫街道",
+        community="太阳宫北社区",
+        planner="wangrb",
+        start=dt.date(2026, 3, 2),
+        by="zhangl",
+        stage_deadlines={"construction-accompany": dt.date(2026, 10, 30)},
+    )
+    project_id = 0
+
+    def do_start(now: dt.datetime) -> None:
+        nonlocal project_id
+        project_id = driver.start(start, now)
+
+    step(
+        "2026-03-02T09:00",
+        "张磊 coordinator",
+        "starts the project from accompany-service",
+        do_start,
+    )
+
+    def done(
+        stage: str,
+        evidence: dict[str, str],
+        attach: list[str] | None = None,
+        note: str | None = None,
+    ):
+        return lambda now: driver.complete(
+            CompleteStage(
+                project_id=project_id,
+                stage=stage,
+                by="wangrb",
+                evidence=evidence,
+                attachments=[AttachmentInput(key=k, path=files[k]) for k in attach or []],
+                note=note,
+            ),
+            now,
+        )
+
+    def decide(stage: str, by: str, decision: str = "approve", comment: str | None = None):
+        return lambda now: driver.decide(
+            DecideApproval(project_id=project_id, stage=stage, by=by, decision=decision, comment=comment),
+            now,
+        )
+
+    # A refusal, exactly as a planner on site would meet it.
+    console.print("[dim]2026-03-20T16:00[/] [bold]王若冰 planner[/]: tries needs-survey with 25 households")
+    try:
+        direct.complete(
+            CompleteStage(
+                project_id=project_id,
+                stage="needs-survey",
+                by="wangrb",
+                evidence={"households_interviewed": "25"},
+            ),
+            at("2026-03-20T16:00"),
+        )
+    except AccompanyError as exc:
+        console.print(f"  [red]refused:[/] {exc}")
+
+    step(
+        "2026-03-30T10:00",
+        "王若冰 planner",
+        "needs-survey done: 36 households, 5 days on site, problem map",
+        done(
+            "needs-survey",
+            {"households_interviewed": "36", "observation_days": "5"},
+            ["problem_map"],
+        ),
+    )
+    step(
+        "2026-03-31T15:00",
+        "赵阳 street office",
+        "approves needs-survey",
+        decide("needs-survey", "zhaoy"),
+    )
+    step(
+        "2026-04-10T11:00",
+        "王若冰 planner",
+        "needs-list done: 12 items (菜单式)",
+        done("needs-list", {"needs_items": "12", "list_style": "菜单式"}, ["needs_list"]),
+    )
+    step(
+        "2026-04-13T09:30",
+        "赵阳 street office",
+        "returns needs-list (退回) with a reason",
+        decide(
+            "needs-list",
+            "zhaoy",
+            "return",
+            "清单缺少老年人无障碍出行需求，请补充入户访谈结果后重新提交",
+        ),
+    )
+    step(
+        "2026-04-15T17:00",
+        "王若冰 planner",
+        "needs-list done again: 14 items",
+        done("needs-list", {"needs_items": "14"}, note="已补充无障碍坡道与扶手两项需求"),
+    )
+    step(
+        "2026-04-16T10:00",
+        "孙浩 street office",
+        "approves needs-list",
+        decide("needs-list", "sunh"),
+    )
+    step(
+        "2026-05-20T10:00",
+        "王若冰 planner",
+        "design-proposal done",
+        done("design-proposal", {}, ["proposal"]),
+    )
+    step(
+        "2026-05-22T10:00",
+        "赵阳 street office",
+        "approves design-proposal",
+        decide("design-proposal", "zhaoy"),
+    )
+    step(
+        "2026-06-03T18:00",
+        "王若冰 planner",
+        "plan-presentation done: 2 sessions, 86 attendees, 7-day notice",
+        done(
+            "plan-presentation",
+            {
+                "sessions_held": "2",
+                "attendees": "86",
+                "notice_days": "7",
+                "objections": "2条关于停车位的意见，已纳入方案调整",
+            },
+        ),
+    )
+    step(
+        "2026-06-04T09:00",
+        "赵阳 street office",
+        "approves plan-presentation",
+        decide("plan-presentation", "zhaoy"),
+    )
+    step(
+        "2026-06-18T16:00",
+        "王若冰 planner",
+        "resident-consent done: 97 of 120 households consent",
+        done("resident-consent", {"households_surveyed": "120", "households_consenting": "97"}),
+    )
+    step(
+        "2026-06-19T09:00",
+        "赵阳 street office",
+        "approves resident-consent",
+        decide("resident-consent", "zhaoy"),
+    )
+    step(
+        "2026-07-20T09:00",
+        "张磊 coordinator",
+        "pauses construction-accompany's clock (汛期停工)",
+        lambda now: commands.pause_clock(
+            direct.app(now),
+            commands.PauseClock(
+                project_id=project_id,
+                stage="construction-accompany",
+                by="zhangl",
+                reason="汛期停工",
+            ),
+        ),
+    )
+    step(
+        "2026-08-03T09:00",
+        "张磊 coordinator",
+        "resumes the clock",
+        lambda now: commands.resume_clock(
+            direct.app(now),
+            commands.ResumeClock(project_id=project_id, stage="construction-accompany", by="zhangl"),
+        ),
+    )
+    step(
+        "2026-10-20T17:00",
+        "王若冰 planner",
+        "construction-accompany done: 12 site visits, reception point",
+        done("construction-accompany", {"site_visits": "12", "reception_point": "yes"}),
+    )
+    step(
+        "2026-10-21T10:00",
+        "赵阳 street office",
+        "approves construction-accompany",
+        decide("construction-accompany", "zhaoy"),
+    )
+    step(
+        "2026-11-05T15:00",
+        "王若冰 planner",
+        "completion-acceptance done with the acceptance record",
+        done("completion-acceptance", {"residents_present": "23"}, ["acceptance_record"]),
+    )
+    step(
+        "2026-11-06T10:00",
+        "赵阳 street office",
+        "approves completion-acceptance (street level)",
+        decide("completion-acceptance", "zhaoy"),
+    )
+    step(
+        "2026-11-09T10:00",
+        "周昕 district",
+        "approves completion-acceptance (district level)",
+        decide("completion-acceptance", "zhoux"),
+    )
+
+    show = show_project(direct.app(at("2026-11-10T09:00")), project_id)
+    post = next(s for s in show.stages if s.key == "post-evaluation")
+    if post.timing.provisional:
+        console.print(
+            f"  [magenta]post-evaluation is due {post.timing.due} — provisional[/]: 2027's holiday "
+            "schedule is not known yet, so the deadline is counted on weekdays and will be "
+            "recomputed when `accompany calendar add` installs it"
+        )
+    step(
+        "2027-01-20T15:00",
+        "王若冰 planner",
+        "post-evaluation done: 64 respondents, 92.5% satisfied",
+        done("post-evaluation", {"respondents": "64", "satisfaction_pct": "92.5"}),
+    )
+    step(
+        "2027-01-22T10:00",
+        "周昕 district",
+        "approves post-evaluation",
+        decide("post-evaluation", "zhoux"),
+    )
+
+    final_app = direct.app(at("2027-01-22T12:00"))
+    detail = show_project(final_app, project_id, with_events=True)
+    from .cli.render import evidence_lines, project_header, stages_table
+
+    console.rule("final status")
+    console.print(project_header(detail, final_app.lang))
+    console.print(stages_table(detail, final_app.lang))
+    for line in evidence_lines(detail, final_app.lang):
+        console.print(line)
+    projects, _ = list_projects(final_app)
+    console.print(
+        f"{len(detail.events or [])} events in the audit log; project status: "
+        f"[bold green]{projects[0].status}[/]"
+    )
