@@ -1,0 +1,162 @@
+"""Wall time of a person's CLI command on the embedded default (SQLite), and of one
+`start-project` Prefect flow run — the figures issue 2 asks for.
+
+    python bench/cli_latency.py [--runs 15]
+
+Each CLI figure is the median over fresh processes (`accompany …` as a person types
+it), next to the floor: a Python process that imports nothing and exits, and one
+that imports SQLAlchemy and commits one row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = ROOT / "config" / "people.example.yaml"
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(args, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {result.stderr.strip()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--skip-prefect", action="store_true")
+    options = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="accompany-bench-"))
+    env = {**os.environ, "ACCOMPANY_HOME": str(home), "ACCOMPANY_CALENDAR_DIR": str(home / "calendars")}
+    env.pop("ACCOMPANY_DATABASE_URL", None)
+    cli = [sys.executable, "-m", "accompany"]
+    subprocess.run([*cli, "people", "load", str(PEOPLE)], env=env, check=True, capture_output=True)
+    problem_map = home / "map.pdf"
+    problem_map.write_bytes(b"%PDF bench")
+    start = [
+        *cli,
+        "project",
+        "start",
+        "--name",
+        "bench",
+        "--district",
+        "chaoyang",
+        "--street",
+        "taiyanggong",
+        "--community",
+        "c",
+        "--planner",
+        "wangrb",
+        "--start",
+        "2026-03-02",
+        "--by",
+        "zhangl",
+        "--stage-deadline",
+        "construction-accompany=2026-10-30",
+        "--now",
+        "2026-03-02T09:00",
+    ]
+    start_times = [timed(start, env) for _ in range(options.runs)]
+    done_times = [
+        timed(
+            [
+                *cli,
+                "stage",
+                "done",
+                str(i + 1),
+                "needs-survey",
+                "--by",
+                "wangrb",
+                "-e",
+                "households_interviewed=35",
+                "-e",
+                "observation_days=4",
+                "--attach",
+                f"problem_map={problem_map}",
+                "--now",
+                "2026-03-20T10:00",
+            ],
+            env,
+        )
+        for i in range(options.runs)
+    ]
+    show_times = [
+        timed([*cli, "project", "show", "1", "--now", "2026-03-21T10:00"], env) for _ in range(options.runs)
+    ]
+    floor_python = [timed([sys.executable, "-c", "pass"], env) for _ in range(options.runs)]
+    commit_script = (
+        "import sqlalchemy as sa, tempfile, os;"
+        "e=sa.create_engine('sqlite:///'+os.path.join(tempfile.mkdtemp(),'f.db'));"
+        "c=e.connect();c.exec_driver_sql('create table t(x)');"
+        "c.exec_driver_sql('insert into t values (1)');c.commit()"
+    )
+    floor_commit = [timed([sys.executable, "-c", commit_script], env) for _ in range(options.runs)]
+
+    def line(name: str, values: list[float], floor: float | None = None) -> str:
+        median = statistics.median(values)
+        ratio = f"{median / floor:5.1f}×" if floor else "      "
+        spread = f"(min {min(values) * 1000:4.0f}, max {max(values) * 1000:4.0f})"
+        return f"{name:<44} {median * 1000:8.0f} ms  {spread}  {ratio}"
+
+    floor = statistics.median(floor_commit)
+    print(f"CLI wall time on the embedded default (SQLite), median of {options.runs} fresh processes")
+    print(line("floor: python -c pass", floor_python))
+    print(line("floor: python + SQLAlchemy + one commit", floor_commit))
+    print(line("accompany project start", start_times, floor))
+    print(line("accompany stage done (evidence + attachment)", done_times, floor))
+    print(line("accompany project show", show_times, floor))
+
+    if options.skip_prefect:
+        return
+    # one start-project flow run, in-process, the way automation runs it
+    os.environ.update({"ACCOMPANY_HOME": str(home), "PREFECT_HOME": str(home / "prefect")})
+    import datetime as dt
+
+    from accompany.clock import parse_moment
+    from accompany.services.commands import StartProject
+
+    t0 = time.perf_counter()
+    from accompany.flows.lifecycle import start_project_flow
+
+    imported = time.perf_counter() - t0
+    command = StartProject(
+        name="flow bench",
+        district="chaoyang",
+        street="taiyanggong",
+        community="c",
+        planner="wangrb",
+        start=dt.date(2026, 3, 2),
+        by="zhangl",
+        stage_deadlines={"construction-accompany": dt.date(2026, 10, 30)},
+    )
+    now = parse_moment("2026-03-02T09:00")
+    runs = []
+    for _ in range(6):
+        t = time.perf_counter()
+        asyncio.run(start_project_flow(command, now=now))
+        runs.append(time.perf_counter() - t)
+    print()
+    print("start-project flow run (in-process, local ephemeral Prefect)")
+    print(f"{'import prefect + flows':<44} {imported * 1000:8.0f} ms")
+    print(f"{'first run (starts the ephemeral API server)':<44} {runs[0] * 1000:8.0f} ms")
+    warm = runs[1:]
+    print(f"{'later runs, median of ' + str(len(warm)):<44} {statistics.median(warm) * 1000:8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Shared fixtures.
+
+Databases: every integration/end-to-end test that takes ``db_url`` runs on a fresh
+SQLite file and, when ``ACCOMPANY_TEST_POSTGRES_URL`` is set, on a fresh PostgreSQL
+schema too. CI sets that URL together with ``ACCOMPANY_REQUIRE_POSTGRES=1``, so an
+unreachable server fails the run instead of silently skipping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+from accompany.bootstrap import App, build_app, dispose_engines
+from accompany.clock import FixedClock, parse_moment
+from accompany.config.settings import EXAMPLE_PEOPLE, Settings
+from accompany.directory import read_directory
+from accompany.services import commands
+
+PG_URL = os.environ.get("ACCOMPANY_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("ACCOMPANY_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_reachable(url: str) -> str | None:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> str:
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("ACCOMPANY_REQUIRE_POSTGRES=1 but ACCOMPANY_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL not configured: set ACCOMPANY_TEST_POSTGRES_URL to run these")
+    problem = _postgres_reachable(PG_URL)
+    if problem:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL unreachable ({problem})")
+    return PG_URL
+
+
+def _fresh_pg_schema(base_url: str) -> tuple[str, str]:
+    """A new, empty schema, and a URL whose connections use it."""
+    from sqlalchemy import create_engine, make_url, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False), schema
+
+
+def _drop_pg_schema(base_url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+DB_PARAMS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DB_PARAMS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'accompany.db'}"
+        dispose_engines()
+        return
+    base = request.getfixturevalue("postgres_base_url")
+    url, schema = _fresh_pg_schema(base)
+    try:
+        yield url
+    finally:
+        dispose_engines()
+        _drop_pg_schema(base, schema)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    yield f"sqlite:///{tmp_path / 'accompany.db'}"
+    dispose_engines()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    calendars = tmp_path / "calendars"
+    calendars.mkdir()
+    return Settings(home=tmp_path / "home", calendar_dir=calendars, attachments_dir=tmp_path / "files")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(parse_moment("2026-03-02T09:00"))
+
+
+@pytest.fixture
+def app(db_url: str, settings: Settings, clock: FixedClock) -> App:
+    return build_app(settings, database_url=db_url, clock=clock)
+
+
+@pytest.fixture
+def people(app: App) -> App:
+    commands.load_directory(app, read_directory(EXAMPLE_PEOPLE))
+    return app
+
+
+@pytest.fixture
+def cli_env(db_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment for CLI tests: the test database and folders, nothing from ~."""
+    env = {
+        "ACCOMPANY_DATABASE_URL": db_url,
+        "ACCOMPANY_HOME": str(settings.home),
+        "ACCOMPANY_CALENDAR_DIR": str(settings.calendar_dir),
+        "ACCOMPANY_ATTACHMENTS_DIR": str(settings.attachments_dir),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def start_command(**overrides: object) -> commands.StartProject:
+    values: dict[str, object] = {
+        "name": "太阳宫北街口袋公园更新",
+        "district": "chaoyang",
+        "street": "taiyanggong",
+        "community": "太阳宫北社区",
+        "planner": "wangrb",
+        "start": dt.date(2026, 3, 2),
+        "by": "zhangl",
+        "stage_deadlines": {"construction-accompany": dt.date(2026, 10, 30)},
+    }
+    values.update(overrides)
+    return commands.StartProject(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def project_id(people: App) -> int:
+    outcome = commands.start_project(people, start_command())
+    assert outcome.project_id is not None
+    return outcome.project_id
+
+
+@pytest.fixture
+def evidence_file(tmp_path: Path) -> Path:
+    path = tmp_path / "问题地图.pdf"
+    path.write_bytes(b"%PDF-1.4 problem map")
+    return path

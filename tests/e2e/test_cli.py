@@ -1,0 +1,306 @@
+"""The CLI as a user types it (Typer's CliRunner in-process; a few real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accompany.cli.main import app
+from accompany.config.settings import EXAMPLE_PEOPLE
+
+runner = CliRunner()
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ok(*args: str) -> str:
+    code, out, err = cli(*args)
+    assert code == 0, f"{args}: exit {code}\n{out}\n{err}"
+    return out
+
+
+def refused(code: int, *args: str) -> str:
+    exit_code, out, err = cli(*args)
+    assert exit_code == code, f"{args}: expected exit {code}, got {exit_code}\n{out}\n{err}"
+    lines = [line for line in err.strip().splitlines() if line]
+    assert len(lines) == 1, f"not one line: {err!r}"
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+START_OPTIONS = {
+    "--template": "accompany-service",
+    "--name": "太阳宫北街口袋公园更新",
+    "--district": "朝阳区",
+    "--street": "太阳宫街道",
+    "--community": "太阳宫北社区",
+    "--planner": "wangrb",
+    "--start": "2026-03-02",
+    "--by": "zhangl",
+    "--stage-deadline": "construction-accompany=2026-10-30",
+    "--now": "2026-03-02T09:00",
+}
+
+
+def start_args(**changes: str) -> list[str]:
+    """`project start` as typed, with some options changed (by=..., start=...)."""
+    options = {**START_OPTIONS, **{f"--{k.replace('_', '-')}": v for k, v in changes.items()}}
+    return ["project", "start", *[part for pair in options.items() for part in pair]]
+
+
+START = start_args()
+
+
+@pytest.fixture
+def started(cli_env: dict[str, str], tmp_path: Path) -> Path:
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    out = ok(*START)
+    assert "#1" in out
+    problem_map = tmp_path / "problem-map.pdf"
+    problem_map.write_bytes(b"%PDF map")
+    return problem_map
+
+
+def db_dump(env: dict[str, str]) -> str:
+    from accompany.bootstrap import build_app
+    from tests.integration.test_services import snapshot
+
+    return repr(snapshot(build_app(database_url=env["ACCOMPANY_DATABASE_URL"])))
+
+
+def test_lifecycle_commands_and_json(started: Path, cli_env: dict[str, str]) -> None:
+    out = ok(
+        "stage",
+        "done",
+        "1",
+        "needs-survey",
+        "--by",
+        "wangrb",
+        "--evidence",
+        "households_interviewed=36",
+        "-e",
+        "observation_days=5",
+        "--attach",
+        f"problem_map={started}",
+        "--note",
+        "已完成入户访谈",
+        "--now",
+        "2026-03-30T10:00",
+    )
+    assert "needs-survey 已提交" in out
+    out = ok(
+        "stage",
+        "return",
+        "1",
+        "needs-survey",
+        "--by",
+        "zhaoy",
+        "--reason",
+        "问题地图缺少停车点位",
+        "--now",
+        "2026-03-31T10:00",
+    )
+    assert "已退回" in out
+    ok("stage", "done", "1", "needs-survey", "--by", "wangrb", "--now", "2026-04-01T10:00")
+    out = ok(
+        "stage",
+        "approve",
+        "1",
+        "needs-survey",
+        "--by",
+        "sunh",
+        "--comment",
+        "同意",
+        "--now",
+        "2026-04-02T10:00",
+    )
+    assert "needs-list" in out
+    show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-04-02T12:00"))
+    survey, needs_list = show["stages"][0], show["stages"][1]
+    assert survey["state"] == "approved"
+    assert [a["decision"] for a in survey["approvals"]] == ["returned", "approved"]
+    assert survey["approvals"][0]["comment"] == "问题地图缺少停车点位"
+    assert survey["attachments"][0]["filename"] == "problem-map.pdf"
+    assert needs_list["state"] == "in_progress" and needs_list["timing"]["due"] == "2026-04-17"
+    assert show["events"][0]["kind"] == "project.started"
+    assert show["events"][0]["at"].endswith("+08:00")
+    listing = json.loads(
+        ok("project", "list", "--json", "--street", "taiyanggong", "--now", "2026-04-02T12:00")
+    )
+    assert listing[0]["current"][0]["key"] == "needs-list"
+    human = ok("project", "show", "1", "--events", "--now", "2026-04-02T12:00")
+    assert "审计日志" in human and "stage.returned" in human and "问题地图缺少停车点位" in human
+    assert json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-02T12:00")) == []
+    overdue = json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-21T12:00"))
+    assert overdue[0]["current"][0]["timing"]["working_days_overdue"] == 2
+
+
+def test_bad_input_is_one_line_nonzero_and_changes_nothing(started: Path, cli_env: dict[str, str]) -> None:
+    before = db_dump(cli_env)
+    cases = [
+        (3, ["stage", "done", "9", "needs-survey", "--by", "wangrb"], "unknown project 9"),
+        (3, ["stage", "done", "1", "survey", "--by", "wangrb"], "unknown stage 'survey'"),
+        (3, ["stage", "done", "1", "needs-survey", "--by", "nobody"], "unknown person 'nobody'"),
+        (3, start_args(template="no-such-template"), "unknown template 'no-such-template'"),
+        (2, ["stage", "done", "1", "needs-survey", "--by", "wangrb", "--now", "2026-02-30"], "--now"),
+        (2, start_args(now="yesterday-ish"), "cannot read 'yesterday-ish'"),
+        (2, start_args(start="2026-13-01"), "--start: '2026-13-01' is not a date"),
+        (3, start_args(street="atlantis"), "unknown street 'atlantis'"),
+        (3, start_args(planner="ghost"), "unknown person 'ghost'"),
+        (2, start_args(planner="zhaoy"), "not a planner"),
+        (2, start_args(stage_deadline="needs-survey=2026-05-01"), "only construction-accompany"),
+        (2, start_args(param="households_interviewed_min=lots"), "expected int, got 'lots'"),
+        (
+            2,
+            ["stage", "done", "1", "needs-survey", "--by", "wangrb", "-e", "foo=1"],
+            "unknown evidence key 'foo'",
+        ),
+        (
+            2,
+            ["stage", "done", "1", "needs-survey", "--by", "wangrb", "-e", "households_interviewed=many"],
+            "expected a whole number",
+        ),
+        (2, ["stage", "done", "1", "needs-survey", "--by", "wangrb", "-e", "nonsense"], "expects key=value"),
+        (
+            6,
+            ["stage", "done", "1", "needs-survey", "--by", "wangrb", "-e", "households_interviewed=12"],
+            "must be ≥ 30, got 12",
+        ),
+        (
+            4,
+            ["stage", "done", "1", "needs-survey", "--by", "chenm", "-e", "households_interviewed=40"],
+            "only the project's planner",
+        ),
+        (6, ["stage", "approve", "1", "needs-survey", "--by", "zhaoy"], "must be marked done"),
+        (4, ["stage", "approve", "1", "needs-survey", "--by", "lij"], "not of taiyanggong"),
+        (4, start_args(by="maf"), "coordinates dongcheng"),
+        (
+            6,
+            ["stage", "done", "1", "needs-list", "--by", "wangrb", "-e", "needs_items=3"],
+            "cannot start before needs-survey is approved",
+        ),
+        (2, ["stage", "return", "1", "needs-survey", "--by", "zhaoy", "--reason", " "], "needs a reason"),
+        (6, ["stage", "resume", "1", "needs-survey", "--by", "zhangl"], "not paused"),
+        (
+            2,
+            ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "-3", "--reason", "x"],
+            "extension must be",
+        ),
+        (2, ["people", "load", "/no/such/people.yaml"], "does not exist"),
+        (2, ["template", "validate", "/no/such.yaml"], "does not exist"),
+    ]
+    for code, args, fragment in cases:
+        line = refused(code, *args)
+        assert fragment in line, (args, line)
+    assert db_dump(cli_env) == before
+
+
+def test_done_twice_is_a_conflict(started: Path, cli_env: dict[str, str]) -> None:
+    args = [
+        "stage",
+        "done",
+        "1",
+        "needs-survey",
+        "--by",
+        "wangrb",
+        "-e",
+        "households_interviewed=36",
+        "-e",
+        "observation_days=5",
+        "--attach",
+        f"problem_map={started}",
+    ]
+    ok(*args)
+    assert "already done" in refused(5, *args)
+
+
+def test_invalid_template_file_names_field_and_reason(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: x\nversion: 1\nname: x\nphases: [{id: p, name: p}]\nstages:\n"
+        "  - {id: a, name: a, phase: p, deadline: {working_days: -1}}\n",
+        encoding="utf-8",
+    )
+    line = refused(2, "template", "validate", str(bad))
+    assert "stages[0].deadline.working_days" in line and "greater than 0" in line
+    (tmp_path / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    assert "not valid YAML" in refused(2, "template", "validate", str(tmp_path / "broken.yaml"))
+
+
+def test_people_and_templates_listing(cli_env: dict[str, str]) -> None:
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    assert "unchanged" in ok("people", "load", str(EXAMPLE_PEOPLE))
+    people = json.loads(ok("people", "list", "--json"))
+    assert {p["role"] for p in people} == {"coordinator", "planner", "street-office", "district"}
+    assert "accompany-service@1" in ok("template", "list")
+    assert "needs-survey" in ok("template", "show", "accompany-service")
+
+
+def test_database_password_never_printed(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql+psycopg://accompany:s3cretPassw0rd@127.0.0.1:1/nowhere"
+    code, out, err = cli("project", "list", "--db", url)
+    assert code != 0
+    assert "s3cretPassw0rd" not in out + err
+    monkeypatch.setenv("ACCOMPANY_DATABASE_URL", url)
+    code, out, err = cli("db", "current")
+    assert code != 0 and "s3cretPassw0rd" not in out + err
+
+
+def _accompany(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "accompany", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_two_processes_completing_the_same_stage(started: Path, cli_env: dict[str, str]) -> None:
+    args = [
+        "stage",
+        "done",
+        "1",
+        "needs-survey",
+        "--by",
+        "wangrb",
+        "-e",
+        "households_interviewed=36",
+        "-e",
+        "observation_days=5",
+        "--attach",
+        f"problem_map={started}",
+    ]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "accompany", *args],
+            env={**os.environ, **cli_env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 5], results
+    loser = next(err for code, err in results if code == 5)
+    # the loser either saw the winner's result or lost the optimistic version check
+    assert "already done" in loser or "same moment" in loser, loser
+
+
+def test_demo_runs_without_prefect(cli_env: dict[str, str]) -> None:
+    result = _accompany(cli_env, "demo", "--no-prefect")
+    assert result.returncode == 0, result.stderr
+    assert "refused:" in result.stdout  # the insufficient-evidence attempt
+    assert "project status: completed" in result.stdout
+    assert "暂定" in result.stdout  # post-evaluation's deadline reaches into unknown 2027

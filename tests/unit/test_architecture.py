@@ -1,0 +1,41 @@
+"""The architecture's rules, checked on the source: a pure domain core."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import accompany.models as domain
+
+DOMAIN = Path(domain.__file__).resolve().parent
+FORBIDDEN_IMPORTS = ("sqlalchemy", "prefect", "apprise", "alembic", "typer", "rich")
+CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
+
+
+def _modules() -> list[Path]:
+    return sorted(DOMAIN.glob("*.py"))
+
+
+def test_domain_imports_no_adapters() -> None:
+    offenders = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in FORBIDDEN_IMPORTS]
+    assert offenders == []
+
+
+def test_domain_never_reads_the_clock() -> None:
+    offenders = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = node.func.value
+                owner_name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
+                if (owner_name, node.func.attr) in CLOCK_READS:
+                    offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
