@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .models.calendar import WorkingCalendar, YearSchedule
 from .models.errors import InvalidInput
 from .models.template import describe_validation_error
+from .yamlfile import read_yaml
 
 
 class _DayEntry(BaseModel):
@@ -114,13 +114,7 @@ class YearOrigin:
 
 def read_calendar_file(path: Path) -> YearSchedule:
     """Parse and check one calendar file; any problem is one line naming file and field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"calendar file {path} does not exist") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidInput(f"calendar file {path}: not valid YAML ({first_line})") from None
+    raw = read_yaml(path, "calendar file")
     if not isinstance(raw, dict):
         raise InvalidInput(f"calendar file {path}: expected a mapping with year, source, holidays")
     try:

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .models.errors import InvalidInput, NotFound
 from .models.template import ProcessTemplate, build_template
+from .yamlfile import read_yaml
 
 
 @dataclass(frozen=True)
@@ -21,13 +20,7 @@ class TemplateFile:
 
 
 def read_template_file(path: Path) -> TemplateFile:
-    try:
-        body = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"template file {path} does not exist") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidInput(f"template file {path}: not valid YAML ({first_line})") from None
+    body = read_yaml(path, "template file")
     template = build_template(body, source=f"template file {path}")
     return TemplateFile(path, body, template)
 

@@ -69,26 +69,27 @@ def compute_deadline(
     not started). Closed pauses push the deadline by the working days they covered;
     an open pause is counted when it closes."""
     guessed: set[int] = set()
+    consulted: set[int] = set()  # years whose calendar data the answer depends on
     if rule.set_at_start:
         if fixed_due is None:
             return None
         base = fixed_due
         anchor_text = "set at start"
-        first_year = fixed_due.year
     else:
         if anchor is None:
             return None
-        first_year = anchor.year
         anchor_text = f"{rule.anchor} {anchor.isoformat()}"
         if rule.working_days is not None:
             counted = calendar.add_working_days(anchor, rule.working_days)
             base = counted.value
             guessed |= counted.guessed_years
+            consulted |= set(range(anchor.year, base.year + 1))
         else:
             assert rule.calendar_days is not None
             base = anchor + dt.timedelta(days=rule.calendar_days)
             if rule.roll_forward:
                 rolled = calendar.roll_forward(base)
+                consulted |= set(range(base.year, rolled.value.year + 1))
                 base = rolled.value
                 guessed |= rolled.guessed_years
 
@@ -99,7 +100,7 @@ def compute_deadline(
         span = calendar.working_days_between(pause.start, pause.end)
         paused += span.days
         guessed |= span.guessed_years
-        first_year = min(first_year, pause.start.year)
+        consulted |= set(range(pause.start.year, pause.end.year + 1))
     if extension_working_days < 0:
         raise ValueError("extension working days cannot be negative")
     due = base
@@ -107,12 +108,12 @@ def compute_deadline(
         moved = calendar.add_working_days(base, paused + extension_working_days)
         due = moved.value
         guessed |= moved.guessed_years
-    years = range(first_year, due.year + 1)
+        consulted |= set(range(base.year, due.year + 1))
     basis = {
         "rule": rule.describe("en"),
         "anchor": anchor_text,
         "template": template_ref,
-        "calendar": calendar.fingerprint(years),
+        "calendar": calendar.fingerprint(consulted),
     }
     return Deadline(
         due=due,

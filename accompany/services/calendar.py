@@ -2,11 +2,12 @@
 
 Policy for a year nobody knows yet (documented in the README): a deadline that
 reaches into it is computed on weekdays only and flagged **provisional** everywhere
-it is shown. When calendar data changes (an operator adds next year's schedule or
-corrects a year), :func:`sync_calendar` recomputes the affected deadlines — each
-change is a ``stage.deadline_changed`` event in the audit log — and remembers the
-fingerprint of the data it used, so the daily sweep repeats this automatically when
-someone drops a file into the calendar folder by hand.
+it is shown. Every deadline records the calendar data (source and hash per year) it
+was computed with; when the data in force differs (an operator added next year's
+schedule or corrected a year), :func:`sync_calendar` recomputes those deadlines —
+each change a ``stage.deadline_changed`` event in the audit log. ``calendar add``
+runs it at once; the daily reminder sweep runs it too, so a file dropped into the
+calendar folder by hand is picked up without anyone remembering to.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from ..calendars import calendar_state_fingerprint, read_calendar_file
 from ..db.orm import ProjectRow, StageRow, SystemStateRow
@@ -45,28 +46,51 @@ def _stored_fingerprint(app: App) -> str | None:
         return row.value.get("fingerprint") if row else None
 
 
-def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
-    """Recompute deadlines if the calendar data changed since the last sync.
+def _stale_project_ids(app: App, *, only_provisional: bool) -> list[int]:
+    """Active projects with an open deadline computed from calendar data other than
+    the data in force now (each deadline records the source and hash per year)."""
+    calendar = app.calendar
+    query = (
+        select(StageRow.project_id, StageRow.deadline)
+        .join(ProjectRow)
+        .where(
+            ProjectRow.status == ProjectStatus.ACTIVE.value,
+            StageRow.state != StageState.APPROVED.value,
+            StageRow.deadline.is_not(None),
+        )
+    )
+    if only_provisional:
+        query = query.where(StageRow.due_provisional.is_(True))
+    stale: set[int] = set()
+    with app.reader() as uow:
+        for project_id, deadline in uow.session.execute(query):
+            if project_id in stale:
+                continue
+            used = (deadline or {}).get("calendar", {})
+            if any(calendar.fingerprint([int(year)])[year] != source for year, source in used.items()):
+                stale.add(project_id)
+    return sorted(stale)
 
-    Provisional deadlines are always rechecked; when the data itself changed (or
-    ``force_all``), every open deadline of every active project is."""
+
+def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
+    """Recompute the deadlines whose calendar data is no longer the data in force.
+
+    Cheap when nothing changed since the last sync: only provisional deadlines are
+    looked at. When the data changed (or was never synced, or ``force_all``), every
+    open deadline's recorded calendar basis is compared with the current data."""
     fingerprint = calendar_state_fingerprint(app.calendar_origins)
     previous = _stored_fingerprint(app)
-    changed_data = previous is not None and previous != fingerprint
     now = app.now()
-    with app.reader() as uow:
-        query = (
-            select(distinct(StageRow.project_id))
-            .join(ProjectRow)
-            .where(
-                ProjectRow.status == ProjectStatus.ACTIVE.value,
-                StageRow.state != StageState.APPROVED.value,
+    if force_all:
+        with app.reader() as uow:
+            project_ids = sorted(
+                uow.session.scalars(
+                    select(ProjectRow.id).where(ProjectRow.status == ProjectStatus.ACTIVE.value)
+                )
             )
-        )
-        if not (changed_data or force_all):
-            query = query.where(StageRow.due_provisional.is_(True))
-        project_ids = sorted(uow.session.scalars(query))
-    reason = "calendar data changed" if changed_data else "calendar recheck"
+    else:
+        project_ids = _stale_project_ids(app, only_provisional=previous == fingerprint)
+    reason = "calendar data changed" if previous not in (None, fingerprint) else "calendar recheck"
     changed = 0
     for project_id in project_ids:
         with app.uow() as uow:
@@ -77,38 +101,43 @@ def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
                 record(uow, project_id, events)
                 uow.commit()
                 changed += len(events)
+    if previous != fingerprint:
+        _remember(app, previous, fingerprint, changed)
+    return SyncResult(fingerprint, previous, len(project_ids), changed)
+
+
+def _remember(app: App, previous: str | None, fingerprint: str, changed: int) -> None:
+    now = app.now()
     with app.uow() as uow:
-        row = uow.session.get(SystemStateRow, STATE_KEY)
-        if previous != fingerprint:
-            record(
-                uow,
-                None,
-                [
-                    Event(
-                        EventKind.CALENDAR_CHANGED,
-                        now,
-                        SYSTEM_ACTOR,
-                        before=previous,
-                        after=fingerprint,
-                        data={
-                            "files": {
-                                str(o.year): o.origin
-                                for o in app.calendar_origins
-                                if o.origin != o.source  # years from operator files
-                            },
-                            "deadlines_changed": changed,
+        record(
+            uow,
+            None,
+            [
+                Event(
+                    EventKind.CALENDAR_CHANGED,
+                    now,
+                    SYSTEM_ACTOR,
+                    before=previous,
+                    after=fingerprint,
+                    data={
+                        "files": {
+                            str(o.year): o.origin
+                            for o in app.calendar_origins
+                            if o.origin != o.source  # years from operator files
                         },
-                    )
-                ],
-            )
+                        "deadlines_changed": changed,
+                    },
+                )
+            ],
+        )
         value = {"fingerprint": fingerprint, "synced_at": now.isoformat()}
+        row = uow.session.get(SystemStateRow, STATE_KEY)
         if row is None:
             uow.session.add(SystemStateRow(key=STATE_KEY, value=value, updated_at=now))
         else:
             row.value = value
             row.updated_at = now
         uow.commit()
-    return SyncResult(fingerprint, previous, len(project_ids), changed)
 
 
 def add_calendar_file(app: App, path: Path) -> tuple[Path, SyncResult]:

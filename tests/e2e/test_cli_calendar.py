@@ -1,0 +1,91 @@
+"""Calendar and stage-clock commands as typed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..integration.test_calendar_and_clock import YEAR_2027
+from .test_cli import db_dump, ok, refused, start_args
+
+
+def test_calendar_check_and_show(cli_env: dict[str, str]) -> None:
+    out = ok("calendar", "check", "--now", "2026-11-24T10:00")
+    assert "2026" in out and "chinese-calendar" in out
+    assert "2027 is unknown" in out and "provisional" in out
+    shown = json.loads(ok("calendar", "show", "2026", "--json"))
+    assert "2026-02-14" in shown["makeup_workdays"] and "2026-10-01" in shown["holidays"]
+    assert "make-up workday" in ok("calendar", "show", "2026")
+    assert "not known" in ok("calendar", "show", "2027")
+
+
+def test_provisional_deadline_then_calendar_add(cli_env: dict[str, str], tmp_path: Path) -> None:
+    from accompany.config.settings import EXAMPLE_PEOPLE
+
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(
+        *start_args(
+            start="2026-12-01", now="2026-12-01T09:00", stage_deadline="construction-accompany=2027-09-30"
+        )
+    )
+    show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-12-02T09:00"))
+    assert show["stages"][0]["timing"] == {
+        **show["stages"][0]["timing"],
+        "due": "2027-01-12",
+        "provisional": True,
+    }
+    assert "暂定" in ok("project", "show", "1", "--now", "2026-12-02T09:00")
+    assert "1 open deadline(s) are provisional on 2027" in ok(
+        "calendar", "check", "--now", "2026-12-02T09:00"
+    )
+
+    bad = tmp_path / "bad-2027.yaml"
+    bad.write_text("year: 2027\nsource: x\nholidays: []\n", encoding="utf-8")
+    before = db_dump(cli_env)
+    line = refused(2, "calendar", "add", str(bad))
+    assert "holidays" in line
+    assert db_dump(cli_env) == before
+
+    good = tmp_path / "2027-schedule.yaml"
+    good.write_text(YEAR_2027, encoding="utf-8")
+    out = ok("calendar", "add", str(good), "--now", "2026-12-05T10:00")
+    assert "1 deadline change(s)" in out
+    show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-12-05T10:00"))
+    survey = show["stages"][0]
+    assert (survey["timing"]["due"], survey["timing"]["provisional"]) == ("2027-01-13", False)
+    assert any(e["kind"] == "stage.deadline_changed" for e in show["events"])
+    assert "test schedule for 2027" in ok("calendar", "show", "2027")
+
+
+def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
+    from accompany.config.settings import EXAMPLE_PEOPLE
+
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(*start_args())
+    ok(
+        "stage",
+        "pause",
+        "1",
+        "needs-survey",
+        "--by",
+        "zhangl",
+        "--reason",
+        "冬季停工",
+        "--now",
+        "2026-04-01T09:00",
+    )
+    assert "计时暂停" in ok("project", "show", "1", "--now", "2026-04-20T09:00")
+    assert json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-20T09:00")) == []
+    out = ok("stage", "resume", "1", "needs-survey", "--by", "zhangl", "--now", "2026-04-20T09:00")
+    assert "12" in out and "2026-04-30" in out
+    ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "住户外出")
+    assert "5" in ok("stage", "grant-extension", "1", "needs-survey", "--by", "zhaoy", "--days", "2")
+    ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "再延")
+    assert "denied" not in refused(
+        2, "stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", ""
+    )
+    ok("stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "时间充足")
+    show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-05-06T09:00"))
+    survey = show["stages"][0]
+    assert survey["timing"]["due"] == "2026-05-07"  # 04-30 + 2 WD over Labour Day (05-01…05-05 off)
+    assert [e["status"] for e in survey["extensions"]] == ["granted", "refused"]
