@@ -17,6 +17,9 @@ from .config.settings import Settings
 from .db.engine import make_engine, session_factories
 from .db.schema import ensure_schema
 from .models.calendar import WorkingCalendar
+from .models.errors import InvalidInput
+from .models.reminders import QuietHours
+from .services.ports import Notifier
 from .services.unit_of_work import UnitOfWork
 from .templates import TemplateCatalog
 
@@ -44,6 +47,7 @@ class App:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
+    _notifier: Notifier | None = None
 
     @cached_property
     def _factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
@@ -87,13 +91,33 @@ class App:
     def lang(self) -> str:
         return self.settings.language
 
+    @cached_property
+    def quiet(self) -> QuietHours:
+        s = self.settings
+        return QuietHours(s.quiet_start, s.quiet_end, s.quiet_on_non_working_days)
+
+    def notifier(self) -> Notifier:
+        """The Apprise notifier over the configured channels file."""
+        if self._notifier is None:
+            path = self.settings.apprise_config
+            if path is None:
+                raise InvalidInput(
+                    "no Apprise configuration: set ACCOMPANY_APPRISE_CONFIG to a YAML or TEXT "
+                    "Apprise config file (see config/apprise.example.yaml)"
+                )
+            from .notifications.apprise_notifier import AppriseNotifier
+
+            self._notifier = AppriseNotifier(path)
+        return self._notifier
+
 
 def build_app(
     settings: Settings | None = None,
     *,
     database_url: str | None = None,
     clock: Clock | None = None,
+    notifier: Notifier | None = None,
 ) -> App:
     settings = settings or Settings()
     url = database_url or settings.resolved_database_url()
-    return App(settings=settings, engine=engine_for(url), clock=clock or SystemClock())
+    return App(settings=settings, engine=engine_for(url), clock=clock or SystemClock(), _notifier=notifier)

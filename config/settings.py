@@ -7,6 +7,7 @@ attachments live under ``ACCOMPANY_HOME`` (``~/.local/share/accompany`` unless
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Literal
@@ -44,7 +45,33 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = Field(default=None, description="default $ACCOMPANY_HOME/attachments")
     language: Literal["zh", "en"] = "zh"
 
-    @field_validator("home", "templates_dir", "calendar_dir", "attachments_dir", mode="after")
+    # -- notifications (Apprise) -------------------------------------------------
+    apprise_config: Path | None = Field(
+        default=None,
+        description="Apprise configuration file (YAML or TEXT) with channels tagged "
+        "person-<id>, street-office-<street>, district-<district>",
+    )
+    quiet_start: dt.time = Field(default=dt.time(20, 0), description="no messages from (local time)")
+    quiet_end: dt.time = Field(default=dt.time(8, 0), description="… until (local time)")
+    quiet_on_non_working_days: bool = Field(
+        default=True, description="hold messages on weekends and statutory holidays"
+    )
+    dispatch_max_attempts: int = Field(default=6, ge=1, le=50, description="then dead-lettered")
+    dispatch_retry_base_seconds: int = Field(default=60, ge=1, description="backoff: base × 2^(attempt-1)")
+    dispatch_retry_max_seconds: int = Field(default=6 * 3600, ge=1)
+    dispatch_concurrency: int = Field(default=16, ge=1, le=256, description="messages in flight")
+    dispatch_lease_seconds: int = Field(
+        default=300, ge=10, description="a claim not confirmed within this is taken over"
+    )
+    dispatch_batch: int = Field(default=500, ge=1, description="notifications claimed at a time")
+
+    # -- schedules (Prefect deployments, Asia/Shanghai) -----------------------------
+    sweep_cron: str = Field(default="0 9 * * *", description="reminder sweep; skips non-working days")
+    dispatch_cron: str = Field(default="*/5 * * * *", description="outbox dispatch")
+
+    @field_validator(
+        "home", "templates_dir", "calendar_dir", "attachments_dir", "apprise_config", mode="after"
+    )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None

@@ -10,6 +10,7 @@ calendar gives says which unknown years it had to guess, so the guess is never s
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -73,12 +74,32 @@ class SpanCount:
 
 
 class WorkingCalendar:
-    """Answers working-day questions from a set of known years."""
+    """Answers working-day questions from a set of known years.
+
+    Arithmetic uses a prefix count of working days over a fixed span (from the first
+    known year to 30 years after the last), so counting and adding working days cost
+    O(1) and O(log n) — the reminder sweep asks this for every open stage. Dates
+    outside the span fall back to walking day by day."""
+
+    SPAN_YEARS_AFTER = 30
 
     def __init__(self, schedules: Iterable[YearSchedule]):
         self._years: dict[int, YearSchedule] = {}
         for schedule in schedules:
             self._years[schedule.year] = schedule
+        first = min(self._years, default=2000)
+        last = max(self._years, default=2000) + self.SPAN_YEARS_AFTER
+        self._origin = dt.date(first, 1, 1)
+        self._end = dt.date(last, 12, 31)
+        days = (self._end - self._origin).days + 1
+        cumulative = [0] * (days + 1)  # cumulative[i]: working days in [origin, origin + i)
+        count = 0
+        day = self._origin
+        for index in range(days):
+            count += self.is_working_day(day)
+            cumulative[index + 1] = count
+            day += ONE_DAY
+        self._cumulative = cumulative
 
     # -- what is known ---------------------------------------------------------
     @property
@@ -103,10 +124,20 @@ class WorkingCalendar:
             )
         return out
 
+    def _unknown_years(self, first: dt.date, last: dt.date) -> frozenset[int]:
+        """Unknown years touched by the days first..last (inclusive)."""
+        if last < first:
+            return frozenset()
+        return frozenset(y for y in range(first.year, last.year + 1) if y not in self._years)
+
+    def _index(self, day: dt.date) -> int | None:
+        if self._origin <= day <= self._end:
+            return (day - self._origin).days
+        return None
+
     # -- single days -------------------------------------------------------------
     def is_working_day(self, day: dt.date) -> bool:
-        """Statutory answer for a known year; Mon–Fri for an unknown one
-        (use :meth:`working_day_verdict` when the caller must know it guessed)."""
+        """Statutory answer for a known year; Mon–Fri for an unknown one."""
         schedule = self._years.get(day.year)
         if schedule is None:
             return day.weekday() < 5
@@ -119,10 +150,17 @@ class WorkingCalendar:
         working day, else the next working day."""
         if count < 0:
             raise ValueError("working days to add must be zero or more")
-        guessed: set[int] = set()
-        day = start
         if count == 0:
             return self.roll_forward(start)
+        begin = self._index(start)
+        if begin is not None:
+            target = self._cumulative[begin + 1] + count
+            found = bisect.bisect_left(self._cumulative, target, lo=begin + 1)
+            if found < len(self._cumulative):
+                day = self._origin + dt.timedelta(days=found - 1)
+                return DayCount(day, self._unknown_years(start + ONE_DAY, day))
+        guessed: set[int] = set()
+        day = start
         remaining = count
         while remaining:
             day += ONE_DAY
@@ -135,26 +173,25 @@ class WorkingCalendar:
     def roll_forward(self, day: dt.date) -> DayCount:
         """``day`` if it is a working day, else the next working day — the rule for a
         period whose last day falls on a holiday (以休息日结束的，以休息日后的第一日为期间届满的日期)."""
-        guessed: set[int] = set()
-        while True:
-            if day.year not in self._years:
-                guessed.add(day.year)
-            if self.is_working_day(day):
-                return DayCount(day, frozenset(guessed))
-            day += ONE_DAY
+        if self.is_working_day(day):
+            return DayCount(day, self._unknown_years(day, day))
+        following = self.add_working_days(day, 1)
+        return DayCount(following.value, following.guessed_years | self._unknown_years(day, day))
 
     def working_days_between(self, first: dt.date, end: dt.date) -> SpanCount:
         """Working days in the half-open range [first, end)."""
-        guessed: set[int] = set()
+        if end <= first:
+            return SpanCount(0)
+        a, b = self._index(first), self._index(end)
+        guessed = self._unknown_years(first, end - ONE_DAY)
+        if a is not None and b is not None:
+            return SpanCount(self._cumulative[b] - self._cumulative[a], guessed)
         days = 0
         day = first
         while day < end:
-            if day.year not in self._years:
-                guessed.add(day.year)
-            if self.is_working_day(day):
-                days += 1
+            days += self.is_working_day(day)
             day += ONE_DAY
-        return SpanCount(days, frozenset(guessed))
+        return SpanCount(days, guessed)
 
     def working_days_late(self, due: dt.date, today: dt.date) -> SpanCount:
         """How many working days after ``due`` ``today`` is: (due, today]. Zero when

@@ -312,6 +312,7 @@ class Project:
                 after=StageState.SUBMITTED.value,
                 data={
                     "round": stage.round,
+                    "first_level": spec.approval[0].value if spec.approval else None,
                     "evidence": merged,
                     "attachments": [a.filename for a in attachments],
                     "note": note,

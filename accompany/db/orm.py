@@ -238,3 +238,39 @@ class SystemStateRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]]
     updated_at: Mapped[dt.datetime]
+
+
+class NotificationRow(Base):
+    """The outbox: one row per notification to deliver, written in the same
+    transaction as the change (or by the sweep) that causes it.
+
+    ``dedupe_key`` (audience | project | stage | kind | occurrence) is unique, so a
+    notification is queued at most once however many sweeps run. ``status`` goes
+    pending → sending (claimed by one dispatcher until ``claimed_until``) → sent, or
+    back to retry with a backoff, or dead after the last attempt. ``channels_done``
+    lists the channels (hashes of their URLs) that already accepted it, so a retry
+    never repeats a channel that succeeded."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(48))
+    digest: Mapped[bool] = mapped_column(Boolean)
+    audience: Mapped[str] = mapped_column(String(128), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    stage_key: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[dt.datetime | None]
+    channels_done: Mapped[list[str]] = mapped_column(default=list)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None]

@@ -25,6 +25,7 @@ from ..models.errors import InvalidInput
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.states import ProjectStatus, StageState
 from .commands import record
+from .outbox import insert_for
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -98,18 +99,36 @@ def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
             events = project.recompute_deadlines(now, app.calendar, reason)
             if events:
                 uow.projects.save(project)
-                record(uow, project_id, events)
+                record(app, uow, project, events)
                 uow.commit()
                 changed += len(events)
     if previous != fingerprint:
-        _remember(app, previous, fingerprint, changed)
+        _remember(app, fingerprint, changed)
     return SyncResult(fingerprint, previous, len(project_ids), changed)
 
 
-def _remember(app: App, previous: str | None, fingerprint: str, changed: int) -> None:
+def _remember(app: App, fingerprint: str, changed: int) -> None:
+    """Store the fingerprint of the calendar data now in force, and log the change
+    once — also when two sweeps get here at the same moment (the row is created if
+    missing, then locked, then compared)."""
     now = app.now()
     with app.uow() as uow:
+        table = SystemStateRow.__table__
+        insert = insert_for(uow.session)
+        uow.session.execute(
+            insert(table)
+            .values(key=STATE_KEY, value={"fingerprint": None}, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = uow.session.scalar(
+            select(SystemStateRow).where(SystemStateRow.key == STATE_KEY).with_for_update()
+        )
+        assert row is not None
+        stored = row.value.get("fingerprint")
+        if stored == fingerprint:
+            return  # someone else recorded it first
         record(
+            app,
             uow,
             None,
             [
@@ -117,7 +136,7 @@ def _remember(app: App, previous: str | None, fingerprint: str, changed: int) ->
                     EventKind.CALENDAR_CHANGED,
                     now,
                     SYSTEM_ACTOR,
-                    before=previous,
+                    before=stored,
                     after=fingerprint,
                     data={
                         "files": {
@@ -130,13 +149,8 @@ def _remember(app: App, previous: str | None, fingerprint: str, changed: int) ->
                 )
             ],
         )
-        value = {"fingerprint": fingerprint, "synced_at": now.isoformat()}
-        row = uow.session.get(SystemStateRow, STATE_KEY)
-        if row is None:
-            uow.session.add(SystemStateRow(key=STATE_KEY, value=value, updated_at=now))
-        else:
-            row.value = value
-            row.updated_at = now
+        row.value = {"fingerprint": fingerprint, "synced_at": now.isoformat()}
+        row.updated_at = now
         uow.commit()
 
 

@@ -19,6 +19,7 @@ from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
 from ..models.people import Directory
 from ..models.project import Attachment, Project
+from ..models.reminders import ProjectFacts, notifications_for_events
 from ..models.rules import Action
 from ..models.template import coerce_parameter
 
@@ -109,9 +110,30 @@ class Outcome(BaseModel):
         return [e.kind.value for e in self.events]
 
 
-def record(uow: UnitOfWork, project_id: int | None, events: Sequence[Event]) -> None:
-    """Append the events in the command's transaction."""
-    uow.events.append(project_id, events)
+def record(app: App, uow: UnitOfWork, project: Project | None, events: Sequence[Event]) -> None:
+    """Append the events and queue the notifications they cause, in the command's
+    transaction: no notification for a rolled-back change, none lost for a
+    committed one."""
+    uow.events.append(project.id if project else None, events)
+    if project is None or not events:
+        return
+    intents = notifications_for_events(project_facts(project), events)
+    if intents:
+        now = app.now()
+        uow.outbox.queue(intents, now=now, not_before=app.quiet.next_allowed(now, app.calendar))
+
+
+def project_facts(project: Project) -> ProjectFacts:
+    assert project.id is not None
+    return ProjectFacts(
+        project_id=project.id,
+        name=project.name,
+        district=project.district,
+        street=project.street,
+        planner=project.planner_id,
+        coordinator=project.coordinator_id,
+        stage_names={spec.id: spec.name for spec in project.template.stages},
+    )
 
 
 # -- people ---------------------------------------------------------------------------
@@ -128,6 +150,7 @@ def load_directory(app: App, directory: Directory) -> dict[str, int]:
         for person in directory.people:
             counts[uow.people.upsert(person)] += 1
         record(
+            app,
             uow,
             None,
             [
@@ -179,7 +202,7 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
             calendar=app.calendar,
         )
         project_id = uow.projects.add(project, template_row)
-        record(uow, project_id, events)
+        record(app, uow, project, events)
         uow.commit()
     return Outcome(project_id=project_id, events=events)
 
@@ -231,7 +254,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             calendar=app.calendar,
         )
         uow.projects.save(project)
-        record(uow, project.id, events)
+        record(app, uow, project, events)
         uow.commit()
     return Outcome(project_id=cmd.project_id, events=events)
 
@@ -294,6 +317,6 @@ def _on_project(app: App, project_id: int, actor_id: str, act) -> Outcome:  # ty
         project = uow.projects.get(project_id)
         events = act(project, actor, now)
         uow.projects.save(project)
-        record(uow, project.id, events)
+        record(app, uow, project, events)
         uow.commit()
     return Outcome(project_id=project_id, events=events)

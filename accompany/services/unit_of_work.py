@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.repository import EventLog, PeopleRepository, ProjectRepository, TemplateRepository
 from ..models.errors import Conflict
+from .outbox import Outbox
 
 
 class UnitOfWork:
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.projects = ProjectRepository(self.session, lock=not self.readonly)
         self.templates = TemplateRepository(self.session)
         self.events = EventLog(self.session)
+        self.outbox = Outbox(self.session)
         return self
 
     def commit(self) -> None:
@@ -40,10 +42,10 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() ends an uncommitted transaction (a rollback at the database) and
+        # detaches the loaded objects without expiring them, so read results stay
+        # usable after the unit of work
+        self.session.close()
         if exc is None:
             return
         if isinstance(exc, StaleDataError):

@@ -77,3 +77,41 @@ def test_lifecycle_flows_tag_runs_with_the_project(
                 now=now,
             )
         )
+
+
+def test_reminder_flows(prefect_server: None, people: App, db_url: str, tmp_path: Path) -> None:
+    from accompany.clock import parse_moment
+    from accompany.flows.reminders import dispatch_notifications_flow, send_reminders_flow
+    from accompany.services import commands
+
+    from ..receivers import HttpReceiver, apprise_yaml
+
+    receiver = HttpReceiver()
+    try:
+        config = tmp_path / "apprise.yaml"
+        config.write_text(
+            apprise_yaml({receiver.url("all"): "person-wangrb, person-zhangl, street-office-taiyanggong"}),
+            encoding="utf-8",
+        )
+        commands.start_project(people, start_command())
+        import os
+
+        os.environ["ACCOMPANY_APPRISE_CONFIG"] = str(config)
+        try:
+            saturday = asyncio.run(
+                send_reminders_flow(now=parse_moment("2026-04-11T09:00"), database_url=db_url)
+            )
+            assert saturday["skipped"] == "not a working day"
+            weekday = asyncio.run(
+                send_reminders_flow(now=parse_moment("2026-04-09T09:00"), database_url=db_url)
+            )
+            assert weekday["queued"] == 1 and weekday["by_kind"] == {"due-soon": 1}
+            sent = asyncio.run(
+                dispatch_notifications_flow(now=parse_moment("2026-04-09T09:05"), database_url=db_url)
+            )
+            assert sent["sent"] == 4 and sent["dead"] == 0
+        finally:
+            del os.environ["ACCOMPANY_APPRISE_CONFIG"]
+        assert len(receiver.delivered) == 4
+    finally:
+        receiver.stop()

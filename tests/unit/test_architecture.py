@@ -39,3 +39,32 @@ def test_domain_never_reads_the_clock() -> None:
                 if (owner_name, node.func.attr) in CLOCK_READS:
                     offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_the_notification_adapter_imports_apprise() -> None:
+    root = DOMAIN.parent  # the installed accompany package and its mapped folders
+    packages = [root / "accompany", root / "models", root / "flows", root / "notifications", root / "config"]
+    importers = sorted(
+        str(path.relative_to(root))
+        for package in packages
+        if package.is_dir()
+        for path in package.rglob("*.py")
+        if "apprise" in _imports(path)
+    )
+    assert importers == ["notifications/apprise_notifier.py"]
+
+
+def test_services_do_not_import_prefect_or_the_cli() -> None:
+    services = DOMAIN.parent / "accompany" / "services"
+    offenders = [p.name for p in services.glob("*.py") if _imports(p) & {"prefect", "typer", "rich", "apprise"}]
+    assert offenders == []

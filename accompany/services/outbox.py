@@ -1,0 +1,145 @@
+"""The notification outbox: queueing (exactly once per key), claiming (one
+dispatcher per row at a time) and recording delivery results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..db.orm import NotificationRow
+from ..models.reminders import Intent
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+
+PENDING, SENDING, SENT, RETRY, DEAD = "pending", "sending", "sent", "retry", "dead"
+QUEUE_BATCH = 400  # rows per INSERT: well under SQLite's bound-parameter limit
+
+
+def insert_for(session: Session) -> Any:
+    """The dialect's INSERT (it has ON CONFLICT) for this session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+class Outbox:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def queue(self, intents: Sequence[Intent], *, now: dt.datetime, not_before: dt.datetime) -> int:
+        """Insert the intents not queued before (the unique key makes a repeat a
+        no-op, also against a concurrent sweep); returns how many were new."""
+        if not intents:
+            return 0
+        insert = insert_for(self.session)
+        table = NotificationRow.__table__
+        added = 0
+        for start in range(0, len(intents), QUEUE_BATCH):
+            rows = [
+                {
+                    "dedupe_key": i.dedupe_key,
+                    "kind": i.kind.value,
+                    "digest": i.digested,
+                    "audience": i.audience,
+                    "project_id": i.project_id,
+                    "stage_key": i.stage,
+                    "payload": i.payload,
+                    "created_at": now,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": not_before,
+                    "channels_done": [],
+                }
+                for i in intents[start : start + QUEUE_BATCH]
+            ]
+            statement = (
+                insert(table)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(table.c.id)
+            )
+            added += len(self.session.execute(statement).all())
+        return added
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            found.update(
+                self.session.scalars(
+                    select(NotificationRow.dedupe_key).where(NotificationRow.dedupe_key.in_(chunk))
+                )
+            )
+        return found
+
+    def _claimable(self, now: dt.datetime) -> Select[tuple[int]]:
+        return select(NotificationRow.id).where(
+            or_(
+                and_(NotificationRow.status.in_((PENDING, RETRY)), NotificationRow.next_attempt_at <= now),
+                # a dispatcher that died holding a claim: its lease ran out
+                and_(NotificationRow.status == SENDING, NotificationRow.claimed_until < now),
+            )
+        )
+
+    def claim(
+        self, worker: str, *, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[NotificationRow]:
+        """Take up to ``limit`` due notifications for this worker. On PostgreSQL
+        other workers skip the rows locked here (FOR UPDATE SKIP LOCKED); SQLite
+        runs claims one at a time (BEGIN IMMEDIATE)."""
+        query = self._claimable(now).order_by(NotificationRow.id).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self.session.scalars(query))
+        if not ids:
+            return []
+        self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id.in_(ids))
+            .values(status=SENDING, claimed_by=worker, claimed_until=lease_until)
+        )
+        return list(self.session.scalars(select(NotificationRow).where(NotificationRow.id.in_(ids))))
+
+    def due_count(self, now: dt.datetime) -> int:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.count()).select_from(self._claimable(now).subquery())) or 0
+
+
+def retry_dead(app: App, ids: list[int] | None) -> int:
+    """Send dead-lettered notifications again: attempts reset, due now. Unknown or
+    not-dead ids are refused (nothing changes)."""
+    from ..models.errors import InvalidInput, NotFound
+
+    now = app.now()
+    with app.uow() as uow:
+        query = select(NotificationRow).where(NotificationRow.status == DEAD)
+        if ids:
+            rows = {
+                r.id: r
+                for r in uow.session.scalars(select(NotificationRow).where(NotificationRow.id.in_(ids)))
+            }
+            missing = [i for i in ids if i not in rows]
+            if missing:
+                raise NotFound(f"unknown notification {missing[0]}")
+            not_dead = [r for r in rows.values() if r.status != DEAD]
+            if not_dead:
+                raise InvalidInput(f"notification {not_dead[0].id} is {not_dead[0].status}, not dead")
+            targets = list(rows.values())
+        else:
+            targets = list(uow.session.scalars(query))
+        for row in targets:
+            row.status = PENDING
+            row.attempts = 0
+            row.next_attempt_at = now
+            row.last_error = None
+        uow.commit()
+    return len(targets)

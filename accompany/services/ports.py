@@ -1,0 +1,30 @@
+"""What the service layer needs from the outside world, as small interfaces.
+Concrete adapters live in notifications/ and are wired in bootstrap.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One delivery channel (an Apprise URL). ``key`` identifies it without
+    revealing it (a hash); ``label`` is the URL with its secrets masked."""
+
+    key: str
+    label: str
+
+
+class DeliveryFailed(Exception):
+    """A channel did not accept a message (the reason carries no secrets)."""
+
+
+class Notifier(Protocol):
+    def channels(self, tag: str) -> list[Channel]:
+        """The channels tagged ``tag`` (empty when none is)."""
+        ...
+
+    async def send(self, channel: Channel, title: str, body: str) -> None:
+        """Deliver one message to one channel; raise DeliveryFailed if refused."""
+        ...

@@ -1,0 +1,72 @@
+"""Reminder sweep and outbox dispatch as Prefect flows, and the deployments that
+run them on Asia/Shanghai schedules (`accompany serve`)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from ..bootstrap import App, build_app
+from ..clock import FixedClock, SystemClock
+from ..models.deadlines import local_date
+from ..services.dispatch import dispatch
+from ..services.reminders import sweep
+
+
+def _app(database_url: str | None, now: dt.datetime | None) -> App:
+    return build_app(database_url=database_url, clock=FixedClock(now) if now else SystemClock())
+
+
+@flow(name="send-reminders", flow_run_name="send-reminders {now}")
+async def send_reminders_flow(
+    now: dt.datetime | None = None, database_url: str | None = None, force: bool = False
+) -> dict[str, Any]:
+    """The daily sweep: recompute deadlines touched by new calendar data, then queue
+    the reminders and escalations due today. Skips statutory non-working days (the
+    cron fires daily; make-up working Saturdays count) unless ``force``."""
+    app = _app(database_url, now)
+    logger = get_run_logger()
+    today = local_date(app.now())
+    if not force and not app.calendar.is_working_day(today):
+        logger.info("%s is not a working day: no sweep", today)
+        return {"today": today.isoformat(), "skipped": "not a working day"}
+    result = await asyncio.to_thread(sweep, app)
+    logger.info(
+        "sweep %s: %d stages considered, %d queued, %d already queued, %d deadlines recomputed",
+        today,
+        result.stages_considered,
+        result.queued,
+        result.already_queued,
+        result.deadlines_recomputed,
+    )
+    return {
+        "today": today.isoformat(),
+        "queued": result.queued,
+        "already_queued": result.already_queued,
+        "by_kind": result.by_kind(),
+        "deadlines_recomputed": result.deadlines_recomputed,
+    }
+
+
+@flow(name="dispatch-notifications", retries=2, retry_delay_seconds=30)
+async def dispatch_notifications_flow(
+    now: dt.datetime | None = None, database_url: str | None = None
+) -> dict[str, Any]:
+    """Deliver the outbox through Apprise. Per-message retries and dead-lettering
+    live in the outbox; the flow's own retries cover the database or the config
+    being briefly unavailable."""
+    app = _app(database_url, now)
+    result = await asyncio.to_thread(dispatch, app, app.notifier())
+    get_run_logger().info(
+        "dispatch: %d claimed, %d messages, %d sent, %d retry, %d dead%s",
+        result.claimed,
+        result.messages,
+        result.sent,
+        result.retried,
+        result.dead,
+        " (quiet hours)" if result.quiet else "",
+    )
+    return {k: v for k, v in result.__dict__.items() if k != "errors"} | {"errors": result.errors[:20]}

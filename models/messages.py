@@ -1,0 +1,241 @@
+"""Message texts: what a person reads in WeCom, DingTalk, e-mail …
+
+Chinese by default, English available. Each item says the project, the stage, the
+deadline (Beijing time), days left or overdue, and the command to run next. Every
+message ends with its notification references, so a person (or a receiving system)
+can recognise a repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+LEVEL_ZH = {"street-office": "街道办事处", "district": "区规划分局"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One queued notification as the renderer sees it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+def _head(p: dict[str, Any]) -> str:
+    return f"#{p.get('project_id')}「{p.get('project')}」· {p.get('stage_name') or ''}".rstrip(" ·")
+
+
+def _head_en(p: dict[str, Any]) -> str:
+    return f"#{p.get('project_id')} “{p.get('project')}” · {p.get('stage') or ''}".rstrip(" ·")
+
+
+def _provisional(p: dict[str, Any], zh: bool) -> str:
+    if not p.get("provisional"):
+        return ""
+    return (
+        "（暂定：该年度节假日安排尚未发布）"
+        if zh
+        else " (provisional: that year's holidays are not published yet)"
+    )
+
+
+def _line_zh(item: Item) -> str:
+    p, kind = item.payload, item.kind
+    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    due = f"{p.get('due')}{_provisional(p, True)}"
+    done = f"accompany stage done {pid} {stage} --by {planner} --evidence …"
+    if kind == "due-soon":
+        return f"{_head(p)}：截止 {due}，剩 {p.get('working_days_left')} 个工作日。完成后提交：{done}"
+    if kind == "due-today":
+        return f"{_head(p)}：今天截止（{due}）。完成后提交：{done}"
+    if kind == "overdue":
+        return (
+            f"{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}）。"
+            f"请尽快提交：{done}；或申请延期：accompany stage extend {pid} {stage} --by {planner} "
+            "--days N --reason …"
+        )
+    if kind == "escalation-street-office":
+        return (
+            f"【督办】{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}），"
+            f"责任规划师 {planner}。查看：accompany project show {pid}"
+        )
+    if kind == "escalation-district":
+        return (
+            f"【升级至区】{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}），"
+            f"街道 {p.get('street')}，责任规划师 {planner}。查看：accompany project show {pid}"
+        )
+    if kind == "approval-waiting":
+        level = LEVEL_ZH.get(p.get("level", ""), p.get("level"))
+        return (
+            f"{_head(p)}：已提交 {p.get('working_days_waiting')} 个工作日，待{level}审批。"
+            f"通过：accompany stage approve {pid} {stage} --by <您的ID>；"
+            f"退回：accompany stage return {pid} {stage} --by <您的ID> --reason …"
+        )
+    return _event_body_zh(item)
+
+
+def _line_en(item: Item) -> str:
+    p, kind = item.payload, item.kind
+    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    due = f"{p.get('due')}{_provisional(p, False)}"
+    done = f"accompany stage done {pid} {stage} --by {planner} --evidence …"
+    if kind == "due-soon":
+        return f"{_head_en(p)}: due {due}, {p.get('working_days_left')} working days left. When done: {done}"
+    if kind == "due-today":
+        return f"{_head_en(p)}: due today ({due}). When done: {done}"
+    if kind == "overdue":
+        return (
+            f"{_head_en(p)}: {p.get('working_days_overdue')} working days overdue (due {due}). "
+            f"Submit: {done}; or ask for time: accompany stage extend {pid} {stage} --by {planner} "
+            "--days N --reason …"
+        )
+    if kind == "escalation-street-office":
+        return (
+            f"[escalated] {_head_en(p)}: {p.get('working_days_overdue')} working days overdue "
+            f"(due {due}), planner {planner}. See: accompany project show {pid}"
+        )
+    if kind == "escalation-district":
+        return (
+            f"[escalated to district] {_head_en(p)}: {p.get('working_days_overdue')} working days "
+            f"overdue (due {due}), street {p.get('street')}, planner {planner}. "
+            f"See: accompany project show {pid}"
+        )
+    if kind == "approval-waiting":
+        return (
+            f"{_head_en(p)}: done {p.get('working_days_waiting')} working days ago, waiting for "
+            f"{p.get('level')} approval. Approve: accompany stage approve {pid} {stage} --by <your id>; "
+            f"return: accompany stage return {pid} {stage} --by <your id> --reason …"
+        )
+    return _event_body_en(item)
+
+
+def _event_title_zh(item: Item) -> str:
+    p = item.payload
+    titles = {
+        "project-started": f"【陪伴式服务】项目启动：{p.get('project')}",
+        "approval-requested": f"【待审批】{p.get('project')} · {p.get('stage_name')}",
+        "stage-returned": f"【退回】{p.get('project')} · {p.get('stage_name')}",
+        "stage-approved": f"【已通过】{p.get('project')} · {p.get('stage_name')}",
+        "extension-requested": f"【延期申请】{p.get('project')} · {p.get('stage_name')}",
+        "extension-decided": f"【延期结果】{p.get('project')} · {p.get('stage_name')}",
+    }
+    return titles.get(item.kind, f"【陪伴式服务】{p.get('project')}")
+
+
+def _event_title_en(item: Item) -> str:
+    p = item.payload
+    titles = {
+        "project-started": f"[Accompany] project started: {p.get('project')}",
+        "approval-requested": f"[Approval needed] {p.get('project')} · {p.get('stage')}",
+        "stage-returned": f"[Returned] {p.get('project')} · {p.get('stage')}",
+        "stage-approved": f"[Approved] {p.get('project')} · {p.get('stage')}",
+        "extension-requested": f"[Extension requested] {p.get('project')} · {p.get('stage')}",
+        "extension-decided": f"[Extension decided] {p.get('project')} · {p.get('stage')}",
+    }
+    return titles.get(item.kind, f"[Accompany] {p.get('project')}")
+
+
+def _event_body_zh(item: Item) -> str:
+    p, kind = item.payload, item.kind
+    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    if kind == "project-started":
+        return (
+            f"项目 #{pid}「{p.get('project')}」（{p.get('street')}）已于 {p.get('start_date')} 启动，"
+            f"责任规划师 {planner}。查看：accompany project show {pid}"
+        )
+    if kind == "approval-requested":
+        level = LEVEL_ZH.get(p.get("level", ""), p.get("level"))
+        note = f"说明：{p['note']}。" if p.get("note") else ""
+        return (
+            f"{_head(p)}：责任规划师 {planner} 已提交，请{level}审批。{note}"
+            f"通过：accompany stage approve {pid} {stage} --by <您的ID>；"
+            f"退回：accompany stage return {pid} {stage} --by <您的ID> --reason …"
+        )
+    if kind == "stage-returned":
+        return (
+            f"{_head(p)}：被{LEVEL_ZH.get(p.get('level', ''), '')}（{p.get('actor')}）退回，"
+            f"原因：{p.get('reason')}。"
+            f"修改后重新提交：accompany stage done {pid} {stage} --by {planner}"
+        )
+    if kind == "stage-approved":
+        return f"{_head(p)}：已审批通过。查看下一阶段：accompany project show {pid}"
+    if kind == "extension-requested":
+        return (
+            f"{_head(p)}：责任规划师 {planner} 申请延期 {p.get('working_days')} 个工作日，"
+            f"理由：{p.get('reason')}。"
+            f"批准：accompany stage grant-extension {pid} {stage} --by <您的ID>；"
+            f"不批准：accompany stage refuse-extension {pid} {stage} --by <您的ID> --reason …"
+        )
+    if kind == "extension-decided":
+        if p.get("granted"):
+            return (
+                f"{_head(p)}：延期申请已批准 {p.get('granted_days')} 个工作日。"
+                f"查看：accompany project show {pid}"
+            )
+        return f"{_head(p)}：延期申请未获批准，理由：{p.get('comment')}。"
+    return f"{_head(p)}：{kind}"
+
+
+def _event_body_en(item: Item) -> str:
+    p, kind = item.payload, item.kind
+    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    if kind == "project-started":
+        return (
+            f"Project #{pid} “{p.get('project')}” ({p.get('street')}) started on {p.get('start_date')}, "
+            f"planner {planner}. See: accompany project show {pid}"
+        )
+    if kind == "approval-requested":
+        note = f" Note: {p['note']}." if p.get("note") else ""
+        return (
+            f"{_head_en(p)}: marked done by {planner}, waiting for {p.get('level')} approval.{note} "
+            f"Approve: accompany stage approve {pid} {stage} --by <your id>; "
+            f"return: accompany stage return {pid} {stage} --by <your id> --reason …"
+        )
+    if kind == "stage-returned":
+        return (
+            f"{_head_en(p)}: returned by {p.get('actor')} ({p.get('level')}): {p.get('reason')}. "
+            f"Fix and submit again: accompany stage done {pid} {stage} --by {planner}"
+        )
+    if kind == "stage-approved":
+        return f"{_head_en(p)}: approved. Next: accompany project show {pid}"
+    if kind == "extension-requested":
+        return (
+            f"{_head_en(p)}: {planner} asks for {p.get('working_days')} more working days: "
+            f"{p.get('reason')}. "
+            f"Grant: accompany stage grant-extension {pid} {stage} --by <your id>; "
+            f"refuse: accompany stage refuse-extension {pid} {stage} --by <your id> --reason …"
+        )
+    if kind == "extension-decided":
+        if p.get("granted"):
+            return f"{_head_en(p)}: extension of {p.get('granted_days')} working days granted."
+        return f"{_head_en(p)}: extension refused: {p.get('comment')}."
+    return f"{_head_en(p)}: {kind}"
+
+
+def render(items: Sequence[Item], digest: bool, lang: str = "zh") -> tuple[str, str]:
+    """(title, body) of one message: a digest of reminders for one recipient, or one
+    event notification."""
+    zh = lang == "zh"
+    refs = ",".join(f"N-{item.id}" for item in items)
+    if digest:
+        overdue = sum(
+            1 for i in items if i.kind in ("overdue", "escalation-street-office", "escalation-district")
+        )
+        if zh:
+            title = f"【陪伴式服务】{len(items)} 项待办提醒" + (f"（{overdue} 项逾期）" if overdue else "")
+            lines = [f"{n}. {_line_zh(item)}" for n, item in enumerate(items, start=1)]
+            footer = f"时间均为北京时间。ref: {refs}"
+        else:
+            title = f"[Accompany] {len(items)} item(s) need attention" + (
+                f" ({overdue} overdue)" if overdue else ""
+            )
+            lines = [f"{n}. {_line_en(item)}" for n, item in enumerate(items, start=1)]
+            footer = f"Dates are Beijing time. ref: {refs}"
+        return title, "\n".join([*lines, "", footer])
+    item = items[0]
+    if zh:
+        return _event_title_zh(item), f"{_line_zh(item)}\n\nref: {refs}"
+    return _event_title_en(item), f"{_line_en(item)}\n\nref: {refs}"

@@ -1,0 +1,410 @@
+"""Who is told what, and when: reminder and escalation decisions, the notifications
+that domain events cause, and quiet hours. Pure: the sweep and the service layer
+feed it facts and a date; it returns notification intents.
+
+Every intent carries a unique key (audience, project, stage, kind, occurrence). The
+*occurrence* names the period a reminder belongs to — e.g. "the 2nd overdue
+period of the deadline 2026-04-14" — so a sweep that runs twice, or late, or in two
+processes at once, queues each reminder exactly once, and a moved deadline starts a
+new series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .deadlines import LOCAL_TZ
+from .events import Event, EventKind
+from .template import ApprovalLevel, ReminderPolicy
+
+
+class NotificationKind(StrEnum):
+    # reminders and escalations (collected into one daily digest per recipient)
+    DUE_SOON = "due-soon"
+    DUE_TODAY = "due-today"
+    OVERDUE = "overdue"
+    ESCALATION_STREET_OFFICE = "escalation-street-office"
+    ESCALATION_DISTRICT = "escalation-district"
+    APPROVAL_WAITING = "approval-waiting"
+    # caused by a person's action (sent on their own, as they happen)
+    PROJECT_STARTED = "project-started"
+    APPROVAL_REQUESTED = "approval-requested"
+    STAGE_RETURNED = "stage-returned"
+    STAGE_APPROVED = "stage-approved"
+    EXTENSION_REQUESTED = "extension-requested"
+    EXTENSION_DECIDED = "extension-decided"
+
+
+DIGESTED = frozenset(
+    {
+        NotificationKind.DUE_SOON,
+        NotificationKind.DUE_TODAY,
+        NotificationKind.OVERDUE,
+        NotificationKind.ESCALATION_STREET_OFFICE,
+        NotificationKind.ESCALATION_DISTRICT,
+        NotificationKind.APPROVAL_WAITING,
+    }
+)
+ESCALATIONS = frozenset({NotificationKind.ESCALATION_STREET_OFFICE, NotificationKind.ESCALATION_DISTRICT})
+
+
+# -- audiences ---------------------------------------------------------------------------
+
+
+def person(person_id: str) -> str:
+    return f"person:{person_id}"
+
+
+def street_office(street: str) -> str:
+    return f"street-office:{street}"
+
+
+def district(district_id: str) -> str:
+    return f"district:{district_id}"
+
+
+def approvers(level: ApprovalLevel | str, district_id: str, street: str) -> str:
+    return (
+        street_office(street)
+        if ApprovalLevel(level) is ApprovalLevel.STREET_OFFICE
+        else district(district_id)
+    )
+
+
+def audience_tag(audience: str) -> str:
+    """The Apprise tag that reaches an audience: person-wangrb,
+    street-office-taiyanggong, district-chaoyang."""
+    kind, _, ident = audience.partition(":")
+    return f"{kind}-{ident}"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One notification to queue."""
+
+    audience: str
+    kind: NotificationKind
+    project_id: int
+    stage: str | None
+    occurrence: str
+    payload: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.audience}|{self.project_id}|{self.stage or '-'}|{self.kind.value}|{self.occurrence}"
+
+    @property
+    def digested(self) -> bool:
+        return self.kind in DIGESTED
+
+
+# -- reminders and escalations -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """What the sweep knows about one open stage."""
+
+    project_id: int
+    project_name: str
+    district: str
+    street: str
+    planner: str
+    stage: str
+    stage_name: str
+    state: str  # in_progress | submitted
+    due: dt.date | None = None
+    provisional: bool = False
+    paused: bool = False
+    submitted_on: dt.date | None = None
+    round: int = 1
+    waiting_level: str | None = None
+
+    def payload(self, **extra: Any) -> dict[str, Any]:
+        base = {
+            "project_id": self.project_id,
+            "project": self.project_name,
+            "stage": self.stage,
+            "stage_name": self.stage_name,
+            "planner": self.planner,
+            "street": self.street,
+            "district": self.district,
+            "due": self.due.isoformat() if self.due else None,
+            "provisional": self.provisional,
+        }
+        return {**base, **extra}
+
+
+def reminders_for(
+    facts: StageFacts, today: dt.date, policy: ReminderPolicy, calendar: WorkingCalendar
+) -> list[Intent]:
+    """The reminders and escalations one stage calls for on ``today``.
+
+    - before the deadline: the planner, once per ``before_due`` threshold reached
+      (a sweep that missed the exact day still sends it);
+    - on the due day: the planner;
+    - overdue: the planner on the 1st overdue working day, then every
+      ``overdue_every`` working days; the street office once after
+      ``escalate_street_office_after`` working days, the district once after
+      ``escalate_district_after``;
+    - a done stage waiting for approval ``approval_wait`` working days or more:
+      the approvers of the level it waits for, again every ``approval_wait`` days.
+    """
+    intents: list[Intent] = []
+    if facts.state == "in_progress" and facts.due is not None and not facts.paused:
+        due = facts.due
+        tag = due.isoformat()
+        planner = person(facts.planner)
+        if today < due:
+            left = calendar.working_days_between(
+                today + dt.timedelta(days=1), due + dt.timedelta(days=1)
+            ).days
+            reached = [n for n in policy.before_due if left <= n]
+            if reached:
+                threshold = min(reached)
+                intents.append(
+                    Intent(
+                        planner,
+                        NotificationKind.DUE_SOON,
+                        facts.project_id,
+                        facts.stage,
+                        f"{tag}:before:{threshold}",
+                        facts.payload(working_days_left=left),
+                    )
+                )
+        elif today == due:
+            if policy.on_due_day:
+                intents.append(
+                    Intent(
+                        planner,
+                        NotificationKind.DUE_TODAY,
+                        facts.project_id,
+                        facts.stage,
+                        f"{tag}:today",
+                        facts.payload(working_days_left=0),
+                    )
+                )
+        else:
+            late = calendar.working_days_late(due, today).days
+            if late >= 1:
+                period = (late - 1) // policy.overdue_every if policy.overdue_every else 0
+                if policy.overdue_every or period == 0:
+                    intents.append(
+                        Intent(
+                            planner,
+                            NotificationKind.OVERDUE,
+                            facts.project_id,
+                            facts.stage,
+                            f"{tag}:late:{period}",
+                            facts.payload(working_days_overdue=late),
+                        )
+                    )
+            street_after = policy.escalate_street_office_after
+            if street_after is not None and late >= street_after:
+                intents.append(
+                    Intent(
+                        street_office(facts.street),
+                        NotificationKind.ESCALATION_STREET_OFFICE,
+                        facts.project_id,
+                        facts.stage,
+                        f"{tag}:escalated",
+                        facts.payload(working_days_overdue=late),
+                    )
+                )
+            district_after = policy.escalate_district_after
+            if district_after is not None and late >= district_after:
+                intents.append(
+                    Intent(
+                        district(facts.district),
+                        NotificationKind.ESCALATION_DISTRICT,
+                        facts.project_id,
+                        facts.stage,
+                        f"{tag}:escalated",
+                        facts.payload(working_days_overdue=late),
+                    )
+                )
+    if (
+        facts.state == "submitted"
+        and facts.submitted_on is not None
+        and facts.waiting_level is not None
+        and policy.approval_wait is not None
+    ):
+        waited = calendar.working_days_late(facts.submitted_on, today).days
+        if waited >= policy.approval_wait:
+            period = (waited - policy.approval_wait) // policy.approval_wait
+            intents.append(
+                Intent(
+                    approvers(facts.waiting_level, facts.district, facts.street),
+                    NotificationKind.APPROVAL_WAITING,
+                    facts.project_id,
+                    facts.stage,
+                    f"{facts.submitted_on.isoformat()}:r{facts.round}:{facts.waiting_level}:wait:{period}",
+                    facts.payload(working_days_waiting=waited, level=facts.waiting_level),
+                )
+            )
+    return intents
+
+
+# -- notifications caused by events ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    project_id: int
+    name: str
+    district: str
+    street: str
+    planner: str
+    coordinator: str
+    stage_names: dict[str, str]
+
+
+def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> list[Intent]:
+    """Project started → the team; stage done → the approvers it waits for; returned →
+    the planner, with the reason; approved → the planner; extension asked → the
+    street office; extension decided → the planner."""
+    intents: list[Intent] = []
+    planner = person(project.planner)
+
+    def payload(event: Event, **extra: Any) -> dict[str, Any]:
+        return {
+            "project_id": project.project_id,
+            "project": project.name,
+            "stage": event.stage,
+            "stage_name": project.stage_names.get(event.stage or "", event.stage),
+            "planner": project.planner,
+            "street": project.street,
+            "district": project.district,
+            "actor": event.actor,
+            "at": event.at.isoformat(),
+            **extra,
+        }
+
+    for event in events:
+        at = event.at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        data = event.data
+        if event.kind is EventKind.PROJECT_STARTED:
+            for audience in (planner, street_office(project.street), person(project.coordinator)):
+                intents.append(
+                    Intent(
+                        audience,
+                        NotificationKind.PROJECT_STARTED,
+                        project.project_id,
+                        None,
+                        "start",
+                        payload(event, start_date=data.get("start_date")),
+                    )
+                )
+        elif event.kind is EventKind.STAGE_SUBMITTED or (
+            event.kind is EventKind.STAGE_APPROVED and data.get("next_level")
+        ):
+            level = data.get("next_level") if event.kind is EventKind.STAGE_APPROVED else None
+            level = level or data.get("first_level")
+            if level:
+                intents.append(
+                    Intent(
+                        approvers(level, project.district, project.street),
+                        NotificationKind.APPROVAL_REQUESTED,
+                        project.project_id,
+                        event.stage,
+                        f"r{data.get('round')}:{level}",
+                        payload(event, level=level, note=data.get("note"), due=data.get("due")),
+                    )
+                )
+        elif event.kind is EventKind.STAGE_RETURNED:
+            intents.append(
+                Intent(
+                    planner,
+                    NotificationKind.STAGE_RETURNED,
+                    project.project_id,
+                    event.stage,
+                    f"r{data.get('round')}",
+                    payload(event, reason=data.get("reason"), level=data.get("level")),
+                )
+            )
+        elif event.kind is EventKind.STAGE_APPROVED and data.get("final"):
+            intents.append(
+                Intent(
+                    planner,
+                    NotificationKind.STAGE_APPROVED,
+                    project.project_id,
+                    event.stage,
+                    f"r{data.get('round')}",
+                    payload(event, level=data.get("level")),
+                )
+            )
+        elif event.kind is EventKind.EXTENSION_REQUESTED:
+            intents.append(
+                Intent(
+                    street_office(project.street),
+                    NotificationKind.EXTENSION_REQUESTED,
+                    project.project_id,
+                    event.stage,
+                    at,
+                    payload(event, working_days=data.get("working_days"), reason=data.get("reason")),
+                )
+            )
+        elif event.kind in (EventKind.EXTENSION_GRANTED, EventKind.EXTENSION_REFUSED):
+            intents.append(
+                Intent(
+                    planner,
+                    NotificationKind.EXTENSION_DECIDED,
+                    project.project_id,
+                    event.stage,
+                    at,
+                    payload(
+                        event,
+                        granted=event.kind is EventKind.EXTENSION_GRANTED,
+                        granted_days=data.get("granted_days"),
+                        comment=data.get("comment"),
+                    ),
+                )
+            )
+    return intents
+
+
+# -- quiet hours ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """No messages between ``start`` and ``end`` (Beijing time, may span midnight),
+    nor on non-working days when ``non_working_days``."""
+
+    start: dt.time
+    end: dt.time
+    non_working_days: bool = True
+
+    def _quiet_time(self, t: dt.time) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+    def is_quiet(self, moment: dt.datetime, calendar: WorkingCalendar) -> bool:
+        local = moment.astimezone(LOCAL_TZ)
+        if self.non_working_days and not calendar.is_working_day(local.date()):
+            return True
+        return self._quiet_time(local.time())
+
+    def next_allowed(self, moment: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+        """``moment`` if a message may go out then, else the first moment after it
+        outside quiet hours (on a working day, when that matters)."""
+        local = moment.astimezone(LOCAL_TZ)
+        for _ in range(400):  # a year of holidays is far fewer steps than this
+            if not self.is_quiet(local, calendar):
+                return local.astimezone(dt.UTC)
+            t = local.time()
+            overnight_evening = self.start > self.end and t >= self.start
+            if self._quiet_time(t) and not overnight_evening:
+                day = local.date()  # the quiet period ends later today
+            else:
+                day = local.date() + dt.timedelta(days=1)
+            local = dt.datetime.combine(day, self.end, LOCAL_TZ)
+        return local.astimezone(dt.UTC)
