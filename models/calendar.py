@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 ONE_DAY = dt.timedelta(days=1)
+NO_YEARS: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ class WorkingCalendar:
             self._years[schedule.year] = schedule
         first = min(self._years, default=2000)
         last = max(self._years, default=2000) + self.SPAN_YEARS_AFTER
+        # the run of known years without gaps that ends at the newest one
+        self._known_to = max(self._years, default=0)
+        self._known_from = self._known_to + 1
+        while self._known_from - 1 in self._years:
+            self._known_from -= 1
         self._origin = dt.date(first, 1, 1)
         self._end = dt.date(last, 12, 31)
         days = (self._end - self._origin).days + 1
@@ -127,7 +133,9 @@ class WorkingCalendar:
     def _unknown_years(self, first: dt.date, last: dt.date) -> frozenset[int]:
         """Unknown years touched by the days first..last (inclusive)."""
         if last < first:
-            return frozenset()
+            return NO_YEARS
+        if self._known_from <= first.year and last.year <= self._known_to:
+            return NO_YEARS  # the common case, asked for every open stage by the sweep
         return frozenset(y for y in range(first.year, last.year + 1) if y not in self._years)
 
     def _index(self, day: dt.date) -> int | None:

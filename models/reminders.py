@@ -106,7 +106,7 @@ class Intent:
 # -- reminders and escalations -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StageFacts:
     """What the sweep knows about one open stage."""
 

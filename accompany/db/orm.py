@@ -137,6 +137,9 @@ class StageRow(Base):
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     deadline: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
     paused_since: Mapped[dt.datetime | None]
+    # the approval level a done stage waits for (derived from the aggregate, stored
+    # so the sweep and the portfolio list need not read the approvals)
+    waiting_for: Mapped[str | None] = mapped_column(String(32))
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -163,6 +163,16 @@ class TemplateRepository:
             _TEMPLATE_CACHE[key] = template
         return template
 
+    def parsed_by_pk(self, pk: int, params: dict[str, Any]) -> ProcessTemplate:
+        """Like :meth:`parsed`, reading the snapshot row only when not cached yet."""
+        template = _TEMPLATE_CACHE.get((pk, json.dumps(params, sort_keys=True, default=str)))
+        if template is not None:
+            return template
+        row = self.session.get(TemplateRow, pk)
+        if row is None:
+            raise NotFound(f"unknown template snapshot {pk}")
+        return self.parsed(row, params)
+
 
 class ProjectRepository:
     """Loads and saves whole project aggregates."""
@@ -357,6 +367,8 @@ def _write_stage(stage: Stage, row: StageRow) -> list[tuple[Any, Any]]:
     row.deadline = stage.deadline.to_record() if stage.deadline else None
     pause = stage.open_pause()
     row.paused_since = pause.paused_at if pause else None
+    waiting = stage.next_approval_level()
+    row.waiting_for = waiting.value if waiting else None
     if row.evidence != stage.evidence:
         row.evidence = dict(stage.evidence)
     created = _sync_children(

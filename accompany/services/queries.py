@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import and_, exists, func, select
 
-from ..db.orm import ApprovalRow, EventRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
+from ..db.orm import EventRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
@@ -135,7 +135,6 @@ def list_projects(
             select(StageRow).where(StageRow.project_id.in_(ids)).order_by(StageRow.position)
         ):
             stages.setdefault(stage.project_id, []).append(stage)
-        given = _approvals_given(uow.session, [s for rows in stages.values() for s in rows])
         templates: dict[int, Any] = {}
         out = []
         for project_id in ids:
@@ -152,7 +151,7 @@ def list_projects(
                     name=template.stage(s.key).label(app.lang),
                     phase=s.phase,
                     state=s.state,
-                    waiting_for=_waiting_for(s, template, given),
+                    waiting_for=s.waiting_for,
                     timing=timing(
                         s.state,
                         s.due_date,
@@ -181,27 +180,6 @@ def list_projects(
                 )
             )
         return out, total
-
-
-def _approvals_given(session: Any, rows: list[StageRow]) -> dict[tuple[int, int], set[str]]:
-    """(stage id, round) → approval levels already given, for stages waiting."""
-    waiting = [s.id for s in rows if s.state == StageState.SUBMITTED.value]
-    given: dict[tuple[int, int], set[str]] = {}
-    if waiting:
-        for stage_id, round_, level in session.execute(
-            select(ApprovalRow.stage_id, ApprovalRow.round, ApprovalRow.level).where(
-                ApprovalRow.stage_id.in_(waiting), ApprovalRow.decision == "approved"
-            )
-        ):
-            given.setdefault((stage_id, round_), set()).add(level)
-    return given
-
-
-def _waiting_for(row: StageRow, template: Any, given: dict[tuple[int, int], set[str]]) -> str | None:
-    if row.state != StageState.SUBMITTED.value:
-        return None
-    done = given.get((row.id, row.round), set())
-    return next((level.value for level in template.stage(row.key).approval if level.value not in done), None)
 
 
 # -- one project -------------------------------------------------------------------

@@ -10,13 +10,14 @@ with ``ON CONFLICT DO NOTHING`` on the unique key — a crash mid-sweep loses no
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import String, and_, cast, or_, select
 
-from ..db.orm import ApprovalRow, ProjectRow, StageRow, TemplateRow
+from ..db.orm import ProjectRow, StageRow, TemplateRow
 from ..models.deadlines import local_date
 from ..models.reminders import Intent, StageFacts, reminders_for
 from ..models.states import ProjectStatus, StageState
@@ -49,73 +50,75 @@ class SweepResult:
 
 def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
     """(stages considered, reminder intents) for ``today`` — the decision step the
-    benchmark times."""
+    benchmark times. It reads plain rows through Core (no ORM identity map, no JSON
+    decoding of parameters per row) and caches templates and stage specs, because it
+    runs over every open stage of a city."""
     calendar = app.calendar
+    stage, project = StageRow.__table__.c, ProjectRow.__table__.c
     with app.reader() as uow:
         session = uow.session
+        template_pks = list(session.connection().execute(select(TemplateRow.__table__.c.pk)).scalars())
         templates: dict[tuple[int, str], ProcessTemplate] = {}
-        template_rows = {row.pk: row for row in session.scalars(select(TemplateRow))}
+        specs: dict[tuple[int, str, str], Any] = {}
 
-        def template_for(pk: int, params: dict[str, Any]) -> ProcessTemplate:
-            key = (pk, repr(sorted(params.items())))
+        def template_for(pk: int, params_text: str) -> ProcessTemplate:
+            key = (pk, params_text)
             if key not in templates:
-                templates[key] = uow.templates.parsed(template_rows[pk], params)
+                params = json.loads(params_text) if params_text else {}
+                templates[key] = uow.templates.parsed_by_pk(pk, params)
             return templates[key]
 
         longest_notice = max(
-            [max((*t.reminders.before_due, 0)) for t in (template_for(pk, {}) for pk in template_rows)] + [0]
+            [max((*template_for(pk, "").reminders.before_due, 0)) for pk in template_pks] + [0]
         )
-        horizon = calendar.add_working_days(today, longest_notice).value
-        rows = session.execute(
-            select(
-                StageRow.id,
-                StageRow.project_id,
-                StageRow.key,
-                StageRow.state,
-                StageRow.due_date,
-                StageRow.due_provisional,
-                StageRow.submitted_at,
-                StageRow.round,
-                ProjectRow.name,
-                ProjectRow.district_id,
-                ProjectRow.street_id,
-                ProjectRow.planner_id,
-                ProjectRow.template_pk,
-                ProjectRow.params,
-            )
-            .join(ProjectRow, StageRow.project_id == ProjectRow.id)
-            .where(
-                ProjectRow.status == ProjectStatus.ACTIVE.value,
-                or_(
-                    and_(
-                        StageRow.state == StageState.IN_PROGRESS.value,
-                        StageRow.paused_since.is_(None),
-                        StageRow.due_date.is_not(None),
-                        StageRow.due_date <= horizon,
-                    ),
-                    StageRow.state == StageState.SUBMITTED.value,
-                ),
-            )
-        ).all()
-        waiting_ids = [r.id for r in rows if r.state == StageState.SUBMITTED.value]
-        given: dict[tuple[int, int], set[str]] = {}
-        for start in range(0, len(waiting_ids), 900):
-            for stage_id, round_, level in session.execute(
-                select(ApprovalRow.stage_id, ApprovalRow.round, ApprovalRow.level).where(
-                    ApprovalRow.stage_id.in_(waiting_ids[start : start + 900]),
-                    ApprovalRow.decision == "approved",
+        # the last day still within `longest_notice` working days: a deadline on the
+        # weekend after the Nth working day has only N working days left too
+        horizon = calendar.add_working_days(today, longest_notice + 1).value - dt.timedelta(days=1)
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    stage.id,
+                    stage.project_id,
+                    stage.key,
+                    stage.state,
+                    stage.due_date,
+                    stage.due_provisional,
+                    stage.submitted_at,
+                    stage.round,
+                    stage.waiting_for,
+                    project.name,
+                    project.district_id,
+                    project.street_id,
+                    project.planner_id,
+                    project.template_pk,
+                    cast(project.params, String).label("params"),
                 )
-            ):
-                given.setdefault((stage_id, round_), set()).add(level)
-
+                .join_from(StageRow.__table__, ProjectRow.__table__, stage.project_id == project.id)
+                .where(
+                    project.status == ProjectStatus.ACTIVE.value,
+                    or_(
+                        and_(
+                            stage.state == StageState.IN_PROGRESS.value,
+                            stage.paused_since.is_(None),
+                            stage.due_date.is_not(None),
+                            stage.due_date <= horizon,
+                        ),
+                        stage.state == StageState.SUBMITTED.value,
+                    ),
+                )
+            )
+            .all()
+        )
         intents: list[Intent] = []
         for r in rows:
-            template = template_for(r.template_pk, r.params or {})
-            spec = template.stage(r.key)
-            waiting_level = None
-            if r.state == StageState.SUBMITTED.value:
-                done = given.get((r.id, r.round), set())
-                waiting_level = next((lvl.value for lvl in spec.approval if lvl.value not in done), None)
+            params_text = "" if r.params in (None, "{}", "null") else r.params
+            spec_key = (r.template_pk, params_text, r.key)
+            found = specs.get(spec_key)
+            if found is None:
+                template = template_for(r.template_pk, params_text)
+                found = specs[spec_key] = (template.stage(r.key), template.reminder_policy(r.key))
+            spec, policy = found
             facts = StageFacts(
                 project_id=r.project_id,
                 project_name=r.name,
@@ -129,9 +132,9 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
                 provisional=r.due_provisional,
                 submitted_on=local_date(r.submitted_at) if r.submitted_at else None,
                 round=r.round,
-                waiting_level=waiting_level,
+                waiting_level=r.waiting_for,
             )
-            intents.extend(reminders_for(facts, today, template.reminder_policy(r.key), calendar))
+            intents.extend(reminders_for(facts, today, policy, calendar))
         return len(rows), intents
 
 

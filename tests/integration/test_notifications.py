@@ -16,6 +16,7 @@ from accompany.clock import FixedClock, parse_moment
 from accompany.config.settings import Settings
 from accompany.db.orm import EventRow, NotificationRow
 from accompany.models.errors import InvalidInput
+from accompany.models.states import StageState
 from accompany.services import commands
 from accompany.services.commands import CompleteStage, DecideApproval
 from accompany.services.dispatch import dispatch
@@ -324,3 +325,28 @@ def test_no_wall_clock_in_the_dispatch_path(notifying: App) -> None:
     dispatch(notifying, notifying.notifier())
     assert {r.sent_at for r in outbox(notifying)} == {notifying.now()}
     assert notifying.now() == dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
+
+
+def test_sweep_finds_a_deadline_on_the_weekend_after_the_horizon(notifying: App, clock: FixedClock) -> None:
+    """Regression: the candidate query stopped at the Nth working day, missing a
+    deadline on the weekend after it (3 working days left all the same)."""
+    commands.start_project(
+        notifying,
+        start_command(stage_deadlines={"construction-accompany": dt.date(2026, 11, 29)}),
+    )
+    # put the project at construction-accompany directly (the lifecycle itself is
+    # covered elsewhere; this test is about the sweep's candidate query)
+    with notifying.uow() as uow:
+        project = uow.projects.get(1)
+        stage = project.stages["construction-accompany"]
+        for key, other in project.stages.items():
+            if other.position < stage.position:
+                other.state = StageState.APPROVED
+                project.touched.add(key)
+        stage.state = StageState.IN_PROGRESS
+        project.touched.add("construction-accompany")
+        uow.projects.save(project)
+        uow.commit()
+    at(clock, "2026-11-24T09:00")  # Tuesday; the deadline is Sunday 11-29
+    result = sweep(notifying)
+    assert ("due-soon", "construction-accompany") in {(i.kind.value, i.stage) for i in result.intents}

@@ -66,5 +66,6 @@ def test_only_the_notification_adapter_imports_apprise() -> None:
 
 def test_services_do_not_import_prefect_or_the_cli() -> None:
     services = DOMAIN.parent / "accompany" / "services"
-    offenders = [p.name for p in services.glob("*.py") if _imports(p) & {"prefect", "typer", "rich", "apprise"}]
+    adapters = {"prefect", "typer", "rich", "apprise"}
+    offenders = [p.name for p in services.glob("*.py") if _imports(p) & adapters]
     assert offenders == []

@@ -162,3 +162,11 @@ def test_digest_message_names_project_stage_deadline_and_next_command() -> None:
     )
     provisional = render([Item(3, "due-soon", facts(provisional=True).payload(working_days_left=2))], True)[1]
     assert "暂定" in provisional
+
+
+def test_deadline_on_a_weekend_gets_its_due_soon_reminder() -> None:
+    """A set-at-start deadline on Sunday 2026-11-29 has 3 working days left on
+    Tuesday 11-24 (regression: the sweep's candidate horizon stopped at Friday)."""
+    assert kinds(D(2026, 11, 24), due=D(2026, 11, 29)) == [
+        ("person:wangrb", "due-soon", "2026-11-29:before:3")
+    ]
