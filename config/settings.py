@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # -- schedules (Prefect deployments, Asia/Shanghai) -----------------------------
     sweep_cron: str = Field(default="0 9 * * *", description="reminder sweep; skips non-working days")
     dispatch_cron: str = Field(default="*/5 * * * *", description="outbox dispatch")
+    report_cron: str = Field(
+        default="0 8 1-15 1,4,7,10 *",
+        description="quarterly report; the flow runs on the first working day of a quarter",
+    )
+    reports_dir: Path | None = Field(default=None, description="default $ACCOMPANY_HOME/reports")
 
     @field_validator(
         "home", "templates_dir", "calendar_dir", "attachments_dir", "apprise_config", mode="after"
@@ -80,6 +85,9 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.home / 'accompany.db'}"
+
+    def resolved_reports_dir(self) -> Path:
+        return self.reports_dir or self.home / "reports"
 
     def resolved_attachments_dir(self) -> Path:
         return self.attachments_dir or self.home / "attachments"

@@ -20,6 +20,7 @@ def build_deployments(settings: Settings) -> list[Any]:
     from prefect.schedules import Cron
 
     from .reminders import dispatch_notifications_flow, send_reminders_flow
+    from .reports import quarterly_report_flow
 
     return [
         send_reminders_flow.to_deployment(
@@ -33,6 +34,12 @@ def build_deployments(settings: Settings) -> list[Any]:
             schedules=[Cron(settings.dispatch_cron, timezone=TIMEZONE)],
             tags=["accompany", "notifications"],
             description="Deliver queued notifications through Apprise.",
+        ),
+        quarterly_report_flow.to_deployment(
+            name="quarterly",
+            schedules=[Cron(settings.report_cron, timezone=TIMEZONE)],
+            tags=["accompany", "reports"],
+            description="Write and send the quarterly compliance reports (first working day of a quarter).",
         ),
     ]
 

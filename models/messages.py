@@ -112,9 +112,32 @@ def _line_en(item: Item) -> str:
     return _event_body_en(item)
 
 
+def _report_body(p: dict[str, Any], zh: bool) -> str:
+    f = p.get("figures", {})
+    rate = f.get("on_time_rate")
+    rate_text = f"{rate:.0%}" if isinstance(rate, int | float) else "—"
+    files = "\n".join(p.get("attachments", []))
+    if zh:
+        return (
+            f"{p.get('scope_name')} {p.get('quarter')} 陪伴式服务合规报告（数据截止 {p.get('cutoff')}，北京时间）：\n"
+            f"在建项目 {f.get('projects_active')}，本季到期阶段 {f.get('stages_due')}，按时率 {rate_text}，"
+            f"当前逾期 {f.get('overdue_now')}，退回 {f.get('returns')} 次，审批用时中位数 "
+            f"{f.get('approval_latency_median')} 个工作日。\n报告见附件；如本渠道不支持附件，文件位于：\n{files}\n"
+            f"校验和 {p.get('checksum', '')[:16]}"
+        )
+    return (
+        f"{p.get('scope_name')} {p.get('quarter')} accompany-service compliance report (data cut-off "
+        f"{p.get('cutoff')}, Beijing time): {f.get('projects_active')} projects active, {f.get('stages_due')} "
+        f"stages due, on time {rate_text}, {f.get('overdue_now')} overdue now, {f.get('returns')} returns, "
+        f"median approval {f.get('approval_latency_median')} working days.\nReport attached; where this channel "
+        f"takes no files, they are at:\n{files}\nchecksum {p.get('checksum', '')[:16]}"
+    )
+
+
 def _event_title_zh(item: Item) -> str:
     p = item.payload
     titles = {
+        "quarterly-report": f"【季度合规报告】{p.get('quarter')} {p.get('scope_name')}",
         "project-started": f"【陪伴式服务】项目启动：{p.get('project')}",
         "approval-requested": f"【待审批】{p.get('project')} · {p.get('stage_name')}",
         "stage-returned": f"【退回】{p.get('project')} · {p.get('stage_name')}",
@@ -128,6 +151,7 @@ def _event_title_zh(item: Item) -> str:
 def _event_title_en(item: Item) -> str:
     p = item.payload
     titles = {
+        "quarterly-report": f"[Quarterly compliance report] {p.get('quarter')} {p.get('scope_name')}",
         "project-started": f"[Accompany] project started: {p.get('project')}",
         "approval-requested": f"[Approval needed] {p.get('project')} · {p.get('stage')}",
         "stage-returned": f"[Returned] {p.get('project')} · {p.get('stage')}",
@@ -140,6 +164,8 @@ def _event_title_en(item: Item) -> str:
 
 def _event_body_zh(item: Item) -> str:
     p, kind = item.payload, item.kind
+    if kind == "quarterly-report":
+        return _report_body(p, True)
     pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
     if kind == "project-started":
         return (
@@ -181,6 +207,8 @@ def _event_body_zh(item: Item) -> str:
 
 def _event_body_en(item: Item) -> str:
     p, kind = item.payload, item.kind
+    if kind == "quarterly-report":
+        return _report_body(p, False)
     pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
     if kind == "project-started":
         return (

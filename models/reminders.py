@@ -38,6 +38,8 @@ class NotificationKind(StrEnum):
     STAGE_APPROVED = "stage-approved"
     EXTENSION_REQUESTED = "extension-requested"
     EXTENSION_DECIDED = "extension-decided"
+    # the quarterly compliance report, to district supervisors
+    QUARTERLY_REPORT = "quarterly-report"
 
 
 DIGESTED = frozenset(
@@ -89,14 +91,15 @@ class Intent:
 
     audience: str
     kind: NotificationKind
-    project_id: int
+    project_id: int | None
     stage: str | None
     occurrence: str
     payload: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def dedupe_key(self) -> str:
-        return f"{self.audience}|{self.project_id}|{self.stage or '-'}|{self.kind.value}|{self.occurrence}"
+        project = "-" if self.project_id is None else self.project_id
+        return f"{self.audience}|{project}|{self.stage or '-'}|{self.kind.value}|{self.occurrence}"
 
     @property
     def digested(self) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,19 @@ class AppriseNotifier:
         }
         return [channel for channel, _ in self._channels if channel.key in wanted]
 
-    async def send(self, channel: Channel, title: str, body: str) -> None:
+    async def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
+        """Channels that cannot take files get the text alone (Apprise drops the
+        attachment); the text names the files' location for them."""
+        import apprise
+
         service = self._by_key[channel.key]
+        attach = None
+        if attachments:
+            attach = apprise.AppriseAttachment()
+            for path in attachments:
+                attach.add(path)
         try:
-            accepted = await service.async_notify(body=body, title=title)
+            accepted = await service.async_notify(body=body, title=title, attach=attach)
         except Exception as exc:  # a plugin bug must not take the dispatcher down
             raise DeliveryFailed(f"{channel.label}: {type(exc).__name__}") from None
         if not accepted:

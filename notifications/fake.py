@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..services.ports import Channel, DeliveryFailed
@@ -18,7 +19,7 @@ class FakeNotifier:
     def channels(self, tag: str) -> list[Channel]:
         return [Channel(key, f"fake://{key}") for key in self.tags.get(tag, [])]
 
-    async def send(self, channel: Channel, title: str, body: str) -> None:
+    async def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
         if self.fail_times.get(channel.key, 0) > 0:
             self.fail_times[channel.key] -= 1
             raise DeliveryFailed(f"{channel.label} refused (simulated)")

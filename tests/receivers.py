@@ -99,6 +99,7 @@ class Mail:
     to: list[str]
     subject: str
     body: str
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
 
 class SmtpReceiver:
@@ -121,11 +122,14 @@ class SmtpReceiver:
                     else [p for p in parsed.walk() if not p.is_multipart()]
                 )
                 text = ""
+                files: dict[str, bytes] = {}
                 for part in parts:
-                    if part.get_content_type() == "text/plain":
+                    name = part.get_filename()
+                    if name:
+                        files[str(make_header(decode_header(name)))] = part.get_payload(decode=True)
+                    elif part.get_content_type() == "text/plain" and not text:
                         text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-                        break
-                receiver.messages.append(Mail(list(envelope.rcpt_tos), subject, text))
+                receiver.messages.append(Mail(list(envelope.rcpt_tos), subject, text, files))
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)

@@ -179,8 +179,9 @@ async def _deliver(app: App, notifier: Notifier, message: Message) -> tuple[list
     for channel in channels:
         if channel.key in done:
             continue
+        files = [str(f) for row in message.rows for f in row.payload.get("attachments", [])]
         try:
-            await notifier.send(channel, title, body)
+            await notifier.send(channel, title, body, files)
             done.append(channel.key)
         except DeliveryFailed as exc:
             errors.append(str(exc))

@@ -3,6 +3,7 @@ Concrete adapters live in notifications/ and are wired in bootstrap.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +26,7 @@ class Notifier(Protocol):
         """The channels tagged ``tag`` (empty when none is)."""
         ...
 
-    async def send(self, channel: Channel, title: str, body: str) -> None:
-        """Deliver one message to one channel; raise DeliveryFailed if refused."""
+    async def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
+        """Deliver one message (with files, where the channel takes them) to one
+        channel; raise DeliveryFailed if refused."""
         ...

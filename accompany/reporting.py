@@ -1,0 +1,468 @@
+"""Writing a quarterly report: XLSX (a sheet per level and a summary — street offices
+live in Excel), HTML with charts that need no network, CSV and JSON for machines.
+Chinese headers by default, English available."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from .models.report import Report
+from .services.reports import jsonable
+
+FIGURES: list[tuple[str, str, str]] = [
+    ("projects_active", "在建项目", "projects active"),
+    ("projects_started", "本季启动", "started"),
+    ("projects_completed", "本季完成", "completed"),
+    ("stages_due", "本季到期阶段", "stages due"),
+    ("stages_closed_on_time", "按时完成", "closed on time"),
+    ("on_time_rate", "按时率", "on-time rate"),
+    ("overdue_now", "当前逾期", "overdue now"),
+    ("overdue_working_days_max", "最长逾期(工作日)", "max working days overdue"),
+    ("phase_before_done", "问需完成", "问需 done"),
+    ("phase_during_done", "问计完成", "问计 done"),
+    ("phase_after_done", "问效完成", "问效 done"),
+    ("completed_with_all_phases", "三阶段齐全的完成项目", "completed with all three phases"),
+    ("households_interviewed", "入户访谈户数", "households interviewed"),
+    ("observation_days", "驻场观察天数", "observation days"),
+    ("sessions_held", "宣讲场次", "presentation sessions"),
+    ("attendees", "参与人数", "attendees"),
+    ("households_surveyed", "征询户数", "households surveyed"),
+    ("households_consenting", "同意户数", "households consenting"),
+    ("consent_ratio", "同意率", "consent ratio"),
+    ("respondents", "评估样本", "evaluation respondents"),
+    ("satisfaction_pct", "满意度(%)", "satisfaction %"),
+    ("decisions", "审批决定", "decisions"),
+    ("approval_latency_median", "审批用时中位数(工作日)", "approval latency median (WD)"),
+    ("approval_latency_p90", "审批用时P90(工作日)", "approval latency p90 (WD)"),
+    ("returns", "退回次数", "returns"),
+    ("reminders_sent", "提醒", "reminders sent"),
+    ("escalations_sent", "督办/升级", "escalations sent"),
+    ("pauses", "计时暂停", "clock pauses"),
+    ("extensions_requested", "延期申请", "extensions requested"),
+    ("extensions_granted", "延期批准", "extensions granted"),
+]
+LEVEL_NAMES = {
+    "zh": {"district": "区", "street": "街道", "team": "规划师团队", "project": "项目"},
+    "en": {"district": "districts", "street": "streets", "team": "planner teams", "project": "projects"},
+}
+IDENTITY = {
+    "zh": {"district": "区", "street": "街道", "team": "团队", "key": "编号", "name": "名称"},
+    "en": {"district": "district", "street": "street", "team": "team", "key": "key", "name": "name"},
+}
+LIST_COLUMNS = {
+    "worst_overdue": [
+        ("project_id", "项目编号", "project"),
+        ("project", "项目", "name"),
+        ("district", "区", "district"),
+        ("street", "街道", "street"),
+        ("team", "团队", "team"),
+        ("planner", "责任规划师", "planner"),
+        ("stage", "阶段", "stage"),
+        ("due", "截止", "due"),
+        ("working_days_overdue", "逾期(工作日)", "WD overdue"),
+    ],
+    "returns": [
+        ("at", "时间", "when"),
+        ("project_id", "项目编号", "project"),
+        ("project", "项目", "name"),
+        ("street", "街道", "street"),
+        ("stage", "阶段", "stage"),
+        ("level", "审批层级", "level"),
+        ("by", "退回人", "by"),
+        ("reason", "退回原因", "reason"),
+    ],
+    "pauses": [
+        ("at", "暂停时间", "paused at"),
+        ("project_id", "项目编号", "project"),
+        ("project", "项目", "name"),
+        ("stage", "阶段", "stage"),
+        ("by", "操作人", "by"),
+        ("reason", "原因", "reason"),
+        ("resumed_at", "恢复时间", "resumed at"),
+        ("paused_working_days", "暂停工作日", "WD paused"),
+    ],
+    "extensions": [
+        ("at", "申请时间", "asked at"),
+        ("project_id", "项目编号", "project"),
+        ("project", "项目", "name"),
+        ("stage", "阶段", "stage"),
+        ("by", "申请人", "by"),
+        ("working_days", "申请工作日", "WD asked"),
+        ("reason", "理由", "reason"),
+        ("status", "结果", "status"),
+        ("granted_days", "批准工作日", "WD granted"),
+        ("decision", "意见", "comment"),
+    ],
+}
+SHEETS = {
+    "zh": {
+        "summary": "汇总",
+        "worst_overdue": "逾期事项",
+        "returns": "退回",
+        "pauses": "计时暂停",
+        "extensions": "延期",
+        "about": "说明",
+    },
+    "en": {
+        "summary": "summary",
+        "worst_overdue": "worst overdue",
+        "returns": "returns",
+        "pauses": "paused clocks",
+        "extensions": "extensions",
+        "about": "about",
+    },
+}
+
+
+def _label(figure: str, lang: str) -> str:
+    for key, zh, en in FIGURES:
+        if key == figure:
+            return zh if lang == "zh" else en
+    return figure
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
+    zh = lang == "zh"
+    meta = report.meta
+    scope = ", ".join(f"{k}={v}" for k, v in report.scope.items() if v) or ("全市" if zh else "all")
+    return [
+        ("季度" if zh else "quarter", report.quarter),
+        ("期间" if zh else "period", f"{report.period_start} — {report.period_end}"),
+        ("范围" if zh else "scope", scope),
+        ("数据截止（北京时间）" if zh else "data cut-off (Beijing time)", _cell(report.cutoff)),
+        ("季度是否已结束" if zh else "quarter complete", report.complete_quarter),
+        ("生成时间" if zh else "generated at", _cell(meta.get("generated_at"))),
+        ("读取事件数" if zh else "events read", meta.get("events_read")),
+        ("输入校验和 (SHA-256)" if zh else "inputs checksum (SHA-256)", meta.get("inputs_sha256")),
+        ("流程模板" if zh else "templates", ", ".join(meta.get("templates", []))),
+        *(
+            (f"{'节假日数据' if zh else 'calendar'} {year}", source)
+            for year, source in meta.get("calendar", {}).items()
+        ),
+    ]
+
+
+# -- JSON and CSV -------------------------------------------------------------------------
+
+
+def render_json(report: Report) -> str:
+    data = {
+        "quarter": report.quarter,
+        "period": {"start": report.period_start, "end": report.period_end},
+        "cutoff": report.cutoff,
+        "complete_quarter": report.complete_quarter,
+        "scope": report.scope,
+        "summary": report.summary,
+        "rows": report.rows,
+        "worst_overdue": report.worst_overdue,
+        "returns": report.returns,
+        "pauses": report.pauses,
+        "extensions": report.extensions,
+        "overdue_trend": report.overdue_trend,
+        "notifications_by_kind": report.notifications_by_kind,
+        "meta": report.meta,
+    }
+    return json.dumps(jsonable(data), ensure_ascii=False, indent=2)
+
+
+def render_csv(report: Report, lang: str = "zh") -> str:
+    """One row per district, street, team and project (a ``level`` column), after a
+    summary row; the cut-off and checksum on the first line as a comment."""
+    out = io.StringIO()
+    out.write(
+        f"# {report.quarter} cutoff={report.cutoff.isoformat()} inputs_sha256={report.meta.get('inputs_sha256')}\n"
+    )
+    writer = csv.writer(out)
+    ident = IDENTITY[lang]
+    figures = [key for key, _, _ in FIGURES]
+    writer.writerow(
+        [
+            "level",
+            ident["district"],
+            ident["street"],
+            ident["team"],
+            ident["key"],
+            ident["name"],
+            *(_label(f, lang) for f in figures),
+        ]
+    )
+    writer.writerow(["all", "", "", "", "", "", *(report.summary.get(f) for f in figures)])
+    for row in report.rows:
+        writer.writerow(
+            [
+                row["level"],
+                row["district"] or "",
+                row["street"] or "",
+                row["team"] or "",
+                row["key"],
+                row["name"],
+                *(row.get(f) for f in figures),
+            ]
+        )
+    return out.getvalue()
+
+
+# -- XLSX -----------------------------------------------------------------------------------
+
+
+def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    book = Workbook()
+    sheets = SHEETS[lang]
+
+    def table(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
+        sheet.append(headers)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+            cell.fill = header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for values in rows:
+            sheet.append([_cell(v) for v in values])
+        sheet.freeze_panes = sheet.cell(row=2, column=1)
+        for index, header in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(
+                10, min(40, len(str(header)) * 2 + 2)
+            )
+
+    summary = book.active
+    summary.title = sheets["summary"]
+    summary.append(
+        [
+            f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
+            f"{report.quarter}"
+        ]
+    )
+    summary["A1"].font = Font(bold=True, size=14)
+    for key, value in _about(report, lang)[:5]:
+        summary.append([key, _cell(value)])
+    summary.append([])
+    table(
+        summary,
+        ["指标" if lang == "zh" else "figure", "数值" if lang == "zh" else "value"],
+        [[_label(f, lang), report.summary.get(f)] for f, _, _ in FIGURES],
+    )
+    summary.freeze_panes = None
+    summary.column_dimensions["A"].width = 36
+    summary.column_dimensions["B"].width = 24
+
+    ident = IDENTITY[lang]
+    for level in ("district", "street", "team", "project"):
+        sheet = book.create_sheet(LEVEL_NAMES[lang][level])
+        identity = {
+            "district": [ident["district"]],
+            "street": [ident["district"], ident["street"]],
+            "team": [ident["district"], ident["street"], ident["team"]],
+            "project": [ident["district"], ident["street"], ident["team"], ident["key"], ident["name"]],
+        }[level]
+        rows = []
+        for row in report.rows:
+            if row["level"] != level:
+                continue
+            ids = {
+                "district": [row["key"]],
+                "street": [row["district"], row["key"]],
+                "team": [row["district"], row["street"], row["team"]],
+                "project": [row["district"], row["street"], row["team"], row["key"], row["name"]],
+            }[level]
+            rows.append([*ids, *(row.get(f) for f, _, _ in FIGURES)])
+        table(sheet, identity + [_label(f, lang) for f, _, _ in FIGURES], rows)
+    for name, columns in LIST_COLUMNS.items():
+        sheet = book.create_sheet(sheets[name])
+        items = getattr(report, name)
+        table(
+            sheet,
+            [zh if lang == "zh" else en for _, zh, en in columns],
+            [[item.get(key) for key, _, _ in columns] for item in items],
+        )
+    about = book.create_sheet(sheets["about"])
+    table(
+        about,
+        ["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"],
+        [[k, v] for k, v in _about(report, lang)],
+    )
+    about.column_dimensions["A"].width = 30
+    about.column_dimensions["B"].width = 80
+    book.save(path)
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+
+def _bar_chart(items: list[tuple[str, float | None]], title: str, width: int = 760) -> str:
+    """Horizontal bars (0–100 %), inline SVG."""
+    bar_h, left, top = 18, 170, 28
+    height = top + bar_h * len(items) + 20
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="16" font-weight="bold">{html.escape(title)}</text>',
+    ]
+    scale = width - left - 60
+    for index, (label, value) in enumerate(items):
+        y = top + index * bar_h
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" font-size="12">{html.escape(label)}</text>'
+        )
+        if value is None:
+            parts.append(f'<text x="{left + 4}" y="{y + 13}" font-size="12" fill="#888">—</text>')
+            continue
+        w = max(1.0, scale * value)
+        color = "#2e7d32" if value >= 0.9 else "#f9a825" if value >= 0.7 else "#c62828"
+        parts.append(
+            f'<rect class="bar" x="{left}" y="{y + 2}" width="{w:.1f}" height="{bar_h - 5}" fill="{color}"/>'
+        )
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 13}" font-size="12">{value:.0%}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _line_chart(points: list[tuple[str, int]], title: str, width: int = 760, height: int = 240) -> str:
+    left, top, bottom = 50, 28, 40
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="16" font-weight="bold">{html.escape(title)}</text>',
+    ]
+    if not points:
+        parts.append(f'<text x="{left}" y="{top + 40}" fill="#888">—</text></svg>')
+        return "".join(parts)
+    peak = max(1, max(v for _, v in points))
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    step = plot_w / max(1, len(points) - 1)
+    coords = [(left + i * step, top + plot_h - plot_h * v / peak) for i, (_, v) in enumerate(points)]
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>'
+    )
+    parts.append(f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">{peak}</text>')
+    parts.append(f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>')
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(coords))
+    parts.append(f'<path class="trend" d="{path}" fill="none" stroke="#c62828" stroke-width="2"/>')
+    for (label, value), (x, y) in zip(points, coords, strict=True):
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#c62828"><title>{label}: {value}</title></circle>'
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="10">{label[5:]}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _html_table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(_cell(v)))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: Report, lang: str = "zh") -> str:
+    zh = lang == "zh"
+    streets = [r for r in report.rows if r["level"] == "street" and r["stages_due"]]
+    by = "street"
+    if len(streets) > 40:  # a city-wide report: one bar per district reads better
+        streets = [r for r in report.rows if r["level"] == "district" and r["stages_due"]]
+        by = "district"
+    streets.sort(key=lambda r: (r["on_time_rate"] is None, r["on_time_rate"] or 0))
+    on_time = _bar_chart(
+        [(r["name"], r["on_time_rate"]) for r in streets],
+        ("各街道按时率" if by == "street" else "各区按时率") if zh else f"on-time rate by {by}",
+    )
+    trend = _line_chart(
+        [(p["date"].isoformat(), p["overdue"]) for p in report.overdue_trend],
+        "逾期阶段数（每周）" if zh else "overdue stages (weekly)",
+    )
+    summary = _html_table(
+        ["指标" if zh else "figure", "数值" if zh else "value"],
+        [[_label(f, lang), report.summary.get(f)] for f, _, _ in FIGURES],
+    )
+    ident = IDENTITY[lang]
+    level_tables = []
+    for level in ("district", "street", "team"):
+        rows = [r for r in report.rows if r["level"] == level]
+        columns = [
+            "projects_active",
+            "stages_due",
+            "on_time_rate",
+            "overdue_now",
+            "returns",
+            "approval_latency_median",
+            "approval_latency_p90",
+            "reminders_sent",
+            "escalations_sent",
+        ]
+        level_tables.append(
+            f"<h2>{LEVEL_NAMES[lang][level]}</h2>"
+            + _html_table(
+                [ident["name"], *(_label(c, lang) for c in columns)],
+                [[r["name"], *(r.get(c) for c in columns)] for r in rows],
+            )
+        )
+    lists = []
+    for name, columns in LIST_COLUMNS.items():
+        items = getattr(report, name)
+        lists.append(
+            f"<h2>{SHEETS[lang][name]} ({len(items)})</h2>"
+            + _html_table(
+                [zh_ if zh else en for _, zh_, en in columns],
+                [[item.get(key) for key, _, _ in columns] for item in items],
+            )
+        )
+    about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])
+    title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {report.quarter}"
+    return f"""<!DOCTYPE html>
+<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 24px; color: #222; }}
+table {{ border-collapse: collapse; margin: 8px 0 24px; font-size: 13px; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }}
+th {{ background: #ddebf7; }}
+.chart {{ display: block; margin: 12px 0 24px; }}
+.note {{ color: #555; font-size: 13px; }}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="note">{"数据截止" if zh else "data cut-off"} {_cell(report.cutoff)}
+ ({"北京时间" if zh else "Beijing time"}) · {"输入校验和" if zh else "inputs checksum"}
+ <code>{report.meta.get("inputs_sha256", "")}</code></p>
+{on_time}
+{trend}
+<h2>{"汇总" if zh else "Summary"}</h2>
+{summary}
+{"".join(level_tables)}
+{"".join(lists)}
+<h2>{"说明" if zh else "About"}</h2>
+{about}
+</body></html>
+"""
+
+
+def write(report: Report, fmt: str, path: Path, lang: str) -> Path:
+    if fmt == "xlsx":
+        write_xlsx(report, path, lang)
+    elif fmt == "html":
+        path.write_text(render_html(report, lang), encoding="utf-8")
+    elif fmt == "csv":
+        path.write_text(render_csv(report, lang), encoding="utf-8-sig")  # Excel opens it as UTF-8
+    else:
+        path.write_text(render_json(report), encoding="utf-8")
+    return path

@@ -1,0 +1,82 @@
+"""The quarterly compliance report as a Prefect flow: on the first working day after
+a quarter ends it writes each district's report (XLSX, HTML, CSV, JSON) and queues it
+for that district's supervisors; the outbox dispatcher delivers it through Apprise
+with the files attached."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from ..bootstrap import App, build_app
+from ..clock import FixedClock, SystemClock
+from ..models.deadlines import local_date
+from ..models.report import Quarter, quarter_to_report
+from ..reporting import write
+from ..services.reports import (
+    districts_with_projects,
+    quarterly_report,
+    queue_report_delivery,
+    report_filename,
+)
+
+FORMATS = ("xlsx", "html", "csv", "json")
+
+
+def _app(database_url: str | None, now: dt.datetime | None) -> App:
+    return build_app(database_url=database_url, clock=FixedClock(now) if now else SystemClock())
+
+
+def publish(app: App, quarter: Quarter, out_dir: Path) -> dict[str, Any]:
+    """Write the city-wide report and one per district; queue each district's."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lang = app.lang
+    written: dict[str, list[str]] = {}
+    city = quarterly_report(app, quarter)
+    written["all"] = [str(write(city, fmt, out_dir / report_filename(city, fmt), lang)) for fmt in FORMATS]
+    queued = []
+    for district in districts_with_projects(app):
+        report = quarterly_report(app, quarter, district=district)
+        if not report.rows:
+            continue  # nothing of this district's in that quarter: no empty report
+        files = [str(write(report, fmt, out_dir / report_filename(report, fmt), lang)) for fmt in FORMATS]
+        written[district] = files
+        if queue_report_delivery(app, report, [f for f in files if f.endswith((".xlsx", ".html"))], district):
+            queued.append(district)
+    return {
+        "quarter": quarter.label,
+        "files": written,
+        "queued_for": queued,
+        "checksum": city.meta["inputs_sha256"],
+    }
+
+
+@flow(name="quarterly-compliance-report", flow_run_name="quarterly-compliance-report {quarter}")
+async def quarterly_report_flow(
+    quarter: str | None = None,
+    now: dt.datetime | None = None,
+    database_url: str | None = None,
+    out_dir: str | None = None,
+) -> dict[str, Any]:
+    """Without ``quarter``: runs only on the first working day of a quarter (the cron
+    fires on the first fortnight of Jan/Apr/Jul/Oct) and reports the quarter that
+    just ended."""
+    app = _app(database_url, now)
+    logger = get_run_logger()
+    if quarter is None:
+        today = local_date(app.now())
+        due = quarter_to_report(today, app.calendar)
+        if due is None:
+            logger.info("%s is not the first working day of a quarter: no report", today)
+            return {"skipped": "not the first working day of a quarter"}
+        target = due
+    else:
+        target = Quarter.parse(quarter)
+    folder = Path(out_dir) if out_dir else app.settings.resolved_reports_dir() / target.label
+    result = await asyncio.to_thread(publish, app, target, folder)
+    logger.info("report %s written to %s; queued for %s", target.label, folder, result["queued_for"])
+    return result

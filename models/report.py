@@ -1,0 +1,600 @@
+"""The quarterly compliance report, rebuilt from the event log.
+
+Nothing here reads the current state of a project: the figures come from replaying
+the append-only events up to the cut-off (the quarter's end, or now for a quarter
+still running), so re-running a past quarter later gives the same numbers however
+the projects moved on. Definitions (also in the README):
+
+- *active*: started on or before the quarter's end, not completed before it began;
+  *started* / *completed*: the start date / the completion inside the quarter.
+- *stages due*: stages whose deadline as of the cut-off falls in the quarter;
+  *closed on time*: the stage's standing submission (not returned since) is dated on
+  or before that deadline.
+- *overdue now*: in progress (not done, clock running) past its deadline at the
+  cut-off, counted in working days.
+- *phases*: a phase (问需 / 问计 / 问效) is complete when all its stages are approved.
+- *evidence totals*: from the submissions of stages approved inside the quarter.
+- *approval latency*: working days from a submission to each decision on it
+  (approve or return, any level) taken inside the quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .deadlines import LOCAL_TZ
+from .errors import InvalidInput
+
+LEVELS = ("district", "street", "team", "project")
+PHASES = ("before", "during", "after")
+EVIDENCE_KEYS = (
+    "households_interviewed",
+    "observation_days",
+    "sessions_held",
+    "attendees",
+    "households_surveyed",
+    "households_consenting",
+    "respondents",
+)
+REMINDER_KINDS = frozenset({"due-soon", "due-today", "overdue", "approval-waiting"})
+ESCALATION_KINDS = frozenset({"escalation-street-office", "escalation-district"})
+
+
+# -- the period --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        raw = text.strip().upper().replace("-", "")
+        if len(raw) == 6 and raw[:4].isdigit() and raw[4] == "Q" and raw[5] in "1234":
+            return cls(int(raw[:4]), int(raw[5]))
+        raise InvalidInput(f"--quarter: {text!r} is not a quarter like 2026Q4")
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        following = dt.date(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_day, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+
+    @property
+    def end(self) -> dt.datetime:
+        """The first instant after the quarter (Asia/Shanghai)."""
+        return dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), LOCAL_TZ).astimezone(
+            dt.UTC
+        )
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    @classmethod
+    def containing(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+
+def quarter_to_report(today: dt.date, calendar: WorkingCalendar) -> Quarter | None:
+    """The quarter whose report is due ``today``: the previous quarter, on the first
+    working day of a quarter (which may be a make-up weekend, or after a holiday
+    week); None on every other day."""
+    current = Quarter.containing(today)
+    if calendar.roll_forward(current.first_day).value == today:
+        return current.previous()
+    return None
+
+
+# -- inputs --------------------------------------------------------------------------------
+
+
+class EventFact:
+    """One row of the event log, as the report reads it. ``data`` is decoded from
+    its JSON text only when asked for: most events (activations, deadlines) never
+    are, and the report reads hundreds of thousands of them."""
+
+    __slots__ = ("_data", "_raw", "actor", "after", "at", "id", "kind", "project_id", "stage")
+
+    def __init__(
+        self,
+        id: int,
+        kind: str,
+        at: dt.datetime,
+        project_id: int,
+        stage: str | None,
+        actor: str,
+        after: str | None,
+        data: Mapping[str, Any] | str,
+    ):
+        self.id, self.kind, self.at, self.project_id = id, kind, at, project_id
+        self.stage, self.actor, self.after = stage, actor, after
+        self._raw = data if isinstance(data, str) else None
+        self._data = None if isinstance(data, str) else data
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        if self._data is None:
+            self._data = json.loads(self._raw or "{}")
+        return self._data
+
+
+@dataclass
+class StageReplay:
+    key: str
+    phase: str
+    state: str = "pending"
+    due: dt.date | None = None
+    paused: bool = False
+    submitted_at: dt.datetime | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    approved_at: dt.datetime | None = None
+
+
+@dataclass
+class ProjectReplay:
+    id: int
+    name: str
+    district: str
+    street: str
+    team: str
+    planner: str
+    start_date: dt.date
+    stages: dict[str, StageReplay] = field(default_factory=dict)
+    completed_at: dt.datetime | None = None
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+def _empty_figures() -> dict[str, Any]:
+    return {
+        "projects_active": 0,
+        "projects_started": 0,
+        "projects_completed": 0,
+        "stages_due": 0,
+        "stages_closed_on_time": 0,
+        "on_time_rate": None,
+        "overdue_now": 0,
+        "overdue_working_days_max": 0,
+        "phase_before_done": 0,
+        "phase_during_done": 0,
+        "phase_after_done": 0,
+        "completed_with_all_phases": 0,
+        **{key: 0 for key in EVIDENCE_KEYS},
+        "consent_ratio": None,
+        "satisfaction_pct": None,
+        "decisions": 0,
+        "approval_latency_median": None,
+        "approval_latency_p90": None,
+        "returns": 0,
+        "reminders_sent": 0,
+        "escalations_sent": 0,
+        "pauses": 0,
+        "extensions_requested": 0,
+        "extensions_granted": 0,
+    }
+
+
+@dataclass
+class _Accumulator:
+    figures: dict[str, Any] = field(default_factory=_empty_figures)
+    latencies: list[int] = field(default_factory=list)
+    satisfaction_weighted: float = 0.0
+    satisfaction_weight: int = 0
+
+    def finish(self) -> dict[str, Any]:
+        f = dict(self.figures)
+        if f["stages_due"]:
+            f["on_time_rate"] = round(f["stages_closed_on_time"] / f["stages_due"], 4)
+        if f["households_surveyed"]:
+            f["consent_ratio"] = round(f["households_consenting"] / f["households_surveyed"], 4)
+        if self.satisfaction_weight:
+            f["satisfaction_pct"] = round(self.satisfaction_weighted / self.satisfaction_weight, 1)
+        if self.latencies:
+            ordered = sorted(self.latencies)
+            f["approval_latency_median"] = statistics.median(ordered)
+            f["approval_latency_p90"] = ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+        return f
+
+
+@dataclass
+class Report:
+    quarter: str
+    period_start: dt.date
+    period_end: dt.date
+    cutoff: dt.datetime
+    complete_quarter: bool
+    scope: dict[str, str | None]
+    summary: dict[str, Any]
+    rows: list[dict[str, Any]]  # one per district / street / team / project
+    worst_overdue: list[dict[str, Any]]
+    returns: list[dict[str, Any]]
+    pauses: list[dict[str, Any]]
+    extensions: list[dict[str, Any]]
+    overdue_trend: list[dict[str, Any]]
+    notifications_by_kind: dict[str, int]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# -- the replay ------------------------------------------------------------------------------
+
+
+def _local(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def build_report(
+    *,
+    quarter: Quarter,
+    cutoff: dt.datetime,
+    events: Iterable[EventFact],
+    phases_by_template: Mapping[str, Mapping[str, str]],
+    notifications: Iterable[tuple[int, str | None, str, int]],
+    calendar: WorkingCalendar,
+    district: str | None = None,
+    street: str | None = None,
+    worst: int = 20,
+) -> Report:
+    """Replay ``events`` (ordered by time, all at or before ``cutoff``) and compute the
+    quarter's figures. ``notifications`` are (project id, stage, kind, count) of the
+    notifications sent inside the quarter."""
+    q_start, q_end = quarter.start, min(quarter.end, cutoff)
+    checkpoints = _weekly_checkpoints(quarter, cutoff)
+    trend: list[dict[str, Any]] = []
+    projects: dict[int, ProjectReplay] = {}
+    accumulators: dict[tuple[str, str], _Accumulator] = defaultdict(_Accumulator)
+    returns: list[dict[str, Any]] = []
+    pauses: list[dict[str, Any]] = []
+    extensions: list[dict[str, Any]] = []
+    # decisions need the submission they decide on
+    in_quarter = lambda moment: q_start <= moment < q_end  # noqa: E731
+
+    def keys(project: ProjectReplay) -> list[tuple[str, str]]:
+        return [
+            ("district", project.district),
+            ("street", project.street),
+            ("team", f"{project.street}/{project.team}"),  # a team under the street it serves
+            ("project", str(project.id)),
+        ]
+
+    def add(project: ProjectReplay, name: str, amount: float = 1) -> None:
+        for key in keys(project):
+            accumulators[key].figures[name] += amount
+
+    def in_scope(project: ProjectReplay) -> bool:
+        return (district is None or project.district == district) and (
+            street is None or project.street == street
+        )
+
+    checkpoint_index = 0
+    for event in events:
+        while checkpoint_index < len(checkpoints) and event.at >= checkpoints[checkpoint_index]:
+            trend.append(_overdue_at(projects, checkpoints[checkpoint_index], in_scope))
+            checkpoint_index += 1
+        if event.kind == "project.started":
+            d = event.data
+            phases = phases_by_template.get(d.get("template", ""), {})
+            project = ProjectReplay(
+                id=event.project_id,
+                name=d.get("name", ""),
+                district=d.get("district", ""),
+                street=d.get("street", ""),
+                team=d.get("team") or f"({d.get('planner')})",
+                planner=d.get("planner", ""),
+                start_date=dt.date.fromisoformat(d["start_date"]),
+                stages={key: StageReplay(key, phase) for key, phase in phases.items()},
+            )
+            projects[event.project_id] = project
+            continue
+        project = projects.get(event.project_id)
+        if project is None:
+            continue
+        stage = project.stages.get(event.stage or "") if event.stage else None
+        if event.kind == "project.completed":
+            project.completed_at = event.at
+            continue
+        if stage is None:
+            continue
+        if event.kind == "stage.activated":
+            stage.state = "in_progress"
+        elif event.kind in ("stage.deadline_set", "stage.deadline_changed"):
+            stage.due = dt.date.fromisoformat(event.after) if event.after else None
+        elif event.kind == "stage.submitted":
+            stage.state = "submitted"
+            stage.submitted_at = event.at
+            stage.evidence = event.data.get("evidence") or {}
+        elif event.kind == "stage.returned":
+            if in_quarter(event.at) and in_scope(project):
+                _decision(project, stage, event, calendar, accumulators, keys)
+                add(project, "returns")
+                returns.append(
+                    {
+                        "at": event.at.astimezone(LOCAL_TZ),
+                        "project_id": project.id,
+                        "project": project.name,
+                        "street": project.street,
+                        "stage": stage.key,
+                        "level": event.data.get("level"),
+                        "by": event.actor,
+                        "reason": event.data.get("reason"),
+                    }
+                )
+            stage.state = "in_progress"
+            stage.submitted_at = None
+        elif event.kind == "stage.approved":
+            if in_quarter(event.at) and in_scope(project) and event.data.get("level"):
+                _decision(project, stage, event, calendar, accumulators, keys)
+            if event.after == "approved":
+                stage.state = "approved"
+                stage.approved_at = event.at
+                if in_quarter(event.at) and in_scope(project):
+                    _evidence(project, stage, accumulators, keys)
+        elif event.kind == "stage.clock_paused":
+            stage.paused = True
+            if in_quarter(event.at) and in_scope(project):
+                add(project, "pauses")
+                pauses.append(
+                    {
+                        "at": event.at.astimezone(LOCAL_TZ),
+                        "project_id": project.id,
+                        "project": project.name,
+                        "street": project.street,
+                        "stage": stage.key,
+                        "by": event.actor,
+                        "reason": event.data.get("reason"),
+                        "resumed_at": None,
+                        "paused_working_days": None,
+                    }
+                )
+        elif event.kind == "stage.clock_resumed":
+            stage.paused = False
+            for entry in reversed(pauses):
+                if (
+                    entry["project_id"] == project.id
+                    and entry["stage"] == stage.key
+                    and entry["resumed_at"] is None
+                ):
+                    entry["resumed_at"] = event.at.astimezone(LOCAL_TZ)
+                    entry["paused_working_days"] = event.data.get("paused_working_days")
+                    break
+        elif event.kind == "stage.extension_requested":
+            if in_quarter(event.at) and in_scope(project):
+                add(project, "extensions_requested")
+                extensions.append(
+                    {
+                        "at": event.at.astimezone(LOCAL_TZ),
+                        "project_id": project.id,
+                        "project": project.name,
+                        "street": project.street,
+                        "stage": stage.key,
+                        "by": event.actor,
+                        "working_days": event.data.get("working_days"),
+                        "reason": event.data.get("reason"),
+                        "status": "requested",
+                        "granted_days": None,
+                        "decision": None,
+                    }
+                )
+        elif event.kind in ("stage.extension_granted", "stage.extension_refused"):
+            granted = event.kind == "stage.extension_granted"
+            if in_quarter(event.at) and in_scope(project) and granted:
+                add(project, "extensions_granted")
+            for entry in reversed(extensions):
+                if (
+                    entry["project_id"] == project.id
+                    and entry["stage"] == stage.key
+                    and entry["status"] == "requested"
+                ):
+                    entry["status"] = "granted" if granted else "refused"
+                    entry["granted_days"] = event.data.get("granted_days")
+                    entry["decision"] = event.data.get("comment")
+                    break
+    while checkpoint_index < len(checkpoints):
+        trend.append(_overdue_at(projects, checkpoints[checkpoint_index], in_scope))
+        checkpoint_index += 1
+
+    # the last day the report covers: a cut-off at the quarter's end (midnight) is the
+    # state at the end of its last day
+    cutoff_day = _local(cutoff - dt.timedelta(microseconds=1))
+    overdue: list[dict[str, Any]] = []
+    for project in projects.values():
+        if not in_scope(project):
+            continue
+        started = project.start_date
+        completed = project.completed_at
+        if (
+            started <= quarter.last_day
+            and started <= cutoff_day
+            and (completed is None or completed >= q_start)
+        ):
+            add(project, "projects_active")
+        if quarter.first_day <= started <= quarter.last_day and started <= cutoff_day:
+            add(project, "projects_started")
+        if completed is not None and in_quarter(completed):
+            add(project, "projects_completed")
+        phase_done = {
+            phase: bool(stages) and all(s.state == "approved" for s in stages)
+            for phase in PHASES
+            for stages in [[s for s in project.stages.values() if s.phase == phase]]
+        }
+        for phase in PHASES:
+            if phase_done[phase]:
+                add(project, f"phase_{phase}_done")
+        if completed is not None and in_quarter(completed) and all(phase_done.values()):
+            add(project, "completed_with_all_phases")
+        for stage in project.stages.values():
+            if stage.due is not None and quarter.first_day <= stage.due <= quarter.last_day:
+                add(project, "stages_due")
+                closed = stage.submitted_at is not None and stage.state in ("submitted", "approved")
+                if closed and _local(stage.submitted_at) <= stage.due:
+                    add(project, "stages_closed_on_time")
+            if (
+                stage.state == "in_progress"
+                and not stage.paused
+                and stage.due is not None
+                and stage.due < cutoff_day
+            ):
+                late = calendar.working_days_late(stage.due, cutoff_day).days
+                add(project, "overdue_now")
+                for key in keys(project):
+                    figures = accumulators[key].figures
+                    figures["overdue_working_days_max"] = max(figures["overdue_working_days_max"], late)
+                overdue.append(
+                    {
+                        "project_id": project.id,
+                        "project": project.name,
+                        "district": project.district,
+                        "street": project.street,
+                        "team": project.team,
+                        "planner": project.planner,
+                        "stage": stage.key,
+                        "due": stage.due,
+                        "working_days_overdue": late,
+                    }
+                )
+
+    counts: Counter[str] = Counter()
+    for project_id, _stage, kind, count in notifications:
+        project = projects.get(project_id)
+        if project is None or not in_scope(project):
+            continue
+        counts[kind] += count
+        if kind in ESCALATION_KINDS:
+            add(project, "escalations_sent", count)
+        elif kind in REMINDER_KINDS:
+            add(project, "reminders_sent", count)
+
+    names = {p.id: p.name for p in projects.values()}
+    summary_acc = _Accumulator()
+    for (level, _key), acc in accumulators.items():
+        if level == "district":
+            _merge(summary_acc, acc)
+    rows = []
+    hierarchy = {}
+    for project in projects.values():
+        hierarchy[("street", project.street)] = (project.district, project.street, None)
+        hierarchy[("team", f"{project.street}/{project.team}")] = (
+            project.district,
+            project.street,
+            project.team,
+        )
+        hierarchy[("project", str(project.id))] = (project.district, project.street, project.team)
+        hierarchy[("district", project.district)] = (project.district, None, None)
+    for (level, key), acc in sorted(accumulators.items(), key=lambda item: _order(item[0], hierarchy)):
+        district_id, street_id, team = hierarchy.get((level, key), (None, None, None))
+        row = {
+            "level": level,
+            "key": key,
+            "district": district_id,
+            "street": street_id if level != "district" else None,
+            "team": team if level in ("team", "project") else None,
+            "name": names.get(int(key), key) if level == "project" else (team if level == "team" else key),
+            **acc.finish(),
+        }
+        rows.append(row)
+    overdue.sort(key=lambda item: (-item["working_days_overdue"], item["due"], item["project_id"]))
+    returns.sort(key=lambda item: item["at"])
+    return Report(
+        quarter=quarter.label,
+        period_start=quarter.first_day,
+        period_end=quarter.last_day,
+        cutoff=cutoff.astimezone(LOCAL_TZ),
+        complete_quarter=cutoff >= quarter.end,
+        scope={"district": district, "street": street},
+        summary=summary_acc.finish(),
+        rows=rows,
+        worst_overdue=overdue[:worst],
+        returns=returns,
+        pauses=pauses,
+        extensions=extensions,
+        overdue_trend=trend,
+        notifications_by_kind=dict(sorted(counts.items())),
+    )
+
+
+def _decision(project, stage, event, calendar, accumulators, keys) -> None:  # type: ignore[no-untyped-def]
+    for key in keys(project):
+        accumulators[key].figures["decisions"] += 1
+    if stage.submitted_at is not None:
+        waited = calendar.working_days_late(_local(stage.submitted_at), _local(event.at)).days
+        for key in keys(project):
+            accumulators[key].latencies.append(waited)
+
+
+def _evidence(project, stage, accumulators, keys) -> None:  # type: ignore[no-untyped-def]
+    evidence = stage.evidence
+    for key in keys(project):
+        acc = accumulators[key]
+        for name in EVIDENCE_KEYS:
+            value = evidence.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                acc.figures[name] += value
+        satisfaction, respondents = evidence.get("satisfaction_pct"), evidence.get("respondents")
+        if isinstance(satisfaction, int | float) and isinstance(respondents, int) and respondents > 0:
+            acc.satisfaction_weighted += satisfaction * respondents
+            acc.satisfaction_weight += respondents
+
+
+def _merge(into: _Accumulator, other: _Accumulator) -> None:
+    for name, value in other.figures.items():
+        if name == "overdue_working_days_max":
+            into.figures[name] = max(into.figures[name], value)
+        elif isinstance(value, int | float) and into.figures.get(name) is not None:
+            into.figures[name] += value
+    into.latencies += other.latencies
+    into.satisfaction_weighted += other.satisfaction_weighted
+    into.satisfaction_weight += other.satisfaction_weight
+
+
+def _order(
+    item: tuple[str, str], hierarchy: Mapping[tuple[str, str], tuple[Any, Any, Any]]
+) -> tuple[Any, ...]:
+    level, key = item
+    district, street, team = hierarchy.get(item, ("", "", ""))
+    position = LEVELS.index(level)
+    return (position, district or "", street or "", team or "", int(key) if level == "project" else key)
+
+
+def _weekly_checkpoints(quarter: Quarter, cutoff: dt.datetime) -> list[dt.datetime]:
+    """The end of each week (Sunday 24:00, Beijing) inside the quarter, and its end."""
+    points = []
+    day = quarter.first_day
+    while day <= quarter.last_day:
+        if day.weekday() == 6 or day == quarter.last_day:
+            moment = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+            if moment <= cutoff:
+                points.append(moment)
+        day += dt.timedelta(days=1)
+    return points
+
+
+def _overdue_at(projects: Mapping[int, ProjectReplay], moment: dt.datetime, in_scope: Any) -> dict[str, Any]:
+    day = _local(moment) - dt.timedelta(days=1)  # the state at the end of that day
+    count = sum(
+        1
+        for project in projects.values()
+        if in_scope(project)
+        for stage in project.stages.values()
+        if stage.state == "in_progress" and not stage.paused and stage.due is not None and stage.due < day
+    )
+    return {"date": day, "overdue": count}

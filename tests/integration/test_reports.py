@@ -1,0 +1,273 @@
+"""The quarterly compliance report on a hand-built dataset whose figures are worked
+out by hand below (2026Q1: make-up working days Sun 01-04, Sat 02-14, Sat 02-28;
+Spring Festival 02-15 … 02-23 off).
+
+A  taiyanggong, wangrb  starts 01-05. needs-survey due 02-14 (a make-up Saturday),
+   done on that Saturday → on time; approved 02-24 (1 working day). needs-list due
+   03-09: done 03-05, returned 03-06 (1 WD), done again 03-12 (late), approved 03-13
+   (1 WD). design-proposal due in Q2.
+B  jiuxianqiao, chenm   starts 02-02. needs-survey due 03-20, clock paused 03-02 →
+   03-09 (5 WD) → due 03-27; an extension asked 03-25 and refused 03-26; not done by
+   the quarter's end → overdue 2 working days (03-30, 03-31).
+C  dongcheng           starts in Q2: not in the Q1 report.
+D  taiyanggong, wangrb  starts 2025-12-01 (crosses into Q1). needs-survey due 01-13,
+   done 2025-12-30, approved 01-05 (3 WD: 12-31, Sun 01-04, 01-05) → due in Q1, on
+   time. needs-list due 01-19, never done → 47 working days overdue on 03-31.
+A sweep on 03-30 sends 2 overdue reminders and 2 escalations (street office and
+district, for D's needs-list).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from accompany.bootstrap import App
+from accompany.clock import FixedClock, parse_moment
+from accompany.models.errors import InvalidInput, NotFound
+from accompany.models.report import Quarter, quarter_to_report
+from accompany.notifications.fake import FakeNotifier
+from accompany.reporting import render_csv, render_html, render_json, write_xlsx
+from accompany.services import commands
+from accompany.services.commands import (
+    AttachmentInput,
+    CompleteStage,
+    DecideApproval,
+    DecideExtension,
+    PauseClock,
+    RequestExtension,
+    ResumeClock,
+)
+from accompany.services.dispatch import dispatch
+from accompany.services.reminders import sweep
+from accompany.services.reports import quarterly_report
+
+from ..conftest import start_command
+from ..receivers import SmtpReceiver, apprise_yaml
+
+Q1 = Quarter.parse("2026Q1")
+FAR = dt.date(2026, 12, 31)  # construction's set-at-start deadline, out of the way
+
+
+def at(clock: FixedClock, when: str) -> None:
+    clock.moment = parse_moment(when)
+
+
+def done(app: App, project: int, stage: str, by: str, evidence: dict[str, str], files: dict[str, Path]) -> None:
+    commands.complete_stage(
+        app,
+        CompleteStage(project_id=project, stage=stage, by=by, evidence=evidence,
+                      attachments=[AttachmentInput(key=k, path=str(p)) for k, p in files.items()]),
+    )
+
+
+def decide(app: App, project: int, stage: str, by: str, decision: str = "approve", comment: str | None = None) -> None:
+    commands.decide_approval(
+        app, DecideApproval(project_id=project, stage=stage, by=by, decision=decision, comment=comment)
+    )
+
+
+@pytest.fixture
+def dataset(people: App, clock: FixedClock, evidence_file: Path) -> dict[str, int]:
+    app, files = people, {"problem_map": evidence_file}
+    # D: started in Q4 2025
+    at(clock, "2025-12-01T09:00")
+    d = commands.start_project(app, start_command(name="D 老旧小区", start=dt.date(2025, 12, 1),
+                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    at(clock, "2025-12-30T16:00")
+    done(app, d, "needs-survey", "wangrb", {"households_interviewed": "35", "observation_days": "4"}, files)
+    at(clock, "2026-01-05T10:00")
+    decide(app, d, "needs-survey", "zhaoy")
+    # A
+    a = commands.start_project(app, start_command(name="A 口袋公园", start=dt.date(2026, 1, 5),
+                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    at(clock, "2026-02-14T10:00")  # the make-up working Saturday, its due day
+    done(app, a, "needs-survey", "wangrb", {"households_interviewed": "40", "observation_days": "5"}, files)
+    at(clock, "2026-02-24T10:00")
+    decide(app, a, "needs-survey", "zhaoy")
+    at(clock, "2026-03-05T10:00")
+    done(app, a, "needs-list", "wangrb", {"needs_items": "8"}, {})
+    at(clock, "2026-03-06T10:00")
+    decide(app, a, "needs-list", "zhaoy", "return", "补充无障碍需求")
+    at(clock, "2026-03-12T10:00")
+    done(app, a, "needs-list", "wangrb", {"needs_items": "9"}, {})
+    at(clock, "2026-03-13T10:00")
+    decide(app, a, "needs-list", "sunh")
+    # B
+    at(clock, "2026-02-02T09:00")
+    b = commands.start_project(app, start_command(name="B 酒仙桥步道", street="jiuxianqiao", planner="chenm",
+                                                  by="liuq", start=dt.date(2026, 2, 2),
+                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    at(clock, "2026-03-02T09:00")
+    commands.pause_clock(app, PauseClock(project_id=b, stage="needs-survey", by="liuq", reason="等待居民意见"))
+    at(clock, "2026-03-09T09:00")
+    commands.resume_clock(app, ResumeClock(project_id=b, stage="needs-survey", by="liuq"))
+    at(clock, "2026-03-25T09:00")
+    commands.request_extension(
+        app, RequestExtension(project_id=b, stage="needs-survey", by="chenm", working_days=3, reason="住户外出")
+    )
+    at(clock, "2026-03-26T09:00")
+    commands.decide_extension(
+        app, DecideExtension(project_id=b, stage="needs-survey", by="lij", grant=False, comment="时间充足")
+    )
+    # the sweep and one dispatch on 03-30
+    at(clock, "2026-03-30T09:00")
+    sweep(app)
+    everyone = {tag: ["all"] for tag in ("person-wangrb", "person-chenm", "person-zhangl", "person-liuq",
+                                          "street-office-taiyanggong", "street-office-jiuxianqiao",
+                                          "district-chaoyang")}
+    assert dispatch(app, FakeNotifier(tags=everyone)).dead == 0
+    # C: starts in Q2
+    at(clock, "2026-04-01T09:00")
+    c = commands.start_project(app, start_command(name="C 东四胡同", district="dongcheng", street="dongsi",
+                                                  planner="hel", by="maf", start=dt.date(2026, 4, 1),
+                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    at(clock, "2026-04-02T10:00")
+    return {"A": a, "B": b, "C": c, "D": d}
+
+
+def test_figures_match_the_hand_count(people: App, dataset: dict[str, int]) -> None:
+    report = quarterly_report(people, Q1)
+    s = report.summary
+    assert report.complete_quarter and report.cutoff == dt.datetime(2026, 4, 1, tzinfo=report.cutoff.tzinfo)
+    assert (s["projects_active"], s["projects_started"], s["projects_completed"]) == (3, 2, 0)
+    assert (s["stages_due"], s["stages_closed_on_time"], s["on_time_rate"]) == (5, 2, 0.4)
+    assert (s["overdue_now"], s["overdue_working_days_max"]) == (2, 47)
+    assert (s["phase_before_done"], s["phase_during_done"], s["phase_after_done"]) == (1, 0, 0)
+    assert (s["households_interviewed"], s["observation_days"]) == (75, 9)
+    assert (s["decisions"], s["approval_latency_median"], s["approval_latency_p90"]) == (4, 1.0, 3)
+    assert s["returns"] == 1
+    assert (s["reminders_sent"], s["escalations_sent"]) == (2, 2)
+    assert (s["pauses"], s["extensions_requested"], s["extensions_granted"]) == (1, 1, 0)
+
+    worst = [(w["project_id"], w["stage"], w["working_days_overdue"]) for w in report.worst_overdue]
+    assert worst == [(dataset["D"], "needs-list", 47), (dataset["B"], "needs-survey", 2)]
+    assert [(r["project_id"], r["reason"]) for r in report.returns] == [(dataset["A"], "补充无障碍需求")]
+    assert report.pauses[0]["reason"] == "等待居民意见" and report.pauses[0]["paused_working_days"] == 5
+    assert report.extensions[0]["status"] == "refused" and report.extensions[0]["decision"] == "时间充足"
+
+    rows = {(r["level"], r["key"]): r for r in report.rows}
+    assert ("project", str(dataset["C"])) not in rows
+    street = rows[("street", "taiyanggong")]
+    assert (street["stages_due"], street["stages_closed_on_time"], street["on_time_rate"]) == (4, 2, 0.5)
+    assert rows[("street", "jiuxianqiao")]["on_time_rate"] == 0.0
+    assert rows[("team", "taiyanggong/tsinghua-tyg")]["decisions"] == 4
+    project_a = rows[("project", str(dataset["A"]))]
+    assert (project_a["returns"], project_a["phase_before_done"], project_a["district"]) == (1, 1, "chaoyang")
+    # a weekly trend over the quarter, ending on its last day
+    assert report.overdue_trend[-1] == {"date": dt.date(2026, 3, 31), "overdue": 2}
+    assert report.overdue_trend[0]["date"] == dt.date(2026, 1, 4)
+
+
+def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
+    street = quarterly_report(people, Q1, street="酒仙桥街道")
+    assert street.summary["projects_active"] == 1 and street.summary["stages_due"] == 1
+    district = quarterly_report(people, Q1, district="chaoyang")
+    assert district.summary == quarterly_report(people, Q1).summary
+    with pytest.raises(NotFound, match="unknown district 'atlantis'"):
+        quarterly_report(people, Q1, district="atlantis")
+    with pytest.raises(InvalidInput, match="not in district dongcheng"):
+        quarterly_report(people, Q1, district="dongcheng", street="taiyanggong")
+
+
+def test_rebuilt_as_of_the_quarter_end_after_later_events(
+    people: App, dataset: dict[str, int], clock: FixedClock, evidence_file: Path
+) -> None:
+    first = quarterly_report(people, Q1)
+    # the projects move on in Q2
+    at(clock, "2026-04-03T10:00")
+    done(people, dataset["B"], "needs-survey", "chenm", {"households_interviewed": "50", "observation_days": "3"},
+         {"problem_map": evidence_file})
+    decide(people, dataset["B"], "needs-survey", "lij")
+    at(clock, "2026-04-08T09:00")
+    sweep(people)
+    at(clock, "2027-03-01T10:00")  # next year
+    again = quarterly_report(people, Q1)
+    assert again.summary == first.summary
+    assert again.rows == first.rows
+    assert again.meta["inputs_sha256"] == first.meta["inputs_sha256"]
+    assert quarterly_report(people, Quarter.parse("2026Q2")).summary["stages_closed_on_time"] >= 0
+
+
+def test_running_quarter_uses_now_as_cut_off(people: App, dataset: dict[str, int]) -> None:
+    running = quarterly_report(people, Quarter.parse("2026Q2"))
+    assert not running.complete_quarter
+    assert running.cutoff == parse_moment("2026-04-02T10:00")
+    with pytest.raises(InvalidInput, match="has not started"):
+        quarterly_report(people, Quarter.parse("2026Q3"))
+    with pytest.raises(InvalidInput, match="not a quarter like 2026Q4"):
+        Quarter.parse("2026-13")
+
+
+def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    report = quarterly_report(people, Q1)
+    path = tmp_path / "q1.xlsx"
+    write_xlsx(report, path, "zh")
+    book = load_workbook(path)
+    assert book.sheetnames == ["汇总", "区", "街道", "规划师团队", "项目", "逾期事项", "退回", "计时暂停", "延期", "说明"]
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["本季到期阶段"] == 5 and summary["按时率"] == 0.4 and summary["退回次数"] == 1
+    about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
+    assert about["输入校验和 (SHA-256)"] == report.meta["inputs_sha256"]
+    assert about["数据截止（北京时间）"] == "2026-04-01 00:00"
+    assert [c.value for c in book["街道"][1]][:2] == ["区", "街道"]
+    write_xlsx(report, tmp_path / "q1-en.xlsx", "en")
+    assert load_workbook(tmp_path / "q1-en.xlsx").sheetnames[:5] == ["summary", "districts", "streets",
+                                                                    "planner teams", "projects"]
+
+    page = render_html(report, "zh")
+    assert page.count('<svg class="chart"') == 2
+    assert 'class="bar"' in page and 'class="trend"' in page and "各街道按时率" in page
+    assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from the network
+    lines = render_csv(report, "en").splitlines()
+    assert lines[0].startswith("# 2026Q1 cutoff=") and "inputs_sha256=" in lines[0]
+    assert lines[1].startswith("level,district,street,team,key,name,projects active")
+    assert lines[2].startswith("all,")
+    import json
+
+    data = json.loads(render_json(report))
+    assert data["summary"]["on_time_rate"] == 0.4 and data["meta"]["inputs_sha256"] == report.meta["inputs_sha256"]
+
+
+def test_quarter_to_report() -> None:
+    from tests.unit.world import CALENDAR
+
+    assert quarter_to_report(dt.date(2026, 10, 8), CALENDAR) == Quarter(2026, 3)  # after National Day
+    assert quarter_to_report(dt.date(2026, 10, 9), CALENDAR) is None
+    assert quarter_to_report(dt.date(2026, 1, 4), CALENDAR) == Quarter(2025, 4)  # a make-up Sunday
+    assert quarter_to_report(dt.date(2026, 7, 1), CALENDAR) == Quarter(2026, 2)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    receiver = SmtpReceiver()
+    yield receiver
+    receiver.stop()
+
+
+def test_published_reports_reach_the_district_with_files(
+    people: App, dataset: dict[str, int], tmp_path: Path, smtp: SmtpReceiver
+) -> None:
+    from accompany.flows.reports import publish
+
+    config = tmp_path / "apprise.yaml"
+    config.write_text(apprise_yaml({smtp.url("ghj@chaoyang.example"): "district-chaoyang"}), encoding="utf-8")
+    people.settings.apprise_config = config
+    result = publish(people, Q1, tmp_path / "reports")
+    assert result["queued_for"] == ["chaoyang"]
+    assert sorted(Path(f).name for f in result["files"]["chaoyang"]) == [
+        f"accompany-2026Q1-chaoyang.{ext}" for ext in ("csv", "html", "json", "xlsx")
+    ]
+    assert publish(people, Q1, tmp_path / "reports")["queued_for"] == []  # once per quarter
+    sent = dispatch(people, people.notifier())
+    assert (sent.sent, sent.dead) >= (1, 0)
+    mail = next(m for m in smtp.messages if "季度合规报告" in m.subject)
+    assert mail.to == ["ghj@chaoyang.example"]
+    assert set(mail.attachments) == {"accompany-2026Q1-chaoyang.xlsx", "accompany-2026Q1-chaoyang.html"}
+    assert mail.attachments["accompany-2026Q1-chaoyang.xlsx"][:2] == b"PK"  # a zip: the workbook
+    assert "按时率 40%" in mail.body and "reports" in mail.body
