@@ -56,15 +56,24 @@ def at(clock: FixedClock, when: str) -> None:
     clock.moment = parse_moment(when)
 
 
-def done(app: App, project: int, stage: str, by: str, evidence: dict[str, str], files: dict[str, Path]) -> None:
+def done(
+    app: App, project: int, stage: str, by: str, evidence: dict[str, str], files: dict[str, Path]
+) -> None:
     commands.complete_stage(
         app,
-        CompleteStage(project_id=project, stage=stage, by=by, evidence=evidence,
-                      attachments=[AttachmentInput(key=k, path=str(p)) for k, p in files.items()]),
+        CompleteStage(
+            project_id=project,
+            stage=stage,
+            by=by,
+            evidence=evidence,
+            attachments=[AttachmentInput(key=k, path=str(p)) for k, p in files.items()],
+        ),
     )
 
 
-def decide(app: App, project: int, stage: str, by: str, decision: str = "approve", comment: str | None = None) -> None:
+def decide(
+    app: App, project: int, stage: str, by: str, decision: str = "approve", comment: str | None = None
+) -> None:
     commands.decide_approval(
         app, DecideApproval(project_id=project, stage=stage, by=by, decision=decision, comment=comment)
     )
@@ -75,15 +84,23 @@ def dataset(people: App, clock: FixedClock, evidence_file: Path) -> dict[str, in
     app, files = people, {"problem_map": evidence_file}
     # D: started in Q4 2025
     at(clock, "2025-12-01T09:00")
-    d = commands.start_project(app, start_command(name="D 老旧小区", start=dt.date(2025, 12, 1),
-                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    d = commands.start_project(
+        app,
+        start_command(
+            name="D 老旧小区", start=dt.date(2025, 12, 1), stage_deadlines={"construction-accompany": FAR}
+        ),
+    ).project_id
     at(clock, "2025-12-30T16:00")
     done(app, d, "needs-survey", "wangrb", {"households_interviewed": "35", "observation_days": "4"}, files)
     at(clock, "2026-01-05T10:00")
     decide(app, d, "needs-survey", "zhaoy")
     # A
-    a = commands.start_project(app, start_command(name="A 口袋公园", start=dt.date(2026, 1, 5),
-                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    a = commands.start_project(
+        app,
+        start_command(
+            name="A 口袋公园", start=dt.date(2026, 1, 5), stage_deadlines={"construction-accompany": FAR}
+        ),
+    ).project_id
     at(clock, "2026-02-14T10:00")  # the make-up working Saturday, its due day
     done(app, a, "needs-survey", "wangrb", {"households_interviewed": "40", "observation_days": "5"}, files)
     at(clock, "2026-02-24T10:00")
@@ -98,16 +115,27 @@ def dataset(people: App, clock: FixedClock, evidence_file: Path) -> dict[str, in
     decide(app, a, "needs-list", "sunh")
     # B
     at(clock, "2026-02-02T09:00")
-    b = commands.start_project(app, start_command(name="B 酒仙桥步道", street="jiuxianqiao", planner="chenm",
-                                                  by="liuq", start=dt.date(2026, 2, 2),
-                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    b = commands.start_project(
+        app,
+        start_command(
+            name="B 酒仙桥步道",
+            street="jiuxianqiao",
+            planner="chenm",
+            by="liuq",
+            start=dt.date(2026, 2, 2),
+            stage_deadlines={"construction-accompany": FAR},
+        ),
+    ).project_id
     at(clock, "2026-03-02T09:00")
-    commands.pause_clock(app, PauseClock(project_id=b, stage="needs-survey", by="liuq", reason="等待居民意见"))
+    commands.pause_clock(
+        app, PauseClock(project_id=b, stage="needs-survey", by="liuq", reason="等待居民意见")
+    )
     at(clock, "2026-03-09T09:00")
     commands.resume_clock(app, ResumeClock(project_id=b, stage="needs-survey", by="liuq"))
     at(clock, "2026-03-25T09:00")
     commands.request_extension(
-        app, RequestExtension(project_id=b, stage="needs-survey", by="chenm", working_days=3, reason="住户外出")
+        app,
+        RequestExtension(project_id=b, stage="needs-survey", by="chenm", working_days=3, reason="住户外出"),
     )
     at(clock, "2026-03-26T09:00")
     commands.decide_extension(
@@ -116,15 +144,33 @@ def dataset(people: App, clock: FixedClock, evidence_file: Path) -> dict[str, in
     # the sweep and one dispatch on 03-30
     at(clock, "2026-03-30T09:00")
     sweep(app)
-    everyone = {tag: ["all"] for tag in ("person-wangrb", "person-chenm", "person-zhangl", "person-liuq",
-                                          "street-office-taiyanggong", "street-office-jiuxianqiao",
-                                          "district-chaoyang")}
+    everyone = {
+        tag: ["all"]
+        for tag in (
+            "person-wangrb",
+            "person-chenm",
+            "person-zhangl",
+            "person-liuq",
+            "street-office-taiyanggong",
+            "street-office-jiuxianqiao",
+            "district-chaoyang",
+        )
+    }
     assert dispatch(app, FakeNotifier(tags=everyone)).dead == 0
     # C: starts in Q2
     at(clock, "2026-04-01T09:00")
-    c = commands.start_project(app, start_command(name="C 东四胡同", district="dongcheng", street="dongsi",
-                                                  planner="hel", by="maf", start=dt.date(2026, 4, 1),
-                                                  stage_deadlines={"construction-accompany": FAR})).project_id
+    c = commands.start_project(
+        app,
+        start_command(
+            name="C 东四胡同",
+            district="dongcheng",
+            street="dongsi",
+            planner="hel",
+            by="maf",
+            start=dt.date(2026, 4, 1),
+            stage_deadlines={"construction-accompany": FAR},
+        ),
+    ).project_id
     at(clock, "2026-04-02T10:00")
     return {"A": a, "B": b, "C": c, "D": d}
 
@@ -179,8 +225,14 @@ def test_rebuilt_as_of_the_quarter_end_after_later_events(
     first = quarterly_report(people, Q1)
     # the projects move on in Q2
     at(clock, "2026-04-03T10:00")
-    done(people, dataset["B"], "needs-survey", "chenm", {"households_interviewed": "50", "observation_days": "3"},
-         {"problem_map": evidence_file})
+    done(
+        people,
+        dataset["B"],
+        "needs-survey",
+        "chenm",
+        {"households_interviewed": "50", "observation_days": "3"},
+        {"problem_map": evidence_file},
+    )
     decide(people, dataset["B"], "needs-survey", "lij")
     at(clock, "2026-04-08T09:00")
     sweep(people)
@@ -209,7 +261,18 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     path = tmp_path / "q1.xlsx"
     write_xlsx(report, path, "zh")
     book = load_workbook(path)
-    assert book.sheetnames == ["汇总", "区", "街道", "规划师团队", "项目", "逾期事项", "退回", "计时暂停", "延期", "说明"]
+    assert book.sheetnames == [
+        "汇总",
+        "区",
+        "街道",
+        "规划师团队",
+        "项目",
+        "逾期事项",
+        "退回",
+        "计时暂停",
+        "延期",
+        "说明",
+    ]
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row and row[0]}
     assert summary["本季到期阶段"] == 5 and summary["按时率"] == 0.4 and summary["退回次数"] == 1
     about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
@@ -217,8 +280,13 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     assert about["数据截止（北京时间）"] == "2026-04-01 00:00"
     assert [c.value for c in book["街道"][1]][:2] == ["区", "街道"]
     write_xlsx(report, tmp_path / "q1-en.xlsx", "en")
-    assert load_workbook(tmp_path / "q1-en.xlsx").sheetnames[:5] == ["summary", "districts", "streets",
-                                                                    "planner teams", "projects"]
+    assert load_workbook(tmp_path / "q1-en.xlsx").sheetnames[:5] == [
+        "summary",
+        "districts",
+        "streets",
+        "planner teams",
+        "projects",
+    ]
 
     page = render_html(report, "zh")
     assert page.count('<svg class="chart"') == 2
@@ -231,7 +299,10 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     import json
 
     data = json.loads(render_json(report))
-    assert data["summary"]["on_time_rate"] == 0.4 and data["meta"]["inputs_sha256"] == report.meta["inputs_sha256"]
+    assert (
+        data["summary"]["on_time_rate"] == 0.4
+        and data["meta"]["inputs_sha256"] == report.meta["inputs_sha256"]
+    )
 
 
 def test_quarter_to_report() -> None:
