@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy.orm import Session
 
 from ..models.deadlines import Deadline
 from ..models.errors import Conflict, NotFound
@@ -55,7 +54,7 @@ class PeopleRepository:
         self.session = session
 
     def get(self, person_id: str) -> Person:
-        row = self.session.get(PersonRow, person_id)
+        row = self.session.connection().execute(_PERSON, {"person_id": person_id}).first()
         if row is None:
             raise NotFound(f"unknown person {person_id!r} (load the directory with `accompany people load`)")
         return _person(row)
@@ -112,7 +111,7 @@ class PeopleRepository:
         return "updated"
 
 
-def _person(row: PersonRow) -> Person:
+def _person(row: Any) -> Person:
     return Person(
         id=row.id,
         name=row.name,
@@ -175,37 +174,35 @@ class TemplateRepository:
 
 
 class ProjectRepository:
-    """Loads and saves whole project aggregates."""
+    """Loads and saves whole project aggregates.
+
+    Written on SQLAlchemy Core rather than the ORM: a command loads one project
+    (project, stages, their approvals, pauses, extensions, attachments — six small
+    queries) and writes back only what it touched, and the ORM's identity map and
+    unit-of-work bookkeeping cost more than the queries themselves on this path."""
 
     def __init__(self, session: Session, *, lock: bool = False):
         self.session = session
         self.templates = TemplateRepository(session)
         self.lock = lock
-        self._rows: dict[int, tuple[ProjectRow, dict[str, StageRow]]] = {}
+        # project id → (project version, {stage key: (stage id, version)})
+        self._versions: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}
 
     def get(self, project_id: int) -> Project:
         """Load a whole project. A writing unit of work first locks the project row
         (SELECT … FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
         the write lock), so the stages, approvals and pauses read next are one
         consistent picture and two commands on one project run one after the other.
-        The stage version check stays as a second guard."""
-        query = select(ProjectRow).where(ProjectRow.id == project_id)
-        if self.lock:
-            query = query.with_for_update(of=ProjectRow)
-        row = self.session.scalar(
-            query.options(
-                selectinload(ProjectRow.template),
-                selectinload(ProjectRow.stages).options(
-                    selectinload(StageRow.attachments),
-                    selectinload(StageRow.approvals),
-                    selectinload(StageRow.pauses),
-                    selectinload(StageRow.extensions),
-                ),
-            )
-        )
+        The stage version check on write stays as a second guard."""
+        connection = self.session.connection()
+        # Lock first, in a statement of its own: on PostgreSQL a statement reads from
+        # the snapshot it started with, so stages read in the locking statement could
+        # predate the command that held the lock.
+        query = _PROJECT_FOR_UPDATE if self.lock else _PROJECT
+        row = connection.execute(query, {"project_id": project_id}).first()
         if row is None:
             raise NotFound(f"unknown project {project_id}")
-        template = self.templates.parsed(row.template, row.params)
+        template = self.templates.parsed_by_pk(row.template_pk, row.params or {})
         project = Project(
             id=row.id,
             name=row.name,
@@ -215,70 +212,162 @@ class ProjectRepository:
             planner_id=row.planner_id,
             coordinator_id=row.coordinator_id,
             template=template,
-            params=dict(row.params),
+            params=dict(row.params or {}),
             start_date=row.start_date,
             created_at=row.created_at,
             status=ProjectStatus(row.status),
             completed_at=row.completed_at,
         )
-        for stage_row in row.stages:
-            project.stages[stage_row.key] = _stage(stage_row, template)
-        self._rows[row.id] = (row, {s.key: s for s in row.stages})
+        stage_rows = connection.execute(_STAGES, {"project_id": project_id}).all()
+        children = _children(connection, project_id)
+        versions = {}
+        for stage_row in stage_rows:
+            stage = _stage(stage_row, template, children)
+            project.stages[stage.key] = stage
+            versions[stage.key] = (stage_row.s_id, stage_row.s_version)
+        self._versions[row.id] = (row.version, versions)
         return project
 
     def add(self, project: Project, template_row: TemplateRow) -> int:
-        row = ProjectRow(
-            name=project.name,
-            district_id=project.district,
-            street_id=project.street,
-            community=project.community,
-            planner_id=project.planner_id,
-            coordinator_id=project.coordinator_id,
-            template_pk=template_row.pk,
-            params=project.params,
-            start_date=project.start_date,
-            status=project.status.value,
-            created_at=project.created_at,
-        )
-        stage_rows = {}
-        for stage in project.stages.values():
-            stage_row = StageRow(
-                key=stage.key,
-                position=stage.position,
-                phase=project.template.stage(stage.key).phase,
-                state=stage.state.value,
-                round=stage.round,
-                evidence={},
+        connection = self.session.connection()
+        project_id = connection.execute(
+            insert(P)
+            .values(
+                name=project.name,
+                district_id=project.district,
+                street_id=project.street,
+                community=project.community,
+                planner_id=project.planner_id,
+                coordinator_id=project.coordinator_id,
+                template_pk=template_row.pk,
+                params=project.params,
+                start_date=project.start_date,
+                status=project.status.value,
+                created_at=project.created_at,
+                completed_at=project.completed_at,
+                version=1,
             )
-            stage_row.attachments = []
-            stage_row.approvals = []
-            stage_row.pauses = []
-            stage_row.extensions = []
-            stage_rows[stage.key] = stage_row
-        row.stages = list(stage_rows.values())
-        self.session.add(row)
-        self.session.flush()
-        project.id = row.id
-        self._rows[row.id] = (row, stage_rows)
-        self.save(project)
-        return row.id
-
-    def save(self, project: Project) -> None:
-        """Write the touched stages back. The version columns make a concurrent
-        change of the same stage fail at flush (optimistic concurrency)."""
-        assert project.id is not None
-        row, stage_rows = self._rows[project.id]
-        if project.project_touched:
-            row.status = project.status.value
-            row.completed_at = project.completed_at
-        created: list[tuple[Any, Any]] = []
-        for key in sorted(project.touched):
-            created += _write_stage(project.stages[key], stage_rows[key])
-        self.session.flush()
-        for item, child_row in created:
-            item.id = child_row.id
+            .returning(P.c.id)
+        ).scalar_one()
+        project.id = project_id
+        rows = [
+            {
+                **_stage_values(stage),
+                "project_id": project_id,
+                "key": stage.key,
+                "position": stage.position,
+                "phase": project.template.stage(stage.key).phase,
+                "version": 1,
+            }
+            for stage in project.stages.values()
+        ]
+        inserted = connection.execute(
+            insert(S).returning(S.c.id, S.c.key, sort_by_parameter_order=True), rows
+        ).all()
+        self._versions[project_id] = (1, {r.key: (r.id, 1) for r in inserted})
+        for stage in project.stages.values():
+            self._write_children(connection, stage, self._versions[project_id][1][stage.key][0])
         project.touched.clear()
         project.project_touched = False
+        return project_id
+
+    def save(self, project: Project) -> None:
+        """Write the touched stages back, each with a version check: a stage another
+        command changed since it was read is a conflict (optimistic concurrency)."""
+        assert project.id is not None
+        connection = self.session.connection()
+        project_version, versions = self._versions[project.id]
+        for key in sorted(project.touched):
+            stage = project.stages[key]
+            stage_id, version = versions[key]
+            # always UPDATE a touched stage, even when only child rows changed (an
+            # approval at the first of two levels), so its version check applies
+            result = connection.execute(
+                _UPDATE_STAGE,
+                {**_stage_values(stage), "b_id": stage_id, "b_version": version, "version": version + 1},
+            )
+            if result.rowcount != 1:
+                raise Conflict(STALE_MESSAGE)
+            versions[key] = (stage_id, version + 1)
+            self._write_children(connection, stage, stage_id)
+        if project.project_touched:
+            result = connection.execute(
+                update(P)
+                .where(P.c.id == project.id, P.c.version == project_version)
+                .values(
+                    status=project.status.value,
+                    completed_at=project.completed_at,
+                    version=project_version + 1,
+                )
+            )
+            if result.rowcount != 1:
+                raise Conflict(STALE_MESSAGE)
+            self._versions[project.id] = (project_version + 1, versions)
+        project.touched.clear()
+        project.project_touched = False
+
+    @staticmethod
+    def _write_children(connection: Any, stage: Stage, stage_id: int) -> None:
+        """Insert the new child records (id None) and update the ones marked dirty."""
+        for table, items, values in (
+            (AT, stage.attachments, _attachment_values),
+            (A, stage.approvals, _approval_values),
+            (CP, stage.pauses, _pause_values),
+            (X, stage.extensions, _extension_values),
+        ):
+            new = [item for item in items if item.id is None]
+            if new:
+                ids = (
+                    connection.execute(
+                        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                        [{**values(item), "stage_id": stage_id} for item in new],
+                    )
+                    .scalars()
+                    .all()
+                )
+                for item, new_id in zip(new, ids, strict=True):
+                    item.id = new_id
+            for item in items:
+                if getattr(item, "dirty", False):
+                    connection.execute(update(table).where(table.c.id == item.id).values(**values(item)))
+                    item.dirty = False
+
+
+STALE_MESSAGE = (
+    "someone else changed this stage at the same moment; nothing was saved — "
+    "look at it again (`accompany project show`) and retry if still needed"
+)
+P, S = ProjectRow.__table__, StageRow.__table__
+A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
+CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
+# statements a command runs every time, built once (see _children_statement)
+_PROJECT = select(P).where(P.c.id == bindparam("project_id"))
+_PROJECT_FOR_UPDATE = _PROJECT.with_for_update()
+_STAGE_FIELDS = (
+    "state",
+    "round",
+    "activated_at",
+    "submitted_at",
+    "approved_at",
+    "fixed_due",
+    "due_date",
+    "due_provisional",
+    "deadline",
+    "paused_since",
+    "waiting_for",
+    "evidence",
+    "version",
+)
+_UPDATE_STAGE = (
+    update(S)
+    .where(S.c.id == bindparam("b_id"), S.c.version == bindparam("b_version"))
+    .values({name: bindparam(name) for name in _STAGE_FIELDS})
+)
+_STAGES = (
+    select(*(column.label(f"s_{column.name}") for column in S.c))
+    .where(S.c.project_id == bindparam("project_id"))
+    .order_by(S.c.position)
+)
 
 
 def _deadline(record: dict[str, Any] | None) -> Deadline | None:
@@ -299,159 +388,179 @@ def _deadline(record: dict[str, Any] | None) -> Deadline | None:
     )
 
 
-def _stage(row: StageRow, template: ProcessTemplate) -> Stage:
+def _children_statement(dialect: str) -> Any:
+    """Every approval, pause, extension and attachment of a project's stages in one
+    query: a UNION of the four tables, each row as a JSON object. Built once per
+    dialect: constructing and compiling it per command cost more than running it."""
+    json_object = func.json_build_object if dialect == "postgresql" else func.json_object
+    stage_ids = select(S.c.id).where(S.c.project_id == bindparam("project_id")).scalar_subquery()
+    parts = []
+    for name, table in CHILD_TABLES.items():
+        fields = [part for column in table.c for part in (literal(column.name), column)]
+        parts.append(
+            select(
+                literal(name).label("kind"), table.c.stage_id, table.c.id, json_object(*fields).label("row")
+            ).where(table.c.stage_id.in_(stage_ids))
+        )
+    union = union_all(*parts).subquery()
+    return select(union).order_by(union.c.id)
+
+
+_CHILDREN = {dialect: _children_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _children(connection: Any, project_id: int) -> dict[str, dict[int, list[dict[str, Any]]]]:
+    grouped: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in CHILD_TABLES}
+    rows = connection.execute(_CHILDREN[connection.dialect.name], {"project_id": project_id})
+    for kind, stage_id, _id, raw in rows:
+        record = json.loads(raw) if isinstance(raw, str) else raw
+        grouped[kind].setdefault(stage_id, []).append(record)
+    return grouped
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A datetime read back from JSON: ISO text, naive meaning UTC (SQLite)."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _stage(
+    row: Any, template: ProcessTemplate, children: dict[str, dict[int, list[dict[str, Any]]]]
+) -> Stage:
+    stage_id = row.s_id
     return Stage(
-        key=row.key,
-        position=row.position,
-        state=StageState(row.state),
-        round=row.round,
-        activated_at=row.activated_at,
-        submitted_at=row.submitted_at,
-        approved_at=row.approved_at,
-        fixed_due=row.fixed_due,
-        deadline=_deadline(row.deadline),
-        evidence=dict(row.evidence or {}),
+        key=row.s_key,
+        position=row.s_position,
+        state=StageState(row.s_state),
+        round=row.s_round,
+        activated_at=row.s_activated_at,
+        submitted_at=row.s_submitted_at,
+        approved_at=row.s_approved_at,
+        fixed_due=row.s_fixed_due,
+        deadline=_deadline(row.s_deadline),
+        evidence=dict(row.s_evidence or {}),
         attachments=[
-            Attachment(a.key, a.filename, a.sha256, a.size, a.stored_as, a.added_by, a.added_at, a.id)
-            for a in row.attachments
+            Attachment(
+                a["key"],
+                a["filename"],
+                a["sha256"],
+                a["size"],
+                a["stored_as"],
+                a["added_by"],
+                _instant(a["added_at"]),
+                a["id"],
+            )
+            for a in children["attachments"].get(stage_id, [])
         ],
         approvals=[
             ApprovalRecord(
-                a.round,
-                ApprovalLevel(a.level),
-                a.decision,
-                a.decided_by,
-                a.decided_at,
-                a.comment,
-                a.id,
+                a["round"],
+                ApprovalLevel(a["level"]),
+                a["decision"],
+                a["decided_by"],
+                _instant(a["decided_at"]),
+                a["comment"],
+                a["id"],
             )
-            for a in row.approvals
+            for a in children["approvals"].get(stage_id, [])
         ],
         pauses=[
-            ClockPause(p.paused_at, p.paused_by, p.reason, p.resumed_at, p.resumed_by, p.id)
-            for p in row.pauses
+            ClockPause(
+                _instant(p["paused_at"]),
+                p["paused_by"],
+                p["reason"],
+                _instant(p["resumed_at"]),
+                p["resumed_by"],
+                p["id"],
+            )
+            for p in children["pauses"].get(stage_id, [])
         ],
         extensions=[
             ExtensionRequest(
-                e.requested_at,
-                e.requested_by,
-                e.working_days,
-                e.reason,
-                e.status,
-                e.decided_by,
-                e.decided_at,
-                e.granted_days,
-                e.comment,
-                e.id,
+                _instant(e["requested_at"]),
+                e["requested_by"],
+                e["working_days"],
+                e["reason"],
+                e["status"],
+                e["decided_by"],
+                _instant(e["decided_at"]),
+                e["granted_days"],
+                e["comment"],
+                e["id"],
             )
-            for e in row.extensions
+            for e in children["extensions"].get(stage_id, [])
         ],
-        version=row.version,
-        spec=template.stage(row.key),
+        version=row.s_version,
+        spec=template.stage(row.s_key),
     )
 
 
-def _write_stage(stage: Stage, row: StageRow) -> list[tuple[Any, Any]]:
-    """Copy a touched stage onto its row; returns the child rows it created."""
-    row.state = stage.state.value
-    # Always UPDATE a touched stage, even when only child rows changed (an approval at
-    # the first of two levels), so that its version check catches a concurrent writer.
-    flag_modified(row, "state")
-    row.round = stage.round
-    row.activated_at = stage.activated_at
-    row.submitted_at = stage.submitted_at
-    row.approved_at = stage.approved_at
-    row.fixed_due = stage.fixed_due
-    row.due_date = stage.deadline.due if stage.deadline else None
-    row.due_provisional = stage.deadline.provisional if stage.deadline else False
-    row.deadline = stage.deadline.to_record() if stage.deadline else None
+def _stage_values(stage: Stage) -> dict[str, Any]:
     pause = stage.open_pause()
-    row.paused_since = pause.paused_at if pause else None
     waiting = stage.next_approval_level()
-    row.waiting_for = waiting.value if waiting else None
-    if row.evidence != stage.evidence:
-        row.evidence = dict(stage.evidence)
-    created = _sync_children(
-        stage.attachments,
-        row.attachments,
-        lambda a: AttachmentRow(
-            key=a.key,
-            filename=a.filename,
-            sha256=a.sha256,
-            size=a.size,
-            stored_as=a.stored_as,
-            added_by=a.added_by,
-            added_at=a.added_at,
-        ),
-    )
-    created += _sync_children(
-        stage.approvals,
-        row.approvals,
-        lambda a: ApprovalRow(
-            round=a.round,
-            level=a.level.value,
-            decision=a.decision,
-            decided_by=a.decided_by,
-            decided_at=a.decided_at,
-            comment=a.comment,
-        ),
-    )
-    created += _sync_children(
-        stage.pauses,
-        row.pauses,
-        lambda p: ClockPauseRow(
-            paused_at=p.paused_at,
-            paused_by=p.paused_by,
-            reason=p.reason,
-            resumed_at=p.resumed_at,
-            resumed_by=p.resumed_by,
-        ),
-        update=lambda p, r: (
-            setattr(r, "resumed_at", p.resumed_at),
-            setattr(r, "resumed_by", p.resumed_by),
-        ),
-    )
-    created += _sync_children(
-        stage.extensions,
-        row.extensions,
-        lambda e: ExtensionRow(
-            requested_at=e.requested_at,
-            requested_by=e.requested_by,
-            working_days=e.working_days,
-            reason=e.reason,
-            status=e.status,
-            decided_by=e.decided_by,
-            decided_at=e.decided_at,
-            granted_days=e.granted_days,
-            comment=e.comment,
-        ),
-        update=_update_extension,
-    )
-    return created
+    return {
+        "state": stage.state.value,
+        "round": stage.round,
+        "activated_at": stage.activated_at,
+        "submitted_at": stage.submitted_at,
+        "approved_at": stage.approved_at,
+        "fixed_due": stage.fixed_due,
+        "due_date": stage.deadline.due if stage.deadline else None,
+        "due_provisional": stage.deadline.provisional if stage.deadline else False,
+        "deadline": stage.deadline.to_record() if stage.deadline else None,
+        "paused_since": pause.paused_at if pause else None,
+        "waiting_for": waiting.value if waiting else None,
+        "evidence": dict(stage.evidence),
+    }
 
 
-def _update_extension(e: ExtensionRequest, r: ExtensionRow) -> None:
-    r.status = e.status
-    r.decided_by = e.decided_by
-    r.decided_at = e.decided_at
-    r.granted_days = e.granted_days
-    r.comment = e.comment
+def _attachment_values(a: Attachment) -> dict[str, Any]:
+    return {
+        "key": a.key,
+        "filename": a.filename,
+        "sha256": a.sha256,
+        "size": a.size,
+        "stored_as": a.stored_as,
+        "added_by": a.added_by,
+        "added_at": a.added_at,
+    }
 
 
-def _sync_children(items: Sequence[Any], rows: list[Any], new_row, update=None) -> list[tuple[Any, Any]]:  # type: ignore[no-untyped-def]
-    """Append rows for new domain records (id None); update the ones marked dirty.
-    Returns (record, new row) pairs so the caller can copy ids back after flush."""
-    by_id = {r.id: r for r in rows}
-    created = []
-    for item in items:
-        if item.id is None:
-            child = new_row(item)
-            rows.append(child)
-            created.append((item, child))
-        elif update is not None and getattr(item, "dirty", False):
-            update(item, by_id[item.id])
-            item.dirty = False
-    return created
+def _approval_values(a: ApprovalRecord) -> dict[str, Any]:
+    return {
+        "round": a.round,
+        "level": a.level.value,
+        "decision": a.decision,
+        "decided_by": a.decided_by,
+        "decided_at": a.decided_at,
+        "comment": a.comment,
+    }
+
+
+def _pause_values(p: ClockPause) -> dict[str, Any]:
+    return {
+        "paused_at": p.paused_at,
+        "paused_by": p.paused_by,
+        "reason": p.reason,
+        "resumed_at": p.resumed_at,
+        "resumed_by": p.resumed_by,
+    }
+
+
+def _extension_values(e: ExtensionRequest) -> dict[str, Any]:
+    return {
+        "requested_at": e.requested_at,
+        "requested_by": e.requested_by,
+        "working_days": e.working_days,
+        "reason": e.reason,
+        "status": e.status,
+        "decided_by": e.decided_by,
+        "decided_at": e.decided_at,
+        "granted_days": e.granted_days,
+        "comment": e.comment,
+    }
 
 
 class EventLog:
@@ -462,19 +571,20 @@ class EventLog:
 
     def append(self, project_id: int | None, events: Iterable[Event]) -> int:
         rows = [
-            EventRow(
-                project_id=project_id,
-                stage_key=e.stage,
-                kind=e.kind.value,
-                actor=e.actor,
-                occurred_at=e.at,
-                before_state=e.before,
-                after_state=e.after,
-                data=_jsonable(e.data),
-            )
+            {
+                "project_id": project_id,
+                "stage_key": e.stage,
+                "kind": e.kind.value,
+                "actor": e.actor,
+                "occurred_at": e.at,
+                "before_state": e.before,
+                "after_state": e.after,
+                "data": _jsonable(e.data),
+            }
             for e in events
         ]
-        self.session.add_all(rows)
+        if rows:
+            self.session.connection().execute(insert(EventRow.__table__), rows)
         return len(rows)
 
     def for_project(self, project_id: int) -> list[EventRow]:
@@ -493,3 +603,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
+
+
+_PERSON = select(PersonRow.__table__).where(PersonRow.__table__.c.id == bindparam("person_id"))

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..db.orm import NotificationRow
@@ -22,11 +24,17 @@ QUEUE_BATCH = 400  # rows per INSERT: well under SQLite's bound-parameter limit
 
 def insert_for(session: Session) -> Any:
     """The dialect's INSERT (it has ON CONFLICT) for this session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return _DIALECT_INSERT[session.get_bind().dialect.name]
+
+
+def _queue_statement(insert: Any) -> Any:
+    table = NotificationRow.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+
+
+_DIALECT_INSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+# built once: a command queues notifications every time
+_QUEUE = {name: _queue_statement(insert) for name, insert in _DIALECT_INSERT.items()}
 
 
 class Outbox:
@@ -38,8 +46,8 @@ class Outbox:
         no-op, also against a concurrent sweep); returns how many were new."""
         if not intents:
             return 0
-        insert = insert_for(self.session)
-        table = NotificationRow.__table__
+        statement = _QUEUE[self.session.get_bind().dialect.name]
+        connection = self.session.connection()
         added = 0
         for start in range(0, len(intents), QUEUE_BATCH):
             rows = [
@@ -59,13 +67,7 @@ class Outbox:
                 }
                 for i in intents[start : start + QUEUE_BATCH]
             ]
-            statement = (
-                insert(table)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(table.c.id)
-            )
-            added += len(self.session.execute(statement).all())
+            added += len(connection.execute(statement, rows).all())
         return added
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
