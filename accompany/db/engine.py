@@ -41,7 +41,11 @@ def make_engine(url: str) -> Engine:
     parsed = parse_database_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping: it costs a round trip on every command. A connection the server
+    # dropped fails one command ("database unavailable"), SQLAlchemy then discards
+    # the pool's stale connections, and the next command (or the flow's retry)
+    # reconnects; recycling avoids most of it on idle workers.
+    return create_engine(parsed, pool_size=5, max_overflow=10, pool_recycle=1800)
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from ..models.deadlines import Deadline
@@ -188,6 +188,26 @@ class ProjectRepository:
         # project id → (project version, {stage key: (stage id, version)})
         self._versions: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}
 
+    def get_with_actor(self, project_id: int, person_id: str) -> tuple[Project, Person]:
+        """The project (as :meth:`get`) and the person acting on it; the person is read
+        in the statement that locks the project, saving a round trip per command."""
+        connection = self.session.connection()
+        query = _PROJECT_AND_ACTOR_FOR_UPDATE if self.lock else _PROJECT_AND_ACTOR
+        row = connection.execute(query, {"project_id": project_id, "person_id": person_id}).first()
+        if row is None or row.a_id is None:
+            PeopleRepository(self.session).get(person_id)  # names an unknown person first
+            raise NotFound(f"unknown project {project_id}")
+        actor = Person(
+            id=row.a_id,
+            name=row.a_name,
+            role=Role(row.a_role),
+            district=row.a_district_id,
+            streets=tuple(row.a_streets or ()),
+            team=row.a_team,
+            active=row.a_active,
+        )
+        return self._assemble(connection, row), actor
+
     def get(self, project_id: int) -> Project:
         """Load a whole project. A writing unit of work first locks the project row
         (SELECT … FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
@@ -202,6 +222,9 @@ class ProjectRepository:
         row = connection.execute(query, {"project_id": project_id}).first()
         if row is None:
             raise NotFound(f"unknown project {project_id}")
+        return self._assemble(connection, row)
+
+    def _assemble(self, connection: Any, row: Any) -> Project:
         template = self.templates.parsed_by_pk(row.template_pk, row.params or {})
         project = Project(
             id=row.id,
@@ -218,11 +241,10 @@ class ProjectRepository:
             status=ProjectStatus(row.status),
             completed_at=row.completed_at,
         )
-        stage_rows = connection.execute(_STAGES, {"project_id": project_id}).all()
-        children = _children(connection, project_id)
+        stage_rows = connection.execute(_STAGES[connection.dialect.name], {"project_id": row.id}).all()
         versions = {}
         for stage_row in stage_rows:
-            stage = _stage(stage_row, template, children)
+            stage = _stage(stage_row, template, _children(stage_row))
             project.stages[stage.key] = stage
             versions[stage.key] = (stage_row.s_id, stage_row.s_version)
         self._versions[row.id] = (row.version, versions)
@@ -277,19 +299,23 @@ class ProjectRepository:
         assert project.id is not None
         connection = self.session.connection()
         project_version, versions = self._versions[project.id]
-        for key in sorted(project.touched):
-            stage = project.stages[key]
-            stage_id, version = versions[key]
-            # always UPDATE a touched stage, even when only child rows changed (an
-            # approval at the first of two levels), so its version check applies
-            result = connection.execute(
-                _UPDATE_STAGE,
-                {**_stage_values(stage), "b_id": stage_id, "b_version": version, "version": version + 1},
-            )
-            if result.rowcount != 1:
+        touched = [(key, project.stages[key], *versions[key]) for key in sorted(project.touched)]
+        if touched:
+            # one executemany for all touched stages; always UPDATE a touched stage,
+            # even when only child rows changed (an approval at the first of two
+            # levels), so that its version check applies
+            params = [
+                {**_stage_values(stage), "b_id": stage_id, "b_version": version, "version": version + 1}
+                for _, stage, stage_id, version in touched
+            ]
+            # a single row as a plain execute: psycopg runs executemany in pipeline
+            # mode, which costs extra synchronisation for one statement
+            result = connection.execute(_UPDATE_STAGE, params[0] if len(params) == 1 else params)
+            if result.rowcount != len(touched):
                 raise Conflict(STALE_MESSAGE)
-            versions[key] = (stage_id, version + 1)
-            self._write_children(connection, stage, stage_id)
+            for key, stage, stage_id, version in touched:
+                versions[key] = (stage_id, version + 1)
+                self._write_children(connection, stage, stage_id)
         if project.project_touched:
             result = connection.execute(
                 update(P)
@@ -340,9 +366,16 @@ STALE_MESSAGE = (
 P, S = ProjectRow.__table__, StageRow.__table__
 A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
 CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
-# statements a command runs every time, built once (see _children_statement)
+# statements a command runs every time, built once (see _stages_statement)
 _PROJECT = select(P).where(P.c.id == bindparam("project_id"))
 _PROJECT_FOR_UPDATE = _PROJECT.with_for_update()
+_ACTOR = PersonRow.__table__
+_PROJECT_AND_ACTOR = (
+    select(P, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
+    .outerjoin(_ACTOR, _ACTOR.c.id == bindparam("person_id"))
+    .where(P.c.id == bindparam("project_id"))
+)
+_PROJECT_AND_ACTOR_FOR_UPDATE = _PROJECT_AND_ACTOR.with_for_update(of=P)
 _STAGE_FIELDS = (
     "state",
     "round",
@@ -362,11 +395,6 @@ _UPDATE_STAGE = (
     update(S)
     .where(S.c.id == bindparam("b_id"), S.c.version == bindparam("b_version"))
     .values({name: bindparam(name) for name in _STAGE_FIELDS})
-)
-_STAGES = (
-    select(*(column.label(f"s_{column.name}") for column in S.c))
-    .where(S.c.project_id == bindparam("project_id"))
-    .order_by(S.c.position)
 )
 
 
@@ -388,34 +416,33 @@ def _deadline(record: dict[str, Any] | None) -> Deadline | None:
     )
 
 
-def _children_statement(dialect: str) -> Any:
-    """Every approval, pause, extension and attachment of a project's stages in one
-    query: a UNION of the four tables, each row as a JSON object. Built once per
-    dialect: constructing and compiling it per command cost more than running it."""
-    json_object = func.json_build_object if dialect == "postgresql" else func.json_object
-    stage_ids = select(S.c.id).where(S.c.project_id == bindparam("project_id")).scalar_subquery()
-    parts = []
+def _stages_statement(dialect: str) -> Any:
+    """A project's stages, each with its approvals, pauses, extensions and
+    attachments as JSON arrays (one correlated subquery per kind), in one query.
+    Built once per dialect: constructing it per command cost more than running it."""
+    columns = [column.label(f"s_{column.name}") for column in S.c]
     for name, table in CHILD_TABLES.items():
         fields = [part for column in table.c for part in (literal(column.name), column)]
-        parts.append(
-            select(
-                literal(name).label("kind"), table.c.stage_id, table.c.id, json_object(*fields).label("row")
-            ).where(table.c.stage_id.in_(stage_ids))
-        )
-    union = union_all(*parts).subquery()
-    return select(union).order_by(union.c.id)
+        if dialect == "postgresql":
+            empty = literal_column("'[]'::json")
+            aggregate = func.coalesce(func.json_agg(func.json_build_object(*fields)), empty)
+        else:
+            aggregate = func.json_group_array(func.json_object(*fields))
+        children = select(aggregate).where(table.c.stage_id == S.c.id).scalar_subquery()
+        columns.append(children.label(f"c_{name}"))
+    return select(*columns).where(S.c.project_id == bindparam("project_id")).order_by(S.c.position)
 
 
-_CHILDREN = {dialect: _children_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_STAGES = {dialect: _stages_statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
-def _children(connection: Any, project_id: int) -> dict[str, dict[int, list[dict[str, Any]]]]:
-    grouped: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in CHILD_TABLES}
-    rows = connection.execute(_CHILDREN[connection.dialect.name], {"project_id": project_id})
-    for kind, stage_id, _id, raw in rows:
-        record = json.loads(raw) if isinstance(raw, str) else raw
-        grouped[kind].setdefault(stage_id, []).append(record)
-    return grouped
+def _children(row: Any) -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    for name in CHILD_TABLES:
+        raw = getattr(row, f"c_{name}")
+        records = json.loads(raw) if isinstance(raw, str) else (raw or [])
+        out[name] = sorted(records, key=lambda record: record["id"])
+    return out
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -426,10 +453,7 @@ def _instant(value: Any) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-def _stage(
-    row: Any, template: ProcessTemplate, children: dict[str, dict[int, list[dict[str, Any]]]]
-) -> Stage:
-    stage_id = row.s_id
+def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[str, Any]]]) -> Stage:
     return Stage(
         key=row.s_key,
         position=row.s_position,
@@ -452,7 +476,7 @@ def _stage(
                 _instant(a["added_at"]),
                 a["id"],
             )
-            for a in children["attachments"].get(stage_id, [])
+            for a in children["attachments"]
         ],
         approvals=[
             ApprovalRecord(
@@ -464,7 +488,7 @@ def _stage(
                 a["comment"],
                 a["id"],
             )
-            for a in children["approvals"].get(stage_id, [])
+            for a in children["approvals"]
         ],
         pauses=[
             ClockPause(
@@ -475,7 +499,7 @@ def _stage(
                 p["resumed_by"],
                 p["id"],
             )
-            for p in children["pauses"].get(stage_id, [])
+            for p in children["pauses"]
         ],
         extensions=[
             ExtensionRequest(
@@ -490,7 +514,7 @@ def _stage(
                 e["comment"],
                 e["id"],
             )
-            for e in children["extensions"].get(stage_id, [])
+            for e in children["extensions"]
         ],
         version=row.s_version,
         spec=template.stage(row.s_key),
@@ -584,7 +608,7 @@ class EventLog:
             for e in events
         ]
         if rows:
-            self.session.connection().execute(insert(EventRow.__table__), rows)
+            self.session.connection().execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
         return len(rows)
 
     def for_project(self, project_id: int) -> list[EventRow]:
@@ -606,3 +630,4 @@ def _jsonable(value: Any) -> Any:
 
 
 _PERSON = select(PersonRow.__table__).where(PersonRow.__table__.c.id == bindparam("person_id"))
+_INSERT_EVENT = insert(EventRow.__table__)

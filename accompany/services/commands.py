@@ -235,8 +235,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
     for item in cmd.attachments:
         app.attachments.check(Path(item.path))
     with app.uow() as uow:
-        actor = uow.people.get(cmd.by)
-        project = uow.projects.get(cmd.project_id)
+        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
         # who and what state first, so a refusal names the real problem
         project.ensure_allowed(cmd.stage, actor, Action.COMPLETE)
         evidence = parse_evidence(project.template.stage(cmd.stage), cmd.evidence)
@@ -313,8 +312,7 @@ def _on_project(app: App, project_id: int, actor_id: str, act) -> Outcome:  # ty
     transaction."""
     now = app.now()
     with app.uow() as uow:
-        actor = uow.people.get(actor_id)
-        project = uow.projects.get(project_id)
+        project, actor = uow.projects.get_with_actor(project_id, actor_id)
         events = act(project, actor, now)
         uow.projects.save(project)
         record(app, uow, project, events)
