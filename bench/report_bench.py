@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from accompany.clock import FixedClock
 from accompany.config.settings import Settings
 from accompany.models.report import Quarter
 from accompany.services.reports import quarterly_report
+from bench.sweep_bench import median_time
 from bench.synthetic import build_city
 
 AGGREGATE_SQL = """
@@ -36,15 +36,6 @@ FROM event e JOIN project p ON p.id = e.project_id
 WHERE e.occurred_at < :cutoff
 GROUP BY p.district_id, p.street_id, e.kind
 """
-
-
-def timed(fn, runs: int = 3):  # type: ignore[no-untyped-def]
-    values, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        values.append(time.perf_counter() - started)
-    return statistics.median(values), result
 
 
 def main() -> None:
@@ -79,8 +70,8 @@ def main() -> None:
             with app.reader() as uow:
                 return len(uow.session.execute(text(AGGREGATE_SQL), {"cutoff": cutoff}).all())
 
-        sql_s, _ = timed(aggregate)
-        report_s, report = timed(lambda app=app: quarterly_report(app, quarter))
+        sql_s, _ = median_time(aggregate, 3)
+        report_s, report = median_time(lambda app=app: quarterly_report(app, quarter), 3)
         folder = Path(tempfile.mkdtemp())
         writes = []
         for fmt in ("xlsx", "html", "csv", "json"):

@@ -39,7 +39,7 @@ from accompany.db.orm import (
     StageRow,
     SystemStateRow,
 )
-from accompany.db.repository import _jsonable
+from accompany.db.repository import _jsonable, approval_values, extension_values, pause_values, stage_values
 from accompany.models.deadlines import LOCAL_TZ, local_date
 from accompany.models.events import SYSTEM_ACTOR, Event, EventKind
 from accompany.models.people import Directory, District, Person, Role, Street
@@ -437,73 +437,27 @@ def build_city(url: str, projects: int, seed: int = 20261124, quiet: bool = Fals
         )
         for stage in project.stages.values():
             stage_id += 1
-            pause = stage.open_pause()
+            # the same row values the repository writes
             stage_rows.append(
                 {
+                    **stage_values(stage),
                     "id": stage_id,
                     "project_id": number,
                     "key": stage.key,
                     "position": stage.position,
                     "phase": template.stage(stage.key).phase,
-                    "state": stage.state.value,
-                    "round": stage.round,
-                    "activated_at": stage.activated_at,
-                    "submitted_at": stage.submitted_at,
-                    "approved_at": stage.approved_at,
-                    "fixed_due": stage.fixed_due,
-                    "due_date": stage.deadline.due if stage.deadline else None,
-                    "due_provisional": stage.deadline.provisional if stage.deadline else False,
-                    "deadline": stage.deadline.to_record() if stage.deadline else None,
-                    "paused_since": pause.paused_at if pause else None,
-                    "waiting_for": stage.next_approval_level().value if stage.next_approval_level() else None,
-                    "evidence": dict(stage.evidence),
                     "version": 1,
                 }
             )
             for a in stage.approvals:
                 approval_id += 1
-                approval_rows.append(
-                    {
-                        "id": approval_id,
-                        "stage_id": stage_id,
-                        "round": a.round,
-                        "level": a.level.value,
-                        "decision": a.decision,
-                        "decided_by": a.decided_by,
-                        "decided_at": a.decided_at,
-                        "comment": a.comment,
-                    }
-                )
+                approval_rows.append({**approval_values(a), "id": approval_id, "stage_id": stage_id})
             for p in stage.pauses:
                 pause_id += 1
-                pause_rows.append(
-                    {
-                        "id": pause_id,
-                        "stage_id": stage_id,
-                        "paused_at": p.paused_at,
-                        "paused_by": p.paused_by,
-                        "reason": p.reason,
-                        "resumed_at": p.resumed_at,
-                        "resumed_by": p.resumed_by,
-                    }
-                )
+                pause_rows.append({**pause_values(p), "id": pause_id, "stage_id": stage_id})
             for e in stage.extensions:
                 extension_id += 1
-                extension_rows.append(
-                    {
-                        "id": extension_id,
-                        "stage_id": stage_id,
-                        "requested_at": e.requested_at,
-                        "requested_by": e.requested_by,
-                        "working_days": e.working_days,
-                        "reason": e.reason,
-                        "status": e.status,
-                        "decided_by": e.decided_by,
-                        "decided_at": e.decided_at,
-                        "granted_days": e.granted_days,
-                        "comment": e.comment,
-                    }
-                )
+                extension_rows.append({**extension_values(e), "id": extension_id, "stage_id": stage_id})
         events.sort(key=lambda e: e.at)
         for e in events:
             event_rows.append(

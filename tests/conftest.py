@@ -25,6 +25,8 @@ from accompany.config.settings import EXAMPLE_PEOPLE, Settings
 from accompany.directory import read_directory
 from accompany.services import commands
 
+from .receivers import HttpReceiver, SmtpReceiver
+
 PG_URL = os.environ.get("ACCOMPANY_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("ACCOMPANY_REQUIRE_POSTGRES") == "1"
 
@@ -166,3 +168,19 @@ def evidence_file(tmp_path: Path) -> Path:
     path = tmp_path / "问题地图.pdf"
     path.write_bytes(b"%PDF-1.4 problem map")
     return path
+
+
+@pytest.fixture
+def http() -> Iterator[HttpReceiver]:
+    """A local HTTP server receiving Apprise json:// notifications."""
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    """A local SMTP server receiving Apprise mailto:// notifications."""
+    receiver = SmtpReceiver()
+    yield receiver
+    receiver.stop()

@@ -274,7 +274,7 @@ class ProjectRepository:
         project.id = project_id
         rows = [
             {
-                **_stage_values(stage),
+                **stage_values(stage),
                 "project_id": project_id,
                 "key": stage.key,
                 "position": stage.position,
@@ -305,7 +305,7 @@ class ProjectRepository:
             # even when only child rows changed (an approval at the first of two
             # levels), so that its version check applies
             params = [
-                {**_stage_values(stage), "b_id": stage_id, "b_version": version, "version": version + 1}
+                {**stage_values(stage), "b_id": stage_id, "b_version": version, "version": version + 1}
                 for _, stage, stage_id, version in touched
             ]
             # a single row as a plain execute: psycopg runs executemany in pipeline
@@ -336,10 +336,10 @@ class ProjectRepository:
     def _write_children(connection: Any, stage: Stage, stage_id: int) -> None:
         """Insert the new child records (id None) and update the ones marked dirty."""
         for table, items, values in (
-            (AT, stage.attachments, _attachment_values),
-            (A, stage.approvals, _approval_values),
-            (CP, stage.pauses, _pause_values),
-            (X, stage.extensions, _extension_values),
+            (AT, stage.attachments, attachment_values),
+            (A, stage.approvals, approval_values),
+            (CP, stage.pauses, pause_values),
+            (X, stage.extensions, extension_values),
         ):
             new = [item for item in items if item.id is None]
             if new:
@@ -521,7 +521,7 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
     )
 
 
-def _stage_values(stage: Stage) -> dict[str, Any]:
+def stage_values(stage: Stage) -> dict[str, Any]:
     pause = stage.open_pause()
     waiting = stage.next_approval_level()
     return {
@@ -540,7 +540,7 @@ def _stage_values(stage: Stage) -> dict[str, Any]:
     }
 
 
-def _attachment_values(a: Attachment) -> dict[str, Any]:
+def attachment_values(a: Attachment) -> dict[str, Any]:
     return {
         "key": a.key,
         "filename": a.filename,
@@ -552,7 +552,7 @@ def _attachment_values(a: Attachment) -> dict[str, Any]:
     }
 
 
-def _approval_values(a: ApprovalRecord) -> dict[str, Any]:
+def approval_values(a: ApprovalRecord) -> dict[str, Any]:
     return {
         "round": a.round,
         "level": a.level.value,
@@ -563,7 +563,7 @@ def _approval_values(a: ApprovalRecord) -> dict[str, Any]:
     }
 
 
-def _pause_values(p: ClockPause) -> dict[str, Any]:
+def pause_values(p: ClockPause) -> dict[str, Any]:
     return {
         "paused_at": p.paused_at,
         "paused_by": p.paused_by,
@@ -573,7 +573,7 @@ def _pause_values(p: ClockPause) -> dict[str, Any]:
     }
 
 
-def _extension_values(e: ExtensionRequest) -> dict[str, Any]:
+def extension_values(e: ExtensionRequest) -> dict[str, Any]:
     return {
         "requested_at": e.requested_at,
         "requested_by": e.requested_by,

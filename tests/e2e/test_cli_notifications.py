@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,6 @@ from ..receivers import HttpReceiver, apprise_yaml
 from .test_cli import ok, refused, start_args
 
 SECRET = "wEcOmB0tK3y"
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

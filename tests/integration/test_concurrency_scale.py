@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -101,13 +101,6 @@ def test_200_pairs_of_conflicting_commands(people: App, evidence_file: Path) -> 
         assert kinds[(project_id, "stage.submitted")] == 1
     for project_id in decide_pairs:
         assert kinds[(project_id, "stage.approved")] + kinds[(project_id, "stage.returned")] == 1
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 def test_four_sweepers_then_four_dispatchers_deliver_each_message_once(

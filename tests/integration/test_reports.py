@@ -20,7 +20,6 @@ district, for D's needs-list).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -312,13 +311,6 @@ def test_quarter_to_report() -> None:
     assert quarter_to_report(dt.date(2026, 10, 9), CALENDAR) is None
     assert quarter_to_report(dt.date(2026, 1, 4), CALENDAR) == Quarter(2025, 4)  # a make-up Sunday
     assert quarter_to_report(dt.date(2026, 7, 1), CALENDAR) == Quarter(2026, 2)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 def test_published_reports_reach_the_district_with_files(
