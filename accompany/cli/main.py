@@ -342,6 +342,63 @@ def project_show(
         console.print(events_table(detail, lang))
 
 
+@project_app.command("import")
+@handle_errors
+def project_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX with a header row")],
+    notify: Annotated[bool, typer.Option("--notify", help="queue the project-started notifications")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check every row, import nothing")] = False,
+    db: DbOption = None,
+    now: NowOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Import many projects at once: every row is checked first, then all are
+    imported in one transaction — or none, with a report of the bad rows."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from ..services.importing import ImportRejected, import_projects
+    from ..tables import read_table
+    from .common import errors as error_console
+
+    header, rows = read_table(file)
+    application = make_app(db, now)
+    try:
+        with Progress(console=error_console, transient=True, disable=json_out) as bar:
+            task = bar.add_task("checking", total=len(rows))
+            report = import_projects(
+                application,
+                header,
+                rows,
+                notify=notify,
+                dry_run=dry_run,
+                progress=lambda phase, done, total: bar.update(
+                    task, description=phase, completed=done, total=total
+                ),
+            )
+    except ImportRejected as rejected:
+        bad = rejected.report.bad
+        if json_out:
+            print_json([{"row": b.row, "column": b.column, "reason": b.reason} for b in bad])
+        else:
+            table = Table(title=f"bad rows in {file}")
+            for column in ("row", "column", "reason"):
+                table.add_column(column)
+            for b in bad:
+                table.add_row(str(b.row), b.column, b.reason)
+            console.print(table)
+        raise
+    if json_out:
+        print_json({"rows": report.rows, "dry_run": dry_run, "project_ids": report.project_ids})
+    elif dry_run:
+        console.print(f"all {report.rows} row(s) of {file} are valid; nothing imported (--dry-run)")
+    elif report.project_ids:
+        first, last = report.project_ids[0], report.project_ids[-1]
+        console.print(f"imported {len(report.project_ids)} project(s) from {file} (ids {first}–{last})")
+    else:
+        console.print(f"{file} has no data rows; nothing imported")
+
+
 # -- stages ---------------------------------------------------------------------------------
 
 ProjectId = Annotated[int, typer.Argument(help="project id")]

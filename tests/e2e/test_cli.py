@@ -304,3 +304,24 @@ def test_demo_runs_without_prefect(cli_env: dict[str, str]) -> None:
     assert "refused:" in result.stdout  # the insufficient-evidence attempt
     assert "project status: completed" in result.stdout
     assert "暂定" in result.stdout  # post-evaluation's deadline reaches into unknown 2027
+
+
+def test_project_import_as_typed(cli_env: dict[str, str], tmp_path: Path) -> None:
+    from accompany.config.settings import CONFIG_DIR
+
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    assert "all 4 row(s)" in ok("project", "import", str(CONFIG_DIR / "projects.example.csv"), "--dry-run")
+    assert "imported 4 project(s)" in ok("project", "import", str(CONFIG_DIR / "projects.example.csv"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "name,district,street,community,planner,start,by,deadline:construction-accompany\n"
+        "新项目,朝阳区,太阳宫街道,社区,nobody,2026-03-02,zhangl,2026-10-30\n",
+        encoding="utf-8",
+    )
+    before = db_dump(cli_env)
+    code, out, err = cli("project", "import", str(bad))
+    assert code == 2 and "unknown person 'nobody'" in out and "1 of 1 row(s) are invalid" in err
+    result = runner.invoke(app, ["project", "import", str(bad), "--json"])
+    assert json.loads(result.stdout) == [{"row": 2, "column": "planner", "reason": "unknown person 'nobody'"}]
+    assert db_dump(cli_env) == before
+    assert "does not exist" in refused(2, "project", "import", str(tmp_path / "none.csv"))

@@ -1,0 +1,191 @@
+"""Bulk import: every row checked first, all imported in one transaction or none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from accompany.bootstrap import App
+from accompany.config.settings import CONFIG_DIR
+from accompany.db.orm import EventRow, NotificationRow, ProjectRow, StageRow
+from accompany.models.errors import InvalidInput
+from accompany.services.importing import ImportRejected, import_projects
+from accompany.tables import read_table
+
+from .test_services import snapshot
+
+HEADER = [
+    "name",
+    "district",
+    "street",
+    "community",
+    "planner",
+    "start",
+    "by",
+    "deadline:construction-accompany",
+]
+
+
+def row(name: str, **changes: str) -> list[str]:
+    values = {
+        "name": name,
+        "district": "朝阳区",
+        "street": "太阳宫街道",
+        "community": "太阳宫北社区",
+        "planner": "wangrb",
+        "start": "2026-03-02",
+        "by": "zhangl",
+        "deadline:construction-accompany": "2026-10-30",
+    }
+    values.update(changes)
+    return [values[c] for c in HEADER]
+
+
+def count(app: App, table: type) -> int:
+    with app.reader() as uow:
+        return uow.session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def test_example_file_imports_with_events_and_without_notifications(people: App) -> None:
+    header, rows = read_table(CONFIG_DIR / "projects.example.csv")
+    report = import_projects(people, header, rows)
+    assert report.project_ids == [1, 2, 3, 4] and report.bad == []
+    assert count(people, StageRow) == 32
+    assert count(people, NotificationRow) == 0  # no message storm from a bulk import
+    with people.reader() as uow:
+        started = uow.session.scalar(select(func.count()).where(EventRow.kind == "project.started"))
+        streets = set(uow.session.scalars(select(ProjectRow.street_id)))
+    assert started == 4 and streets == {"taiyanggong", "jiuxianqiao", "dongsi"}
+
+
+def test_notify_queues_the_start_notifications(people: App) -> None:
+    import_projects(people, HEADER, [row("项目一")], notify=True)
+    assert count(people, NotificationRow) == 3
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_written(people: App) -> None:
+    import_projects(people, HEADER, [row("已有项目")])
+    before = snapshot(people)
+    rows = [
+        row("好项目"),
+        row("规划师未知", planner="nobody"),
+        row("日期不对", start="2026-02-30"),
+        row("街道不对", street="东四街道"),
+        row("协调人越界", by="maf"),
+        row("缺少截止", **{"deadline:construction-accompany": ""}),
+        row("已有项目"),
+        row("好项目"),
+        row("参与者不是规划师", planner="zhaoy"),
+    ]
+    with pytest.raises(ImportRejected) as rejected:
+        import_projects(people, HEADER, rows)
+    bad = {(b.row, b.column): b.reason for b in rejected.value.report.bad}
+    assert set(bad) == {
+        (3, "planner"),
+        (4, "start"),
+        (5, "street"),
+        (6, "by"),
+        (7, "deadline:construction-accompany"),
+        (8, "name"),
+        (9, "name"),
+        (10, "planner"),
+    }
+    assert "unknown person 'nobody'" in bad[(3, "planner")]
+    assert "not a date" in bad[(4, "start")]
+    assert "already exists" in bad[(8, "name")] and "row 2" in bad[(9, "name")]
+    assert "8 of 9 row(s) are invalid" in str(rejected.value)
+    assert snapshot(people) == before
+
+
+def test_dry_run_writes_nothing(people: App) -> None:
+    before = snapshot(people)
+    report = import_projects(people, HEADER, [row("试运行")], dry_run=True)
+    assert report.rows == 1 and report.project_ids == []
+    assert snapshot(people) == before
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (["name", "district"], "missing column(s): street, community, planner, start, by"),
+        ([*HEADER, "colour"], "unknown column 'colour'"),
+        ([*HEADER[:-1], "deadline:no-such-stage"], "no stage 'no-such-stage'"),
+        ([*HEADER, "param:nope"], "no parameter 'nope'"),
+        ([*HEADER, "name"], "appears twice"),
+    ],
+)
+def test_bad_headers(people: App, header: list[str], message: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        import_projects(people, header, [])
+
+
+def test_chinese_headers_xlsx_and_params(people: App, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        [
+            "项目名称",
+            "区",
+            "街道",
+            "社区",
+            "责任规划师",
+            "启动日期",
+            "协调人",
+            "deadline:construction-accompany",
+            "param:households_interviewed_min",
+        ]
+    )
+    sheet.append(
+        [
+            "望京小街",
+            "chaoyang",
+            "taiyanggong",
+            "望京社区",
+            "wangrb",
+            dt.date(2026, 5, 6),
+            "zhangl",
+            dt.datetime(2026, 12, 1),
+            40,
+        ]
+    )
+    path = tmp_path / "projects.xlsx"
+    book.save(path)
+    header, rows = read_table(path)
+    report = import_projects(people, header, rows)
+    with people.reader() as uow:
+        project = uow.projects.get(report.project_ids[0])
+    assert project.params == {"households_interviewed_min": 40}
+    assert project.start_date == dt.date(2026, 5, 6)
+    assert project.stages["construction-accompany"].deadline.due == dt.date(2026, 12, 1)
+
+
+def test_a_large_file_imports_in_one_go(people: App) -> None:
+    rows = [row(f"项目{i:04d}") for i in range(2000)]
+    report = import_projects(people, HEADER, rows)
+    assert len(report.project_ids) == 2000 and count(people, StageRow) == 16000
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.csv", None, "does not exist"),
+        ("projects.txt", "a,b\n", "use a .csv or .xlsx file"),
+        ("empty.csv", "\n\n", "is empty"),
+        ("latin1.csv", b"name\n\xe9\xff\n", "not UTF-8"),
+        ("broken.xlsx", b"not a zip", "not a readable XLSX"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, name: str, content: str | bytes | None, message: str) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        read_table(path)
