@@ -128,26 +128,29 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def load_settings():  # type: ignore[no-untyped-def]
+    """Settings from ACCOMPANY_*; a bad value is one line naming the variable."""
+    from pydantic import ValidationError
+
+    from ..config.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from ..models.template import describe_validation_error
+
+        raise InvalidInput(f"settings (ACCOMPANY_*): {describe_validation_error(exc)}") from None
+
+
 def make_app(db: str | None, now: str | None = None):  # type: ignore[no-untyped-def]
     """Wire the application for one CLI command."""
     from ..bootstrap import build_app
     from ..clock import FixedClock, SystemClock, parse_moment
-    from ..config.settings import Settings
 
     if db:
         _EXTRA_URLS.append(db)
     clock = FixedClock(parse_moment(now)) if now else SystemClock()
-    try:
-        settings = Settings()
-    except Exception as exc:  # pydantic ValidationError on a bad ACCOMPANY_* value
-        from pydantic import ValidationError
-
-        if isinstance(exc, ValidationError):
-            from ..models.template import describe_validation_error
-
-            raise InvalidInput(f"settings (ACCOMPANY_*): {describe_validation_error(exc)}") from None
-        raise
-    return build_app(settings, database_url=db, clock=clock)
+    return build_app(load_settings(), database_url=db, clock=clock)
 
 
 def print_json(data: Any) -> None:

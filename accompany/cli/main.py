@@ -20,6 +20,7 @@ from .common import (
     NowOption,
     console,
     handle_errors,
+    load_settings,
     make_app,
     print_json,
 )
@@ -96,11 +97,10 @@ def init(db: DbOption = None) -> None:
 @handle_errors
 def db_upgrade(db: DbOption = None) -> None:
     """Upgrade the schema to the newest revision (Alembic)."""
-    from ..config.settings import Settings
     from ..db.engine import make_engine, redact_url
     from ..db.schema import upgrade
 
-    url = db or Settings().resolved_database_url()
+    url = db or load_settings().resolved_database_url()
     engine = make_engine(url)
     before, after = upgrade(engine)
     console.print(f"{redact_url(engine.url)}: {before or 'empty'} → {after}")
@@ -110,12 +110,11 @@ def db_upgrade(db: DbOption = None) -> None:
 @handle_errors
 def db_current(db: DbOption = None) -> None:
     """Show the schema revision of the database and of this code."""
-    from ..config.settings import Settings
     from ..db.engine import make_engine, redact_url
     from ..db.schema import current_revision
     from ..migrations import HEAD
 
-    url = db or Settings().resolved_database_url()
+    url = db or load_settings().resolved_database_url()
     engine = make_engine(url)
     current = current_revision(engine)
     state = "up to date" if current == HEAD else "needs `accompany db upgrade`"
@@ -922,10 +921,9 @@ def serve(
 ) -> None:
     """Serve the scheduled flows (reminder sweep, outbox dispatch) as Prefect
     deployments on Asia/Shanghai cron schedules, until stopped."""
-    from ..config.settings import Settings
     from ..flows.serve import build_deployments, serve_forever
 
-    settings = Settings()
+    settings = load_settings()
     if check:
         for deployment in build_deployments(settings):
             schedules = ", ".join(f"{s.schedule.cron} ({s.schedule.timezone})" for s in deployment.schedules)

@@ -325,3 +325,9 @@ def test_project_import_as_typed(cli_env: dict[str, str], tmp_path: Path) -> Non
     assert json.loads(result.stdout) == [{"row": 2, "column": "planner", "reason": "unknown person 'nobody'"}]
     assert db_dump(cli_env) == before
     assert "does not exist" in refused(2, "project", "import", str(tmp_path / "none.csv"))
+
+
+def test_a_bad_setting_is_one_line(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCOMPANY_LANGUAGE", "fr")
+    for args in (["project", "list"], ["db", "current"], ["serve", "--check"]):
+        assert "ACCOMPANY_" in refused(2, *args) and "language" in refused(2, *args)
