@@ -5,9 +5,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import accompany
+import accompany.flows as flows
 import accompany.models as domain
+import accompany.notifications as notifications
 
 DOMAIN = Path(domain.__file__).resolve().parent
+SHELL = Path(accompany.__file__).resolve().parent
 FORBIDDEN_IMPORTS = ("sqlalchemy", "prefect", "apprise", "alembic", "typer", "rich")
 CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
 
@@ -52,12 +56,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_only_the_notification_adapter_imports_apprise() -> None:
-    root = DOMAIN.parent  # the installed accompany package and its mapped folders
-    packages = [root / "accompany", root / "models", root / "flows", root / "notifications", root / "config"]
+    # the installed accompany package and its mapped folders, wherever they live
+    packages = [SHELL, DOMAIN, *(Path(m.__file__).resolve().parent for m in (flows, notifications))]
     importers = sorted(
-        str(path.relative_to(root))
+        f"{package.name}/{path.relative_to(package)}"
         for package in packages
-        if package.is_dir()
         for path in package.rglob("*.py")
         if "apprise" in _imports(path)
     )
@@ -65,7 +68,7 @@ def test_only_the_notification_adapter_imports_apprise() -> None:
 
 
 def test_services_do_not_import_prefect_or_the_cli() -> None:
-    services = DOMAIN.parent / "accompany" / "services"
+    services = SHELL / "services"
     adapters = {"prefect", "typer", "rich", "apprise"}
     offenders = [p.name for p in services.glob("*.py") if _imports(p) & adapters]
     assert offenders == []

@@ -1,0 +1,73 @@
+"""A normal (non-editable) install is whole and nothing in the checkout shadows it.
+
+The application shell lives in src/accompany and the card's top-level folders are
+mapped into the package, so a Python started at the checkout root — where an
+operator runs `prefect deploy --all` or starts a worker — imports the installed
+package with every sub-package, and `prefect.yaml`'s entrypoints load there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBPACKAGES = (
+    "accompany.cli",
+    "accompany.db",
+    "accompany.services",
+    "accompany.models",
+    "accompany.flows",
+    "accompany.notifications",
+    "accompany.config",
+    "accompany.migrations",
+    "accompany.migrations.versions",
+)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built as a wheel and installed (without dependencies, which the
+    test's own environment provides) into a folder of its own."""
+    wheels = tmp_path_factory.mktemp("wheel")
+    target = tmp_path_factory.mktemp("site")
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
+        check=True,
+        cwd=wheels,
+    )
+    [wheel] = wheels.glob("accompany-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    return target
+
+
+def test_checkout_root_imports_the_installed_package_whole(installed: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import importlib, sys
+        sys.path.insert(1, {str(installed)!r})   # after '' (the checkout root), as a worker sees it
+        import yaml
+        from prefect import Flow
+        from prefect.utilities.importtools import import_object
+        import accompany
+        assert accompany.__file__.startswith({str(installed)!r}), accompany.__file__
+        for name in {SUBPACKAGES!r}:
+            module = importlib.import_module(name)
+            assert module.__file__.startswith({str(installed)!r}), (name, module.__file__)
+        document = yaml.safe_load(open("prefect.yaml", encoding="utf-8"))
+        for deployment in document["deployments"]:
+            assert isinstance(import_object(deployment["entrypoint"]), Flow), deployment["entrypoint"]
+        from accompany.config.settings import BUILTIN_TEMPLATES
+        assert (BUILTIN_TEMPLATES / "accompany-service.yaml").is_file()
+        print("ok", len(document["deployments"]))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok 3"
