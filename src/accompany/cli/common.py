@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -57,6 +58,28 @@ NowOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+By = Annotated[str, typer.Option("--by", help="id of the person acting (from the directory)")]
+KEY_VALUE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)=(.*)$", re.S)
+
+
+def pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``KEY=VALUE`` options (repeatable) as a dict; a malformed or repeated key is
+    refused."""
+    out: dict[str, str] = {}
+    for value in values or []:
+        match = KEY_VALUE.match(value)
+        if not match:
+            raise InvalidInput(f"{option} expects key=value, got {value!r}")
+        key, text = match.groups()
+        if key in out:
+            raise InvalidInput(f"{option} {key} is given twice")
+        out[key] = text
+    return out
+
+
+def lang_of(application) -> str:  # type: ignore[no-untyped-def]
+    return application.lang
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
