@@ -7,6 +7,7 @@ package with every sub-package, and `prefect.yaml`'s entrypoints load there."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -34,9 +35,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     test's own environment provides) into a folder of its own."""
     wheels = tmp_path_factory.mktemp("wheel")
     target = tmp_path_factory.mktemp("site")
+    # build from a copy: setuptools writes build/ and *.egg-info next to the sources
+    source = tmp_path_factory.mktemp("source") / "accompany"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "bench"),
+    )
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
         check=True,
         cwd=wheels,
     )
