@@ -19,18 +19,14 @@ from collections.abc import Callable
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from ..bootstrap import App, build_app
-from ..clock import FixedClock, SystemClock
+from ..bootstrap import App
 from ..services import commands
 from ..services.commands import CompleteStage, DecideApproval, Outcome, StartProject
+from .app import flow_app
 
 
 def project_tag(project_id: int) -> str:
     return f"project:{project_id}"
-
-
-def _app(database_url: str | None, now: dt.datetime | None) -> App:
-    return build_app(database_url=database_url, clock=FixedClock(now) if now else SystemClock())
 
 
 async def tag_current_run(*tags: str) -> None:
@@ -49,7 +45,7 @@ async def tag_current_run(*tags: str) -> None:
 async def _run(
     service: Callable[[App], Outcome], database_url: str | None, now: dt.datetime | None, what: str
 ) -> int:
-    outcome = await asyncio.to_thread(service, _app(database_url, now))
+    outcome = await asyncio.to_thread(service, flow_app(database_url, now))
     assert outcome.project_id is not None
     await tag_current_run(project_tag(outcome.project_id))
     get_run_logger().info("%s: project %s, events %s", what, outcome.project_id, outcome.kinds())

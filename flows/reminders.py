@@ -9,15 +9,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from ..bootstrap import App, build_app
-from ..clock import FixedClock, SystemClock
 from ..models.deadlines import local_date
 from ..services.dispatch import dispatch
 from ..services.reminders import sweep
-
-
-def _app(database_url: str | None, now: dt.datetime | None) -> App:
-    return build_app(database_url=database_url, clock=FixedClock(now) if now else SystemClock())
+from .app import flow_app
 
 
 @flow(name="send-reminders", flow_run_name="send-reminders {now}")
@@ -27,7 +22,7 @@ async def send_reminders_flow(
     """The daily sweep: recompute deadlines touched by new calendar data, then queue
     the reminders and escalations due today. Skips statutory non-working days (the
     cron fires daily; make-up working Saturdays count) unless ``force``."""
-    app = _app(database_url, now)
+    app = flow_app(database_url, now)
     logger = get_run_logger()
     today = local_date(app.now())
     if not force and not app.calendar.is_working_day(today):
@@ -58,7 +53,7 @@ async def dispatch_notifications_flow(
     """Deliver the outbox through Apprise. Per-message retries and dead-lettering
     live in the outbox; the flow's own retries cover the database or the config
     being briefly unavailable."""
-    app = _app(database_url, now)
+    app = flow_app(database_url, now)
     result = await asyncio.to_thread(dispatch, app, app.notifier())
     get_run_logger().info(
         "dispatch: %d claimed, %d messages, %d sent, %d retry, %d dead%s",

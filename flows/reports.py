@@ -12,8 +12,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from ..bootstrap import App, build_app
-from ..clock import FixedClock, SystemClock
+from ..bootstrap import App
 from ..models.deadlines import local_date
 from ..models.report import Quarter, quarter_to_report
 from ..reporting import write
@@ -23,12 +22,9 @@ from ..services.reports import (
     queue_report_delivery,
     report_filename,
 )
+from .app import flow_app
 
 FORMATS = ("xlsx", "html", "csv", "json")
-
-
-def _app(database_url: str | None, now: dt.datetime | None) -> App:
-    return build_app(database_url=database_url, clock=FixedClock(now) if now else SystemClock())
 
 
 def publish(app: App, quarter: Quarter, out_dir: Path) -> dict[str, Any]:
@@ -65,7 +61,7 @@ async def quarterly_report_flow(
     """Without ``quarter``: runs only on the first working day of a quarter (the cron
     fires on the first fortnight of Jan/Apr/Jul/Oct) and reports the quarter that
     just ended."""
-    app = _app(database_url, now)
+    app = flow_app(database_url, now)
     logger = get_run_logger()
     if quarter is None:
         today = local_date(app.now())

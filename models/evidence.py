@@ -22,9 +22,14 @@ def parse_evidence(spec: StageSpec, raw: Mapping[str, str]) -> dict[str, JsonVal
         field = spec.field(key)
         if field is None:
             expected = ", ".join(f.key for f in spec.evidence) or "none"
-            raise InvalidInput(f"unknown evidence key {key!r} for stage {spec.id} (expected: {expected})")
+            raise InvalidInput(
+                f"unknown evidence key {key!r} for stage {spec.id} (expected: {expected})",
+                field=f"evidence.{key}",
+            )
         if field.type is EvidenceType.ATTACHMENT:
-            raise InvalidInput(f"evidence {key} is a file: give it with --attach {key}=FILE")
+            raise InvalidInput(
+                f"evidence {key} is a file: give it with --attach {key}=FILE", field=f"attach.{key}"
+            )
         values[key] = _parse_value(field, text)
     return values
 
@@ -52,7 +57,10 @@ def _parse_value(field: EvidenceField, text: str) -> JsonValue:
         if kind is EvidenceType.CHOICE:
             assert field.choices is not None
             if text not in field.choices:
-                raise InvalidInput(f"evidence {field.key}: {text!r} is not one of {', '.join(field.choices)}")
+                raise InvalidInput(
+                    f"evidence {field.key}: {text!r} is not one of {', '.join(field.choices)}",
+                    field=f"evidence.{field.key}",
+                )
             return text
     except ValueError:
         expected = {
@@ -61,9 +69,11 @@ def _parse_value(field: EvidenceField, text: str) -> JsonValue:
             EvidenceType.BOOLEAN: "yes or no",
             EvidenceType.DATE: "a date like 2026-03-15",
         }[kind]
-        raise InvalidInput(f"evidence {field.key}: expected {expected}, got {text!r}") from None
+        raise InvalidInput(
+            f"evidence {field.key}: expected {expected}, got {text!r}", field=f"evidence.{field.key}"
+        ) from None
     if not text:
-        raise InvalidInput(f"evidence {field.key}: empty value")
+        raise InvalidInput(f"evidence {field.key}: empty value", field=f"evidence.{field.key}")
     return text
 
 
@@ -82,23 +92,40 @@ def evidence_problems(
     """Everything that keeps the evidence from satisfying the stage, as short phrases
     naming each key. ``open_working_days`` is how long the stage has been open (for
     per-working-days checks)."""
-    problems: list[str] = []
+    return [message for _, message in evidence_shortfalls(spec, values, attached_keys, open_working_days)]
+
+
+def evidence_shortfalls(
+    spec: StageSpec,
+    values: Mapping[str, JsonValue],
+    attached_keys: set[str],
+    open_working_days: int | None,
+) -> list[tuple[str, str]]:
+    """:func:`evidence_problems` with the evidence key each problem is about, so a
+    form can show it next to that field."""
+    problems: list[tuple[str, str]] = []
     for field in spec.evidence:
         if field.type is EvidenceType.ATTACHMENT:
             if field.required and field.key not in attached_keys:
-                problems.append(f"missing {field.key} ({field.label}; attach with --attach {field.key}=FILE)")
+                problems.append(
+                    (field.key, f"missing {field.key} ({field.label}; attach with --attach {field.key}=FILE)")
+                )
             continue
         value = values.get(field.key)
         if value is None:
             if field.required:
-                problems.append(f"missing {field.key} ({field.label})")
+                problems.append((field.key, f"missing {field.key} ({field.label})"))
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         if field.min is not None and value < field.min:
-            problems.append(f"{field.key} ({field.label}) must be ≥ {_fmt(field.min)}, got {_fmt(value)}")
+            problems.append(
+                (field.key, f"{field.key} ({field.label}) must be ≥ {_fmt(field.min)}, got {_fmt(value)}")
+            )
         if field.max is not None and value > field.max:
-            problems.append(f"{field.key} ({field.label}) must be ≤ {_fmt(field.max)}, got {_fmt(value)}")
+            problems.append(
+                (field.key, f"{field.key} ({field.label}) must be ≤ {_fmt(field.max)}, got {_fmt(value)}")
+            )
     for check in spec.checks:
         if isinstance(check, RatioCheck):
             numerator, denominator = values.get(check.numerator), values.get(check.denominator)
@@ -107,8 +134,11 @@ def evidence_problems(
             if not denominator or Fraction(numerator) / Fraction(denominator) < check.min:
                 ratio = f"{numerator}/{denominator}"
                 problems.append(
-                    f"{check.label}: {check.numerator}/{check.denominator} = {ratio} "
-                    f"must be ≥ {_fmt(check.min)}"
+                    (
+                        check.numerator,
+                        f"{check.label}: {check.numerator}/{check.denominator} = {ratio} "
+                        f"must be ≥ {_fmt(check.min)}",
+                    )
                 )
         elif isinstance(check, RateCheck):
             value = values.get(check.key)
@@ -117,8 +147,11 @@ def evidence_problems(
             needed = required_rate(check, open_working_days)
             if value < needed:
                 problems.append(
-                    f"{check.label}: {check.key} must be ≥ {needed} (one per {check.every} "
-                    f"working days over {open_working_days} working days), got {_fmt(value)}"
+                    (
+                        check.key,
+                        f"{check.label}: {check.key} must be ≥ {needed} (one per {check.every} "
+                        f"working days over {open_working_days} working days), got {_fmt(value)}",
+                    )
                 )
     return problems
 
@@ -127,4 +160,11 @@ def required_rate(check: RateCheck, open_working_days: int) -> int:
     return max(1, math.ceil(open_working_days / check.every))
 
 
-__all__ = ["JsonValue", "RateCheck", "evidence_problems", "parse_evidence", "required_rate"]
+__all__ = [
+    "JsonValue",
+    "RateCheck",
+    "evidence_problems",
+    "evidence_shortfalls",
+    "parse_evidence",
+    "required_rate",
+]

@@ -69,6 +69,35 @@ class Person(BaseModel):
     def label(self) -> str:
         return f"{self.name} ({self.id})"
 
+    def scope(self) -> ProjectScope:
+        """The projects this person may see (see :class:`ProjectScope`)."""
+        return ProjectScope(
+            district=self.district,
+            streets=self.streets,
+            planner=self.id if self.role is Role.PLANNER else None,
+        )
+
+
+class ProjectScope(BaseModel):
+    """Which projects a person may see: those of their district — only of the listed
+    streets when ``streets`` is not empty — and, for a planner, also every project
+    they are the planner of (a planner who moved streets still sees their projects).
+
+    People see their own organisation's projects and nothing else: another street's
+    project is "not found" to them, never "forbidden", so its existence and name do
+    not leak."""
+
+    model_config = ConfigDict(frozen=True)
+
+    district: str
+    streets: tuple[str, ...] = ()
+    planner: str | None = None
+
+    def covers(self, district: str, street: str, planner_id: str | None = None) -> bool:
+        if self.planner is not None and planner_id == self.planner:
+            return True
+        return district == self.district and (not self.streets or street in self.streets)
+
 
 class Directory(BaseModel):
     """The people directory file: the organisation and the people in it."""

@@ -16,7 +16,7 @@ from .calendar import WorkingCalendar
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
 from .errors import InvalidInput, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
-from .evidence import JsonValue, evidence_problems
+from .evidence import JsonValue, evidence_shortfalls
 from .people import Person, Role
 from .rules import Action, Attempt, coordinator_may_act, enforce
 from .states import ProjectStatus, StageState
@@ -166,18 +166,18 @@ class Project:
         """A coordinator starts a project for their street; the stages with no
         dependencies start on the project's start date."""
         if not name.strip():
-            raise InvalidInput("project name is empty")
+            raise InvalidInput("project name is empty", field="name")
         if not community.strip():
-            raise InvalidInput("community is empty")
+            raise InvalidInput("community is empty", field="community")
         if not coordinator.active:
             raise RuleViolation(f"{coordinator.label} is no longer active in the directory")
         coordinator_may_act(coordinator, district, street, "start a project")
         if planner.role is not Role.PLANNER:
-            raise InvalidInput(f"{planner.label} is a {planner.role.value}, not a planner")
+            raise InvalidInput(f"{planner.label} is a {planner.role.value}, not a planner", field="planner")
         if not planner.active:
-            raise InvalidInput(f"{planner.label} is no longer active in the directory")
+            raise InvalidInput(f"{planner.label} is no longer active in the directory", field="planner")
         if not planner.covers_street(district, street):
-            raise InvalidInput(f"planner {planner.label} does not serve {district}/{street}")
+            raise InvalidInput(f"planner {planner.label} does not serve {district}/{street}", field="planner")
         needs_date = [s.id for s in template.stages if s.deadline.set_at_start]
         unknown = set(fixed_dues) - set(template.stage_ids)
         if unknown:
@@ -192,11 +192,15 @@ class Project:
         if missing:
             raise InvalidInput(
                 f"stage {missing[0]} needs its deadline set at start: "
-                f"--stage-deadline {missing[0]}=YYYY-MM-DD"
+                f"--stage-deadline {missing[0]}=YYYY-MM-DD",
+                field=f"deadline.{missing[0]}",
             )
         for stage_id, due in fixed_dues.items():
             if due <= start_date:
-                raise InvalidInput(f"deadline of {stage_id} ({due}) is not after the project start")
+                raise InvalidInput(
+                    f"deadline of {stage_id} ({due}) is not after the project start",
+                    field=f"deadline.{stage_id}",
+                )
 
         project = cls(
             id=None,
@@ -286,12 +290,21 @@ class Project:
                     files = [f.key for f in spec.evidence if f.type.value == "attachment"]
                     raise InvalidInput(
                         f"--attach {attachment.key}=…: stage {key} has no file evidence "
-                        f"{attachment.key!r} (file evidence: {', '.join(files) or 'none'})"
+                        f"{attachment.key!r} (file evidence: {', '.join(files) or 'none'})",
+                        field=f"attach.{attachment.key}",
                     )
         today = local_date(now)
-        problems = evidence_problems(spec, merged, attached, self._open_working_days(stage, today, calendar))
+        problems = evidence_shortfalls(
+            spec, merged, attached, self._open_working_days(stage, today, calendar)
+        )
         if problems:
-            raise RuleViolation(f"stage {key} cannot be marked done: {'; '.join(problems)}")
+            kinds = {f.key: f.type.value for f in spec.evidence}
+            raise RuleViolation(
+                f"stage {key} cannot be marked done: {'; '.join(message for _, message in problems)}",
+                fields=tuple(
+                    f"{'attach' if kinds.get(k) == 'attachment' else 'evidence'}.{k}" for k, _ in problems
+                ),
+            )
 
         events: list[Event] = []
         if stage.open_pause() is not None:
@@ -331,7 +344,8 @@ class Project:
         """The planner asks the street office for more working days, with a reason."""
         if working_days <= 0 or working_days > MAX_EXTENSION_WORKING_DAYS:
             raise InvalidInput(
-                f"extension must be 1–{MAX_EXTENSION_WORKING_DAYS} working days, got {working_days}"
+                f"extension must be 1–{MAX_EXTENSION_WORKING_DAYS} working days, got {working_days}",
+                field="days",
             )
         reason = _require_reason(reason, "an extension request")
         stage = self._attempt(key, actor, Action.REQUEST_EXTENSION)
@@ -439,11 +453,12 @@ class Project:
             days = request.working_days if working_days is None else working_days
             if days <= 0 or days > request.working_days:
                 raise InvalidInput(
-                    f"granted days must be 1–{request.working_days} (the days requested), got {days}"
+                    f"granted days must be 1–{request.working_days} (the days requested), got {days}",
+                    field="days",
                 )
         else:
             if working_days is not None:
-                raise InvalidInput("--days goes with granting, not refusing")
+                raise InvalidInput("--days goes with granting, not refusing", field="days")
             comment = _require_reason(comment or "", "a refusal")
         request.status = "granted" if grant else "refused"
         request.decided_by = actor.id
@@ -693,7 +708,7 @@ class Project:
 def _require_reason(text: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput(f"{what} needs a reason")
+        raise InvalidInput(f"{what} needs a reason", field="reason")
     return text
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models.errors import InvalidInput
+from .models.errors import InvalidInput, NotFound
+from .models.files import SNIFF_BYTES, check_file_content, safe_filename
 
 MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
 
@@ -30,32 +31,59 @@ class AttachmentStore:
     def __init__(self, root: Path):
         self.root = root
 
-    def check(self, path: Path) -> None:
-        if not path.exists():
-            raise InvalidInput(f"attachment {path} does not exist")
-        if not path.is_file():
-            raise InvalidInput(f"attachment {path} is not a regular file")
-        size = path.stat().st_size
-        if size > MAX_ATTACHMENT_BYTES:
+    def check(self, path: Path, filename: str | None = None, *, field: str | None = None) -> None:
+        """Refuse what is not a regular file of an accepted type whose content matches
+        its extension (a symlink, a device like /dev/zero, a program named .pdf)."""
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            raise InvalidInput(f"attachment {path} does not exist", field=field) from None
+        if stat.S_ISLNK(info.st_mode):
+            raise InvalidInput(f"attachment {path} is a symbolic link; give the file itself", field=field)
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput(f"attachment {path} is not a regular file", field=field)
+        if info.st_size > MAX_ATTACHMENT_BYTES:
             raise InvalidInput(
-                f"attachment {path} is {size // (1024 * 1024)} MB; the limit is "
-                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"
+                f"attachment {path} is {info.st_size // (1024 * 1024)} MB; the limit is "
+                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB",
+                field=field,
             )
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+        check_file_content(safe_filename(filename or path.name), head, field=field)
 
-    def store(self, path: Path) -> StoredFile:
-        self.check(path)
+    def store(self, path: Path, filename: str | None = None) -> StoredFile:
+        """Copy the file in; ``filename`` is the name people see (an upload's own
+        name, not the temporary file's)."""
+        name = safe_filename(filename or path.name)
+        self.check(path, name)
         digest = hashlib.sha256()
+        size = 0
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
+                size += len(chunk)
         sha = digest.hexdigest()
-        relative = Path(sha[:2]) / (sha + path.suffix.lower())
+        relative = Path(sha[:2]) / (sha + Path(name).suffix.lower())
         target = self.root / relative
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # a private temporary name: two commands may store the same file at once
             handle, partial = tempfile.mkstemp(dir=target.parent, suffix=".partial")
-            os.close(handle)
-            shutil.copyfile(path, partial)
-            os.replace(partial, target)
-        return StoredFile(path.name, sha, path.stat().st_size, str(relative))
+            try:
+                with os.fdopen(handle, "wb") as out, path.open("rb") as source:
+                    for chunk in iter(lambda: source.read(1 << 20), b""):
+                        out.write(chunk)
+                os.chmod(partial, 0o600)
+                os.replace(partial, target)
+            except BaseException:
+                Path(partial).unlink(missing_ok=True)
+                raise
+        return StoredFile(name, sha, size, str(relative))
+
+    def open(self, stored_as: str) -> Path:
+        """The stored file for a recorded attachment (never outside the store)."""
+        target = (self.root / stored_as).resolve()
+        if self.root.resolve() not in target.parents or not target.is_file():
+            raise NotFound("the stored file of this attachment is missing")
+        return target

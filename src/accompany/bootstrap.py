@@ -3,9 +3,12 @@ template catalog, attachment store (and, later, the notifier)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import getpass
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,12 +45,40 @@ def dispose_engines() -> None:
     _ENGINES.clear()
 
 
+Channel = Literal["cli", "web", "api", "flow"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How a command came in, recorded with every event it writes: the channel, and
+    for the CLI (the operator's tool on the server) the operating-system user."""
+
+    channel: Channel
+    os_user: str | None = None
+
+    @classmethod
+    def cli(cls) -> Origin:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (some containers)
+            user = None
+        return cls("cli", user)
+
+
 @dataclass
 class App:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     _notifier: Notifier | None = None
+    origin: Origin = field(default_factory=Origin.cli)
+
+    def via(self, origin: Origin) -> App:
+        """The same application acting for another channel (a web request, an API
+        call): shares the engine, the caches and the clock."""
+        clone = copy.copy(self)
+        clone.origin = origin
+        return clone
 
     @cached_property
     def _factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
@@ -55,11 +86,11 @@ class App:
 
     def uow(self) -> UnitOfWork:
         """A writing unit of work (one command = one transaction)."""
-        return UnitOfWork(self._factories[0])
+        return UnitOfWork(self._factories[0], origin=self.origin)
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work: one consistent snapshot, no locks taken."""
-        return UnitOfWork(self._factories[1], readonly=True)
+        return UnitOfWork(self._factories[1], readonly=True, origin=self.origin)
 
     def now(self) -> dt.datetime:
         return self.clock.now()
@@ -117,7 +148,14 @@ def build_app(
     database_url: str | None = None,
     clock: Clock | None = None,
     notifier: Notifier | None = None,
+    origin: Origin | None = None,
 ) -> App:
     settings = settings or Settings()
     url = database_url or settings.resolved_database_url()
-    return App(settings=settings, engine=engine_for(url), clock=clock or SystemClock(), _notifier=notifier)
+    return App(
+        settings=settings,
+        engine=engine_for(url),
+        clock=clock or SystemClock(),
+        _notifier=notifier,
+        origin=origin or Origin.cli(),
+    )

@@ -230,6 +230,10 @@ class EventRow(Base):
     before_state: Mapped[str | None] = mapped_column(String(32))
     after_state: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # how the command came in: web, api, cli or flow (None for rows written before
+    # channels were recorded), and for the CLI the operating-system user who ran it
+    channel: Mapped[str | None] = mapped_column(String(8))
+    os_user: Mapped[str | None] = mapped_column(String(64))
 
 
 class SystemStateRow(Base):
@@ -277,3 +281,75 @@ class NotificationRow(Base):
     channels_done: Mapped[list[str]] = mapped_column(default=list)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None]
+
+
+# -- sign-in -------------------------------------------------------------------------
+
+
+class AccountRow(Base):
+    """A person's local sign-in: the Argon2 hash of their password (never the
+    password). A person of the directory without a row has not set one yet."""
+
+    __tablename__ = "account"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_set_at: Mapped[dt.datetime]
+    password_set_by: Mapped[str] = mapped_column(String(64))  # "invite", "self" or an operator
+
+
+class InviteRow(Base):
+    """A one-time link where a person sets their password. Only the SHA-256 of the
+    link's token is stored; the link itself is printed once."""
+
+    __tablename__ = "invite"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is
+    stored, so a copy of the database signs nobody in."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class ApiTokenRow(Base):
+    """A personal API token (``Authorization: Bearer …``) with the person's own
+    permissions; shown once when made, stored as its SHA-256, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class SigninFailureRow(Base):
+    """A failed sign-in, kept for the throttling window: by account name (``account``,
+    whether or not such a person exists) and by network address (``address``)."""
+
+    __tablename__ = "signin_failure"
+    __table_args__ = (Index("ix_signin_failure_kind_key_at", "kind", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime]

@@ -588,10 +588,13 @@ def extension_values(e: ExtensionRequest) -> dict[str, Any]:
 
 
 class EventLog:
-    """Appends domain events to the append-only log."""
+    """Appends domain events to the append-only log, each with the channel the
+    command came in by (and the CLI's operating-system user)."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, channel: str | None = None, os_user: str | None = None):
         self.session = session
+        self.channel = channel
+        self.os_user = os_user
 
     def append(self, project_id: int | None, events: Iterable[Event]) -> int:
         rows = [
@@ -604,6 +607,8 @@ class EventLog:
                 "before_state": e.before,
                 "after_state": e.after,
                 "data": _jsonable(e.data),
+                "channel": self.channel,
+                "os_user": self.os_user,
             }
             for e in events
         ]

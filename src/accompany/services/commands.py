@@ -49,6 +49,9 @@ class StartProject(Command):
 class AttachmentInput(Command):
     path: str
     key: str | None = None
+    # the name people see; default: the file's own name (an upload arrives in a
+    # temporary file and gives its original name here)
+    filename: str | None = None
 
 
 class CompleteStage(Command):
@@ -233,13 +236,17 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
     # Files are checked before anything else and copied before the transaction, so
     # the database never refers to a file that is not there.
     for item in cmd.attachments:
-        app.attachments.check(Path(item.path))
+        app.attachments.check(
+            Path(item.path), item.filename, field=f"attach.{item.key}" if item.key else "attach"
+        )
     with app.uow() as uow:
         project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
         # who and what state first, so a refusal names the real problem
         project.ensure_allowed(cmd.stage, actor, Action.COMPLETE)
         evidence = parse_evidence(project.template.stage(cmd.stage), cmd.evidence)
-        stored = [(item.key, app.attachments.store(Path(item.path))) for item in cmd.attachments]
+        stored = [
+            (item.key, app.attachments.store(Path(item.path), item.filename)) for item in cmd.attachments
+        ]
         attachments = [
             Attachment(key, f.filename, f.sha256, f.size, f.stored_as, actor.id, now) for key, f in stored
         ]

@@ -8,6 +8,7 @@ the same session, so they commit or roll back together with the change they desc
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,11 +18,17 @@ from ..db.repository import EventLog, PeopleRepository, ProjectRepository, Templ
 from ..models.errors import Conflict
 from .outbox import Outbox
 
+if TYPE_CHECKING:
+    from ..bootstrap import Origin
+
 
 class UnitOfWork:
-    def __init__(self, factory: sessionmaker[Session], *, readonly: bool = False):
+    def __init__(
+        self, factory: sessionmaker[Session], *, readonly: bool = False, origin: Origin | None = None
+    ):
         self._factory = factory
         self.readonly = readonly
+        self.origin = origin
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -29,7 +36,11 @@ class UnitOfWork:
         self.people = PeopleRepository(self.session)
         self.projects = ProjectRepository(self.session, lock=not self.readonly)
         self.templates = TemplateRepository(self.session)
-        self.events = EventLog(self.session)
+        self.events = EventLog(
+            self.session,
+            channel=self.origin.channel if self.origin else None,
+            os_user=self.origin.os_user if self.origin else None,
+        )
         self.outbox = Outbox(self.session)
         return self
 
