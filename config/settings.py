@@ -74,6 +74,34 @@ class Settings(BaseSettings):
     )
     reports_dir: Path | None = Field(default=None, description="default $ACCOMPANY_HOME/reports")
 
+    # -- the web app and sign-in ---------------------------------------------------
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where people reach the web app: invite links and message links start with it",
+    )
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30, description="an invite link expires after")
+    session_idle_minutes: int = Field(
+        default=8 * 60, ge=5, le=7 * 24 * 60, description="a session ends after this long without a request"
+    )
+    session_max_hours: int = Field(
+        default=7 * 24, ge=1, le=90 * 24, description="… and this long after sign-in in any case"
+    )
+    signin_failures_per_account: int = Field(default=5, ge=1, le=100)
+    signin_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    signin_throttle_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    upload_max_mb: int = Field(default=20, ge=1, le=200, description="largest file accepted by the web app")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Secure cookies: auto = when the request came over HTTPS"
+    )
+
+    @field_validator("base_url", mode="after")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
     @field_validator(
         "home", "templates_dir", "calendar_dir", "attachments_dir", "apprise_config", mode="after"
     )

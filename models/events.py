@@ -29,6 +29,14 @@ class EventKind(StrEnum):
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_DEAD = "notification.dead"
     PEOPLE_LOADED = "people.loaded"
+    PERSON_DEACTIVATED = "person.deactivated"
+    PERSON_ACTIVATED = "person.activated"
+    ACCOUNT_INVITED = "account.invited"
+    PASSWORD_SET = "account.password_set"
+    SIGNED_IN = "account.signed_in"
+    SIGNED_OUT = "account.signed_out"
+    TOKEN_CREATED = "account.token_created"
+    TOKEN_REVOKED = "account.token_revoked"
     CALENDAR_CHANGED = "calendar.changed"
 
 

@@ -22,6 +22,7 @@ from .db.schema import ensure_schema
 from .models.calendar import WorkingCalendar
 from .models.errors import InvalidInput
 from .models.reminders import QuietHours
+from .passwords import PasswordHasher
 from .services.ports import Notifier
 from .services.unit_of_work import UnitOfWork
 from .templates import TemplateCatalog
@@ -113,6 +114,10 @@ class App:
     @cached_property
     def catalog(self) -> TemplateCatalog:
         return TemplateCatalog(self.settings.template_dirs())
+
+    @cached_property
+    def passwords(self) -> PasswordHasher:
+        return PasswordHasher()
 
     @cached_property
     def attachments(self) -> AttachmentStore:

@@ -57,11 +57,11 @@ class PeopleRepository:
         row = self.session.connection().execute(_PERSON, {"person_id": person_id}).first()
         if row is None:
             raise NotFound(f"unknown person {person_id!r} (load the directory with `accompany people load`)")
-        return _person(row)
+        return person_from_row(row)
 
     def all(self) -> list[Person]:
         rows = self.session.scalars(select(PersonRow).order_by(PersonRow.role, PersonRow.id))
-        return [_person(r) for r in rows]
+        return [person_from_row(r) for r in rows]
 
     def districts(self) -> list[District]:
         streets: dict[str, list[Street]] = {}
@@ -92,6 +92,11 @@ class PeopleRepository:
 
     def upsert(self, person: Person) -> str:
         """Insert or update; returns "added", "updated" or "unchanged"."""
+        return self.upsert_with_changes(person)[0]
+
+    def upsert_with_changes(self, person: Person) -> tuple[str, dict[str, list[Any]]]:
+        """Insert or update; returns "added", "updated" or "unchanged" and, for an
+        update, each changed field as [before, after]."""
         row = self.session.get(PersonRow, person.id)
         values = {
             "name": person.name,
@@ -103,15 +108,29 @@ class PeopleRepository:
         }
         if row is None:
             self.session.add(PersonRow(id=person.id, **values))
-            return "added"
-        if all(getattr(row, k) == v for k, v in values.items()):
-            return "unchanged"
+            return "added", {}
+        changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
+        if not changes:
+            return "unchanged", {}
         for key, value in values.items():
             setattr(row, key, value)
-        return "updated"
+        return "updated", changes
+
+    def active_ids(self) -> set[str]:
+        return set(self.session.scalars(select(PersonRow.id).where(PersonRow.active.is_(True))))
+
+    def set_active(self, person_id: str, active: bool) -> bool:
+        """Returns False when the person already was so."""
+        row = self.session.get(PersonRow, person_id)
+        if row is None:
+            raise NotFound(f"unknown person {person_id!r}")
+        if row.active == active:
+            return False
+        row.active = active
+        return True
 
 
-def _person(row: Any) -> Person:
+def person_from_row(row: Any) -> Person:
     return Person(
         id=row.id,
         name=row.name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -142,16 +142,52 @@ def project_facts(project: Project) -> ProjectFacts:
 # -- people ---------------------------------------------------------------------------
 
 
-def load_directory(app: App, directory: Directory) -> dict[str, int]:
-    """Insert or update the organisation and the people; returns counts."""
+def load_directory(
+    app: App, directory: Directory, *, deactivate_missing: bool = False, by: str = "operator"
+) -> dict[str, int]:
+    """Insert or update the organisation and the people; returns counts.
+
+    An active person the file leaves out is refused (a truncated file must not lock
+    people out) unless ``deactivate_missing``: then they are deactivated, and so is
+    anyone the file marks ``active: false`` — their sessions and API tokens end at
+    once. The audit log records who loaded the file and what changed."""
+    from ..models.errors import Conflict
+    from .accounts import end_access
+
     now = app.now()
-    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
+    listed = {p.id for p in directory.people}
     with app.uow() as uow:
+        missing = sorted(uow.people.active_ids() - listed)
+        if missing and not deactivate_missing:
+            names = ", ".join(uow.people.get(pid).label for pid in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise Conflict(
+                f"the file leaves out {len(missing)} active person(s): {names}{more}; add them back, or "
+                "load with --deactivate-missing to deactivate them (their sign-ins end)"
+            )
         for district in directory.districts:
             uow.people.upsert_district(district)
         uow.session.flush()
+        added: list[str] = []
+        updated: dict[str, dict[str, list[Any]]] = {}
+        ended: list[str] = []
         for person in directory.people:
-            counts[uow.people.upsert(person)] += 1
+            status, changes = uow.people.upsert_with_changes(person)
+            counts[status] += 1
+            if status == "added":
+                added.append(person.id)
+            elif status == "updated":
+                updated[person.id] = changes
+                if changes.get("active") == [True, False]:
+                    ended.append(person.id)
+        for person_id in missing:
+            uow.people.set_active(person_id, False)
+            counts["deactivated"] += 1
+            ended.append(person_id)
+        uow.session.flush()
+        for person_id in ended:
+            end_access(uow, person_id, now)
         record(
             app,
             uow,
@@ -160,13 +196,41 @@ def load_directory(app: App, directory: Directory) -> dict[str, int]:
                 Event(
                     EventKind.PEOPLE_LOADED,
                     now,
-                    "operator",
-                    data={**counts, "people": len(directory.people)},
+                    by,
+                    data={
+                        **counts,
+                        "people": len(directory.people),
+                        "added_ids": added,
+                        "changed": updated,
+                        "deactivated_ids": missing,
+                    },
                 )
             ],
         )
         uow.commit()
     return counts
+
+
+def set_person_active(app: App, person_id: str, active: bool, *, by: str) -> bool:
+    """Deactivate (their sessions and API tokens end at once) or reactivate a person;
+    False when they already were so."""
+    from .accounts import end_access
+
+    now = app.now()
+    with app.uow() as uow:
+        changed = uow.people.set_active(person_id, active)
+        if changed:
+            uow.session.flush()
+            sessions, tokens = (0, 0) if active else end_access(uow, person_id, now)
+            kind = EventKind.PERSON_ACTIVATED if active else EventKind.PERSON_DEACTIVATED
+            data = (
+                {"person": person_id}
+                if active
+                else {"person": person_id, "sessions_ended": sessions, "tokens_revoked": tokens}
+            )
+            record(app, uow, None, [Event(kind, now, by, data=data)])
+        uow.commit()
+    return changed
 
 
 # -- coordinator --------------------------------------------------------------------

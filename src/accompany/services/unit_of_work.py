@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..db.accounts import AccountRepository
 from ..db.repository import EventLog, PeopleRepository, ProjectRepository, TemplateRepository
 from ..models.errors import Conflict
 from .outbox import Outbox
@@ -34,6 +35,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
         self.people = PeopleRepository(self.session)
+        self.accounts = AccountRepository(self.session)
         self.projects = ProjectRepository(self.session, lock=not self.readonly)
         self.templates = TemplateRepository(self.session)
         self.events = EventLog(
