@@ -14,7 +14,7 @@ MAX_FILENAME_LENGTH = 200
 
 # extension → the signatures its content may start with (offset, bytes)
 _SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
-    ".pdf": ((0, b"%PDF-"),),
+    ".pdf": ((0, b"%PDF"),),
     ".jpg": ((0, b"\xff\xd8\xff"),),
     ".jpeg": ((0, b"\xff\xd8\xff"),),
     ".png": ((0, b"\x89PNG\r\n\x1a\n"),),

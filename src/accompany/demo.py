@@ -68,18 +68,52 @@ class PrefectDriver(ServiceDriver):
         asyncio.run(decide_approval_flow(command, database_url=self.url, now=now))
 
 
+def minimal_pdf(title: str) -> bytes:
+    """A small valid one-page PDF showing ``title`` (ASCII): demo evidence that opens
+    in any viewer and passes the content check."""
+    text = title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def _files(folder: Path) -> dict[str, str]:
+    from openpyxl import Workbook
+
     documents = {
-        "problem_map": "问题地图.pdf",
-        "needs_list": "需求清单.xlsx",
-        "proposal": "设计方案.pdf",
-        "acceptance_record": "竣工验收记录.pdf",
+        "problem_map": ("问题地图.pdf", "Problem map (demo)"),
+        "proposal": ("设计方案.pdf", "Design proposal (demo)"),
+        "acceptance_record": ("竣工验收记录.pdf", "Acceptance record (demo)"),
     }
     out = {}
-    for key, name in documents.items():
+    for key, (name, title) in documents.items():
         path = folder / name
-        path.write_text(f"(demo) {name}\n", encoding="utf-8")
+        path.write_bytes(minimal_pdf(title))
         out[key] = str(path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["需求", "类别", "户数"])
+    for row in (["无障碍坡道", "基础类", 21], ["休闲座椅", "完善类", 17], ["夜间照明", "基础类", 15]):
+        sheet.append(row)
+    path = folder / "需求清单.xlsx"
+    book.save(path)
+    out["needs_list"] = str(path)
     return out
 
 

@@ -5,6 +5,7 @@ Times are shown in Asia/Shanghai; JSON output carries the +08:00 offset."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from ..db.orm import EventRow, PersonRow, ProjectRow, StageRow, StreetRow, Templ
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
+from ..models.events import SYSTEM_ACTOR
 from ..models.project import Project, Stage
 from ..models.states import StageState
 
@@ -192,6 +194,7 @@ class ApprovalView(BaseModel):
     by: str
     at: dt.datetime
     comment: str | None
+    by_name: str = ""
 
 
 class PauseView(BaseModel):
@@ -200,6 +203,8 @@ class PauseView(BaseModel):
     reason: str
     resumed_at: dt.datetime | None
     resumed_by: str | None
+    paused_by_name: str = ""
+    resumed_by_name: str | None = None
 
 
 class ExtensionView(BaseModel):
@@ -212,6 +217,8 @@ class ExtensionView(BaseModel):
     decided_at: dt.datetime | None
     granted_days: int | None
     comment: str | None
+    requested_by_name: str = ""
+    decided_by_name: str | None = None
 
 
 class AttachmentView(BaseModel):
@@ -221,9 +228,23 @@ class AttachmentView(BaseModel):
     size: int
     added_by: str
     added_at: dt.datetime
+    id: int | None = None
+    added_by_name: str = ""
+
+
+class EvidenceItem(BaseModel):
+    """One evidence field of a stage as a person reads it: its label and value."""
+
+    key: str
+    label: str
+    type: str
+    value: Any = None
+    required: bool = True
 
 
 class StageDetail(StageSummary):
+    phase_name: str = ""
+    evidence_items: list[EvidenceItem] = []
     round: int
     depends_on: list[str]
     rule: str
@@ -249,6 +270,10 @@ class EventView(BaseModel):
     before: str | None
     after: str | None
     data: dict[str, Any]
+    actor_name: str = ""
+    stage_name: str | None = None
+    channel: str | None = None
+    os_user: str | None = None
 
 
 class ProjectDetail(BaseModel):
@@ -267,23 +292,43 @@ class ProjectDetail(BaseModel):
     completed_at: dt.datetime | None
     stages: list[StageDetail]
     events: list[EventView] | None = None
+    district_name: str = ""
+    street_name: str = ""
+    planner_id: str = ""
+    planner_name: str = ""
+    coordinator_id: str = ""
+    coordinator_name: str = ""
+    template_name: str = ""
+    phases: list[tuple[str, str]] = []
 
 
 def show_project(app: App, project_id: int, *, with_events: bool = False) -> ProjectDetail:
     today = local_date(app.now())
+    lang = app.lang
     with app.reader() as uow:
         project = uow.projects.get(project_id)
         people = {p.id: p for p in uow.people.all()}
+        districts = {d.id: d for d in uow.people.districts()}
 
         def who(person_id: str) -> str:
             person = people.get(person_id)
             return f"{person.name} ({person_id})" if person else person_id
 
+        def name(person_id: str | None) -> str:
+            if not person_id:
+                return ""
+            if person_id == SYSTEM_ACTOR:
+                return person_id
+            person = people.get(person_id)
+            return person.name if person else person_id
+
         stages = [
-            _stage_detail(project, stage, today, app.calendar, app.lang) for stage in project.stages.values()
+            _stage_detail(project, stage, today, app.calendar, lang, name)
+            for stage in project.stages.values()
         ]
         events = None
         if with_events:
+            stage_names = {spec.id: spec.label(lang) for spec in project.template.stages}
             events = [
                 EventView(
                     id=e.id,
@@ -295,9 +340,16 @@ def show_project(app: App, project_id: int, *, with_events: bool = False) -> Pro
                     before=e.before_state,
                     after=e.after_state,
                     data=e.data,
+                    actor_name=name(e.actor),
+                    stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
+                    channel=e.channel,
+                    os_user=e.os_user,
                 )
                 for e in uow.events.for_project(project_id)
             ]
+        district = districts.get(project.district)
+        street = next((s for s in district.streets if s.id == project.street), None) if district else None
+        template = project.template
         return ProjectDetail(
             id=project_id,
             name=project.name,
@@ -306,7 +358,7 @@ def show_project(app: App, project_id: int, *, with_events: bool = False) -> Pro
             community=project.community,
             planner=who(project.planner_id),
             coordinator=who(project.coordinator_id),
-            template=project.template.ref,
+            template=template.ref,
             params=project.params,
             status=project.status.value,
             start_date=project.start_date,
@@ -314,19 +366,45 @@ def show_project(app: App, project_id: int, *, with_events: bool = False) -> Pro
             completed_at=local(project.completed_at),
             stages=stages,
             events=events,
+            district_name=district.name if district else project.district,
+            street_name=street.name if street else project.street,
+            planner_id=project.planner_id,
+            planner_name=name(project.planner_id),
+            coordinator_id=project.coordinator_id,
+            coordinator_name=name(project.coordinator_id),
+            template_name=template.name if lang == "zh" or not template.name_en else template.name_en,
+            phases=[(p.id, p.name if lang == "zh" or not p.name_en else p.name_en) for p in template.phases],
         )
 
 
 def _stage_detail(
-    project: Project, stage: Stage, today: dt.date, calendar: WorkingCalendar, lang: str
+    project: Project,
+    stage: Stage,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    lang: str,
+    name: Callable[[str | None], str] = lambda person_id: person_id or "",
 ) -> StageDetail:
     spec = project.template.stage(stage.key)
+    phase = project.template.phase(spec.phase)
+    attached = {a.key for a in stage.attachments if a.key}
     deadline = stage.deadline
     next_level = stage.next_approval_level()
     return StageDetail(
         key=stage.key,
         name=spec.label(lang),
         phase=spec.phase,
+        phase_name=phase.name if lang == "zh" or not phase.name_en else phase.name_en,
+        evidence_items=[
+            EvidenceItem(
+                key=f.key,
+                label=f.label if lang == "zh" or not f.label_en else f.label_en,
+                type=f.type.value,
+                value=(f.key in attached) if f.type.value == "attachment" else stage.evidence.get(f.key),
+                required=f.required,
+            )
+            for f in spec.evidence
+        ],
         state=stage.state.value,
         waiting_for=next_level.value if next_level else None,
         timing=timing(
@@ -354,6 +432,8 @@ def _stage_detail(
                 size=a.size,
                 added_by=a.added_by,
                 added_at=local(a.added_at),
+                id=a.id,
+                added_by_name=name(a.added_by),
             )
             for a in stage.attachments
         ],
@@ -365,6 +445,7 @@ def _stage_detail(
                 by=a.decided_by,
                 at=local(a.decided_at),
                 comment=a.comment,
+                by_name=name(a.decided_by),
             )
             for a in stage.approvals
         ],
@@ -375,6 +456,8 @@ def _stage_detail(
                 reason=p.reason,
                 resumed_at=local(p.resumed_at),
                 resumed_by=p.resumed_by,
+                paused_by_name=name(p.paused_by),
+                resumed_by_name=name(p.resumed_by) if p.resumed_by else None,
             )
             for p in stage.pauses
         ],
@@ -389,6 +472,8 @@ def _stage_detail(
                 decided_at=local(e.decided_at),
                 granted_days=e.granted_days,
                 comment=e.comment,
+                requested_by_name=name(e.requested_by),
+                decided_by_name=name(e.decided_by) if e.decided_by else None,
             )
             for e in stage.extensions
         ],

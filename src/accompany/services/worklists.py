@@ -1,0 +1,575 @@
+"""Read models for people at work (the web app and the API): what waits for me, the
+projects I may see, one project's page — always within the person's own scope, with
+names rather than ids.
+
+Written on SQLAlchemy Core with only the columns a page shows: "my work" of a street
+office in a city of 10,000 projects is one indexed query, not a load of aggregates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import and_, exists, func, or_, select
+
+from ..db.orm import (
+    ApprovalRow,
+    AttachmentRow,
+    DistrictRow,
+    ExtensionRow,
+    PersonRow,
+    ProjectRow,
+    StageRow,
+    StreetRow,
+)
+from ..models.deadlines import local_date
+from ..models.errors import InvalidInput, NotFound
+from ..models.people import Person, ProjectScope, Role
+from ..models.states import StageState
+from ..models.template import ApprovalLevel
+from .queries import ProjectDetail, Timing, local, show_project, timing
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+    from .unit_of_work import UnitOfWork
+
+P, S = ProjectRow.__table__, StageRow.__table__
+MAX_PAGE = 500
+RECENT_DECISIONS = dt.timedelta(days=30)
+
+
+class Names(BaseModel):
+    """Display names for the ids a page refers to."""
+
+    people: dict[str, str] = {}
+    streets: dict[str, str] = {}
+    districts: dict[str, str] = {}
+
+    def person(self, person_id: str | None) -> str:
+        if not person_id:
+            return ""
+        return self.people.get(person_id, person_id)
+
+
+def load_names(uow: UnitOfWork, person_ids: Iterable[str] = ()) -> Names:
+    ids = {p for p in person_ids if p}
+    people = (
+        dict(uow.session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return Names(
+        people=people,
+        streets=dict(uow.session.execute(select(StreetRow.id, StreetRow.name)).all()),
+        districts=dict(uow.session.execute(select(DistrictRow.id, DistrictRow.name)).all()),
+    )
+
+
+def scope_condition(scope: ProjectScope) -> Any:
+    """The SQL condition for the projects a scope covers (see ProjectScope)."""
+    in_org = P.c.district_id == scope.district
+    if scope.streets:
+        in_org = and_(in_org, P.c.street_id.in_(scope.streets))
+    if scope.planner is not None:
+        return or_(in_org, P.c.planner_id == scope.planner)
+    return in_org
+
+
+def visible_project_ids(uow: UnitOfWork, person: Person, ids: Iterable[int]) -> set[int]:
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set(uow.session.scalars(select(P.c.id).where(P.c.id.in_(wanted), scope_condition(person.scope()))))
+
+
+def ensure_visible(uow: UnitOfWork, person: Person, project_id: int) -> None:
+    """A project outside the person's scope is "unknown", exactly like one that does
+    not exist: its name and existence must not leak to another street."""
+    if not visible_project_ids(uow, person, [project_id]):
+        raise NotFound(f"unknown project {project_id}")
+
+
+# -- my work --------------------------------------------------------------------------------
+
+
+class ReturnInfo(BaseModel):
+    reason: str | None
+    by: str
+    at: dt.datetime
+
+
+class WorkItem(BaseModel):
+    project_id: int
+    project: str
+    community: str
+    street: str
+    planner: str
+    stage: str
+    stage_name: str
+    phase: str
+    state: str
+    round: int
+    timing: Timing
+    waiting_for: str | None = None
+    submitted_at: dt.datetime | None = None
+    waiting_working_days: int | None = None
+    returned: ReturnInfo | None = None
+
+
+class ExtensionItem(BaseModel):
+    id: int
+    project_id: int
+    project: str
+    stage: str
+    stage_name: str
+    requested_by: str
+    requested_at: dt.datetime
+    working_days: int
+    reason: str
+    status: str
+    granted_days: int | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    comment: str | None
+
+
+class MyWork(BaseModel):
+    role: str
+    in_progress: list[WorkItem] = []  # planner: my stages to do, by deadline
+    returned: list[WorkItem] = []  # planner: returned to me, with the reason
+    submitted: list[WorkItem] = []  # planner: mine waiting for a decision
+    to_decide: list[WorkItem] = []  # approvers: waiting for my level
+    extension_requests: list[ExtensionItem] = []  # street office: waiting for me
+    extension_decisions: list[ExtensionItem] = []  # planner: decided in the last 30 days, and open ones
+
+
+def _stage_names(
+    app: App, uow: UnitOfWork, template_pks: Iterable[int], lang: str
+) -> dict[tuple[int, str], str]:
+    names: dict[tuple[int, str], str] = {}
+    for pk in set(template_pks):
+        template = uow.templates.parsed_by_pk(pk, {})
+        for spec in template.stages:
+            names[(pk, spec.id)] = spec.label(lang)
+    return names
+
+
+_WORK_COLUMNS = (
+    P.c.id.label("project_id"),
+    P.c.name.label("project"),
+    P.c.community,
+    P.c.street_id,
+    P.c.planner_id,
+    P.c.template_pk,
+    S.c.id.label("stage_id"),
+    S.c.key,
+    S.c.phase,
+    S.c.state,
+    S.c.round,
+    S.c.due_date,
+    S.c.due_provisional,
+    S.c.paused_since,
+    S.c.waiting_for,
+    S.c.submitted_at,
+)
+
+
+def my_work(app: App, person: Person) -> MyWork:
+    """What waits for this person, by role."""
+    today = local_date(app.now())
+    calendar = app.calendar
+    lang = app.lang
+    work = MyWork(role=person.role.value)
+    scope = person.scope()
+    with app.reader() as uow:
+        query = select(*_WORK_COLUMNS).join(S, S.c.project_id == P.c.id)
+        if person.role is Role.PLANNER:
+            rows = uow.session.execute(
+                query.where(
+                    P.c.planner_id == person.id,
+                    S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
+                )
+            ).all()
+        elif person.role in (Role.STREET_OFFICE, Role.DISTRICT):
+            level = (
+                ApprovalLevel.STREET_OFFICE if person.role is Role.STREET_OFFICE else ApprovalLevel.DISTRICT
+            )
+            rows = uow.session.execute(
+                query.where(
+                    scope_condition(scope),
+                    S.c.state == StageState.SUBMITTED.value,
+                    S.c.waiting_for == level.value,
+                )
+            ).all()
+        else:
+            rows = []
+        returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
+        names = load_names(
+            uow, {r.planner_id for r in rows} | {r.by for r in returned.values()} | {person.id}
+        )
+        stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
+        for r in rows:
+            item = WorkItem(
+                project_id=r.project_id,
+                project=r.project,
+                community=r.community,
+                street=names.streets.get(r.street_id, r.street_id),
+                planner=names.person(r.planner_id),
+                stage=r.key,
+                stage_name=stage_names.get((r.template_pk, r.key), r.key),
+                phase=r.phase,
+                state=r.state,
+                round=r.round,
+                timing=timing(
+                    r.state, r.due_date, r.due_provisional, r.paused_since is not None, today, calendar
+                ),
+                waiting_for=r.waiting_for,
+                submitted_at=local(r.submitted_at),
+                waiting_working_days=(
+                    calendar.working_days_late(local_date(r.submitted_at), today).days
+                    if r.submitted_at
+                    else None
+                ),
+            )
+            back = returned.get(r.stage_id)
+            if back is not None and r.state == StageState.IN_PROGRESS.value:
+                item.returned = ReturnInfo(
+                    reason=back.comment, by=names.person(back.by), at=local(back.decided_at)
+                )
+            if person.role is Role.PLANNER:
+                if r.state == StageState.SUBMITTED.value:
+                    work.submitted.append(item)
+                elif item.returned is not None:
+                    work.returned.append(item)
+                else:
+                    work.in_progress.append(item)
+            else:
+                work.to_decide.append(item)
+        work.in_progress.sort(key=_by_deadline)
+        work.returned.sort(key=_by_deadline)
+        work.submitted.sort(key=lambda i: i.submitted_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+        work.to_decide.sort(key=lambda i: i.submitted_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+        if person.role is Role.STREET_OFFICE:
+            work.extension_requests = _extensions(
+                app, uow, scope_condition(scope), ExtensionRow.status == "requested", lang
+            )
+        elif person.role is Role.PLANNER:
+            since = app.now() - RECENT_DECISIONS
+            work.extension_decisions = _extensions(
+                app,
+                uow,
+                ExtensionRow.requested_by == person.id,
+                or_(ExtensionRow.status == "requested", ExtensionRow.decided_at >= since),
+                lang,
+            )
+    return work
+
+
+def _by_deadline(item: WorkItem) -> tuple[int, dt.date]:
+    due = item.timing.due or dt.date.max
+    return (0 if item.timing.overdue else 1, due)
+
+
+def _last_returns(uow: UnitOfWork, stage_ids: list[int]) -> dict[int, Any]:
+    """The latest return of each stage (the reason a planner must act on)."""
+    if not stage_ids:
+        return {}
+    latest = (
+        select(func.max(ApprovalRow.id))
+        .where(ApprovalRow.stage_id.in_(stage_ids), ApprovalRow.decision == "returned")
+        .group_by(ApprovalRow.stage_id)
+    )
+    rows = uow.session.execute(
+        select(
+            ApprovalRow.stage_id,
+            ApprovalRow.comment,
+            ApprovalRow.decided_by.label("by"),
+            ApprovalRow.decided_at,
+        ).where(ApprovalRow.id.in_(latest))
+    ).all()
+    return {r.stage_id: r for r in rows}
+
+
+def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -> list[ExtensionItem]:
+    X = ExtensionRow
+    rows = uow.session.execute(
+        select(
+            X.id,
+            X.requested_by,
+            X.requested_at,
+            X.working_days,
+            X.reason,
+            X.status,
+            X.granted_days,
+            X.decided_by,
+            X.decided_at,
+            X.comment,
+            S.c.key,
+            P.c.id.label("project_id"),
+            P.c.name.label("project"),
+            P.c.template_pk,
+        )
+        .join(S, S.c.id == X.stage_id)
+        .join(P, P.c.id == S.c.project_id)
+        .where(where, status)
+        .order_by(X.requested_at)
+    ).all()
+    names = load_names(uow, {r.requested_by for r in rows} | {r.decided_by for r in rows if r.decided_by})
+    stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
+    return [
+        ExtensionItem(
+            id=r.id,
+            project_id=r.project_id,
+            project=r.project,
+            stage=r.key,
+            stage_name=stage_names.get((r.template_pk, r.key), r.key),
+            requested_by=names.person(r.requested_by),
+            requested_at=local(r.requested_at),
+            working_days=r.working_days,
+            reason=r.reason,
+            status=r.status,
+            granted_days=r.granted_days,
+            decided_by=names.person(r.decided_by) if r.decided_by else None,
+            decided_at=local(r.decided_at),
+            comment=r.comment,
+        )
+        for r in rows
+    ]
+
+
+# -- the portfolio ---------------------------------------------------------------------------
+
+ProjectState = Literal["active", "completed", "overdue", "waiting", "paused"]
+
+
+class ProjectFilter(BaseModel):
+    """What a coordinator narrows the portfolio by; every field optional."""
+
+    q: str | None = None  # part of the name or community
+    street: str | None = None
+    phase: str | None = None  # the phase of the stages in hand
+    planner: str | None = None
+    state: ProjectState | None = None
+
+
+class CurrentStage(BaseModel):
+    key: str
+    name: str
+    state: str
+    waiting_for: str | None
+    timing: Timing
+
+
+class PortfolioRow(BaseModel):
+    id: int
+    name: str
+    community: str
+    district: str
+    street: str
+    planner: str
+    status: str
+    start_date: dt.date
+    stages_approved: int
+    stages_total: int
+    current: list[CurrentStage]
+
+    @property
+    def overdue(self) -> bool:
+        return any(s.timing.overdue for s in self.current)
+
+
+def browse_projects(
+    app: App, person: Person, filters: ProjectFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[PortfolioRow], int]:
+    """The projects in the person's scope that match, newest first; (page, total)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be 1–{MAX_PAGE}, got {limit}", field="limit")
+    if offset < 0:
+        raise InvalidInput(f"offset must not be negative, got {offset}", field="offset")
+    today = local_date(app.now())
+    calendar = app.calendar
+    lang = app.lang
+    conditions = [scope_condition(person.scope())]
+    if filters.q:
+        text = filters.q.strip()[:100]
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(P.c.name.like(like, escape="\\"), P.c.community.like(like, escape="\\")))
+    if filters.street:
+        conditions.append(P.c.street_id == filters.street)
+    if filters.planner:
+        conditions.append(P.c.planner_id == filters.planner)
+    open_states = (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
+    if filters.phase:
+        conditions.append(
+            exists().where(S.c.project_id == P.c.id, S.c.state.in_(open_states), S.c.phase == filters.phase)
+        )
+    state = filters.state
+    if state in ("active", "completed"):
+        conditions.append(P.c.status == state)
+    elif state == "overdue":
+        conditions.append(
+            exists().where(
+                S.c.project_id == P.c.id,
+                S.c.state == StageState.IN_PROGRESS.value,
+                S.c.paused_since.is_(None),
+                S.c.due_date < today,
+            )
+        )
+    elif state == "waiting":
+        conditions.append(exists().where(S.c.project_id == P.c.id, S.c.state == StageState.SUBMITTED.value))
+    elif state == "paused":
+        conditions.append(exists().where(S.c.project_id == P.c.id, S.c.paused_since.is_not(None)))
+    with app.reader() as uow:
+        where = and_(*conditions)
+        total = uow.session.scalar(select(func.count()).select_from(P).where(where)) or 0
+        projects = uow.session.execute(
+            select(
+                P.c.id,
+                P.c.name,
+                P.c.community,
+                P.c.district_id,
+                P.c.street_id,
+                P.c.planner_id,
+                P.c.status,
+                P.c.start_date,
+                P.c.template_pk,
+            )
+            .where(where)
+            .order_by(P.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        ids = [p.id for p in projects]
+        if not ids:
+            return [], total
+        counts = {
+            r.project_id: (r.approved, r.total)
+            for r in uow.session.execute(
+                select(
+                    S.c.project_id,
+                    func.count().label("total"),
+                    func.count().filter(S.c.state == StageState.APPROVED.value).label("approved"),
+                )
+                .where(S.c.project_id.in_(ids))
+                .group_by(S.c.project_id)
+            )
+        }
+        current: dict[int, list[Any]] = {}
+        for s in uow.session.execute(
+            select(
+                S.c.project_id,
+                S.c.key,
+                S.c.state,
+                S.c.waiting_for,
+                S.c.due_date,
+                S.c.due_provisional,
+                S.c.paused_since,
+            )
+            .where(S.c.project_id.in_(ids), S.c.state.in_(open_states))
+            .order_by(S.c.project_id, S.c.position)
+        ):
+            current.setdefault(s.project_id, []).append(s)
+        names = load_names(uow, {p.planner_id for p in projects})
+        stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, lang)
+    out = []
+    for p in projects:
+        approved, count = counts.get(p.id, (0, 0))
+        out.append(
+            PortfolioRow(
+                id=p.id,
+                name=p.name,
+                community=p.community,
+                district=names.districts.get(p.district_id, p.district_id),
+                street=names.streets.get(p.street_id, p.street_id),
+                planner=names.person(p.planner_id),
+                status=p.status,
+                start_date=p.start_date,
+                stages_approved=approved,
+                stages_total=count,
+                current=[
+                    CurrentStage(
+                        key=s.key,
+                        name=stage_names.get((p.template_pk, s.key), s.key),
+                        state=s.state,
+                        waiting_for=s.waiting_for,
+                        timing=timing(
+                            s.state,
+                            s.due_date,
+                            s.due_provisional,
+                            s.paused_since is not None,
+                            today,
+                            calendar,
+                        ),
+                    )
+                    for s in current.get(p.id, [])
+                ],
+            )
+        )
+    return out, total
+
+
+class FilterChoices(BaseModel):
+    streets: list[tuple[str, str]]
+    planners: list[tuple[str, str]]
+    phases: list[tuple[str, str]]
+
+
+def filter_choices(app: App, person: Person) -> FilterChoices:
+    """The streets and planners a person's scope covers, and the phases."""
+    scope = person.scope()
+    with app.reader() as uow:
+        streets = uow.session.execute(
+            select(StreetRow.id, StreetRow.name)
+            .where(
+                StreetRow.district_id == scope.district,
+                *([StreetRow.id.in_(scope.streets)] if scope.streets else []),
+            )
+            .order_by(StreetRow.id)
+        ).all()
+        planners = [
+            (p.id, p.name)
+            for p in uow.people.all()
+            if p.role is Role.PLANNER
+            and p.district == scope.district
+            and (not scope.streets or set(p.streets) & set(scope.streets))
+        ]
+        phases: dict[str, str] = {}
+        for item in app.catalog.files():
+            for phase in item.template.phases:
+                phases.setdefault(
+                    phase.id, phase.name if app.lang == "zh" or not phase.name_en else phase.name_en
+                )
+    return FilterChoices(streets=[tuple(s) for s in streets], planners=planners, phases=list(phases.items()))
+
+
+# -- one project -----------------------------------------------------------------------------
+
+
+def project_page(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectDetail:
+    """One project as the person may see it (NotFound outside their scope)."""
+    with app.reader() as uow:
+        ensure_visible(uow, person, project_id)
+    return show_project(app, project_id, with_events=with_events)
+
+
+class StoredAttachment(BaseModel):
+    path: str
+    filename: str
+    size: int
+
+
+def attachment_file(app: App, person: Person, attachment_id: int) -> StoredAttachment:
+    """An evidence file, for someone who may see its project."""
+    with app.reader() as uow:
+        row = uow.session.execute(
+            select(AttachmentRow.filename, AttachmentRow.stored_as, AttachmentRow.size, S.c.project_id)
+            .join(S, S.c.id == AttachmentRow.stage_id)
+            .where(AttachmentRow.id == attachment_id)
+        ).first()
+        if row is None or not visible_project_ids(uow, person, [row.project_id]):
+            raise NotFound(f"unknown attachment {attachment_id}")
+    path = app.attachments.open(row.stored_as)
+    return StoredAttachment(path=str(path), filename=row.filename, size=row.size)
