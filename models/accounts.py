@@ -28,11 +28,11 @@ def check_new_password(password: str, person: Person) -> str:
         raise InvalidInput("the password contains control characters", field="password")
     if len(password) < PASSWORD_MIN_LENGTH:
         raise InvalidInput(
-            f"the password must have at least {PASSWORD_MIN_LENGTH} characters", field="password"
+            "the password must have at least {count} characters", field="password", count=PASSWORD_MIN_LENGTH
         )
     if len(password) > PASSWORD_MAX_LENGTH:
         raise InvalidInput(
-            f"the password must have at most {PASSWORD_MAX_LENGTH} characters", field="password"
+            "the password must have at most {count} characters", field="password", count=PASSWORD_MAX_LENGTH
         )
     lowered = password.casefold()
     if lowered in (person.id.casefold(), person.name.casefold()) or len(set(password)) == 1:

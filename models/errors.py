@@ -8,19 +8,76 @@ stage, key ...).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A value with a name per language (a stage's 需求调研 / Needs survey), chosen
+    when the message is put into words for its reader."""
+
+    zh: str
+    en: str | None = None
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" and self.en else self.zh
+
+    def __str__(self) -> str:
+        # the primary (Chinese) name: the English template of a message keeps it, as
+        # the CLI's English lines always did; the edge picks the reader's language
+        return self.zh
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One of several things wrong with an input, about one field."""
+
+    field: str | None
+    template: str
+    values: Mapping[str, Any]
+
+    def __str__(self) -> str:
+        return fill(self.template, self.values)
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    return template.format(**{k: str(v) for k, v in values.items()}) if values else template
+
 
 class AccompanyError(Exception):
     """Base class: a refusal that a person can act on.
 
+    The message is an English template with named ``{values}``; the edge (CLI, web,
+    API) puts it into the reader's language through the catalogue
+    (``accompany.i18n``), filling :class:`Localized` values with their name in that
+    language. ``str(error)`` is the English line.
+
     ``field`` names the input the refusal is about, in the form's own terms
     (``name``, ``reason``, ``evidence.households_interviewed``, ``attach.problem_map``),
-    so a form can put the message next to that field; None for the form as a whole."""
+    so a form can put the message next to that field; ``problems`` lists several at
+    once (every evidence key that falls short), each with its own field."""
 
-    def __init__(self, message: str, *, field: str | None = None, fields: tuple[str, ...] = ()):
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        fields: tuple[str, ...] = (),
+        problems: Sequence[Problem] = (),
+        **values: Any,
+    ):
+        self.template = message
+        self.values = values
+        self.problems = tuple(problems)
         self.field = field
-        # several inputs at once (e.g. every evidence key that falls short)
-        self.fields = fields or ((field,) if field else ())
+        named = tuple(p.field for p in self.problems if p.field)
+        self.fields = fields or named or ((field,) if field else ())
+        if self.problems:
+            # "{problems}" in a template is the list of problems, joined
+            values = {**values, "problems": "; ".join(str(p) for p in self.problems)}
+        super().__init__(fill(message, values))
 
 
 class InvalidInput(AccompanyError):

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from fractions import Fraction
 
-from .errors import InvalidInput
+from .errors import InvalidInput, Localized, Problem
 from .template import EvidenceField, EvidenceType, RateCheck, RatioCheck, StageSpec
 
 JsonValue = int | float | str | bool
@@ -92,7 +92,9 @@ def evidence_problems(
     """Everything that keeps the evidence from satisfying the stage, as short phrases
     naming each key. ``open_working_days`` is how long the stage has been open (for
     per-working-days checks)."""
-    return [message for _, message in evidence_shortfalls(spec, values, attached_keys, open_working_days)]
+    return [
+        str(problem) for _, problem in evidence_shortfalls(spec, values, attached_keys, open_working_days)
+    ]
 
 
 def evidence_shortfalls(
@@ -100,31 +102,51 @@ def evidence_shortfalls(
     values: Mapping[str, JsonValue],
     attached_keys: set[str],
     open_working_days: int | None,
-) -> list[tuple[str, str]]:
-    """:func:`evidence_problems` with the evidence key each problem is about, so a
-    form can show it next to that field."""
-    problems: list[tuple[str, str]] = []
+) -> list[tuple[str, Problem]]:
+    """:func:`evidence_problems` with the evidence key each problem is about (so a
+    form can show it next to that field), as translatable :class:`Problem` s."""
+    problems: list[tuple[str, Problem]] = []
+
+    def shortfall(about: str, template: str, **found: object) -> None:
+        spec_field = spec.field(about)
+        kind = "attach" if spec_field and spec_field.type is EvidenceType.ATTACHMENT else "evidence"
+        problems.append((about, Problem(f"{kind}.{about}", template, found)))
+
     for field in spec.evidence:
+        label = Localized(field.label, field.label_en)
         if field.type is EvidenceType.ATTACHMENT:
             if field.required and field.key not in attached_keys:
-                problems.append(
-                    (field.key, f"missing {field.key} ({field.label}; attach with --attach {field.key}=FILE)")
+                shortfall(
+                    field.key,
+                    "missing {key} ({label}; attach with --attach {key}=FILE)",
+                    key=field.key,
+                    label=label,
                 )
             continue
         value = values.get(field.key)
         if value is None:
             if field.required:
-                problems.append((field.key, f"missing {field.key} ({field.label})"))
+                shortfall(field.key, "missing {key} ({label})", key=field.key, label=label)
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         if field.min is not None and value < field.min:
-            problems.append(
-                (field.key, f"{field.key} ({field.label}) must be ≥ {_fmt(field.min)}, got {_fmt(value)}")
+            shortfall(
+                field.key,
+                "{key} ({label}) must be ≥ {minimum}, got {value}",
+                key=field.key,
+                label=label,
+                minimum=_fmt(field.min),
+                value=_fmt(value),
             )
         if field.max is not None and value > field.max:
-            problems.append(
-                (field.key, f"{field.key} ({field.label}) must be ≤ {_fmt(field.max)}, got {_fmt(value)}")
+            shortfall(
+                field.key,
+                "{key} ({label}) must be ≤ {maximum}, got {value}",
+                key=field.key,
+                label=label,
+                maximum=_fmt(field.max),
+                value=_fmt(value),
             )
     for check in spec.checks:
         if isinstance(check, RatioCheck):
@@ -132,13 +154,16 @@ def evidence_shortfalls(
             if numerator is None or denominator is None:
                 continue  # already reported as missing
             if not denominator or Fraction(numerator) / Fraction(denominator) < check.min:
-                ratio = f"{numerator}/{denominator}"
-                problems.append(
-                    (
-                        check.numerator,
-                        f"{check.label}: {check.numerator}/{check.denominator} = {ratio} "
-                        f"must be ≥ {_fmt(check.min)}",
-                    )
+                shortfall(
+                    check.numerator,
+                    "{check}: {numerator_key}/{denominator_key} = {numerator}/{denominator} "
+                    "must be ≥ {minimum}",
+                    check=check.label,
+                    numerator_key=check.numerator,
+                    denominator_key=check.denominator,
+                    numerator=numerator,
+                    denominator=denominator,
+                    minimum=_fmt(check.min),
                 )
         elif isinstance(check, RateCheck):
             value = values.get(check.key)
@@ -146,12 +171,16 @@ def evidence_shortfalls(
                 continue
             needed = required_rate(check, open_working_days)
             if value < needed:
-                problems.append(
-                    (
-                        check.key,
-                        f"{check.label}: {check.key} must be ≥ {needed} (one per {check.every} "
-                        f"working days over {open_working_days} working days), got {_fmt(value)}",
-                    )
+                shortfall(
+                    check.key,
+                    "{check}: {key} must be ≥ {needed} (one per {every} working days over {days} working "
+                    "days), got {value}",
+                    check=check.label,
+                    key=check.key,
+                    needed=needed,
+                    every=check.every,
+                    days=open_working_days,
+                    value=_fmt(value),
                 )
     return problems
 

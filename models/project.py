@@ -14,7 +14,7 @@ from typing import Any
 
 from .calendar import WorkingCalendar
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
-from .errors import InvalidInput, RuleViolation
+from .errors import InvalidInput, Localized, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .people import Person, Role
@@ -298,12 +298,11 @@ class Project:
             spec, merged, attached, self._open_working_days(stage, today, calendar)
         )
         if problems:
-            kinds = {f.key: f.type.value for f in spec.evidence}
             raise RuleViolation(
-                f"stage {key} cannot be marked done: {'; '.join(message for _, message in problems)}",
-                fields=tuple(
-                    f"{'attach' if kinds.get(k) == 'attachment' else 'evidence'}.{k}" for k, _ in problems
-                ),
+                "stage {stage} cannot be marked done: {problems}",
+                problems=[problem for _, problem in problems],
+                stage=key,
+                stage_name=Localized(spec.name, spec.name_en),
             )
 
         events: list[Event] = []

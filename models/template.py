@@ -133,7 +133,9 @@ class DeadlineRule(_Strict):
     def approved_stage(self) -> str | None:
         return self.anchor.split(":", 1)[1] if self.anchor.startswith("approved:") else None
 
-    def describe(self, lang: str = "zh") -> str:
+    def describe(self, lang: str = "zh", stage_names: Mapping[str, str] | None = None) -> str:
+        """The rule in words; ``stage_names`` names the stage an ``approved:`` rule
+        counts from (its id otherwise)."""
         anchors_zh = {
             "project-start": "项目启动",
             "stage-start": "阶段开始",
@@ -147,6 +149,8 @@ class DeadlineRule(_Strict):
         if self.set_at_start:
             return "启动时指定" if lang == "zh" else "set when the project starts"
         stage = self.approved_stage
+        if stage is not None and stage_names:
+            stage = stage_names.get(stage, stage)
         if lang == "zh":
             anchor = f"「{stage}」审批通过" if stage else anchors_zh[self.anchor]
             if self.working_days:

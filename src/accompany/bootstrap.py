@@ -73,12 +73,18 @@ class App:
     clock: Clock = field(default_factory=SystemClock)
     _notifier: Notifier | None = None
     origin: Origin = field(default_factory=Origin.cli)
+    # the language of people-facing text for this caller (a web request's choice);
+    # None: the settings' ACCOMPANY_LANGUAGE
+    language: str | None = None
 
-    def via(self, origin: Origin) -> App:
+    def via(self, origin: Origin, *, language: str | None = None) -> App:
         """The same application acting for another channel (a web request, an API
-        call): shares the engine, the caches and the clock."""
+        call), optionally in another language: shares the engine, the caches and the
+        clock."""
         clone = copy.copy(self)
         clone.origin = origin
+        if language is not None:
+            clone.language = language
         return clone
 
     @cached_property
@@ -125,7 +131,7 @@ class App:
 
     @property
     def lang(self) -> str:
-        return self.settings.language
+        return self.language or self.settings.language
 
     @cached_property
     def quiet(self) -> QuietHours:

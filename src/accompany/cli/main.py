@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from . import calendar, demo, notifications, people, projects, reports, setup, stages, templates
+from . import calendar, demo, notifications, people, projects, reports, setup, stages, templates, web
 
 app = typer.Typer(
     name="accompany",
@@ -32,6 +32,7 @@ app.add_typer(notifications.reminders_app, name="reminders")
 app.add_typer(notifications.notifications_app, name="notifications")
 app.command("serve")(notifications.serve)
 app.add_typer(reports.report_app, name="report")
+app.command("web")(web.web)
 app.command("demo")(demo.demo)
 
 

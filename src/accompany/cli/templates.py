@@ -60,7 +60,7 @@ def template_show(
             f"{spec.id}\n{spec.label(lang)}",
             spec.phase,
             ", ".join(t.dependencies(spec.id)) or "—",
-            spec.deadline.describe(lang),
+            spec.deadline.describe(lang, {s.id: s.label(lang) for s in t.stages}),
             "\n".join(evidence),
             " → ".join(level.value for level in spec.approval) or "—",
         )

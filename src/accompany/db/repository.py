@@ -59,6 +59,15 @@ class PeopleRepository:
             raise NotFound(f"unknown person {person_id!r} (load the directory with `accompany people load`)")
         return person_from_row(row)
 
+    def some(self, person_ids: Iterable[str]) -> list[Person]:
+        wanted = sorted({p for p in person_ids if p})
+        if not wanted:
+            return []
+        return [
+            person_from_row(r)
+            for r in self.session.scalars(select(PersonRow).where(PersonRow.id.in_(wanted)))
+        ]
+
     def all(self) -> list[Person]:
         rows = self.session.scalars(select(PersonRow).order_by(PersonRow.role, PersonRow.id))
         return [person_from_row(r) for r in rows]
@@ -168,8 +177,9 @@ class TemplateRepository:
             self.session.flush()
         elif row.checksum != checksum:
             raise Conflict(
-                f"template {body['id']}@{body['version']} was changed after projects started "
-                "with it; give the changed file a new version number"
+                "template {template} was changed after projects started with it; give the changed file "
+                "a new version number",
+                template=f"{body['id']}@{body['version']}",
             )
         return row
 

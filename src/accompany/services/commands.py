@@ -161,10 +161,11 @@ def load_directory(
         missing = sorted(uow.people.active_ids() - listed)
         if missing and not deactivate_missing:
             names = ", ".join(uow.people.get(pid).label for pid in missing[:10])
-            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise Conflict(
-                f"the file leaves out {len(missing)} active person(s): {names}{more}; add them back, or "
-                "load with --deactivate-missing to deactivate them (their sign-ins end)"
+                "the file leaves out {count} active person(s): {names}; add them back, or load with "
+                "--deactivate-missing to deactivate them (their sign-ins end)",
+                count=len(missing),
+                names=names + (" …" if len(missing) > 10 else ""),
             )
         for district in directory.districts:
             uow.people.upsert_district(district)

@@ -66,8 +66,11 @@ class ImportRejected(InvalidInput):
         )
 
 
-def _columns(header: Sequence[str], stage_ids: set[str], params: set[str]) -> list[str]:
-    """Canonical column names; unknown or missing columns are refused."""
+def _columns(
+    header: Sequence[str], stage_ids: set[str], params: set[str], *, by_given: bool = False
+) -> list[str]:
+    """Canonical column names; unknown or missing columns are refused (``by`` may be
+    left out when the importing person is known: the web's signed-in coordinator)."""
     columns = []
     for name in header:
         canonical = ALIASES.get(name, name)
@@ -89,7 +92,7 @@ def _columns(header: Sequence[str], stage_ids: set[str], params: set[str]) -> li
         if canonical in columns:
             raise InvalidInput(f"column {name!r} appears twice")
         columns.append(canonical)
-    missing = [c for c in REQUIRED if c not in columns]
+    missing = [c for c in REQUIRED if c not in columns and not (by_given and c == "by")]
     if missing:
         raise InvalidInput(f"missing column(s): {', '.join(missing)}")
     return columns
@@ -175,12 +178,19 @@ def import_projects(
     notify: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    acting_as: str | None = None,
 ) -> ImportReport:
     """Check every row (nothing written while any is bad), then import them all in
     one transaction. Event notifications are not queued unless ``notify``: a bulk
-    import of an existing portfolio should not message everyone at once."""
+    import of an existing portfolio should not message everyone at once.
+
+    ``acting_as``: the person importing, when known from a sign-in (the web app):
+    every project is started by them — a ``by`` column may be left out, and a row
+    naming someone else is refused."""
     default = app.catalog.get("accompany-service").template
-    columns = _columns(header, set(default.stage_ids), set(default.parameters))
+    columns = _columns(
+        header, set(default.stage_ids), set(default.parameters), by_given=acting_as is not None
+    )
     report = ImportReport(rows=len(data), dry_run=dry_run)
     now = app.now()
     with app.reader() as uow:
@@ -196,6 +206,19 @@ def import_projects(
     templates: dict[tuple[str, str], ProcessTemplate] = {}  # (ref, params) → built once
     for index, cells in enumerate(data):
         row = _Row(index + 2, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
+        if acting_as is not None:
+            named = _text(row.values.get("by"))
+            if named and named != acting_as:
+                report.bad.append(
+                    BadRow(
+                        row.number,
+                        "by",
+                        f"{named!r}: you import as yourself ({acting_as}), not as someone else",
+                    )
+                )
+                checked.append(row)
+                continue
+            row.values["by"] = acting_as
         problems = _check(app, row, directory, now, templates)
         if not problems:
             key = (_text(row.values["name"]), row.start_args["street"], row.start_args["start_date"])

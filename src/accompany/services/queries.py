@@ -21,6 +21,7 @@ from ..models.states import StageState
 
 if TYPE_CHECKING:
     from ..bootstrap import App
+    from .unit_of_work import UnitOfWork
 
 
 def local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -303,78 +304,95 @@ class ProjectDetail(BaseModel):
 
 
 def show_project(app: App, project_id: int, *, with_events: bool = False) -> ProjectDetail:
+    with app.reader() as uow:
+        return project_detail(app, uow, uow.projects.get(project_id), with_events=with_events)
+
+
+def project_detail(
+    app: App, uow: UnitOfWork, project: Project, *, with_events: bool = False
+) -> ProjectDetail:
+    """The read model of a loaded project, in the reader's unit of work."""
+    assert project.id is not None
+    project_id = project.id
     today = local_date(app.now())
     lang = app.lang
-    with app.reader() as uow:
-        project = uow.projects.get(project_id)
-        people = {p.id: p for p in uow.people.all()}
-        districts = {d.id: d for d in uow.people.districts()}
+    events_rows = uow.events.for_project(project_id) if with_events else []
+    referenced = {project.planner_id, project.coordinator_id}
+    for stage in project.stages.values():
+        referenced |= {a.added_by for a in stage.attachments} | {a.decided_by for a in stage.approvals}
+        referenced |= {p.paused_by for p in stage.pauses} | {
+            p.resumed_by for p in stage.pauses if p.resumed_by
+        }
+        referenced |= {e.requested_by for e in stage.extensions}
+        referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
+    referenced |= {e.actor for e in events_rows}
+    people = {p.id: p for p in uow.people.some(referenced)}
+    districts = {d.id: d for d in uow.people.districts()}
 
-        def who(person_id: str) -> str:
-            person = people.get(person_id)
-            return f"{person.name} ({person_id})" if person else person_id
+    def who(person_id: str) -> str:
+        person = people.get(person_id)
+        return f"{person.name} ({person_id})" if person else person_id
 
-        def name(person_id: str | None) -> str:
-            if not person_id:
-                return ""
-            if person_id == SYSTEM_ACTOR:
-                return person_id
-            person = people.get(person_id)
-            return person.name if person else person_id
+    def name(person_id: str | None) -> str:
+        if not person_id:
+            return ""
+        if person_id == SYSTEM_ACTOR:
+            return person_id
+        person = people.get(person_id)
+        return person.name if person else person_id
 
-        stages = [
-            _stage_detail(project, stage, today, app.calendar, lang, name)
-            for stage in project.stages.values()
+    stages = [
+        _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
+    ]
+    events = None
+    if with_events:
+        stage_names = {spec.id: spec.label(lang) for spec in project.template.stages}
+        events = [
+            EventView(
+                id=e.id,
+                at=local(e.occurred_at),
+                recorded_at=local(e.recorded_at),
+                actor=e.actor,
+                kind=e.kind,
+                stage=e.stage_key,
+                before=e.before_state,
+                after=e.after_state,
+                data=e.data,
+                actor_name=name(e.actor),
+                stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
+                channel=e.channel,
+                os_user=e.os_user,
+            )
+            for e in events_rows
         ]
-        events = None
-        if with_events:
-            stage_names = {spec.id: spec.label(lang) for spec in project.template.stages}
-            events = [
-                EventView(
-                    id=e.id,
-                    at=local(e.occurred_at),
-                    recorded_at=local(e.recorded_at),
-                    actor=e.actor,
-                    kind=e.kind,
-                    stage=e.stage_key,
-                    before=e.before_state,
-                    after=e.after_state,
-                    data=e.data,
-                    actor_name=name(e.actor),
-                    stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
-                    channel=e.channel,
-                    os_user=e.os_user,
-                )
-                for e in uow.events.for_project(project_id)
-            ]
-        district = districts.get(project.district)
-        street = next((s for s in district.streets if s.id == project.street), None) if district else None
-        template = project.template
-        return ProjectDetail(
-            id=project_id,
-            name=project.name,
-            district=project.district,
-            street=project.street,
-            community=project.community,
-            planner=who(project.planner_id),
-            coordinator=who(project.coordinator_id),
-            template=template.ref,
-            params=project.params,
-            status=project.status.value,
-            start_date=project.start_date,
-            created_at=local(project.created_at),
-            completed_at=local(project.completed_at),
-            stages=stages,
-            events=events,
-            district_name=district.name if district else project.district,
-            street_name=street.name if street else project.street,
-            planner_id=project.planner_id,
-            planner_name=name(project.planner_id),
-            coordinator_id=project.coordinator_id,
-            coordinator_name=name(project.coordinator_id),
-            template_name=template.name if lang == "zh" or not template.name_en else template.name_en,
-            phases=[(p.id, p.name if lang == "zh" or not p.name_en else p.name_en) for p in template.phases],
-        )
+    district = districts.get(project.district)
+    street = next((s for s in district.streets if s.id == project.street), None) if district else None
+    template = project.template
+    return ProjectDetail(
+        id=project_id,
+        name=project.name,
+        district=project.district,
+        street=project.street,
+        community=project.community,
+        planner=who(project.planner_id),
+        coordinator=who(project.coordinator_id),
+        template=template.ref,
+        params=project.params,
+        status=project.status.value,
+        start_date=project.start_date,
+        created_at=local(project.created_at),
+        completed_at=local(project.completed_at),
+        stages=stages,
+        events=events,
+        district_name=district.name if district else project.district,
+        street_name=street.name if street else project.street,
+        planner_id=project.planner_id,
+        planner_name=name(project.planner_id),
+        coordinator_id=project.coordinator_id,
+        coordinator_name=name(project.coordinator_id),
+        template_name=template.name if lang == "zh" or not template.name_en else template.name_en,
+        phases=[(p.id, p.name if lang == "zh" or not p.name_en else p.name_en) for p in template.phases],
+    )
 
 
 def _stage_detail(
@@ -417,7 +435,7 @@ def _stage_detail(
         ),
         round=stage.round,
         depends_on=list(project.template.dependencies(stage.key)),
-        rule=spec.deadline.describe(lang),
+        rule=spec.deadline.describe(lang, {s.id: s.label(lang) for s in project.template.stages}),
         deadline_basis=deadline.to_record() if deadline else None,
         activated_at=local(stage.activated_at),
         submitted_at=local(stage.submitted_at),

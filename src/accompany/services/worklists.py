@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, exists, func, or_, select
 
 from ..db.orm import (
@@ -26,11 +26,13 @@ from ..db.orm import (
     StreetRow,
 )
 from ..models.deadlines import local_date
-from ..models.errors import InvalidInput, NotFound
+from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.people import Person, ProjectScope, Role
+from ..models.project import Project
+from ..models.rules import Action
 from ..models.states import StageState
-from ..models.template import ApprovalLevel
-from .queries import ProjectDetail, Timing, local, show_project, timing
+from ..models.template import ApprovalLevel, StageSpec
+from .queries import ProjectDetail, StageDetail, Timing, local, project_detail, timing
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -548,11 +550,52 @@ def filter_choices(app: App, person: Person) -> FilterChoices:
 # -- one project -----------------------------------------------------------------------------
 
 
-def project_page(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectDetail:
-    """One project as the person may see it (NotFound outside their scope)."""
+class ProjectView(BaseModel):
+    detail: ProjectDetail
+    # stage key → the actions this person may take on it now (Action values)
+    actions: dict[str, list[str]]
+
+
+def project_view(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectView:
+    """One project as the person may see it (NotFound outside their scope), with the
+    actions the transition rules allow them on each stage now."""
     with app.reader() as uow:
         ensure_visible(uow, person, project_id)
-    return show_project(app, project_id, with_events=with_events)
+        return _view(app, uow, person, uow.projects.get(project_id), with_events)
+
+
+def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_events: bool) -> ProjectView:
+    detail = project_detail(app, uow, project, with_events=with_events)
+    actions: dict[str, list[str]] = {}
+    for key in project.stages:
+        for action in Action:
+            try:
+                project.ensure_allowed(key, person, action)
+            except AccompanyError:
+                continue
+            actions.setdefault(key, []).append(action.name.lower())
+    return ProjectView(detail=detail, actions=actions)
+
+
+class StageForm(BaseModel):
+    """What a stage's forms need: the project as the person sees it, the stage, and
+    its template spec (evidence fields with their types, bounds and choices)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    view: ProjectView
+    stage: StageDetail
+    spec: StageSpec
+
+
+def stage_form(app: App, person: Person, project_id: int, stage: str) -> StageForm:
+    with app.reader() as uow:
+        ensure_visible(uow, person, project_id)
+        project = uow.projects.get(project_id)
+        spec = project.template.stage(stage)  # NotFound names the template's stages
+        view = _view(app, uow, person, project, with_events=False)
+    detail = next(s for s in view.detail.stages if s.key == spec.id)
+    return StageForm(view=view, stage=detail, spec=spec)
 
 
 class StoredAttachment(BaseModel):
@@ -573,3 +616,113 @@ def attachment_file(app: App, person: Person, attachment_id: int) -> StoredAttac
             raise NotFound(f"unknown attachment {attachment_id}")
     path = app.attachments.open(row.stored_as)
     return StoredAttachment(path=str(path), filename=row.filename, size=row.size)
+
+
+# -- a district's quarter at a glance ----------------------------------------------------------
+
+
+class StreetFigures(BaseModel):
+    street: str
+    street_name: str
+    stages_due: int
+    closed_on_time: int
+    on_time_rate: float | None
+    overdue_now: int
+
+
+class OverdueItem(BaseModel):
+    project_id: int
+    project: str
+    street: str
+    planner: str
+    stage_name: str
+    due: dt.date
+    working_days_overdue: int
+
+
+class QuarterOverview(BaseModel):
+    quarter: str
+    cutoff: dt.datetime
+    scope_name: str
+    on_time_rate: float | None
+    stages_due: int
+    overdue_now: int
+    streets: list[StreetFigures]
+    worst: list[OverdueItem]
+
+
+# (district, street, quarter, lang) → (max event id when built, overview): rebuilt as
+# soon as anything was recorded, so a decision shows in the figures at the next load
+_OVERVIEWS: dict[tuple[str, str | None, str, str], tuple[int, QuarterOverview]] = {}
+
+
+def quarter_overview(
+    app: App, person: Person, *, street: str | None = None, quarter: str | None = None
+) -> QuarterOverview:
+    """On-time rate and overdue count per street for this quarter (or ``quarter``),
+    and the worst overdue items, from the same event-log replay as the quarterly
+    report, for the person's district (or one street of their scope)."""
+    from ..db.orm import EventRow
+    from ..models.report import Quarter
+    from .reports import quarterly_report
+
+    scope = person.scope()
+    if street is not None and not scope.covers(scope.district, street):
+        raise NotFound(f"unknown street {street!r}")
+    if street is None and scope.streets:
+        street = scope.streets[0]
+    period = Quarter.parse(quarter) if quarter else Quarter.containing(local_date(app.now()))
+    key = (scope.district, street, period.label, app.lang)
+    with app.reader() as uow:
+        latest = uow.session.scalar(select(func.max(EventRow.id))) or 0
+    cached = _OVERVIEWS.get(key)
+    if cached is not None and cached[0] == latest:
+        return cached[1]
+    report = quarterly_report(app, period, district=scope.district, street=street)
+    with app.reader() as uow:
+        project_ids = {item["project_id"] for item in report.worst_overdue[:10]}
+        rows = uow.session.execute(
+            select(P.c.id, P.c.template_pk, P.c.planner_id).where(P.c.id.in_(project_ids))
+        ).all()
+        names = load_names(uow, {r.planner_id for r in rows})
+        stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, app.lang)
+    templates = {r.id: r.template_pk for r in rows}
+    planners = {r.id: r.planner_id for r in rows}
+    overview = QuarterOverview(
+        quarter=period.label,
+        cutoff=report.cutoff,
+        scope_name=names.streets.get(street, street)
+        if street
+        else names.districts.get(scope.district, scope.district),
+        on_time_rate=report.summary.get("on_time_rate"),
+        stages_due=report.summary.get("stages_due", 0),
+        overdue_now=report.summary.get("overdue_now", 0),
+        streets=[
+            StreetFigures(
+                street=row["key"],
+                street_name=names.streets.get(row["key"], row["key"]),
+                stages_due=row["stages_due"],
+                closed_on_time=row["stages_closed_on_time"],
+                on_time_rate=row["on_time_rate"],
+                overdue_now=row["overdue_now"],
+            )
+            for row in report.rows
+            if row["level"] == "street"
+        ],
+        worst=[
+            OverdueItem(
+                project_id=item["project_id"],
+                project=item["project"],
+                street=names.streets.get(item["street"], item["street"]),
+                planner=names.person(planners.get(item["project_id"], item["planner"])),
+                stage_name=stage_names.get(
+                    (templates.get(item["project_id"], 0), item["stage"]), item["stage"]
+                ),
+                due=item["due"],
+                working_days_overdue=item["working_days_overdue"],
+            )
+            for item in report.worst_overdue[:10]
+        ],
+    )
+    _OVERVIEWS[key] = (latest, overview)
+    return overview

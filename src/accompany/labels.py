@@ -1,0 +1,105 @@
+"""The names people read for the engine's codes (roles, states, approval levels,
+event kinds …), as message ids of the one catalogue (``accompany.i18n``). The CLI,
+the web app and the API's display fields all take their labels from here."""
+
+from __future__ import annotations
+
+from .i18n import translate
+
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction without translating it here."""
+    return message
+
+
+ROLES = {
+    "coordinator": N_("Coordinator"),
+    "planner": N_("Responsible planner"),
+    "street-office": N_("Street office"),
+    "district": N_("District planning branch"),
+}
+STAGE_STATES = {
+    "pending": N_("Not started"),
+    "in_progress": N_("In progress"),
+    "submitted": N_("Awaiting approval"),
+    "approved": N_("Approved"),
+}
+PROJECT_STATUSES = {
+    "active": N_("Active"),
+    "completed": N_("Completed"),
+}
+APPROVAL_LEVELS = {
+    "street-office": N_("Street office"),
+    "district": N_("District"),
+}
+DECISIONS = {
+    "approved": N_("approved"),
+    "returned": N_("returned"),
+}
+EXTENSION_STATUSES = {
+    "requested": N_("waiting for a decision"),
+    "granted": N_("granted"),
+    "refused": N_("refused"),
+}
+CHANNELS = {
+    "web": N_("web"),
+    "api": N_("API"),
+    "cli": N_("command line"),
+    "flow": N_("automation"),
+}
+EVENT_KINDS = {
+    "project.started": N_("Project started"),
+    "project.completed": N_("Project completed"),
+    "stage.activated": N_("Stage started"),
+    "stage.deadline_set": N_("Deadline set"),
+    "stage.deadline_changed": N_("Deadline changed"),
+    "stage.submitted": N_("Marked done"),
+    "stage.approved": N_("Approved"),
+    "stage.returned": N_("Returned"),
+    "stage.clock_paused": N_("Clock paused"),
+    "stage.clock_resumed": N_("Clock resumed"),
+    "stage.extension_requested": N_("Extension requested"),
+    "stage.extension_granted": N_("Extension granted"),
+    "stage.extension_refused": N_("Extension refused"),
+    "notification.sent": N_("Notification sent"),
+    "notification.dead": N_("Notification failed"),
+    "people.loaded": N_("Directory loaded"),
+    "person.deactivated": N_("Person deactivated"),
+    "person.activated": N_("Person activated"),
+    "account.invited": N_("Invite issued"),
+    "account.password_set": N_("Password set"),
+    "account.signed_in": N_("Signed in"),
+    "account.signed_out": N_("Signed out"),
+    "account.token_created": N_("API token made"),
+    "account.token_revoked": N_("API token revoked"),
+    "calendar.changed": N_("Calendar changed"),
+}
+PROJECT_STATES = {
+    "active": N_("Active"),
+    "completed": N_("Completed"),
+    "overdue": N_("Overdue"),
+    "waiting": N_("Awaiting approval"),
+    "paused": N_("Clock paused"),
+}
+
+_TABLES = {
+    "role": ROLES,
+    "state": STAGE_STATES,
+    "status": PROJECT_STATUSES,
+    "level": APPROVAL_LEVELS,
+    "decision": DECISIONS,
+    "extension": EXTENSION_STATUSES,
+    "channel": CHANNELS,
+    "event": EVENT_KINDS,
+    "project_state": PROJECT_STATES,
+}
+
+
+def label(table: str, code: str | None, lang: str) -> str:
+    """The label of ``code`` in ``table`` (one of role, state, status, level,
+    decision, extension, channel, event, project_state); an unknown code is shown as
+    it is."""
+    if code is None:
+        return ""
+    message = _TABLES[table].get(code)
+    return translate(message, lang) if message else code

@@ -1,0 +1,88 @@
+"""One line per audit-log event, as a person reads it: names and labels in their
+language, never ids or raw JSON. Shared by the web pages (and the CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .i18n import translate
+from .labels import label
+
+
+def evidence_text(values: Mapping[str, Any], labels: Mapping[str, str], lang: str) -> str:
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, bool):
+            value = translate("yes", lang) if value else translate("no", lang)
+        parts.append(f"{labels.get(key, key)} = {value}")
+    return "，".join(parts) if lang == "zh" else ", ".join(parts)
+
+
+def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[str, str], lang: str) -> str:
+    """The details of one event (the kind, actor and time are shown beside it)."""
+
+    def _(message: str, **values: Any) -> str:
+        return translate(message, lang, **values)
+
+    if kind == "project.started":
+        return _(
+            "{name}, {community}; starts {day}",
+            name=data.get("name"),
+            community=data.get("community"),
+            day=data.get("start_date"),
+        )
+    if kind == "stage.submitted":
+        parts = []
+        if data.get("evidence"):
+            parts.append(evidence_text(data["evidence"], evidence_labels, lang))
+        if data.get("attachments"):
+            parts.append(
+                _(
+                    "files: {names}",
+                    names="、".join(data["attachments"]) if lang == "zh" else ", ".join(data["attachments"]),
+                )
+            )
+        if data.get("note"):
+            parts.append(_("note: {text}", text=data["note"]))
+        return "；".join(parts) if lang == "zh" else "; ".join(parts)
+    if kind == "stage.approved":
+        level = label("level", data.get("level"), lang) if data.get("level") else ""
+        comment = data.get("comment")
+        if data.get("level") is None:
+            return _("no approval required")
+        return f"{level}{('：' if lang == 'zh' else ': ') + comment if comment else ''}"
+    if kind == "stage.returned":
+        return _(
+            "{level}: {reason}", level=label("level", data.get("level"), lang), reason=data.get("reason")
+        )
+    if kind == "stage.clock_paused":
+        return _("reason: {text}", text=data.get("reason"))
+    if kind == "stage.clock_resumed":
+        return _("paused for {days} working days", days=data.get("paused_working_days"))
+    if kind == "stage.extension_requested":
+        return _("{days} working days: {reason}", days=data.get("working_days"), reason=data.get("reason"))
+    if kind == "stage.extension_granted":
+        text = _(
+            "{granted} of {asked} working days",
+            granted=data.get("granted_days"),
+            asked=data.get("requested_days"),
+        )
+        return text + (
+            f"：{data['comment']}"
+            if lang == "zh" and data.get("comment")
+            else f": {data['comment']}"
+            if data.get("comment")
+            else ""
+        )
+    if kind == "stage.extension_refused":
+        return _("reason: {text}", text=data.get("comment"))
+    if kind in ("stage.deadline_set", "stage.deadline_changed"):
+        due = data.get("due")
+        provisional = _(" (provisional)") if data.get("provisional") else ""
+        return _("due {day}{provisional}", day=due, provisional=provisional)
+    if kind == "stage.activated":
+        return _("started on {day}", day=data.get("started_on"))
+    if kind == "notification.sent":
+        return _("message: {kind}", kind=data.get("kind"))
+    return ""

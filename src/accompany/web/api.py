@@ -1,0 +1,470 @@
+"""The JSON API, ``/api/v1``: every read and command of the web pages, for
+integrations (a WeCom/DingTalk mini-program, a district dashboard). OpenAPI docs at
+``/api/docs``.
+
+Authentication: a personal API token (``Authorization: Bearer acc_…``, made with
+``accompany people token ID``) with exactly the person's own permissions — or the
+browser's session cookie, in which case a command also needs the ``X-CSRF-Token``
+header. Refusals are JSON with the CLI's classes as statuses: 400 malformed input,
+401 not signed in, 403 not allowed, 404 not found (another street's project too),
+409 conflict, 422 refused by a rule, 429 throttled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from ..bootstrap import App, Origin
+from ..i18n import error_text, normalise_language, problem_text
+from ..models.errors import AccompanyError, InvalidInput, Unauthenticated
+from ..models.events import Event
+from ..models.people import Person
+from ..services import accounts, commands, worklists
+from ..services.importing import ImportRejected, import_projects
+from ..services.queries import ProjectDetail
+from .context import record_id
+from .errors import CODES, status_for
+from .forms import MAX_TEXT, saved_uploads, uploads_of
+from .security import CSRF_HEADER, SESSION_COOKIE, csrf_matches
+
+VERSION = "v1"
+
+
+class Caller(BaseModel):
+    """Who calls, through which channel, in which language."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    person: Person
+    app: Any
+    lang: str
+
+
+def _language(request: Request, base: App) -> str:
+    asked = request.query_params.get("lang") or request.headers.get("accept-language", "")[:2].lower()
+    return normalise_language(asked or None, base.settings.language)
+
+
+def caller(request: Request) -> Caller:
+    base: App = request.app.state.accompany
+    lang = _language(request, base)
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("use Authorization: Bearer <API token>")
+        application = base.via(Origin("api"), language=lang)
+        return Caller(person=accounts.token_person(application, token.strip()), app=application, lang=lang)
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        application = base.via(Origin("web"), language=lang)
+        person = accounts.session_person(application, session)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not csrf_matches(
+            session, request.headers.get(CSRF_HEADER)
+        ):
+            raise Unauthenticated("a command with the session cookie needs the X-CSRF-Token header")
+        return Caller(person=person, app=application, lang=lang)
+    raise Unauthenticated("sign in: send Authorization: Bearer <API token>")
+
+
+Who = Annotated[Caller, Depends(caller)]
+
+
+class Problem(BaseModel):
+    field: str | None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: list[str] = []
+    problems: list[Problem] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Done(BaseModel):
+    """What a command recorded."""
+
+    project_id: int | None
+    events: list[dict[str, Any]]
+
+
+def _done(outcome: commands.Outcome) -> Done:
+    return Done(project_id=outcome.project_id, events=[_event(e) for e in outcome.events])
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {"kind": event.kind.value, "stage": event.stage, "before": event.before, "after": event.after}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": code.replace("_", " ")} for status, code in CODES.items()
+}
+
+
+def create_api(application: App) -> FastAPI:
+    api = FastAPI(
+        title="accompany API",
+        version=VERSION,
+        description=__doc__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        responses=ERRORS,
+    )
+    api.state.accompany = application
+
+    @api.exception_handler(AccompanyError)
+    async def _refused(request: Request, exc: AccompanyError) -> Response:
+        lang = _language(request, application)
+        status = status_for(exc)
+        body = ErrorBody(
+            code=CODES.get(status, "invalid_input"),
+            message=error_text(exc, lang),
+            fields=list(exc.fields),
+            problems=[Problem(field=p.field, message=problem_text(p, lang)) for p in exc.problems],
+        )
+        payload: dict[str, Any] = {"error": body.model_dump()}
+        if isinstance(exc, ImportRejected):
+            payload["bad_rows"] = [
+                {"row": b.row, "column": b.column, "reason": b.reason} for b in exc.report.bad
+            ]
+        headers = {"www-authenticate": "Bearer"} if status == 401 else {}
+        if status == 429:
+            headers["retry-after"] = str(getattr(exc, "retry_after_seconds", 60))
+        return JSONResponse(payload, status_code=status, headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in errors]
+        message = "; ".join(f"{f}: {e.get('msg')}" for f, e in zip(fields, errors, strict=True))
+        body = ErrorBody(code="invalid_input", message=message, fields=fields)
+        return JSONResponse({"error": body.model_dump()}, status_code=400)
+
+    @api.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        response = HTMLResponse(DOCS_PAGE)
+        # Swagger UI sets inline styles; the page shows no user content
+        response.headers["content-security-policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "frame-ancestors 'none'"
+        )
+        return response
+
+    _routes(api)
+    return api
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>accompany API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script></body></html>
+"""
+
+
+# -- request bodies ---------------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartProjectBody(_Body):
+    name: str = Field(max_length=300)
+    community: str = Field(max_length=200)
+    street: str = Field(max_length=64, description="street id or name (in your scope)")
+    planner: str = Field(max_length=64, description="person id of the responsible planner")
+    start: dt.date
+    template: str = Field(default="accompany-service", max_length=80, description="id or id@version")
+    stage_deadlines: dict[str, dt.date] = {}
+    params: dict[str, str] = {}
+
+
+class DoneBody(_Body):
+    evidence: dict[str, str] = Field(default_factory=dict, description="evidence key → value, as typed")
+    note: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class CommentBody(_Body):
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class ReasonBody(_Body):
+    reason: str = Field(max_length=MAX_TEXT)
+
+
+class ExtensionBody(_Body):
+    days: int = Field(ge=1, le=250, description="working days asked for")
+    reason: str = Field(max_length=MAX_TEXT)
+
+
+class GrantBody(_Body):
+    days: int | None = Field(default=None, ge=1, le=250, description="fewer working days than asked")
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class Me(BaseModel):
+    id: str
+    name: str
+    role: str
+    district: str
+    streets: list[str]
+
+
+class ProjectPage(BaseModel):
+    total: int
+    offset: int
+    items: list[worklists.PortfolioRow]
+
+
+class ImportResult(BaseModel):
+    rows: int
+    dry_run: bool
+    project_ids: list[int]
+
+
+def _routes(api: FastAPI) -> None:
+    v = f"/{VERSION}"
+
+    @api.get(f"{v}/me", response_model=Me, tags=["people"])
+    def me(who: Who) -> Me:
+        p = who.person
+        return Me(id=p.id, name=p.name, role=p.role.value, district=p.district, streets=list(p.streets))
+
+    @api.get(f"{v}/work", response_model=worklists.MyWork, tags=["work"])
+    def work(who: Who) -> worklists.MyWork:
+        """What waits for me: stages by deadline, returns with reasons, approvals and
+        extension requests at my level."""
+        return worklists.my_work(who.app, who.person)
+
+    @api.get(f"{v}/projects", response_model=ProjectPage, tags=["projects"])
+    def projects(
+        who: Who,
+        q: Annotated[str | None, Query(max_length=100)] = None,
+        street: Annotated[str | None, Query(max_length=64)] = None,
+        phase: Annotated[str | None, Query(max_length=32)] = None,
+        planner: Annotated[str | None, Query(max_length=64)] = None,
+        state: Literal["active", "completed", "overdue", "waiting", "paused"] | None = None,
+        limit: Annotated[int, Query(ge=1, le=worklists.MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> ProjectPage:
+        """The projects in my scope, newest first."""
+        filters = worklists.ProjectFilter(q=q, street=street, phase=phase, planner=planner, state=state)
+        items, total = worklists.browse_projects(who.app, who.person, filters, limit=limit, offset=offset)
+        return ProjectPage(total=total, offset=offset, items=items)
+
+    @api.post(f"{v}/projects", response_model=ProjectDetail, status_code=201, tags=["projects"])
+    def start(who: Who, body: StartProjectBody) -> ProjectDetail:
+        """Start a project (a coordinator, for a street of their own)."""
+        name, _, version = body.template.partition("@")
+        outcome = commands.start_project(
+            who.app,
+            commands.StartProject(
+                template=name,
+                template_version=int(version) if version.isdigit() else None,
+                name=body.name,
+                district=who.person.district,
+                street=body.street,
+                community=body.community,
+                planner=body.planner,
+                start=body.start,
+                by=who.person.id,
+                stage_deadlines=body.stage_deadlines,
+                params=body.params,
+            ),
+        )
+        assert outcome.project_id is not None
+        return worklists.project_view(who.app, who.person, outcome.project_id, with_events=False).detail
+
+    @api.post(f"{v}/projects/import", response_model=ImportResult, tags=["projects"])
+    async def bulk_import(request: Request, who: Who) -> ImportResult:
+        """Import projects from a CSV or XLSX (multipart field ``file``; ``dry_run=1``
+        only checks). Every row is checked first: any bad row refuses the whole file
+        (400, with ``bad_rows``)."""
+        from ..tables import read_table
+
+        form = await request.form()
+        files = uploads_of(form, "file")
+        if not files:
+            raise InvalidInput("send the file as the multipart field 'file'", field="file")
+        suffix = Path(files[0].filename or "").suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise InvalidInput("only .csv and .xlsx files can be imported", field="file")
+        dry_run = form.get("dry_run") in ("1", "true")
+        with tempfile.TemporaryDirectory(prefix="accompany-import-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(await files[0].read())
+            header, rows = await run_in_threadpool(read_table, path)
+            report = await run_in_threadpool(
+                lambda: import_projects(who.app, header, rows, dry_run=dry_run, acting_as=who.person.id)
+            )
+        return ImportResult(rows=report.rows, dry_run=dry_run, project_ids=report.project_ids)
+
+    @api.get(f"{v}/projects/{{project_id}}", response_model=ProjectDetail, tags=["projects"])
+    def project(who: Who, project_id: str, events: bool = False) -> ProjectDetail:
+        """One project: stages, deadlines, evidence, approvals (and, with
+        ``events=true``, its audit log)."""
+        view = worklists.project_view(
+            who.app, who.person, record_id(project_id, "project"), with_events=events
+        )
+        return view.detail
+
+    @api.get(f"{v}/projects/{{project_id}}/actions", tags=["projects"])
+    def actions(who: Who, project_id: str) -> dict[str, list[str]]:
+        """What I may do on each stage now."""
+        return worklists.project_view(
+            who.app, who.person, record_id(project_id, "project"), with_events=False
+        ).actions
+
+    def _stage(who: Caller, project_id: str, stage: str) -> tuple[int, str]:
+        form = worklists.stage_form(who.app, who.person, record_id(project_id, "project"), stage[:64])
+        return form.view.detail.id, form.spec.id
+
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/done", response_model=Done, tags=["stages"])
+    async def done(request: Request, who: Who, project_id: str, stage: str) -> Done:
+        """Mark a stage done (the project's planner). JSON ``{"evidence": {...}, "note":
+        ...}``, or multipart with fields ``evidence.KEY``, files ``attach.KEY`` and
+        ``photos``, and ``note``."""
+        pid, key = await run_in_threadpool(_stage, who, project_id, stage)
+        evidence: dict[str, str] = {}
+        uploads = []
+        note = None
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form(max_files=20, max_fields=200)
+            for name, value in form.multi_items():
+                if isinstance(value, str) and name.startswith("evidence."):
+                    if len(value) > MAX_TEXT:
+                        raise InvalidInput(f"{name} is too long (at most {MAX_TEXT} characters)", field=name)
+                    if value.strip():
+                        evidence[name.split(".", 1)[1]] = value
+            for name in {n for n in form if n.startswith("attach.")}:
+                uploads += [(name.split(".", 1)[1], f) for f in uploads_of(form, name)]
+            uploads += [(None, f) for f in uploads_of(form, "photos")]
+            note = str(form.get("note") or "")[:MAX_TEXT] or None
+        else:
+            try:
+                body = DoneBody.model_validate_json(await request.body() or b"{}")
+            except ValueError as exc:
+                raise InvalidInput(
+                    f"the body is not a stage-done request: {str(exc).splitlines()[0]}"
+                ) from None
+            evidence, note = body.evidence, body.note
+        with saved_uploads(uploads, max_bytes=who.app.settings.upload_max_mb << 20, lang=who.lang) as saved:
+            outcome = await run_in_threadpool(
+                commands.complete_stage,
+                who.app,
+                commands.CompleteStage(
+                    project_id=pid,
+                    stage=key,
+                    by=who.person.id,
+                    evidence=evidence,
+                    attachments=[
+                        commands.AttachmentInput(path=s.path, key=s.key, filename=s.filename) for s in saved
+                    ],
+                    note=note,
+                ),
+            )
+        return _done(outcome)
+
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/approve", response_model=Done, tags=["stages"])
+    def approve(who: Who, project_id: str, stage: str, body: CommentBody | None = None) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        command = commands.DecideApproval(
+            project_id=pid,
+            stage=key,
+            by=who.person.id,
+            decision="approve",
+            comment=(body.comment if body else None),
+        )
+        return _done(commands.decide_approval(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/return", response_model=Done, tags=["stages"])
+    def return_stage(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        command = commands.DecideApproval(
+            project_id=pid, stage=key, by=who.person.id, decision="return", comment=body.reason
+        )
+        return _done(commands.decide_approval(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/pause", response_model=Done, tags=["stages"])
+    def pause(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        command = commands.PauseClock(project_id=pid, stage=key, by=who.person.id, reason=body.reason)
+        return _done(commands.pause_clock(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/resume", response_model=Done, tags=["stages"])
+    def resume(who: Who, project_id: str, stage: str) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        return _done(
+            commands.resume_clock(who.app, commands.ResumeClock(project_id=pid, stage=key, by=who.person.id))
+        )
+
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/extension", response_model=Done, tags=["stages"])
+    def extension(who: Who, project_id: str, stage: str, body: ExtensionBody) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        command = commands.RequestExtension(
+            project_id=pid, stage=key, by=who.person.id, working_days=body.days, reason=body.reason
+        )
+        return _done(commands.request_extension(who.app, command))
+
+    @api.post(
+        f"{v}/projects/{{project_id}}/stages/{{stage}}/extension/grant", response_model=Done, tags=["stages"]
+    )
+    def grant(who: Who, project_id: str, stage: str, body: GrantBody | None = None) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        command = commands.DecideExtension(
+            project_id=pid,
+            stage=key,
+            by=who.person.id,
+            grant=True,
+            working_days=body.days if body else None,
+            comment=body.comment if body else None,
+        )
+        return _done(commands.decide_extension(who.app, command))
+
+    @api.post(
+        f"{v}/projects/{{project_id}}/stages/{{stage}}/extension/refuse", response_model=Done, tags=["stages"]
+    )
+    def refuse(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
+        pid, key = _stage(who, project_id, stage)
+        command = commands.DecideExtension(
+            project_id=pid, stage=key, by=who.person.id, grant=False, comment=body.reason
+        )
+        return _done(commands.decide_extension(who.app, command))
+
+    @api.get(f"{v}/attachments/{{attachment_id}}", tags=["projects"])
+    def attachment(who: Who, attachment_id: str) -> Response:
+        """An evidence file of a project I may see."""
+        from .routes.files import file_response
+
+        return file_response(
+            worklists.attachment_file(who.app, who.person, record_id(attachment_id, "attachment"))
+        )
+
+    @api.get(f"{v}/reports/quarter", response_model=worklists.QuarterOverview, tags=["reports"])
+    def quarter(
+        who: Who,
+        quarter: Annotated[
+            str | None, Query(max_length=8, description="e.g. 2026Q4; default: this quarter")
+        ] = None,
+        street: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> worklists.QuarterOverview:
+        """On-time rate and overdue count per street, and the worst overdue items, for
+        my district (or one of my streets)."""
+        return worklists.quarter_overview(who.app, who.person, street=street, quarter=quarter)

@@ -1,0 +1,87 @@
+"""The web app: one more adapter beside the CLI. Routes parse input, call the same
+service functions with the signed-in person as the actor, and render; no rule lives
+in a route or a template.
+
+``create_web_app(application)`` builds the ASGI app over a wired :class:`App`
+(``accompany web`` serves it with uvicorn; tests drive it in-process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
+
+from ..bootstrap import App
+from ..models.errors import AccompanyError
+from .context import CsrfFailed, SignInRequired, page_for, signin_url
+from .errors import status_for
+from .rendering import render
+from .security import BodyLimit, SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_web_app(application: App) -> FastAPI:
+    from . import api
+    from .routes import account, files, projects, reports, signin, stages, work
+
+    web = FastAPI(
+        title="accompany",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    web.state.accompany = application
+    per_file = application.settings.upload_max_mb * 1024 * 1024
+    # a stage done with several photos goes in one request: room for five files
+    web.add_middleware(BodyLimit, max_bytes=5 * per_file + 1024 * 1024)
+    web.add_middleware(SecurityHeaders)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (signin, account, work, projects, stages, files, reports):
+        web.include_router(module.router)
+    web.mount("/api", api.create_api(application))
+
+    @web.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(signin_url(exc.next_path), status_code=303)
+
+    @web.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        page = page_for(request)
+        return render(
+            page,
+            "error.html",
+            status=403,
+            title=page._("The form has expired"),
+            message=page._(
+                "This form was opened in another session or has expired. "
+                "Go back, reload the page and try again."
+            ),
+        )
+
+    @web.exception_handler(AccompanyError)
+    async def _refused(request: Request, exc: AccompanyError) -> Response:
+        page = page_for(request)
+        status = status_for(exc)
+        return render(page, "error.html", status=status, title=page._("Not possible"), message=str(exc))
+
+    @web.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        page = page_for(request)
+        title = page._("Page not found") if exc.status_code == 404 else page._("Not possible")
+        message = page._("There is no such page.") if exc.status_code == 404 else str(exc.detail)
+        return render(page, "error.html", status=exc.status_code, title=title, message=message)
+
+    @web.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        page = page_for(request)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:])
+        message = page._("Invalid input: {where}", where=where or "?")
+        return render(page, "error.html", status=400, title=page._("Not possible"), message=message)
+
+    return web

@@ -1,0 +1,184 @@
+"""A request as the pages see it: who is signed in (from the session cookie only),
+in which language, the CSRF token of their session, and the application acting
+through the ``web`` channel in that language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from ..bootstrap import App, Origin
+from ..i18n import normalise_language, translator
+from ..models.errors import AccompanyError, Unauthenticated
+from ..models.people import Person
+from ..services import accounts
+from .security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LANG_COOKIE,
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    csrf_matches,
+    csrf_token,
+    new_pre_session,
+)
+
+
+class SignInRequired(Exception):
+    """Raised by pages that need a signed-in person; answered with a redirect to the
+    sign-in page that comes back here afterwards."""
+
+    def __init__(self, next_path: str, reason: str | None = None):
+        self.next_path = next_path
+        self.reason = reason
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without the form token of this session."""
+
+
+@dataclass
+class Page:
+    request: Request
+    app: App
+    lang: str
+    person: Person | None
+    session_token: str | None
+    pre_session: str
+    new_pre_session: bool
+    drop_session_cookie: bool = False
+    signed_out_reason: str | None = None
+    cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def _(self):  # type: ignore[no-untyped-def]
+        return translator(self.lang)
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.session_token or self.pre_session)
+
+    def require(self) -> Person:
+        if self.person is None:
+            raise SignInRequired(
+                self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else ""),
+                self.signed_out_reason,
+            )
+        return self.person
+
+    def check_csrf(self, form: FormData | None) -> None:
+        submitted = (form.get(CSRF_FIELD) if form is not None else None) or self.request.headers.get(
+            CSRF_HEADER
+        )
+        if not isinstance(submitted, str) or not csrf_matches(
+            self.session_token or self.pre_session, submitted
+        ):
+            raise CsrfFailed
+
+    def secure_cookies(self) -> bool:
+        mode = self.app.settings.cookie_secure
+        return mode == "always" or (mode == "auto" and self.request.url.scheme == "https")
+
+    def set_cookie(self, name: str, value: str, **options: Any) -> None:
+        self.cookies.append((name, value, options))
+
+    def apply_cookies(self, response: Response) -> Response:
+        secure = self.secure_cookies()
+        if self.new_pre_session:
+            response.set_cookie(
+                PRE_SESSION_COOKIE, self.pre_session, httponly=True, samesite="lax", secure=secure, path="/"
+            )
+        if self.drop_session_cookie:
+            response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+        for name, value, options in self.cookies:
+            if value == "":
+                response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=secure)
+            else:
+                response.set_cookie(
+                    name, value, httponly=True, samesite="lax", secure=secure, path="/", **options
+                )
+        return response
+
+
+def accompany_app(request: Request) -> App:
+    return request.app.state.accompany
+
+
+def request_language(request: Request, application: App) -> str:
+    return normalise_language(request.cookies.get(LANG_COOKIE), application.settings.language)
+
+
+def page_for(request: Request) -> Page:
+    """The page context of any request; the person is None when nobody (valid) is
+    signed in — an ended, expired or replayed session cookie signs nobody in."""
+    base = accompany_app(request)
+    lang = request_language(request, base)
+    application = base.via(Origin("web"), language=lang)
+    token = request.cookies.get(SESSION_COOKIE)
+    person = None
+    drop = False
+    reason = None
+    if token:
+        try:
+            person = accounts.session_person(application, token)
+        except Unauthenticated as exc:
+            token, drop, reason = None, True, str(exc)
+        except AccompanyError:
+            token, drop = None, True
+    pre = request.cookies.get(PRE_SESSION_COOKIE)
+    fresh = not pre or len(pre) > 64
+    if fresh:
+        pre = new_pre_session()
+    return Page(
+        request=request,
+        app=application,
+        lang=lang,
+        person=person,
+        session_token=token,
+        pre_session=pre or "",
+        new_pre_session=fresh,
+        drop_session_cookie=drop,
+        signed_out_reason=reason,
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path on this site (no scheme, no host,
+    no ``//`` or backslash tricks), else the start page."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(c in target for c in "\\\r\n\t") or any(ord(c) < 32 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def signin_url(next_path: str) -> str:
+    return "/signin?next=" + quote(safe_next(next_path), safe="/")
+
+
+def local_now(application: App) -> dt.datetime:
+    from ..models.deadlines import LOCAL_TZ
+
+    return application.now().astimezone(LOCAL_TZ)
+
+
+MAX_ID = 2_147_483_647  # ids are 32-bit in the schema
+
+
+def record_id(value: str, what: str) -> int:
+    """An id from a URL: anything but a positive 32-bit number is "not found" (never
+    an internal error from the database)."""
+    from ..models.errors import NotFound
+
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        raise NotFound(f"unknown {what} {value[:20]!r}")
+    return int(value)

@@ -1,0 +1,87 @@
+"""Server-rendered pages: one Jinja2 environment (autoescaped: text from people is
+always text), the catalogue's ``_`` and the shared labels, date and deadline
+formatting in Beijing time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+from ..i18n import translate
+from ..labels import label
+from ..models.deadlines import LOCAL_TZ
+from .context import Page
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = format_day
+    env.filters["moment"] = format_moment
+    env.filters["size"] = format_size
+    return env
+
+
+def format_day(value: dt.date | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def format_moment(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def format_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def render(page: Page, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = page.lang
+
+    def gettext(message: str, **values: Any) -> str:
+        return translate(message, lang, **values)
+
+    def lbl(table: str, code: str | None) -> str:
+        return label(table, code, lang)
+
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            _=gettext,
+            label=lbl,
+            page=page,
+            person=page.person,
+            lang=lang,
+            csrf_field=Markup('<input type="hidden" name="csrf" value="{}">').format(page.csrf),
+            settings=page.app.settings,
+            **context,
+        )
+    )
+    response = HTMLResponse(html, status_code=status)
+    return page.apply_cookies(response)  # type: ignore[return-value]

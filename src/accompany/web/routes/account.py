@@ -1,0 +1,97 @@
+"""My account: change my password, my personal API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ...models.errors import AccompanyError
+from ...services import accounts
+from ..context import page_for, record_id
+from ..errors import status_for
+from ..forms import FormErrors, text
+from ..rendering import render
+
+router = APIRouter(prefix="/account")
+
+
+def _show(
+    page,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    notice: str | None = None,
+    new_token: str | None = None,
+) -> Response:  # type: ignore[no-untyped-def]
+    person = page.require()
+    tokens = accounts.list_api_tokens(page.app, person.id)
+    return render(
+        page,
+        "account.html",
+        status=status,
+        errors=errors or FormErrors(),
+        notice=notice,
+        tokens=tokens,
+        new_token=new_token,
+    )
+
+
+@router.get("")
+def account(request: Request) -> Response:
+    return _show(page_for(request))
+
+
+@router.post("/password")
+async def change_password(request: Request) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    current = str(form.get("current") or "")
+    new = str(form.get("password") or "")
+    if new != str(form.get("again") or ""):
+        return _show(
+            page,
+            FormErrors(page._("The two passwords differ."), {"again": [page._("The two passwords differ.")]}),
+            400,
+        )
+    try:
+        await run_in_threadpool(
+            accounts.change_password, page.app, person, current, new, keep_session=page.session_token
+        )
+    except AccompanyError as exc:
+        return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
+    return _show(page, notice=page._("Your password is changed; your other sessions have ended."))
+
+
+@router.post("/tokens")
+async def make_token(request: Request) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        label = text(form, "label", limit=100, lang=page.lang)
+        issued = await run_in_threadpool(
+            lambda: accounts.create_api_token(page.app, person.id, label, by=person.id)
+        )
+    except AccompanyError as exc:
+        return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
+    return _show(page, new_token=issued.token)
+
+
+@router.post("/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: str) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        await run_in_threadpool(
+            lambda: accounts.revoke_api_token(
+                page.app, person.id, record_id(token_id, "API token"), by=person.id
+            )
+        )
+    except AccompanyError as exc:
+        return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
+    return _show(page, notice=page._("The token is revoked."))

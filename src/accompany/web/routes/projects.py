@@ -1,0 +1,245 @@
+"""Projects: the portfolio with its filters, starting a project, the bulk import,
+and one project's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from ...clock import parse_day
+from ...models.deadlines import local_date
+from ...models.errors import AccompanyError, InvalidInput
+from ...models.people import Role
+from ...presenting import event_summary
+from ...services import worklists
+from ...services.commands import StartProject, start_project
+from ...services.importing import ImportRejected, import_projects
+from ..context import Page, page_for, record_id
+from ..errors import status_for
+from ..forms import FormErrors, text, uploads_of
+from ..rendering import render
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def _filters(request: Request) -> worklists.ProjectFilter:
+    query = request.query_params
+    state = query.get("state") or None
+    return worklists.ProjectFilter(
+        q=(query.get("q") or "").strip()[:100] or None,
+        street=query.get("street") or None,
+        phase=query.get("phase") or None,
+        planner=query.get("planner") or None,
+        state=state if state in ("active", "completed", "overdue", "waiting", "paused") else None,
+    )
+
+
+def portfolio(request: Request, page: Page, heading: str | None = None) -> Response:
+    person = page.require()
+    filters = _filters(request)
+    try:
+        offset = max(0, int(request.query_params.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    rows, total = worklists.browse_projects(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
+    choices = worklists.filter_choices(page.app, person)
+    base = {k: v for k, v in filters.model_dump().items() if v}
+    more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
+    fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
+    return render(
+        page,
+        "projects.html",
+        heading=heading or page._("Projects"),
+        rows=rows,
+        total=total,
+        offset=offset,
+        filters=filters,
+        choices=choices,
+        next_query=more,
+        previous_query=fewer,
+        can_start=person.role is Role.COORDINATOR,
+    )
+
+
+@router.get("/projects")
+def projects(request: Request) -> Response:
+    page = page_for(request)
+    return portfolio(request, page)
+
+
+# -- start a project ---------------------------------------------------------------------------
+
+
+def _start_form(
+    page: Page, template_ref: str | None, values: dict[str, str], errors: FormErrors, status: int = 200
+) -> Response:
+    person = page.require()
+    catalog = page.app.catalog
+    files = catalog.files()
+    newest: dict[str, object] = {}
+    for item in files:
+        newest[item.template.id] = item  # files() lists versions in order; the last is the newest
+    refs = [item.template.ref for item in files]
+    chosen = None
+    if template_ref:
+        name, _, version = template_ref.partition("@")
+        chosen = next((i for i in files if i.template.ref == template_ref), None) or (
+            newest.get(name) if not version else None
+        )
+    if chosen is None:
+        chosen = newest.get("accompany-service") or files[-1]
+    template = chosen.template  # type: ignore[attr-defined]
+    choices = worklists.filter_choices(page.app, person)
+    today = local_date(page.app.now())
+    return render(
+        page,
+        "project_new.html",
+        status=status,
+        template=template,
+        templates=refs,
+        streets=choices.streets,
+        planners=choices.planners,
+        set_at_start=[s for s in template.stages if s.deadline.set_at_start],
+        values={"start": today.isoformat(), **values},
+        errors=errors,
+    )
+
+
+@router.get("/projects/new")
+def new_project(request: Request, template: str | None = None) -> Response:
+    page = page_for(request)
+    page.require()
+    return _start_form(page, template, {}, FormErrors())
+
+
+@router.post("/projects/new")
+async def start(request: Request) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    lang = page.lang
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    template_ref = str(form.get("template") or "accompany-service")
+    try:
+        name, _, version = template_ref.partition("@")
+        deadlines = {}
+        params = {}
+        for key, value in values.items():
+            if key.startswith("deadline.") and value.strip():
+                deadlines[key.split(".", 1)[1]] = _day(value, key, page)
+            elif key.startswith("param.") and value.strip():
+                params[key.split(".", 1)[1]] = text(form, key, lang=lang)
+        street = text(form, "street", lang=lang)
+        command = StartProject(
+            template=name,
+            template_version=int(version) if version.isdigit() else None,
+            name=text(form, "name", lang=lang, label=page._("Project name")).strip(),
+            district=person.district,
+            street=street,
+            community=text(form, "community", lang=lang, label=page._("Community")).strip(),
+            planner=text(form, "planner", lang=lang),
+            start=_day(values.get("start", ""), "start", page),
+            by=person.id,  # the acting person is the one signed in, never a form field
+            stage_deadlines=deadlines,
+            params=params,
+        )
+        outcome = await run_in_threadpool(start_project, page.app, command)
+    except AccompanyError as exc:
+        return _start_form(page, template_ref, values, FormErrors.of(exc, lang), status=status_for(exc))
+    return RedirectResponse(f"/projects/{outcome.project_id}", status_code=303)
+
+
+def _day(value: str, field: str, page: Page) -> dt.date:
+    try:
+        return parse_day(value, field)
+    except InvalidInput:
+        raise InvalidInput(
+            page._("{value!r} is not a date like 2026-03-15", value=value[:40]), field=field
+        ) from None
+
+
+# -- bulk import -------------------------------------------------------------------------------
+
+
+@router.get("/projects/import")
+def import_form(request: Request) -> Response:
+    page = page_for(request)
+    page.require()
+    return render(page, "project_import.html", errors=FormErrors(), bad=None, done=None)
+
+
+@router.post("/projects/import")
+async def import_upload(request: Request) -> Response:
+    from ...tables import read_table
+
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    dry_run = form.get("dry_run") == "1"
+    files = uploads_of(form, "file")
+    if not files:
+        error = InvalidInput(page._("Choose a CSV or XLSX file to import."), field="file")
+        return render(
+            page,
+            "project_import.html",
+            status=400,
+            errors=FormErrors.of(error, page.lang),
+            bad=None,
+            done=None,
+        )
+    upload = files[0]
+    suffix = Path(upload.filename or "").suffix.lower()
+    try:
+        if suffix not in (".csv", ".xlsx"):
+            raise InvalidInput(page._("Only .csv and .xlsx files can be imported."), field="file")
+        with tempfile.TemporaryDirectory(prefix="accompany-import-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(await upload.read())
+            header, rows = await run_in_threadpool(read_table, path)
+            report = await run_in_threadpool(
+                lambda: import_projects(page.app, header, rows, dry_run=dry_run, acting_as=person.id)
+            )
+    except ImportRejected as rejected:
+        return render(
+            page,
+            "project_import.html",
+            status=400,
+            errors=FormErrors.of(rejected, page.lang),
+            bad=rejected.report.bad,
+            done=None,
+        )
+    except AccompanyError as exc:
+        return render(
+            page,
+            "project_import.html",
+            status=status_for(exc),
+            errors=FormErrors.of(exc, page.lang),
+            bad=None,
+            done=None,
+        )
+    return render(page, "project_import.html", errors=FormErrors(), bad=None, done=report)
+
+
+# -- one project -------------------------------------------------------------------------------
+
+
+@router.get("/projects/{project_id}")
+def project(request: Request, project_id: str) -> Response:
+    page = page_for(request)
+    person = page.require()
+    view = worklists.project_view(page.app, person, record_id(project_id, "project"))
+    labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
+
+    def summarise(event) -> str:  # type: ignore[no-untyped-def]
+        return event_summary(event.kind, event.data, labels.get(event.stage or "", {}), page.lang)
+
+    return render(page, "project.html", view=view, detail=view.detail, summarise=summarise)

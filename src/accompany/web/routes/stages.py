@@ -1,0 +1,301 @@
+"""Acting on a stage: mark done with evidence and files (from a phone's camera too),
+approve or return, pause or resume the clock, ask for and decide extensions.
+
+Each form posts to the service function the CLI calls, with the signed-in person as
+the actor; a refusal re-shows the form with the message next to its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from ...models.errors import AccompanyError, InvalidInput
+from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS
+from ...models.people import Person
+from ...models.template import EvidenceType
+from ...services import commands, worklists
+from ..context import Page, page_for, record_id
+from ..errors import status_for
+from ..forms import MAX_TEXT, FormErrors, saved_uploads, text, uploads_of
+from ..rendering import render
+
+router = APIRouter(prefix="/projects/{project_id}/stages/{stage}")
+MAX_PHOTOS = 5
+ACCEPT_FILES = ",".join((*ALLOWED_EXTENSIONS, "image/*"))
+ACCEPT_PHOTOS = ",".join(("image/*", *IMAGE_EXTENSIONS))
+
+# form name → (template, title) of each simple action
+FORMS = {
+    "decide": "stage_decide.html",
+    "pause": "stage_pause.html",
+    "extension": "stage_extension.html",
+    "extension-decision": "stage_extension_decide.html",
+}
+
+
+def _context(page: Page, project_id: str, stage: str) -> worklists.StageForm:
+    person = page.require()
+    return worklists.stage_form(page.app, person, record_id(project_id, "project"), stage[:64])
+
+
+def _show(
+    page: Page,
+    form: str,
+    context: worklists.StageForm,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        page,
+        FORMS.get(form, form),
+        status=status,
+        view=context.view,
+        detail=context.view.detail,
+        stage=context.stage,
+        spec=context.spec,
+        actions=context.view.actions.get(context.stage.key, []),
+        errors=errors or FormErrors(),
+        values=values or {},
+        accept_files=ACCEPT_FILES,
+        accept_photos=ACCEPT_PHOTOS,
+        max_photos=MAX_PHOTOS,
+        upload_mb=page.app.settings.upload_max_mb,
+    )
+
+
+def _back(project_id: int, stage: str) -> Response:
+    return RedirectResponse(f"/projects/{project_id}#stage-{stage}", status_code=303)
+
+
+# -- mark done ------------------------------------------------------------------------------------
+
+
+@router.get("/done")
+def done_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    context = _context(page, project_id, stage)
+    return _show(page, "stage_done.html", context)
+
+
+@router.post("/done")
+async def done(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form(max_files=MAX_PHOTOS + 10, max_fields=200)
+    page.check_csrf(form)
+    context = await run_in_threadpool(_context, page, project_id, stage)
+    spec = context.spec
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    lang = page.lang
+    try:
+        evidence: dict[str, str] = {}
+        uploads = []
+        for item in spec.evidence:
+            if item.type is EvidenceType.ATTACHMENT:
+                files = uploads_of(form, f"attach.{item.key}")
+                if len(files) > 1:
+                    raise InvalidInput(
+                        page._("Give one file for {label}.", label=item.label), field=f"attach.{item.key}"
+                    )
+                uploads += [(item.key, f) for f in files]
+                continue
+            raw = text(form, f"evidence.{item.key}", limit=MAX_TEXT, lang=lang, label=item.label).strip()
+            if raw:
+                evidence[item.key] = raw
+        photos = uploads_of(form, "photos")
+        if len(photos) > MAX_PHOTOS:
+            raise InvalidInput(page._("At most {count} photos at a time.", count=MAX_PHOTOS), field="attach")
+        uploads += [(None, f) for f in photos]
+        note = text(form, "note", limit=MAX_TEXT, lang=lang, label=page._("Note")).strip() or None
+        with saved_uploads(uploads, max_bytes=page.app.settings.upload_max_mb << 20, lang=lang) as saved:
+            command = commands.CompleteStage(
+                project_id=context.view.detail.id,
+                stage=spec.id,
+                by=person.id,
+                evidence=evidence,
+                attachments=[
+                    commands.AttachmentInput(path=s.path, key=s.key, filename=s.filename) for s in saved
+                ],
+                note=note,
+            )
+            await run_in_threadpool(commands.complete_stage, page.app, command)
+    except AccompanyError as exc:
+        return _show(page, "stage_done.html", context, FormErrors.of(exc, lang), status_for(exc), values)
+    return _back(context.view.detail.id, spec.id)
+
+
+# -- the simple actions ---------------------------------------------------------------------------
+
+
+async def _act(
+    request: Request,
+    project_id: str,
+    stage: str,
+    form_name: str,
+    build: Callable[[Page, Person, int, str, FormData], Any],
+    service: Callable[[Any, Any], Any],
+) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    context = await run_in_threadpool(_context, page, project_id, stage)
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    try:
+        command = build(page, person, context.view.detail.id, context.spec.id, form)
+        await run_in_threadpool(service, page.app, command)
+    except AccompanyError as exc:
+        return _show(page, form_name, context, FormErrors.of(exc, page.lang), status_for(exc), values)
+    return _back(context.view.detail.id, context.spec.id)
+
+
+def _reason(page: Page, form: FormData, name: str = "reason") -> str:
+    return text(form, name, limit=MAX_TEXT, lang=page.lang, label=page._("Reason"))
+
+
+def _days(page: Page, form: FormData, *, required: bool) -> int | None:
+    raw = text(form, "days", lang=page.lang).strip()
+    if not raw and not required:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        raise InvalidInput(page._("Give the number of working days as a whole number, e.g. 5."), field="days")
+    return int(raw)
+
+
+@router.get("/decide")
+def decide_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    return _show(page, "decide", _context(page, project_id, stage))
+
+
+@router.post("/approve")
+async def approve(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "decide",
+        lambda page, person, pid, key, form: commands.DecideApproval(
+            project_id=pid,
+            stage=key,
+            by=person.id,
+            decision="approve",
+            comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang).strip() or None,
+        ),
+        commands.decide_approval,
+    )
+
+
+@router.post("/return")
+async def return_stage(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "decide",
+        lambda page, person, pid, key, form: commands.DecideApproval(
+            project_id=pid, stage=key, by=person.id, decision="return", comment=_reason(page, form)
+        ),
+        commands.decide_approval,
+    )
+
+
+@router.get("/pause")
+def pause_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    return _show(page, "pause", _context(page, project_id, stage))
+
+
+@router.post("/pause")
+async def pause(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "pause",
+        lambda page, person, pid, key, form: commands.PauseClock(
+            project_id=pid, stage=key, by=person.id, reason=_reason(page, form)
+        ),
+        commands.pause_clock,
+    )
+
+
+@router.post("/resume")
+async def resume(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "pause",
+        lambda page, person, pid, key, form: commands.ResumeClock(project_id=pid, stage=key, by=person.id),
+        commands.resume_clock,
+    )
+
+
+@router.get("/extension")
+def extension_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    return _show(page, "extension", _context(page, project_id, stage))
+
+
+@router.post("/extension")
+async def request_extension(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "extension",
+        lambda page, person, pid, key, form: commands.RequestExtension(
+            project_id=pid,
+            stage=key,
+            by=person.id,
+            working_days=_days(page, form, required=True) or 0,
+            reason=_reason(page, form),
+        ),
+        commands.request_extension,
+    )
+
+
+@router.get("/extension/decide")
+def extension_decision_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    return _show(page, "extension-decision", _context(page, project_id, stage))
+
+
+@router.post("/extension/grant")
+async def grant_extension(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "extension-decision",
+        lambda page, person, pid, key, form: commands.DecideExtension(
+            project_id=pid,
+            stage=key,
+            by=person.id,
+            grant=True,
+            working_days=_days(page, form, required=False),
+            comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang).strip() or None,
+        ),
+        commands.decide_extension,
+    )
+
+
+@router.post("/extension/refuse")
+async def refuse_extension(request: Request, project_id: str, stage: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "extension-decision",
+        lambda page, person, pid, key, form: commands.DecideExtension(
+            project_id=pid, stage=key, by=person.id, grant=False, comment=_reason(page, form)
+        ),
+        commands.decide_extension,
+    )
