@@ -65,3 +65,17 @@ def parse_day(text: str, what: str) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{what}: {text!r} is not a date like 2026-03-15") from None
+
+
+class ShiftedClock:
+    """Time that runs like the wall clock from another starting moment: the demo
+    web app continues the demo's simulated timeline in real time (sessions expire,
+    actions are stamped in order)."""
+
+    def __init__(self, start: dt.datetime, real_start: dt.datetime | None = None):
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self.offset = start - (real_start or dt.datetime.now(dt.UTC))
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset

@@ -123,7 +123,10 @@ def run_demo(
     use_prefect: bool,
     keep: bool,
     console: Console,
+    then: Callable[[ServiceDriver, dict[str, str]], None] | None = None,
 ) -> None:
+    """The lifecycle demo; ``then`` continues on the same throwaway data (the web demo
+    adds a portfolio and serves it) before the data is thrown away."""
     workdir = Path(tempfile.mkdtemp(prefix="accompany-demo-"))
     settings = Settings(home=workdir, attachments_dir=workdir / "attachments")
     url = database_url or f"sqlite:///{workdir / 'demo.db'}"
@@ -132,6 +135,8 @@ def run_demo(
     files = _files(workdir)
     try:
         _lifecycle(console, direct, driver, files)
+        if then is not None:
+            then(direct, files)
     finally:
         if keep:
             console.print(f"\nkept the demo database: [bold]--db {url}[/]")

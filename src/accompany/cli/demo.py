@@ -22,8 +22,20 @@ def demo(
         typer.Option("--prefect/--no-prefect", help="drive the lifecycle through the Prefect flows"),
     ] = True,
     keep: Annotated[bool, typer.Option("--keep", help="keep the throwaway database")] = False,
+    web: Annotated[
+        bool,
+        typer.Option("--web", help="then build a portfolio and serve the web app with a sign-in per role"),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="with --web: address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="with --web: port")] = 8000,
 ) -> None:
-    """Run a whole project lifecycle on a throwaway database with a simulated clock."""
+    """Run a whole project lifecycle on a throwaway database with a simulated clock
+    (and, with --web, serve the web app on it: one sign-in per role)."""
     from ..demo import run_demo
 
-    run_demo(database_url=db, use_prefect=prefect, keep=keep, console=console)
+    then = None
+    if web:
+        from ..demo_web import web_demo
+
+        then = web_demo(host, port, console)
+    run_demo(database_url=db, use_prefect=prefect, keep=keep, console=console, then=then)
