@@ -1,7 +1,8 @@
 """Message texts: what a person reads in WeCom, DingTalk, e-mail …
 
 Chinese by default, English available. Each item says the project, the stage, the
-deadline (Beijing time), days left or overdue, and the command to run next. Every
+deadline (Beijing time), days left or overdue, and a link to the page where the next
+step is taken (``ACCOMPANY_BASE_URL``; people act on a phone, not in a shell). Every
 message ends with its notification references, so a person (or a receiving system)
 can recognise a repeat.
 """
@@ -24,6 +25,17 @@ class Item:
     payload: dict[str, Any]
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def _link(base: str, p: dict[str, Any], action: str = "") -> str:
+    """The page for the next step: the project, or one of its stage's forms."""
+    page = f"{base}/projects/{p.get('project_id')}"
+    if action and p.get("stage"):
+        return f"{page}/stages/{p.get('stage')}/{action}"
+    return page + (f"#stage-{p.get('stage')}" if p.get("stage") else "")
+
+
 def _head(p: dict[str, Any]) -> str:
     return f"#{p.get('project_id')}「{p.get('project')}」· {p.get('stage_name') or ''}".rstrip(" ·")
 
@@ -42,11 +54,11 @@ def _provisional(p: dict[str, Any], zh: bool) -> str:
     )
 
 
-def _line_zh(item: Item) -> str:
+def _line_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
-    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    planner = p.get("planner_name") or p.get("planner")
     due = f"{p.get('due')}{_provisional(p, True)}"
-    done = f"accompany stage done {pid} {stage} --by {planner} --evidence …"
+    done = _link(base, p, "done")
     if kind == "due-soon":
         return f"{_head(p)}：截止 {due}，剩 {p.get('working_days_left')} 个工作日。完成后提交：{done}"
     if kind == "due-today":
@@ -54,34 +66,32 @@ def _line_zh(item: Item) -> str:
     if kind == "overdue":
         return (
             f"{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}）。"
-            f"请尽快提交：{done}；或申请延期：accompany stage extend {pid} {stage} --by {planner} "
-            "--days N --reason …"
+            f"请尽快提交：{done}；或申请延期：{_link(base, p, 'extension')}"
         )
     if kind == "escalation-street-office":
         return (
             f"【督办】{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}），"
-            f"责任规划师 {planner}。查看：accompany project show {pid}"
+            f"责任规划师 {planner}。查看：{_link(base, p)}"
         )
     if kind == "escalation-district":
         return (
             f"【升级至区】{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}），"
-            f"街道 {p.get('street')}，责任规划师 {planner}。查看：accompany project show {pid}"
+            f"街道 {p.get('street_name') or p.get('street')}，责任规划师 {planner}。查看：{_link(base, p)}"
         )
     if kind == "approval-waiting":
         level = LEVEL_ZH.get(p.get("level", ""), p.get("level"))
         return (
             f"{_head(p)}：已提交 {p.get('working_days_waiting')} 个工作日，待{level}审批。"
-            f"通过：accompany stage approve {pid} {stage} --by <您的ID>；"
-            f"退回：accompany stage return {pid} {stage} --by <您的ID> --reason …"
+            f"审批（通过或退回）：{_link(base, p, 'decide')}"
         )
-    return _event_body_zh(item)
+    return _event_body_zh(item, base)
 
 
-def _line_en(item: Item) -> str:
+def _line_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
-    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    planner = p.get("planner_name") or p.get("planner")
     due = f"{p.get('due')}{_provisional(p, False)}"
-    done = f"accompany stage done {pid} {stage} --by {planner} --evidence …"
+    done = _link(base, p, "done")
     if kind == "due-soon":
         return f"{_head_en(p)}: due {due}, {p.get('working_days_left')} working days left. When done: {done}"
     if kind == "due-today":
@@ -89,27 +99,25 @@ def _line_en(item: Item) -> str:
     if kind == "overdue":
         return (
             f"{_head_en(p)}: {p.get('working_days_overdue')} working days overdue (due {due}). "
-            f"Submit: {done}; or ask for time: accompany stage extend {pid} {stage} --by {planner} "
-            "--days N --reason …"
+            f"Submit: {done}; or ask for time: {_link(base, p, 'extension')}"
         )
     if kind == "escalation-street-office":
         return (
             f"[escalated] {_head_en(p)}: {p.get('working_days_overdue')} working days overdue "
-            f"(due {due}), planner {planner}. See: accompany project show {pid}"
+            f"(due {due}), planner {planner}. See: {_link(base, p)}"
         )
     if kind == "escalation-district":
         return (
             f"[escalated to district] {_head_en(p)}: {p.get('working_days_overdue')} working days "
-            f"overdue (due {due}), street {p.get('street')}, planner {planner}. "
-            f"See: accompany project show {pid}"
+            f"overdue (due {due}), street {p.get('street_name') or p.get('street')}, planner {planner}. "
+            f"See: {_link(base, p)}"
         )
     if kind == "approval-waiting":
         return (
             f"{_head_en(p)}: done {p.get('working_days_waiting')} working days ago, waiting for "
-            f"{p.get('level')} approval. Approve: accompany stage approve {pid} {stage} --by <your id>; "
-            f"return: accompany stage return {pid} {stage} --by <your id> --reason …"
+            f"{p.get('level')} approval. Approve or return: {_link(base, p, 'decide')}"
         )
-    return _event_body_en(item)
+    return _event_body_en(item, base)
 
 
 def _report_body(p: dict[str, Any], zh: bool) -> str:
@@ -162,90 +170,88 @@ def _event_title_en(item: Item) -> str:
     return titles.get(item.kind, f"[Accompany] {p.get('project')}")
 
 
-def _event_body_zh(item: Item) -> str:
+def _event_body_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
     if kind == "quarterly-report":
         return _report_body(p, True)
-    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    pid, planner = p.get("project_id"), p.get("planner_name") or p.get("planner")
     if kind == "project-started":
         return (
-            f"项目 #{pid}「{p.get('project')}」（{p.get('street')}）已于 {p.get('start_date')} 启动，"
-            f"责任规划师 {planner}。查看：accompany project show {pid}"
+            f"项目 #{pid}「{p.get('project')}」（{p.get('street_name') or p.get('street')}）已于 "
+            f"{p.get('start_date')} 启动，责任规划师 {planner}。查看：{_link(base, p)}"
         )
     if kind == "approval-requested":
         level = LEVEL_ZH.get(p.get("level", ""), p.get("level"))
         note = f"说明：{p['note']}。" if p.get("note") else ""
         return (
             f"{_head(p)}：责任规划师 {planner} 已提交，请{level}审批。{note}"
-            f"通过：accompany stage approve {pid} {stage} --by <您的ID>；"
-            f"退回：accompany stage return {pid} {stage} --by <您的ID> --reason …"
+            f"审批（通过或退回）：{_link(base, p, 'decide')}"
         )
     if kind == "stage-returned":
         return (
             f"{_head(p)}：被{LEVEL_ZH.get(p.get('level', ''), '')}（{p.get('actor')}）退回，"
             f"原因：{p.get('reason')}。"
-            f"修改后重新提交：accompany stage done {pid} {stage} --by {planner}"
+            f"修改后重新提交：{_link(base, p, 'done')}"
         )
     if kind == "stage-approved":
-        return f"{_head(p)}：已审批通过。查看下一阶段：accompany project show {pid}"
+        return f"{_head(p)}：已审批通过。查看下一阶段：{_link(base, p)}"
     if kind == "extension-requested":
         return (
             f"{_head(p)}：责任规划师 {planner} 申请延期 {p.get('working_days')} 个工作日，"
             f"理由：{p.get('reason')}。"
-            f"批准：accompany stage grant-extension {pid} {stage} --by <您的ID>；"
-            f"不批准：accompany stage refuse-extension {pid} {stage} --by <您的ID> --reason …"
+            f"审批延期申请：{_link(base, p, 'extension/decide')}"
         )
     if kind == "extension-decided":
         if p.get("granted"):
-            return (
-                f"{_head(p)}：延期申请已批准 {p.get('granted_days')} 个工作日。"
-                f"查看：accompany project show {pid}"
-            )
+            return f"{_head(p)}：延期申请已批准 {p.get('granted_days')} 个工作日。查看：{_link(base, p)}"
         return f"{_head(p)}：延期申请未获批准，理由：{p.get('comment')}。"
     return f"{_head(p)}：{kind}"
 
 
-def _event_body_en(item: Item) -> str:
+def _event_body_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
     if kind == "quarterly-report":
         return _report_body(p, False)
-    pid, stage, planner = p.get("project_id"), p.get("stage"), p.get("planner")
+    pid, planner = p.get("project_id"), p.get("planner_name") or p.get("planner")
     if kind == "project-started":
         return (
-            f"Project #{pid} “{p.get('project')}” ({p.get('street')}) started on {p.get('start_date')}, "
-            f"planner {planner}. See: accompany project show {pid}"
+            f"Project #{pid} “{p.get('project')}” ({p.get('street_name') or p.get('street')}) started on "
+            f"{p.get('start_date')}, planner {planner}. See: {_link(base, p)}"
         )
     if kind == "approval-requested":
         note = f" Note: {p['note']}." if p.get("note") else ""
         return (
             f"{_head_en(p)}: marked done by {planner}, waiting for {p.get('level')} approval.{note} "
-            f"Approve: accompany stage approve {pid} {stage} --by <your id>; "
-            f"return: accompany stage return {pid} {stage} --by <your id> --reason …"
+            f"Approve or return: {_link(base, p, 'decide')}"
         )
     if kind == "stage-returned":
         return (
             f"{_head_en(p)}: returned by {p.get('actor')} ({p.get('level')}): {p.get('reason')}. "
-            f"Fix and submit again: accompany stage done {pid} {stage} --by {planner}"
+            f"Fix and submit again: {_link(base, p, 'done')}"
         )
     if kind == "stage-approved":
-        return f"{_head_en(p)}: approved. Next: accompany project show {pid}"
+        return f"{_head_en(p)}: approved. Next: {_link(base, p)}"
     if kind == "extension-requested":
         return (
             f"{_head_en(p)}: {planner} asks for {p.get('working_days')} more working days: "
             f"{p.get('reason')}. "
-            f"Grant: accompany stage grant-extension {pid} {stage} --by <your id>; "
-            f"refuse: accompany stage refuse-extension {pid} {stage} --by <your id> --reason …"
+            f"Decide: {_link(base, p, 'extension/decide')}"
         )
     if kind == "extension-decided":
         if p.get("granted"):
-            return f"{_head_en(p)}: extension of {p.get('granted_days')} working days granted."
+            return (
+                f"{_head_en(p)}: extension of {p.get('granted_days')} working days granted. "
+                f"See: {_link(base, p)}"
+            )
         return f"{_head_en(p)}: extension refused: {p.get('comment')}."
     return f"{_head_en(p)}: {kind}"
 
 
-def render(items: Sequence[Item], digest: bool, lang: str = "zh") -> tuple[str, str]:
+def render(
+    items: Sequence[Item], digest: bool, lang: str = "zh", base_url: str = DEFAULT_BASE_URL
+) -> tuple[str, str]:
     """(title, body) of one message: a digest of reminders for one recipient, or one
-    event notification."""
+    event notification, with links to the pages under ``base_url``."""
     zh = lang == "zh"
     refs = ",".join(f"N-{item.id}" for item in items)
     if digest:
@@ -254,16 +260,16 @@ def render(items: Sequence[Item], digest: bool, lang: str = "zh") -> tuple[str, 
         )
         if zh:
             title = f"【陪伴式服务】{len(items)} 项待办提醒" + (f"（{overdue} 项逾期）" if overdue else "")
-            lines = [f"{n}. {_line_zh(item)}" for n, item in enumerate(items, start=1)]
+            lines = [f"{n}. {_line_zh(item, base_url)}" for n, item in enumerate(items, start=1)]
             footer = f"时间均为北京时间。ref: {refs}"
         else:
             title = f"[Accompany] {len(items)} item(s) need attention" + (
                 f" ({overdue} overdue)" if overdue else ""
             )
-            lines = [f"{n}. {_line_en(item)}" for n, item in enumerate(items, start=1)]
+            lines = [f"{n}. {_line_en(item, base_url)}" for n, item in enumerate(items, start=1)]
             footer = f"Dates are Beijing time. ref: {refs}"
         return title, "\n".join([*lines, "", footer])
     item = items[0]
     if zh:
-        return _event_title_zh(item), f"{_line_zh(item)}\n\nref: {refs}"
-    return _event_title_en(item), f"{_line_en(item)}\n\nref: {refs}"
+        return _event_title_zh(item), f"{_line_zh(item, base_url)}\n\nref: {refs}"
+    return _event_title_en(item), f"{_line_en(item, base_url)}\n\nref: {refs}"

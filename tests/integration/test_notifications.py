@@ -109,9 +109,8 @@ def test_done_asks_the_approver_and_return_tells_the_planner_why(
     )
     dispatch(notifying, notifying.notifier())
     asked = http.delivered_to("street-taiyanggong")[-1]
-    assert (
-        "待审批" in asked.title and "accompany stage approve" in asked.body and "访谈记录已上传" in asked.body
-    )
+    assert "待审批" in asked.title and "访谈记录已上传" in asked.body
+    assert "/stages/needs-survey/decide" in asked.body
     at(clock, "2026-03-23T10:00")
     commands.decide_approval(
         notifying,
@@ -148,7 +147,7 @@ def test_sweep_digest_escalation_and_exactly_once(
     assert (
         f"#{first}" in body and f"#{second}" in body and "截止 2026-04-14" in body and "剩 3 个工作日" in body
     )
-    assert "accompany stage done" in body
+    assert "/stages/needs-survey/done" in body and "accompany stage" not in body
 
     at(clock, "2026-04-17T09:00")  # 3 working days overdue → the street office
     result = sweep(notifying)

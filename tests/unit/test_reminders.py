@@ -154,7 +154,11 @@ def test_digest_message_names_project_stage_deadline_and_next_command() -> None:
     title, body = render(items, digest=True, lang="zh")
     assert "2 项待办" in title and "1 项逾期" in title
     assert "#7「口袋公园」· 需求调研" in body and "截止 2026-04-14" in body and "剩 3 个工作日" in body
-    assert "accompany stage done 7 needs-survey --by wangrb" in body
+    # the next step is a link to the stage's form, not a shell command
+    assert "http://127.0.0.1:8000/projects/7/stages/needs-survey/done" in body
+    assert "accompany stage" not in body
+    linked = render(items, digest=True, lang="zh", base_url="https://accompany.example.gov.cn")[1]
+    assert "https://accompany.example.gov.cn/projects/7/stages/needs-survey/done" in linked
     assert "已逾期 4 个工作日" in body and "北京时间" in body and body.rstrip().endswith("ref: N-1,N-2")
     title_en, body_en = render(items, digest=True, lang="en")
     assert (

@@ -174,7 +174,7 @@ async def _deliver(app: App, notifier: Notifier, message: Message) -> tuple[list
     if not channels:
         return done, f"no channel is tagged {tag} in the Apprise config"
     items = [Item(r.id, r.kind, r.payload) for r in message.rows]
-    title, body = render(items, message.digest, app.lang)
+    title, body = render(items, message.digest, app.lang, app.settings.base_url)
     errors = []
     for channel in channels:
         if channel.key in done:
