@@ -71,6 +71,15 @@ def test_checkout_root_imports_the_installed_package_whole(installed: Path) -> N
             assert isinstance(import_object(deployment["entrypoint"]), Flow), deployment["entrypoint"]
         from accompany.config.settings import BUILTIN_TEMPLATES
         assert (BUILTIN_TEMPLATES / "accompany-service.yaml").is_file()
+        # the web app's templates, vendored front-end files and the message catalogue
+        from pathlib import Path
+        import accompany.web
+        web = Path(accompany.web.__file__).parent
+        for part in ("templates/base.html", "static/app.css", "static/vendor/htmx/htmx.min.js",
+                     "static/vendor/pico/pico.min.css", "static/vendor/swagger-ui/swagger-ui-bundle.js"):
+            assert (web / part).is_file(), part
+        from accompany.i18n import translate
+        assert translate("My work", "zh") == "我的待办"
         print("ok", len(document["deployments"]))
         """
     )
