@@ -110,6 +110,10 @@ class Unauthenticated(AccompanyError):
     a revoked token. Deliberately says nothing about which."""
 
 
+class SessionExpired(Unauthenticated):
+    """A session that was valid has run out (idle or absolute limit)."""
+
+
 class Throttled(AccompanyError):
     """Too many failed sign-ins from one account or address; try again later."""
 

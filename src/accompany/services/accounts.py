@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..models.accounts import SessionPolicy, ThrottlePolicy, check_new_password
-from ..models.errors import Conflict, InvalidInput, NotFound, Throttled, Unauthenticated
+from ..models.errors import Conflict, InvalidInput, NotFound, SessionExpired, Throttled, Unauthenticated
 from ..models.events import Event, EventKind
 from ..models.people import Person
 from ..passwords import new_token, token_hash
@@ -202,7 +202,7 @@ def session_person(app: App, token: str) -> Person:
         with app.uow() as uow:
             uow.accounts.end_session(hashed, now)
             uow.commit()
-        raise Unauthenticated("your session has expired; please sign in again")
+        raise SessionExpired("your session has expired; please sign in again")
     if now - row.last_seen_at >= TOUCH_EVERY:
         with app.uow() as uow:
             uow.accounts.touch_session(hashed, now)

@@ -16,11 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from ..bootstrap import App
+from ..i18n import error_text
 from ..models.errors import AccompanyError
 from .context import CsrfFailed, SignInRequired, page_for, signin_url
 from .errors import status_for
 from .rendering import render
-from .security import BodyLimit, SecurityHeaders
+from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,7 +48,10 @@ def create_web_app(application: App) -> FastAPI:
 
     @web.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse(signin_url(exc.next_path), status_code=303)
+        response = RedirectResponse(signin_url(exc.next_path, exc.expired), status_code=303)
+        if request.cookies.get(SESSION_COOKIE):
+            response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        return response
 
     @web.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
@@ -67,7 +71,8 @@ def create_web_app(application: App) -> FastAPI:
     async def _refused(request: Request, exc: AccompanyError) -> Response:
         page = page_for(request)
         status = status_for(exc)
-        return render(page, "error.html", status=status, title=page._("Not possible"), message=str(exc))
+        message = error_text(exc, page.lang)
+        return render(page, "error.html", status=status, title=page._("Not possible"), message=message)
 
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

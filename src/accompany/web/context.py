@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from ..bootstrap import App, Origin
 from ..i18n import normalise_language, translator
-from ..models.errors import AccompanyError, Unauthenticated
+from ..models.errors import AccompanyError, SessionExpired
 from ..models.people import Person
 from ..services import accounts
 from .security import (
@@ -32,11 +32,11 @@ from .security import (
 
 class SignInRequired(Exception):
     """Raised by pages that need a signed-in person; answered with a redirect to the
-    sign-in page that comes back here afterwards."""
+    sign-in page that comes back here afterwards (saying so when the session expired)."""
 
-    def __init__(self, next_path: str, reason: str | None = None):
+    def __init__(self, next_path: str, expired: bool = False):
         self.next_path = next_path
-        self.reason = reason
+        self.expired = expired
 
 
 class CsrfFailed(Exception):
@@ -53,7 +53,7 @@ class Page:
     pre_session: str
     new_pre_session: bool
     drop_session_cookie: bool = False
-    signed_out_reason: str | None = None
+    session_expired: bool = False
     cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     @property
@@ -66,10 +66,8 @@ class Page:
 
     def require(self) -> Person:
         if self.person is None:
-            raise SignInRequired(
-                self.request.url.path + (f"?{self.request.url.query}" if self.request.url.query else ""),
-                self.signed_out_reason,
-            )
+            query = f"?{self.request.url.query}" if self.request.url.query else ""
+            raise SignInRequired(self.request.url.path + query, self.session_expired)
         return self.person
 
     def check_csrf(self, form: FormData | None) -> None:
@@ -122,15 +120,12 @@ def page_for(request: Request) -> Page:
     application = base.via(Origin("web"), language=lang)
     token = request.cookies.get(SESSION_COOKIE)
     person = None
-    drop = False
-    reason = None
+    drop = expired = False
     if token:
         try:
             person = accounts.session_person(application, token)
-        except Unauthenticated as exc:
-            token, drop, reason = None, True, str(exc)
-        except AccompanyError:
-            token, drop = None, True
+        except AccompanyError as exc:
+            token, drop, expired = None, True, isinstance(exc, SessionExpired)
     pre = request.cookies.get(PRE_SESSION_COOKIE)
     fresh = not pre or len(pre) > 64
     if fresh:
@@ -144,7 +139,7 @@ def page_for(request: Request) -> Page:
         pre_session=pre or "",
         new_pre_session=fresh,
         drop_session_cookie=drop,
-        signed_out_reason=reason,
+        session_expired=expired,
     )
 
 
@@ -161,8 +156,8 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def signin_url(next_path: str) -> str:
-    return "/signin?next=" + quote(safe_next(next_path), safe="/")
+def signin_url(next_path: str, expired: bool = False) -> str:
+    return "/signin?next=" + quote(safe_next(next_path), safe="/") + ("&expired=1" if expired else "")
 
 
 def local_now(application: App) -> dt.datetime:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from ...i18n import LANGUAGES
+from ...i18n import LANGUAGES, error_text
 from ...models.errors import AccompanyError, Throttled
 from ...services import accounts
 from ..context import page_for, safe_next
@@ -19,13 +19,12 @@ MAX_ACCOUNT_LENGTH = 64
 
 
 @router.get("/signin")
-def signin_form(request: Request, next: str = "/") -> Response:
+def signin_form(request: Request, next: str = "/", expired: str | None = None) -> Response:
     page = page_for(request)
     if page.person is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(
-        page, "signin.html", next=safe_next(next), account="", error=None, notice=page.signed_out_reason
-    )
+    notice = page._("Your session has expired; please sign in again.") if expired else None
+    return render(page, "signin.html", next=safe_next(next), account="", error=None, notice=notice)
 
 
 @router.post("/signin")
@@ -128,7 +127,8 @@ async def invite_submit(request: Request, token: str) -> Response:
     try:
         await run_in_threadpool(accounts.accept_invite, page.app, token[:100], password)
     except AccompanyError as exc:
-        return render(page, "invite.html", status=status_for(exc), invited=invited, error=str(exc))
+        message = error_text(exc, page.lang)
+        return render(page, "invite.html", status=status_for(exc), invited=invited, error=message)
     return render(
         page,
         "signin.html",
