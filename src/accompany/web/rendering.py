@@ -60,7 +60,7 @@ def format_size(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def render(page: Page, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(page: Page, template_name: str, status: int = 200, **context: Any) -> HTMLResponse:
     lang = page.lang
 
     def gettext(message: str, **values: Any) -> str:
@@ -71,7 +71,7 @@ def render(page: Page, template: str, status: int = 200, **context: Any) -> HTML
 
     html = (
         environment()
-        .get_template(template)
+        .get_template(template_name)
         .render(
             _=gettext,
             label=lbl,

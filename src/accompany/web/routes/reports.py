@@ -41,8 +41,12 @@ def _choices(page: Page) -> tuple[list[str], list[tuple[str, str]]]:
 def _scope(page: Page, quarter: str | None, street: str | None) -> tuple[str, str | None]:
     quarters, streets = _choices(page)
     person = page.require()
-    if quarter not in quarters:
+    if not quarter:
         quarter = quarters[0]
+    elif quarter not in quarters:
+        raise InvalidInput(
+            "quarter {quarter} is not one of {quarters}", quarter=quarter[:10], quarters=", ".join(quarters)
+        )
     if street and street not in {s for s, _ in streets}:
         raise NotFound(f"unknown street {street[:40]!r}")
     if not street and person.role is not Role.DISTRICT and person.streets:

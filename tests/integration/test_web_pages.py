@@ -1,0 +1,423 @@
+"""The pages people work in (ASGI, both databases): my work per role, the project
+page, the stage forms with files, scope, hostile text, the import and reports."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from accompany.bootstrap import App
+from accompany.clock import parse_moment
+from accompany.services import commands
+from accompany.services.commands import CompleteStage, DecideApproval
+from accompany.web.app import create_web_app
+
+from ..conftest import start_command
+from ..web_support import client, post_form, sign_in, snapshot, visible_text, with_passwords
+
+PDF = b"%PDF-1.4 problem map"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "wangrb", "chenm", "zhaoy", "lij", "zhangl", "zhoux", "xuw", "hel")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+def _submit_survey(c, project_id: int, households: str = "36", files=None):  # type: ignore[no-untyped-def]
+    files = files if files is not None else [("attach.problem_map", ("问题地图.pdf", PDF, "application/pdf"))]
+    return post_form(
+        c,
+        f"/projects/{project_id}/stages/needs-survey/done",
+        f"/projects/{project_id}/stages/needs-survey/done",
+        {
+            "evidence.households_interviewed": households,
+            "evidence.observation_days": "4",
+            "note": "已完成入户访谈",
+        },
+        files=files,
+    )
+
+
+def test_planner_marks_done_with_a_photo_office_returns_planner_resubmits_office_approves(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    work = visible_text(planner.get("/").text)
+    assert "太阳宫北街口袋公园更新" in work and "需求调研" in work and "个工作日" in work
+    form = planner.get(f"/projects/{project_id}/stages/needs-survey/done")
+    assert 'name="evidence.households_interviewed"' in form.text and 'accept="image/*' in form.text
+    done = _submit_survey(
+        planner,
+        project_id,
+        files=[
+            ("attach.problem_map", ("问题地图.pdf", PDF, "application/pdf")),
+            ("photos", ("现场.jpg", JPEG, "image/jpeg")),
+        ],
+    )
+    assert (
+        done.status_code == 303 and done.headers["location"] == f"/projects/{project_id}#stage-needs-survey"
+    )
+    page = visible_text(planner.get(f"/projects/{project_id}").text)
+    assert "待审批" in page and "问题地图.pdf" in page and "现场.jpg" in page and "入户访谈户数 36" in page
+
+    office = sign_in(web, "zhaoy")
+    waiting = visible_text(office.get("/").text)
+    assert "待我审批" in waiting and "太阳宫北街口袋公园更新" in waiting and "需求调研" in waiting
+    decide = office.get(f"/projects/{project_id}/stages/needs-survey/decide")
+    assert "入户访谈户数" in visible_text(decide.text) and "问题地图.pdf" in decide.text
+    no_reason = post_form(
+        office,
+        f"/projects/{project_id}/stages/needs-survey/decide",
+        f"/projects/{project_id}/stages/needs-survey/return",
+        {"reason": "  "},
+    )
+    assert no_reason.status_code == 400 and "error-reason" in no_reason.text
+    returned = post_form(
+        office,
+        f"/projects/{project_id}/stages/needs-survey/decide",
+        f"/projects/{project_id}/stages/needs-survey/return",
+        {"reason": "问题地图缺少无障碍设施标注"},
+    )
+    assert returned.status_code == 303
+
+    mine = visible_text(planner.get("/").text)
+    assert "被退回的事项" in mine and "问题地图缺少无障碍设施标注" in mine and "赵阳" in mine
+    again = _submit_survey(planner, project_id, files=[])  # the map is kept from the first round
+    assert again.status_code == 303
+    approved = post_form(
+        office,
+        f"/projects/{project_id}/stages/needs-survey/decide",
+        f"/projects/{project_id}/stages/needs-survey/approve",
+        {"comment": "同意"},
+    )
+    assert approved.status_code == 303
+    page = visible_text(office.get(f"/projects/{project_id}").text)
+    assert "已通过" in page and "同意" in page
+
+    # the audit log names people and the channel; the acting person came from the session
+    from accompany.services.queries import show_project
+
+    events = show_project(app, project_id, with_events=True).events or []
+    submitted = [e for e in events if e.kind == "stage.submitted"]
+    assert [(e.actor, e.channel) for e in submitted] == [("wangrb", "web"), ("wangrb", "web")]
+    decisions = [
+        (e.kind, e.actor, e.channel) for e in events if e.kind in ("stage.returned", "stage.approved")
+    ]
+    assert decisions == [("stage.returned", "zhaoy", "web"), ("stage.approved", "zhaoy", "web")]
+
+
+def test_a_form_field_cannot_choose_who_acts(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    response = post_form(
+        planner,
+        f"/projects/{project_id}/stages/needs-survey/done",
+        f"/projects/{project_id}/stages/needs-survey/done",
+        {"evidence.households_interviewed": "36", "evidence.observation_days": "4", "by": "zhaoy"},
+        files=[("attach.problem_map", ("m.pdf", PDF, "application/pdf"))],
+    )
+    assert response.status_code == 303
+    from accompany.services.queries import show_project
+
+    events = show_project(app, project_id, with_events=True).events or []
+    assert {e.actor for e in events if e.kind == "stage.submitted"} == {"wangrb"}
+
+
+def test_refusals_are_shown_next_to_the_field_and_change_nothing(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    few = _submit_survey(planner, project_id, households="12")
+    assert few.status_code == 422
+    text = visible_text(few.text)
+    assert "「入户访谈户数」不能少于 30，实际 12" in text
+    assert 'id="error-evidence.households_interviewed"' in few.text
+    bad_number = _submit_survey(planner, project_id, households="三十")
+    assert bad_number.status_code == 400 and 'id="error-evidence.households_interviewed"' in bad_number.text
+    disguised = _submit_survey(
+        planner, project_id, files=[("attach.problem_map", ("map.pdf", ELF, "application/pdf"))]
+    )
+    assert disguised.status_code == 400 and 'id="error-attach.problem_map"' in disguised.text
+    assert "program" in visible_text(disguised.text) or "程序" in visible_text(disguised.text)
+    wrong_type = _submit_survey(
+        planner,
+        project_id,
+        files=[("attach.problem_map", ("map.exe", b"MZ\x90\x00", "application/octet-stream"))],
+    )
+    assert wrong_type.status_code == 400
+    too_long = post_form(
+        planner,
+        f"/projects/{project_id}/stages/needs-survey/extension",
+        f"/projects/{project_id}/stages/needs-survey/extension",
+        {"days": "five", "reason": "等待资料"},
+    )
+    assert too_long.status_code == 400 and 'id="error-days"' in too_long.text
+    assert snapshot(app) == before
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(app: App, project_id: int) -> None:
+    small = app.via(app.origin)
+    small.settings = app.settings.model_copy(update={"upload_max_mb": 1})
+    web = create_web_app(small)
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    big = b"%PDF-1.4" + b"0" * (6 * 1024 * 1024)
+    response = _submit_survey(
+        planner, project_id, files=[("attach.problem_map", ("big.pdf", big, "application/pdf"))]
+    )
+    assert response.status_code == 413 and "上传内容过大" in response.text
+    over_one = b"%PDF-1.4" + b"0" * (1024 * 1024 + 10)
+    response = _submit_survey(
+        planner, project_id, files=[("attach.problem_map", ("big.pdf", over_one, "application/pdf"))]
+    )
+    assert response.status_code == 400 and "上限为 1 MB" in visible_text(response.text)
+    assert snapshot(app) == before
+
+
+def test_another_streets_project_is_not_found_and_its_name_does_not_leak(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    other_street = sign_in(web, "lij")  # 酒仙桥街道's street office
+    other_district = sign_in(web, "xuw")  # 东城区
+    for c in (other_street, other_district):
+        for url in (
+            f"/projects/{project_id}",
+            f"/projects/{project_id}/stages/needs-survey/decide",
+            f"/projects/{project_id}/stages/needs-survey/done",
+        ):
+            response = c.get(url)
+            assert response.status_code == 404, url
+            assert "太阳宫北街口袋公园更新" not in response.text
+        assert "太阳宫北街口袋公园更新" not in c.get("/projects").text
+    for junk in ("999999", "0", "-1", "abc", "99999999999999999999999"):
+        assert other_street.get(f"/projects/{junk}").status_code == 404
+
+
+def test_a_planner_cannot_approve_and_an_office_cannot_mark_done(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    assert _submit_survey(planner, project_id).status_code == 303
+    before = snapshot(app)
+    response = post_form(planner, "/", f"/projects/{project_id}/stages/needs-survey/approve", {})
+    assert response.status_code == 403 and 'role="alert"' in response.text
+    assert 'action="/projects/' not in response.text.split("<footer")[0]  # no decision form for a planner
+    office = sign_in(web, "zhaoy")
+    response = post_form(
+        office, "/", f"/projects/{project_id}/stages/needs-list/done", {"evidence.needs_items": "3"}
+    )
+    assert response.status_code == 403
+    assert snapshot(app) == before
+
+
+def test_text_from_people_is_shown_as_text(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    hostile = '<script>alert("x")</script>[/bold]=HYPERLINK("http://e")\x07'
+    outcome = commands.start_project(
+        app, start_command(name=hostile, community="<img src=x onerror=alert(1)>")
+    )
+    pid = outcome.project_id
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    _submit_survey(planner, pid)
+    office = sign_in(web, "zhaoy")
+    post_form(
+        office,
+        f"/projects/{pid}/stages/needs-survey/decide",
+        f"/projects/{pid}/stages/needs-survey/return",
+        {"reason": "<b>补充</b><script>x()</script>"},
+    )
+    for c, url in (
+        (planner, "/"),
+        (planner, f"/projects/{pid}"),
+        (office, "/projects"),
+        (office, f"/projects/{pid}"),
+    ):
+        page = c.get(url).text
+        assert "<script>alert" not in page and "<img src=x" not in page and "<b>补充</b>" not in page
+        assert "&lt;script&gt;" in page
+
+
+def test_coordinator_starts_a_project_and_filters_the_portfolio(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    form = coordinator.get("/projects/new")
+    assert 'name="deadline.construction-accompany"' in form.text and "王若冰" in form.text
+    before = snapshot(app)
+    missing = post_form(
+        coordinator,
+        "/projects/new",
+        "/projects/new",
+        {
+            "name": " ",
+            "street": "taiyanggong",
+            "community": "x",
+            "planner": "wangrb",
+            "start": "2026-03-02",
+            "deadline.construction-accompany": "2026-10-30",
+        },
+    )
+    assert (
+        missing.status_code == 400
+        and 'id="error-name"' in missing.text
+        and "请填写项目名称" in visible_text(missing.text)
+    )
+    wrong_planner = post_form(
+        coordinator,
+        "/projects/new",
+        "/projects/new",
+        {
+            "name": "新项目",
+            "street": "taiyanggong",
+            "community": "x",
+            "planner": "hel",
+            "start": "2026-03-02",
+            "deadline.construction-accompany": "2026-10-30",
+        },
+    )
+    assert wrong_planner.status_code == 400 and 'id="error-planner"' in wrong_planner.text
+    bad_date = post_form(
+        coordinator,
+        "/projects/new",
+        "/projects/new",
+        {
+            "name": "新项目",
+            "street": "taiyanggong",
+            "community": "x",
+            "planner": "wangrb",
+            "start": "2026-02-30",
+            "deadline.construction-accompany": "2026-10-30",
+        },
+    )
+    assert bad_date.status_code == 400 and 'id="error-start"' in bad_date.text
+    assert snapshot(app) == before
+    started = post_form(
+        coordinator,
+        "/projects/new",
+        "/projects/new",
+        {
+            "name": "太阳宫中路口袋花园",
+            "street": "taiyanggong",
+            "community": "太阳宫中路社区",
+            "planner": "wangrb",
+            "start": "2026-03-02",
+            "deadline.construction-accompany": "2026-10-30",
+            "by": "liuq",  # ignored: the coordinator is the one signed in
+        },
+    )
+    assert started.status_code == 303
+    page = visible_text(coordinator.get(started.headers["location"]).text)
+    assert "太阳宫中路口袋花园" in page and "协调人 张磊" in page
+    listing = visible_text(coordinator.get("/projects", params={"q": "中路"}).text)
+    assert "太阳宫中路口袋花园" in listing and "共 1 个项目" in listing
+    assert "共 0 个项目" in visible_text(coordinator.get("/projects", params={"state": "completed"}).text)
+    assert "共 1 个项目" in visible_text(coordinator.get("/projects", params={"phase": "before"}).text)
+
+
+def test_bulk_import_upload_shows_the_bad_rows(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    bad = (
+        "项目名称,区,街道,社区,责任规划师,启动日期,deadline:construction-accompany\n"
+        "甲,朝阳区,太阳宫街道,太阳宫北社区,wangrb,2026-03-02,2026-10-30\n"
+        "乙,朝阳区,太阳宫街道,太阳宫北社区,nobody,2026-13-02,2026-10-30\n"
+    ).encode()
+    before = snapshot(app)
+    response = post_form(
+        coordinator, "/projects/import", "/projects/import", {}, files=[("file", ("p.csv", bad, "text/csv"))]
+    )
+    assert response.status_code == 400
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", response.text)
+    assert {(r[0], r[1]) for r in rows} >= {("3", "planner"), ("3", "start")}
+    assert snapshot(app) == before
+    good = bad.decode().splitlines()[:2]
+    response = post_form(
+        coordinator,
+        "/projects/import",
+        "/projects/import",
+        {},
+        files=[("file", ("p.csv", "\n".join(good).encode(), "text/csv"))],
+    )
+    assert response.status_code == 200 and "已导入 1 个项目" in visible_text(response.text)
+
+
+def test_district_sees_the_quarter_and_downloads_reports(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+    page = visible_text(district.get("/").text)
+    assert "2026Q1" in page and "按时率" in page and "太阳宫街道" in page
+    reports = district.get("/reports")
+    assert reports.status_code == 200 and "季度报表" in reports.text
+    xlsx = district.get("/reports/download", params={"quarter": "2026Q1", "format": "xlsx"})
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[0] == "汇总"
+    csv = district.get("/reports/download", params={"quarter": "2026Q1", "format": "csv"})
+    assert csv.content.startswith("\ufeff".encode()) and b"level" in csv.content[:200]
+    html = district.get("/reports/download", params={"quarter": "2026Q1", "format": "html"})
+    assert "<svg" in html.text and "script-src" not in html.headers["content-security-policy"]
+    assert district.get("/reports/download", params={"quarter": "0000Q1", "format": "xlsx"}).status_code in (
+        200,
+        400,
+    )
+    assert district.get("/reports/download", params={"quarter": "2026Q1", "format": "exe"}).status_code == 400
+    assert district.get("/reports", params={"street": "dongsi"}).status_code == 404
+
+
+def test_attachments_download_only_within_scope(web, app: App, project_id: int, evidence_file) -> None:  # type: ignore[no-untyped-def]
+    from accompany.services.commands import AttachmentInput
+    from accompany.services.queries import show_project
+
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    commands.complete_stage(
+        app,
+        CompleteStage(
+            project_id=project_id,
+            stage="needs-survey",
+            by="wangrb",
+            evidence={"households_interviewed": "36", "observation_days": "4"},
+            attachments=[AttachmentInput(key="problem_map", path=str(evidence_file))],
+        ),
+    )
+    [attachment] = show_project(app, project_id).stages[0].attachments
+    inside = sign_in(web, "zhaoy").get(f"/attachments/{attachment.id}")
+    assert inside.status_code == 200 and inside.content == evidence_file.read_bytes()
+    assert "sandbox" in inside.headers["content-security-policy"]
+    assert "filename*=UTF-8''%E9%97%AE" in inside.headers["content-disposition"]
+    assert sign_in(web, "xuw").get(f"/attachments/{attachment.id}").status_code == 404
+    assert client(web).get(f"/attachments/{attachment.id}").status_code == 303
+
+
+def test_english_is_one_click_away(web) -> None:  # type: ignore[no-untyped-def]
+    planner = sign_in(web, "wangrb")
+    switched = post_form(planner, "/", "/lang", {"lang": "en", "next": "/projects"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/projects"
+    page = visible_text(planner.get("/").text)
+    assert "My work" in page and "In progress" in page and "我的待办" not in page
+    post_form(planner, "/", "/lang", {"lang": "zh", "next": "/"})
+    assert "我的待办" in planner.get("/").text
+
+
+def test_approvals_for_two_levels_reach_the_district(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """completion-acceptance waits for the street office, then the district: each
+    sees it in "my work" at its turn."""
+    from accompany.services.queries import show_project
+
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+    assert "暂无待您审批的事项" in visible_text(district.get("/").text)
+    # the district person cannot decide at the street-office level
+    planner = sign_in(web, "wangrb")
+    _submit_survey(planner, project_id)
+    response = post_form(district, "/", f"/projects/{project_id}/stages/needs-survey/approve", {})
+    assert response.status_code == 403
+    assert show_project(app, project_id).stages[0].state == "submitted"
+    commands.decide_approval(
+        app, DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve")
+    )
