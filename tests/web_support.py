@@ -73,13 +73,13 @@ TABLES = (
     "notification",
     "person",
     "account",
-    "api_token",
 )
 
 
 def snapshot(app: App) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the tables a command could change (sessions, throttling records
-    and sign-in/out events aside), for comparing before and after a refusal."""
+    """Every row of the tables a command could change (sessions, API tokens' last
+    use, throttling records and sign-in/out events aside), for comparing before and
+    after a refusal."""
     out = {}
     with app.engine.connect() as connection:
         names = set(inspect(connection).get_table_names())

@@ -1,0 +1,179 @@
+"""The JSON API /api/v1 (ASGI, both databases): personal tokens, the person's own
+permissions, errors as JSON with the CLI's classes as HTTP statuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from accompany.bootstrap import App
+from accompany.clock import parse_moment
+from accompany.services import accounts
+from accompany.services.queries import show_project
+from accompany.web.app import create_web_app
+from accompany.web.security import CSRF_HEADER
+
+from ..web_support import client, csrf_of, sign_in, snapshot, with_passwords
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "wangrb", "zhaoy")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+def bearer(app: App, person: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {accounts.create_api_token(app, person, 'test', by='operator').token}"}
+
+
+def test_no_token_no_answer(web) -> None:  # type: ignore[no-untyped-def]
+    c = client(web)
+    for headers in ({}, {"Authorization": "Bearer acc_nonsense"}, {"Authorization": "Basic abc"}):
+        response = c.get("/api/v1/work", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthenticated"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_planners_day_through_the_api(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = bearer(app, "wangrb"), bearer(app, "zhaoy")
+    c = client(web)
+    me = c.get("/api/v1/me", headers=planner).json()
+    assert me == {
+        "id": "wangrb",
+        "name": "王若冰",
+        "role": "planner",
+        "district": "chaoyang",
+        "streets": ["taiyanggong"],
+    }
+    work = c.get("/api/v1/work", headers=planner).json()
+    assert [(i["project_id"], i["stage"], i["stage_name"]) for i in work["in_progress"]] == [
+        (project_id, "needs-survey", "需求调研")
+    ]
+    refused = c.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+        headers=planner,
+        json={"evidence": {"households_interviewed": "12", "observation_days": "4"}},
+    )
+    assert refused.status_code == 422
+    body = refused.json()["error"]
+    assert body["code"] == "refused_by_rule"
+    assert {p["field"] for p in body["problems"]} == {"evidence.households_interviewed", "attach.problem_map"}
+    done = c.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+        headers=planner,
+        data={"evidence.households_interviewed": "36", "evidence.observation_days": "4", "note": "接口提交"},
+        files=[("attach.problem_map", ("map.pdf", b"%PDF-1.4 x", "application/pdf"))],
+    )
+    assert done.status_code == 200, done.text
+    assert [e["kind"] for e in done.json()["events"]] == ["stage.submitted"]
+    # the planner may not approve; the office may
+    assert (
+        c.post(f"/api/v1/projects/{project_id}/stages/needs-survey/approve", headers=planner).status_code
+        == 403
+    )
+    approved = c.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/approve", headers=office, json={"comment": "同意"}
+    )
+    assert approved.status_code == 200
+    again = c.post(f"/api/v1/projects/{project_id}/stages/needs-survey/approve", headers=office)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+    detail = c.get(f"/api/v1/projects/{project_id}", params={"events": "true"}, headers=office).json()
+    assert detail["stages"][0]["state"] == "approved"
+    channels = {(e["kind"], e["channel"]) for e in detail["events"] if e["kind"].startswith("stage.")}
+    assert ("stage.submitted", "api") in channels and ("stage.approved", "api") in channels
+
+
+def test_errors_map_to_statuses_and_change_nothing(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    planner, office = bearer(app, "wangrb"), bearer(app, "zhaoy")
+    c = client(web)
+    before = snapshot(app)
+    cases = [
+        (c.get("/api/v1/projects/99999", headers=planner), 404, "not_found"),
+        (c.get("/api/v1/projects/abc", headers=planner), 404, "not_found"),
+        (c.post(f"/api/v1/projects/{project_id}/stages/nope/approve", headers=office), 404, "not_found"),
+        (
+            c.post(f"/api/v1/projects/{project_id}/stages/needs-survey/return", headers=office, json={}),
+            400,
+            "invalid_input",
+        ),
+        (
+            c.post(
+                f"/api/v1/projects/{project_id}/stages/needs-survey/return",
+                headers=office,
+                json={"reason": "x"},
+            ),
+            422,
+            "refused_by_rule",
+        ),
+        (
+            c.post(
+                f"/api/v1/projects/{project_id}/stages/needs-survey/extension",
+                headers=planner,
+                json={"days": 0, "reason": "x"},
+            ),
+            400,
+            "invalid_input",
+        ),
+        (
+            c.post(
+                f"/api/v1/projects/{project_id}/stages/needs-survey/pause",
+                headers=planner,
+                json={"reason": "x"},
+            ),
+            403,
+            "not_allowed",
+        ),
+        (
+            c.post(
+                f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+                headers=planner,
+                content=b"{not json",
+            ),
+            400,
+            "invalid_input",
+        ),
+        (c.get("/api/v1/projects", params={"limit": 0}, headers=planner), 400, "invalid_input"),
+    ]
+    for response, status, code in cases:
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), response.text
+    assert snapshot(app) == before
+
+
+def test_another_district_sees_nothing(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    stranger = bearer(app, "xuw")
+    c = client(web)
+    assert c.get(f"/api/v1/projects/{project_id}", headers=stranger).status_code == 404
+    listing = c.get("/api/v1/projects", headers=stranger).json()
+    assert listing == {"total": 0, "offset": 0, "items": []}
+
+
+def test_the_session_cookie_needs_the_csrf_header_for_commands(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    browser = sign_in(web, "wangrb")
+    assert browser.get("/api/v1/me").json()["id"] == "wangrb"
+    refused = browser.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/extension", json={"days": 3, "reason": "等待资料"}
+    )
+    assert refused.status_code == 401
+    token = csrf_of(browser.get("/").text)
+    accepted = browser.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/extension",
+        json={"days": 3, "reason": "等待资料"},
+        headers={CSRF_HEADER: token},
+    )
+    assert accepted.status_code == 200
+    assert show_project(app, project_id).stages[0].extensions[0].working_days == 3
+
+
+def test_openapi_and_docs_are_served_without_a_cdn(web) -> None:  # type: ignore[no-untyped-def]
+    c = client(web)
+    spec = c.get("/api/openapi.json").json()
+    assert "/v1/projects/{project_id}/stages/{stage}/done" in spec["paths"]
+    docs = c.get("/api/docs").text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+    assert c.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
