@@ -177,3 +177,25 @@ def test_openapi_and_docs_are_served_without_a_cdn(web) -> None:  # type: ignore
     docs = c.get("/api/docs").text
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert c.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_quarterly_report_through_the_api(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = bearer(app, "zhoux")
+    c = client(web)
+    report = c.get("/api/v1/reports/quarterly", params={"quarter": "2026Q1"}, headers=district)
+    assert report.status_code == 200 and report.json()["scope"] == {"district": "chaoyang", "street": None}
+    xlsx = c.get(
+        "/api/v1/reports/quarterly", params={"quarter": "2026Q1", "format": "xlsx"}, headers=district
+    )
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    overview = c.get("/api/v1/reports/quarter", params={"quarter": "2026Q1"}, headers=district).json()
+    assert overview["quarter"] == "2026Q1" and overview["scope_name"] == "朝阳区"
+    bad = c.get("/api/v1/reports/quarterly", params={"quarter": "0000Q1"}, headers=district)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_input"
+    assert (
+        c.get(
+            "/api/v1/reports/quarterly", params={"quarter": "2026Q1", "street": "dongsi"}, headers=district
+        ).status_code
+        == 404
+    )

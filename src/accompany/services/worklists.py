@@ -651,6 +651,20 @@ class QuarterOverview(BaseModel):
     worst: list[OverdueItem]
 
 
+def report_street(app: App, person: Person, street: str | None) -> str | None:
+    """The street a person's report is about: the one asked for if it is in their
+    scope (else "unknown", like a project), their own if they act for one street,
+    None for a whole district."""
+    scope = person.scope()
+    if street is None:
+        return scope.streets[0] if scope.streets else None
+    with app.reader() as uow:
+        district = uow.session.scalar(select(StreetRow.district_id).where(StreetRow.id == street))
+    if district != scope.district or (scope.streets and street not in scope.streets):
+        raise NotFound(f"unknown street {street[:64]!r}")
+    return street
+
+
 # (district, street, quarter, lang) → (max event id when built, overview): rebuilt as
 # soon as anything was recorded, so a decision shows in the figures at the next load
 _OVERVIEWS: dict[tuple[str, str | None, str, str], tuple[int, QuarterOverview]] = {}
@@ -667,10 +681,7 @@ def quarter_overview(
     from .reports import quarterly_report
 
     scope = person.scope()
-    if street is not None and not scope.covers(scope.district, street):
-        raise NotFound(f"unknown street {street!r}")
-    if street is None and scope.streets:
-        street = scope.streets[0]
+    street = report_street(app, person, street)
     period = Quarter.parse(quarter) if quarter else Quarter.containing(local_date(app.now()))
     key = (scope.district, street, period.label, app.lang)
     with app.reader() as uow:

@@ -457,6 +457,39 @@ def _routes(api: FastAPI) -> None:
             worklists.attachment_file(who.app, who.person, record_id(attachment_id, "attachment"))
         )
 
+    @api.get(f"{v}/reports/quarterly", tags=["reports"])
+    def quarterly(
+        who: Who,
+        quarter: Annotated[str, Query(max_length=8, description="e.g. 2026Q4")],
+        street: Annotated[str | None, Query(max_length=64)] = None,
+        format: Literal["json", "csv", "xlsx"] = "json",
+    ) -> Response:
+        """The quarterly compliance report of my district (or one of my streets), as
+        JSON, CSV or XLSX — the same report the district receives."""
+        from ..models.report import Quarter
+        from ..reporting import render_csv, render_json, write_xlsx
+        from ..services.reports import quarterly_report, report_filename
+
+        street = worklists.report_street(who.app, who.person, street)
+        report = quarterly_report(
+            who.app, Quarter.parse(quarter), district=who.person.district, street=street
+        )
+        name = report_filename(report, format)
+        disposition = {"content-disposition": f'attachment; filename="{name}"'}
+        if format == "json":
+            return Response(render_json(report), media_type="application/json")
+        if format == "csv":
+            body = ("\ufeff" + render_csv(report, who.lang)).encode()
+            return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
+        with tempfile.TemporaryDirectory(prefix="accompany-report-") as folder:
+            path = Path(folder) / name
+            write_xlsx(report, path, who.lang)
+            return Response(
+                path.read_bytes(),
+                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                headers=disposition,
+            )
+
     @api.get(f"{v}/reports/quarter", response_model=worklists.QuarterOverview, tags=["reports"])
     def quarter(
         who: Who,
