@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Marks a message id for the catalogue's extraction; translated at the edge."""
+    return message
+
+
 @dataclass(frozen=True)
 class Localized:
     """A value with a name per language (a stage's 需求调研 / Needs survey), chosen
@@ -25,9 +30,8 @@ class Localized:
         return self.en if lang == "en" and self.en else self.zh
 
     def __str__(self) -> str:
-        # the primary (Chinese) name: the English template of a message keeps it, as
-        # the CLI's English lines always did; the edge picks the reader's language
-        return self.zh
+        # str(error) is the English line; the edge picks the reader's language
+        return self.en or self.zh
 
 
 @dataclass(frozen=True)

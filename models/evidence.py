@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -14,67 +15,126 @@ from .template import EvidenceField, EvidenceType, RateCheck, RatioCheck, StageS
 JsonValue = int | float | str | bool
 
 
+# a whole number a person can mean: an optional sign, then ASCII digits (int() would
+# also take full-width digits, underscores and 10**4000)
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,15}$")
+_NUMBER = re.compile(r"^[+-]?([0-9]{1,15}(\.[0-9]*)?|\.[0-9]+)%?$")
+# without a declared maximum, an integer is still a count of something real
+DEFAULT_INTEGER_MAX = 1_000_000
+MAX_TEXT_VALUE = 5000
+
+
 def parse_evidence(spec: StageSpec, raw: Mapping[str, str]) -> dict[str, JsonValue]:
     """Turn ``key=value`` strings into typed values, refusing unknown keys and values
-    of the wrong type. Dates are kept as ISO strings so they store as JSON."""
+    of the wrong type. A key may be given by its label (入户访谈户数=36). Dates are kept
+    as ISO strings so they store as JSON."""
     values: dict[str, JsonValue] = {}
     for key, text in raw.items():
-        field = spec.field(key)
+        field = spec.find_field(key)
         if field is None:
-            expected = ", ".join(f.key for f in spec.evidence) or "none"
             raise InvalidInput(
-                f"unknown evidence key {key!r} for stage {spec.id} (expected: {expected})",
+                "unknown evidence '{key}' for stage {stage_name} (evidence: {expected})",
                 field=f"evidence.{key}",
+                key=key[:60],
+                stage=spec.id,
+                stage_name=Localized(spec.name, spec.name_en),
+                expected=Localized(
+                    "、".join(f.label for f in spec.evidence) or "无",
+                    ", ".join(f"{f.key}" for f in spec.evidence) or "none",
+                ),
             )
         if field.type is EvidenceType.ATTACHMENT:
             raise InvalidInput(
-                f"evidence {key} is a file: give it with --attach {key}=FILE", field=f"attach.{key}"
+                "evidence {key} is a file: give it with --attach {key}=FILE",
+                field=f"attach.{field.key}",
+                key=field.key,
             )
-        values[key] = _parse_value(field, text)
+        if field.key in values:
+            raise InvalidInput(
+                "evidence {key} ({label}) is given twice",
+                field=f"evidence.{field.key}",
+                key=field.key,
+                label=Localized(field.label, field.label_en),
+            )
+        values[field.key] = _parse_value(field, text)
     return values
 
 
 def _parse_value(field: EvidenceField, text: str) -> JsonValue:
     text = text.strip()
     kind = field.type
-    try:
-        if kind is EvidenceType.INTEGER:
-            return int(text)
-        if kind is EvidenceType.NUMBER:
-            number = float(text.rstrip("%"))
-            if not math.isfinite(number):
-                raise ValueError
-            return number
-        if kind is EvidenceType.BOOLEAN:
-            lowered = text.lower()
-            if lowered in ("true", "yes", "y", "1", "是"):
-                return True
-            if lowered in ("false", "no", "n", "0", "否"):
-                return False
-            raise ValueError
-        if kind is EvidenceType.DATE:
-            return dt.date.fromisoformat(text).isoformat()
+    where = {
+        "field": f"evidence.{field.key}",
+        "key": field.key,
+        "label": Localized(field.label, field.label_en),
+    }
+    expected = {
+        EvidenceType.INTEGER: Localized("整数", "a whole number"),
+        EvidenceType.NUMBER: Localized("数字", "a number"),
+        EvidenceType.BOOLEAN: Localized("是或否", "yes or no"),
+        EvidenceType.DATE: Localized("日期（如 2026-03-15）", "a date like 2026-03-15"),
+    }.get(kind)
+    wrong = InvalidInput(
+        "evidence {key} ({label}): expected {expected}, got '{value}'",
+        expected=expected,
+        value=text[:40],
+        **where,
+    )
+    if kind is EvidenceType.INTEGER:
+        if not _INTEGER.match(text):
+            raise wrong
+        number: int | float = int(text)
+    elif kind is EvidenceType.NUMBER:
+        if not _NUMBER.match(text):
+            raise wrong
+        number = float(text.rstrip("%"))
+        if not math.isfinite(number):
+            raise wrong
+    elif kind is EvidenceType.BOOLEAN:
+        lowered = text.lower()
+        if lowered in ("true", "yes", "y", "1", "是"):
+            return True
+        if lowered in ("false", "no", "n", "0", "否"):
+            return False
+        raise wrong
+    elif kind is EvidenceType.DATE:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise wrong from None
+        if not 2000 <= day.year <= 2100:
+            raise InvalidInput(
+                "evidence {key} ({label}): '{value}' is outside the years 2000–2100", value=text[:40], **where
+            )
+        return day.isoformat()
+    else:
+        if not text:
+            raise InvalidInput("evidence {key} ({label}): empty value", **where)
+        if len(text) > MAX_TEXT_VALUE:
+            raise InvalidInput(
+                "evidence {key} ({label}) is too long: at most {limit} characters",
+                limit=MAX_TEXT_VALUE,
+                **where,
+            )
+        if any(ord(c) < 32 and c not in "\n\r\t" for c in text) or "\x7f" in text:
+            raise InvalidInput("evidence {key} ({label}) contains control characters", **where)
         if kind is EvidenceType.CHOICE:
             assert field.choices is not None
             if text not in field.choices:
                 raise InvalidInput(
-                    f"evidence {field.key}: {text!r} is not one of {', '.join(field.choices)}",
-                    field=f"evidence.{field.key}",
+                    "evidence {key} ({label}): '{value}' is not one of {choices}",
+                    value=text[:40],
+                    choices=", ".join(field.choices),
+                    **where,
                 )
-            return text
-    except ValueError:
-        expected = {
-            EvidenceType.INTEGER: "a whole number",
-            EvidenceType.NUMBER: "a number",
-            EvidenceType.BOOLEAN: "yes or no",
-            EvidenceType.DATE: "a date like 2026-03-15",
-        }[kind]
+        return text
+    # a count without a declared maximum is still a count of something real (the
+    # template's own max, when it has one, is checked with the other rules)
+    if kind is EvidenceType.INTEGER and field.max is None and abs(number) > DEFAULT_INTEGER_MAX:
         raise InvalidInput(
-            f"evidence {field.key}: expected {expected}, got {text!r}", field=f"evidence.{field.key}"
-        ) from None
-    if not text:
-        raise InvalidInput(f"evidence {field.key}: empty value", field=f"evidence.{field.key}")
-    return text
+            "evidence {key} ({label}) must be at most {limit}", limit=DEFAULT_INTEGER_MAX, **where
+        )
+    return number
 
 
 def _fmt(number: float | Fraction) -> str:

@@ -63,19 +63,29 @@ def check_file_content(filename: str, head: bytes, *, field: str | None = None) 
     suffix = PurePosixPath(filename).suffix.lower()
     if suffix not in ALLOWED_EXTENSIONS:
         raise InvalidInput(
-            f"{filename}: files of type {suffix or '(none)'} are not accepted "
-            f"(accepted: {' '.join(ALLOWED_EXTENSIONS)})",
+            "{file}: files of type {suffix} are not accepted (accepted: {accepted})",
             field=field,
+            file=filename,
+            suffix=suffix or "—",
+            accepted=" ".join(ALLOWED_EXTENSIONS),
         )
     if head.startswith(_EXECUTABLE):
-        raise InvalidInput(f"{filename}: the file is a program, not a {suffix} document", field=field)
+        raise InvalidInput(
+            "{file}: the file is a program, not a {suffix} document",
+            field=field,
+            file=filename,
+            suffix=suffix,
+        )
     if suffix in _TEXT:
         if b"\x00" in head:
-            raise InvalidInput(f"{filename}: the content is not text", field=field)
+            raise InvalidInput("{file}: the content is not text", field=field, file=filename)
         return suffix
     signatures = _SIGNATURES[suffix]
     if not any(head[offset : offset + len(magic)] == magic for offset, magic in signatures):
         raise InvalidInput(
-            f"{filename}: the content is not a {suffix} file (its first bytes say otherwise)", field=field
+            "{file}: the content is not a {suffix} file (its first bytes say otherwise)",
+            field=field,
+            file=filename,
+            suffix=suffix,
         )
     return suffix

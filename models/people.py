@@ -23,6 +23,12 @@ ROLE_LABELS_ZH = {
     Role.STREET_OFFICE: "街道办事处",
     Role.DISTRICT: "区规划分局",
 }
+ROLE_LABELS_EN = {
+    Role.COORDINATOR: "coordinator",
+    Role.PLANNER: "responsible planner",
+    Role.STREET_OFFICE: "street office",
+    Role.DISTRICT: "district planning branch",
+}
 
 
 class Street(BaseModel):

@@ -14,10 +14,10 @@ from typing import Any
 
 from .calendar import WorkingCalendar
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
-from .errors import InvalidInput, Localized, RuleViolation
+from .errors import N_, InvalidInput, Localized, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
-from .people import Person, Role
+from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .rules import Action, Attempt, coordinator_may_act, enforce
 from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, ProcessTemplate, StageSpec
@@ -141,6 +141,9 @@ class Project:
     created_at: dt.datetime
     status: ProjectStatus = ProjectStatus.ACTIVE
     completed_at: dt.datetime | None = None
+    # display names of the street and district, for the messages people read
+    street_name: str = ""
+    district_name: str = ""
     stages: dict[str, Stage] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set, repr=False)
     project_touched: bool = field(default=False, repr=False)
@@ -162,44 +165,71 @@ class Project:
         fixed_dues: Mapping[str, dt.date],
         now: dt.datetime,
         calendar: WorkingCalendar,
+        street_name: str = "",
+        district_name: str = "",
     ) -> tuple[Project, list[Event]]:
         """A coordinator starts a project for their street; the stages with no
         dependencies start on the project's start date."""
+        check_text(name, PROJECT_NAME, field="name")
+        check_text(community, COMMUNITY, field="community", limit=MAX_NAME)
         if not name.strip():
             raise InvalidInput("project name is empty", field="name")
         if not community.strip():
             raise InvalidInput("community is empty", field="community")
         if not coordinator.active:
-            raise RuleViolation(f"{coordinator.label} is no longer active in the directory")
-        coordinator_may_act(coordinator, district, street, "start a project")
+            raise RuleViolation("{person} is no longer active in the directory", person=coordinator.name)
+        where = Localized(street_name or street)
+        coordinator_may_act(coordinator, district, street, Action.START, street_name=where)
         if planner.role is not Role.PLANNER:
-            raise InvalidInput(f"{planner.label} is a {planner.role.value}, not a planner", field="planner")
+            raise InvalidInput(
+                "{person} is a {role}, not a planner",
+                field="planner",
+                person=planner.name,
+                role=role_name(planner),
+            )
         if not planner.active:
-            raise InvalidInput(f"{planner.label} is no longer active in the directory", field="planner")
+            raise InvalidInput(
+                "{person} is no longer active in the directory", field="planner", person=planner.name
+            )
         if not planner.covers_street(district, street):
-            raise InvalidInput(f"planner {planner.label} does not serve {district}/{street}", field="planner")
+            raise InvalidInput(
+                "planner {person} does not serve {street}", field="planner", person=planner.name, street=where
+            )
         needs_date = [s.id for s in template.stages if s.deadline.set_at_start]
         unknown = set(fixed_dues) - set(template.stage_ids)
         if unknown:
-            raise InvalidInput(f"--stage-deadline names unknown stage {sorted(unknown)[0]!r}")
+            raise InvalidInput("--stage-deadline names unknown stage {stage}", stage=sorted(unknown)[0])
         not_settable = set(fixed_dues) - set(needs_date)
         if not_settable:
+            key = sorted(not_settable)[0]
+            settable = [template.stage(s) for s in needs_date]
             raise InvalidInput(
-                f"stage {sorted(not_settable)[0]} has a template deadline rule; only "
-                f"{', '.join(needs_date) or 'no stage'} take a deadline at start"
+                "stage {stage_name} has a deadline rule in the template; only {settable} take a deadline at "
+                "the start",
+                field=f"deadline.{key}",
+                stage=key,
+                stage_name=stage_name(template.stage(key)),
+                settable=Localized(
+                    "、".join(s.name for s in settable) or "无",
+                    ", ".join(f"{s.name_en or s.name} ({s.id})" for s in settable) or "none",
+                ),
             )
         missing = [s for s in needs_date if s not in fixed_dues]
         if missing:
             raise InvalidInput(
-                f"stage {missing[0]} needs its deadline set at start: "
-                f"--stage-deadline {missing[0]}=YYYY-MM-DD",
+                "stage {stage_name} needs its deadline set at start: --stage-deadline {stage}=YYYY-MM-DD",
                 field=f"deadline.{missing[0]}",
+                stage=missing[0],
+                stage_name=stage_name(template.stage(missing[0])),
             )
         for stage_id, due in fixed_dues.items():
             if due <= start_date:
                 raise InvalidInput(
-                    f"deadline of {stage_id} ({due}) is not after the project start",
+                    "the deadline of {stage_name} ({due}) is not after the project start",
                     field=f"deadline.{stage_id}",
+                    stage=stage_id,
+                    stage_name=stage_name(template.stage(stage_id)),
+                    due=due.isoformat(),
                 )
 
         project = cls(
@@ -214,6 +244,8 @@ class Project:
             params=dict(params),
             start_date=start_date,
             created_at=now,
+            street_name=street_name,
+            district_name=district_name,
         )
         for position, spec in enumerate(template.stages):
             project.stages[spec.id] = Stage(
@@ -289,9 +321,12 @@ class Project:
                 if field_spec is None or field_spec.type.value != "attachment":
                     files = [f.key for f in spec.evidence if f.type.value == "attachment"]
                     raise InvalidInput(
-                        f"--attach {attachment.key}=…: stage {key} has no file evidence "
-                        f"{attachment.key!r} (file evidence: {', '.join(files) or 'none'})",
+                        "stage {stage_name} has no file evidence {key} (file evidence: {files})",
                         field=f"attach.{attachment.key}",
+                        stage=key,
+                        stage_name=stage_name(spec),
+                        key=attachment.key,
+                        files=", ".join(files) or "—",
                     )
         today = local_date(now)
         problems = evidence_shortfalls(
@@ -299,7 +334,7 @@ class Project:
         )
         if problems:
             raise RuleViolation(
-                "stage {stage} cannot be marked done: {problems}",
+                "stage {stage_name} cannot be marked done: {problems}",
                 problems=[problem for _, problem in problems],
                 stage=key,
                 stage_name=Localized(spec.name, spec.name_en),
@@ -343,8 +378,10 @@ class Project:
         """The planner asks the street office for more working days, with a reason."""
         if working_days <= 0 or working_days > MAX_EXTENSION_WORKING_DAYS:
             raise InvalidInput(
-                f"extension must be 1–{MAX_EXTENSION_WORKING_DAYS} working days, got {working_days}",
+                "an extension must be 1–{most} working days, got {days}",
                 field="days",
+                most=MAX_EXTENSION_WORKING_DAYS,
+                days=working_days,
             )
         reason = _require_reason(reason, "an extension request")
         stage = self._attempt(key, actor, Action.REQUEST_EXTENSION)
@@ -452,8 +489,10 @@ class Project:
             days = request.working_days if working_days is None else working_days
             if days <= 0 or days > request.working_days:
                 raise InvalidInput(
-                    f"granted days must be 1–{request.working_days} (the days requested), got {days}",
+                    "granted days must be 1–{most} (the days requested), got {days}",
                     field="days",
+                    most=request.working_days,
+                    days=days,
                 )
         else:
             if working_days is not None:
@@ -530,8 +569,9 @@ class Project:
         assert pause is not None
         if now < pause.paused_at:
             raise InvalidInput(
-                f"cannot resume at {now.isoformat()}: the clock was paused later, at "
-                f"{pause.paused_at.isoformat()}"
+                "cannot resume at {now}: the clock was paused later, at {paused}",
+                now=now.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                paused=pause.paused_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
             )
         pause.resumed_at = now
         pause.resumed_by = actor_id
@@ -704,11 +744,54 @@ class Project:
         return calendar.working_days_late(local_date(stage.submitted_at), local_date(now)).days
 
 
+_REASON_NEEDED = {
+    "an extension request": N_("an extension request needs a reason"),
+    "a return": N_("a return needs a reason"),
+    "a refusal": N_("a refusal needs a reason"),
+    "a pause": N_("a pause needs a reason"),
+}
+
+
 def _require_reason(text: str, what: str) -> str:
+    check_text(text or "", REASON, field="reason", limit=MAX_REASON)
     text = (text or "").strip()
     if not text:
-        raise InvalidInput(f"{what} needs a reason", field="reason")
+        raise InvalidInput(_REASON_NEEDED[what], field="reason")
     return text
+
+
+MAX_NAME = 200  # a name: project, community (the columns allow more; one rule on both databases)
+MAX_REASON = 5000  # a reason, comment or note
+
+
+PROJECT_NAME = Localized("项目名称", "project name")
+COMMUNITY = Localized("社区", "community")
+REASON = Localized("原因", "reason")
+NOTE = Localized("说明", "note")
+
+
+def check_text(text: str, what: Localized, *, field: str, limit: int = 300) -> None:
+    """Text from people: no NUL (PostgreSQL refuses it, SQLite would keep it), no
+    control characters but line breaks and tabs, and the same length limit on every
+    database."""
+    if len(text) > limit:
+        raise InvalidInput(
+            "{what} is too long: {length} characters, at most {limit}",
+            field=field,
+            what=what,
+            length=len(text),
+            limit=limit,
+        )
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text) or "\x7f" in text:
+        raise InvalidInput("{what} contains control characters", field=field, what=what)
+
+
+def stage_name(spec: StageSpec) -> Localized:
+    return Localized(spec.name, spec.name_en)
+
+
+def role_name(person: Person) -> Localized:
+    return Localized(ROLE_LABELS_ZH[person.role], ROLE_LABELS_EN[person.role])
 
 
 def stage_lateness(stage: Stage, today: dt.date, calendar: WorkingCalendar) -> int:

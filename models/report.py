@@ -61,9 +61,13 @@ class Quarter:
         raw = text.strip().upper().replace("-", "")
         if len(raw) == 6 and raw[:4].isascii() and raw[:4].isdigit() and raw[4] == "Q" and raw[5] in "1234":
             if not 2000 <= int(raw[:4]) <= 2100:
-                raise InvalidInput(f"--quarter: {text!r} is outside the years 2000–2100", field="quarter")
+                raise InvalidInput(
+                    "--quarter: '{text}' is outside the years 2000–2100", field="quarter", text=text[:20]
+                )
             return cls(int(raw[:4]), int(raw[5]))
-        raise InvalidInput(f"--quarter: {text!r} is not a quarter like 2026Q4", field="quarter")
+        raise InvalidInput(
+            "--quarter: '{text}' is not a quarter like 2026Q4", field="quarter", text=text[:20]
+        )
 
     @property
     def label(self) -> str:

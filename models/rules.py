@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, PermissionDenied, RuleViolation
-from .people import Person, Role
+from .deadlines import LOCAL_TZ
+from .errors import Conflict, Localized, PermissionDenied, RuleViolation
+from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .states import StageState
 from .template import ApprovalLevel
 
@@ -27,6 +28,44 @@ class Action(StrEnum):
     RESUME = "resume the clock of"
     REQUEST_EXTENSION = "request an extension for"
     DECIDE_EXTENSION = "decide the extension of"
+    START = "start a project in"
+
+    @property
+    def words(self) -> Localized:
+        return ACTION_WORDS[self]
+
+
+ACTION_WORDS = {
+    Action.COMPLETE: Localized("标记完成", "mark done"),
+    Action.APPROVE: Localized("审批通过", "approve"),
+    Action.RETURN: Localized("退回", "return"),
+    Action.PAUSE: Localized("暂停计时", "pause the clock of"),
+    Action.RESUME: Localized("恢复计时", "resume the clock of"),
+    Action.REQUEST_EXTENSION: Localized("申请延期", "request an extension for"),
+    Action.DECIDE_EXTENSION: Localized("审批延期", "decide the extension of"),
+    Action.START: Localized("启动项目", "start a project in"),
+}
+LEVEL_WORDS = {
+    ApprovalLevel.STREET_OFFICE: Localized("街道办事处", "street office"),
+    ApprovalLevel.DISTRICT: Localized("区规划分局", "district"),
+}
+
+
+def _stage(stage: Stage) -> dict[str, object]:
+    """The values naming a stage in a message: its id and its name."""
+    spec = stage.spec
+    return {
+        "stage": stage.key,
+        "stage_name": Localized(spec.name, spec.name_en) if spec else Localized(stage.key),
+    }
+
+
+def _role(person: Person) -> Localized:
+    return Localized(ROLE_LABELS_ZH[person.role], ROLE_LABELS_EN[person.role])
+
+
+def _where(project: Project) -> Localized:
+    return Localized(project.street_name or project.street)
 
 
 @dataclass(frozen=True)
@@ -54,7 +93,7 @@ class ActorIsActive(TransitionRule):
 
     def check(self, attempt: Attempt) -> None:
         if not attempt.actor.active:
-            raise PermissionDenied(f"{attempt.actor.label} is no longer active in the directory")
+            raise PermissionDenied("{person} is no longer active in the directory", person=attempt.actor.name)
 
 
 class ActorIsProjectPlanner(TransitionRule):
@@ -65,8 +104,10 @@ class ActorIsProjectPlanner(TransitionRule):
         project, actor = attempt.project, attempt.actor
         if actor.id != project.planner_id:
             raise PermissionDenied(
-                f"{actor.label} cannot {attempt.action.value} stage {attempt.stage.key}: "
-                f"only the project's planner ({project.planner_id}) can"
+                "{person} cannot {action} stage {stage_name}: only the project's planner can",
+                person=actor.name,
+                action=attempt.action.words,
+                **_stage(attempt.stage),
             )
 
 
@@ -76,39 +117,61 @@ class ActorCoordinatesProject(TransitionRule):
 
     def check(self, attempt: Attempt) -> None:
         project, actor = attempt.project, attempt.actor
-        coordinator_may_act(actor, project.district, project.street, attempt.action.value)
-
-
-def coordinator_may_act(actor: Person, district: str, street: str, what: str) -> None:
-    if actor.role is not Role.COORDINATOR:
-        raise PermissionDenied(f"{actor.label} is a {actor.role.value}: only a coordinator can {what}")
-    if not actor.covers_street(district, street):
-        raise PermissionDenied(
-            f"{actor.label} coordinates {actor.district}/{','.join(actor.streets) or '*'}, "
-            f"not {district}/{street}"
+        coordinator_may_act(
+            actor, project.district, project.street, attempt.action, street_name=_where(project)
         )
 
 
-def approver_may_act(actor: Person, level: ApprovalLevel, district: str, street: str) -> None:
+def coordinator_may_act(
+    actor: Person, district: str, street: str, action: Action, *, street_name: Localized | None = None
+) -> None:
+    where = street_name or Localized(street)
+    if actor.role is not Role.COORDINATOR:
+        raise PermissionDenied(
+            "{person} is a {role}: only a coordinator can {action}",
+            person=actor.name,
+            role=_role(actor),
+            action=action.words,
+        )
+    if not actor.covers_street(district, street):
+        raise PermissionDenied("{person} does not coordinate {street}", person=actor.name, street=where)
+
+
+def approver_may_act(
+    actor: Person,
+    level: ApprovalLevel,
+    district: str,
+    street: str,
+    *,
+    street_name: Localized | None = None,
+    district_name: Localized | None = None,
+) -> None:
     """A street-office person of the project's street approves at the street-office
     level; a district person of the project's district at the district level."""
+    where = street_name or Localized(street)
     if level is ApprovalLevel.STREET_OFFICE:
         if actor.role is not Role.STREET_OFFICE:
             raise PermissionDenied(
-                f"{actor.label} is a {actor.role.value}: this step needs the street office of {street}"
+                "{person} is a {role}: this step needs the street office of {street}",
+                person=actor.name,
+                role=_role(actor),
+                street=where,
             )
         if not actor.covers_street(district, street):
             raise PermissionDenied(
-                f"{actor.label} is the street office of "
-                f"{','.join(actor.streets) or actor.district}, not of {street}"
+                "{person} is not the street office of {street}", person=actor.name, street=where
             )
     else:
+        area = district_name or Localized(district)
         if actor.role is not Role.DISTRICT:
             raise PermissionDenied(
-                f"{actor.label} is a {actor.role.value}: this step needs the district ({district})"
+                "{person} is a {role}: this step needs the district ({district})",
+                person=actor.name,
+                role=_role(actor),
+                district=area,
             )
         if actor.district != district:
-            raise PermissionDenied(f"{actor.label} belongs to district {actor.district}, not {district}")
+            raise PermissionDenied("{person} does not belong to {district}", person=actor.name, district=area)
 
 
 class ActorApprovesAtNextLevel(TransitionRule):
@@ -119,8 +182,12 @@ class ActorApprovesAtNextLevel(TransitionRule):
     def check(self, attempt: Attempt) -> None:
         stage, project = attempt.stage, attempt.project
         level = stage.next_approval_level()
+        names = {
+            "street_name": _where(project),
+            "district_name": Localized(project.district_name or project.district),
+        }
         if level is not None:
-            approver_may_act(attempt.actor, level, project.district, project.street)
+            approver_may_act(attempt.actor, level, project.district, project.street, **names)
             return
         # Nothing waits for a decision: the state rules say why, but only to someone
         # who could approve this stage at some level.
@@ -128,7 +195,7 @@ class ActorApprovesAtNextLevel(TransitionRule):
         refusals = []
         for candidate in levels:
             try:
-                approver_may_act(attempt.actor, candidate, project.district, project.street)
+                approver_may_act(attempt.actor, candidate, project.district, project.street, **names)
                 return
             except PermissionDenied as exc:
                 refusals.append(exc)
@@ -141,7 +208,13 @@ class ActorIsStreetOffice(TransitionRule):
 
     def check(self, attempt: Attempt) -> None:
         project = attempt.project
-        approver_may_act(attempt.actor, ApprovalLevel.STREET_OFFICE, project.district, project.street)
+        approver_may_act(
+            attempt.actor,
+            ApprovalLevel.STREET_OFFICE,
+            project.district,
+            project.street,
+            street_name=_where(project),
+        )
 
 
 # -- state ----------------------------------------------------------------------------
@@ -158,9 +231,13 @@ class DependenciesApproved(TransitionRule):
             if project.stages[dep].state is not StageState.APPROVED
         ]
         if waiting:
+            names = [project.template.stage(key) for key in waiting]
             raise RuleViolation(
-                f"stage {stage.key} cannot start before {', '.join(waiting)} "
-                f"{'is' if len(waiting) == 1 else 'are'} approved"
+                "stage {stage_name} cannot start before {waiting} is approved",
+                waiting=Localized(
+                    "、".join(s.name for s in names), ", ".join(s.name_en or s.id for s in names)
+                ),
+                **_stage(stage),
             )
 
 
@@ -171,14 +248,17 @@ class StageIsInProgress(TransitionRule):
     def check(self, attempt: Attempt) -> None:
         stage = attempt.stage
         if stage.state is StageState.SUBMITTED:
+            level = stage.next_approval_level()
             raise Conflict(
-                f"stage {stage.key} is already done (at {stage.submitted_label()}) and waits for "
-                f"{stage.next_approval_level() or 'approval'}"
+                "stage {stage_name} is already done (at {when}) and waits for the {level}",
+                when=stage.submitted_label(),
+                level=LEVEL_WORDS[level] if level else Localized("审批", "approval"),
+                **_stage(stage),
             )
         if stage.state is StageState.APPROVED:
-            raise Conflict(f"stage {stage.key} is already approved")
+            raise Conflict("stage {stage_name} is already approved", **_stage(stage))
         if stage.state is not StageState.IN_PROGRESS:
-            raise RuleViolation(f"stage {stage.key} is {stage.state.value}, not in progress")
+            raise RuleViolation("stage {stage_name} has not started yet", **_stage(stage))
 
 
 class StageAwaitsDecision(TransitionRule):
@@ -187,7 +267,7 @@ class StageAwaitsDecision(TransitionRule):
     def check(self, attempt: Attempt) -> None:
         stage = attempt.stage
         if stage.state is StageState.APPROVED:
-            raise Conflict(f"stage {stage.key} is already approved")
+            raise Conflict("stage {stage_name} is already approved", **_stage(stage))
         last = stage.approvals[-1] if stage.approvals else None
         if (
             stage.state is StageState.IN_PROGRESS
@@ -197,13 +277,15 @@ class StageAwaitsDecision(TransitionRule):
         ):
             # someone decided first: the submission this approver saw is gone
             raise Conflict(
-                f"stage {stage.key} was already returned by {last.decided_by} "
-                f"({last.comment}); it must be marked done again before it can be decided"
+                "stage {stage_name} was already returned ({reason}); it must be marked done again before it "
+                "can be decided",
+                reason=last.comment or "",
+                **_stage(stage),
             )
         if stage.state is not StageState.SUBMITTED:
             raise RuleViolation(
-                f"stage {stage.key} is {stage.state.value}: it must be marked done before "
-                f"it can be {'approved' if attempt.action is Action.APPROVE else 'returned'}"
+                "stage {stage_name} is not marked done: it must be marked done before it can be decided",
+                **_stage(stage),
             )
 
 
@@ -214,8 +296,10 @@ class ClockRunning(TransitionRule):
         pause = attempt.stage.open_pause()
         if pause is not None:
             raise Conflict(
-                f"stage {attempt.stage.key}'s clock is already paused (since "
-                f"{pause.paused_at.isoformat()} by {pause.paused_by}: {pause.reason})"
+                "the clock of stage {stage_name} is already paused (since {when}: {reason})",
+                when=pause.paused_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                reason=pause.reason,
+                **_stage(attempt.stage),
             )
 
 
@@ -224,7 +308,7 @@ class ClockPaused(TransitionRule):
 
     def check(self, attempt: Attempt) -> None:
         if attempt.stage.open_pause() is None:
-            raise RuleViolation(f"stage {attempt.stage.key}'s clock is not paused")
+            raise RuleViolation("the clock of stage {stage_name} is not paused", **_stage(attempt.stage))
 
 
 class NoOpenExtensionRequest(TransitionRule):
@@ -234,8 +318,9 @@ class NoOpenExtensionRequest(TransitionRule):
         open_request = attempt.stage.open_extension()
         if open_request is not None:
             raise Conflict(
-                f"stage {attempt.stage.key} already has an extension request waiting "
-                f"({open_request.working_days} working days, by {open_request.requested_by})"
+                "stage {stage_name} already has an extension request waiting ({days} working days)",
+                days=open_request.working_days,
+                **_stage(attempt.stage),
             )
 
 
@@ -244,7 +329,9 @@ class ExtensionRequestOpen(TransitionRule):
 
     def check(self, attempt: Attempt) -> None:
         if attempt.stage.open_extension() is None:
-            raise RuleViolation(f"stage {attempt.stage.key} has no extension request waiting")
+            raise RuleViolation(
+                "stage {stage_name} has no extension request waiting", **_stage(attempt.stage)
+            )
 
 
 RULES: dict[Action, tuple[TransitionRule, ...]] = {
@@ -273,6 +360,10 @@ RULES: dict[Action, tuple[TransitionRule, ...]] = {
     ),
     Action.DECIDE_EXTENSION: (ActorIsActive(), ActorIsStreetOffice(), ExtensionRequestOpen()),
 }
+
+
+#: the actions taken on a stage (starting a project is not one)
+STAGE_ACTIONS = tuple(RULES)
 
 
 def enforce(attempt: Attempt) -> None:

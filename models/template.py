@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, Localized, NotFound
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 KEY = r"^[a-z][a-z0-9_]*$"
@@ -267,6 +267,19 @@ class StageSpec(_Strict):
     def field(self, key: str) -> EvidenceField | None:
         return next((f for f in self.evidence if f.key == key), None)
 
+    def find_field(self, text: str) -> EvidenceField | None:
+        """An evidence field by its key or its label (入户访谈户数 as well as
+        households_interviewed)."""
+        wanted = text.strip().casefold()
+        return next(
+            (
+                f
+                for f in self.evidence
+                if wanted in (f.key.casefold(), f.label.casefold(), (f.label_en or "").casefold())
+            ),
+            None,
+        )
+
     def label(self, lang: str = "zh") -> str:
         return self.name if lang == "zh" or not self.name_en else self.name_en
 
@@ -333,8 +346,27 @@ class ProcessTemplate(_Strict):
             if spec.id == stage_id:
                 return spec
         raise NotFound(
-            f"unknown stage {stage_id!r} in template {self.ref} (stages: {', '.join(self.stage_ids)})"
+            "unknown stage '{stage}' in template {template} (stages: {stages})",
+            stage=stage_id[:64],
+            template=self.ref,
+            stages=Localized("、".join(s.name for s in self.stages), ", ".join(self.stage_ids)),
         )
+
+    def find_stage(self, text: str) -> StageSpec | None:
+        """A stage by its id or its name (需求调研 as well as needs-survey)."""
+        wanted = text.strip().casefold()
+        return next(
+            (
+                s
+                for s in self.stages
+                if wanted in (s.id.casefold(), s.name.casefold(), (s.name_en or "").casefold())
+            ),
+            None,
+        )
+
+    def resolve_stage(self, text: str) -> StageSpec:
+        """:meth:`find_stage`, or NotFound naming the template's stages."""
+        return self.find_stage(text) or self.stage(text)
 
     def dependencies(self, stage_id: str) -> tuple[str, ...]:
         ids = list(self.stage_ids)
@@ -381,7 +413,7 @@ def _substitute(node: Any, params: Mapping[str, Any], path: str) -> Any:
         if match:
             name = match.group(1)
             if name not in params:
-                raise InvalidInput(f"{path}: unknown parameter {name!r}")
+                raise InvalidInput("{path}: unknown parameter '{name}'", path=path, name=name)
             return params[name]
     return node
 
@@ -400,8 +432,16 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
         if isinstance(default, str) and "/" in default:
             return str(_to_fraction(raw))
     except ValueError:
-        kind = type(default).__name__
-        raise InvalidInput(f"parameter {name}: expected {kind}, got {raw!r}") from None
+        kind = {bool: "yes or no", int: "a whole number", float: "a number"}.get(
+            type(default), "a fraction like 2/3"
+        )
+        raise InvalidInput(
+            "parameter {name}: expected {kind}, got '{value}'",
+            field=f"param.{name}",
+            name=name,
+            kind=kind,
+            value=raw[:40],
+        ) from None
     return raw
 
 
@@ -411,16 +451,18 @@ def build_template(
     """Validate a template document, with its parameters resolved (defaults, then
     ``overrides``). Raises :class:`InvalidInput` naming the field and the reason."""
     if not isinstance(raw, Mapping):
-        raise InvalidInput(f"{source}: a template must be a mapping at the top level")
+        raise InvalidInput("{source}: a template must be a mapping at the top level", source=source)
     document = copy.deepcopy(dict(raw))
     params = document.get("parameters") or {}
     if not isinstance(params, dict):
-        raise InvalidInput(f"{source}: parameters: must be a mapping of name → value")
+        raise InvalidInput("{source}: parameters: must be a mapping of name → value", source=source)
     unknown = set(overrides or {}) - set(params)
     if unknown:
         raise InvalidInput(
-            f"unknown template parameter {sorted(unknown)[0]!r} "
-            f"(parameters: {', '.join(sorted(params)) or 'none'})"
+            "unknown template parameter '{name}' (parameters: {names})",
+            field=f"param.{sorted(unknown)[0]}",
+            name=sorted(unknown)[0],
+            names=", ".join(sorted(params)) or "—",
         )
     resolved = {**params, **(overrides or {})}
     body = {k: v for k, v in document.items() if k != "parameters"}
@@ -428,6 +470,10 @@ def build_template(
         body = _substitute(body, resolved, "")
         return ProcessTemplate.model_validate({**body, "parameters": resolved})
     except ValidationError as exc:
-        raise InvalidInput(f"invalid {source}: {describe_validation_error(exc)}") from None
+        raise InvalidInput(
+            "invalid {source}: {detail}", source=source, detail=describe_validation_error(exc)
+        ) from None
     except InvalidInput as exc:
-        raise InvalidInput(f"invalid {source}: {exc}") from None
+        raise InvalidInput(
+            "invalid {source}: {detail}", source=source, detail=str(exc), field=exc.field
+        ) from None

@@ -37,15 +37,19 @@ class AttachmentStore:
         try:
             info = path.lstat()
         except FileNotFoundError:
-            raise InvalidInput(f"attachment {path} does not exist", field=field) from None
+            raise InvalidInput("attachment {path} does not exist", field=field, path=str(path)) from None
         if stat.S_ISLNK(info.st_mode):
-            raise InvalidInput(f"attachment {path} is a symbolic link; give the file itself", field=field)
+            raise InvalidInput(
+                "attachment {path} is a symbolic link; give the file itself", field=field, path=str(path)
+            )
         if not stat.S_ISREG(info.st_mode):
-            raise InvalidInput(f"attachment {path} is not a regular file", field=field)
+            raise InvalidInput("attachment {path} is not a regular file", field=field, path=str(path))
         if info.st_size > MAX_ATTACHMENT_BYTES:
             raise InvalidInput(
-                f"attachment {path} is {info.st_size // (1024 * 1024)} MB; the limit is "
-                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB",
+                "attachment {path} is {size} MB; the limit is {limit} MB",
+                path=str(path),
+                size=info.st_size // (1024 * 1024),
+                limit=MAX_ATTACHMENT_BYTES // (1024 * 1024),
                 field=field,
             )
         with path.open("rb") as handle:

@@ -116,14 +116,18 @@ def read_calendar_file(path: Path) -> YearSchedule:
     """Parse and check one calendar file; any problem is one line naming file and field."""
     raw = read_yaml(path, "calendar file")
     if not isinstance(raw, dict):
-        raise InvalidInput(f"calendar file {path}: expected a mapping with year, source, holidays")
+        raise InvalidInput(
+            "calendar file {path}: expected a mapping with year, source, holidays", path=str(path)
+        )
     try:
         parsed = CalendarFile.model_validate(raw)
         return parsed.schedule(path.name)
     except ValidationError as exc:
-        raise InvalidInput(f"calendar file {path}: {describe_validation_error(exc)}") from None
+        raise InvalidInput(
+            "calendar file {path}: {detail}", path=str(path), detail=describe_validation_error(exc)
+        ) from None
     except ValueError as exc:  # YearSchedule's own checks (a day in the wrong year ...)
-        raise InvalidInput(f"calendar file {path}: {exc}") from None
+        raise InvalidInput("calendar file {path}: {detail}", path=str(path), detail=str(exc)) from None
 
 
 def _package_schedules() -> list[YearSchedule]:
@@ -170,7 +174,12 @@ def load_calendar(dirs: list[Path]) -> tuple[WorkingCalendar, list[YearOrigin]]:
         schedule = read_calendar_file(path)
         if schedule.year in from_files:
             other = from_files[schedule.year][1]
-            raise InvalidInput(f"year {schedule.year} is defined twice: {other} and {path}")
+            raise InvalidInput(
+                "year {year} is defined twice: {first} and {second}",
+                year=schedule.year,
+                first=str(other),
+                second=str(path),
+            )
         from_files[schedule.year] = (schedule, path)
     merged = dict(package)
     origins: dict[int, YearOrigin] = {}

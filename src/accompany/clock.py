@@ -48,13 +48,15 @@ def parse_moment(text: str, what: str = "--now") -> dt.datetime:
         parsed = pendulum.parse(raw, tz=LOCAL_TZ.key, strict=False)
     except (ValueError, pendulum.parsing.exceptions.ParserError):
         raise InvalidInput(
-            f"{what}: cannot read {text!r} as a date or time (e.g. 2026-03-15T10:00)"
+            "{option}: cannot read '{text}' as a date or time (e.g. 2026-03-15T10:00)",
+            option=what,
+            text=text[:60],
         ) from None
     if not isinstance(parsed, dt.datetime):
         if isinstance(parsed, dt.date):
             parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=LOCAL_TZ.key)
         else:
-            raise InvalidInput(f"{what}: {text!r} is not a date or time")
+            raise InvalidInput("{option}: '{text}' is not a date or time", option=what, text=text[:60])
     if len(raw) == 10:  # YYYY-MM-DD
         parsed = parsed.replace(hour=DATE_ONLY_HOUR)
     return dt.datetime.fromtimestamp(parsed.timestamp(), dt.UTC)
@@ -64,7 +66,9 @@ def parse_day(text: str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{what}: {text!r} is not a date like 2026-03-15") from None
+        raise InvalidInput(
+            "{option}: '{text}' is not a date like 2026-03-15", option=what, text=text[:60]
+        ) from None
 
 
 class ShiftedClock:

@@ -13,13 +13,15 @@ from .models.errors import InvalidInput
 def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
     """Header and data rows of a CSV (UTF-8, with or without BOM) or XLSX file."""
     if not path.is_file():
-        raise InvalidInput(f"import file {path} does not exist")
+        raise InvalidInput("import file {path} does not exist", path=str(path))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput(f"import file {path}: not UTF-8 text (save the CSV as UTF-8)") from None
+            raise InvalidInput(
+                "import file {path}: not UTF-8 text (save the CSV as UTF-8)", path=str(path)
+            ) from None
         rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -28,7 +30,9 @@ def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises zipfile/KeyError/… for a broken file
             raise InvalidInput(
-                f"import file {path}: not a readable XLSX workbook ({type(exc).__name__})"
+                "import file {path}: not a readable XLSX workbook ({detail})",
+                path=str(path),
+                detail=type(exc).__name__,
             ) from None
         sheet = book.worksheets[0]
         rows = [
@@ -38,7 +42,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
         ]
         book.close()
     else:
-        raise InvalidInput(f"import file {path}: use a .csv or .xlsx file, not {suffix or 'no extension'}")
+        raise InvalidInput("import file {path}: use a .csv or .xlsx file", path=str(path))
     if not rows:
-        raise InvalidInput(f"import file {path} is empty")
+        raise InvalidInput("import file {path} is empty", path=str(path))
     return [str(h).strip() for h in rows[0]], rows[1:]

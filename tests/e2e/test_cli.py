@@ -157,7 +157,11 @@ def test_bad_input_is_one_line_nonzero_and_changes_nothing(started: Path, cli_en
         (3, start_args(street="atlantis"), "unknown street 'atlantis'"),
         (3, start_args(planner="ghost"), "unknown person 'ghost'"),
         (2, start_args(planner="zhaoy"), "not a planner"),
-        (2, start_args(stage_deadline="needs-survey=2026-05-01"), "only construction-accompany"),
+        (
+            2,
+            start_args(stage_deadline="needs-survey=2026-05-01"),
+            "only Accompanying construction (construction-accompany)",
+        ),
         (2, start_args(param="households_interviewed_min=lots"), "expected int, got 'lots'"),
         (
             2,
@@ -180,9 +184,13 @@ def test_bad_input_is_one_line_nonzero_and_changes_nothing(started: Path, cli_en
             ["stage", "done", "1", "needs-survey", "--by", "chenm", "-e", "households_interviewed=40"],
             "only the project's planner",
         ),
-        (6, ["stage", "approve", "1", "needs-survey", "--by", "zhaoy"], "must be marked done"),
-        (4, ["stage", "approve", "1", "needs-survey", "--by", "lij"], "not of taiyanggong"),
-        (4, start_args(by="maf"), "coordinates dongcheng"),
+        (
+            6,
+            ["stage", "approve", "1", "needs-survey", "--by", "zhaoy"],
+            "must be marked done before it can be decided",
+        ),
+        (4, ["stage", "approve", "1", "needs-survey", "--by", "lij"], "李静 is not the street office of 太阳宫街道"),
+        (4, start_args(by="maf"), "马芳 does not coordinate 太阳宫街道"),
         (
             6,
             ["stage", "done", "1", "needs-list", "--by", "wangrb", "-e", "needs_items=3"],

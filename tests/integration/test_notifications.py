@@ -83,7 +83,7 @@ def test_event_notifications_are_queued_with_the_change_and_delivered(
 
 def test_refused_command_queues_nothing(notifying: App, project_id: int) -> None:
     before = len(outbox(notifying))
-    with pytest.raises(Exception, match="must be marked done"):
+    with pytest.raises(Exception, match="must be marked done before it can be decided"):
         commands.decide_approval(
             notifying,
             DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve"),

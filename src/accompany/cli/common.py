@@ -69,10 +69,10 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for value in values or []:
         match = KEY_VALUE.match(value)
         if not match:
-            raise InvalidInput(f"{option} expects key=value, got {value!r}")
+            raise InvalidInput("{option} expects key=value, got '{value}'", option=option, value=value[:60])
         key, text = match.groups()
         if key in out:
-            raise InvalidInput(f"{option} {key} is given twice")
+            raise InvalidInput("{option} {key} is given twice", option=option, key=key[:60])
         out[key] = text
     return out
 
@@ -162,7 +162,9 @@ def load_settings():  # type: ignore[no-untyped-def]
     except ValidationError as exc:
         from ..models.template import describe_validation_error
 
-        raise InvalidInput(f"settings (ACCOMPANY_*): {describe_validation_error(exc)}") from None
+        raise InvalidInput(
+            "settings (ACCOMPANY_*): {detail}", detail=describe_validation_error(exc)
+        ) from None
 
 
 def make_app(db: str | None, now: str | None = None):  # type: ignore[no-untyped-def]

@@ -55,9 +55,9 @@ def report_quarterly(
         suffix = out.suffix.lower().lstrip(".") if out is not None and out.suffix else ""
         fmt = suffix or "xlsx"
     if fmt not in ("xlsx", "csv", "html", "json"):
-        raise InvalidInput(f"--format: {fmt!r} is not one of xlsx, csv, html, json")
+        raise InvalidInput("--format: '{value}' is not one of xlsx, csv, html, json", value=fmt[:20])
     if lang not in (None, "zh", "en"):
-        raise InvalidInput(f"--lang: {lang!r} is not zh or en")
+        raise InvalidInput("--lang: '{value}' is not zh or en", value=lang[:20])
     application = make_app(db, now)
     language = lang or application.lang
     with Progress(console=error_console, transient=True) as bar:
@@ -76,7 +76,7 @@ def report_quarterly(
     if target.is_dir():
         target = target / report_filename(report, fmt)
     if not target.parent.exists():
-        raise InvalidInput(f"--out: folder {target.parent} does not exist")
+        raise InvalidInput("--out: folder {path} does not exist", path=str(target.parent))
     write(report, fmt, target, language)
     state = "complete quarter" if report.complete_quarter else "quarter still running"
     console.print(

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, literal, literal_column, select,
 from sqlalchemy.orm import Session
 
 from ..models.deadlines import Deadline
-from ..models.errors import Conflict, NotFound
+from ..models.errors import Conflict, Localized, NotFound
 from ..models.events import Event
 from ..models.people import District, Person, Role, Street
 from ..models.project import (
@@ -56,7 +56,10 @@ class PeopleRepository:
     def get(self, person_id: str) -> Person:
         row = self.session.connection().execute(_PERSON, {"person_id": person_id}).first()
         if row is None:
-            raise NotFound(f"unknown person {person_id!r} (load the directory with `accompany people load`)")
+            raise NotFound(
+                "unknown person '{person}' (load the directory with `accompany people load`)",
+                person=person_id[:100],
+            )
         return person_from_row(row)
 
     def some(self, person_ids: Iterable[str]) -> list[Person]:
@@ -85,14 +88,19 @@ class PeopleRepository:
         for district in self.districts():
             if text in (district.id, district.name):
                 return district
-        raise NotFound(f"unknown district {text!r}")
+        raise NotFound("unknown district '{district}'", district=text[:100])
 
     def resolve_street(self, district: District, text: str) -> Street:
         for street in district.streets:
             if text in (street.id, street.name):
                 return street
         names = ", ".join(s.id for s in district.streets) or "none loaded"
-        raise NotFound(f"unknown street {text!r} in district {district.id} (streets: {names})")
+        raise NotFound(
+            "unknown street '{street}' in {district} (streets: {names})",
+            street=text[:100],
+            district=Localized(district.name),
+            names=names,
+        )
 
     def upsert_district(self, district: District) -> None:
         self.session.merge(DistrictRow(id=district.id, name=district.name))
@@ -132,7 +140,7 @@ class PeopleRepository:
         """Returns False when the person already was so."""
         row = self.session.get(PersonRow, person_id)
         if row is None:
-            raise NotFound(f"unknown person {person_id!r}")
+            raise NotFound("unknown person '{person}'", person=person_id[:100])
         if row.active == active:
             return False
         row.active = active
@@ -198,7 +206,7 @@ class TemplateRepository:
             return template
         row = self.session.get(TemplateRow, pk)
         if row is None:
-            raise NotFound(f"unknown template snapshot {pk}")
+            raise NotFound("unknown template snapshot {pk}", pk=pk)
         return self.parsed(row, params)
 
 
@@ -269,6 +277,8 @@ class ProjectRepository:
             created_at=row.created_at,
             status=ProjectStatus(row.status),
             completed_at=row.completed_at,
+            street_name=row.street_name,
+            district_name=row.district_name,
         )
         stage_rows = connection.execute(_STAGES[connection.dialect.name], {"project_id": row.id}).all()
         versions = {}
@@ -396,11 +406,21 @@ P, S = ProjectRow.__table__, StageRow.__table__
 A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
 CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
 # statements a command runs every time, built once (see _stages_statement)
-_PROJECT = select(P).where(P.c.id == bindparam("project_id"))
-_PROJECT_FOR_UPDATE = _PROJECT.with_for_update()
+_ST, _DI = StreetRow.__table__, DistrictRow.__table__
+# the street's and district's names come along for the messages people read
+_NAMES = (_ST.c.name.label("street_name"), _DI.c.name.label("district_name"))
+_PROJECT = (
+    select(P, *_NAMES)
+    .join(_ST, _ST.c.id == P.c.street_id)
+    .join(_DI, _DI.c.id == P.c.district_id)
+    .where(P.c.id == bindparam("project_id"))
+)
+_PROJECT_FOR_UPDATE = _PROJECT.with_for_update(of=P)
 _ACTOR = PersonRow.__table__
 _PROJECT_AND_ACTOR = (
-    select(P, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
+    select(P, *_NAMES, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
+    .join(_ST, _ST.c.id == P.c.street_id)
+    .join(_DI, _DI.c.id == P.c.district_id)
     .outerjoin(_ACTOR, _ACTOR.c.id == bindparam("person_id"))
     .where(P.c.id == bindparam("project_id"))
 )

@@ -66,7 +66,7 @@ def invite(app: App, person_id: str, *, by: str) -> Invite:
     with app.uow() as uow:
         person = uow.people.get(person_id)
         if not person.active:
-            raise Conflict(f"{person.label} is not active in the directory; activate them first")
+            raise Conflict("{person} is not active in the directory; activate them first", person=person.name)
         uow.accounts.add_invite(token_hash(token), person.id, now, expires, by)
         _audit(app, uow, EventKind.ACCOUNT_INVITED, by, person=person.id, expires_at=expires.isoformat())
         uow.commit()
@@ -240,7 +240,7 @@ def create_api_token(app: App, person_id: str, label: str, *, by: str) -> Issued
     with app.uow() as uow:
         person = uow.people.get(person_id)
         if not person.active:
-            raise Conflict(f"{person.label} is not active in the directory")
+            raise Conflict("{person} is no longer active in the directory", person=person.name)
         token_id = uow.accounts.add_token(token_hash(token), person.id, label, now)
         _audit(app, uow, EventKind.TOKEN_CREATED, by, person=person.id, token_id=token_id, label=label)
         uow.commit()
@@ -252,9 +252,9 @@ def revoke_api_token(app: App, person_id: str, token_id: int, *, by: str) -> Non
     with app.uow() as uow:
         row = uow.accounts.token(token_id)
         if row is None or row.person_id != person_id:
-            raise NotFound(f"{person_id} has no API token {token_id}")
+            raise NotFound("{person} has no API token {token}", person=person_id, token=token_id)
         if row.revoked_at is not None:
-            raise Conflict(f"API token {token_id} is already revoked")
+            raise Conflict("API token {token} is already revoked", token=token_id)
         row.revoked_at = now
         _audit(app, uow, EventKind.TOKEN_REVOKED, by, person=person_id, token_id=token_id)
         uow.commit()

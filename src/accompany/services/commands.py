@@ -245,7 +245,10 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
     for name, raw in cmd.params.items():
         if name not in defaults:
             raise InvalidInput(
-                f"unknown template parameter {name!r} (parameters: {', '.join(sorted(defaults)) or 'none'})"
+                "unknown template parameter '{name}' (parameters: {names})",
+                field=f"param.{name}",
+                name=name[:60],
+                names=", ".join(sorted(defaults)) or "—",
             )
         params[name] = coerce_parameter(name, defaults[name], raw)
     with app.uow() as uow:
@@ -261,6 +264,8 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
             name=cmd.name,
             district=district.id,
             street=street.id,
+            street_name=street.name,
+            district_name=district.name,
             community=cmd.community,
             planner=planner,
             coordinator=coordinator,

@@ -3,8 +3,11 @@ imported in one transaction, or none.
 
 Columns (header row; English or Chinese names): name/项目名称, district/区,
 street/街道, community/社区, planner/责任规划师, start/启动日期, by/协调人, optional
-template/流程模板 (id or id@version), optional ``deadline:<stage>`` for stages whose
-deadline is set at start, optional ``param:<name>`` for template parameters.
+template/流程模板 (id or id@version), optional ``deadline:<stage>`` / ``截止:<阶段>``
+(the stage's id or name) for stages whose deadline is set at start, optional
+``param:<name>`` / ``参数:<name>`` for template parameters. People are named by id or
+by name (when the name is unique). A problem is reported with the row number and the
+column as the file names it.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..db.orm import ProjectRow
-from ..models.errors import AccompanyError, InvalidInput, PermissionDenied
-from ..models.people import District, Person
+from ..models.errors import AccompanyError, InvalidInput, Localized, PermissionDenied
+from ..models.people import District, Person, Street
 from ..models.project import Project
 from ..models.template import ProcessTemplate, build_template, coerce_parameter
 
@@ -30,21 +33,34 @@ ALIASES = {
     "项目名称": "name",
     "项目": "name",
     "区": "district",
+    "所属区": "district",
     "街道": "street",
+    "所属街道": "street",
     "社区": "community",
     "责任规划师": "planner",
+    "规划师": "planner",
     "启动日期": "start",
+    "开始日期": "start",
     "协调人": "by",
     "流程模板": "template",
+    "模板": "template",
 }
+PREFIXES = {"deadline": "deadline", "截止": "deadline", "param": "param", "参数": "param"}
 Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
 class BadRow:
-    row: int  # as in the file: the header is row 1
+    """One problem: the row as numbered in the file (the header is row 1), the column
+    as the file names it, and the refusal (put into words in the reader's language)."""
+
+    row: int
     column: str
-    reason: str
+    problem: AccompanyError
+
+    @property
+    def reason(self) -> str:
+        return str(self.problem)
 
 
 @dataclass
@@ -60,42 +76,58 @@ class ImportRejected(InvalidInput):
 
     def __init__(self, report: ImportReport):
         self.report = report
-        rows = len({b.row for b in report.bad})
         super().__init__(
-            f"{rows} of {report.rows} row(s) are invalid ({len(report.bad)} problem(s)); nothing was imported"
+            "{rows} of {total} row(s) are invalid ({problems_count} problem(s)); nothing was imported",
+            rows=len({b.row for b in report.bad}),
+            total=report.rows,
+            problems_count=len(report.bad),
         )
 
 
 def _columns(
-    header: Sequence[str], stage_ids: set[str], params: set[str], *, by_given: bool = False
-) -> list[str]:
-    """Canonical column names; unknown or missing columns are refused (``by`` may be
-    left out when the importing person is known: the web's signed-in coordinator)."""
-    columns = []
-    for name in header:
+    header: Sequence[str], template: ProcessTemplate, *, by_given: bool = False
+) -> tuple[list[str], dict[str, str]]:
+    """Canonical column names, and each one's header as the file writes it; unknown,
+    repeated or missing columns are refused."""
+    columns: list[str] = []
+    headers: dict[str, str] = {}
+    for raw in header:
+        name = str(raw).strip()
         canonical = ALIASES.get(name, name)
+        prefix, colon, rest = name.replace("：", ":").partition(":")
         if canonical in REQUIRED or canonical == "template":
             pass
-        elif canonical.startswith("deadline:"):
-            if canonical.split(":", 1)[1] not in stage_ids:
+        elif colon and PREFIXES.get(prefix.strip().lower()) == "deadline":
+            stage = template.find_stage(rest.strip())
+            if stage is None:
                 raise InvalidInput(
-                    f"column {name!r}: no stage {canonical.split(':', 1)[1]!r} in the template"
+                    "column '{column}': the template has no stage '{stage}'", column=name, stage=rest.strip()
                 )
-        elif canonical.startswith("param:"):
-            if canonical.split(":", 1)[1] not in params:
+            canonical = f"deadline:{stage.id}"
+        elif colon and PREFIXES.get(prefix.strip().lower()) == "param":
+            if rest.strip() not in template.parameters:
                 raise InvalidInput(
-                    f"column {name!r}: the template has no parameter {canonical.split(':', 1)[1]!r}"
+                    "column '{column}': the template has no parameter '{param}' (parameters: {names})",
+                    column=name,
+                    param=rest.strip(),
+                    names=", ".join(template.parameters) or "—",
                 )
+            canonical = f"param:{rest.strip()}"
         else:
-            expected = ", ".join((*REQUIRED, "template", "deadline:<stage>", "param:<name>"))
-            raise InvalidInput(f"unknown column {name!r} (expected: {expected})")
+            raise InvalidInput(
+                "unknown column '{column}' (columns: 项目名称/name, 区/district, 街道/street, "
+                "社区/community, 责任规划师/planner, 启动日期/start, 协调人/by, 流程模板/template, "
+                "截止:<阶段>, 参数:<名称>)",
+                column=name[:60],
+            )
         if canonical in columns:
-            raise InvalidInput(f"column {name!r} appears twice")
+            raise InvalidInput("column '{column}' appears twice", column=name)
         columns.append(canonical)
+        headers[canonical] = name
     missing = [c for c in REQUIRED if c not in columns and not (by_given and c == "by")]
     if missing:
-        raise InvalidInput(f"missing column(s): {', '.join(missing)}")
-    return columns
+        raise InvalidInput("missing column(s): {columns}", columns=", ".join(missing))
+    return columns, headers
 
 
 def _day(value: Any) -> dt.date:
@@ -105,9 +137,12 @@ def _day(value: Any) -> dt.date:
         return value
     text = str(value).strip()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date like 2026-03-15") from None
+        raise InvalidInput("'{text}' is not a date like 2026-03-15", text=text[:40]) from None
+    if not 2000 <= day.year <= 2100:
+        raise InvalidInput("'{text}' is outside the years 2000–2100", text=text[:40])
+    return day
 
 
 def _text(value: Any) -> str:
@@ -126,19 +161,31 @@ class _Directory:
         for district in self.districts:
             if text in (district.id, district.name):
                 return district
-        raise InvalidInput(f"unknown district {text!r}")
+        raise InvalidInput("unknown district '{district}'", district=text[:100])
 
-    def street(self, district: District, text: str) -> str:
+    def street(self, district: District, text: str) -> Street:
         for street in district.streets:
             if text in (street.id, street.name):
-                return street.id
-        raise InvalidInput(f"unknown street {text!r} in district {district.id}")
+                return street
+        raise InvalidInput(
+            "unknown street '{street}' in {district}", street=text[:100], district=Localized(district.name)
+        )
 
-    def person(self, person_id: str) -> Person:
-        person = self.people.get(person_id)
-        if person is None:
-            raise InvalidInput(f"unknown person {person_id!r}")
-        return person
+    def person(self, text: str) -> Person:
+        person = self.people.get(text)
+        if person is not None:
+            return person
+        named = [p for p in self.people.values() if p.name == text]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise InvalidInput(
+                "'{name}' names {count} people ({ids}): give the id",
+                name=text[:60],
+                count=len(named),
+                ids=", ".join(sorted(p.id for p in named)),
+            )
+        raise InvalidInput("unknown person '{person}'", person=text[:100])
 
 
 @dataclass
@@ -151,23 +198,16 @@ class _Row:
     started: tuple[Project, list[Any]] | None = None  # the checked project, imported as is
 
 
-def _column_for(error: AccompanyError, template: ProcessTemplate | None) -> str:
-    """Which column a domain refusal is about, for the bad-row report."""
-    message = str(error)
+def _column_for(error: AccompanyError) -> str:
+    """Which column a domain refusal is about (by the form field it names)."""
     if isinstance(error, PermissionDenied):
         return "by"
-    if "deadline" in message and template is not None:
-        for stage_id in template.stage_ids:
-            if stage_id in message:
-                return f"deadline:{stage_id}"
-    for column, words in (
-        ("planner", ("planner",)),
-        ("name", ("project name",)),
-        ("community", ("community",)),
-    ):
-        if any(word in message for word in words):
-            return column
-    return ""
+    name = error.field or ""
+    if name.startswith("deadline."):
+        return "deadline:" + name.split(".", 1)[1]
+    if name.startswith("param."):
+        return "param:" + name.split(".", 1)[1]
+    return name if name in (*REQUIRED, "template") else ""
 
 
 def import_projects(
@@ -188,9 +228,7 @@ def import_projects(
     every project is started by them — a ``by`` column may be left out, and a row
     naming someone else is refused."""
     default = app.catalog.get("accompany-service").template
-    columns = _columns(
-        header, set(default.stage_ids), set(default.parameters), by_given=acting_as is not None
-    )
+    columns, headers = _columns(header, default, by_given=acting_as is not None)
     report = ImportReport(rows=len(data), dry_run=dry_run)
     now = app.now()
     with app.reader() as uow:
@@ -208,26 +246,40 @@ def import_projects(
         row = _Row(index + 2, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
         if acting_as is not None:
             named = _text(row.values.get("by"))
-            if named and named != acting_as:
+            me = directory.people.get(acting_as)
+            if named and named not in (acting_as, me.name if me else acting_as):
                 report.bad.append(
                     BadRow(
                         row.number,
-                        "by",
-                        f"{named!r}: you import as yourself ({acting_as}), not as someone else",
+                        headers.get("by", "by"),
+                        InvalidInput(
+                            "'{name}': you import as yourself ({me}), not as someone else",
+                            name=named[:60],
+                            me=me.name if me else acting_as,
+                        ),
                     )
                 )
                 checked.append(row)
                 continue
             row.values["by"] = acting_as
-        problems = _check(app, row, directory, now, templates)
+        problems = _check(app, row, directory, now, templates, headers)
         if not problems:
             key = (_text(row.values["name"]), row.start_args["street"], row.start_args["start_date"])
+            name_column = headers.get("name", "name")
             if key in existing:
                 problems.append(
-                    BadRow(row.number, "name", "a project with this name, street and start already exists")
+                    BadRow(
+                        row.number,
+                        name_column,
+                        InvalidInput("a project with this name, street and start already exists"),
+                    )
                 )
             elif key in seen:
-                problems.append(BadRow(row.number, "name", f"the same project as row {seen[key]}"))
+                problems.append(
+                    BadRow(
+                        row.number, name_column, InvalidInput("the same project as row {row}", row=seen[key])
+                    )
+                )
             seen.setdefault(key, row.number)
         report.bad += problems
         checked.append(row)
@@ -265,12 +317,13 @@ def _check(
     directory: _Directory,
     now: dt.datetime,
     templates: dict[tuple[str, str], ProcessTemplate],
+    headers: dict[str, str],
 ) -> list[BadRow]:
     """Run every check project start would, in memory; fills ``row.start_args``."""
     values, problems = row.values, []
 
-    def bad(column: str, reason: str) -> None:
-        problems.append(BadRow(row.number, column, reason))
+    def bad(column: str, problem: AccompanyError) -> None:
+        problems.append(BadRow(row.number, headers.get(column, column), problem))
 
     template_text = _text(values.get("template")) or "accompany-service"
     name, _, version = template_text.partition("@")
@@ -278,40 +331,50 @@ def _check(
         source = app.catalog.get(name, int(version) if version.isdigit() else None)
         row.template_body = source.body
     except AccompanyError as exc:
-        bad("template", str(exc))
+        bad("template", exc)
         return problems
     fields: dict[str, Any] = {}
     try:
         fields["start"] = _day(values["start"])
     except AccompanyError as exc:
-        bad("start", str(exc))
+        bad("start", exc)
     try:
         district = directory.district(_text(values["district"]))
-        fields["district"] = district.id
+        fields["district"] = district
         try:
             fields["street"] = directory.street(district, _text(values["street"]))
         except AccompanyError as exc:
-            bad("street", str(exc))
+            bad("street", exc)
     except AccompanyError as exc:
-        bad("district", str(exc))
+        bad("district", exc)
     for column in ("planner", "by"):
         try:
             fields[column] = directory.person(_text(values[column]))
         except AccompanyError as exc:
-            bad(column, str(exc))
+            bad(column, exc)
     deadlines, params = {}, {}
     for column, value in values.items():
         if column.startswith("deadline:") and _text(value):
             try:
                 deadlines[column.split(":", 1)[1]] = _day(value)
             except AccompanyError as exc:
-                bad(column, str(exc))
+                bad(column, exc)
         elif column.startswith("param:") and _text(value):
             param = column.split(":", 1)[1]
+            if param not in source.template.parameters:
+                bad(
+                    column,
+                    InvalidInput(
+                        "template {template} has no parameter '{param}'",
+                        template=source.template.ref,
+                        param=param,
+                    ),
+                )
+                continue
             try:
                 params[param] = coerce_parameter(param, source.template.parameters[param], _text(value))
-            except (AccompanyError, KeyError) as exc:
-                bad(column, str(exc))
+            except AccompanyError as exc:
+                bad(column, exc)
     if problems:
         return problems
     try:
@@ -324,8 +387,10 @@ def _check(
             "template": template,
             "params": params,
             "name": _text(values["name"]),
-            "district": fields["district"],
-            "street": fields["street"],
+            "district": fields["district"].id,
+            "street": fields["street"].id,
+            "district_name": fields["district"].name,
+            "street_name": fields["street"].name,
             "community": _text(values["community"]),
             "planner": fields["planner"],
             "coordinator": fields["by"],
@@ -334,5 +399,5 @@ def _check(
         }
         row.started = Project.start(**row.start_args, now=now, calendar=app.calendar)
     except AccompanyError as exc:
-        bad(_column_for(exc, row.template), str(exc))
+        bad(_column_for(exc), exc)
     return problems

@@ -109,7 +109,7 @@ def list_projects(
                 select(StreetRow).where((StreetRow.id == street) | (StreetRow.name == street))
             )
             if street_row is None:
-                raise NotFound(f"unknown street {street!r}")
+                raise NotFound("unknown street '{street}'", street=street[:100])
             query = query.where(ProjectRow.street_id == street_row.id)
         if overdue_only:
             query = query.where(

@@ -18,6 +18,7 @@ from sqlalchemy import String, cast, func, select, type_coerce
 from sqlalchemy.types import NullType
 
 from ..db.orm import EventRow, ProjectRow, StreetRow, TemplateRow
+from ..models.deadlines import LOCAL_TZ
 from ..models.errors import InvalidInput, NotFound
 from ..models.report import EventFact, Quarter, Report, build_report
 
@@ -52,9 +53,11 @@ def resolve_scope(app: App, district: str | None, street: str | None) -> tuple[s
                 select(StreetRow).where((StreetRow.id == street) | (StreetRow.name == street))
             )
             if row is None:
-                raise NotFound(f"unknown street {street!r}")
+                raise NotFound("unknown street '{street}'", street=street[:100])
             if district_id and row.district_id != district_id:
-                raise InvalidInput(f"street {row.id} is not in district {district_id}")
+                raise InvalidInput(
+                    "street {street} is not in district {district}", street=row.name, district=district_id
+                )
             street_id = row.id
     return district_id, street_id
 
@@ -69,7 +72,12 @@ def quarterly_report(
 ) -> Report:
     now = app.now()
     if now <= quarter.start:
-        raise InvalidInput(f"quarter {quarter.label} has not started yet (it is {now.date()} now)")
+        raise InvalidInput(
+            "quarter {quarter} has not started yet (it is {today} now)",
+            field="quarter",
+            quarter=quarter.label,
+            today=now.astimezone(LOCAL_TZ).date().isoformat(),
+        )
     cutoff = min(quarter.end, now)
     district_id, street_id = resolve_scope(app, district, street)
     digest = hashlib.sha256()

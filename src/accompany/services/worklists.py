@@ -29,7 +29,7 @@ from ..models.deadlines import local_date
 from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
-from ..models.rules import Action
+from ..models.rules import STAGE_ACTIONS
 from ..models.states import StageState
 from ..models.template import ApprovalLevel, StageSpec
 from .queries import ProjectDetail, StageDetail, Timing, local, project_detail, timing
@@ -91,7 +91,7 @@ def ensure_visible(uow: UnitOfWork, person: Person, project_id: int) -> None:
     """A project outside the person's scope is "unknown", exactly like one that does
     not exist: its name and existence must not leak to another street."""
     if not visible_project_ids(uow, person, [project_id]):
-        raise NotFound(f"unknown project {project_id}")
+        raise NotFound("unknown project {project}", project=project_id)
 
 
 # -- my work --------------------------------------------------------------------------------
@@ -388,9 +388,9 @@ def browse_projects(
 ) -> tuple[list[PortfolioRow], int]:
     """The projects in the person's scope that match, newest first; (page, total)."""
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be 1–{MAX_PAGE}, got {limit}", field="limit")
+        raise InvalidInput("limit must be 1–{most}, got {limit}", field="limit", most=MAX_PAGE, limit=limit)
     if offset < 0:
-        raise InvalidInput(f"offset must not be negative, got {offset}", field="offset")
+        raise InvalidInput("offset must not be negative, got {offset}", field="offset", offset=offset)
     today = local_date(app.now())
     calendar = app.calendar
     lang = app.lang
@@ -568,7 +568,7 @@ def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_even
     detail = project_detail(app, uow, project, with_events=with_events)
     actions: dict[str, list[str]] = {}
     for key in project.stages:
-        for action in Action:
+        for action in STAGE_ACTIONS:
             try:
                 project.ensure_allowed(key, person, action)
             except AccompanyError:
@@ -613,7 +613,7 @@ def attachment_file(app: App, person: Person, attachment_id: int) -> StoredAttac
             .where(AttachmentRow.id == attachment_id)
         ).first()
         if row is None or not visible_project_ids(uow, person, [row.project_id]):
-            raise NotFound(f"unknown attachment {attachment_id}")
+            raise NotFound("unknown attachment {attachment}", attachment=attachment_id)
     path = app.attachments.open(row.stored_as)
     return StoredAttachment(path=str(path), filename=row.filename, size=row.size)
 
@@ -661,7 +661,7 @@ def report_street(app: App, person: Person, street: str | None) -> str | None:
     with app.reader() as uow:
         district = uow.session.scalar(select(StreetRow.district_id).where(StreetRow.id == street))
     if district != scope.district or (scope.streets and street not in scope.streets):
-        raise NotFound(f"unknown street {street[:64]!r}")
+        raise NotFound("unknown street '{street}'", street=street[:64])
     return street
 
 

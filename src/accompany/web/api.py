@@ -350,7 +350,9 @@ def _routes(api: FastAPI) -> None:
             for name, value in form.multi_items():
                 if isinstance(value, str) and name.startswith("evidence."):
                     if len(value) > MAX_TEXT:
-                        raise InvalidInput(f"{name} is too long (at most {MAX_TEXT} characters)", field=name)
+                        raise InvalidInput(
+                            "{field} is too long: at most {limit} characters", field=name, limit=MAX_TEXT
+                        )
                     if value.strip():
                         evidence[name.split(".", 1)[1]] = value
             for name in {n for n in form if n.startswith("attach.")}:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from ..bootstrap import App, Origin
 from ..i18n import normalise_language, translator
-from ..models.errors import AccompanyError, SessionExpired
+from ..models.errors import AccompanyError, Localized, SessionExpired
 from ..models.people import Person
 from ..services import accounts
 from .security import (
@@ -169,11 +169,18 @@ def local_now(application: App) -> dt.datetime:
 MAX_ID = 2_147_483_647  # ids are 32-bit in the schema
 
 
+RECORDS = {
+    "project": Localized("项目", "project"),
+    "attachment": Localized("附件", "attachment"),
+    "API token": Localized("接口令牌", "API token"),
+}
+
+
 def record_id(value: str, what: str) -> int:
     """An id from a URL: anything but a positive 32-bit number is "not found" (never
     an internal error from the database)."""
     from ..models.errors import NotFound
 
     if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
-        raise NotFound(f"unknown {what} {value[:20]!r}")
+        raise NotFound("unknown {what} '{value}'", what=RECORDS.get(what, Localized(what)), value=value[:20])
     return int(value)

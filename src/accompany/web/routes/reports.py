@@ -48,7 +48,7 @@ def _scope(page: Page, quarter: str | None, street: str | None) -> tuple[str, st
             "quarter {quarter} is not one of {quarters}", quarter=quarter[:10], quarters=", ".join(quarters)
         )
     if street and street not in {s for s, _ in streets}:
-        raise NotFound(f"unknown street {street[:40]!r}")
+        raise NotFound("unknown street '{street}'", street=street[:40])
     if not street and person.role is not Role.DISTRICT and person.streets:
         street = person.streets[0]
     return quarter, street or None
@@ -81,7 +81,7 @@ def download(request: Request, quarter: str, format: str = "xlsx", street: str |
     page = page_for(request)
     person = page.require()
     if format not in FORMATS:
-        raise InvalidInput(f"format {format[:10]!r} is not one of xlsx, csv, html")
+        raise InvalidInput("format '{format}' is not one of xlsx, csv, html", format=format[:10])
     chosen, street = _scope(page, quarter, street)
     report = quarterly_report(page.app, Quarter.parse(chosen), district=person.district, street=street)
     name = report_filename(report, format)
