@@ -57,6 +57,7 @@ class ClockPause:
     resumed_by: str | None = None
     id: int | None = None
     dirty: bool = field(default=False, compare=False)
+    paused_by_name: str = field(default="", compare=False)  # for messages
 
     def period(self) -> PausePeriod:
         return PausePeriod(
@@ -271,14 +272,26 @@ class Project:
                 },
             )
         ]
-        # Stages with no dependencies started on the project's start date, which may
-        # be earlier than the day it is registered; the events are stamped `now`.
-        start_moment = dt.datetime.combine(start_date, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
-        events += project._activate_ready(now, calendar, started_at=start_moment)
+        # Stages with no dependencies start on the project's start date, which may be
+        # earlier than the day it is registered (the events are stamped `now`) — or
+        # later: then they stay pending until that day (see `begin`).
+        if start_date <= local_date(now):
+            events += project.begin(now, calendar)
         for stage in project.stages.values():
             if stage.deadline is None:
                 events += project._refresh_deadline(stage, now, calendar, "project start")
         return project, events
+
+    def has_begun(self) -> bool:
+        return any(stage.state is not StageState.PENDING for stage in self.stages.values())
+
+    def begin(self, now: dt.datetime, calendar: WorkingCalendar) -> list[Event]:
+        """The start day has come: the stages with no dependencies start, dated on the
+        project's start date. Nothing happens before that day, or a second time."""
+        if self.has_begun() or self.start_date > local_date(now):
+            return []
+        start_moment = dt.datetime.combine(self.start_date, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+        return self._activate_ready(now, calendar, started_at=start_moment)
 
     # -- lookups --------------------------------------------------------------------
     def stage(self, key: str) -> Stage:
@@ -344,7 +357,9 @@ class Project:
         if stage.open_pause() is not None:
             events += self._close_pause(stage, actor.id, now, calendar, "stage marked done")
         stage.evidence = merged
-        stage.attachments.extend(attachments)
+        # the same file given again (a resubmission after a return) is listed once
+        known = {(a.key, a.sha256) for a in stage.attachments}
+        stage.attachments.extend(a for a in attachments if (a.key, a.sha256) not in known)
         stage.state = StageState.SUBMITTED
         stage.submitted_at = now
         self._touch(stage)

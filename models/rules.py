@@ -303,6 +303,24 @@ class ClockRunning(TransitionRule):
             )
 
 
+class StageNotPaused(TransitionRule):
+    """A stage whose clock the coordinator paused is not marked done until the clock
+    runs again: the pause says the work is stopped (resuming it is the coordinator's
+    decision, not a side effect of a submission)."""
+
+    def check(self, attempt: Attempt) -> None:
+        pause = attempt.stage.open_pause()
+        if pause is not None:
+            raise RuleViolation(
+                "the clock of stage {stage_name} was paused by {person} since {when} ({reason}); ask the "
+                "coordinator to resume it first",
+                person=pause.paused_by_name or pause.paused_by,
+                when=pause.paused_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                reason=pause.reason,
+                **_stage(attempt.stage),
+            )
+
+
 class ClockPaused(TransitionRule):
     """Only a paused clock can be resumed."""
 
@@ -340,6 +358,7 @@ RULES: dict[Action, tuple[TransitionRule, ...]] = {
         ActorIsProjectPlanner(),
         DependenciesApproved(),
         StageIsInProgress(),
+        StageNotPaused(),
     ),
     Action.APPROVE: (ActorIsActive(), ActorApprovesAtNextLevel(), StageAwaitsDecision()),
     Action.RETURN: (ActorIsActive(), ActorApprovesAtNextLevel(), StageAwaitsDecision()),

@@ -24,6 +24,8 @@ LANGUAGES = ("zh",)
 KEYWORDS = {
     "_": None,
     "N_": None,
+    "T": None,
+    "say": None,
     "translate": None,
     "Problem": (2,),
     "shortfall": (2,),

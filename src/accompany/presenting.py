@@ -10,6 +10,19 @@ from .i18n import translate
 from .labels import label
 
 
+def _control(c: str) -> bool:
+    return (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0
+
+
+def printable(text: str) -> str:
+    """Text from people as it may be printed on a terminal: control characters and
+    escape sequences shown escaped (a name can't move the cursor, clear the screen or
+    colour it), line breaks and tabs kept. Linear in the length."""
+    if not any(map(_control, text)):
+        return text
+    return "".join(c.encode("unicode_escape").decode() if _control(c) else c for c in text)
+
+
 def evidence_text(values: Mapping[str, Any], labels: Mapping[str, str], lang: str) -> str:
     parts = []
     for key, value in values.items():

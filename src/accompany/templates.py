@@ -41,7 +41,10 @@ class TemplateCatalog:
                     key = (item.template.id, item.template.version)
                     if key in found:
                         raise InvalidInput(
-                            f"template {key[0]}@{key[1]} is defined twice: {found[key].path} and {path}"
+                            "template {template} is defined twice: {first} and {second}",
+                            template=f"{key[0]}@{key[1]}",
+                            first=str(found[key].path),
+                            second=str(path),
                         )
                     found[key] = item
             self._files = sorted(found.values(), key=lambda f: (f.template.id, f.template.version))
@@ -55,5 +58,25 @@ class TemplateCatalog:
         if not matches:
             known = sorted({f.template.ref for f in self.files()})
             wanted = template_id if version is None else f"{template_id}@{version}"
-            raise NotFound(f"unknown template {wanted!r} (known: {', '.join(known) or 'none'})")
+            raise NotFound(
+                "unknown template '{template}' (known: {known})",
+                field="template",
+                template=wanted[:80],
+                known=", ".join(known) or "—",
+            )
         return matches[-1]
+
+
+def template_ref(text: str) -> tuple[str, int | None]:
+    """``id`` or ``id@version`` as typed; a version that is not a number is refused
+    (``@abc`` used to mean "the newest")."""
+    name, at, version = text.strip().partition("@")
+    if not at:
+        return name, None
+    if not version.isascii() or not version.isdigit() or not 1 <= int(version) <= 100_000:
+        raise InvalidInput(
+            "template '{text}': the version after @ must be a number, e.g. accompany-service@1",
+            field="template",
+            text=text[:80],
+        )
+    return name, int(version)

@@ -77,6 +77,7 @@ def db_dump(env: dict[str, str]) -> str:
     return repr(snapshot(build_app(database_url=env["ACCOMPANY_DATABASE_URL"])))
 
 
+@pytest.mark.zh
 def test_lifecycle_commands_and_json(started: Path, cli_env: dict[str, str]) -> None:
     out = ok(
         "stage",
@@ -96,7 +97,7 @@ def test_lifecycle_commands_and_json(started: Path, cli_env: dict[str, str]) -> 
         "--now",
         "2026-03-30T10:00",
     )
-    assert "needs-survey 已提交" in out
+    assert "需求调研 已提交" in out
     out = ok(
         "stage",
         "return",
@@ -123,7 +124,7 @@ def test_lifecycle_commands_and_json(started: Path, cli_env: dict[str, str]) -> 
         "--now",
         "2026-04-02T10:00",
     )
-    assert "needs-list" in out
+    assert "需求清单（清单式/菜单式） 开始" in out
     show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-04-02T12:00"))
     survey, needs_list = show["stages"][0], show["stages"][1]
     assert survey["state"] == "approved"
@@ -138,7 +139,8 @@ def test_lifecycle_commands_and_json(started: Path, cli_env: dict[str, str]) -> 
     )
     assert listing[0]["current"][0]["key"] == "needs-list"
     human = ok("project", "show", "1", "--events", "--now", "2026-04-02T12:00")
-    assert "审计日志" in human and "stage.returned" in human and "问题地图缺少停车点位" in human
+    assert "审计日志" in human and "退回" in human and "问题地图缺少停车点位" in human
+    assert "stage.returned" not in human and "zhaoy" not in human and "赵阳" in human  # names, not ids
     assert json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-02T12:00")) == []
     overdue = json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-21T12:00"))
     assert overdue[0]["current"][0]["timing"]["working_days_overdue"] == 2

@@ -26,8 +26,24 @@ from ..models.errors import (
 
 # Piped output (scripts, CI logs, CliRunner) gets a wide page instead of Rich's
 # 80-column fallback, which would fold the stage tables beyond reading.
-console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-errors = Console(stderr=True, soft_wrap=True, highlight=False)
+# Markup, emoji codes and highlighting are off: a name like "[/bold]x" or ":smile:"
+# prints as it is; styles come only from Text objects the code builds.
+console = Console(
+    soft_wrap=False, width=None if sys.stdout.isatty() else 160, markup=False, emoji=False, highlight=False
+)
+errors = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+
+
+def say(message: str, *, style: str = "", **values: Any) -> None:
+    """Print one translated line (values are text, never markup)."""
+    from rich.text import Text
+
+    from ..i18n import translate
+    from ..presenting import printable
+
+    line = translate(message, cli_language(), **{k: printable(str(v)) for k, v in values.items()})
+    console.print(Text(line, style=style))
+
 
 #: exit codes, documented in the README
 EXIT_CODES: dict[type[AccompanyError], int] = {
@@ -58,8 +74,9 @@ NowOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-By = Annotated[str, typer.Option("--by", help="id of the person acting (from the directory)")]
-KEY_VALUE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)=(.*)$", re.S)
+By = Annotated[str, typer.Option("--by", help="the person acting: id or name (from the directory)")]
+# a key is an id (households_interviewed) or a label (入户访谈户数); the value may hold "="
+KEY_VALUE = re.compile(r"^([^=\s][^=]*?)\s*=(.*)$", re.S)
 
 
 def pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -75,6 +92,17 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
             raise InvalidInput("{option} {key} is given twice", option=option, key=key[:60])
         out[key] = text
     return out
+
+
+MAX_ID = 2_147_483_647  # ids are 32-bit in the schema
+
+
+def project_number(text: str) -> int:
+    """A project id as typed: a positive number (a refusal is one line, not a usage box)."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        raise InvalidInput("'{value}' is not a project id (a number like 12)", value=text[:30])
+    return int(value)
 
 
 def lang_of(application) -> str:  # type: ignore[no-untyped-def]
@@ -119,8 +147,23 @@ def redact(text: str) -> str:
     return text
 
 
+def cli_language() -> str:
+    """The language of what the CLI prints: ACCOMPANY_LANGUAGE (zh unless en)."""
+    from ..i18n import normalise_language
+
+    return normalise_language(os.environ.get("ACCOMPANY_LANGUAGE", "").strip().lower() or None)
+
+
 def fail(message: str, code: int) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {redact(message)}", markup=True, highlight=False)
+    """One line on stderr; the message is text, never markup."""
+    from rich.text import Text
+
+    from ..i18n import translate
+    from ..presenting import printable
+
+    line = Text(translate("error:", cli_language()) + " ", style="bold red")
+    line.append(printable(redact(message)))
+    errors.print(line, highlight=False)
     return typer.Exit(code)
 
 
@@ -132,19 +175,31 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AccompanyError as exc:
-            raise fail(str(exc), exit_code_for(exc)) from None
+            from ..i18n import error_text
+
+            raise fail(error_text(exc, cli_language()), exit_code_for(exc)) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # the database is down, a disk is full …
             from sqlalchemy.exc import OperationalError
 
+            from ..i18n import translate
+
+            lang = cli_language()
             if isinstance(exc, OperationalError):
                 first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-                raise fail(f"database unavailable: {first}", EXIT_UNAVAILABLE) from None
+                raise fail(
+                    translate("database unavailable: {detail}", lang, detail=first), EXIT_UNAVAILABLE
+                ) from None
             if os.environ.get("ACCOMPANY_DEBUG"):
                 raise
             raise fail(
-                f"internal error: {type(exc).__name__}: {exc} (ACCOMPANY_DEBUG=1 shows the traceback)",
+                translate(
+                    "internal error: {kind}: {detail} (ACCOMPANY_DEBUG=1 shows the traceback)",
+                    lang,
+                    kind=type(exc).__name__,
+                    detail=str(exc)[:300],
+                ),
                 EXIT_INTERNAL,
             ) from None
 

@@ -37,7 +37,27 @@ app.command("demo")(demo.demo)
 
 
 def run() -> None:
-    app()
+    """The console entry point. Click's own usage errors (a missing option, a value of
+    the wrong type, an unknown command) become one line on stderr and exit 2, like
+    every other refusal — never a usage box."""
+    import sys
+
+    import typer
+
+    from .common import fail
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(1)
+    except typer.TyperException as exc:  # Typer's click: usage and parameter errors
+        from ..i18n import translate
+        from .common import cli_language
+
+        hint = translate("(see --help)", cli_language())
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        raise SystemExit(fail(f"{message} {hint}", getattr(exc, "exit_code", 2)).exit_code) from None
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -12,212 +12,253 @@ import typer
 from .common import (
     DbOption,
     JsonOption,
+    cli_language,
     console,
     handle_errors,
     make_app,
     print_json,
+    say,
 )
+from .help import T
 
-people_app = typer.Typer(help="The people directory and their sign-in.", no_args_is_help=True)
-PersonId = Annotated[str, typer.Argument(help="person id (from the directory)")]
-
-
-def _operator(application) -> str:  # type: ignore[no-untyped-def]
-    """Who acts at the server: "operator"; the audit log records the OS user beside it."""
-    return "operator"
+people_app = typer.Typer(help=T("The people directory and their sign-in."), no_args_is_help=True)
+PersonId = Annotated[str, typer.Argument(help=T("person id (from the directory)"))]
+# who acts at the server: "operator"; the audit log records the OS user beside it
+OPERATOR = "operator"
 
 
-@people_app.command("load")
+@people_app.command("load", help=T("Load (insert or update) the organisation and people from a YAML file."))
 @handle_errors
 def people_load(
-    file: Annotated[Path, typer.Argument(help="directory YAML (see config/people.example.yaml)")],
+    file: Annotated[Path, typer.Argument(help=T("directory YAML (see config/people.example.yaml)"))],
     deactivate_missing: Annotated[
         bool,
         typer.Option(
             "--deactivate-missing",
-            help="deactivate active people the file leaves out (their sign-ins end); "
-            "without it such a file is refused",
+            help=T(
+                "deactivate active people the file leaves out (their sign-ins end); "
+                "without it such a file is refused"
+            ),
         ),
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Load (insert or update) the organisation and people from a YAML file."""
     from ..directory import read_directory
     from ..services.commands import load_directory
 
     directory = read_directory(file)
     application = make_app(db)
-    counts = load_directory(
-        application, directory, deactivate_missing=deactivate_missing, by=_operator(application)
-    )
-    console.print(
-        f"loaded {len(directory.people)} people from {file}: {counts['added']} added, "
-        f"{counts['updated']} updated, {counts['unchanged']} unchanged"
-        + (f", {counts['deactivated']} deactivated" if counts["deactivated"] else "")
+    counts = load_directory(application, directory, deactivate_missing=deactivate_missing, by=OPERATOR)
+    say(
+        "loaded {people} people from {file}: {added} added, {updated} updated, {unchanged} unchanged, "
+        "{deactivated} deactivated",
+        people=len(directory.people),
+        file=file,
+        **counts,
     )
 
 
-@people_app.command("list")
+@people_app.command("list", help=T("List the people in the directory (and whether they can sign in)."))
 @handle_errors
 def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """List the people in the directory (and whether they can sign in)."""
     from rich.table import Table
+
+    from ..i18n import translator
+    from ..labels import label
+    from .render import text
 
     application = make_app(db)
     with application.reader() as uow:
         people = uow.people.all()
         with_password = uow.accounts.has_password([p.id for p in people])
+        districts = {d.id: d for d in uow.people.districts()}
     if json_out:
         print_json([{**p.model_dump(mode="json"), "can_sign_in": p.id in with_password} for p in people])
         return
-    table = Table(title="People")
-    for column in ("id", "name", "role", "district", "streets", "team", "active", "password"):
-        table.add_column(column)
+    lang = cli_language()
+    _ = translator(lang)
+    streets = {s.id: s.name for d in districts.values() for s in d.streets}
+    table = Table(title=_("People"))
+    for column in (
+        "ID",
+        _("Name"),
+        _("Role"),
+        _("District"),
+        _("Streets"),
+        _("Team"),
+        _("Active"),
+        _("Password"),
+    ):
+        table.add_column(column, overflow="fold")
     for p in people:
         table.add_row(
             p.id,
-            p.name,
-            p.role.value,
-            p.district,
-            ",".join(p.streets) or "*",
-            p.team or "",
-            "yes" if p.active else "no",
-            "set" if p.id in with_password else "—",
+            text(p.name),
+            label("role", p.role.value, lang),
+            text(districts[p.district].name if p.district in districts else p.district),
+            text("、".join(streets.get(s, s) for s in p.streets) or _("the whole district")),
+            text(p.team or ""),
+            _("yes") if p.active else _("no"),
+            _("set") if p.id in with_password else "—",
         )
-    console.print(table, markup=False)
+    console.print(table)
 
 
-@people_app.command("invite")
+@people_app.command(
+    "invite",
+    help=T(
+        "Print a one-time link where the person sets their password (it expires after "
+        "ACCOMPANY_INVITE_HOURS, 72 by default). Send it to them yourself."
+    ),
+)
 @handle_errors
 def people_invite(person: PersonId, db: DbOption = None) -> None:
-    """Print a one-time link where the person sets their password (it expires after
-    ACCOMPANY_INVITE_HOURS, 72 by default). Send it to them yourself."""
     from ..models.deadlines import LOCAL_TZ
     from ..services.accounts import invite
 
     application = make_app(db)
-    result = invite(application, person, by=_operator(application))
-    expires = result.expires_at.astimezone(LOCAL_TZ)
-    console.print(
-        f"invite for {result.person.name} ({result.person.id}), valid until {expires:%Y-%m-%d %H:%M}:"
+    result = invite(application, person, by=OPERATOR)
+    say(
+        "invite for {name} ({id}), valid until {until} (Beijing time):",
+        name=result.person.name,
+        id=result.person.id,
+        until=f"{result.expires_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
     )
     # the link alone on its own line, unwrapped, for copying
     sys.stdout.write(result.url + "\n")
 
 
-@people_app.command("set-password")
+@people_app.command(
+    "set-password",
+    help=T(
+        "Set a person's password (the operator, on the server). Asked twice without echo, or read from "
+        "standard input; never given on the command line, where other users could see it."
+    ),
+)
 @handle_errors
 def people_set_password(
     person: PersonId,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input (for scripts)")
+        bool, typer.Option("--password-stdin", help=T("read the password from standard input (for scripts)"))
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Set a person's password (the operator, on the server). Asked twice without
-    echo, or read from standard input; never given on the command line, where other
-    users could see it."""
+    from ..i18n import translate
     from ..models.errors import InvalidInput
     from ..services.accounts import set_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("new password", hide_input=True)
-        again = typer.prompt("again", hide_input=True)
+        lang = cli_language()
+        password = typer.prompt(translate("new password", lang), hide_input=True)
+        again = typer.prompt(translate("again", lang), hide_input=True)
         if password != again:
             raise InvalidInput("the two passwords differ; nothing changed")
     application = make_app(db)
-    who = set_password(application, person, password, by=_operator(application))
-    console.print(f"password set for {who.name} ({who.id}); their open sessions ended")
+    who = set_password(application, person, password, by=OPERATOR)
+    say("password set for {name} ({id}); their open sessions ended", name=who.name, id=who.id)
 
 
-@people_app.command("token")
+@people_app.command(
+    "token",
+    help=T(
+        "Make a personal API token (shown once; only its hash is kept). It has the person's own "
+        "permissions: send it as `Authorization: Bearer TOKEN`."
+    ),
+)
 @handle_errors
 def people_token(
     person: PersonId,
-    label: Annotated[str, typer.Option("--label", help="what the token is for, e.g. 区级看板")] = "api",
+    label: Annotated[str, typer.Option("--label", help=T("what the token is for, e.g. 区级看板"))] = "api",
     db: DbOption = None,
 ) -> None:
-    """Make a personal API token (shown once; only its hash is kept). It has the
-    person's own permissions: send it as `Authorization: Bearer TOKEN`."""
     from ..services.accounts import create_api_token
 
     application = make_app(db)
-    issued = create_api_token(application, person, label, by=_operator(application))
-    console.print(
-        f"API token {issued.id} for {issued.person.name} ({issued.person.id}) — shown once, store it now:"
+    issued = create_api_token(application, person, label, by=OPERATOR)
+    say(
+        "API token {token} for {name} ({id}) — shown once, store it now:",
+        token=issued.id,
+        name=issued.person.name,
+        id=issued.person.id,
     )
     sys.stdout.write(issued.token + "\n")
 
 
-@people_app.command("tokens")
+@people_app.command("tokens", help=T("A person's API tokens (never the tokens themselves)."))
 @handle_errors
 def people_tokens(person: PersonId, db: DbOption = None, json_out: JsonOption = False) -> None:
-    """A person's API tokens (never the tokens themselves)."""
     from rich.table import Table
 
+    from ..i18n import translator
     from ..services.accounts import list_api_tokens
     from ..services.queries import local
+    from .render import text, when
 
     application = make_app(db)
     rows = list_api_tokens(application, person)
     if json_out:
         print_json(rows)
         return
-    table = Table(title=f"API tokens of {person}")
-    for column in ("id", "label", "created", "last used", "revoked"):
+    _ = translator(cli_language())
+    table = Table(title=_("API tokens of {person}", person=person))
+    for column in ("ID", _("Label"), _("Made"), _("Last used"), _("revoked")):
         table.add_column(column)
     for r in rows:
         table.add_row(
-            *(
-                str(r["id"]),
-                str(r["label"]),
-                *(
-                    local(r[k]).strftime("%Y-%m-%d %H:%M") if r[k] else "—"  # type: ignore[arg-type,union-attr]
-                    for k in ("created_at", "last_used_at", "revoked_at")
-                ),
-            )
+            str(r["id"]),
+            text(r["label"]),
+            when(local(r["created_at"])),  # type: ignore[arg-type]
+            when(local(r["last_used_at"])),  # type: ignore[arg-type]
+            when(local(r["revoked_at"])),  # type: ignore[arg-type]
         )
-    console.print(table, markup=False)
+    console.print(table)
 
 
-@people_app.command("revoke-token")
+@people_app.command("revoke-token", help=T("Revoke an API token at once."))
 @handle_errors
 def people_revoke_token(
     person: PersonId,
-    token_id: Annotated[int, typer.Argument(help="token id (see `people tokens`)")],
+    token_id: Annotated[int, typer.Argument(help=T("token id (see `people tokens`)"))],
     db: DbOption = None,
 ) -> None:
-    """Revoke an API token at once."""
     from ..services.accounts import revoke_api_token
 
     application = make_app(db)
-    revoke_api_token(application, person, token_id, by=_operator(application))
-    console.print(f"API token {token_id} of {person} revoked")
+    revoke_api_token(application, person, token_id, by=OPERATOR)
+    say("API token {token} of {person} revoked", token=token_id, person=person)
 
 
-@people_app.command("deactivate")
+@people_app.command(
+    "deactivate",
+    help=T("Deactivate a person: they can no longer act, and their web sessions and API tokens end at once."),
+)
 @handle_errors
 def people_deactivate(person: PersonId, db: DbOption = None) -> None:
-    """Deactivate a person: they can no longer act, and their web sessions and API
-    tokens end at once."""
     from ..services.commands import set_person_active
 
     application = make_app(db)
-    changed = set_person_active(application, person, False, by=_operator(application))
-    console.print(
-        f"{person} deactivated; sessions and API tokens ended" if changed else f"{person} was not active"
-    )
+    changed = set_person_active(application, person, False, by=OPERATOR)
+    if changed:
+        say("{person} deactivated; sessions and API tokens ended", person=person)
+    else:
+        say("{person} was not active", person=person)
 
 
-@people_app.command("activate")
+@people_app.command(
+    "activate",
+    help=T(
+        "Reactivate a person (they sign in again with their password; old sessions and tokens stay ended)."
+    ),
+)
 @handle_errors
 def people_activate(person: PersonId, db: DbOption = None) -> None:
-    """Reactivate a person (they sign in again with their password; old sessions and
-    tokens stay ended)."""
     from ..services.commands import set_person_active
 
     application = make_app(db)
-    changed = set_person_active(application, person, True, by=_operator(application))
-    console.print(f"{person} is active again" if changed else f"{person} was already active")
+    changed = set_person_active(application, person, True, by=OPERATOR)
+    if changed:
+        say("{person} is active again", person=person)
+    else:
+        say("{person} was already active", person=person)

@@ -12,53 +12,72 @@ from .common import (
     DbOption,
     JsonOption,
     NowOption,
+    cli_language,
     console,
     handle_errors,
     lang_of,
     make_app,
     pairs,
     print_json,
+    project_number,
+    say,
 )
+from .help import T
 
-project_app = typer.Typer(help="Start, list and show projects.", no_args_is_help=True)
+project_app = typer.Typer(help=T("Start, list and show projects."), no_args_is_help=True)
 
 
-@project_app.command("start")
+@project_app.command(
+    "start", help=T("Start a project from a process template (coordinators, for their own street).")
+)
 @handle_errors
 def project_start(
-    name: Annotated[str, typer.Option("--name", help="project name")],
-    district: Annotated[str, typer.Option("--district", help="district id or name")],
-    street: Annotated[str, typer.Option("--street", help="street id or name")],
-    community: Annotated[str, typer.Option("--community", help="community (社区)")],
-    planner: Annotated[str, typer.Option("--planner", help="id of the responsible planner")],
-    start: Annotated[str, typer.Option("--start", help="project start date, YYYY-MM-DD")],
+    name: Annotated[str, typer.Option("--name", help=T("project name"))],
+    district: Annotated[str, typer.Option("--district", help=T("district id or name"))],
+    street: Annotated[str, typer.Option("--street", help=T("street id or name"))],
+    community: Annotated[str, typer.Option("--community", help=T("community (社区)"))],
+    planner: Annotated[str, typer.Option("--planner", help=T("the responsible planner: id or name"))],
+    start: Annotated[str, typer.Option("--start", help=T("project start date, YYYY-MM-DD"))],
     by: By,
-    template: Annotated[str, typer.Option("--template", help="template id[@version]")] = "accompany-service",
+    template: Annotated[
+        str, typer.Option("--template", help=T("template id[@version]"))
+    ] = "accompany-service",
     stage_deadline: Annotated[
         list[str] | None,
-        typer.Option("--stage-deadline", help="STAGE=YYYY-MM-DD for stages whose deadline is set at start"),
+        typer.Option(
+            "--stage-deadline",
+            help=T("STAGE=YYYY-MM-DD (stage id or name) for stages whose deadline is set at start"),
+        ),
     ] = None,
     param: Annotated[
-        list[str] | None, typer.Option("--param", help="override a template parameter, NAME=VALUE")
+        list[str] | None, typer.Option("--param", help=T("override a template parameter, NAME=VALUE"))
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate", help=T("start it even if a project with this name, street and start exists")
+        ),
+    ] = False,
     db: DbOption = None,
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Start a project from a process template (coordinators, for their own street)."""
     from ..clock import parse_day
     from ..services.commands import StartProject, start_project
     from ..services.queries import show_project
+    from ..templates import template_ref
     from .render import outcome_line
 
-    template_id, _, version = template.partition("@")
+    template_id, version = template_ref(template)
+    application = make_app(db, now)
+    source = application.catalog.get(template_id, version).template
     deadlines = {
-        key: parse_day(value, f"--stage-deadline {key}")
+        source.resolve_stage(key).id: parse_day(value, f"--stage-deadline {key}")
         for key, value in pairs(stage_deadline, "--stage-deadline").items()
     }
     command = StartProject(
         template=template_id,
-        template_version=int(version) if version.isdigit() else None,
+        template_version=version,
         name=name,
         district=district,
         street=street,
@@ -68,60 +87,86 @@ def project_start(
         by=by,
         stage_deadlines=deadlines,
         params=pairs(param, "--param"),
+        allow_duplicate=allow_duplicate,
     )
-    application = make_app(db, now)
     outcome = start_project(application, command)
+    detail = show_project(application, outcome.project_id)
     if json_out:
-        print_json(show_project(application, outcome.project_id).model_dump(mode="json"))
+        print_json(detail.model_dump(mode="json"))
         return
-    console.print(outcome_line(outcome.events, outcome.project_id, lang_of(application)))
+    names = {s.key: s.name for s in detail.stages}
+    console.print(outcome_line(outcome.events, outcome.project_id, lang_of(application), names))
+    overdue = [s.name for s in detail.stages if s.timing.overdue]
+    if overdue:
+        say(
+            "note: the start date lies in the past — {count} stage(s) are already overdue: {stages}",
+            style="bold yellow",
+            count=len(overdue),
+            stages="、".join(overdue),
+        )
+    if all(s.state == "pending" for s in detail.stages):
+        say(
+            "the project starts on {day}: its first stages begin then (the daily sweep starts them)",
+            day=detail.start_date.isoformat(),
+        )
 
 
-@project_app.command("list")
+@project_app.command("list", help=T("The portfolio: projects with their current stages and deadlines."))
 @handle_errors
 def project_list(
-    street: Annotated[str | None, typer.Option("--street", help="only this street (id or name)")] = None,
-    district: Annotated[str | None, typer.Option("--district", help="only this district")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="only projects with an overdue stage")] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="at most this many (newest first)")] = 200,
+    street: Annotated[str | None, typer.Option("--street", help=T("only this street (id or name)"))] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help=T("only this district (id or name)"))
+    ] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help=T("only projects with an overdue stage"))
+    ] = False,
+    limit: Annotated[str, typer.Option("--limit", help=T("at most this many (newest first)"))] = "200",
     db: DbOption = None,
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """The portfolio: projects with their current stages and deadlines."""
+    from ..models.errors import InvalidInput
     from ..services.queries import list_projects
     from .render import projects_table
 
+    if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= 1_000_000:
+        raise InvalidInput("--limit: '{value}' is not a number from 1 to 1000000", value=limit[:20])
     application = make_app(db, now)
     projects, total = list_projects(
-        application, street=street, district=district, overdue_only=overdue, limit=limit
+        application, street=street, district=district, overdue_only=overdue, limit=int(limit)
     )
     if json_out:
         print_json([p.model_dump(mode="json") for p in projects])
         return
     if not projects:
-        console.print("no projects match" if total == 0 else "")
+        say("no projects match")
         return
     console.print(projects_table(projects, lang_of(application)))
     if total > len(projects):
-        console.print(f"showing {len(projects)} of {total}; use --limit or --street to see more")
+        say(
+            "showing {shown} of {total}; use --limit or --street to see more",
+            shown=len(projects),
+            total=total,
+        )
 
 
-@project_app.command("show")
+@project_app.command(
+    "show", help=T("One project: stages, states, deadlines, evidence, approvals (and the audit log).")
+)
 @handle_errors
 def project_show(
-    project_id: Annotated[int, typer.Argument(help="project id")],
-    events: Annotated[bool, typer.Option("--events", help="also print the audit log")] = False,
+    project_id: Annotated[str, typer.Argument(help=T("project id"))],
+    events: Annotated[bool, typer.Option("--events", help=T("also print the audit log"))] = False,
     db: DbOption = None,
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """One project: stages, states, deadlines, evidence, approvals (and audit log)."""
     from ..services.queries import show_project
     from .render import events_table, evidence_lines, project_header, stages_table
 
     application = make_app(db, now)
-    detail = show_project(application, project_id, with_events=events or json_out)
+    detail = show_project(application, project_number(project_id), with_events=events or json_out)
     if json_out:
         print_json(detail.model_dump(mode="json"))
         return
@@ -134,30 +179,40 @@ def project_show(
         console.print(events_table(detail, lang))
 
 
-@project_app.command("import")
+@project_app.command(
+    "import",
+    help=T(
+        "Import many projects at once: every row is checked first, then all are imported in one "
+        "transaction — or none, with a report of the bad rows."
+    ),
+)
 @handle_errors
 def project_import(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX with a header row")],
-    notify: Annotated[bool, typer.Option("--notify", help="queue the project-started notifications")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="check every row, import nothing")] = False,
+    file: Annotated[Path, typer.Argument(help=T("CSV (UTF-8) or XLSX with a header row"))],
+    notify: Annotated[
+        bool, typer.Option("--notify", help=T("queue the project-started notifications"))
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=T("check every row, import nothing"))] = False,
     db: DbOption = None,
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Import many projects at once: every row is checked first, then all are
-    imported in one transaction — or none, with a report of the bad rows."""
     from rich.progress import Progress
     from rich.table import Table
 
+    from ..i18n import error_text, translator
     from ..services.importing import ImportRejected, import_projects
     from ..tables import read_table
     from .common import errors as error_console
+    from .render import text
 
+    lang = cli_language()
+    _ = translator(lang)
     header, rows = read_table(file)
     application = make_app(db, now)
     try:
         with Progress(console=error_console, transient=True, disable=json_out) as bar:
-            task = bar.add_task("checking", total=len(rows))
+            task = bar.add_task(_("checking"), total=len(rows))
             report = import_projects(
                 application,
                 header,
@@ -165,27 +220,37 @@ def project_import(
                 notify=notify,
                 dry_run=dry_run,
                 progress=lambda phase, done, total: bar.update(
-                    task, description=phase, completed=done, total=total
+                    task, description=_(phase), completed=done, total=total
                 ),
             )
     except ImportRejected as rejected:
         bad = rejected.report.bad
         if json_out:
-            print_json([{"row": b.row, "column": b.column, "reason": b.reason} for b in bad])
+            print_json(
+                [{"row": b.row, "column": b.column, "reason": error_text(b.problem, lang)} for b in bad]
+            )
         else:
-            table = Table(title=f"bad rows in {file}")
-            for column in ("row", "column", "reason"):
-                table.add_column(column)
+            table = Table(title=_("bad rows in {file}", file=file))
+            table.add_column(_("Row"), no_wrap=True)
+            table.add_column(_("Column"), overflow="fold")
+            table.add_column(_("Problem"), overflow="fold")
             for b in bad:
-                table.add_row(str(b.row), b.column, b.reason)
+                table.add_row(str(b.row), text(b.column), text(error_text(b.problem, lang)))
             console.print(table)
         raise
     if json_out:
         print_json({"rows": report.rows, "dry_run": dry_run, "project_ids": report.project_ids})
     elif dry_run:
-        console.print(f"all {report.rows} row(s) of {file} are valid; nothing imported (--dry-run)")
+        say(
+            "all {rows} row(s) of {file} are valid; nothing imported (--dry-run)", rows=report.rows, file=file
+        )
     elif report.project_ids:
-        first, last = report.project_ids[0], report.project_ids[-1]
-        console.print(f"imported {len(report.project_ids)} project(s) from {file} (ids {first}–{last})")
+        say(
+            "imported {count} project(s) from {file} (ids {first}–{last})",
+            count=len(report.project_ids),
+            file=file,
+            first=report.project_ids[0],
+            last=report.project_ids[-1],
+        )
     else:
-        console.print(f"{file} has no data rows; nothing imported")
+        say("{file} has no data rows; nothing imported", file=file)

@@ -1,16 +1,27 @@
-"""Rich output for people: tables and one-line confirmations."""
+"""Rich output for people: tables and one-line confirmations, in the chosen language,
+with names (never ids, but in an id column where a script may need one).
+
+Text from people is always a ``Text`` (never markup: ``[/bold]`` in a name prints as
+it is) and shown through :func:`printable` (control characters escaped). Columns
+holding names fold; dates and deadlines never wrap, so an 80-column terminal wraps a
+long project name instead of cutting a deadline."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from ..i18n import translate
+from ..labels import label
 from ..models.events import Event, EventKind
-from ..models.states import STAGE_STATE_LABELS, StageState
-from ..services.queries import ProjectDetail, ProjectSummary, StageSummary, Timing
+from ..presenting import event_summary, evidence_text, printable
+from ..services.queries import ProjectDetail, StageDetail, Timing
+from ..services.worklists import PortfolioRow
 
 STATE_STYLE = {
     "pending": "dim",
@@ -20,8 +31,10 @@ STATE_STYLE = {
 }
 
 
-def state_label(state: str, lang: str) -> str:
-    return STAGE_STATE_LABELS[lang][StageState(state)]
+def text(value: Any, style: str = "") -> Text:
+    """A value from people or the database as plain text (no markup, no control
+    characters)."""
+    return Text(printable("" if value is None else str(value)), style=style)
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -31,265 +44,321 @@ def when(moment: dt.datetime | None) -> str:
 def due_text(t: Timing, lang: str = "zh") -> Text:
     if t.due is None:
         return Text("—", style="dim")
-    text = Text(t.due.isoformat())
+    shown = Text(t.due.isoformat())
     if t.provisional:
-        text.append(" 暂定" if lang == "zh" else " provisional", style="bold magenta")
-    return text
+        shown.append(" " + translate("provisional", lang), style="bold magenta")
+    return shown
 
 
 def timing_text(t: Timing, state: str, lang: str = "zh") -> Text:
-    zh = lang == "zh"
     if t.paused:
-        return Text("计时暂停" if zh else "clock paused", style="magenta")
+        return Text(translate("Clock paused", lang), style="magenta")
     if state != "in_progress" or t.due is None:
         return Text("")
     if t.overdue:
-        label = f"逾期 {t.working_days_overdue} 个工作日" if zh else f"{t.working_days_overdue} WD overdue"
-        if t.working_days_overdue == 0:
-            label = f"逾期 {t.days_overdue} 天" if zh else f"{t.days_overdue} d overdue"
-        return Text(label, style="bold red")
+        if t.working_days_overdue == 0:  # due on a day off, late by calendar days only
+            return Text(translate("{days} days overdue", lang, days=t.days_overdue), style="bold red")
+        return Text(
+            translate("{days} working days overdue", lang, days=t.working_days_overdue), style="bold red"
+        )
     left = t.working_days_left or 0
-    return Text(
-        f"剩 {left} 个工作日" if zh else f"{left} WD left",
-        style="red" if left <= 3 else "",
+    return Text(translate("{days} working days left", lang, days=left), style="red" if left <= 3 else "")
+
+
+def _table(title: str, columns: Iterable[tuple[str, dict[str, Any]]]) -> Table:
+    table = Table(title=title)
+    for header, options in columns:
+        table.add_column(header, **options)
+    return table
+
+
+FOLD = {"overflow": "fold"}
+KEEP = {"no_wrap": True}
+
+
+def _stage_cell(name: str, state: str, waiting_for: str | None, lang: str) -> Text:
+    cell = text(name, STATE_STYLE.get(state, ""))
+    cell.append(" " + label("state", state, lang))
+    if waiting_for:
+        cell.append(f" ({label('level', waiting_for, lang)})", style="cyan")
+    return cell
+
+
+def projects_table(projects: list[PortfolioRow], lang: str) -> Table:
+    _ = _t(lang)
+    table = _table(
+        _("Projects"),
+        [
+            ("ID", KEEP),
+            (_("Project"), FOLD),
+            (_("Street / community"), FOLD),
+            (_("Planner"), FOLD),
+            (_("Approved"), KEEP),
+            (_("Current stage"), FOLD),
+            (_("Due"), KEEP),
+            (_("Status"), KEEP),
+        ],
     )
-
-
-def _stage_cell(stage: StageSummary, lang: str) -> Text:
-    text = Text(stage.key, style=STATE_STYLE.get(stage.state, ""))
-    text.append(f" {state_label(stage.state, lang)}")
-    if stage.waiting_for:
-        text.append(f" ({stage.waiting_for})", style="cyan")
-    return text
-
-
-def projects_table(projects: list[ProjectSummary], lang: str) -> Table:
-    zh = lang == "zh"
-    table = Table(title="项目" if zh else "Projects", show_lines=False)
-    for header in (
-        ("ID", "ID"),
-        ("项目", "project"),
-        ("街道/社区", "street/community"),
-        ("责任规划师", "planner"),
-        ("进度", "progress"),
-        ("当前阶段", "current stage"),
-        ("截止", "due"),
-        ("状态", "status"),
-    ):
-        table.add_column(header[0] if zh else header[1])
     for p in projects:
-        stages = p.current or []
-        first = stages[0] if stages else None
+        stages = p.current
         table.add_row(
             str(p.id),
-            p.name,
-            f"{p.street}/{p.community}",
-            p.planner,
+            text(p.name),
+            text(f"{p.street} / {p.community}"),
+            text(p.planner),
             f"{p.stages_approved}/{p.stages_total}",
-            Text("\n").join(_stage_cell(s, lang) for s in stages)
+            Text("\n").join(_stage_cell(s.name, s.state, s.waiting_for, lang) for s in stages)
             if stages
-            else Text(p.status, style="green"),
+            else Text(label("status", p.status, lang), style="green"),
             Text("\n").join(due_text(s.timing, lang) for s in stages) if stages else Text(""),
-            Text("\n").join(timing_text(s.timing, s.state, lang) for s in stages) if first else Text(""),
+            Text("\n").join(timing_text(s.timing, s.state, lang) for s in stages) if stages else Text(""),
         )
     return table
 
 
-def project_header(p: ProjectDetail, lang: str) -> str:
-    zh = lang == "zh"
+def _t(lang: str):  # type: ignore[no-untyped-def]
+    def gettext(message: str, **values: Any) -> str:
+        return translate(message, lang, **values)
+
+    return gettext
+
+
+def project_header(p: ProjectDetail, lang: str) -> Group:
+    _ = _t(lang)
+    title = Text(f"#{p.id} ", style="bold")
+    title.append(text(p.name, "bold"))
+    title.append(f"  {label('status', p.status, lang)}")
     lines = [
-        f"[bold]#{p.id} {p.name}[/]  ({p.status})",
-        f"{'区/街道/社区' if zh else 'district/street/community'}: {p.district} / {p.street} / {p.community}",
-        f"{'责任规划师' if zh else 'planner'}: {p.planner}    "
-        f"{'协调人' if zh else 'coordinator'}: {p.coordinator}",
-        f"{'流程模板' if zh else 'template'}: {p.template}"
-        + (f"  params {p.params}" if p.params else "")
-        + f"    {'启动日期' if zh else 'start'}: {p.start_date}",
+        title,
+        text(f"{p.district_name} / {p.street_name} / {p.community}"),
+        text(f"{_('Planner')} {p.planner_name}    {_('Coordinator')} {p.coordinator_name}"),
+        text(
+            f"{_('Process')} {p.template_name} ({p.template})    {_('Started')} {p.start_date.isoformat()}"
+            + (
+                f"    {_('Parameters')} " + ", ".join(f"{k}={v}" for k, v in p.params.items())
+                if p.params
+                else ""
+            )
+        ),
     ]
-    return "\n".join(lines)
+    return Group(*lines)
 
 
-def _latest(s: Any, zh: bool) -> str:
+def _latest(s: StageDetail, lang: str) -> Text:
     """The last thing that happened to a stage, for the overview table."""
     if s.approvals and (s.submitted_at is None or s.approvals[-1].at >= s.submitted_at):
         a = s.approvals[-1]
-        verb = ("通过" if zh else "approved") if a.decision == "approved" else ("退回" if zh else "returned")
-        return f"{a.level} {verb} {a.by} {when(a.at)}"
+        return text(
+            f"{label('level', a.level, lang)} {label('decision', a.decision, lang)} {a.by_name} {when(a.at)}"
+        )
     if s.submitted_at:
-        return f"{'提交' if zh else 'done'} {when(s.submitted_at)}"
+        return text(f"{translate('Marked done', lang)} {when(s.submitted_at)}")
     if s.activated_at:
-        return f"{'开始' if zh else 'started'} {when(s.activated_at)}"
-    return ""
+        return text(f"{translate('Stage started', lang)} {when(s.activated_at)}")
+    return Text("")
 
 
 def stages_table(p: ProjectDetail, lang: str) -> Table:
-    zh = lang == "zh"
-    table = Table(title="阶段" if zh else "Stages")
-    for header in (
-        ("#", "#"),
-        ("阶段", "stage"),
-        ("状态", "state"),
-        ("截止 (北京时间)", "due (Asia/Shanghai)"),
-        ("", ""),
-        ("截止规则", "deadline rule"),
-        ("最近办理", "latest"),
-    ):
-        table.add_column(header[0] if zh else header[1])
+    _ = _t(lang)
+    table = _table(
+        _("Stages"),
+        [
+            ("#", KEEP),
+            (_("Stage"), FOLD),
+            (_("State"), FOLD),
+            (_("Due (Beijing time)"), KEEP),
+            ("", KEEP),
+            (_("Deadline rule"), FOLD),
+            (_("Latest"), FOLD),
+        ],
+    )
     phase = None
     for index, s in enumerate(p.stages, start=1):
         if s.phase != phase:
             phase = s.phase
-            table.add_row("", Text(phase, style="bold"), "", "", "", "", "")
-        state = Text(state_label(s.state, lang), style=STATE_STYLE.get(s.state, ""))
+            table.add_row("", text(s.phase_name or s.phase, "bold"), "", "", "", "", "")
+        state = Text(label("state", s.state, lang), style=STATE_STYLE.get(s.state, ""))
         if s.waiting_for:
-            state.append(f" → {s.waiting_for}", style="cyan")
+            state.append(" → " + label("level", s.waiting_for, lang), style="cyan")
         open_extension = next((e for e in s.extensions if e.status == "requested"), None)
         if open_extension:
-            state.append(f" ({'申请延期' if zh else 'extension asked'} {open_extension.working_days}WD)")
+            state.append(
+                " " + _("(extension of {days} working days asked)", days=open_extension.working_days)
+            )
         table.add_row(
             str(index),
-            f"{s.key} {s.name}",
+            text(s.name),
             state,
             due_text(s.timing, lang),
             timing_text(s.timing, s.state, lang),
-            s.rule,
-            _latest(s, zh),
+            text(s.rule),
+            _latest(s, lang),
         )
     return table
 
 
-def evidence_lines(p: ProjectDetail, lang: str) -> list[str]:
-    zh = lang == "zh"
-    lines: list[str] = []
+def evidence_lines(p: ProjectDetail, lang: str) -> list[Text]:
+    """Per stage: its evidence by label, files, notes, returns, paused clocks,
+    extensions (asked and decided), and the basis of a provisional deadline."""
+    _ = _t(lang)
+    lines: list[Text] = []
+
+    def line(stage: StageDetail, what: str, body: str, style: str = "") -> None:
+        row = Text(f"{stage.name} ", style="bold")
+        row.append(f"{what}: ", style=style)
+        row.append(printable(body))
+        lines.append(row)
+
     for s in p.stages:
-        parts = [f"{k}={v}" for k, v in s.evidence.items()]
-        parts += [f"{a.key or 'file'}:{a.filename}" for a in s.attachments]
-        returns = [a for a in s.approvals if a.decision == "returned"]
-        if parts:
-            lines.append(f"[bold]{s.key}[/] {'证据' if zh else 'evidence'}: " + ", ".join(parts))
-        for r in returns:
-            lines.append(f"[bold]{s.key}[/] {'退回' if zh else 'returned'} {when(r.at)} {r.by}: {r.comment}")
+        values = {e.key: e.value for e in s.evidence_items if e.type != "attachment" and e.value is not None}
+        labels = {e.key: e.label for e in s.evidence_items}
+        if values:
+            line(s, _("evidence"), evidence_text(values, labels, lang))
+        if s.attachments:
+            line(
+                s,
+                _("files"),
+                ", ".join(
+                    f"{labels.get(a.key or '', _('photo'))}: {a.filename} (#{a.id})" for a in s.attachments
+                ),
+            )
+        for note in s.notes:
+            line(s, _("note"), f"{note.by_name} {when(note.at)}: {note.text}")
+        for r in (a for a in s.approvals if a.decision == "returned"):
+            line(s, _("returned"), f"{r.by_name} {when(r.at)}: {r.comment or ''}", "red")
         for pause in s.pauses:
-            end = when(pause.resumed_at) if pause.resumed_at else ("至今" if zh else "now")
-            lines.append(
-                f"[bold]{s.key}[/] {'计时暂停' if zh else 'clock paused'} "
-                f"{when(pause.paused_at)} → {end}: {pause.reason}"
+            end = when(pause.resumed_at) if pause.resumed_at else _("now")
+            line(
+                s,
+                _("clock paused"),
+                f"{when(pause.paused_at)} → {end} ({pause.paused_by_name}): {pause.reason}",
+                "magenta",
+            )
+        for x in s.extensions:
+            decided = ""
+            if x.status == "granted":
+                decided = _(
+                    "{days} working days granted by {name}", days=x.granted_days, name=x.decided_by_name
+                )
+            elif x.status == "refused":
+                decided = _("refused by {name}", name=x.decided_by_name)
+            else:
+                decided = label("extension", x.status, lang)
+            comment = f" — {x.comment}" if x.comment else ""
+            line(
+                s,
+                _("extension"),
+                _("{days} working days: {reason}", days=x.working_days, reason=x.reason)
+                + f"; {decided}{comment}",
             )
         if s.timing.provisional and s.deadline_basis:
-            lines.append(
-                f"[bold]{s.key}[/] [magenta]{'暂定截止' if zh else 'provisional deadline'}[/]: "
-                + "; ".join(f"{y}: {src}" for y, src in s.deadline_basis.get("calendar", {}).items())
+            years = ", ".join(str(y) for y in (s.deadline_basis.get("calendar") or {}))
+            line(
+                s,
+                _("provisional deadline"),
+                _("{years}: holidays not published yet; counted on weekdays", years=years),
+                "magenta",
             )
     return lines
 
 
 def events_table(p: ProjectDetail, lang: str) -> Table:
-    zh = lang == "zh"
-    table = Table(title="审计日志" if zh else "Audit log")
-    for header in (
-        "#",
-        "时间" if zh else "when",
-        "谁" if zh else "who",
-        "事件" if zh else "event",
-        "阶段" if zh else "stage",
-        "前 → 后" if zh else "before → after",
-        "内容" if zh else "details",
-    ):
-        table.add_column(header)
+    _ = _t(lang)
+    table = _table(
+        _("Audit log"),
+        [
+            ("#", KEEP),
+            (_("When"), KEEP),
+            (_("Who"), FOLD),
+            (_("What"), FOLD),
+            (_("Stage"), FOLD),
+            (_("Details"), FOLD),
+            (_("Via"), FOLD),
+        ],
+    )
+    labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in p.stages}
     for e in p.events or []:
-        change = f"{e.before or ''} → {e.after or ''}" if (e.before or e.after) else ""
-        table.add_row(str(e.id), when(e.at), e.actor, e.kind, e.stage or "", change, _brief(e.data))
+        who = _("system") if e.actor == "system" else e.actor_name
+        via = label("channel", e.channel, lang) + (f" ({e.os_user})" if e.os_user else "")
+        table.add_row(
+            str(e.id),
+            when(e.at),
+            text(who),
+            label("event", e.kind, lang),
+            text(e.stage_name or ""),
+            text(event_summary(e.kind, e.data, labels.get(e.stage or "", {}), lang)),
+            text(via),
+        )
     return table
 
 
-def _brief(data: dict[str, Any]) -> str:
-    keep = (
-        "reason",
-        "comment",
-        "level",
-        "due",
-        "provisional",
-        "working_days",
-        "granted_days",
-        "paused_working_days",
-        "on_time",
-        "evidence",
-        "name",
-    )
-    parts = []
-    for key in keep:
-        if key in data and data[key] not in (None, "", {}, []):
-            value = data[key]
-            if isinstance(value, dict):
-                value = ", ".join(f"{k}={v}" for k, v in value.items())
-            parts.append(f"{key}: {value}")
-    return "; ".join(parts)
-
-
-def outcome_line(events: list[Event], project_id: int | None, lang: str) -> str:
+def outcome_line(events: list[Event], project_id: int | None, lang: str, stage_names: dict[str, str]) -> Text:
     """One sentence saying what a command did and what happens next."""
-    zh = lang == "zh"
+    _ = _t(lang)
     parts: list[str] = []
     for e in events:
-        stage = e.stage or ""
+        stage = stage_names.get(e.stage or "", e.stage or "")
         if e.kind is EventKind.PROJECT_STARTED:
-            parts.append(
-                f"已启动项目 #{project_id}「{e.data['name']}」"
-                if zh
-                else f"started project #{project_id} “{e.data['name']}”"
-            )
+            parts.append(_("started project #{id} “{name}”", id=project_id, name=e.data["name"]))
         elif e.kind is EventKind.STAGE_SUBMITTED:
-            parts.append(f"{stage} 已提交" if zh else f"{stage} marked done")
+            parts.append(_("{stage} marked done", stage=stage))
         elif e.kind is EventKind.STAGE_APPROVED:
-            level = e.data.get("level") or ""
+            level = label("level", e.data.get("level"), lang)
             if e.data.get("final"):
-                parts.append(f"{stage} 已通过 ({level})" if zh else f"{stage} approved ({level})")
-            else:
-                nxt = e.data.get("next_level")
                 parts.append(
-                    f"{stage} {level} 已通过，待 {nxt} 审批"
-                    if zh
-                    else f"{stage} approved by {level}; waits for {nxt}"
+                    _("{stage} approved ({level})", stage=stage, level=level or _("no approval required"))
+                )
+            else:
+                parts.append(
+                    _(
+                        "{stage} approved by the {level}; waits for the {next}",
+                        stage=stage,
+                        level=level,
+                        next=label("level", e.data.get("next_level"), lang),
+                    )
                 )
         elif e.kind is EventKind.STAGE_RETURNED:
-            parts.append(
-                f"{stage} 已退回: {e.data['reason']}" if zh else f"{stage} returned: {e.data['reason']}"
-            )
+            parts.append(_("{stage} returned: {reason}", stage=stage, reason=e.data["reason"]))
         elif e.kind is EventKind.STAGE_ACTIVATED and events[0].kind is not EventKind.PROJECT_STARTED:
-            parts.append(f"{stage} 开始" if zh else f"{stage} started")
-        elif e.kind in (EventKind.DEADLINE_SET, EventKind.DEADLINE_CHANGED) and stage:
-            flag = (" (暂定)" if zh else " (provisional)") if e.data.get("provisional") else ""
-            verb = "截止" if zh else "due"
+            parts.append(_("{stage} started", stage=stage))
+        elif e.kind in (EventKind.DEADLINE_SET, EventKind.DEADLINE_CHANGED) and e.stage:
+            flag = _(" (provisional)") if e.data.get("provisional") else ""
             if e.kind is EventKind.DEADLINE_CHANGED:
-                verb = f"截止 {e.before} →" if zh else f"due moved {e.before} →"
-            parts.append(f"{stage} {verb} {e.after}{flag}")
+                parts.append(
+                    _(
+                        "{stage} due {before} → {after}{flag}",
+                        stage=stage,
+                        before=e.before,
+                        after=e.after,
+                        flag=flag,
+                    )
+                )
+            else:
+                parts.append(_("{stage} due {after}{flag}", stage=stage, after=e.after, flag=flag))
         elif e.kind is EventKind.CLOCK_PAUSED:
-            parts.append(f"{stage} 计时暂停" if zh else f"{stage} clock paused")
+            parts.append(_("{stage} clock paused", stage=stage))
         elif e.kind is EventKind.CLOCK_RESUMED:
-            n = e.data.get("paused_working_days")
             parts.append(
-                f"{stage} 恢复计时（暂停 {n} 个工作日）"
-                if zh
-                else f"{stage} clock resumed after {n} working days"
+                _(
+                    "{stage} clock resumed after {days} working days",
+                    stage=stage,
+                    days=e.data.get("paused_working_days"),
+                )
             )
         elif e.kind is EventKind.EXTENSION_REQUESTED:
             parts.append(
-                f"{stage} 申请延期 {e.data['working_days']} 个工作日"
-                if zh
-                else f"{stage} extension of {e.data['working_days']} working days requested"
+                _("{stage}: extension of {days} working days asked", stage=stage, days=e.data["working_days"])
             )
         elif e.kind is EventKind.EXTENSION_GRANTED:
             parts.append(
-                f"{stage} 延期获批 {e.data['granted_days']} 个工作日"
-                if zh
-                else f"{stage} extension of {e.data['granted_days']} working days granted"
+                _(
+                    "{stage}: extension of {days} working days granted",
+                    stage=stage,
+                    days=e.data["granted_days"],
+                )
             )
         elif e.kind is EventKind.EXTENSION_REFUSED:
-            parts.append(
-                f"{stage} 延期未获批: {e.data['comment']}"
-                if zh
-                else f"{stage} extension refused: {e.data['comment']}"
-            )
+            parts.append(_("{stage}: extension refused: {reason}", stage=stage, reason=e.data["comment"]))
         elif e.kind is EventKind.PROJECT_COMPLETED:
-            parts.append("项目全部完成" if zh else "project completed")
-    return "；".join(parts) if zh else "; ".join(parts)
+            parts.append(_("project completed"))
+    return text("；".join(parts) if lang == "zh" else "; ".join(parts))

@@ -1,4 +1,5 @@
-"""`accompany` CLI — acting on a project's stages."""
+"""`accompany` CLI — acting on a project's stages. Stages, people and evidence are
+named by id or by name (`stage done 1 需求调研 --by 王若冰 -e 入户访谈户数=36`)."""
 
 from __future__ import annotations
 
@@ -8,122 +9,140 @@ from typing import Annotated
 
 import typer
 
-from .common import (
-    By,
-    DbOption,
-    NowOption,
-    console,
-    handle_errors,
-    lang_of,
-    make_app,
-    pairs,
-)
+from .common import By, DbOption, NowOption, console, handle_errors, lang_of, make_app, pairs, project_number
+from .help import T
 
-stage_app = typer.Typer(help="Act on a project's stages.", no_args_is_help=True)
+stage_app = typer.Typer(help=T("Act on a project's stages."), no_args_is_help=True)
 
-
-ProjectId = Annotated[int, typer.Argument(help="project id")]
-StageId = Annotated[str, typer.Argument(help="stage id, e.g. needs-survey")]
+ProjectId = Annotated[str, typer.Argument(help=T("project id"))]
+StageId = Annotated[str, typer.Argument(help=T("stage id or name, e.g. needs-survey or 需求调研"))]
+Reason = Annotated[str, typer.Option("--reason", help=T("why (the reader sees it)"))]
+FILE_KEY = re.compile(r"^([^=/\\]+)=(.+)$")
 
 
 def _run_and_report(db: str | None, now: str | None, action) -> None:  # type: ignore[no-untyped-def]
+    from rich.text import Text
+
+    from ..services.queries import stage_labels
     from .render import outcome_line
 
     application = make_app(db, now)
     outcome = action(application)
-    console.print("✓ " + outcome_line(outcome.events, outcome.project_id, lang_of(application)))
+    names = stage_labels(application, outcome.project_id)
+    console.print(Text("✓ ") + outcome_line(outcome.events, outcome.project_id, lang_of(application), names))
 
 
-@stage_app.command("done")
+def attachments_of(values: list[str] | None) -> list:  # type: ignore[type-arg]
+    """``--attach FILE`` or ``--attach KEY=FILE`` (KEY: the evidence id or label);
+    a key given twice is refused, like a repeated ``--evidence``."""
+    from ..models.errors import InvalidInput
+    from ..services.commands import AttachmentInput
+
+    out, seen = [], set()
+    for value in values or []:
+        match = FILE_KEY.match(value)
+        if match and not Path(value).exists():
+            key, path = match.group(1).strip(), match.group(2)
+            if key in seen:
+                raise InvalidInput("{option} {key} is given twice", option="--attach", key=key[:60])
+            seen.add(key)
+            out.append(AttachmentInput(key=key, path=path))
+        else:
+            out.append(AttachmentInput(path=value))
+    return out
+
+
+@stage_app.command(
+    "done", help=T("Mark a stage done with its participation evidence (the project's planner).")
+)
 @handle_errors
 def stage_done(
     project_id: ProjectId,
     stage: StageId,
     by: By,
     evidence: Annotated[
-        list[str] | None, typer.Option("--evidence", "-e", help="KEY=VALUE, repeatable")
+        list[str] | None, typer.Option("--evidence", "-e", help=T("KEY=VALUE (key or label), repeatable"))
     ] = None,
     attach: Annotated[
         list[str] | None,
-        typer.Option("--attach", "-a", help="FILE, or KEY=FILE for a required file (problem_map=map.pdf)"),
+        typer.Option(
+            "--attach", "-a", help=T("FILE, or KEY=FILE for a file the stage asks for (问题地图=map.pdf)")
+        ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="a note for the approver")] = None,
+    note: Annotated[str | None, typer.Option("--note", help=T("a note for the approver"))] = None,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Mark a stage done with its participation evidence (the project's planner)."""
-    from ..services.commands import AttachmentInput, CompleteStage, complete_stage
+    from ..services.commands import CompleteStage, complete_stage
 
-    attachments = []
-    for value in attach or []:
-        match = re.match(r"^([a-z][a-z0-9_]*)=(.+)$", value)
-        if match and not Path(value).exists():
-            attachments.append(AttachmentInput(key=match.group(1), path=match.group(2)))
-        else:
-            attachments.append(AttachmentInput(path=value))
     command = CompleteStage(
-        project_id=project_id,
+        project_id=project_number(project_id),
         stage=stage,
         by=by,
         evidence=pairs(evidence, "--evidence"),
-        attachments=attachments,
+        attachments=attachments_of(attach),
         note=note,
     )
     _run_and_report(db, now, lambda application: complete_stage(application, command))
 
 
-@stage_app.command("approve")
+@stage_app.command(
+    "approve", help=T("Approve a done stage at the level it waits for (street office, then district).")
+)
 @handle_errors
 def stage_approve(
     project_id: ProjectId,
     stage: StageId,
     by: By,
-    comment: Annotated[str | None, typer.Option("--comment", help="optional comment")] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help=T("optional comment"))] = None,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Approve a done stage at the level it waits for (street office, then district)."""
     from ..services.commands import DecideApproval, decide_approval
 
-    command = DecideApproval(project_id=project_id, stage=stage, by=by, decision="approve", comment=comment)
+    command = DecideApproval(
+        project_id=project_number(project_id), stage=stage, by=by, decision="approve", comment=comment
+    )
     _run_and_report(db, now, lambda application: decide_approval(application, command))
 
 
-@stage_app.command("return")
+@stage_app.command("return", help=T("Return (退回) a done stage to the planner with a reason."))
 @handle_errors
 def stage_return(
     project_id: ProjectId,
     stage: StageId,
     by: By,
-    reason: Annotated[str, typer.Option("--reason", help="what the planner must fix (退回原因)")],
+    reason: Reason,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Return (退回) a done stage to the planner with a reason."""
     from ..services.commands import DecideApproval, decide_approval
 
-    command = DecideApproval(project_id=project_id, stage=stage, by=by, decision="return", comment=reason)
+    command = DecideApproval(
+        project_id=project_number(project_id), stage=stage, by=by, decision="return", comment=reason
+    )
     _run_and_report(db, now, lambda application: decide_approval(application, command))
 
 
-@stage_app.command("pause")
+@stage_app.command("pause", help=T("Pause a stage's deadline clock (coordinators)."))
 @handle_errors
 def stage_pause(
     project_id: ProjectId,
     stage: StageId,
     by: By,
-    reason: Annotated[str, typer.Option("--reason", help="why the clock stops (e.g. 冬季停工)")],
+    reason: Reason,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Pause a stage's deadline clock (coordinators)."""
     from ..services.commands import PauseClock, pause_clock
 
-    command = PauseClock(project_id=project_id, stage=stage, by=by, reason=reason)
+    command = PauseClock(project_id=project_number(project_id), stage=stage, by=by, reason=reason)
     _run_and_report(db, now, lambda application: pause_clock(application, command))
 
 
-@stage_app.command("resume")
+@stage_app.command(
+    "resume", help=T("Resume a paused clock; the deadline moves by the working days it was paused.")
+)
 @handle_errors
 def stage_resume(
     project_id: ProjectId,
@@ -132,65 +151,88 @@ def stage_resume(
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Resume a paused clock; the deadline moves by the working days it was paused."""
     from ..services.commands import ResumeClock, resume_clock
 
-    command = ResumeClock(project_id=project_id, stage=stage, by=by)
+    command = ResumeClock(project_id=project_number(project_id), stage=stage, by=by)
     _run_and_report(db, now, lambda application: resume_clock(application, command))
 
 
-@stage_app.command("extend")
+@stage_app.command("extend", help=T("Ask the street office for more working days (the project's planner)."))
 @handle_errors
 def stage_extend(
     project_id: ProjectId,
     stage: StageId,
     by: By,
-    days: Annotated[int, typer.Option("--days", help="working days asked for")],
-    reason: Annotated[str, typer.Option("--reason", help="why more time is needed")],
+    days: Annotated[str, typer.Option("--days", help=T("working days asked for"))],
+    reason: Reason,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Ask the street office for more working days (the project's planner)."""
     from ..services.commands import RequestExtension, request_extension
 
-    command = RequestExtension(project_id=project_id, stage=stage, by=by, working_days=days, reason=reason)
+    command = RequestExtension(
+        project_id=project_number(project_id),
+        stage=stage,
+        by=by,
+        working_days=whole_days(days),
+        reason=reason,
+    )
     _run_and_report(db, now, lambda application: request_extension(application, command))
 
 
-@stage_app.command("grant-extension")
+@stage_app.command("grant-extension", help=T("Grant a waiting extension request (street office)."))
 @handle_errors
 def stage_grant_extension(
     project_id: ProjectId,
     stage: StageId,
     by: By,
     days: Annotated[
-        int | None, typer.Option("--days", help="grant fewer working days than requested")
+        str | None, typer.Option("--days", help=T("grant fewer working days than requested"))
     ] = None,
-    comment: Annotated[str | None, typer.Option("--comment")] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help=T("optional comment"))] = None,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Grant a waiting extension request (street office)."""
     from ..services.commands import DecideExtension, decide_extension
 
     command = DecideExtension(
-        project_id=project_id, stage=stage, by=by, grant=True, working_days=days, comment=comment
+        project_id=project_number(project_id),
+        stage=stage,
+        by=by,
+        grant=True,
+        working_days=whole_days(days) if days is not None else None,
+        comment=comment,
     )
     _run_and_report(db, now, lambda application: decide_extension(application, command))
 
 
-@stage_app.command("refuse-extension")
+@stage_app.command(
+    "refuse-extension", help=T("Refuse a waiting extension request, with a reason (street office).")
+)
 @handle_errors
 def stage_refuse_extension(
     project_id: ProjectId,
     stage: StageId,
     by: By,
-    reason: Annotated[str, typer.Option("--reason", help="why the extension is refused")],
+    reason: Reason,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Refuse a waiting extension request, with a reason (street office)."""
     from ..services.commands import DecideExtension, decide_extension
 
-    command = DecideExtension(project_id=project_id, stage=stage, by=by, grant=False, comment=reason)
+    command = DecideExtension(
+        project_id=project_number(project_id), stage=stage, by=by, grant=False, comment=reason
+    )
     _run_and_report(db, now, lambda application: decide_extension(application, command))
+
+
+def whole_days(text: str) -> int:
+    """A number of working days as typed: ASCII digits only (a refusal is one line
+    naming --days, not a usage box)."""
+    from ..models.errors import InvalidInput
+
+    if not re.fullmatch(r"[0-9]{1,4}", text.strip()):
+        raise InvalidInput(
+            "--days: '{value}' is not a whole number of working days", field="days", value=text[:20]
+        )
+    return int(text.strip())

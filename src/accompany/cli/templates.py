@@ -7,73 +7,86 @@ from typing import Annotated
 
 import typer
 
-from .common import (
-    DbOption,
-    JsonOption,
-    console,
-    handle_errors,
-    lang_of,
-    make_app,
-    print_json,
-)
+from .common import DbOption, JsonOption, cli_language, console, handle_errors, make_app, print_json, say
+from .help import T
 
-template_app = typer.Typer(help="Process templates.", no_args_is_help=True)
+template_app = typer.Typer(help=T("Process templates."), no_args_is_help=True)
 
 
-@template_app.command("list")
+@template_app.command("list", help=T("List the templates the catalog knows."))
 @handle_errors
 def template_list(db: DbOption = None) -> None:
-    """List the templates the catalog knows."""
+    lang = cli_language()
     application = make_app(db)
     for item in application.catalog.files():
         t = item.template
-        console.print(f"{t.ref}  {t.name}  ({len(t.stages)} stages)  {item.path}")
+        say(
+            "{ref}  {name}  ({count} stages)  {path}",
+            ref=t.ref,
+            name=t.name if lang == "zh" or not t.name_en else t.name_en,
+            count=len(t.stages),
+            path=item.path,
+        )
 
 
-@template_app.command("show")
+@template_app.command("show", help=T("Show a template's stages, deadlines, evidence and approvals."))
 @handle_errors
 def template_show(
-    template_id: Annotated[str, typer.Argument(help="template id, optionally id@version")],
+    template_id: Annotated[str, typer.Argument(help=T("template id, optionally id@version"))],
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Show a template's stages, deadlines, evidence and approvals."""
     from rich.table import Table
 
+    from ..i18n import translator
+    from ..labels import label
+    from ..templates import template_ref
+    from .render import text
+
     application = make_app(db)
-    name, _, version = template_id.partition("@")
-    t = application.catalog.get(name, int(version) if version.isdigit() else None).template
+    t = application.catalog.get(*template_ref(template_id)).template
     if json_out:
         print_json(t.model_dump(mode="json", by_alias=True))
         return
-    lang = lang_of(application)
-    table = Table(title=f"{t.ref} {t.name}")
-    for column in ("stage", "phase", "depends on", "deadline", "evidence", "approval"):
-        table.add_column(column)
+    lang = cli_language()
+    _ = translator(lang)
+    names = {s.id: s.label(lang) for s in t.stages}
+    table = Table(title=f"{t.ref} {t.name if lang == 'zh' or not t.name_en else t.name_en}")
+    for column in (_("Stage"), _("Phase"), _("Depends on"), _("Deadline rule"), _("Evidence"), _("Approval")):
+        table.add_column(column, overflow="fold")
     for spec in t.stages:
         evidence = []
         for f in spec.evidence:
+            name = f.label if lang == "zh" or not f.label_en else f.label_en
             bound = f" ≥ {f.min:g}" if f.min is not None else ""
-            evidence.append(f"{f.key}{bound}{'' if f.required else ' (optional)'}")
+            optional = f" ({_('optional')})" if not f.required else ""
+            evidence.append(f"{name} [{f.key}]{bound}{optional}")
         evidence += [c.label for c in spec.checks]
+        phase = t.phase(spec.phase)
         table.add_row(
-            f"{spec.id}\n{spec.label(lang)}",
-            spec.phase,
-            ", ".join(t.dependencies(spec.id)) or "—",
-            spec.deadline.describe(lang, {s.id: s.label(lang) for s in t.stages}),
-            "\n".join(evidence),
-            " → ".join(level.value for level in spec.approval) or "—",
+            text(f"{spec.label(lang)}\n{spec.id}"),
+            text(phase.name if lang == "zh" or not phase.name_en else phase.name_en),
+            text("、".join(names[d] for d in t.dependencies(spec.id)) or "—"),
+            text(spec.deadline.describe(lang, names)),
+            text("\n".join(evidence)),
+            text(" → ".join(label("level", level.value, lang) for level in spec.approval) or "—"),
         )
     console.print(table)
     if t.parameters:
-        console.print("parameters: " + ", ".join(f"{k}={v}" for k, v in t.parameters.items()))
+        say("parameters: {values}", values=", ".join(f"{k}={v}" for k, v in t.parameters.items()))
 
 
-@template_app.command("validate")
+@template_app.command(
+    "validate", help=T("Check a template file; prints the field and reason of the first problem.")
+)
 @handle_errors
-def template_validate(file: Annotated[Path, typer.Argument(help="template YAML file")]) -> None:
-    """Check a template file; prints the field and reason of the first problem."""
+def template_validate(file: Annotated[Path, typer.Argument(help=T("template YAML file"))]) -> None:
     from ..templates import read_template_file
 
     item = read_template_file(file)
-    console.print(f"{file}: valid template {item.template.ref} with {len(item.template.stages)} stages")
+    say(
+        "{file}: valid template {ref} with {count} stages",
+        file=file,
+        ref=item.template.ref,
+        count=len(item.template.stages),
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, insert, literal, literal_column, select,
 from sqlalchemy.orm import Session
 
 from ..models.deadlines import Deadline
-from ..models.errors import Conflict, Localized, NotFound
+from ..models.errors import Conflict, InvalidInput, Localized, NotFound
 from ..models.events import Event
 from ..models.people import District, Person, Role, Street
 from ..models.project import (
@@ -61,6 +61,29 @@ class PeopleRepository:
                 person=person_id[:100],
             )
         return person_from_row(row)
+
+    def resolve(self, text: str, *, field: str | None = None) -> Person:
+        """A person by id, or by name when exactly one person has it (张磊); more than
+        one is a clear refusal listing their ids."""
+        row = self.session.connection().execute(_PERSON, {"person_id": text}).first()
+        if row is not None:
+            return person_from_row(row)
+        named = list(self.session.scalars(select(PersonRow).where(PersonRow.name == text.strip())))
+        if len(named) == 1:
+            return person_from_row(named[0])
+        if named:
+            raise InvalidInput(
+                "'{name}' names {count} people ({ids}): give the id",
+                field=field,
+                name=text[:60],
+                count=len(named),
+                ids=", ".join(sorted(r.id for r in named)),
+            )
+        raise NotFound(
+            "unknown person '{person}' (load the directory with `accompany people load`)",
+            field=field,
+            person=text[:100],
+        )
 
     def some(self, person_ids: Iterable[str]) -> list[Person]:
         wanted = sorted({p for p in person_ids if p})
@@ -225,6 +248,12 @@ class ProjectRepository:
         # project id → (project version, {stage key: (stage id, version)})
         self._versions: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}
 
+    def find_duplicate(self, name: str, street: str, start: dt.date) -> int | None:
+        """The id of a project with exactly this name, street and start, if any."""
+        return self.session.scalar(
+            select(P.c.id).where(P.c.name == name, P.c.street_id == street, P.c.start_date == start).limit(1)
+        )
+
     def get_with_actor(self, project_id: int, person_id: str) -> tuple[Project, Person]:
         """The project (as :meth:`get`) and the person acting on it; the person is read
         in the statement that locks the project, saving a round trip per command."""
@@ -232,8 +261,11 @@ class ProjectRepository:
         query = _PROJECT_AND_ACTOR_FOR_UPDATE if self.lock else _PROJECT_AND_ACTOR
         row = connection.execute(query, {"project_id": project_id, "person_id": person_id}).first()
         if row is None or row.a_id is None:
-            PeopleRepository(self.session).get(person_id)  # names an unknown person first
-            raise NotFound(f"unknown project {project_id}")
+            # not a person's id: their name? (an unknown person is named before the project)
+            person = PeopleRepository(self.session).resolve(person_id, field="by")
+            if row is None:
+                raise NotFound("unknown project {project}", project=project_id)
+            row = connection.execute(query, {"project_id": project_id, "person_id": person.id}).first()
         actor = Person(
             id=row.a_id,
             name=row.a_name,
@@ -470,8 +502,12 @@ def _stages_statement(dialect: str) -> Any:
     attachments as JSON arrays (one correlated subquery per kind), in one query.
     Built once per dialect: constructing it per command cost more than running it."""
     columns = [column.label(f"s_{column.name}") for column in S.c]
+    person = PersonRow.__table__
     for name, table in CHILD_TABLES.items():
         fields = [part for column in table.c for part in (literal(column.name), column)]
+        if name == "pauses":  # who paused, by name, for the messages people read
+            pauser = select(person.c.name).where(person.c.id == table.c.paused_by).scalar_subquery()
+            fields += [literal("paused_by_name"), pauser]
         if dialect == "postgresql":
             empty = literal_column("'[]'::json")
             aggregate = func.coalesce(func.json_agg(func.json_build_object(*fields)), empty)
@@ -547,6 +583,7 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
                 _instant(p["resumed_at"]),
                 p["resumed_by"],
                 p["id"],
+                paused_by_name=p.get("paused_by_name") or "",
             )
             for p in children["pauses"]
         ],
@@ -665,12 +702,11 @@ class EventLog:
             self.session.connection().execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
         return len(rows)
 
-    def for_project(self, project_id: int) -> list[EventRow]:
-        return list(
-            self.session.scalars(
-                select(EventRow).where(EventRow.project_id == project_id).order_by(EventRow.id)
-            )
-        )
+    def for_project(self, project_id: int, kinds: tuple[str, ...] | None = None) -> list[EventRow]:
+        query = select(EventRow).where(EventRow.project_id == project_id)
+        if kinds is not None:
+            query = query.where(EventRow.kind.in_(kinds))
+        return list(self.session.scalars(query.order_by(EventRow.id)))
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models.errors import InvalidInput
+from ..models.errors import Conflict, InvalidInput, Localized
 from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
 from ..models.people import Directory
 from ..models.project import Attachment, Project
 from ..models.reminders import ProjectFacts, notifications_for_events
 from ..models.rules import Action
-from ..models.template import coerce_parameter
+from ..models.template import StageSpec, coerce_parameter
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -44,6 +44,8 @@ class StartProject(Command):
     by: str
     stage_deadlines: dict[str, dt.date] = Field(default_factory=dict)
     params: dict[str, str] = Field(default_factory=dict)
+    # the same name, street and start as an existing project is refused unless asked
+    allow_duplicate: bool = False
 
 
 class AttachmentInput(Command):
@@ -252,8 +254,8 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
             )
         params[name] = coerce_parameter(name, defaults[name], raw)
     with app.uow() as uow:
-        coordinator = uow.people.get(cmd.by)
-        planner = uow.people.get(cmd.planner)
+        coordinator = uow.people.resolve(cmd.by, field="by")
+        planner = uow.people.resolve(cmd.planner, field="planner")
         district = uow.people.resolve_district(cmd.district)
         street = uow.people.resolve_street(district, cmd.street)
         template_row = uow.templates.snapshot(source.body, now)
@@ -274,27 +276,70 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
             now=now,
             calendar=app.calendar,
         )
+        # a twin is looked for once the project itself is valid: a wrong planner or
+        # date is named first
+        if not cmd.allow_duplicate:
+            twin = uow.projects.find_duplicate(cmd.name.strip(), street.id, cmd.start)
+            if twin is not None:
+                raise Conflict(
+                    "project #{id} “{name}” in {street} already starts on {start}; start another one like it "
+                    "with --allow-duplicate",
+                    field="name",
+                    id=twin,
+                    name=cmd.name.strip(),
+                    street=Localized(street.name),
+                    start=cmd.start.isoformat(),
+                )
         project_id = uow.projects.add(project, template_row)
         record(app, uow, project, events)
         uow.commit()
     return Outcome(project_id=project_id, events=events)
 
 
+def begin_due_projects(app: App) -> int:
+    """Projects started for a future day begin when it comes (the daily sweep runs
+    this): their first stages start, dated on the start day. Returns how many."""
+    from sqlalchemy import exists, select
+
+    from ..db.orm import ProjectRow, StageRow
+    from ..models.deadlines import local_date
+    from ..models.states import ProjectStatus, StageState
+
+    today = local_date(app.now())
+    with app.reader() as uow:
+        waiting = list(
+            uow.session.scalars(
+                select(ProjectRow.id).where(
+                    ProjectRow.status == ProjectStatus.ACTIVE.value,
+                    ProjectRow.start_date <= today,
+                    ~exists().where(
+                        StageRow.project_id == ProjectRow.id, StageRow.state != StageState.PENDING.value
+                    ),
+                )
+            )
+        )
+    for project_id in waiting:
+        now = app.now()
+        with app.uow() as uow:
+            project = uow.projects.get(project_id)
+            events = project.begin(now, app.calendar)
+            uow.projects.save(project)
+            record(app, uow, project, events)
+            uow.commit()
+    return len(waiting)
+
+
 def pause_clock(app: App, cmd: PauseClock) -> Outcome:
-    return _on_project(
-        app,
-        cmd.project_id,
-        cmd.by,
-        lambda project, actor, now: project.pause_clock(cmd.stage, actor, reason=cmd.reason, now=now),
+    return _on_stage(
+        app, cmd, lambda project, actor, key, now: project.pause_clock(key, actor, reason=cmd.reason, now=now)
     )
 
 
 def resume_clock(app: App, cmd: ResumeClock) -> Outcome:
-    return _on_project(
+    return _on_stage(
         app,
-        cmd.project_id,
-        cmd.by,
-        lambda project, actor, now: project.resume_clock(cmd.stage, actor, now=now, calendar=app.calendar),
+        cmd,
+        lambda project, actor, key, now: project.resume_clock(key, actor, now=now, calendar=app.calendar),
     )
 
 
@@ -311,17 +356,20 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
         )
     with app.uow() as uow:
         project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+        spec = project.template.resolve_stage(cmd.stage)
         # who and what state first, so a refusal names the real problem
-        project.ensure_allowed(cmd.stage, actor, Action.COMPLETE)
-        evidence = parse_evidence(project.template.stage(cmd.stage), cmd.evidence)
+        project.ensure_allowed(spec.id, actor, Action.COMPLETE)
+        evidence = parse_evidence(spec, cmd.evidence)
+        keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
-            (item.key, app.attachments.store(Path(item.path), item.filename)) for item in cmd.attachments
+            (key, app.attachments.store(Path(item.path), item.filename))
+            for key, item in zip(keys, cmd.attachments, strict=True)
         ]
         attachments = [
             Attachment(key, f.filename, f.sha256, f.size, f.stored_as, actor.id, now) for key, f in stored
         ]
         events = project.complete_stage(
-            cmd.stage,
+            spec.id,
             actor,
             evidence=evidence,
             attachments=attachments,
@@ -335,13 +383,20 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
     return Outcome(project_id=cmd.project_id, events=events)
 
 
+def _file_key(spec: StageSpec, key: str | None) -> str | None:
+    """A file's evidence key as typed: the key or the label (问题地图=map.pdf)."""
+    if key is None:
+        return None
+    found = spec.find_field(key)
+    return found.key if found is not None else key
+
+
 def request_extension(app: App, cmd: RequestExtension) -> Outcome:
-    return _on_project(
+    return _on_stage(
         app,
-        cmd.project_id,
-        cmd.by,
-        lambda project, actor, now: project.request_extension(
-            cmd.stage, actor, working_days=cmd.working_days, reason=cmd.reason, now=now
+        cmd,
+        lambda project, actor, key, now: project.request_extension(
+            key, actor, working_days=cmd.working_days, reason=cmd.reason, now=now
         ),
     )
 
@@ -351,29 +406,26 @@ def request_extension(app: App, cmd: RequestExtension) -> Outcome:
 
 def decide_approval(app: App, cmd: DecideApproval) -> Outcome:
     if cmd.decision == "approve":
-        return _on_project(
+        return _on_stage(
             app,
-            cmd.project_id,
-            cmd.by,
-            lambda project, actor, now: project.approve_stage(
-                cmd.stage, actor, comment=cmd.comment, now=now, calendar=app.calendar
+            cmd,
+            lambda project, actor, key, now: project.approve_stage(
+                key, actor, comment=cmd.comment, now=now, calendar=app.calendar
             ),
         )
-    return _on_project(
+    return _on_stage(
         app,
-        cmd.project_id,
-        cmd.by,
-        lambda project, actor, now: project.return_stage(cmd.stage, actor, reason=cmd.comment or "", now=now),
+        cmd,
+        lambda project, actor, key, now: project.return_stage(key, actor, reason=cmd.comment or "", now=now),
     )
 
 
 def decide_extension(app: App, cmd: DecideExtension) -> Outcome:
-    return _on_project(
+    return _on_stage(
         app,
-        cmd.project_id,
-        cmd.by,
-        lambda project, actor, now: project.decide_extension(
-            cmd.stage,
+        cmd,
+        lambda project, actor, key, now: project.decide_extension(
+            key,
             actor,
             grant=cmd.grant,
             working_days=cmd.working_days,
@@ -384,14 +436,15 @@ def decide_extension(app: App, cmd: DecideExtension) -> Outcome:
     )
 
 
-def _on_project(app: App, project_id: int, actor_id: str, act) -> Outcome:  # type: ignore[no-untyped-def]
-    """Load the project and the actor, let the domain act, save, record — one
-    transaction."""
+def _on_stage(app: App, cmd: Any, act) -> Outcome:  # type: ignore[no-untyped-def]
+    """Load the project and the actor, find the stage (by id or name), let the domain
+    act, save, record — one transaction."""
     now = app.now()
     with app.uow() as uow:
-        project, actor = uow.projects.get_with_actor(project_id, actor_id)
-        events = act(project, actor, now)
+        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+        key = project.template.resolve_stage(cmd.stage).id
+        events = act(project, actor, key, now)
         uow.projects.save(project)
         record(app, uow, project, events)
         uow.commit()
-    return Outcome(project_id=project_id, events=events)
+    return Outcome(project_id=cmd.project_id, events=events)

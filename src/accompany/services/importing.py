@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..db.orm import ProjectRow
-from ..models.errors import AccompanyError, InvalidInput, Localized, PermissionDenied
+from ..models.errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied
 from ..models.people import District, Person, Street
 from ..models.project import Project
 from ..models.template import ProcessTemplate, build_template, coerce_parameter
+from ..templates import template_ref
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -284,7 +285,7 @@ def import_projects(
         report.bad += problems
         checked.append(row)
         if progress and (index % 200 == 0 or index == len(data) - 1):
-            progress("checking", index + 1, len(data))
+            progress(N_("checking"), index + 1, len(data))
     if report.bad:
         raise ImportRejected(report)
     if dry_run or not checked:
@@ -306,7 +307,7 @@ def import_projects(
                 uow.events.append(project_id, events)
             report.project_ids.append(project_id)
             if progress and (done % 200 == 0 or done == len(checked)):
-                progress("importing", done, len(checked))
+                progress(N_("importing"), done, len(checked))
         uow.commit()
     return report
 
@@ -326,9 +327,8 @@ def _check(
         problems.append(BadRow(row.number, headers.get(column, column), problem))
 
     template_text = _text(values.get("template")) or "accompany-service"
-    name, _, version = template_text.partition("@")
     try:
-        source = app.catalog.get(name, int(version) if version.isdigit() else None)
+        source = app.catalog.get(*template_ref(template_text))
         row.template_body = source.body
     except AccompanyError as exc:
         bad("template", exc)

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import func, select
 
-from ..db.orm import EventRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
+from ..db.orm import EventRow, ProjectRow, StreetRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
@@ -71,24 +71,6 @@ class StageSummary(BaseModel):
     timing: Timing
 
 
-class ProjectSummary(BaseModel):
-    id: int
-    name: str
-    district: str
-    street: str
-    community: str
-    planner: str
-    status: str
-    start_date: dt.date
-    stages_approved: int
-    stages_total: int
-    current: list[StageSummary]
-
-    @property
-    def overdue(self) -> bool:
-        return any(s.timing.overdue for s in self.current)
-
-
 def list_projects(
     app: App,
     *,
@@ -96,93 +78,23 @@ def list_projects(
     district: str | None = None,
     overdue_only: bool = False,
     limit: int | None = None,
-) -> tuple[list[ProjectSummary], int]:
-    """Projects (newest first) with their current stages; returns (page, total)."""
-    today = local_date(app.now())
-    calendar = app.calendar
+) -> tuple[list[Any], int]:
+    """Every project (the operator's view: no scope), newest first, filtered by
+    district and street (id or name) and overdue; returns (page, total)."""
+    from .worklists import ProjectFilter, browse_projects
+
     with app.reader() as uow:
-        query = select(ProjectRow.id)
-        if district is not None:
-            query = query.where(ProjectRow.district_id == uow.people.resolve_district(district).id)
+        district_id = uow.people.resolve_district(district).id if district is not None else None
+        street_id = None
         if street is not None:
             street_row = uow.session.scalar(
                 select(StreetRow).where((StreetRow.id == street) | (StreetRow.name == street))
             )
             if street_row is None:
                 raise NotFound("unknown street '{street}'", street=street[:100])
-            query = query.where(ProjectRow.street_id == street_row.id)
-        if overdue_only:
-            query = query.where(
-                exists().where(
-                    and_(
-                        StageRow.project_id == ProjectRow.id,
-                        StageRow.state == StageState.IN_PROGRESS.value,
-                        StageRow.paused_since.is_(None),
-                        StageRow.due_date < today,
-                    )
-                )
-            )
-        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        query = query.order_by(ProjectRow.id.desc())
-        if limit is not None:
-            query = query.limit(limit)
-        ids = list(uow.session.scalars(query))
-        if not ids:
-            return [], total
-        projects = {
-            row.id: row for row in uow.session.scalars(select(ProjectRow).where(ProjectRow.id.in_(ids)))
-        }
-        names = {pid: name for pid, name in uow.session.execute(select(PersonRow.id, PersonRow.name))}
-        stages: dict[int, list[StageRow]] = {}
-        for stage in uow.session.scalars(
-            select(StageRow).where(StageRow.project_id.in_(ids)).order_by(StageRow.position)
-        ):
-            stages.setdefault(stage.project_id, []).append(stage)
-        templates: dict[int, Any] = {}
-        out = []
-        for project_id in ids:
-            row = projects[project_id]
-            if row.template_pk not in templates:
-                templates[row.template_pk] = uow.templates.parsed(
-                    uow.session.get(TemplateRow, row.template_pk), row.params
-                )
-            template = templates[row.template_pk]
-            rows = stages.get(project_id, [])
-            current = [
-                StageSummary(
-                    key=s.key,
-                    name=template.stage(s.key).label(app.lang),
-                    phase=s.phase,
-                    state=s.state,
-                    waiting_for=s.waiting_for,
-                    timing=timing(
-                        s.state,
-                        s.due_date,
-                        s.due_provisional,
-                        s.paused_since is not None,
-                        today,
-                        calendar,
-                    ),
-                )
-                for s in rows
-                if s.state in (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
-            ]
-            out.append(
-                ProjectSummary(
-                    id=row.id,
-                    name=row.name,
-                    district=row.district_id,
-                    street=row.street_id,
-                    community=row.community,
-                    planner=f"{names.get(row.planner_id, row.planner_id)} ({row.planner_id})",
-                    status=row.status,
-                    start_date=row.start_date,
-                    stages_approved=sum(1 for s in rows if s.state == StageState.APPROVED.value),
-                    stages_total=len(rows),
-                    current=current,
-                )
-            )
-        return out, total
+            street_id = street_row.id
+    filters = ProjectFilter(district=district_id, street=street_id, state="overdue" if overdue_only else None)
+    return browse_projects(app, None, filters, limit=limit or 100_000, offset=0)
 
 
 # -- one project -------------------------------------------------------------------
@@ -243,9 +155,19 @@ class EvidenceItem(BaseModel):
     required: bool = True
 
 
+class NoteView(BaseModel):
+    """What the planner wrote for the approver when marking the stage done."""
+
+    at: dt.datetime
+    by: str
+    by_name: str
+    text: str
+
+
 class StageDetail(StageSummary):
     phase_name: str = ""
     evidence_items: list[EvidenceItem] = []
+    notes: list[NoteView] = []
     round: int
     depends_on: list[str]
     rule: str
@@ -317,6 +239,11 @@ def project_detail(
     today = local_date(app.now())
     lang = app.lang
     events_rows = uow.events.for_project(project_id) if with_events else []
+    submissions = (
+        [e for e in events_rows if e.kind == "stage.submitted"]
+        if with_events
+        else uow.events.for_project(project_id, kinds=("stage.submitted",))
+    )
     referenced = {project.planner_id, project.coordinator_id}
     for stage in project.stages.values():
         referenced |= {a.added_by for a in stage.attachments} | {a.decided_by for a in stage.approvals}
@@ -325,7 +252,7 @@ def project_detail(
         }
         referenced |= {e.requested_by for e in stage.extensions}
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
-    referenced |= {e.actor for e in events_rows}
+    referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
     people = {p.id: p for p in uow.people.some(referenced)}
     districts = {d.id: d for d in uow.people.districts()}
 
@@ -344,6 +271,15 @@ def project_detail(
     stages = [
         _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
     ]
+    notes: dict[str, list[NoteView]] = {}
+    for e in submissions:
+        text = (e.data or {}).get("note")
+        if text:
+            notes.setdefault(e.stage_key or "", []).append(
+                NoteView(at=local(e.occurred_at), by=e.actor, by_name=name(e.actor), text=text)
+            )
+    for stage_detail in stages:
+        stage_detail.notes = notes.get(stage_detail.key, [])
     events = None
     if with_events:
         stage_names = {spec.id: spec.label(lang) for spec in project.template.stages}
@@ -501,3 +437,15 @@ def _stage_detail(
 def event_count(app: App) -> int:
     with app.reader() as uow:
         return uow.session.scalar(select(func.count()).select_from(EventRow)) or 0
+
+
+def stage_labels(app: App, project_id: int) -> dict[str, str]:
+    """A project's stage names in the reader's language, by stage key."""
+    with app.reader() as uow:
+        row = uow.session.execute(
+            select(ProjectRow.template_pk, ProjectRow.params).where(ProjectRow.id == project_id)
+        ).first()
+        if row is None:
+            return {}
+        template = uow.templates.parsed_by_pk(row.template_pk, row.params or {})
+    return {spec.id: spec.label(app.lang) for spec in template.stages}

@@ -23,6 +23,7 @@ from ..models.reminders import Intent, StageFacts, reminders_for
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ProcessTemplate
 from .calendar import sync_calendar
+from .commands import begin_due_projects
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -39,6 +40,7 @@ class SweepResult:
     queued: int = 0
     already_queued: int = 0
     deadlines_recomputed: int = 0
+    projects_begun: int = 0
     dry_run: bool = False
 
     def by_kind(self) -> dict[str, int]:
@@ -144,7 +146,9 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
     today = local_date(now)
     result = SweepResult(today=today, dry_run=dry_run)
     if not dry_run:
-        # a calendar file added since the last sweep moves deadlines first
+        # projects whose start day has come begin; a calendar file added since the
+        # last sweep moves deadlines first
+        result.projects_begun = begin_due_projects(app)
         result.deadlines_recomputed = sync_calendar(app).deadlines_changed
     result.stages_considered, result.intents = decide(app, today)
     total = len(result.intents)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 
 from ..db.orm import (
     ApprovalRow,
@@ -351,6 +351,7 @@ class ProjectFilter(BaseModel):
     """What a coordinator narrows the portfolio by; every field optional."""
 
     q: str | None = None  # part of the name or community
+    district: str | None = None
     street: str | None = None
     phase: str | None = None  # the phase of the stages in hand
     planner: str | None = None
@@ -360,6 +361,7 @@ class ProjectFilter(BaseModel):
 class CurrentStage(BaseModel):
     key: str
     name: str
+    phase: str
     state: str
     waiting_for: str | None
     timing: Timing
@@ -372,6 +374,9 @@ class PortfolioRow(BaseModel):
     district: str
     street: str
     planner: str
+    district_id: str
+    street_id: str
+    planner_id: str
     status: str
     start_date: dt.date
     stages_approved: int
@@ -384,17 +389,20 @@ class PortfolioRow(BaseModel):
 
 
 def browse_projects(
-    app: App, person: Person, filters: ProjectFilter, *, limit: int = 50, offset: int = 0
+    app: App, scope: ProjectScope | None, filters: ProjectFilter, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[PortfolioRow], int]:
-    """The projects in the person's scope that match, newest first; (page, total)."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("limit must be 1–{most}, got {limit}", field="limit", most=MAX_PAGE, limit=limit)
+    """The projects in a person's scope (every project for the operator's CLI: None)
+    that match, newest first; (page, total)."""
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
     if offset < 0:
         raise InvalidInput("offset must not be negative, got {offset}", field="offset", offset=offset)
     today = local_date(app.now())
     calendar = app.calendar
     lang = app.lang
-    conditions = [scope_condition(person.scope())]
+    conditions = [scope_condition(scope)] if scope is not None else []
+    if filters.district:
+        conditions.append(P.c.district_id == filters.district)
     if filters.q:
         text = filters.q.strip()[:100]
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -425,7 +433,7 @@ def browse_projects(
     elif state == "paused":
         conditions.append(exists().where(S.c.project_id == P.c.id, S.c.paused_since.is_not(None)))
     with app.reader() as uow:
-        where = and_(*conditions)
+        where = and_(true(), *conditions)
         total = uow.session.scalar(select(func.count()).select_from(P).where(where)) or 0
         projects = uow.session.execute(
             select(
@@ -464,6 +472,7 @@ def browse_projects(
             select(
                 S.c.project_id,
                 S.c.key,
+                S.c.phase,
                 S.c.state,
                 S.c.waiting_for,
                 S.c.due_date,
@@ -487,6 +496,9 @@ def browse_projects(
                 district=names.districts.get(p.district_id, p.district_id),
                 street=names.streets.get(p.street_id, p.street_id),
                 planner=names.person(p.planner_id),
+                district_id=p.district_id,
+                street_id=p.street_id,
+                planner_id=p.planner_id,
                 status=p.status,
                 start_date=p.start_date,
                 stages_approved=approved,
@@ -495,6 +507,7 @@ def browse_projects(
                     CurrentStage(
                         key=s.key,
                         name=stage_names.get((p.template_pk, s.key), s.key),
+                        phase=s.phase,
                         state=s.state,
                         waiting_for=s.waiting_for,
                         timing=timing(

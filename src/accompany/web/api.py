@@ -30,6 +30,7 @@ from ..models.people import Person
 from ..services import accounts, commands, worklists
 from ..services.importing import ImportRejected, import_projects
 from ..services.queries import ProjectDetail
+from ..templates import template_ref
 from .context import record_id
 from .errors import CODES, status_for
 from .forms import MAX_TEXT, saved_uploads, uploads_of
@@ -194,6 +195,7 @@ class StartProjectBody(_Body):
     template: str = Field(default="accompany-service", max_length=80, description="id or id@version")
     stage_deadlines: dict[str, dt.date] = {}
     params: dict[str, str] = {}
+    allow_duplicate: bool = False
 
 
 class DoneBody(_Body):
@@ -266,18 +268,20 @@ def _routes(api: FastAPI) -> None:
     ) -> ProjectPage:
         """The projects in my scope, newest first."""
         filters = worklists.ProjectFilter(q=q, street=street, phase=phase, planner=planner, state=state)
-        items, total = worklists.browse_projects(who.app, who.person, filters, limit=limit, offset=offset)
+        items, total = worklists.browse_projects(
+            who.app, who.person.scope(), filters, limit=limit, offset=offset
+        )
         return ProjectPage(total=total, offset=offset, items=items)
 
     @api.post(f"{v}/projects", response_model=ProjectDetail, status_code=201, tags=["projects"])
     def start(who: Who, body: StartProjectBody) -> ProjectDetail:
         """Start a project (a coordinator, for a street of their own)."""
-        name, _, version = body.template.partition("@")
+        name, version = template_ref(body.template)
         outcome = commands.start_project(
             who.app,
             commands.StartProject(
                 template=name,
-                template_version=int(version) if version.isdigit() else None,
+                template_version=version,
                 name=body.name,
                 district=who.person.district,
                 street=body.street,
@@ -287,6 +291,7 @@ def _routes(api: FastAPI) -> None:
                 by=who.person.id,
                 stage_deadlines=body.stage_deadlines,
                 params=body.params,
+                allow_duplicate=body.allow_duplicate,
             ),
         )
         assert outcome.project_id is not None

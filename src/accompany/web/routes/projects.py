@@ -14,12 +14,13 @@ from starlette.responses import RedirectResponse, Response
 
 from ...clock import parse_day
 from ...models.deadlines import local_date
-from ...models.errors import AccompanyError, InvalidInput
+from ...models.errors import AccompanyError, Conflict, InvalidInput
 from ...models.people import Role
 from ...presenting import event_summary
 from ...services import worklists
 from ...services.commands import StartProject, start_project
 from ...services.importing import ImportRejected, import_projects
+from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
 from ..forms import FormErrors, text, uploads_of
@@ -48,7 +49,7 @@ def portfolio(request: Request, page: Page, heading: str | None = None) -> Respo
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         offset = 0
-    rows, total = worklists.browse_projects(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
+    rows, total = worklists.browse_projects(page.app, person.scope(), filters, limit=PAGE_SIZE, offset=offset)
     choices = worklists.filter_choices(page.app, person)
     base = {k: v for k, v in filters.model_dump().items() if v}
     more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
@@ -78,7 +79,12 @@ def projects(request: Request) -> Response:
 
 
 def _start_form(
-    page: Page, template_ref: str | None, values: dict[str, str], errors: FormErrors, status: int = 200
+    page: Page,
+    template_ref: str | None,
+    values: dict[str, str],
+    errors: FormErrors,
+    status: int = 200,
+    duplicate: bool = False,
 ) -> Response:
     person = page.require()
     catalog = page.app.catalog
@@ -109,6 +115,7 @@ def _start_form(
         set_at_start=[s for s in template.stages if s.deadline.set_at_start],
         values={"start": today.isoformat(), **values},
         errors=errors,
+        duplicate=duplicate,
     )
 
 
@@ -129,7 +136,7 @@ async def start(request: Request) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     template_ref = str(form.get("template") or "accompany-service")
     try:
-        name, _, version = template_ref.partition("@")
+        name, version = parse_template_ref(template_ref)
         deadlines = {}
         params = {}
         for key, value in values.items():
@@ -140,7 +147,7 @@ async def start(request: Request) -> Response:
         street = text(form, "street", lang=lang)
         command = StartProject(
             template=name,
-            template_version=int(version) if version.isdigit() else None,
+            template_version=version,
             name=text(form, "name", lang=lang, label=page._("Project name")).strip(),
             district=person.district,
             street=street,
@@ -150,10 +157,14 @@ async def start(request: Request) -> Response:
             by=person.id,  # the acting person is the one signed in, never a form field
             stage_deadlines=deadlines,
             params=params,
+            allow_duplicate=form.get("allow_duplicate") == "1",
         )
         outcome = await run_in_threadpool(start_project, page.app, command)
     except AccompanyError as exc:
-        return _start_form(page, template_ref, values, FormErrors.of(exc, lang), status=status_for(exc))
+        duplicate = isinstance(exc, Conflict) and exc.field == "name"
+        return _start_form(
+            page, template_ref, values, FormErrors.of(exc, lang), status=status_for(exc), duplicate=duplicate
+        )
     return RedirectResponse(f"/projects/{outcome.project_id}", status_code=303)
 
 
