@@ -5,18 +5,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..calendar_years import first_unknown_year
 from ..integration.test_calendar_and_clock import YEAR_2027
 from .test_cli import db_dump, ok, refused, start_args
 
 
 def test_calendar_check_and_show(cli_env: dict[str, str]) -> None:
-    out = ok("calendar", "check", "--now", "2026-11-24T10:00")
-    assert "2026" in out and "chinese-calendar" in out
-    assert "2027 is unknown" in out and "provisional" in out
+    from importlib.metadata import version
+
+    from accompany.calendars import load_calendar
+
+    unknown = first_unknown_year(load_calendar([])[0])  # the package's last year + 1
+    out = ok("calendar", "check", "--now", f"{unknown - 1}-11-24T10:00")
+    assert f"chinese-calendar {version('chinesecalendar')} provides 2004–{unknown - 1}" in out
+    assert f"known years: 2004–{unknown - 1}\n" in out
+    assert f"{unknown} is unknown" in out and "provisional" in out
+    checked = json.loads(ok("calendar", "check", "--json", "--now", f"{unknown - 1}-11-24T10:00"))
+    assert checked["package"] == {
+        "name": "chinesecalendar",
+        "version": version("chinesecalendar"),
+        "first_year": 2004,
+        "last_year": unknown - 1,
+    }
+    assert (checked["known"][-1]["year"], checked["next_year_known"]) == (unknown - 1, False)
     shown = json.loads(ok("calendar", "show", "2026", "--json"))
     assert "2026-02-14" in shown["makeup_workdays"] and "2026-10-01" in shown["holidays"]
     assert "make-up workday" in ok("calendar", "show", "2026")
-    assert "not known" in ok("calendar", "show", "2027")
+    assert f"{unknown} is not known" in ok("calendar", "show", str(unknown))
 
 
 def test_provisional_deadline_then_calendar_add(cli_env: dict[str, str], tmp_path: Path) -> None:
