@@ -34,7 +34,9 @@ def test_calendar_check_and_show(cli_env: dict[str, str]) -> None:
     assert f"{unknown} is not known" in ok("calendar", "show", str(unknown))
 
 
-def test_provisional_deadline_then_calendar_add(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_provisional_deadline_then_calendar_add(
+    calendar_as_of_2026: int, cli_env: dict[str, str], tmp_path: Path
+) -> None:
     from accompany.config.settings import EXAMPLE_PEOPLE
 
     ok("people", "load", str(EXAMPLE_PEOPLE))

@@ -24,6 +24,9 @@ from accompany.services.queries import list_projects, show_project
 from ..conftest import start_command
 from .test_services import snapshot
 
+# The tests below that start a project in December 2026 run on the calendar as known in
+# late 2026 (the ``calendar_as_of_2026`` fixture): 2027 is unknown whatever the installed
+# chinese-calendar knows, so their hand-worked dates hold.
 # Test data, not the State Council's schedule: New Year's Day off, one make-up Saturday.
 YEAR_2027 = """\
 year: 2027
@@ -50,7 +53,7 @@ def late_project(app: App, clock: FixedClock) -> int:
 
 
 def test_unknown_year_is_provisional_then_recomputed_when_added(
-    people: App, clock: FixedClock, tmp_path: Path
+    calendar_as_of_2026: int, people: App, clock: FixedClock, tmp_path: Path
 ) -> None:
     project_id = late_project(people, clock)
     survey = show_project(people, project_id).stages[0]
@@ -82,7 +85,9 @@ def test_unknown_year_is_provisional_then_recomputed_when_added(
     assert sync_calendar(people).deadlines_changed == 0
 
 
-def test_a_file_dropped_into_the_folder_is_picked_up_by_a_sync(people: App, clock: FixedClock) -> None:
+def test_a_file_dropped_into_the_folder_is_picked_up_by_a_sync(
+    calendar_as_of_2026: int, people: App, clock: FixedClock
+) -> None:
     project_id = late_project(people, clock)
     sync_calendar(people)  # remembers the data in force
     (people.settings.calendar_dir / "2027.yaml").write_text(YEAR_2027, encoding="utf-8")
@@ -120,7 +125,7 @@ def test_a_corrected_known_year_moves_non_provisional_deadlines(people: App, pro
     ],
 )
 def test_malformed_calendar_file_is_refused_and_nothing_changes(
-    people: App, clock: FixedClock, tmp_path: Path, content: str, message: str
+    calendar_as_of_2026: int, people: App, clock: FixedClock, tmp_path: Path, content: str, message: str
 ) -> None:
     late_project(people, clock)
     before = snapshot(people)
