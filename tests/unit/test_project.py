@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
-from accompany.models.events import EventKind
+from accompany.models.events import Event, EventKind
 from accompany.models.project import Project
 from accompany.models.states import ProjectStatus, StageState
 
@@ -50,11 +51,16 @@ def test_start_events_are_stamped_with_the_command_time() -> None:
 
 @pytest.mark.parametrize(
     ("coordinator", "problem"),
-    [("liuq", None), ("zhangl", None), ("maf", PermissionDenied), ("wangrb", PermissionDenied)],
+    [
+        ("liuq", None),
+        ("zhangl", None),
+        ("maf", "马芳 (maf) coordinates dongcheng/dongsi, not chaoyang/taiyanggong"),
+        ("wangrb", "王若冰 (wangrb) is a planner: only a coordinator can start a project"),
+    ],
 )
-def test_only_coordinators_of_the_street_or_district_start(coordinator: str, problem: type | None) -> None:
-    def go() -> None:
-        Project.start(
+def test_only_coordinators_of_the_street_or_district_start(coordinator: str, problem: str | None) -> None:
+    def go() -> tuple[Project, list[Event]]:
+        return Project.start(
             template=template(),
             params={},
             name="x",
@@ -70,9 +76,12 @@ def test_only_coordinators_of_the_street_or_district_start(coordinator: str, pro
         )
 
     if problem is None:
-        go()
+        project, events = go()
+        assert (project.coordinator_id, project.status) == (coordinator, ProjectStatus.ACTIVE)
+        assert (events[0].kind, events[0].actor) == (EventKind.PROJECT_STARTED, coordinator)
+        assert project.stages["needs-survey"].state is StageState.IN_PROGRESS
     else:
-        with pytest.raises(problem):
+        with pytest.raises(PermissionDenied, match=re.escape(problem)):
             go()
 
 
@@ -347,7 +356,10 @@ def test_return_at_district_level_voids_the_street_approval() -> None:
 
 def test_consent_ratio_check() -> None:
     project = new_project()
-    _to_acceptance(project)  # 70/90 passed on the way
+    _to_acceptance(project)  # 70/90 on the way
+    consent = project.stages["resident-consent"]
+    assert consent.state is StageState.APPROVED
+    assert consent.evidence == {"households_surveyed": 90, "households_consenting": 70}
     fresh = new_project()
     finish_survey(fresh)
     fresh.approve_stage(
