@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -53,20 +54,38 @@ class PrefectDriver(ServiceDriver):
 
     label = "Prefect flows (start-project, complete-stage, decide-approval)"
 
+    def _run(self, flow_run: Coroutine[Any, Any, Any]) -> Any:
+        """A flow reads its settings from ACCOMPANY_* variables: point them at the demo's
+        throwaway folders while it runs, so no demo file lands in the user's."""
+        folders = {
+            "ACCOMPANY_HOME": str(self.settings.home),
+            "ACCOMPANY_ATTACHMENTS_DIR": str(self.settings.resolved_attachments_dir()),
+        }
+        saved = {key: os.environ.get(key) for key in folders}
+        os.environ.update(folders)
+        try:
+            return asyncio.run(flow_run)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
     def start(self, command: StartProject, now: dt.datetime) -> int:
         from .flows.lifecycle import start_project_flow
 
-        return asyncio.run(start_project_flow(command, database_url=self.url, now=now))
+        return self._run(start_project_flow(command, database_url=self.url, now=now))
 
     def complete(self, command: CompleteStage, now: dt.datetime) -> None:
         from .flows.lifecycle import complete_stage_flow
 
-        asyncio.run(complete_stage_flow(command, database_url=self.url, now=now))
+        self._run(complete_stage_flow(command, database_url=self.url, now=now))
 
     def decide(self, command: DecideApproval, now: dt.datetime) -> None:
         from .flows.lifecycle import decide_approval_flow
 
-        asyncio.run(decide_approval_flow(command, database_url=self.url, now=now))
+        self._run(decide_approval_flow(command, database_url=self.url, now=now))
 
 
 def _files(folder: Path) -> dict[str, str]:
