@@ -25,7 +25,28 @@ from accompany.config.settings import EXAMPLE_PEOPLE, Settings
 from accompany.directory import read_directory
 from accompany.services import commands
 
+from .calendar_years import NEXT_YEAR_ENV, add_simulated_year, package_through
 from .receivers import HttpReceiver, SmtpReceiver
+
+# The whole session as after chinese-calendar's next data release (a simulated year):
+# the suite must pass with and without it.
+SIMULATED_YEAR = add_simulated_year() if os.environ.get(NEXT_YEAR_ENV) == "1" else None
+
+
+def pytest_report_header() -> str | None:
+    if SIMULATED_YEAR is None:
+        return None
+    return f"calendar: chinese-calendar data extended with a simulated {SIMULATED_YEAR}"
+
+
+@pytest.fixture
+def calendar_as_of_2026() -> Iterator[int]:
+    """The statutory calendar as known in late 2026: the package's years up to 2026,
+    whatever the installed chinese-calendar knows. Yields the first unknown year
+    (2027), which the hand-worked dates of the test are about."""
+    with package_through(2026) as unknown:
+        yield unknown
+
 
 PG_URL = os.environ.get("ACCOMPANY_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("ACCOMPANY_REQUIRE_POSTGRES") == "1"

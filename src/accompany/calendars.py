@@ -130,12 +130,37 @@ def read_calendar_file(path: Path) -> YearSchedule:
         raise InvalidInput("calendar file {path}: {detail}", path=str(path), detail=str(exc)) from None
 
 
-def _package_schedules() -> list[YearSchedule]:
+PACKAGE = "chinesecalendar"  # pinned in pyproject.toml: a release with new data is a deliberate upgrade
+
+
+@dataclass(frozen=True)
+class PackageData:
+    """What the installed ``chinese-calendar`` package provides."""
+
+    version: str
+    first_year: int
+    last_year: int
+
+    @property
+    def label(self) -> str:
+        return f"chinese-calendar {self.version}"
+
+
+def package_data() -> PackageData:
+    schedules = _package_schedules()
+    return PackageData(_package_version(), schedules[0].year, schedules[-1].year)
+
+
+def _package_version() -> str:
     from importlib.metadata import version
 
+    return version(PACKAGE)
+
+
+def _package_schedules() -> list[YearSchedule]:
     from chinese_calendar import constants
 
-    label = f"chinese-calendar {version('chinesecalendar')}"
+    label = f"chinese-calendar {_package_version()}"
     holidays: dict[int, set[dt.date]] = {}
     workdays: dict[int, set[dt.date]] = {}
     names: dict[dt.date, str] = {}

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from .bootstrap import App, build_app
 from .clock import FixedClock, parse_moment
 from .config.settings import EXAMPLE_PEOPLE, Settings
 from .directory import read_directory
+from .models.calendar import WorkingCalendar
 from .models.errors import AccompanyError
 from .services import commands
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
@@ -52,20 +54,38 @@ class PrefectDriver(ServiceDriver):
 
     label = "Prefect flows (start-project, complete-stage, decide-approval)"
 
+    def _run(self, flow_run: Coroutine[Any, Any, Any]) -> Any:
+        """A flow reads its settings from ACCOMPANY_* variables: point them at the demo's
+        throwaway folders while it runs, so no demo file lands in the user's."""
+        folders = {
+            "ACCOMPANY_HOME": str(self.settings.home),
+            "ACCOMPANY_ATTACHMENTS_DIR": str(self.settings.resolved_attachments_dir()),
+        }
+        saved = {key: os.environ.get(key) for key in folders}
+        os.environ.update(folders)
+        try:
+            return asyncio.run(flow_run)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
     def start(self, command: StartProject, now: dt.datetime) -> int:
         from .flows.lifecycle import start_project_flow
 
-        return asyncio.run(start_project_flow(command, database_url=self.url, now=now))
+        return self._run(start_project_flow(command, database_url=self.url, now=now))
 
     def complete(self, command: CompleteStage, now: dt.datetime) -> None:
         from .flows.lifecycle import complete_stage_flow
 
-        asyncio.run(complete_stage_flow(command, database_url=self.url, now=now))
+        self._run(complete_stage_flow(command, database_url=self.url, now=now))
 
     def decide(self, command: DecideApproval, now: dt.datetime) -> None:
         from .flows.lifecycle import decide_approval_flow
 
-        asyncio.run(decide_approval_flow(command, database_url=self.url, now=now))
+        self._run(decide_approval_flow(command, database_url=self.url, now=now))
 
 
 def minimal_pdf(title: str) -> bytes:
@@ -147,12 +167,24 @@ def run_demo(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _years_later(calendar: WorkingCalendar) -> int:
+    """The story is told for 2026, its last stage due in 2027, a year not known yet; when
+    the calendar knows 2027 (a newer chinese-calendar, an operator file) the story moves
+    on by whole years, so that stage is still due in the first year nobody knows."""
+    return max(calendar.known_years) + 1 - 2027
+
+
 def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, files: dict[str, str]) -> None:
+    later = _years_later(direct.app(parse_moment("2026-03-02T08:30")).calendar)
+
+    def when_(text: str) -> str:  # a moment of the story, in the years it is told in
+        return f"{int(text[:4]) + later}{text[4:]}"
+
     def at(text: str) -> dt.datetime:
-        return parse_moment(text)
+        return parse_moment(when_(text))
 
     def step(when: str, who: str, what: str, action: Callable[[dt.datetime], Any]) -> None:
-        console.print(f"[dim]{when}[/] [bold]{who}[/]: {what}")
+        console.print(f"[dim]{when_(when)}[/] [bold]{who}[/]: {what}")
         action(at(when))
 
     console.rule("accompany demo — 陪伴式服务 lifecycle (simulated clock)")
@@ -168,9 +200,9 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
         street="太阳宫街道",
         community="太阳宫北社区",
         planner="wangrb",
-        start=dt.date(2026, 3, 2),
+        start=dt.date(2026 + later, 3, 2),
         by="zhangl",
-        stage_deadlines={"construction-accompany": dt.date(2026, 10, 30)},
+        stage_deadlines={"construction-accompany": dt.date(2026 + later, 10, 30)},
     )
     project_id = 0
 
@@ -210,7 +242,9 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
         )
 
     # A refusal, exactly as a planner on site would meet it.
-    console.print("[dim]2026-03-20T16:00[/] [bold]王若冰 planner[/]: tries needs-survey with 25 households")
+    console.print(
+        f"[dim]{when_('2026-03-20T16:00')}[/] [bold]王若冰 planner[/]: tries needs-survey with 25 households"
+    )
     try:
         direct.complete(
             CompleteStage(
@@ -371,8 +405,9 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     post = next(s for s in show.stages if s.key == "post-evaluation")
     if post.timing.provisional:
         console.print(
-            f"  [magenta]post-evaluation is due {post.timing.due} — provisional[/]: 2027's holiday "
-            "schedule is not known yet, so the deadline is counted on weekdays and will be "
+            f"  [magenta]post-evaluation is due {post.timing.due} — provisional[/]: "
+            f"{post.timing.due.year}'s holiday schedule is not known yet, so the deadline is "
+            "counted on weekdays and will be "
             "recomputed when `accompany calendar add` installs it"
         )
     step(

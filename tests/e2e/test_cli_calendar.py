@@ -5,21 +5,38 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..calendar_years import first_unknown_year
 from ..integration.test_calendar_and_clock import YEAR_2027
 from .test_cli import db_dump, ok, refused, start_args
 
 
 def test_calendar_check_and_show(cli_env: dict[str, str]) -> None:
-    out = ok("calendar", "check", "--now", "2026-11-24T10:00")
-    assert "2026" in out and "chinese-calendar" in out
-    assert "2027 is unknown" in out and "provisional" in out
+    from importlib.metadata import version
+
+    from accompany.calendars import load_calendar
+
+    unknown = first_unknown_year(load_calendar([])[0])  # the package's last year + 1
+    out = ok("calendar", "check", "--now", f"{unknown - 1}-11-24T10:00")
+    assert f"chinese-calendar {version('chinesecalendar')} provides 2004–{unknown - 1}" in out
+    assert f"known years: 2004–{unknown - 1}\n" in out
+    assert f"{unknown} is unknown" in out and "provisional" in out
+    checked = json.loads(ok("calendar", "check", "--json", "--now", f"{unknown - 1}-11-24T10:00"))
+    assert checked["package"] == {
+        "name": "chinesecalendar",
+        "version": version("chinesecalendar"),
+        "first_year": 2004,
+        "last_year": unknown - 1,
+    }
+    assert (checked["known"][-1]["year"], checked["next_year_known"]) == (unknown - 1, False)
     shown = json.loads(ok("calendar", "show", "2026", "--json"))
     assert "2026-02-14" in shown["makeup_workdays"] and "2026-10-01" in shown["holidays"]
     assert "make-up workday" in ok("calendar", "show", "2026")
-    assert "not known" in ok("calendar", "show", "2027")
+    assert f"{unknown} is not known" in ok("calendar", "show", str(unknown))
 
 
-def test_provisional_deadline_then_calendar_add(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_provisional_deadline_then_calendar_add(
+    calendar_as_of_2026: int, cli_env: dict[str, str], tmp_path: Path
+) -> None:
     from accompany.config.settings import EXAMPLE_PEOPLE
 
     ok("people", "load", str(EXAMPLE_PEOPLE))
@@ -77,14 +94,15 @@ def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
     assert "计时暂停" in ok("project", "show", "1", "--now", "2026-04-20T09:00")
     assert json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-20T09:00")) == []
     out = ok("stage", "resume", "1", "needs-survey", "--by", "zhangl", "--now", "2026-04-20T09:00")
-    assert "12" in out and "2026-04-30" in out
+    assert out == "✓ needs-survey 恢复计时（暂停 12 个工作日）；needs-survey 截止 2026-04-14 → 2026-04-30\n"
     ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "住户外出")
-    assert "5" in ok("stage", "grant-extension", "1", "needs-survey", "--by", "zhaoy", "--days", "2")
+    out = ok("stage", "grant-extension", "1", "needs-survey", "--by", "zhaoy", "--days", "2")
+    assert out == "✓ needs-survey 延期获批 2 个工作日；needs-survey 截止 2026-04-30 → 2026-05-07\n"
     ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "再延")
-    assert "denied" not in refused(
-        2, "stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", ""
-    )
-    ok("stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "时间充足")
+    line = refused(2, "stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "")
+    assert line == "error: a refusal needs a reason"
+    out = ok("stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "时间充足")
+    assert out == "✓ needs-survey 延期未获批: 时间充足\n"
     show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-05-06T09:00"))
     survey = show["stages"][0]
     assert survey["timing"]["due"] == "2026-05-07"  # 04-30 + 2 WD over Labour Day (05-01…05-05 off)

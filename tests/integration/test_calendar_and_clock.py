@@ -24,6 +24,9 @@ from accompany.services.queries import list_projects, show_project
 from ..conftest import start_command
 from .test_services import snapshot
 
+# The tests below that start a project in December 2026 run on the calendar as known in
+# late 2026 (the ``calendar_as_of_2026`` fixture): 2027 is unknown whatever the installed
+# chinese-calendar knows, so their hand-worked dates hold.
 # Test data, not the State Council's schedule: New Year's Day off, one make-up Saturday.
 YEAR_2027 = """\
 year: 2027
@@ -50,7 +53,7 @@ def late_project(app: App, clock: FixedClock) -> int:
 
 
 def test_unknown_year_is_provisional_then_recomputed_when_added(
-    people: App, clock: FixedClock, tmp_path: Path
+    calendar_as_of_2026: int, people: App, clock: FixedClock, tmp_path: Path
 ) -> None:
     project_id = late_project(people, clock)
     survey = show_project(people, project_id).stages[0]
@@ -68,7 +71,7 @@ def test_unknown_year_is_provisional_then_recomputed_when_added(
     clock.moment = parse_moment("2026-12-05T10:00")
     installed, result = add_calendar_file(people, calendar_file)
     assert installed == people.settings.calendar_dir / "2027.yaml"
-    assert result.deadlines_changed >= 1
+    assert (result.projects_checked, result.deadlines_changed) == (1, 1)
     detail = show_project(people, project_id, with_events=True)
     survey = detail.stages[0]
     assert survey.timing.due == dt.date(2027, 1, 13)  # Jan 1 is off now
@@ -82,14 +85,23 @@ def test_unknown_year_is_provisional_then_recomputed_when_added(
     assert sync_calendar(people).deadlines_changed == 0
 
 
-def test_a_file_dropped_into_the_folder_is_picked_up_by_a_sync(people: App, clock: FixedClock) -> None:
+def test_a_file_dropped_into_the_folder_is_picked_up_by_a_sync(
+    calendar_as_of_2026: int, people: App, clock: FixedClock
+) -> None:
     project_id = late_project(people, clock)
-    sync_calendar(people)  # remembers the data in force
+    first = sync_calendar(people)  # remembers the data in force; nothing is stale
+    assert (first.previous, first.projects_checked, first.deadlines_changed) == (None, 0, 0)
     (people.settings.calendar_dir / "2027.yaml").write_text(YEAR_2027, encoding="utf-8")
     people.reload_calendar()
     result = sync_calendar(people)
-    assert result.previous != result.fingerprint
-    assert show_project(people, project_id).stages[0].timing.provisional is False
+    assert result.previous == first.fingerprint != result.fingerprint
+    assert (result.projects_checked, result.deadlines_changed) == (1, 1)
+    detail = show_project(people, project_id, with_events=True)
+    survey = detail.stages[0]
+    assert (survey.timing.due, survey.timing.provisional) == (dt.date(2027, 1, 13), False)
+    change = next(e for e in detail.events if e.kind == "stage.deadline_changed")
+    assert (change.stage, change.before, change.after) == ("needs-survey", "2027-01-12", "2027-01-13")
+    assert change.data["reason"] == "calendar data changed"
 
 
 def test_a_corrected_known_year_moves_non_provisional_deadlines(people: App, project_id: int) -> None:
@@ -103,8 +115,8 @@ def test_a_corrected_known_year_moves_non_provisional_deadlines(people: App, pro
     before = show_project(people, project_id).stages[0].timing.due
     sync_calendar(people)
     after = show_project(people, project_id).stages[0].timing.due
-    assert (before, after) != (before, before)
-    assert after > before
+    # 30 working days from 2026-03-02: 04-14 with Qingming (04-06) off; 04-13 off as well → 04-15
+    assert (before, after) == (dt.date(2026, 4, 14), dt.date(2026, 4, 15))
 
 
 @pytest.mark.parametrize(
@@ -120,7 +132,7 @@ def test_a_corrected_known_year_moves_non_provisional_deadlines(people: App, pro
     ],
 )
 def test_malformed_calendar_file_is_refused_and_nothing_changes(
-    people: App, clock: FixedClock, tmp_path: Path, content: str, message: str
+    calendar_as_of_2026: int, people: App, clock: FixedClock, tmp_path: Path, content: str, message: str
 ) -> None:
     late_project(people, clock)
     before = snapshot(people)

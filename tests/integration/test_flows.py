@@ -115,3 +115,19 @@ def test_reminder_flows(prefect_server: None, people: App, db_url: str, tmp_path
         assert len(receiver.delivered) == 4
     finally:
         receiver.stop()
+
+
+def test_the_demo_through_prefect_keeps_its_files_in_its_throwaway_folder(
+    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flows read their settings from ACCOMPANY_* variables: the demo's evidence
+    files must not land in the user's attachments folder (they did, under
+    $ACCOMPANY_HOME/attachments)."""
+    from tests.e2e.test_cli import ok
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("ACCOMPANY_HOME", str(home))
+    monkeypatch.delenv("ACCOMPANY_ATTACHMENTS_DIR", raising=False)
+    out = ok("demo")
+    assert "steps run through: Prefect flows" in out and "project status: completed" in out
+    assert sorted(p.name for p in home.rglob("*") if p.is_file()) == []

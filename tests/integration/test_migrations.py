@@ -3,6 +3,8 @@ models describe, and an upgrade from an older revision keeps the data."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -64,8 +66,17 @@ def test_upgrade_from_0002_keeps_data_and_backfills_waiting_for(
         _without_origin(before.model_dump()), _without_origin(after.model_dump())
     )
     assert after.stages[0].waiting_for == "street-office"  # backfilled from the approvals
-    commands.decide_approval(
+    # the upgraded database takes the next decision: the backfilled waiting_for is cleared
+    outcome = commands.decide_approval(
         people, DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve")
+    )
+    assert outcome.kinds()[:3] == ["stage.approved", "stage.activated", "stage.deadline_set"]
+    survey, needs_list = show_project(people, project_id).stages[:2]
+    assert (survey.state, survey.waiting_for) == ("approved", None)
+    assert (needs_list.key, needs_list.state, needs_list.timing.due) == (
+        "needs-list",
+        "in_progress",
+        dt.date(2026, 6, 15),  # 10 working days after Mon 2026-06-01
     )
     engine.dispose()
 

@@ -27,7 +27,7 @@ import pytest
 from accompany.bootstrap import App
 from accompany.clock import FixedClock, parse_moment
 from accompany.models.errors import InvalidInput, NotFound
-from accompany.models.report import Quarter, quarter_to_report
+from accompany.models.report import EventFact, Quarter, Report, build_report, quarter_to_report
 from accompany.notifications.fake import FakeNotifier
 from accompany.reporting import render_csv, render_html, render_json, write_xlsx
 from accompany.services import commands
@@ -210,8 +210,27 @@ def test_figures_match_the_hand_count(people: App, dataset: dict[str, int]) -> N
 def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
     street = quarterly_report(people, Q1, street="酒仙桥街道")
     assert street.summary["projects_active"] == 1 and street.summary["stages_due"] == 1
-    district = quarterly_report(people, Q1, district="chaoyang")
-    assert district.summary == quarterly_report(people, Q1).summary
+    # the running 2026Q2 has projects in two districts: C in dongcheng, A, B and D in chaoyang
+    q2 = Quarter.parse("2026Q2")
+
+    def figures(report: Report) -> tuple[int, int, int, int]:
+        s = report.summary
+        return (s["projects_active"], s["projects_started"], s["stages_due"], s["overdue_now"])
+
+    assert figures(quarterly_report(people, q2)) == (4, 1, 2, 2)
+    dongcheng = quarterly_report(people, q2, district="dongcheng")
+    assert figures(dongcheng) == (1, 1, 1, 0)  # C: started 04-01, needs-survey due in Q2
+    assert {(r["level"], r["key"]) for r in dongcheng.rows} == {
+        ("district", "dongcheng"),
+        ("street", "dongsi"),
+        ("team", "dongsi/bucea-dc"),
+        ("project", str(dataset["C"])),
+    }
+    chaoyang = quarterly_report(people, q2, district="chaoyang")
+    assert figures(chaoyang) == (3, 0, 1, 2)  # A's design-proposal due; B and D overdue
+    assert {r["district"] for r in chaoyang.rows} == {"chaoyang"}
+    # only the district's events are read: C's start, activation and two deadlines
+    assert (dongcheng.meta["events_read"], quarterly_report(people, q2).meta["events_read"]) == (4, 35)
     with pytest.raises(NotFound, match="unknown district 'atlantis'"):
         quarterly_report(people, Q1, district="atlantis")
     with pytest.raises(InvalidInput, match="not in district dongcheng"):
@@ -240,7 +259,36 @@ def test_rebuilt_as_of_the_quarter_end_after_later_events(
     assert again.summary == first.summary
     assert again.rows == first.rows
     assert again.meta["inputs_sha256"] == first.meta["inputs_sha256"]
-    assert quarterly_report(people, Quarter.parse("2026Q2")).summary["stages_closed_on_time"] >= 0
+    # due in Q2: A's design-proposal, B's needs-list, C's needs-survey, none done (B's
+    # needs-survey, done 04-03, was due in Q1); D's needs-list is still overdue too
+    q2 = quarterly_report(people, Quarter.parse("2026Q2")).summary
+    assert {k: q2[k] for k in ("stages_due", "stages_closed_on_time", "on_time_rate", "overdue_now")} == {
+        "stages_due": 3,
+        "stages_closed_on_time": 0,
+        "on_time_rate": 0.0,
+        "overdue_now": 4,
+    }
+
+
+def test_on_time_is_judged_on_beijing_dates(people: App, clock: FixedClock, evidence_file: Path) -> None:
+    """Two needs-surveys due 2026-04-14: one done 04-14 23:30 Beijing, on time; one done
+    04-15 01:00 Beijing — still 04-14 in UTC, but a day late."""
+    at(clock, "2026-03-02T09:00")
+    on_time, late = (
+        commands.start_project(people, start_command(name=n)).project_id for n in ("准时", "迟交")
+    )
+    survey = {"households_interviewed": "30", "observation_days": "3"}
+    for project, when in ((on_time, "2026-04-14T23:30"), (late, "2026-04-15T01:00")):
+        at(clock, when)
+        done(people, project, "needs-survey", "wangrb", survey, {"problem_map": evidence_file})
+    at(clock, "2026-07-02T09:00")
+    report = quarterly_report(people, Quarter.parse("2026Q2"))
+    rows = {(r["level"], r["key"]): r for r in report.rows}
+    assert [
+        (rows[("project", str(p))]["stages_due"], rows[("project", str(p))]["stages_closed_on_time"])
+        for p in (on_time, late)
+    ] == [(1, 1), (1, 0)]
+    assert (report.summary["stages_due"], report.summary["stages_closed_on_time"]) == (2, 1)
 
 
 def test_running_quarter_uses_now_as_cut_off(people: App, dataset: dict[str, int]) -> None:
@@ -304,6 +352,58 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     )
 
 
+def test_the_replay_keeps_to_its_district_when_given_every_districts_events() -> None:
+    """build_report filters by district itself, whatever events it is given."""
+    from tests.unit.world import CALENDAR
+
+    moment = parse_moment("2026-01-05T09:00")
+
+    def started(project: int, district: str, street: str, planner: str, team: str) -> list[EventFact]:
+        data = {
+            "name": f"P{project}",
+            "district": district,
+            "street": street,
+            "planner": planner,
+            "team": team,
+            "template": "t@1",
+            "start_date": "2026-01-05",
+        }
+        return [
+            EventFact(project * 10, "project.started", moment, project, None, "x", "active", data),
+            EventFact(project * 10 + 1, "stage.activated", moment, project, "needs-survey", "x", None, {}),
+            EventFact(
+                project * 10 + 2, "stage.deadline_set", moment, project, "needs-survey", "x", "2026-02-16", {}
+            ),
+        ]
+
+    events = started(1, "chaoyang", "taiyanggong", "wangrb", "tsinghua-tyg") + started(
+        2, "dongcheng", "dongsi", "hel", "bucea-dc"
+    )
+
+    def report(district: str | None) -> Report:
+        return build_report(
+            quarter=Q1,
+            cutoff=Q1.end,
+            events=events,
+            phases_by_template={"t@1": {"needs-survey": "before"}},
+            notifications=[(1, "needs-survey", "overdue", 2), (2, "needs-survey", "overdue", 3)],
+            calendar=CALENDAR,
+            district=district,
+        )
+
+    def figures(r: Report) -> tuple[int, int, int, int]:
+        s = r.summary
+        return (s["projects_active"], s["stages_due"], s["overdue_now"], s["reminders_sent"])
+
+    assert figures(report(None)) == (2, 2, 2, 5)
+    assert figures(report("chaoyang")) == (1, 1, 1, 2)
+    dongcheng = report("dongcheng")
+    assert figures(dongcheng) == (1, 1, 1, 3)
+    assert {r["district"] for r in dongcheng.rows} == {"dongcheng"}
+    assert [w["project_id"] for w in dongcheng.worst_overdue] == [2]
+    assert dongcheng.overdue_trend[-1]["overdue"] == 1
+
+
 def test_quarter_to_report() -> None:
     from tests.unit.world import CALENDAR
 
@@ -328,7 +428,8 @@ def test_published_reports_reach_the_district_with_files(
     ]
     assert publish(people, Q1, tmp_path / "reports")["queued_for"] == []  # once per quarter
     sent = dispatch(people, people.notifier())
-    assert (sent.sent, sent.dead) >= (1, 0)
+    # the report's mail; C's notifications in dongcheng have no channel here and wait
+    assert (sent.claimed, sent.sent, sent.retried, sent.dead) == (4, 1, 3, 0)
     mail = next(m for m in smtp.messages if "季度合规报告" in m.subject)
     assert mail.to == ["ghj@chaoyang.example"]
     assert set(mail.attachments) == {"accompany-2026Q1-chaoyang.xlsx", "accompany-2026Q1-chaoyang.html"}

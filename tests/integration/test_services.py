@@ -214,6 +214,18 @@ def test_event_log_is_append_only(people: App, project_id: int) -> None:
         assert uow.session.scalar(select(func.count()).select_from(EventRow)) > 0
 
 
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_event_log_refuses_truncate_on_postgresql(people: App, project_id: int) -> None:
+    with people.reader() as uow:
+        before = uow.session.scalar(select(func.count()).select_from(EventRow))
+    assert people.engine.dialect.name == "postgresql" and before > 0
+    with pytest.raises(DBAPIError, match="append-only"), people.uow() as uow:
+        uow.session.execute(text("TRUNCATE event"))
+        uow.commit()
+    with people.reader() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(EventRow)) == before
+
+
 def test_naive_datetimes_are_refused_and_utc_comes_back(people: App, project_id: int) -> None:
     with people.uow() as uow:
         stage = uow.session.scalar(select(StageRow).where(StageRow.project_id == project_id).limit(1))

@@ -14,6 +14,7 @@ from accompany.models.calendar import WorkingCalendar, YearSchedule
 from accompany.models.deadlines import PausePeriod, compute_deadline
 from accompany.models.template import DeadlineRule
 
+from ..calendar_years import first_unknown_year
 from .world import CALENDAR
 
 D = dt.date
@@ -68,22 +69,58 @@ def test_named_make_up_weekend_cases(name: str, start: dt.date, count: int, expe
     assert not CALENDAR.add_working_days(start, count).provisional
 
 
-def test_unknown_year_is_weekdays_only_and_provisional() -> None:
-    result = CALENDAR.add_working_days(D(2026, 12, 25), 5)
+# The first year the calendar in force does not know (the package gains one each November).
+UNKNOWN = first_unknown_year(CALENDAR)
+# The calendar as known in late 2026, whatever the package knows now: 2027 is unknown.
+AS_OF_2026 = WorkingCalendar(CALENDAR.schedule(y) for y in CALENDAR.known_years if y <= 2026)
+
+
+def weekdays_after(start: dt.date, count: int) -> dt.date:
+    """The count-th Monday–Friday after start."""
+    day = start
+    while count:
+        day += dt.timedelta(days=1)
+        count -= day.weekday() < 5
+    return day
+
+
+def test_the_first_unknown_year_is_weekdays_only_and_provisional() -> None:
+    first = D(UNKNOWN, 1, 1)
+    for count in (1, 5, 30):
+        result = CALENDAR.add_working_days(first, count)
+        assert result.value == weekdays_after(first, count)
+        assert result.guessed_years == {UNKNOWN}
+    assert [CALENDAR.is_working_day(first + dt.timedelta(days=i)) for i in range(7)] == [
+        (first + dt.timedelta(days=i)).weekday() < 5 for i in range(7)
+    ]  # New Year's Day included: nobody knows it yet
+
+
+def test_a_span_into_the_first_unknown_year_matches_the_oracle() -> None:
+    start = D(UNKNOWN - 1, 12, 25)
+    result = CALENDAR.add_working_days(start, 10)  # 12-26…12-31: at most 6 working days
+    assert (result.value, result.provisional) == oracle_add(start, 10)
+    assert result.value.year == UNKNOWN and result.guessed_years == {UNKNOWN}
+
+
+def test_unknown_2027_as_seen_in_late_2026() -> None:
+    result = AS_OF_2026.add_working_days(D(2026, 12, 25), 5)
     assert result.value == D(2027, 1, 1)  # a Friday: a guess, New Year's Day is surely off
     assert result.provisional and result.guessed_years == {2027}
 
 
 def test_an_added_year_replaces_the_guess() -> None:
-    year_2027 = YearSchedule(
-        2027,
-        holidays=frozenset({D(2027, 1, 1)}),
+    eve = D(UNKNOWN - 1, 12, 31)
+    guess = CALENDAR.add_working_days(eve, 1)
+    assert guess.value == weekdays_after(eve, 1) and guess.provisional
+    added = YearSchedule(
+        UNKNOWN,
+        holidays=frozenset({guess.value}),  # the first weekday of the year declared off
         makeup_workdays=frozenset(),
         source="test schedule",
     )
-    known = WorkingCalendar([*(CALENDAR.schedule(y) for y in CALENDAR.known_years), year_2027])
-    result = known.add_working_days(D(2026, 12, 25), 5)
-    assert result.value == D(2027, 1, 4)
+    known = WorkingCalendar([*(CALENDAR.schedule(y) for y in CALENDAR.known_years), added])
+    result = known.add_working_days(eve, 1)
+    assert result.value == weekdays_after(guess.value, 1)
     assert not result.provisional
 
 

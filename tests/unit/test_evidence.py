@@ -48,16 +48,84 @@ def test_bounds_and_missing() -> None:
     ]
 
 
-def test_site_visits_per_ten_working_days() -> None:
+# Evidence that satisfies each stage, every number at its minimum (the template's defaults).
+AT_MINIMUM = {
+    "needs-survey": ({"households_interviewed": 30, "observation_days": 3}, {"problem_map"}),
+    "needs-list": ({"needs_items": 1}, set()),
+    "plan-presentation": ({"sessions_held": 1, "attendees": 0, "notice_days": 7, "objections": "无"}, set()),
+    "post-evaluation": ({"respondents": 30, "satisfaction_pct": 0.0}, set()),
+}
+MINIMUMS = [
+    ("needs-survey", "households_interviewed", "入户访谈户数", 30),
+    ("needs-survey", "observation_days", "驻场观察天数", 3),
+    ("needs-list", "needs_items", "需求条目数", 1),
+    ("plan-presentation", "sessions_held", "宣讲场次", 1),
+    ("plan-presentation", "notice_days", "公示天数", 7),
+    ("post-evaluation", "respondents", "调查样本数", 30),
+]
+
+
+@pytest.mark.parametrize(("stage", "key", "label", "minimum"), MINIMUMS, ids=[m[1] for m in MINIMUMS])
+def test_evidence_minimum_boundaries(stage: str, key: str, label: str, minimum: int) -> None:
+    """min − 1 is refused, naming the key; min and min + 1 pass."""
+    spec = TEMPLATE.stage(stage)
+    values, attached = AT_MINIMUM[stage]
+    assert spec.field(key).min == minimum
+
+    def problems(value: int) -> list[str]:
+        return evidence_problems(spec, {**values, key: value}, attached, None)
+
+    assert problems(minimum - 1) == [f"{key} ({label}) must be ≥ {minimum}, got {minimum - 1}"]
+    assert problems(minimum) == []
+    assert problems(minimum + 1) == []
+
+
+def test_evidence_maximum_boundary() -> None:
+    spec = TEMPLATE.stage("post-evaluation")
+    for pct, expected in [
+        (99.9, []),
+        (100, []),
+        (100.5, ["satisfaction_pct (满意度（%）) must be ≤ 100, got 100.5"]),
+    ]:
+        assert evidence_problems(spec, {"respondents": 30, "satisfaction_pct": pct}, set(), None) == expected
+
+
+@pytest.mark.parametrize(
+    ("open_days", "visits", "needed"),
+    [
+        (25, 2, 3),
+        (25, 3, None),
+        (25, 4, None),
+        (30, 2, 3),
+        (30, 3, None),
+        (31, 3, 4),
+        (31, 4, None),
+        (0, 1, None),
+    ],
+)
+def test_site_visits_per_ten_working_days(open_days: int, visits: int, needed: int | None) -> None:
     spec = TEMPLATE.stage("construction-accompany")
-    assert evidence_problems(spec, {"site_visits": 3}, set(), 25) == []
-    problems = evidence_problems(spec, {"site_visits": 2}, set(), 25)
-    assert problems and "must be ≥ 3" in problems[0] and "over 25 working days" in problems[0]
+    problems = evidence_problems(spec, {"site_visits": visits}, set(), open_days)
+    if needed is None:
+        assert problems == []
+    else:
+        assert problems == [
+            f"现场陪伴频次: site_visits must be ≥ {needed} (one per 10 working days over "
+            f"{open_days} working days), got {visits}"
+        ]
 
 
 def test_consent_ratio_uses_exact_fractions() -> None:
     spec = TEMPLATE.stage("resident-consent")
-    assert (
-        evidence_problems(spec, {"households_surveyed": 90, "households_consenting": 60}, set(), None) == []
-    )
-    assert evidence_problems(spec, {"households_surveyed": 0, "households_consenting": 0}, set(), None)
+
+    def problems(surveyed: int, consenting: int) -> list[str]:
+        values = {"households_surveyed": surveyed, "households_consenting": consenting}
+        return evidence_problems(spec, values, set(), None)
+
+    assert problems(90, 60) == []  # exactly 2/3
+    assert problems(90, 61) == []
+    assert problems(90, 59) == ["同意率: households_consenting/households_surveyed = 59/90 must be ≥ 2/3"]
+    assert problems(0, 0) == [
+        "households_surveyed (征询户数) must be ≥ 1, got 0",
+        "同意率: households_consenting/households_surveyed = 0/0 must be ≥ 2/3",
+    ]

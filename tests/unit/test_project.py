@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
-from accompany.models.events import EventKind
+from accompany.models.events import Event, EventKind
 from accompany.models.project import Project
 from accompany.models.states import ProjectStatus, StageState
 
@@ -50,11 +51,16 @@ def test_start_events_are_stamped_with_the_command_time() -> None:
 
 @pytest.mark.parametrize(
     ("coordinator", "problem"),
-    [("liuq", None), ("zhangl", None), ("maf", PermissionDenied), ("wangrb", PermissionDenied)],
+    [
+        ("liuq", None),
+        ("zhangl", None),
+        ("maf", "马芳 (maf) coordinates dongcheng/dongsi, not chaoyang/taiyanggong"),
+        ("wangrb", "王若冰 (wangrb) is a planner: only a coordinator can start a project"),
+    ],
 )
-def test_only_coordinators_of_the_street_or_district_start(coordinator: str, problem: type | None) -> None:
-    def go() -> None:
-        Project.start(
+def test_only_coordinators_of_the_street_or_district_start(coordinator: str, problem: str | None) -> None:
+    def go() -> tuple[Project, list[Event]]:
+        return Project.start(
             template=template(),
             params={},
             name="x",
@@ -70,9 +76,12 @@ def test_only_coordinators_of_the_street_or_district_start(coordinator: str, pro
         )
 
     if problem is None:
-        go()
+        project, events = go()
+        assert (project.coordinator_id, project.status) == (coordinator, ProjectStatus.ACTIVE)
+        assert (events[0].kind, events[0].actor) == (EventKind.PROJECT_STARTED, coordinator)
+        assert project.stages["needs-survey"].state is StageState.IN_PROGRESS
     else:
-        with pytest.raises(problem):
+        with pytest.raises(PermissionDenied, match=re.escape(problem)):
             go()
 
 
@@ -347,7 +356,10 @@ def test_return_at_district_level_voids_the_street_approval() -> None:
 
 def test_consent_ratio_check() -> None:
     project = new_project()
-    _to_acceptance(project)  # 70/90 passed on the way
+    _to_acceptance(project)  # 70/90 on the way
+    consent = project.stages["resident-consent"]
+    assert consent.state is StageState.APPROVED
+    assert consent.evidence == {"households_surveyed": 90, "households_consenting": 70}
     fresh = new_project()
     finish_survey(fresh)
     fresh.approve_stage(
@@ -421,3 +433,100 @@ def test_inactive_person_cannot_act() -> None:
             now=at("2026-03-20T10:00"),
             calendar=CALENDAR,
         )
+
+
+def _survey_done_at(when: str) -> Event:
+    project = new_project()
+    assert project.stages["needs-survey"].deadline.due == dt.date(2026, 4, 14)
+    events = project.complete_stage(
+        "needs-survey",
+        PEOPLE["wangrb"],
+        evidence=SURVEY_OK,
+        attachments=[file("problem_map")],
+        note=None,
+        now=at(when),
+        calendar=CALENDAR,
+    )
+    return next(e for e in events if e.kind is EventKind.STAGE_SUBMITTED)
+
+
+@pytest.mark.parametrize(
+    ("when", "on_time"),
+    [
+        ("2026-04-14T23:30", True),  # 15:30 UTC, the due day either way
+        ("2026-04-15T01:00", False),  # still 04-14 in UTC (17:00), but the next day in Beijing
+    ],
+)
+def test_on_time_compares_beijing_dates_not_utc_dates(when: str, on_time: bool) -> None:
+    submitted = _survey_done_at(when)
+    assert (submitted.data["due"], submitted.data["on_time"]) == ("2026-04-14", on_time)
+
+
+def test_a_district_person_of_another_district_cannot_approve() -> None:
+    project = new_project()
+    _to_acceptance(project)
+    project.approve_stage(
+        "completion-acceptance", PEOPLE["zhaoy"], comment=None, now=at("2026-06-01T10:00"), calendar=CALENDAR
+    )
+    stage = project.stages["completion-acceptance"]
+    with pytest.raises(
+        PermissionDenied, match=re.escape("许巍 (xuw) belongs to district dongcheng, not chaoyang")
+    ):
+        project.approve_stage(
+            "completion-acceptance",
+            PEOPLE["xuw"],
+            comment=None,
+            now=at("2026-06-01T11:00"),
+            calendar=CALENDAR,
+        )
+    assert (stage.state, stage.next_approval_level().value) == (StageState.SUBMITTED, "district")
+    with pytest.raises(PermissionDenied, match=re.escape("许巍 (xuw) belongs to district dongcheng")):
+        project.return_stage(
+            "completion-acceptance", PEOPLE["xuw"], reason="不同意", now=at("2026-06-01T11:00")
+        )
+    project.approve_stage(
+        "completion-acceptance", PEOPLE["zhoux"], comment=None, now=at("2026-06-02T10:00"), calendar=CALENDAR
+    )
+    assert stage.state is StageState.APPROVED
+
+
+def _extension_requested(days: int) -> Project:
+    project = new_project()
+    project.request_extension(
+        "needs-survey", PEOPLE["wangrb"], working_days=days, reason="住户外出", now=at("2026-04-08T09:00")
+    )
+    return project
+
+
+def _grant(project: Project, days: int | None) -> list[Event]:
+    return project.decide_extension(
+        "needs-survey",
+        PEOPLE["zhaoy"],
+        grant=True,
+        working_days=days,
+        comment=None,
+        now=at("2026-04-09T09:00"),
+        calendar=CALENDAR,
+    )
+
+
+@pytest.mark.parametrize("days", [0, 6])
+def test_a_street_office_grants_no_more_than_the_days_requested(days: int) -> None:
+    project = _extension_requested(5)
+    with pytest.raises(InvalidInput, match=f"granted days must be 1–5 \\(the days requested\\), got {days}"):
+        _grant(project, days)
+    survey = project.stages["needs-survey"]
+    assert (survey.extensions[0].status, survey.deadline.due) == ("requested", dt.date(2026, 4, 14))
+
+
+@pytest.mark.parametrize(
+    ("days", "due"), [(None, dt.date(2026, 4, 21)), (5, dt.date(2026, 4, 21)), (4, dt.date(2026, 4, 20))]
+)
+def test_a_street_office_grants_all_or_part_of_the_days_requested(days: int | None, due: dt.date) -> None:
+    project = _extension_requested(5)
+    events = _grant(project, days)
+    survey = project.stages["needs-survey"]
+    granted = 5 if days is None else days
+    assert (events[0].kind, events[0].data["granted_days"]) == (EventKind.EXTENSION_GRANTED, granted)
+    assert (survey.extensions[0].status, survey.extensions[0].granted_days) == ("granted", granted)
+    assert survey.deadline.due == due  # 04-14 + the granted working days

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from accompany.models.messages import Item, render
 from accompany.models.reminders import (
     NotificationKind,
@@ -138,6 +140,30 @@ def test_quiet_hours_and_non_working_days() -> None:
     assert QUIET.is_quiet(at("2026-10-03T10:00"), CALENDAR)
     daytime_only = QuietHours(dt.time(12), dt.time(14), non_working_days=False)
     assert daytime_only.next_allowed(at("2026-10-03T12:30"), CALENDAR) == at("2026-10-03T14:00")
+
+
+@pytest.mark.parametrize(
+    ("moment", "quiet"),
+    [
+        ("2026-04-14T19:59:59", False),
+        ("2026-04-14T20:00:00", True),  # quiet hours start at 20:00 exactly
+        ("2026-04-15T07:59:59", True),
+        ("2026-04-15T08:00:00", False),  # … and end at 08:00 exactly
+    ],
+)
+def test_quiet_hours_start_and_end_exactly_on_the_minute(moment: str, quiet: bool) -> None:
+    assert QUIET.is_quiet(at(moment), CALENDAR) is quiet
+    expected = at("2026-04-15T08:00") if quiet else at(moment)
+    assert QUIET.next_allowed(at(moment), CALENDAR) == expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "quiet"),
+    [("11:59:59", False), ("12:00:00", True), ("13:59:59", True), ("14:00:00", False)],
+)
+def test_daytime_quiet_hours_start_and_end_exactly_on_the_minute(moment: str, quiet: bool) -> None:
+    daytime_only = QuietHours(dt.time(12), dt.time(14), non_working_days=False)
+    assert daytime_only.is_quiet(at(f"2026-04-14T{moment}"), CALENDAR) is quiet
 
 
 def test_digest_message_names_project_stage_deadline_and_next_command() -> None:

@@ -27,16 +27,19 @@ def calendar_check(db: DbOption = None, now: NowOption = None, json_out: JsonOpt
     deadlines depend on (provisional)."""
     from rich.table import Table
 
+    from ..calendars import PACKAGE, package_data
     from ..models.deadlines import local_date
     from ..services.calendar import provisional_years
 
     application = make_app(db, now)
     origins = application.calendar_origins
+    package = package_data()
     waiting = provisional_years(application)
     this_year = local_date(application.now()).year
     if json_out:
         print_json(
             {
+                "package": {"name": PACKAGE, **package.__dict__},
                 "known": [o.__dict__ for o in origins],
                 "provisional_years": {str(k): v for k, v in waiting.items()},
                 "next_year_known": application.calendar.knows(this_year + 1),
@@ -49,6 +52,10 @@ def calendar_check(db: DbOption = None, now: NowOption = None, json_out: JsonOpt
     for o in origins:
         table.add_row(str(o.year), str(o.holidays), str(o.makeup_workdays), o.source, o.origin)
     console.print(table)
+    console.print(
+        f"{package.label} provides {package.first_year}–{package.last_year} "
+        f"(pinned: a release with a new year is a deliberate upgrade)"
+    )
     first, last = origins[0].year, origins[-1].year
     console.print(
         f"known years: {first}–{last}" + (" (with gaps)" if len(origins) != last - first + 1 else "")
