@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(
         default=None, description="extra process templates (*.yaml) besides config/templates"
     )
-    calendar_dir: Path = Field(
-        default=BUILTIN_CALENDARS,
-        description="operator calendar files (*.yaml): years added or corrected",
+    calendar_dir: Path | None = Field(
+        default=None,
+        description="operator calendar files (*.yaml): years added or corrected; "
+        "default $ACCOMPANY_HOME/calendars (`calendar add` writes here, never into the package)",
     )
     attachments_dir: Path | None = Field(default=None, description="default $ACCOMPANY_HOME/attachments")
     language: Literal["zh", "en"] = "zh"
@@ -126,8 +127,12 @@ class Settings(BaseSettings):
             dirs.append(self.templates_dir)
         return dirs
 
+    def resolved_calendar_dir(self) -> Path:
+        return self.calendar_dir or self.home / "calendars"
+
     def calendar_dirs(self) -> list[Path]:
+        """The files shipped with the package (if any), then the operator's folder."""
         dirs = [BUILTIN_CALENDARS]
-        if self.calendar_dir.resolve() != BUILTIN_CALENDARS.resolve():
-            dirs.append(self.calendar_dir)
+        if self.resolved_calendar_dir().resolve() != BUILTIN_CALENDARS.resolve():
+            dirs.append(self.resolved_calendar_dir())
         return dirs

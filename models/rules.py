@@ -43,7 +43,7 @@ ACTION_WORDS = {
     Action.RESUME: Localized("恢复计时", "resume the clock of"),
     Action.REQUEST_EXTENSION: Localized("申请延期", "request an extension for"),
     Action.DECIDE_EXTENSION: Localized("审批延期", "decide the extension of"),
-    Action.START: Localized("启动项目", "start a project in"),
+    Action.START: Localized("启动项目", "start a project"),
 }
 LEVEL_WORDS = {
     ApprovalLevel.STREET_OFFICE: Localized("街道办事处", "street office"),

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .attachments import AttachmentStore
-from .calendars import YearOrigin, load_calendar
+from .calendars import CalendarProblem, YearOrigin, load_calendar
 from .clock import Clock, SystemClock
 from .config.settings import Settings
 from .db.engine import make_engine, session_factories
@@ -103,16 +103,25 @@ class App:
         return self.clock.now()
 
     @cached_property
-    def _calendar(self) -> tuple[WorkingCalendar, list[YearOrigin]]:
+    def _calendar(self) -> tuple[WorkingCalendar, list[YearOrigin], list[CalendarProblem]]:
         return load_calendar(self.settings.calendar_dirs())
 
     @property
     def calendar(self) -> WorkingCalendar:
+        """The working-day calendar in force; a malformed operator calendar file makes
+        the commands that need it refuse, naming the file (the others run)."""
+        problems = self._calendar[2]
+        if problems:
+            raise problems[0].error
         return self._calendar[0]
 
     @property
     def calendar_origins(self) -> list[YearOrigin]:
         return self._calendar[1]
+
+    @property
+    def calendar_problems(self) -> list[CalendarProblem]:
+        return self._calendar[2]
 
     def reload_calendar(self) -> None:
         self.__dict__.pop("_calendar", None)

@@ -190,21 +190,42 @@ def calendar_files(dirs: list[Path]) -> list[Path]:
     return files
 
 
-def load_calendar(dirs: list[Path]) -> tuple[WorkingCalendar, list[YearOrigin]]:
+@dataclass(frozen=True)
+class CalendarProblem:
+    """An operator calendar file that cannot be used (malformed, or a year twice)."""
+
+    path: Path
+    error: InvalidInput
+
+
+def load_calendar(dirs: list[Path]) -> tuple[WorkingCalendar, list[YearOrigin], list[CalendarProblem]]:
     """The calendar in force: package years, then operator files (a file's year
-    replaces the package's). Two files for the same year are refused."""
+    replaces the package's). A malformed file, or two files for the same year, is a
+    problem: returned, not raised — only commands that need the calendar refuse (see
+    `App.calendar`), and `calendar check` lists them."""
     package = {s.year: s for s in _package_schedules()}
     from_files: dict[int, tuple[YearSchedule, Path]] = {}
+    problems: list[CalendarProblem] = []
     for path in calendar_files(dirs):
-        schedule = read_calendar_file(path)
+        try:
+            schedule = read_calendar_file(path)
+        except InvalidInput as exc:
+            problems.append(CalendarProblem(path, exc))
+            continue
         if schedule.year in from_files:
             other = from_files[schedule.year][1]
-            raise InvalidInput(
-                "year {year} is defined twice: {first} and {second}",
-                year=schedule.year,
-                first=str(other),
-                second=str(path),
+            problems.append(
+                CalendarProblem(
+                    path,
+                    InvalidInput(
+                        "year {year} is defined twice: {first} and {second}",
+                        year=schedule.year,
+                        first=str(other),
+                        second=str(path),
+                    ),
+                )
             )
+            continue
         from_files[schedule.year] = (schedule, path)
     merged = dict(package)
     origins: dict[int, YearOrigin] = {}
@@ -229,7 +250,7 @@ def load_calendar(dirs: list[Path]) -> tuple[WorkingCalendar, list[YearOrigin]]:
             overrides_package=year in package,
         )
     calendar = WorkingCalendar(merged.values())
-    return calendar, [origins[y] for y in sorted(origins)]
+    return calendar, [origins[y] for y in sorted(origins)], problems
 
 
 def calendar_state_fingerprint(origins: list[YearOrigin]) -> str:

@@ -34,6 +34,7 @@ from ..conftest import start_command
 from ..web_support import PASSWORD, with_passwords
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.zh  # the pages in their default language, Chinese
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

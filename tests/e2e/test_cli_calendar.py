@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ..calendar_years import first_unknown_year
 from ..integration.test_calendar_and_clock import YEAR_2027
 from .test_cli import db_dump, ok, refused, start_args
@@ -51,7 +53,7 @@ def test_provisional_deadline_then_calendar_add(
         "due": "2027-01-12",
         "provisional": True,
     }
-    assert "暂定" in ok("project", "show", "1", "--now", "2026-12-02T09:00")
+    assert "provisional" in ok("project", "show", "1", "--now", "2026-12-02T09:00")
     assert "1 open deadline(s) are provisional on 2027" in ok(
         "calendar", "check", "--now", "2026-12-02T09:00"
     )
@@ -74,6 +76,7 @@ def test_provisional_deadline_then_calendar_add(
     assert "test schedule for 2027" in ok("calendar", "show", "2027")
 
 
+@pytest.mark.zh
 def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
     from accompany.config.settings import EXAMPLE_PEOPLE
 
@@ -94,15 +97,15 @@ def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
     assert "计时暂停" in ok("project", "show", "1", "--now", "2026-04-20T09:00")
     assert json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-20T09:00")) == []
     out = ok("stage", "resume", "1", "needs-survey", "--by", "zhangl", "--now", "2026-04-20T09:00")
-    assert out == "✓ needs-survey 恢复计时（暂停 12 个工作日）；needs-survey 截止 2026-04-14 → 2026-04-30\n"
+    assert out == "✓ 需求调研 恢复计时（暂停 12 个工作日）；需求调研 截止日期 2026-04-14 → 2026-04-30\n"
     ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "住户外出")
     out = ok("stage", "grant-extension", "1", "needs-survey", "--by", "zhaoy", "--days", "2")
-    assert out == "✓ needs-survey 延期获批 2 个工作日；needs-survey 截止 2026-04-30 → 2026-05-07\n"
+    assert out == "✓ 需求调研：延期获批 2 个工作日；需求调研 截止日期 2026-04-30 → 2026-05-07\n"
     ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "再延")
     line = refused(2, "stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "")
-    assert line == "error: a refusal needs a reason"
+    assert line == "错误： 驳回需要填写理由"
     out = ok("stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "时间充足")
-    assert out == "✓ needs-survey 延期未获批: 时间充足\n"
+    assert out == "✓ 需求调研：延期未获批：时间充足\n"
     show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-05-06T09:00"))
     survey = show["stages"][0]
     assert survey["timing"]["due"] == "2026-05-07"  # 04-30 + 2 WD over Labour Day (05-01…05-05 off)

@@ -254,7 +254,7 @@ def test_template_version_is_frozen_once_used(people: App, project_id: int, tmp_
         commands.start_project(people, start_command())
     (folder / "changed.yaml").write_text(yaml.safe_dump({**changed, "version": 2}))
     people.__dict__.pop("catalog", None)
-    second = commands.start_project(people, start_command(template_version=2))
+    second = commands.start_project(people, start_command(template_version=2, allow_duplicate=True))
     assert show_project(people, second.project_id).stages[0].timing.due == dt.date(2026, 3, 30)
     # the first project keeps version 1's 30 working days
     assert show_project(people, project_id).stages[0].timing.due == dt.date(2026, 4, 14)

@@ -25,7 +25,7 @@ def test_values_are_typed_by_the_template() -> None:
 @pytest.mark.parametrize(
     ("stage", "raw", "message"),
     [
-        ("needs-survey", {"households": "3"}, "unknown evidence key 'households' for stage needs-survey"),
+        ("needs-survey", {"households": "3"}, "unknown evidence 'households' for stage Needs survey"),
         ("needs-survey", {"households_interviewed": "thirty"}, "expected a whole number, got 'thirty'"),
         ("needs-survey", {"problem_map": "x.pdf"}, "is a file: give it with --attach problem_map=FILE"),
         ("needs-list", {"list_style": "列表"}, "'列表' is not one of 清单式, 菜单式"),
@@ -43,8 +43,8 @@ def test_bounds_and_missing() -> None:
     spec = TEMPLATE.stage("post-evaluation")
     problems = evidence_problems(spec, {"respondents": 12, "satisfaction_pct": 101.0}, set(), None)
     assert problems == [
-        "respondents (调查样本数) must be ≥ 30, got 12",
-        "satisfaction_pct (满意度（%）) must be ≤ 100, got 101",
+        "respondents (survey respondents) must be ≥ 30, got 12",
+        "satisfaction_pct (satisfaction (%)) must be ≤ 100, got 101",
     ]
 
 
@@ -56,12 +56,12 @@ AT_MINIMUM = {
     "post-evaluation": ({"respondents": 30, "satisfaction_pct": 0.0}, set()),
 }
 MINIMUMS = [
-    ("needs-survey", "households_interviewed", "入户访谈户数", 30),
-    ("needs-survey", "observation_days", "驻场观察天数", 3),
-    ("needs-list", "needs_items", "需求条目数", 1),
-    ("plan-presentation", "sessions_held", "宣讲场次", 1),
-    ("plan-presentation", "notice_days", "公示天数", 7),
-    ("post-evaluation", "respondents", "调查样本数", 30),
+    ("needs-survey", "households_interviewed", "households interviewed", 30),
+    ("needs-survey", "observation_days", "days of on-site observation", 3),
+    ("needs-list", "needs_items", "items on the list of needs", 1),
+    ("plan-presentation", "sessions_held", "presentation sessions held", 1),
+    ("plan-presentation", "notice_days", "days of public notice", 7),
+    ("post-evaluation", "respondents", "survey respondents", 30),
 ]
 
 
@@ -85,7 +85,7 @@ def test_evidence_maximum_boundary() -> None:
     for pct, expected in [
         (99.9, []),
         (100, []),
-        (100.5, ["satisfaction_pct (满意度（%）) must be ≤ 100, got 100.5"]),
+        (100.5, ["satisfaction_pct (satisfaction (%)) must be ≤ 100, got 100.5"]),
     ]:
         assert evidence_problems(spec, {"respondents": 30, "satisfaction_pct": pct}, set(), None) == expected
 
@@ -126,6 +126,50 @@ def test_consent_ratio_uses_exact_fractions() -> None:
     assert problems(90, 61) == []
     assert problems(90, 59) == ["同意率: households_consenting/households_surveyed = 59/90 must be ≥ 2/3"]
     assert problems(0, 0) == [
-        "households_surveyed (征询户数) must be ≥ 1, got 0",
+        "households_surveyed (households surveyed) must be ≥ 1, got 0",
         "同意率: households_consenting/households_surveyed = 0/0 must be ≥ 2/3",
     ]
+
+
+def test_problems_read_in_chinese_with_chinese_labels() -> None:
+    from accompany.i18n import problem_text
+    from accompany.models.evidence import evidence_shortfalls
+
+    spec = TEMPLATE.stage("post-evaluation")
+    shortfalls = evidence_shortfalls(spec, {"respondents": 12, "satisfaction_pct": 101.0}, set(), None)
+    assert [(key, problem.field) for key, problem in shortfalls] == [
+        ("respondents", "evidence.respondents"),
+        ("satisfaction_pct", "evidence.satisfaction_pct"),
+    ]
+    assert [problem_text(problem, "zh") for _, problem in shortfalls] == [
+        "「调查样本数」不能少于 30，实际 12",
+        "「满意度（%）」不能超过 100，实际 101",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("36", 36),
+        ("+36", 36),
+        ("３６", None),
+        ("1_000", None),
+        ("36.0", None),
+        ("9" * 16, None),
+        ("2000000", None),
+    ],
+)
+def test_whole_numbers_are_ascii_digits_within_bounds(text: str, accepted: int | None) -> None:
+    spec = TEMPLATE.stage("needs-survey")
+    if accepted is None:
+        with pytest.raises(InvalidInput, match="households_interviewed"):
+            parse_evidence(spec, {"households_interviewed": text})
+    else:
+        assert parse_evidence(spec, {"households_interviewed": text}) == {"households_interviewed": accepted}
+
+
+def test_evidence_keys_may_be_labels_but_not_twice() -> None:
+    spec = TEMPLATE.stage("needs-survey")
+    assert parse_evidence(spec, {"入户访谈户数": "36"}) == {"households_interviewed": 36}
+    with pytest.raises(InvalidInput, match="given twice"):
+        parse_evidence(spec, {"入户访谈户数": "36", "households_interviewed": "37"})

@@ -115,7 +115,7 @@ def test_unknown_parameter_reference() -> None:
 def test_parameter_overrides_are_typed() -> None:
     assert coerce_parameter("n", 30, "40") == 40
     assert coerce_parameter("r", "2/3", "3/4") == "3/4"
-    with pytest.raises(InvalidInput, match="parameter n: expected int, got 'many'"):
+    with pytest.raises(InvalidInput, match="parameter n: expected a whole number, got 'many'"):
         coerce_parameter("n", 30, "many")
     with pytest.raises(InvalidInput, match="unknown template parameter 'nope'"):
         build_template(TEMPLATE_BODY, {"nope": 1})

@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import (
-    console,
-    handle_errors,
-)
+from .common import handle_errors
 
 
 @handle_errors
@@ -31,7 +28,12 @@ def demo(
 ) -> None:
     """Run a whole project lifecycle on a throwaway database with a simulated clock
     (and, with --web, serve the web app on it: one sign-in per role)."""
+    from rich.console import Console
+
     from ..demo import run_demo
+
+    # the demo's own narrative uses markup; everything from people in it is Text
+    console = Console(highlight=False)
 
     then = None
     if web:

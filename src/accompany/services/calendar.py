@@ -158,15 +158,17 @@ def add_calendar_file(app: App, path: Path) -> tuple[Path, SyncResult]:
     """Check a calendar file, install it in the operator calendar folder, and
     recompute the deadlines it affects. A malformed file changes nothing."""
     schedule = read_calendar_file(path)
-    target_dir = app.settings.calendar_dir
+    target_dir = app.settings.resolved_calendar_dir()
     target = target_dir / f"{schedule.year}.yaml"
     for existing in sorted(target_dir.glob("*.yaml")) if target_dir.is_dir() else []:
         if existing.resolve() == path.resolve():
             target = existing
             break
-        if existing.resolve() != target.resolve() and read_calendar_file(existing).year == schedule.year:
+        if existing.resolve() != target.resolve() and _year_of(existing) == schedule.year:
             raise InvalidInput(
-                f"year {schedule.year} is already defined by {existing}; edit or replace that file"
+                "year {year} is already defined by {path}; edit or replace that file",
+                year=schedule.year,
+                path=str(existing),
             )
     if path.resolve() != target.resolve():
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -182,6 +184,13 @@ def add_calendar_file(app: App, path: Path) -> tuple[Path, SyncResult]:
         app.reload_calendar()
         raise
     return target, sync_calendar(app)
+
+
+def _year_of(path: Path) -> int | None:
+    try:
+        return read_calendar_file(path).year
+    except InvalidInput:  # a malformed file is reported by `calendar check`
+        return None
 
 
 def provisional_years(app: App) -> dict[int, int]:
