@@ -64,4 +64,4 @@ async def dispatch_notifications_flow(
         result.dead,
         " (quiet hours)" if result.quiet else "",
     )
-    return {k: v for k, v in result.__dict__.items() if k != "errors"} | {"errors": result.errors[:20]}
+    return result.summary()

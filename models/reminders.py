@@ -12,6 +12,7 @@ new series.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -411,3 +412,94 @@ class QuietHours:
                 day = local.date() + dt.timedelta(days=1)
             local = dt.datetime.combine(day, self.end, LOCAL_TZ)
         return local.astimezone(dt.UTC)
+
+
+# -- does a queued notification still hold? --------------------------------------------------
+
+_ROUND = re.compile(r"(?:^|:)r(\d+):")
+REMINDER_KINDS = frozenset(
+    {
+        NotificationKind.DUE_SOON,
+        NotificationKind.DUE_TODAY,
+        NotificationKind.OVERDUE,
+        NotificationKind.ESCALATION_STREET_OFFICE,
+        NotificationKind.ESCALATION_DISTRICT,
+    }
+)
+APPROVAL_KINDS = frozenset({NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_WAITING})
+
+
+@dataclass(frozen=True)
+class StageNow:
+    """A stage as it is when a queued notification about it comes to be sent."""
+
+    project_active: bool
+    state: str | None  # None: no such stage
+    round: int = 1
+    waiting_for: str | None = None
+    due: dt.date | None = None
+    paused: bool = False
+    open_extensions: tuple[dt.datetime, ...] = ()  # when each open request was made
+
+
+def occurrence_of(dedupe_key: str) -> str:
+    """The occurrence part of a notification's unique key."""
+    parts = dedupe_key.split("|", 4)
+    return parts[4] if len(parts) == 5 else ""
+
+
+def _at_tag(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def stale_reason(kind: str, occurrence: str, payload: dict[str, Any], now: StageNow) -> str | None:
+    """Why a notification queued earlier no longer holds (it is then dropped, not
+    sent), or None when it still does: a reminder for a stage no longer in
+    progress or whose deadline moved, an approval request for a stage already
+    decided at that level, an extension request already decided. Notifications
+    that report something that happened (started, returned, approved, decided)
+    always hold."""
+    try:
+        kind = NotificationKind(kind)
+    except ValueError:
+        return None
+    if kind not in REMINDER_KINDS | APPROVAL_KINDS | {NotificationKind.EXTENSION_REQUESTED}:
+        return None
+    if not now.project_active:
+        return "project no longer active"
+    if now.state is None:
+        return "stage not found"
+    if kind in REMINDER_KINDS:
+        if now.state == "approved":
+            return "stage already approved"
+        if now.state == "submitted":
+            return "stage already marked done"
+        if now.state != "in_progress":
+            return f"stage {now.state}"
+        if now.paused:
+            return "stage clock paused"
+        queued_due = payload.get("due")
+        if queued_due and now.due is not None and queued_due != now.due.isoformat():
+            return f"deadline moved to {now.due.isoformat()}"
+        return None
+    if kind in APPROVAL_KINDS:
+        if now.state == "approved":
+            return "stage already approved"
+        if now.state == "in_progress":
+            return "stage already returned"
+        if now.state != "submitted":
+            return f"stage {now.state}"
+        found = _ROUND.search(occurrence)
+        queued_round = int(found.group(1)) if found else payload.get("round")
+        if queued_round is not None and int(queued_round) != now.round:
+            return "stage already decided in that round"
+        level = payload.get("level")
+        if level and now.waiting_for != level:
+            return f"stage already approved at the {level} level"
+        return None
+    # an extension request: still open?
+    if not any(_at_tag(at) == occurrence for at in now.open_extensions):
+        return "extension already decided"
+    return None

@@ -104,12 +104,23 @@ def notifications_dispatch(db: DbOption = None, now: NowOption = None) -> None:
     if result.quiet:
         console.print("quiet hours (or a non-working day): nothing sent now")
         return
+    extra = [
+        f"{n} {what}"
+        for n, what in (
+            (result.dropped, "dropped (no longer true)"),
+            (result.timeouts, "timed out (may have been received)"),
+            (result.released, "left to another dispatcher"),
+            (result.unrecorded, "delivered but not recorded (may be repeated)"),
+        )
+        if n
+    ]
     console.print(
         f"{result.claimed} notification(s) in {result.messages} message(s): {result.sent} sent, "
-        f"{result.retried} to retry, {result.dead} dead"
+        f"{result.retried} to retry, {result.dead} dead" + "".join(f", {e}" for e in extra),
+        markup=False,
     )
     for error in sorted(set(result.errors))[:10]:
-        console.print(f"[red]failed:[/] {error}")
+        console.print("failed: " + error, style="red", markup=False)
 
 
 @notifications_app.command("list")
