@@ -177,3 +177,13 @@ def retry_dead(app: App, ids: list[int] | None) -> int:
             row.last_error = None
         uow.commit()
     return len(targets)
+
+
+def directory_names(session: Session) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(people, streets, districts): id → name, to show audiences by name."""
+    from ..db.orm import DistrictRow, PersonRow, StreetRow
+
+    def names(row: Any) -> dict[str, str]:
+        return {i: n for i, n in session.execute(select(row.id, row.name))}
+
+    return names(PersonRow), names(StreetRow), names(DistrictRow)
