@@ -10,8 +10,8 @@ known: sent, retry later with exponential backoff, or dead after the last attemp
 
 Guarantees: two dispatchers never hold the same row (SKIP LOCKED on PostgreSQL,
 serialised claims on SQLite). A dispatcher renews its lease while it works (every
-third of the lease) and re-confirms its claim, extending it, right before each
-send, so a batch that outlasts the lease is never taken over and sent again by
+third of the lease) and re-confirms its claim right before each send (extending it
+when less than half a lease is left), so a batch that outlasts the lease is never taken over and sent again by
 another dispatcher while this one is alive. A dispatcher killed at any point
 leaves its claimed rows to be taken over when the lease ends, so nothing is lost;
 a channel that accepted a message is never sent it again by a retry. The windows
@@ -35,7 +35,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -179,10 +179,31 @@ class Lease:
             uow.commit()
         return held
 
+    def confirm(self, ids: list[int]) -> set[int]:
+        """Before a send: the ids of ``ids`` this worker still holds with at least
+        half a lease to go — a read, extended by a write only when less is left."""
+        now = self.app.now()
+        table = NotificationRow.__table__
+        with self.app.engine.connect() as connection:  # one plain read, no session
+            until = {
+                i: t
+                for i, t in connection.execute(
+                    select(table.c.id, table.c.claimed_until).where(
+                        table.c.id.in_(ids), table.c.status == SENDING, table.c.claimed_by == self.worker
+                    )
+                )
+                if t is not None
+            }
+        held = {i for i, t in until.items() if t > now}
+        if held and min(until[i] for i in held) < now + self.length / 2:
+            with _writer(self.app):
+                return self.hold(ids)
+        return held
+
     def _renew(self) -> None:
         interval = max(self.length.total_seconds() / 3, 0.05)
         while not self._stop.wait(interval):
-            with suppress(Exception):  # a database hiccup: the next renewal or send checks again
+            with suppress(Exception), _writer(self.app):  # a hiccup: the next renewal checks again
                 self.hold([])
 
     @contextmanager
@@ -313,6 +334,20 @@ def _drop_stale(app: App, claimed: list[Claimed], worker: str, result: DispatchR
     return live
 
 
+def _writer(app: App) -> threading.Lock | nullcontext[None]:
+    """SQLite takes one writer at a time and makes the others sleep and poll
+    (busy timeout): the pool's threads take turns in-process instead. PostgreSQL
+    locks rows, not the database: no turn-taking."""
+    if app.engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(str(app.engine.url), threading.Lock())
+
+
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
 def _one(app: App, notifier: Notifier, message: Message, lease: Lease, result: DispatchResult) -> None:
     try:
         done, error, lost, delivered = _deliver(app, notifier, message, lease, result)
@@ -320,12 +355,14 @@ def _one(app: App, notifier: Notifier, message: Message, lease: Lease, result: D
         result.error(notifier.redact(f"error: {type(exc).__name__}"))
         return
     if lost and not delivered:
-        _release(app, message, lease.worker, result)
+        with _writer(app):
+            _release(app, message, lease.worker, result)
         return
     if lost:
         error = error or "the claim was lost before every channel was sent"
     try:
-        _record(app, notifier, message, done, error, lease.worker, result)
+        with _writer(app):
+            _record(app, notifier, message, done, error, lease.worker, result)
     except Exception as exc:  # the database failed after the send
         result.add(unrecorded=len(message.rows))
         result.error(notifier.redact(f"delivered but not recorded: {type(exc).__name__}"))
@@ -351,7 +388,7 @@ def _deliver(
     for channel in channels:
         if channel.key in done:
             continue
-        held = lease.hold(ids)  # re-check the claim, and extend it, before each send
+        held = lease.confirm(ids)  # re-check the claim (extended if short) before each send
         if held != set(ids):
             return done, None, set(ids) - held, delivered
         try:

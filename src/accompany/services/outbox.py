@@ -142,6 +142,16 @@ class Outbox:
             query = query.where(table.c.id.in_(list(ids)))
         return set(self.session.execute(query).scalars())
 
+    def held(self, worker: str, ids: Sequence[int]) -> dict[int, dt.datetime]:
+        """id → lease end of the rows of ``ids`` this worker holds."""
+        table = NotificationRow.__table__
+        rows = self.session.execute(
+            select(table.c.id, table.c.claimed_until).where(
+                table.c.id.in_(list(ids)), table.c.status == SENDING, table.c.claimed_by == worker
+            )
+        )
+        return {i: until for i, until in rows if until is not None}
+
     def due_count(self, now: dt.datetime) -> int:
         from sqlalchemy import func
 
