@@ -4,6 +4,8 @@ bulk job, the scheduler) drives the same commands people give on the CLI.
 Each flow run is tagged ``project:<id>`` so a project's history shows in the Prefect
 UI. Flows take the service layer's command models as parameters and return the
 project id; a refusal fails the run with the same one-line message a person sees.
+They read the database and the rest of the settings from the worker they run on:
+no URL or secret is ever a parameter (Prefect stores parameters in its database).
 
 The flows are ``async`` on purpose: Prefect 3 joins a heartbeat thread after every
 synchronous flow run (~1 s each on these machines) while an async run costs
@@ -42,10 +44,8 @@ async def tag_current_run(*tags: str) -> None:
         await client.update_flow_run(run_id, tags=sorted(set(current) | set(tags)))
 
 
-async def _run(
-    service: Callable[[App], Outcome], database_url: str | None, now: dt.datetime | None, what: str
-) -> int:
-    outcome = await asyncio.to_thread(service, flow_app(database_url, now))
+async def _run(service: Callable[[App], Outcome], now: dt.datetime | None, what: str) -> int:
+    outcome = await asyncio.to_thread(service, flow_app(now))
     assert outcome.project_id is not None
     await tag_current_run(project_tag(outcome.project_id))
     get_run_logger().info("%s: project %s, events %s", what, outcome.project_id, outcome.kinds())
@@ -53,24 +53,18 @@ async def _run(
 
 
 @flow(name="start-project", flow_run_name="start-project {command.name}")
-async def start_project_flow(
-    command: StartProject, database_url: str | None = None, now: dt.datetime | None = None
-) -> int:
+async def start_project_flow(command: StartProject, now: dt.datetime | None = None) -> int:
     """A coordinator's start of a project from a template."""
-    return await _run(lambda app: commands.start_project(app, command), database_url, now, "started")
+    return await _run(lambda app: commands.start_project(app, command), now, "started")
 
 
 @flow(name="complete-stage", flow_run_name="complete-stage {command.project_id} {command.stage}")
-async def complete_stage_flow(
-    command: CompleteStage, database_url: str | None = None, now: dt.datetime | None = None
-) -> int:
+async def complete_stage_flow(command: CompleteStage, now: dt.datetime | None = None) -> int:
     """A planner's "stage done" with evidence."""
-    return await _run(lambda app: commands.complete_stage(app, command), database_url, now, "stage done")
+    return await _run(lambda app: commands.complete_stage(app, command), now, "stage done")
 
 
 @flow(name="decide-approval", flow_run_name="decide-approval {command.project_id} {command.stage}")
-async def decide_approval_flow(
-    command: DecideApproval, database_url: str | None = None, now: dt.datetime | None = None
-) -> int:
+async def decide_approval_flow(command: DecideApproval, now: dt.datetime | None = None) -> int:
     """A street office's or district's approval or return."""
-    return await _run(lambda app: commands.decide_approval(app, command), database_url, now, command.decision)
+    return await _run(lambda app: commands.decide_approval(app, command), now, command.decision)

@@ -1,5 +1,6 @@
 """Reminder sweep and outbox dispatch as Prefect flows, and the deployments that
-run them on Asia/Shanghai schedules (`accompany serve`)."""
+run them on Asia/Shanghai schedules (`accompany serve`). They read the database
+URL and the Apprise config from the worker's own settings, never from parameters."""
 
 from __future__ import annotations
 
@@ -16,13 +17,11 @@ from .app import flow_app
 
 
 @flow(name="send-reminders", flow_run_name="send-reminders {now}")
-async def send_reminders_flow(
-    now: dt.datetime | None = None, database_url: str | None = None, force: bool = False
-) -> dict[str, Any]:
+async def send_reminders_flow(now: dt.datetime | None = None, force: bool = False) -> dict[str, Any]:
     """The daily sweep: recompute deadlines touched by new calendar data, then queue
     the reminders and escalations due today. Skips statutory non-working days (the
     cron fires daily; make-up working Saturdays count) unless ``force``."""
-    app = flow_app(database_url, now)
+    app = flow_app(now)
     logger = get_run_logger()
     today = local_date(app.now())
     if not force and not app.calendar.is_working_day(today):
@@ -47,13 +46,11 @@ async def send_reminders_flow(
 
 
 @flow(name="dispatch-notifications", retries=2, retry_delay_seconds=30)
-async def dispatch_notifications_flow(
-    now: dt.datetime | None = None, database_url: str | None = None
-) -> dict[str, Any]:
+async def dispatch_notifications_flow(now: dt.datetime | None = None) -> dict[str, Any]:
     """Deliver the outbox through Apprise. Per-message retries and dead-lettering
     live in the outbox; the flow's own retries cover the database or the config
     being briefly unavailable."""
-    app = flow_app(database_url, now)
+    app = flow_app(now)
     result = await asyncio.to_thread(dispatch, app, app.notifier())
     get_run_logger().info(
         "dispatch: %d claimed, %d messages, %d sent, %d retry, %d dead%s",
@@ -64,4 +61,4 @@ async def dispatch_notifications_flow(
         result.dead,
         " (quiet hours)" if result.quiet else "",
     )
-    return {k: v for k, v in result.__dict__.items() if k != "errors"} | {"errors": result.errors[:20]}
+    return result.summary()

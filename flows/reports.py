@@ -55,13 +55,12 @@ def publish(app: App, quarter: Quarter, out_dir: Path) -> dict[str, Any]:
 async def quarterly_report_flow(
     quarter: str | None = None,
     now: dt.datetime | None = None,
-    database_url: str | None = None,
     out_dir: str | None = None,
 ) -> dict[str, Any]:
     """Without ``quarter``: runs only on the first working day of a quarter (the cron
     fires on the first fortnight of Jan/Apr/Jul/Oct) and reports the quarter that
     just ended."""
-    app = flow_app(database_url, now)
+    app = flow_app(now)
     logger = get_run_logger()
     if quarter is None:
         today = local_date(app.now())

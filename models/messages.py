@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LEVEL_ZH = {"street-office": "街道办事处", "district": "区规划分局"}
+LEVEL_EN = {"street-office": "street office", "district": "district"}
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,27 @@ def _head(p: dict[str, Any]) -> str:
     return f"#{p.get('project_id')}「{p.get('project')}」· {p.get('stage_name') or ''}".rstrip(" ·")
 
 
+def _stage_en(p: dict[str, Any], prefix: str = "") -> str:
+    return p.get(f"{prefix}stage_name_en") or p.get(f"{prefix}stage_name") or p.get(f"{prefix}stage") or ""
+
+
 def _head_en(p: dict[str, Any]) -> str:
-    return f"#{p.get('project_id')} “{p.get('project')}” · {p.get('stage') or ''}".rstrip(" ·")
+    return f"#{p.get('project_id')} “{p.get('project')}” · {_stage_en(p)}".rstrip(" ·")
+
+
+def _name(p: dict[str, Any], what: str) -> Any:
+    """The name people read (``planner_name``), the id only when no name is known."""
+    return p.get(f"{what}_name") or p.get(what)
+
+
+def _next_step(base: str, p: dict[str, Any], zh: bool, prefix: str = "") -> str:
+    """The next step for a stage: its form — an upload where its evidence is files
+    only."""
+    stage = p.get(f"{prefix}stage") if prefix else p.get("stage")
+    link = _link(base, {**p, "stage": stage}, "done")
+    if p.get(f"{prefix}attachment_only"):
+        return f"上传附件并提交：{link}" if zh else f"Upload the files and submit: {link}"
+    return f"完成后提交：{link}" if zh else f"When done: {link}"
 
 
 def _provisional(p: dict[str, Any], zh: bool) -> str:
@@ -56,17 +76,17 @@ def _provisional(p: dict[str, Any], zh: bool) -> str:
 
 def _line_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
-    planner = p.get("planner_name") or p.get("planner")
+    planner = _name(p, "planner")
     due = f"{p.get('due')}{_provisional(p, True)}"
-    done = _link(base, p, "done")
+    step = _next_step(base, p, True)
     if kind == "due-soon":
-        return f"{_head(p)}：截止 {due}，剩 {p.get('working_days_left')} 个工作日。完成后提交：{done}"
+        return f"{_head(p)}：截止 {due}，剩 {p.get('working_days_left')} 个工作日。{step}"
     if kind == "due-today":
-        return f"{_head(p)}：今天截止（{due}）。完成后提交：{done}"
+        return f"{_head(p)}：今天截止（{due}）。{step}"
     if kind == "overdue":
         return (
             f"{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}）。"
-            f"请尽快提交：{done}；或申请延期：{_link(base, p, 'extension')}"
+            f"{step}；或申请延期：{_link(base, p, 'extension')}"
         )
     if kind == "escalation-street-office":
         return (
@@ -76,7 +96,7 @@ def _line_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     if kind == "escalation-district":
         return (
             f"【升级至区】{_head(p)}：已逾期 {p.get('working_days_overdue')} 个工作日（截止 {due}），"
-            f"街道 {p.get('street_name') or p.get('street')}，责任规划师 {planner}。查看：{_link(base, p)}"
+            f"{_name(p, 'street')}，责任规划师 {planner}。查看：{_link(base, p)}"
         )
     if kind == "approval-waiting":
         level = LEVEL_ZH.get(p.get("level", ""), p.get("level"))
@@ -89,17 +109,17 @@ def _line_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
 
 def _line_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
-    planner = p.get("planner_name") or p.get("planner")
+    planner = _name(p, "planner")
     due = f"{p.get('due')}{_provisional(p, False)}"
-    done = _link(base, p, "done")
+    step = _next_step(base, p, False)
     if kind == "due-soon":
-        return f"{_head_en(p)}: due {due}, {p.get('working_days_left')} working days left. When done: {done}"
+        return f"{_head_en(p)}: due {due}, {p.get('working_days_left')} working days left. {step}"
     if kind == "due-today":
-        return f"{_head_en(p)}: due today ({due}). When done: {done}"
+        return f"{_head_en(p)}: due today ({due}). {step}"
     if kind == "overdue":
         return (
             f"{_head_en(p)}: {p.get('working_days_overdue')} working days overdue (due {due}). "
-            f"Submit: {done}; or ask for time: {_link(base, p, 'extension')}"
+            f"{step}; or ask for time: {_link(base, p, 'extension')}"
         )
     if kind == "escalation-street-office":
         return (
@@ -109,13 +129,14 @@ def _line_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     if kind == "escalation-district":
         return (
             f"[escalated to district] {_head_en(p)}: {p.get('working_days_overdue')} working days "
-            f"overdue (due {due}), street {p.get('street_name') or p.get('street')}, planner {planner}. "
+            f"overdue (due {due}), {_name(p, 'street')}, planner {planner}. "
             f"See: {_link(base, p)}"
         )
     if kind == "approval-waiting":
         return (
             f"{_head_en(p)}: done {p.get('working_days_waiting')} working days ago, waiting for "
-            f"{p.get('level')} approval. Approve or return: {_link(base, p, 'decide')}"
+            f"{LEVEL_EN.get(p.get('level', ''), p.get('level'))} approval. "
+            f"Approve or return: {_link(base, p, 'decide')}"
         )
     return _event_body_en(item, base)
 
@@ -161,11 +182,11 @@ def _event_title_en(item: Item) -> str:
     titles = {
         "quarterly-report": f"[Quarterly compliance report] {p.get('quarter')} {p.get('scope_name')}",
         "project-started": f"[Accompany] project started: {p.get('project')}",
-        "approval-requested": f"[Approval needed] {p.get('project')} · {p.get('stage')}",
-        "stage-returned": f"[Returned] {p.get('project')} · {p.get('stage')}",
-        "stage-approved": f"[Approved] {p.get('project')} · {p.get('stage')}",
-        "extension-requested": f"[Extension requested] {p.get('project')} · {p.get('stage')}",
-        "extension-decided": f"[Extension decided] {p.get('project')} · {p.get('stage')}",
+        "approval-requested": f"[Approval needed] {p.get('project')} · {_stage_en(p)}",
+        "stage-returned": f"[Returned] {p.get('project')} · {_stage_en(p)}",
+        "stage-approved": f"[Approved] {p.get('project')} · {_stage_en(p)}",
+        "extension-requested": f"[Extension requested] {p.get('project')} · {_stage_en(p)}",
+        "extension-decided": f"[Extension decided] {p.get('project')} · {_stage_en(p)}",
     }
     return titles.get(item.kind, f"[Accompany] {p.get('project')}")
 
@@ -174,37 +195,56 @@ def _event_body_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
     if kind == "quarterly-report":
         return _report_body(p, True)
-    pid, planner = p.get("project_id"), p.get("planner_name") or p.get("planner")
+    pid, planner = p.get("project_id"), _name(p, "planner")
     if kind == "project-started":
+        first = ""
+        if p.get("next_stage"):
+            first = (
+                f"第一阶段「{p.get('next_stage_name')}」截止 {p.get('next_due')}"
+                f"{_provisional({'provisional': p.get('next_provisional')}, True)}。"
+                f"{_next_step(base, p, True, 'next_')}"
+            )
         return (
-            f"项目 #{pid}「{p.get('project')}」（{p.get('street_name') or p.get('street')}）已于 "
-            f"{p.get('start_date')} 启动，责任规划师 {planner}。查看：{_link(base, p)}"
+            f"项目 #{pid}「{p.get('project')}」（{_name(p, 'street')}）已于 "
+            f"{p.get('start_date')} 启动，责任规划师 {planner}。{first or '查看：' + _link(base, p)}"
         )
     if kind == "approval-requested":
         level = LEVEL_ZH.get(p.get("level", ""), p.get("level"))
         note = f"说明：{p['note']}。" if p.get("note") else ""
+        due = f"（阶段截止 {p.get('due')}）" if p.get("due") else ""
         return (
-            f"{_head(p)}：责任规划师 {planner} 已提交，请{level}审批。{note}"
+            f"{_head(p)}：责任规划师 {planner} 已提交{due}，请{level}审批。{note}"
             f"审批（通过或退回）：{_link(base, p, 'decide')}"
         )
     if kind == "stage-returned":
         return (
-            f"{_head(p)}：被{LEVEL_ZH.get(p.get('level', ''), '')}（{p.get('actor')}）退回，"
-            f"原因：{p.get('reason')}。"
-            f"修改后重新提交：{_link(base, p, 'done')}"
+            f"{_head(p)}：被{LEVEL_ZH.get(p.get('level', ''), '')}（{_name(p, 'actor')}）退回，"
+            f"原因：{p.get('reason')}。修改后重新提交：{_link(base, p, 'done')}"
         )
     if kind == "stage-approved":
-        return f"{_head(p)}：已审批通过。查看下一阶段：{_link(base, p)}"
+        if p.get("next_stage"):
+            return (
+                f"{_head(p)}：已审批通过。下一阶段「{p.get('next_stage_name')}」截止 "
+                f"{p.get('next_due')}{_provisional({'provisional': p.get('next_provisional')}, True)}。"
+                f"{_next_step(base, p, True, 'next_')}"
+            )
+        return f"{_head(p)}：已审批通过，这是最后一个阶段。查看：{_link(base, p)}"
     if kind == "extension-requested":
+        due = f"（现截止 {p.get('due')}）" if p.get("due") else ""
         return (
-            f"{_head(p)}：责任规划师 {planner} 申请延期 {p.get('working_days')} 个工作日，"
-            f"理由：{p.get('reason')}。"
-            f"审批延期申请：{_link(base, p, 'extension/decide')}"
+            f"{_head(p)}：责任规划师 {planner} 申请延期 {p.get('working_days')} 个工作日{due}，"
+            f"理由：{p.get('reason')}。审批延期申请：{_link(base, p, 'extension/decide')}"
         )
     if kind == "extension-decided":
         if p.get("granted"):
-            return f"{_head(p)}：延期申请已批准 {p.get('granted_days')} 个工作日。查看：{_link(base, p)}"
-        return f"{_head(p)}：延期申请未获批准，理由：{p.get('comment')}。"
+            return (
+                f"{_head(p)}：延期申请已批准 {p.get('granted_days')} 个工作日，新的截止日期 "
+                f"{p.get('new_due')}。{_next_step(base, p, True)}"
+            )
+        return (
+            f"{_head(p)}：延期申请未获批准，理由：{p.get('comment')}。截止日期仍为 {p.get('new_due')}。"
+            f"{_next_step(base, p, True)}"
+        )
     return f"{_head(p)}：{kind}"
 
 
@@ -212,38 +252,56 @@ def _event_body_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
     if kind == "quarterly-report":
         return _report_body(p, False)
-    pid, planner = p.get("project_id"), p.get("planner_name") or p.get("planner")
+    pid, planner = p.get("project_id"), _name(p, "planner")
+    level = LEVEL_EN.get(p.get("level", ""), p.get("level"))
     if kind == "project-started":
+        first = f"See: {_link(base, p)}"
+        if p.get("next_stage"):
+            first = (
+                f"First stage “{_stage_en(p, 'next_')}” due {p.get('next_due')}"
+                f"{_provisional({'provisional': p.get('next_provisional')}, False)}. "
+                f"{_next_step(base, p, False, 'next_')}"
+            )
         return (
-            f"Project #{pid} “{p.get('project')}” ({p.get('street_name') or p.get('street')}) started on "
-            f"{p.get('start_date')}, planner {planner}. See: {_link(base, p)}"
+            f"Project #{pid} “{p.get('project')}” ({_name(p, 'street')}) started on "
+            f"{p.get('start_date')}, planner {planner}. {first}"
         )
     if kind == "approval-requested":
         note = f" Note: {p['note']}." if p.get("note") else ""
+        due = f" (due {p.get('due')})" if p.get("due") else ""
         return (
-            f"{_head_en(p)}: marked done by {planner}, waiting for {p.get('level')} approval.{note} "
+            f"{_head_en(p)}: marked done by {planner}{due}, waiting for {level} approval.{note} "
             f"Approve or return: {_link(base, p, 'decide')}"
         )
     if kind == "stage-returned":
         return (
-            f"{_head_en(p)}: returned by {p.get('actor')} ({p.get('level')}): {p.get('reason')}. "
+            f"{_head_en(p)}: returned by {_name(p, 'actor')} ({level}): {p.get('reason')}. "
             f"Fix and submit again: {_link(base, p, 'done')}"
         )
     if kind == "stage-approved":
-        return f"{_head_en(p)}: approved. Next: {_link(base, p)}"
+        if p.get("next_stage"):
+            return (
+                f"{_head_en(p)}: approved. Next stage “{_stage_en(p, 'next_')}” due {p.get('next_due')}"
+                f"{_provisional({'provisional': p.get('next_provisional')}, False)}. "
+                f"{_next_step(base, p, False, 'next_')}"
+            )
+        return f"{_head_en(p)}: approved; that was the last stage. See: {_link(base, p)}"
     if kind == "extension-requested":
+        due = f" (due {p.get('due')})" if p.get("due") else ""
         return (
-            f"{_head_en(p)}: {planner} asks for {p.get('working_days')} more working days: "
-            f"{p.get('reason')}. "
-            f"Decide: {_link(base, p, 'extension/decide')}"
+            f"{_head_en(p)}: {planner} asks for {p.get('working_days')} more working days{due}: "
+            f"{p.get('reason')}. Decide: {_link(base, p, 'extension/decide')}"
         )
     if kind == "extension-decided":
         if p.get("granted"):
             return (
-                f"{_head_en(p)}: extension of {p.get('granted_days')} working days granted. "
-                f"See: {_link(base, p)}"
+                f"{_head_en(p)}: extension of {p.get('granted_days')} working days granted, "
+                f"new deadline {p.get('new_due')}. {_next_step(base, p, False)}"
             )
-        return f"{_head_en(p)}: extension refused: {p.get('comment')}."
+        return (
+            f"{_head_en(p)}: extension refused: {p.get('comment')}. The deadline stays {p.get('new_due')}. "
+            f"{_next_step(base, p, False)}"
+        )
     return f"{_head_en(p)}: {kind}"
 
 

@@ -12,6 +12,7 @@ new series.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,7 +21,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .deadlines import LOCAL_TZ
 from .events import Event, EventKind
-from .template import ApprovalLevel, ReminderPolicy
+from .template import ApprovalLevel, EvidenceType, ReminderPolicy, StageSpec
 
 
 class NotificationKind(StrEnum):
@@ -106,12 +107,18 @@ class Intent:
         return self.kind in DIGESTED
 
 
+def attachment_only(spec: StageSpec) -> bool:
+    """A stage whose evidence is files only: its next step is an upload."""
+    return bool(spec.evidence) and all(f.type is EvidenceType.ATTACHMENT for f in spec.evidence)
+
+
 # -- reminders and escalations -------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class StageFacts:
-    """What the sweep knows about one open stage."""
+    """What the sweep knows about one open stage. Ids decide (audiences, keys);
+    names are what people read."""
 
     project_id: int
     project_name: str
@@ -127,6 +134,11 @@ class StageFacts:
     submitted_on: dt.date | None = None
     round: int = 1
     waiting_level: str | None = None
+    planner_name: str | None = None
+    street_name: str | None = None
+    district_name: str | None = None
+    stage_name_en: str | None = None
+    attachment_only: bool = False
 
     def payload(self, **extra: Any) -> dict[str, Any]:
         base = {
@@ -134,11 +146,17 @@ class StageFacts:
             "project": self.project_name,
             "stage": self.stage,
             "stage_name": self.stage_name,
+            "stage_name_en": self.stage_name_en,
             "planner": self.planner,
+            "planner_name": self.planner_name,
             "street": self.street,
+            "street_name": self.street_name,
             "district": self.district,
+            "district_name": self.district_name,
             "due": self.due.isoformat() if self.due else None,
             "provisional": self.provisional,
+            "attachment_only": self.attachment_only,
+            "round": self.round,
         }
         return {**base, **extra}
 
@@ -257,6 +275,18 @@ def reminders_for(
 
 
 @dataclass(frozen=True)
+class StageInfo:
+    """One stage as the project stands after a change: what a message names next."""
+
+    id: str
+    name: str
+    name_en: str | None = None
+    due: dt.date | None = None
+    provisional: bool = False
+    attachment_only: bool = False  # its evidence is files only
+
+
+@dataclass(frozen=True)
 class ProjectFacts:
     project_id: int
     name: str
@@ -265,27 +295,71 @@ class ProjectFacts:
     planner: str
     coordinator: str
     stage_names: dict[str, str]
+    # names people read (ids stay in the payload for scripts)
+    planner_name: str | None = None
+    coordinator_name: str | None = None
+    street_name: str | None = None
+    district_name: str | None = None
+    people_names: dict[str, str] = field(default_factory=dict)
+    stages: tuple[StageInfo, ...] = ()  # in the template's order
+
+    def stage_info(self, stage: str | None) -> StageInfo | None:
+        return next((s for s in self.stages if s.id == stage), None)
+
+    def stage_after(self, stage: str | None) -> StageInfo | None:
+        ids = [s.id for s in self.stages]
+        if stage not in ids:
+            return None
+        later = self.stages[ids.index(stage) + 1 :]
+        return later[0] if later else None
+
+
+def _due_text(info: StageInfo | None) -> str | None:
+    return info.due.isoformat() if info is not None and info.due is not None else None
 
 
 def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> list[Intent]:
-    """Project started → the team; stage done → the approvers it waits for; returned →
-    the planner, with the reason; approved → the planner; extension asked → the
-    street office; extension decided → the planner."""
+    """Project started → the team, with the first deadline; stage done → the
+    approvers it waits for, with the stage's deadline; returned → the planner, with
+    the reason; approved → the planner, with the next stage and its deadline;
+    extension asked → the street office; extension decided → the planner, with the
+    new deadline."""
     intents: list[Intent] = []
     planner = person(project.planner)
 
     def payload(event: Event, **extra: Any) -> dict[str, Any]:
+        info = project.stage_info(event.stage)
         return {
             "project_id": project.project_id,
             "project": project.name,
             "stage": event.stage,
             "stage_name": project.stage_names.get(event.stage or "", event.stage),
+            "stage_name_en": info.name_en if info else None,
+            "attachment_only": info.attachment_only if info else False,
             "planner": project.planner,
+            "planner_name": project.planner_name,
+            "coordinator": project.coordinator,
+            "coordinator_name": project.coordinator_name,
             "street": project.street,
+            "street_name": project.street_name,
             "district": project.district,
+            "district_name": project.district_name,
             "actor": event.actor,
+            "actor_name": project.people_names.get(event.actor),
             "at": event.at.isoformat(),
             **extra,
+        }
+
+    def next_stage(info: StageInfo | None) -> dict[str, Any]:
+        if info is None:
+            return {"next_stage": None}
+        return {
+            "next_stage": info.id,
+            "next_stage_name": info.name,
+            "next_stage_name_en": info.name_en,
+            "next_due": _due_text(info),
+            "next_provisional": info.provisional,
+            "next_attachment_only": info.attachment_only,
         }
 
     for event in events:
@@ -300,7 +374,11 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                         project.project_id,
                         None,
                         "start",
-                        payload(event, start_date=data.get("start_date")),
+                        payload(
+                            event,
+                            start_date=data.get("start_date"),
+                            **next_stage(project.stages[0] if project.stages else None),
+                        ),
                     )
                 )
         elif event.kind is EventKind.STAGE_SUBMITTED or (
@@ -316,7 +394,13 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                         project.project_id,
                         event.stage,
                         f"r{data.get('round')}:{level}",
-                        payload(event, level=level, note=data.get("note"), due=data.get("due")),
+                        payload(
+                            event,
+                            level=level,
+                            note=data.get("note"),
+                            due=data.get("due") or _due_text(project.stage_info(event.stage)),
+                            round=data.get("round"),
+                        ),
                     )
                 )
         elif event.kind is EventKind.STAGE_RETURNED:
@@ -338,7 +422,7 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                     project.project_id,
                     event.stage,
                     f"r{data.get('round')}",
-                    payload(event, level=data.get("level")),
+                    payload(event, level=data.get("level"), **next_stage(project.stage_after(event.stage))),
                 )
             )
         elif event.kind is EventKind.EXTENSION_REQUESTED:
@@ -349,7 +433,12 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                     project.project_id,
                     event.stage,
                     at,
-                    payload(event, working_days=data.get("working_days"), reason=data.get("reason")),
+                    payload(
+                        event,
+                        working_days=data.get("working_days"),
+                        reason=data.get("reason"),
+                        due=_due_text(project.stage_info(event.stage)),
+                    ),
                 )
             )
         elif event.kind in (EventKind.EXTENSION_GRANTED, EventKind.EXTENSION_REFUSED):
@@ -365,6 +454,7 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                         granted=event.kind is EventKind.EXTENSION_GRANTED,
                         granted_days=data.get("granted_days"),
                         comment=data.get("comment"),
+                        new_due=_due_text(project.stage_info(event.stage)),
                     ),
                 )
             )
@@ -411,3 +501,94 @@ class QuietHours:
                 day = local.date() + dt.timedelta(days=1)
             local = dt.datetime.combine(day, self.end, LOCAL_TZ)
         return local.astimezone(dt.UTC)
+
+
+# -- does a queued notification still hold? --------------------------------------------------
+
+_ROUND = re.compile(r"(?:^|:)r(\d+):")
+REMINDER_KINDS = frozenset(
+    {
+        NotificationKind.DUE_SOON,
+        NotificationKind.DUE_TODAY,
+        NotificationKind.OVERDUE,
+        NotificationKind.ESCALATION_STREET_OFFICE,
+        NotificationKind.ESCALATION_DISTRICT,
+    }
+)
+APPROVAL_KINDS = frozenset({NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_WAITING})
+
+
+@dataclass(frozen=True)
+class StageNow:
+    """A stage as it is when a queued notification about it comes to be sent."""
+
+    project_active: bool
+    state: str | None  # None: no such stage
+    round: int = 1
+    waiting_for: str | None = None
+    due: dt.date | None = None
+    paused: bool = False
+    open_extensions: tuple[dt.datetime, ...] = ()  # when each open request was made
+
+
+def occurrence_of(dedupe_key: str) -> str:
+    """The occurrence part of a notification's unique key."""
+    parts = dedupe_key.split("|", 4)
+    return parts[4] if len(parts) == 5 else ""
+
+
+def _at_tag(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def stale_reason(kind: str, occurrence: str, payload: dict[str, Any], now: StageNow) -> str | None:
+    """Why a notification queued earlier no longer holds (it is then dropped, not
+    sent), or None when it still does: a reminder for a stage no longer in
+    progress or whose deadline moved, an approval request for a stage already
+    decided at that level, an extension request already decided. Notifications
+    that report something that happened (started, returned, approved, decided)
+    always hold."""
+    try:
+        kind = NotificationKind(kind)
+    except ValueError:
+        return None
+    if kind not in REMINDER_KINDS | APPROVAL_KINDS | {NotificationKind.EXTENSION_REQUESTED}:
+        return None
+    if not now.project_active:
+        return "project no longer active"
+    if now.state is None:
+        return "stage not found"
+    if kind in REMINDER_KINDS:
+        if now.state == "approved":
+            return "stage already approved"
+        if now.state == "submitted":
+            return "stage already marked done"
+        if now.state != "in_progress":
+            return f"stage {now.state}"
+        if now.paused:
+            return "stage clock paused"
+        queued_due = payload.get("due")
+        if queued_due and now.due is not None and queued_due != now.due.isoformat():
+            return f"deadline moved to {now.due.isoformat()}"
+        return None
+    if kind in APPROVAL_KINDS:
+        if now.state == "approved":
+            return "stage already approved"
+        if now.state == "in_progress":
+            return "stage already returned"
+        if now.state != "submitted":
+            return f"stage {now.state}"
+        found = _ROUND.search(occurrence)
+        queued_round = int(found.group(1)) if found else payload.get("round")
+        if queued_round is not None and int(queued_round) != now.round:
+            return "stage already decided in that round"
+        level = payload.get("level")
+        if level and now.waiting_for != level:
+            return f"stage already approved at the {level} level"
+        return None
+    # an extension request: still open?
+    if not any(_at_tag(at) == occurrence for at in now.open_extensions):
+        return "extension already decided"
+    return None

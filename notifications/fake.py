@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,11 +17,18 @@ class FakeNotifier:
     fail_times: dict[str, int] = field(default_factory=dict)
     sent: list[tuple[str, str, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
     def channels(self, tag: str) -> list[Channel]:
         return [Channel(key, f"fake://{key}") for key in self.tags.get(tag, [])]
 
-    async def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
-        if self.fail_times.get(channel.key, 0) > 0:
-            self.fail_times[channel.key] -= 1
-            raise DeliveryFailed(f"{channel.label} refused (simulated)")
-        self.sent.append((channel.key, title, body))
+    def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
+        with self._lock:
+            if self.fail_times.get(channel.key, 0) > 0:
+                self.fail_times[channel.key] -= 1
+                raise DeliveryFailed(f"refused: {channel.label} (simulated)")
+            self.sent.append((channel.key, title, body))
+
+    def redact(self, text: str) -> str:
+        return text

@@ -48,6 +48,9 @@ class HttpReceiver:
     on_request: Callable[[Received], None] | None = None
     requests: list[Received] = field(default_factory=list)
 
+    in_flight: int = 0
+    max_in_flight: int = 0
+
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         receiver = self
@@ -55,17 +58,27 @@ class HttpReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                payload: dict[str, Any] = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length) or b"{}"
+                try:
+                    payload: dict[str, Any] = json.loads(raw)
+                except ValueError:  # form:// and xml:// post other formats
+                    payload = {"message": raw.decode("utf-8", "replace")}
                 with receiver._lock:
                     status = 500 if receiver.fail_next > 0 else 200
                     if receiver.fail_next > 0:
                         receiver.fail_next -= 1
                     item = Received(self.path, payload.get("title", ""), payload.get("message", ""), status)
                     receiver.requests.append(item)
-                if receiver.on_request:
-                    receiver.on_request(item)
-                if receiver.delay:
-                    time.sleep(receiver.delay)
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
+                try:
+                    if receiver.on_request:
+                        receiver.on_request(item)
+                    if receiver.delay:
+                        time.sleep(receiver.delay)
+                finally:
+                    with receiver._lock:
+                        receiver.in_flight -= 1
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"{}")

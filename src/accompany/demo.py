@@ -9,7 +9,8 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +51,28 @@ class ServiceDriver:
 
 
 class PrefectDriver(ServiceDriver):
-    """Runs each step as a Prefect flow run (local ephemeral Prefect)."""
+    """Runs each step as a Prefect flow run (local ephemeral Prefect). A flow takes
+    no database URL (Prefect would store it with the run's parameters): it reads
+    the settings of the worker it runs on — here this process, whose environment
+    is pointed at the demo's throwaway home for the length of each run."""
 
     label = "Prefect flows (start-project, complete-stage, decide-approval)"
 
-    def _run(self, flow_run: Coroutine[Any, Any, Any]) -> Any:
-        """A flow reads its settings from ACCOMPANY_* variables: point them at the demo's
-        throwaway folders while it runs, so no demo file lands in the user's."""
-        folders = {
+    @contextmanager
+    def worker_environment(self) -> Iterator[None]:
+        values = {
+            "ACCOMPANY_DATABASE_URL": self.url,
             "ACCOMPANY_HOME": str(self.settings.home),
             "ACCOMPANY_ATTACHMENTS_DIR": str(self.settings.resolved_attachments_dir()),
+            "ACCOMPANY_CALENDAR_DIR": str(self.settings.resolved_calendar_dir()),
         }
-        saved = {key: os.environ.get(key) for key in folders}
-        os.environ.update(folders)
+        dropped = ("ACCOMPANY_APPRISE_CONFIG",)  # the demo never uses the user's channels
+        saved = {key: os.environ.get(key) for key in (*values, *dropped)}
+        os.environ.update(values)
+        for key in dropped:
+            os.environ.pop(key, None)
         try:
-            return asyncio.run(flow_run)
+            yield
         finally:
             for key, value in saved.items():
                 if value is None:
@@ -75,17 +83,31 @@ class PrefectDriver(ServiceDriver):
     def start(self, command: StartProject, now: dt.datetime) -> int:
         from .flows.lifecycle import start_project_flow
 
-        return self._run(start_project_flow(command, database_url=self.url, now=now))
+        with self.worker_environment():
+            return asyncio.run(start_project_flow(command, now=now))
 
     def complete(self, command: CompleteStage, now: dt.datetime) -> None:
         from .flows.lifecycle import complete_stage_flow
 
-        self._run(complete_stage_flow(command, database_url=self.url, now=now))
+        with self.worker_environment():
+            asyncio.run(complete_stage_flow(command, now=now))
 
     def decide(self, command: DecideApproval, now: dt.datetime) -> None:
         from .flows.lifecycle import decide_approval_flow
 
-        self._run(decide_approval_flow(command, database_url=self.url, now=now))
+        with self.worker_environment():
+            asyncio.run(decide_approval_flow(command, now=now))
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: the password masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(the database given with --db)"
 
 
 def minimal_pdf(title: str) -> bytes:
@@ -159,7 +181,9 @@ def run_demo(
             then(direct, files)
     finally:
         if keep:
-            console.print(f"\nkept the demo database: [bold]--db {url}[/]")
+            hidden = shown_url(url)
+            note = " (with the password you gave)" if hidden != url else ""
+            console.print(f"\nkept the demo database: --db {hidden}{note}", markup=False)
         else:
             from .bootstrap import dispose_engines
 

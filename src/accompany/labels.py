@@ -4,6 +4,8 @@ the web app and the API's display fields all take their labels from here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .i18n import translate
 
 
@@ -82,6 +84,30 @@ PROJECT_STATES = {
     "paused": N_("Clock paused"),
 }
 
+NOTIFICATION_KINDS = {
+    "due-soon": N_("Due soon"),
+    "due-today": N_("Due today"),
+    "overdue": N_("Overdue"),
+    "escalation-street-office": N_("Escalated to the street office"),
+    "escalation-district": N_("Escalated to the district"),
+    "approval-waiting": N_("Still awaiting approval"),
+    "project-started": N_("Project started"),
+    "approval-requested": N_("Approval requested"),
+    "stage-returned": N_("Returned"),
+    "stage-approved": N_("Approved"),
+    "extension-requested": N_("Extension requested"),
+    "extension-decided": N_("Extension decided"),
+    "quarterly-report": N_("Quarterly report"),
+}
+NOTIFICATION_STATUSES = {
+    "pending": N_("queued"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "retry": N_("to retry"),
+    "dead": N_("failed"),
+    "dropped": N_("dropped"),
+}
+
 _TABLES = {
     "role": ROLES,
     "state": STAGE_STATES,
@@ -92,14 +118,46 @@ _TABLES = {
     "channel": CHANNELS,
     "event": EVENT_KINDS,
     "project_state": PROJECT_STATES,
+    "notification": NOTIFICATION_KINDS,
+    "notification_status": NOTIFICATION_STATUSES,
 }
 
 
 def label(table: str, code: str | None, lang: str) -> str:
     """The label of ``code`` in ``table`` (one of role, state, status, level,
-    decision, extension, channel, event, project_state); an unknown code is shown as
-    it is."""
+    decision, extension, channel, event, project_state, notification,
+    notification_status); an unknown code is shown as it is."""
     if code is None:
         return ""
     message = _TABLES[table].get(code)
     return translate(message, lang) if message else code
+
+
+def audience_label(
+    audience: str,
+    lang: str,
+    people: Mapping[str, str],
+    streets: Mapping[str, str],
+    districts: Mapping[str, str],
+) -> str:
+    """Who a notification goes to, as people say it — one spelling everywhere
+    (messages, `notifications list`, `reminders run`, `notifications channels`):
+    ``person:wangrb`` → 王若冰, ``street-office:taiyanggong`` (the Apprise tag
+    ``street-office-taiyanggong``) → 太阳宫街道办事处, ``district:chaoyang`` →
+    朝阳区规划分局. An id with no name loaded is shown as it is."""
+    kind, _, ident = audience.partition(":")
+    if kind == "person":
+        return people.get(ident, ident)
+    if kind == "street-office":
+        return translate("{street} street office", lang, street=streets.get(ident, ident))
+    if kind == "district":
+        return translate("{district} planning branch", lang, district=districts.get(ident, ident))
+    return audience
+
+
+def audience_of_tag(tag: str) -> str | None:
+    """The audience an Apprise tag reaches (``street-office-x`` → ``street-office:x``)."""
+    for kind in ("street-office", "district", "person"):
+        if tag.startswith(kind + "-"):
+            return f"{kind}:{tag[len(kind) + 1 :]}"
+    return None

@@ -83,18 +83,30 @@ def test_reminders_run_dispatch_list_and_channels(apprise_env: dict[str, str], h
     dry = json.loads(ok("reminders", "run", "--dry-run", "--json", "--now", "2026-04-09T09:00"))
     assert dry["queued"] == 1 and dry["by_kind"] == {"due-soon": 1}
     out = ok("reminders", "run", "--now", "2026-04-09T09:00")
-    assert "queued 1 new notification(s)" in out and "due-soon" in out
-    assert "queued 0 new notification(s), 1 already queued" in ok(
-        "reminders", "run", "--now", "2026-04-09T09:30"
+    assert "queued 1 new notification(s)" in out and "即将到期" in out
+    rows_shown = out.strip().split("\n", 1)[1]  # the table, below the summary line
+    assert "│ new" in rows_shown and "already queued" not in rows_shown
+    assert "王若冰" in out and "wangrb" not in out
+    again = ok("reminders", "run", "--now", "2026-04-09T09:30")
+    assert "queued 0 new notification(s), 1 already queued" in again
+    assert "│ already queued" in again.strip().split("\n", 1)[1]  # the row, not only the summary
+    assert (
+        json.loads(ok("reminders", "run", "--json", "--now", "2026-04-09T09:40"))["notifications"][0]["new"]
+        is False
     )
     out = ok("notifications", "dispatch", "--now", "2026-04-09T09:31")
     assert "4 sent" in out  # 3 start notifications + the digest
     listing = json.loads(ok("notifications", "list", "--json"))
     assert {n["status"] for n in listing} == {"sent"}
-    assert "due-soon" in ok("notifications", "list")
+    # ids stay in --json, next to the names
+    street = next(n for n in listing if n["audience"] == "street-office:taiyanggong")
+    assert street["audience_name"] == "太阳宫街道办事处"
+    table = ok("notifications", "list")
+    assert "即将到期" in table and "王若冰" in table and "太阳宫街道办事处" in table and "需求调研" in table
+    assert "person:" not in table and "street-office:" not in table and "wangrb" not in table
     channels = ok("notifications", "channels")
     assert SECRET not in channels and "hook" in channels
-    assert "no channel for" in channels and "district-dongcheng" in channels
+    assert "no channel for" in channels and "东城区规划分局 (district-dongcheng)" in channels
     assert "quiet hours" in ok("notifications", "dispatch", "--now", "2026-04-09T23:00")
 
 
@@ -218,3 +230,49 @@ def test_secrets_never_reach_output_logs_or_the_audit_log(
         events = [json.dumps(e.data, ensure_ascii=False) for e in uow.session.scalars(select(EventRow))]
         errors = [r.last_error or "" for r in uow.session.scalars(select(NotificationRow))]
     assert not any(SECRET in text for text in events + errors)
+
+
+def test_a_token_in_path_query_header_and_password_is_found_nowhere_the_cli_shows_or_stores(
+    cli_env: dict[str, str], tmp_path: Path, http: HttpReceiver
+) -> None:
+    """One token in each place an Apprise URL keeps a secret; every listing, the
+    stored errors and audit events, and the whole database are searched for each."""
+    tokens = {"password": "pW0rdTok", "path": "pAthTok42", "query": "qUeryTok42", "header": "hEaderTok42"}
+    config = tmp_path / "apprise-leaky.yaml"
+    config.write_text(
+        apprise_yaml(
+            {
+                f"json://hook:{tokens['password']}@127.0.0.1:{http.port}/hooks/{tokens['path']}"
+                f"?-token={tokens['query']}&+Authorization=Bearer%20{tokens['header']}": "person-wangrb",
+                http.url("street"): "street-office-taiyanggong",
+                http.url("coordinator"): "person-zhangl",
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {**cli_env, "ACCOMPANY_APPRISE_CONFIG": str(config), "ACCOMPANY_DISPATCH_MAX_ATTEMPTS": "1"}
+    assert run(env, "people", "load", str(EXAMPLE_PEOPLE)).returncode == 0
+    assert run(env, *start_args()).returncode == 0
+    http.fail_next = 100
+    outputs = [
+        run(env, "notifications", "dispatch", "--now", "2026-03-02T10:00"),
+        run(env, "notifications", "list"),
+        run(env, "notifications", "list", "--failed"),
+        run(env, "notifications", "list", "--failed", "--json"),
+        run(env, "notifications", "channels"),
+        run(env, "project", "show", "1", "--events"),
+        run(env, "project", "show", "1", "--events", "--json"),
+    ]
+    assert "3 dead" in outputs[0].stdout
+    assert any(tokens["path"] in r.path for r in http.requests)  # the tokens were really in use
+    app = build_app(database_url=env["ACCOMPANY_DATABASE_URL"])
+    with app.reader() as uow:
+        events = [json.dumps(e.data, ensure_ascii=False) for e in uow.session.scalars(select(EventRow))]
+        rows_ = [
+            repr((r.last_error, r.payload, r.channels_done))
+            for r in uow.session.scalars(select(NotificationRow))
+        ]
+    text = "\n".join([*(r.stdout + r.stderr for r in outputs), *events, *rows_])
+    for where, token in tokens.items():
+        assert token not in text, where
+    assert "json://hook:***@127.0.0.1" in outputs[4].stdout

@@ -5,6 +5,7 @@ Slow (a throwaway Prefect API server starts once for the module)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,13 +38,20 @@ async def _tags_of_runs(flow_name: str) -> list[list[str]]:
         return [sorted(r.tags) for r in runs]
 
 
+@pytest.fixture
+def worker_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The worker's settings: flows read them, they are no parameter."""
+    monkeypatch.setenv("ACCOMPANY_DATABASE_URL", db_url)
+    return db_url
+
+
 def test_lifecycle_flows_tag_runs_with_the_project(
-    prefect_server: None, people: App, db_url: str, evidence_file: Path
+    prefect_server: None, people: App, worker_env: str, evidence_file: Path
 ) -> None:
     from accompany.flows.lifecycle import complete_stage_flow, decide_approval_flow, start_project_flow
 
     now = people.now()
-    project_id = asyncio.run(start_project_flow(start_command(), database_url=db_url, now=now))
+    project_id = asyncio.run(start_project_flow(start_command(), now=now))
     asyncio.run(
         complete_stage_flow(
             CompleteStage(
@@ -53,14 +61,12 @@ def test_lifecycle_flows_tag_runs_with_the_project(
                 evidence={"households_interviewed": "40", "observation_days": "3"},
                 attachments=[AttachmentInput(key="problem_map", path=str(evidence_file))],
             ),
-            database_url=db_url,
             now=now,
         )
     )
     asyncio.run(
         decide_approval_flow(
             DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve"),
-            database_url=db_url,
             now=now,
         )
     )
@@ -73,13 +79,12 @@ def test_lifecycle_flows_tag_runs_with_the_project(
         asyncio.run(
             decide_approval_flow(
                 DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve"),
-                database_url=db_url,
                 now=now,
             )
         )
 
 
-def test_reminder_flows(prefect_server: None, people: App, db_url: str, tmp_path: Path) -> None:
+def test_reminder_flows(prefect_server: None, people: App, worker_env: str, tmp_path: Path) -> None:
     from accompany.clock import parse_moment
     from accompany.flows.reminders import dispatch_notifications_flow, send_reminders_flow
     from accompany.services import commands
@@ -98,17 +103,11 @@ def test_reminder_flows(prefect_server: None, people: App, db_url: str, tmp_path
 
         os.environ["ACCOMPANY_APPRISE_CONFIG"] = str(config)
         try:
-            saturday = asyncio.run(
-                send_reminders_flow(now=parse_moment("2026-04-11T09:00"), database_url=db_url)
-            )
+            saturday = asyncio.run(send_reminders_flow(now=parse_moment("2026-04-11T09:00")))
             assert saturday["skipped"] == "not a working day"
-            weekday = asyncio.run(
-                send_reminders_flow(now=parse_moment("2026-04-09T09:00"), database_url=db_url)
-            )
+            weekday = asyncio.run(send_reminders_flow(now=parse_moment("2026-04-09T09:00")))
             assert weekday["queued"] == 1 and weekday["by_kind"] == {"due-soon": 1}
-            sent = asyncio.run(
-                dispatch_notifications_flow(now=parse_moment("2026-04-09T09:05"), database_url=db_url)
-            )
+            sent = asyncio.run(dispatch_notifications_flow(now=parse_moment("2026-04-09T09:05")))
             assert sent["sent"] == 4 and sent["dead"] == 0
         finally:
             del os.environ["ACCOMPANY_APPRISE_CONFIG"]
@@ -131,3 +130,97 @@ def test_the_demo_through_prefect_keeps_its_files_in_its_throwaway_folder(
     out = ok("demo")
     assert "steps run through: Prefect flows" in out and "project status: completed" in out
     assert sorted(p.name for p in home.rglob("*") if p.is_file()) == []
+
+
+PASSWORD = "pgPassw0rdSecret"
+CHANNEL_TOKEN = "chAnnelT0kenSecret"
+
+
+def _with_password(url: str) -> str:
+    """The same database, its URL carrying a password (the test server trusts
+    local connections, so any password is accepted)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return url
+    return parsed.set(password=PASSWORD).render_as_string(hide_password=False)
+
+
+async def _stored_parameters() -> list[dict]:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        return [run.parameters for run in await client.read_flow_runs()]
+
+
+def _prefect_database_text() -> str:
+    """Every row of every table of Prefect's own database, as text."""
+    import sqlite3
+
+    from prefect.settings import get_current_settings
+
+    url = str(get_current_settings().server.database.connection_url.get_secret_value())
+    path = url.split("///", 1)[1]
+    connection = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return "\n".join(
+            repr(row) for table in tables for row in connection.execute(f'SELECT * FROM "{table}"')
+        )
+    finally:
+        connection.close()
+
+
+def test_no_flow_run_stores_the_database_url_or_a_channel_secret(
+    prefect_server: None,
+    people: App,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    evidence_file: Path,
+) -> None:
+    """Flows read the worker's settings; Prefect keeps a run's parameters in its
+    database and shows them in its UI, so no URL or secret may be one. The demo's
+    Prefect driver goes the same way."""
+    from accompany.clock import parse_moment
+    from accompany.config.settings import Settings
+    from accompany.demo import PrefectDriver
+    from accompany.flows.reminders import dispatch_notifications_flow
+    from accompany.services import commands
+
+    from ..receivers import HttpReceiver, apprise_yaml
+
+    url = _with_password(db_url)
+    receiver = HttpReceiver()
+    try:
+        config = tmp_path / "apprise.yaml"
+        config.write_text(
+            apprise_yaml(
+                {
+                    receiver.url(f"hook/{CHANNEL_TOKEN}"): (
+                        "person-wangrb, person-zhangl, street-office-taiyanggong"
+                    )
+                }
+            ),
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("ACCOMPANY_DATABASE_URL", url)
+        monkeypatch.setenv("ACCOMPANY_APPRISE_CONFIG", str(config))
+        commands.start_project(people, start_command())
+        receiver.fail_next = 1  # one stored error, with the channel in it
+        result = asyncio.run(dispatch_notifications_flow(now=parse_moment("2026-03-02T10:00")))
+        assert result["sent"] == 2 and result["retried"] == 1
+        # the demo's driver: its worker settings come from the environment too
+        monkeypatch.delenv("ACCOMPANY_DATABASE_URL")
+        driver = PrefectDriver(Settings(home=tmp_path / "demo"), url)
+        project_id = driver.start(start_command(name="演示项目"), parse_moment("2026-03-02T10:00"))
+        assert project_id > 1
+    finally:
+        receiver.stop()
+    parameters = asyncio.run(_stored_parameters())
+    assert parameters and all(set(p) <= {"command", "now", "force", "quarter", "out_dir"} for p in parameters)
+    stored = json.dumps(parameters, default=str) + _prefect_database_text()
+    assert db_url.split("?")[0] not in stored
+    for secret in (PASSWORD, CHANNEL_TOKEN):
+        assert secret not in stored

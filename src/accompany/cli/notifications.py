@@ -62,6 +62,7 @@ def reminders_run(
                         "kind": i.kind.value,
                         "project_id": i.project_id,
                         "stage": i.stage,
+                        "new": result.is_new(i),
                     }
                     for i in result.intents
                 ],
@@ -76,17 +77,28 @@ def reminders_run(
     )
     if result.intents:
         from rich.table import Table
+        from rich.text import Text
 
+        from ..labels import audience_label, label
+        from ..services.outbox import directory_names
+
+        lang = application.lang
+        with application.reader() as uow:
+            names = directory_names(uow.session)
         table = Table()
-        for column in ("to", "kind", "project", "stage", "due"):
+        for column in ("", "to", "kind", "project", "stage", "due"):
             table.add_column(column)
-        for intent in result.intents[:show]:
+        # the new ones first: they are what this run did
+        shown = sorted(result.intents, key=lambda i: not result.is_new(i))[:show]
+        for intent in shown:
+            new = result.is_new(intent)
             table.add_row(
-                intent.audience,
-                intent.kind.value,
-                f"#{intent.project_id} {intent.payload.get('project')}",
-                intent.stage or "",
-                str(intent.payload.get("due") or ""),
+                Text("new" if new else "already queued", style="green" if new else "dim"),
+                Text(audience_label(intent.audience, lang, *names)),
+                Text(label("notification", intent.kind.value, lang)),
+                Text(f"#{intent.project_id} {intent.payload.get('project')}"),
+                Text(str(intent.payload.get("stage_name") or intent.stage or "")),
+                Text(str(intent.payload.get("due") or "")),
             )
         console.print(table)
         if len(result.intents) > show:
@@ -104,12 +116,23 @@ def notifications_dispatch(db: DbOption = None, now: NowOption = None) -> None:
     if result.quiet:
         console.print("quiet hours (or a non-working day): nothing sent now")
         return
+    extra = [
+        f"{n} {what}"
+        for n, what in (
+            (result.dropped, "dropped (no longer true)"),
+            (result.timeouts, "timed out (may have been received)"),
+            (result.released, "left to another dispatcher"),
+            (result.unrecorded, "delivered but not recorded (may be repeated)"),
+        )
+        if n
+    ]
     console.print(
         f"{result.claimed} notification(s) in {result.messages} message(s): {result.sent} sent, "
-        f"{result.retried} to retry, {result.dead} dead"
+        f"{result.retried} to retry, {result.dead} dead" + "".join(f", {e}" for e in extra),
+        markup=False,
     )
     for error in sorted(set(result.errors))[:10]:
-        console.print(f"[red]failed:[/] {error}")
+        console.print("failed: " + error, style="red", markup=False)
 
 
 @notifications_app.command("list")
@@ -125,6 +148,8 @@ def notifications_list(
     from sqlalchemy import select
 
     from ..db.orm import NotificationRow
+    from ..labels import audience_label, label
+    from ..services.outbox import directory_names
     from ..services.queries import local
 
     application = make_app(db)
@@ -135,6 +160,8 @@ def notifications_list(
         elif pending:
             query = query.where(NotificationRow.status.in_(("pending", "retry", "sending")))
         rows = list(uow.session.scalars(query))
+        names = directory_names(uow.session)
+    lang = application.lang
     if json_out:
         print_json(
             [
@@ -143,8 +170,11 @@ def notifications_list(
                     "status": r.status,
                     "kind": r.kind,
                     "audience": r.audience,
+                    "audience_name": audience_label(r.audience, lang, *names),
                     "project_id": r.project_id,
+                    "project": (r.payload or {}).get("project"),
                     "stage": r.stage_key,
+                    "stage_name": (r.payload or {}).get("stage_name"),
                     "attempts": r.attempts,
                     "next_attempt_at": local(r.next_attempt_at),
                     "sent_at": local(r.sent_at),
@@ -159,22 +189,25 @@ def notifications_list(
         console.print("no notifications match")
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Notifications")
     for column in ("id", "status", "kind", "to", "project", "stage", "tries", "next / sent", "error"):
         table.add_column(column)
     for r in rows:
         when = local(r.sent_at) if r.status == "sent" else local(r.next_attempt_at)
+        payload = r.payload or {}
+        project = f"#{r.project_id} {payload.get('project') or ''}".strip() if r.project_id else ""
         table.add_row(
             str(r.id),
-            r.status,
-            r.kind,
-            r.audience,
-            str(r.project_id or ""),
-            r.stage_key or "",
+            label("notification_status", r.status, lang),
+            label("notification", r.kind, lang),
+            Text(audience_label(r.audience, lang, *names)),
+            Text(project),
+            Text(str(payload.get("stage_name") or r.stage_key or "")),
             str(r.attempts),
             when.strftime("%Y-%m-%d %H:%M") if when else "",
-            r.last_error or "",
+            Text(r.last_error or ""),
         )
     console.print(table)
 
@@ -199,6 +232,7 @@ def notifications_retry(
 def notifications_channels(db: DbOption = None) -> None:
     """The Apprise channels (URLs masked) and which people and offices they reach."""
     from rich.table import Table
+    from rich.text import Text
 
     from ..models.reminders import audience_tag, district, person, street_office
 
@@ -208,7 +242,7 @@ def notifications_channels(db: DbOption = None) -> None:
     table.add_column("channel (secrets masked)")
     table.add_column("tags")
     for channel, tags in notifier.all_channels():
-        table.add_row(channel.label, ", ".join(sorted(tags)))
+        table.add_row(Text(channel.label), Text(", ".join(sorted(tags))))
     console.print(table)
     for problem in notifier.problems:
         console.print(f"[yellow]not loaded:[/] {problem}")
@@ -220,7 +254,13 @@ def notifications_channels(db: DbOption = None) -> None:
     audiences |= {district(d.id) for d in districts}
     missing = sorted(a for a in audiences if not notifier.channels(audience_tag(a)))
     if missing:
-        console.print("[red]no channel for:[/] " + ", ".join(audience_tag(a) for a in missing))
+        from ..labels import audience_label
+        from ..services.outbox import directory_names
+
+        with application.reader() as uow:
+            names = directory_names(uow.session)
+        shown = [f"{audience_label(a, application.lang, *names)} ({audience_tag(a)})" for a in missing]
+        console.print("no channel for: " + ", ".join(shown), style="red", markup=False)
     else:
         console.print(
             f"every planner, coordinator, street office and district ({len(audiences)}) has a channel"

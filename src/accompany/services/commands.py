@@ -19,7 +19,7 @@ from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
 from ..models.people import Directory
 from ..models.project import Attachment, Project
-from ..models.reminders import ProjectFacts, notifications_for_events
+from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
 from ..models.rules import Action
 from ..models.template import StageSpec, coerce_parameter
 
@@ -122,14 +122,48 @@ def record(app: App, uow: UnitOfWork, project: Project | None, events: Sequence[
     uow.events.append(project.id if project else None, events)
     if project is None or not events:
         return
-    intents = notifications_for_events(project_facts(project), events)
+    intents = notifications_for_events(project_facts(project, uow, events), events)
     if intents:
         now = app.now()
         uow.outbox.queue(intents, now=now, not_before=app.quiet.next_allowed(now, app.calendar))
 
 
-def project_facts(project: Project) -> ProjectFacts:
+def project_facts(
+    project: Project, uow: UnitOfWork | None = None, events: Sequence[Event] = ()
+) -> ProjectFacts:
+    """What the notifications of a change say about the project: ids (audiences,
+    keys, scripts) and the names people read — the planner, the coordinator and
+    whoever acted, the street and the district, each stage with its deadline as the
+    change left it."""
     assert project.id is not None
+    people: dict[str, str] = {}
+    street_name = district_name = None
+    if uow is not None:
+        from sqlalchemy import select
+
+        from ..db.orm import DistrictRow, PersonRow, StreetRow
+
+        session = uow.session
+        wanted = {project.planner_id, project.coordinator_id, *(e.actor for e in events)}
+        people = dict(
+            session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(wanted))).all()
+        )
+        street_name = session.scalar(select(StreetRow.name).where(StreetRow.id == project.street))
+        district_name = session.scalar(select(DistrictRow.name).where(DistrictRow.id == project.district))
+    stages = []
+    for spec in project.template.stages:
+        stage = project.stages.get(spec.id)
+        deadline = stage.deadline if stage is not None else None
+        stages.append(
+            StageInfo(
+                id=spec.id,
+                name=spec.name,
+                name_en=spec.name_en,
+                due=deadline.due if deadline else None,
+                provisional=bool(deadline and deadline.provisional),
+                attachment_only=attachment_only(spec),
+            )
+        )
     return ProjectFacts(
         project_id=project.id,
         name=project.name,
@@ -138,6 +172,12 @@ def project_facts(project: Project) -> ProjectFacts:
         planner=project.planner_id,
         coordinator=project.coordinator_id,
         stage_names={spec.id: spec.name for spec in project.template.stages},
+        planner_name=people.get(project.planner_id),
+        coordinator_name=people.get(project.coordinator_id),
+        street_name=street_name,
+        district_name=district_name,
+        people_names=people,
+        stages=tuple(stages),
     )
 
 

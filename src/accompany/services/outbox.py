@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from ..bootstrap import App
 
 PENDING, SENDING, SENT, RETRY, DEAD = "pending", "sending", "sent", "retry", "dead"
+# no longer true when it came to be sent (the stage moved on): kept, never sent;
+# ``last_error`` says why ("dropped: stage already approved")
+DROPPED = "dropped"
 QUEUE_BATCH = 400  # rows per INSERT: well under SQLite's bound-parameter limit
 
 
@@ -29,7 +32,7 @@ def insert_for(session: Session) -> Any:
 
 def _queue_statement(insert: Any) -> Any:
     table = NotificationRow.__table__
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
 
 
 _DIALECT_INSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
@@ -44,11 +47,15 @@ class Outbox:
     def queue(self, intents: Sequence[Intent], *, now: dt.datetime, not_before: dt.datetime) -> int:
         """Insert the intents not queued before (the unique key makes a repeat a
         no-op, also against a concurrent sweep); returns how many were new."""
+        return len(self.queue_new(intents, now=now, not_before=not_before))
+
+    def queue_new(self, intents: Sequence[Intent], *, now: dt.datetime, not_before: dt.datetime) -> set[str]:
+        """As :meth:`queue`; returns the keys of the intents that were new."""
         if not intents:
-            return 0
+            return set()
         statement = _QUEUE[self.session.get_bind().dialect.name]
         connection = self.session.connection()
-        added = 0
+        added: set[str] = set()
         for start in range(0, len(intents), QUEUE_BATCH):
             rows = [
                 {
@@ -67,7 +74,7 @@ class Outbox:
                 }
                 for i in intents[start : start + QUEUE_BATCH]
             ]
-            added += len(connection.execute(statement, rows).all())
+            added.update(connection.execute(statement, rows).scalars())
         return added
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
@@ -82,22 +89,32 @@ class Outbox:
             )
         return found
 
-    def _claimable(self, now: dt.datetime) -> Select[tuple[int]]:
+    def _claimable(self, now: dt.datetime, due_by: dt.datetime | None = None) -> Select[tuple[int]]:
         return select(NotificationRow.id).where(
             or_(
-                and_(NotificationRow.status.in_((PENDING, RETRY)), NotificationRow.next_attempt_at <= now),
+                and_(
+                    NotificationRow.status.in_((PENDING, RETRY)),
+                    NotificationRow.next_attempt_at <= (now if due_by is None else due_by),
+                ),
                 # a dispatcher that died holding a claim: its lease ran out
                 and_(NotificationRow.status == SENDING, NotificationRow.claimed_until < now),
             )
         )
 
     def claim(
-        self, worker: str, *, now: dt.datetime, lease_until: dt.datetime, limit: int
+        self,
+        worker: str,
+        *,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        limit: int,
+        due_by: dt.datetime | None = None,
     ) -> list[NotificationRow]:
-        """Take up to ``limit`` due notifications for this worker. On PostgreSQL
-        other workers skip the rows locked here (FOR UPDATE SKIP LOCKED); SQLite
-        runs claims one at a time (BEGIN IMMEDIATE)."""
-        query = self._claimable(now).order_by(NotificationRow.id).limit(limit)
+        """Take up to ``limit`` notifications for this worker: those due by
+        ``due_by`` (default ``now``) and those whose dispatcher's lease ran out. On
+        PostgreSQL other workers skip the rows locked here (FOR UPDATE SKIP LOCKED);
+        SQLite runs claims one at a time (BEGIN IMMEDIATE)."""
+        query = self._claimable(now, due_by).order_by(NotificationRow.id).limit(limit)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(self.session.scalars(query))
@@ -109,6 +126,31 @@ class Outbox:
             .values(status=SENDING, claimed_by=worker, claimed_until=lease_until)
         )
         return list(self.session.scalars(select(NotificationRow).where(NotificationRow.id.in_(ids))))
+
+    def hold(self, worker: str, ids: Sequence[int], *, lease_until: dt.datetime) -> set[int]:
+        """Extend this worker's lease on ``ids`` (all its claimed rows when empty);
+        returns the ids it still holds — a row taken over by another dispatcher, or
+        recorded meanwhile, is not among them."""
+        table = NotificationRow.__table__
+        query = (
+            update(table)
+            .where(table.c.status == SENDING, table.c.claimed_by == worker)
+            .values(claimed_until=lease_until)
+            .returning(table.c.id)
+        )
+        if ids:
+            query = query.where(table.c.id.in_(list(ids)))
+        return set(self.session.execute(query).scalars())
+
+    def held(self, worker: str, ids: Sequence[int]) -> dict[int, dt.datetime]:
+        """id → lease end of the rows of ``ids`` this worker holds."""
+        table = NotificationRow.__table__
+        rows = self.session.execute(
+            select(table.c.id, table.c.claimed_until).where(
+                table.c.id.in_(list(ids)), table.c.status == SENDING, table.c.claimed_by == worker
+            )
+        )
+        return {i: until for i, until in rows if until is not None}
 
     def due_count(self, now: dt.datetime) -> int:
         from sqlalchemy import func
@@ -145,3 +187,13 @@ def retry_dead(app: App, ids: list[int] | None) -> int:
             row.last_error = None
         uow.commit()
     return len(targets)
+
+
+def directory_names(session: Session) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(people, streets, districts): id → name, to show audiences by name."""
+    from ..db.orm import DistrictRow, PersonRow, StreetRow
+
+    def names(row: Any) -> dict[str, str]:
+        return {i: n for i, n in session.execute(select(row.id, row.name))}
+
+    return names(PersonRow), names(StreetRow), names(DistrictRow)

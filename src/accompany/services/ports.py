@@ -18,7 +18,14 @@ class Channel:
 
 
 class DeliveryFailed(Exception):
-    """A channel did not accept a message (the reason carries no secrets)."""
+    """A channel did not accept a message (the reason carries no secrets).
+    ``outcome``: ``refused`` (the channel answered no), ``timeout`` (no answer in
+    time: it may have received the message), ``unreachable`` (no connection: it did
+    not) or ``error`` (a fault on this side)."""
+
+    def __init__(self, message: str, outcome: str = "refused"):
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class Notifier(Protocol):
@@ -26,7 +33,11 @@ class Notifier(Protocol):
         """The channels tagged ``tag`` (empty when none is)."""
         ...
 
-    async def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
+    def send(self, channel: Channel, title: str, body: str, attachments: Sequence[str] = ()) -> None:
         """Deliver one message (with files, where the channel takes them) to one
-        channel; raise DeliveryFailed if refused."""
+        channel, blocking the calling thread; raise DeliveryFailed if refused."""
+        ...
+
+    def redact(self, text: str) -> str:
+        """``text`` with every known secret of the channels masked."""
         ...

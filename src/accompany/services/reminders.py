@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, cast, or_, select
 
-from ..db.orm import ProjectRow, StageRow, TemplateRow
+from ..db.orm import DistrictRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
 from ..models.deadlines import local_date
-from ..models.reminders import Intent, StageFacts, reminders_for
+from ..models.reminders import Intent, StageFacts, attachment_only, reminders_for
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ProcessTemplate
 from .calendar import sync_calendar
@@ -42,6 +42,12 @@ class SweepResult:
     deadlines_recomputed: int = 0
     projects_begun: int = 0
     dry_run: bool = False
+    # the keys this sweep queued (or, dry, would queue); the other intents were
+    # queued before
+    new_keys: set[str] = field(default_factory=set)
+
+    def is_new(self, intent: Intent) -> bool:
+        return intent.dedupe_key in self.new_keys
 
     def by_kind(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -112,6 +118,18 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
             )
             .all()
         )
+        # the names people read, once per sweep
+        people = dict(
+            session.connection().execute(select(PersonRow.__table__.c.id, PersonRow.__table__.c.name)).all()
+        )
+        streets = dict(
+            session.connection().execute(select(StreetRow.__table__.c.id, StreetRow.__table__.c.name)).all()
+        )
+        districts = dict(
+            session.connection()
+            .execute(select(DistrictRow.__table__.c.id, DistrictRow.__table__.c.name))
+            .all()
+        )
         intents: list[Intent] = []
         for r in rows:
             params_text = "" if r.params in (None, "{}", "null") else r.params
@@ -119,8 +137,9 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
             found = specs.get(spec_key)
             if found is None:
                 template = template_for(r.template_pk, params_text)
-                found = specs[spec_key] = (template.stage(r.key), template.reminder_policy(r.key))
-            spec, policy = found
+                spec = template.stage(r.key)
+                found = specs[spec_key] = (spec, template.reminder_policy(r.key), attachment_only(spec))
+            spec, policy, files_only = found
             facts = StageFacts(
                 project_id=r.project_id,
                 project_name=r.name,
@@ -135,6 +154,11 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
                 submitted_on=local_date(r.submitted_at) if r.submitted_at else None,
                 round=r.round,
                 waiting_level=r.waiting_for,
+                planner_name=people.get(r.planner_id),
+                street_name=streets.get(r.street_id),
+                district_name=districts.get(r.district_id),
+                stage_name_en=spec.name_en,
+                attachment_only=files_only,
             )
             intents.extend(reminders_for(facts, today, policy, calendar))
         return len(rows), intents
@@ -157,15 +181,17 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
             known = uow.outbox.known_keys(i.dedupe_key for i in result.intents)
         result.already_queued = len(known)
         result.queued = total - len(known)
+        result.new_keys = {i.dedupe_key for i in result.intents} - known
         return result
     not_before = app.quiet.next_allowed(now, app.calendar)
     for start in range(0, total, QUEUE_CHUNK):
         chunk = result.intents[start : start + QUEUE_CHUNK]
         with app.uow() as uow:
-            added = uow.outbox.queue(chunk, now=now, not_before=not_before)
+            added = uow.outbox.queue_new(chunk, now=now, not_before=not_before)
             uow.commit()
-        result.queued += added
-        result.already_queued += len(chunk) - added
+        result.new_keys |= added
+        result.queued += len(added)
+        result.already_queued += len(chunk) - len(added)
         if progress:
             progress(min(start + QUEUE_CHUNK, total), total)
     return result
