@@ -37,16 +37,16 @@ def catalogue(lang: str) -> dict[str, str]:
     }
 
 
-def translate(message: str, lang: str, **values: object) -> str:
-    """``message`` in ``lang`` (English when no translation exists), with
+def translate(msgid: str, lang: str, /, **values: object) -> str:
+    """``msgid`` in ``lang`` (English when no translation exists), with
     ``{placeholders}`` filled from ``values``."""
-    text = catalogue(lang).get(message, message) if lang != "en" else message
+    text = catalogue(lang).get(msgid, msgid) if lang != "en" else msgid
     if not values:
         return text
     try:
         return text.format_map(_Values(values))
     except (ValueError, IndexError):  # a malformed translation: the English text
-        return message.format_map(_Values(values))
+        return msgid.format_map(_Values(values))
 
 
 class _Values(dict):  # type: ignore[type-arg]
@@ -57,8 +57,8 @@ class _Values(dict):  # type: ignore[type-arg]
 
 
 def translator(lang: str) -> Callable[..., str]:
-    def gettext(message: str, **values: object) -> str:
-        return translate(message, lang, **values)
+    def gettext(msgid: str, /, **values: object) -> str:
+        return translate(msgid, lang, **values)
 
     return gettext
 

@@ -33,7 +33,7 @@ def refused(code: int, *args: str) -> str:
     assert exit_code == code, f"{args}: expected exit {code}, got {exit_code}\n{out}\n{err}"
     lines = [line for line in err.strip().splitlines() if line]
     assert len(lines) == 1, f"not one line: {err!r}"
-    assert lines[0].startswith(("error: ", "错误： "))
+    assert lines[0].startswith(("error: ", "错误："))
     return lines[0]
 
 

@@ -103,7 +103,7 @@ def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
     assert out == "✓ 需求调研：延期获批 2 个工作日；需求调研 截止日期 2026-04-30 → 2026-05-07\n"
     ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "再延")
     line = refused(2, "stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "")
-    assert line == "错误： 驳回需要填写理由"
+    assert line == "错误：驳回需要填写理由"
     out = ok("stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "时间充足")
     assert out == "✓ 需求调研：延期未获批：时间充足\n"
     show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-05-06T09:00"))

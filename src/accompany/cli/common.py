@@ -161,7 +161,8 @@ def fail(message: str, code: int) -> typer.Exit:
     from ..i18n import translate
     from ..presenting import printable
 
-    line = Text(translate("error:", cli_language()) + " ", style="bold red")
+    head, _, _rest = translate("error: {message}", cli_language(), message="\0").partition("\0")
+    line = Text(head, style="bold red")
     line.append(printable(redact(message)))
     errors.print(line, highlight=False)
     return typer.Exit(code)

@@ -11,29 +11,87 @@ from __future__ import annotations
 
 import typer
 
-from . import calendar, demo, notifications, people, projects, reports, setup, stages, templates, web
+from ..models.errors import N_
+from . import (
+    attachments,
+    calendar,
+    demo,
+    notifications,
+    people,
+    projects,
+    reports,
+    setup,
+    stages,
+    templates,
+    web,
+)
+from .help import T
 
 app = typer.Typer(
     name="accompany",
-    help="陪伴式服务 workflow engine: 问需 → 问计 → 问效, with deadlines, approvals and reminders.",
+    help=T("陪伴式服务 workflow engine: 问需 → 问计 → 问效, with deadlines, approvals and reminders."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-app.command("init")(setup.init)
+app.command("init", help=T("Create or upgrade the database schema (also done automatically on first use)."))(
+    setup.init
+)
 app.add_typer(people.people_app, name="people")
 app.add_typer(templates.template_app, name="template")
 app.add_typer(projects.project_app, name="project")
 app.add_typer(stages.stage_app, name="stage")
+app.add_typer(attachments.attachment_app, name="attachment")
 app.add_typer(calendar.calendar_app, name="calendar")
 app.add_typer(setup.db_app, name="db")
 app.add_typer(notifications.reminders_app, name="reminders")
 app.add_typer(notifications.notifications_app, name="notifications")
-app.command("serve")(notifications.serve)
+app.command(
+    "serve",
+    help=T(
+        "Serve the scheduled flows (reminder sweep, outbox dispatch, quarterly report) as Prefect "
+        "deployments on Asia/Shanghai cron schedules, until stopped."
+    ),
+)(notifications.serve)
 app.add_typer(reports.report_app, name="report")
-app.command("web")(web.web)
-app.command("demo")(demo.demo)
+app.command(
+    "web",
+    help=T(
+        "Serve the web app and the API (/api/v1, docs at /api/docs) — on SQLite or on PostgreSQL. "
+        "In production: several workers behind a reverse proxy (see README)."
+    ),
+)(web.web)
+app.command(
+    "demo",
+    help=T(
+        "Run a whole project lifecycle on a throwaway database with a simulated clock (and, with --web, "
+        "serve the web app on it: one sign-in per role)."
+    ),
+)(demo.demo)
+
+
+USAGE_ERRORS = (
+    (r"^Missing option '(?P<name>[^']+)'\.?$", N_("missing option {name}")),
+    (r"^Missing argument '(?P<name>[^']+)'\.?$", N_("missing argument {name}")),
+    (r"^No such option: (?P<name>\S+)", N_("no such option: {name}")),
+    (r"^No such command '(?P<name>[^']+)'\.?$", N_("no such command: {name}")),
+    (r"^Invalid value for '(?P<name>[^']+)': (?P<detail>.*)$", N_("invalid value for {name}: {detail}")),
+    (r"^Got unexpected extra arguments? \((?P<name>.*)\)$", N_("unexpected extra argument(s): {name}")),
+)
+
+
+def usage_error_text(message: str, lang: str) -> str:
+    """Click's own English usage errors, in the reader's language where known."""
+    import re
+
+    from ..i18n import translate
+
+    for pattern, template in USAGE_ERRORS:
+        match = re.match(pattern, message.strip())
+        if match:
+            return translate(template, lang, **match.groupdict())
+    return message
 
 
 def run() -> None:
@@ -54,8 +112,9 @@ def run() -> None:
         from ..i18n import translate
         from .common import cli_language
 
-        hint = translate("(see --help)", cli_language())
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        lang = cli_language()
+        hint = translate("(see --help)", lang)
+        message = usage_error_text(exc.format_message() if hasattr(exc, "format_message") else str(exc), lang)
         raise SystemExit(fail(f"{message} {hint}", getattr(exc, "exit_code", 2)).exit_code) from None
     sys.exit(code if isinstance(code, int) else 0)
 

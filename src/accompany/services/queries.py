@@ -449,3 +449,15 @@ def stage_labels(app: App, project_id: int) -> dict[str, str]:
             return {}
         template = uow.templates.parsed_by_pk(row.template_pk, row.params or {})
     return {spec.id: spec.label(app.lang) for spec in template.stages}
+
+
+def attachment_by_id(app: App, attachment_id: int) -> tuple[str, Any]:
+    """An evidence file for the operator (no scope): its name and stored path."""
+    from ..db.orm import AttachmentRow
+
+    with app.reader() as uow:
+        row = uow.session.get(AttachmentRow, attachment_id)
+        if row is None:
+            raise NotFound("unknown attachment {attachment}", attachment=attachment_id)
+        filename, stored_as = row.filename, row.stored_as
+    return filename, app.attachments.open(stored_as)
