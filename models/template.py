@@ -353,16 +353,19 @@ class ProcessTemplate(_Strict):
         )
 
     def find_stage(self, text: str) -> StageSpec | None:
-        """A stage by its id or its name (需求调研 as well as needs-survey)."""
+        """A stage by its id or its name (需求调研 as well as needs-survey); a name's
+        first part is enough when it names one stage (需求清单 for 需求清单（清单式/菜单式）,
+        使用后评估 for 使用后评估 / 满意度调查)."""
         wanted = text.strip().casefold()
-        return next(
-            (
-                s
-                for s in self.stages
-                if wanted in (s.id.casefold(), s.name.casefold(), (s.name_en or "").casefold())
-            ),
-            None,
-        )
+        exact = [
+            s
+            for s in self.stages
+            if wanted in (s.id.casefold(), s.name.casefold(), (s.name_en or "").casefold())
+        ]
+        if exact:
+            return exact[0]
+        short = [s for s in self.stages if wanted in _short_names(s)]
+        return short[0] if len(short) == 1 else None
 
     def resolve_stage(self, text: str) -> StageSpec:
         """:meth:`find_stage`, or NotFound naming the template's stages."""
@@ -381,6 +384,16 @@ class ProcessTemplate(_Strict):
         if not spec.reminders:
             return self.reminders
         return ReminderPolicy.model_validate({**self.reminders.model_dump(), **spec.reminders})
+
+
+def _short_names(spec: StageSpec) -> set[str]:
+    names = set()
+    for name in (spec.name, spec.name_en or ""):
+        for cut in ("（", "(", " / ", "/"):
+            head = name.split(cut, 1)[0].strip().casefold()
+            if head:
+                names.add(head)
+    return names
 
 
 def describe_validation_error(exc: ValidationError) -> str:

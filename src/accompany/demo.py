@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from .bootstrap import App, build_app
 from .clock import FixedClock, parse_moment
 from .config.settings import EXAMPLE_PEOPLE, Settings
 from .directory import read_directory
+from .i18n import error_text, translator
+from .labels import label
 from .models.calendar import WorkingCalendar
-from .models.errors import AccompanyError
+from .models.errors import N_, AccompanyError
 from .services import commands
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
 from .services.queries import list_projects, show_project
@@ -30,7 +33,7 @@ from .services.queries import list_projects, show_project
 class ServiceDriver:
     """Calls the service layer directly, exactly as the CLI commands do."""
 
-    label = "service layer"
+    label = N_("service layer")
 
     def __init__(self, settings: Settings, url: str):
         self.settings, self.url = settings, url
@@ -56,7 +59,7 @@ class PrefectDriver(ServiceDriver):
     the settings of the worker it runs on — here this process, whose environment
     is pointed at the demo's throwaway home for the length of each run."""
 
-    label = "Prefect flows (start-project, complete-stage, decide-approval)"
+    label = N_("Prefect flows (start-project, complete-stage, decide-approval)")
 
     @contextmanager
     def worker_environment(self) -> Iterator[None]:
@@ -207,16 +210,25 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     def at(text: str) -> dt.datetime:
         return parse_moment(when_(text))
 
-    def step(when: str, who: str, what: str, action: Callable[[dt.datetime], Any]) -> None:
-        console.print(f"[dim]{when_(when)}[/] [bold]{who}[/]: {what}")
+    lang = direct.app(parse_moment("2026-03-02T08:30")).lang
+    _ = translator(lang)
+
+    def who(name: str, role: str) -> str:
+        return f"{name} {label('role', role, lang)}"
+
+    def step(when: str, actor: str, what: str, action: Callable[[dt.datetime], Any]) -> None:
+        line = Text(when_(when).replace("T", " "), style="dim")
+        line.append(" " + actor, style="bold")
+        line.append(": " + what)
+        console.print(line)
         action(at(when))
 
-    console.rule("accompany demo — 陪伴式服务 lifecycle (simulated clock)")
-    console.print(f"steps run through: {driver.label}")
+    console.rule(_("accompany demo — 陪伴式服务 lifecycle (simulated clock)"))
+    console.print(Text(_("steps run through: {driver}", driver=_(driver.label))))
     if isinstance(driver, PrefectDriver):
-        console.print("[dim](the first flow run starts a local Prefect server: ~10 s)[/]")
+        console.print(Text(_("(the first flow run starts a local Prefect server: ~10 s)"), style="dim"))
     counts = commands.load_directory(direct.app(at("2026-03-02T08:30")), read_directory(EXAMPLE_PEOPLE))
-    console.print(f"loaded the example directory: {counts['added']} people")
+    console.print(Text(_("loaded the example directory: {count} people", count=counts["added"])))
 
     start = StartProject(
         name="太阳宫北街口袋公园更新",
@@ -236,8 +248,8 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
 
     step(
         "2026-03-02T09:00",
-        "张磊 coordinator",
-        "starts the project from accompany-service",
+        who("张磊", "coordinator"),
+        _("starts the project from accompany-service"),
         do_start,
     )
 
@@ -266,9 +278,10 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
         )
 
     # A refusal, exactly as a planner on site would meet it.
-    console.print(
-        f"[dim]{when_('2026-03-20T16:00')}[/] [bold]王若冰 planner[/]: tries needs-survey with 25 households"
-    )
+    line = Text(when_("2026-03-20T16:00").replace("T", " "), style="dim")
+    line.append(" " + who("王若冰", "planner"), style="bold")
+    line.append(": " + _("tries to mark the needs survey done with 25 households"))
+    console.print(line)
     try:
         direct.complete(
             CompleteStage(
@@ -280,12 +293,14 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
             at("2026-03-20T16:00"),
         )
     except AccompanyError as exc:
-        console.print(f"  [red]refused:[/] {exc}")
+        refused = Text("  " + _("refused:") + " ", style="red")
+        refused.append(error_text(exc, lang))
+        console.print(refused)
 
     step(
         "2026-03-30T10:00",
-        "王若冰 planner",
-        "needs-survey done: 36 households, 5 days on site, problem map",
+        who("王若冰", "planner"),
+        _("needs-survey done: 36 households, 5 days on site, problem map"),
         done(
             "needs-survey",
             {"households_interviewed": "36", "observation_days": "5"},
@@ -294,20 +309,20 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     )
     step(
         "2026-03-31T15:00",
-        "赵阳 street office",
-        "approves needs-survey",
+        who("赵阳", "street-office"),
+        _("approves needs-survey"),
         decide("needs-survey", "zhaoy"),
     )
     step(
         "2026-04-10T11:00",
-        "王若冰 planner",
-        "needs-list done: 12 items (菜单式)",
+        who("王若冰", "planner"),
+        _("needs-list done: 12 items (菜单式)"),
         done("needs-list", {"needs_items": "12", "list_style": "菜单式"}, ["needs_list"]),
     )
     step(
         "2026-04-13T09:30",
-        "赵阳 street office",
-        "returns needs-list (退回) with a reason",
+        who("赵阳", "street-office"),
+        _("returns needs-list (退回) with a reason"),
         decide(
             "needs-list",
             "zhaoy",
@@ -317,32 +332,32 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     )
     step(
         "2026-04-15T17:00",
-        "王若冰 planner",
-        "needs-list done again: 14 items",
+        who("王若冰", "planner"),
+        _("needs-list done again: 14 items"),
         done("needs-list", {"needs_items": "14"}, note="已补充无障碍坡道与扶手两项需求"),
     )
     step(
         "2026-04-16T10:00",
-        "孙浩 street office",
-        "approves needs-list",
+        who("孙浩", "street-office"),
+        _("approves needs-list"),
         decide("needs-list", "sunh"),
     )
     step(
         "2026-05-20T10:00",
-        "王若冰 planner",
-        "design-proposal done",
+        who("王若冰", "planner"),
+        _("design-proposal done"),
         done("design-proposal", {}, ["proposal"]),
     )
     step(
         "2026-05-22T10:00",
-        "赵阳 street office",
-        "approves design-proposal",
+        who("赵阳", "street-office"),
+        _("approves design-proposal"),
         decide("design-proposal", "zhaoy"),
     )
     step(
         "2026-06-03T18:00",
-        "王若冰 planner",
-        "plan-presentation done: 2 sessions, 86 attendees, 7-day notice",
+        who("王若冰", "planner"),
+        _("plan-presentation done: 2 sessions, 86 attendees, 7-day notice"),
         done(
             "plan-presentation",
             {
@@ -355,26 +370,26 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     )
     step(
         "2026-06-04T09:00",
-        "赵阳 street office",
-        "approves plan-presentation",
+        who("赵阳", "street-office"),
+        _("approves plan-presentation"),
         decide("plan-presentation", "zhaoy"),
     )
     step(
         "2026-06-18T16:00",
-        "王若冰 planner",
-        "resident-consent done: 97 of 120 households consent",
+        who("王若冰", "planner"),
+        _("resident-consent done: 97 of 120 households consent"),
         done("resident-consent", {"households_surveyed": "120", "households_consenting": "97"}),
     )
     step(
         "2026-06-19T09:00",
-        "赵阳 street office",
-        "approves resident-consent",
+        who("赵阳", "street-office"),
+        _("approves resident-consent"),
         decide("resident-consent", "zhaoy"),
     )
     step(
         "2026-07-20T09:00",
-        "张磊 coordinator",
-        "pauses construction-accompany's clock (汛期停工)",
+        who("张磊", "coordinator"),
+        _("pauses construction-accompany's clock (汛期停工)"),
         lambda now: commands.pause_clock(
             direct.app(now),
             commands.PauseClock(
@@ -387,8 +402,8 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     )
     step(
         "2026-08-03T09:00",
-        "张磊 coordinator",
-        "resumes the clock",
+        who("张磊", "coordinator"),
+        _("resumes the clock"),
         lambda now: commands.resume_clock(
             direct.app(now),
             commands.ResumeClock(project_id=project_id, stage="construction-accompany", by="zhangl"),
@@ -396,32 +411,32 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     )
     step(
         "2026-10-20T17:00",
-        "王若冰 planner",
-        "construction-accompany done: 12 site visits, reception point",
+        who("王若冰", "planner"),
+        _("construction-accompany done: 12 site visits, reception point"),
         done("construction-accompany", {"site_visits": "12", "reception_point": "yes"}),
     )
     step(
         "2026-10-21T10:00",
-        "赵阳 street office",
-        "approves construction-accompany",
+        who("赵阳", "street-office"),
+        _("approves construction-accompany"),
         decide("construction-accompany", "zhaoy"),
     )
     step(
         "2026-11-05T15:00",
-        "王若冰 planner",
-        "completion-acceptance done with the acceptance record",
+        who("王若冰", "planner"),
+        _("completion-acceptance done with the acceptance record"),
         done("completion-acceptance", {"residents_present": "23"}, ["acceptance_record"]),
     )
     step(
         "2026-11-06T10:00",
-        "赵阳 street office",
-        "approves completion-acceptance (street level)",
+        who("赵阳", "street-office"),
+        _("approves completion-acceptance (street level)"),
         decide("completion-acceptance", "zhaoy"),
     )
     step(
         "2026-11-09T10:00",
-        "周昕 district",
-        "approves completion-acceptance (district level)",
+        who("周昕", "district"),
+        _("approves completion-acceptance (district level)"),
         decide("completion-acceptance", "zhoux"),
     )
 
@@ -429,21 +444,29 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     post = next(s for s in show.stages if s.key == "post-evaluation")
     if post.timing.provisional:
         console.print(
-            f"  [magenta]post-evaluation is due {post.timing.due} — provisional[/]: "
-            f"{post.timing.due.year}'s holiday schedule is not known yet, so the deadline is "
-            "counted on weekdays and will be "
-            "recomputed when `accompany calendar add` installs it"
+            Text(
+                "  "
+                + _(
+                    "{stage} is due {due} — provisional: {year}'s holiday schedule is not known yet, so the "
+                    "deadline is counted on weekdays and will be recomputed when `accompany calendar add` "
+                    "installs it",
+                    stage=post.name,
+                    due=post.timing.due,
+                    year=post.timing.due.year,
+                ),
+                style="magenta",
+            )
         )
     step(
         "2027-01-20T15:00",
-        "王若冰 planner",
-        "post-evaluation done: 64 respondents, 92.5% satisfied",
+        who("王若冰", "planner"),
+        _("post-evaluation done: 64 respondents, 92.5% satisfied"),
         done("post-evaluation", {"respondents": "64", "satisfaction_pct": "92.5"}),
     )
     step(
         "2027-01-22T10:00",
-        "周昕 district",
-        "approves post-evaluation",
+        who("周昕", "district"),
+        _("approves post-evaluation"),
         decide("post-evaluation", "zhoux"),
     )
 
@@ -451,13 +474,14 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     detail = show_project(final_app, project_id, with_events=True)
     from .cli.render import evidence_lines, project_header, stages_table
 
-    console.rule("final status")
+    console.rule(_("final status"))
     console.print(project_header(detail, final_app.lang))
     console.print(stages_table(detail, final_app.lang))
     for line in evidence_lines(detail, final_app.lang):
         console.print(line)
-    projects, _ = list_projects(final_app)
-    console.print(
-        f"{len(detail.events or [])} events in the audit log; project status: "
-        f"[bold green]{projects[0].status}[/]"
+    projects, _total = list_projects(final_app)
+    summary = Text(
+        _("{count} events in the audit log; project status:", count=len(detail.events or [])) + " "
     )
+    summary.append(label("status", projects[0].status, lang), style="bold green")
+    console.print(summary)
