@@ -172,8 +172,11 @@ def run_demo(
 ) -> None:
     """The lifecycle demo; ``then`` continues on the same throwaway data (the web demo
     adds a portfolio and serves it) before the data is thrown away."""
+    if database_url:
+        refuse_a_database_in_use(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="accompany-demo-"))
-    settings = Settings(home=workdir, attachments_dir=workdir / "attachments")
+    # a home of its own: the user's database, attachments and channels stay untouched
+    settings = Settings(home=workdir, attachments_dir=workdir / "attachments", apprise_config=None)
     url = database_url or f"sqlite:///{workdir / 'demo.db'}"
     direct = ServiceDriver(settings, url)
     driver: ServiceDriver = PrefectDriver(settings, url) if use_prefect else direct
@@ -192,6 +195,31 @@ def run_demo(
 
             dispose_engines()
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def refuse_a_database_in_use(url: str) -> None:
+    """The demo writes its own people and projects: never into a database that already
+    holds projects (someone's real data)."""
+    from sqlalchemy import inspect, text
+
+    from .db.engine import make_engine
+    from .models.errors import InvalidInput
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if "project" not in inspect(connection).get_table_names():
+                return
+            count = connection.execute(text("SELECT count(*) FROM project")).scalar() or 0
+    finally:
+        engine.dispose()
+    if count:
+        raise InvalidInput(
+            "the demo needs an empty database: {url} already holds {count} project(s); leave out --db to use "
+            "a throwaway one",
+            url=shown_url(url),
+            count=count,
+        )
 
 
 def _years_later(calendar: WorkingCalendar) -> int:

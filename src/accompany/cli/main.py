@@ -94,29 +94,38 @@ def usage_error_text(message: str, lang: str) -> str:
     return message
 
 
+class OneLineGroup(typer.core.TyperGroup):
+    """The top-level command group: Click's own usage errors (a missing option, a value
+    of the wrong type, an unknown command) become one line on stderr and exit 2, like
+    every other refusal — never a usage box. (In the group itself, so a test runner
+    invoking the app sees exactly what a person at the shell sees.)"""
+
+    def main(self, *args, standalone_mode: bool = True, **extra):  # type: ignore[no-untyped-def,override]
+        import sys
+
+        from .common import cli_language, fail
+
+        try:
+            result = super().main(*args, standalone_mode=False, **extra)
+        except typer.Abort:
+            sys.exit(1)
+        except typer.TyperException as exc:  # Typer's click: usage and parameter errors
+            from ..i18n import translate
+
+            lang = cli_language()
+            hint = translate("(see --help)", lang)
+            text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            sys.exit(fail(f"{usage_error_text(text, lang)} {hint}", getattr(exc, "exit_code", 2)).exit_code)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else 0)
+        return result
+
+
+app.info.cls = OneLineGroup
+
+
 def run() -> None:
-    """The console entry point. Click's own usage errors (a missing option, a value of
-    the wrong type, an unknown command) become one line on stderr and exit 2, like
-    every other refusal — never a usage box."""
-    import sys
-
-    import typer
-
-    from .common import fail
-
-    try:
-        code = app(standalone_mode=False)
-    except typer.Abort:
-        sys.exit(1)
-    except typer.TyperException as exc:  # Typer's click: usage and parameter errors
-        from ..i18n import translate
-        from .common import cli_language
-
-        lang = cli_language()
-        hint = translate("(see --help)", lang)
-        message = usage_error_text(exc.format_message() if hasattr(exc, "format_message") else str(exc), lang)
-        raise SystemExit(fail(f"{message} {hint}", getattr(exc, "exit_code", 2)).exit_code) from None
-    sys.exit(code if isinstance(code, int) else 0)
+    app()
 
 
 if __name__ == "__main__":

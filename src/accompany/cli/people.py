@@ -98,7 +98,7 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
             text(districts[p.district].name if p.district in districts else p.district),
             text("、".join(streets.get(s, s) for s in p.streets) or _("the whole district")),
             text(p.team or ""),
-            _("yes") if p.active else _("no"),
+            _("active") if p.active else _("deactivated"),
             _("set") if p.id in with_password else "—",
         )
     console.print(table)

@@ -116,6 +116,10 @@ def projects_table(projects: list[PortfolioRow], lang: str) -> Table:
     return table
 
 
+def _is_closed(events: list[Event], stage: str | None) -> bool:
+    return any(e.stage == stage and e.kind is EventKind.STAGE_SUBMITTED for e in events)
+
+
 def _t(lang: str):  # type: ignore[no-untyped-def]
     def gettext(message: str, **values: Any) -> str:
         return translate(message, lang, **values)
@@ -292,8 +296,15 @@ def events_table(p: ProjectDetail, lang: str) -> Table:
     return table
 
 
-def outcome_line(events: list[Event], project_id: int | None, lang: str, stage_names: dict[str, str]) -> Text:
-    """One sentence saying what a command did and what happens next."""
+def outcome_line(
+    events: list[Event],
+    project_id: int | None,
+    lang: str,
+    stage_names: dict[str, str],
+    today: dt.date | None = None,
+) -> Text:
+    """One sentence saying what a command did and what happens next (and, when a
+    new deadline is already past, that it is)."""
     _ = _t(lang)
     parts: list[str] = []
     for e in events:
@@ -335,6 +346,9 @@ def outcome_line(events: list[Event], project_id: int | None, lang: str, stage_n
                 )
             else:
                 parts.append(_("{stage} due {after}{flag}", stage=stage, after=e.after, flag=flag))
+            past = today is not None and e.after is not None and e.after < today.isoformat()
+            if past and not _is_closed(events, e.stage):
+                parts.append(_("the new deadline {day} is already past: the stage is overdue", day=e.after))
         elif e.kind is EventKind.CLOCK_PAUSED:
             parts.append(_("{stage} clock paused", stage=stage))
         elif e.kind is EventKind.CLOCK_RESUMED:

@@ -23,13 +23,17 @@ FILE_KEY = re.compile(r"^([^=/\\]+)=(.+)$")
 def _run_and_report(db: str | None, now: str | None, action) -> None:  # type: ignore[no-untyped-def]
     from rich.text import Text
 
+    from ..models.deadlines import local_date
     from ..services.queries import stage_labels
     from .render import outcome_line
 
     application = make_app(db, now)
     outcome = action(application)
     names = stage_labels(application, outcome.project_id)
-    console.print(Text("✓ ") + outcome_line(outcome.events, outcome.project_id, lang_of(application), names))
+    today = local_date(application.now())
+    console.print(
+        Text("✓ ") + outcome_line(outcome.events, outcome.project_id, lang_of(application), names, today)
+    )
 
 
 def attachments_of(values: list[str] | None) -> list:  # type: ignore[type-arg]
