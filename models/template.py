@@ -431,31 +431,60 @@ def _substitute(node: Any, params: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+MAX_PARAMETER = 100_000
+
+
 def coerce_parameter(name: str, default: Any, raw: str) -> Any:
-    """Turn a ``--param name=value`` string into the type of the parameter's default."""
-    try:
-        if isinstance(default, bool):
-            if raw.lower() not in ("true", "false", "yes", "no", "1", "0"):
-                raise ValueError
-            return raw.lower() in ("true", "yes", "1")
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-        if isinstance(default, str) and "/" in default:
-            return str(_to_fraction(raw))
-    except ValueError:
-        kind = {bool: "yes or no", int: "a whole number", float: "a number"}.get(
-            type(default), "a fraction like 2/3"
-        )
+    """Turn a ``--param name=value`` string into the type of the parameter's default,
+    within a sane range: counts and days are whole numbers from 0 to 100000, ratios
+    are fractions above 0 and at most 1."""
+    text = raw.strip()
+    kind = {bool: "yes or no", int: "a whole number", float: "a number"}.get(
+        type(default), "a fraction like 2/3"
+    )
+    wrong = InvalidInput(
+        "parameter {name}: expected {kind}, got '{value}'",
+        field=f"param.{name}",
+        name=name,
+        kind=kind,
+        value=raw[:40],
+    )
+    if isinstance(default, bool):
+        if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
+            raise wrong
+        return text.lower() in ("true", "yes", "1")
+    if isinstance(default, int):
+        if not re.fullmatch(r"[0-9]{1,6}", text):
+            raise wrong
+        value: Any = int(text)
+    elif isinstance(default, float):
+        if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]+)?", text):
+            raise wrong
+        value = float(text)
+    elif isinstance(default, str) and "/" in default:
+        try:
+            fraction = _to_fraction(text)
+        except ValueError:
+            raise wrong from None
+        if not 0 < fraction <= 1:
+            raise InvalidInput(
+                "parameter {name}: {value} is not a ratio above 0 and at most 1",
+                field=f"param.{name}",
+                name=name,
+                value=raw[:40],
+            )
+        return str(fraction)
+    else:
+        return raw
+    if value > MAX_PARAMETER:
         raise InvalidInput(
-            "parameter {name}: expected {kind}, got '{value}'",
+            "parameter {name}: {value} is more than {limit}",
             field=f"param.{name}",
             name=name,
-            kind=kind,
             value=raw[:40],
-        ) from None
-    return raw
+            limit=MAX_PARAMETER,
+        )
+    return value
 
 
 def build_template(

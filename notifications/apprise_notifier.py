@@ -176,8 +176,9 @@ class AppriseNotifier:
         import apprise
 
         _quiet_apprise_logger()
-        if not config_path.is_file():
-            raise InvalidInput(f"Apprise config {config_path} does not exist")
+        from ..yamlfile import checked_text
+
+        checked_text(config_path, "Apprise config")  # a regular file, size-capped, no alias bomb
         config = apprise.AppriseConfig()
         with apprise.LogCapture(level=logging.WARNING) as captured:
             loaded = config.add(str(config_path))
@@ -196,8 +197,11 @@ class AppriseNotifier:
             if _SAFE_LOG.search(line) and "URL" not in line
         ]
         if not loaded or not services:
-            detail = f" ({'; '.join(problems)})" if problems else ""
-            raise InvalidInput(f"Apprise config {config_path}: no channel could be loaded{detail}")
+            raise InvalidInput(
+                "Apprise config {path}: no channel could be loaded ({detail})",
+                path=str(config_path),
+                detail="; ".join(problems) or "—",
+            )
         self.path = config_path
         self.problems = problems
         self._by_key: dict[str, Any] = {}

@@ -59,12 +59,23 @@ def parse_moment(text: str, what: str = "--now") -> dt.datetime:
             raise InvalidInput("{option}: '{text}' is not a date or time", option=what, text=text[:60])
     if len(raw) == 10:  # YYYY-MM-DD
         parsed = parsed.replace(hour=DATE_ONLY_HOUR)
+    _in_range(parsed.year, what, text)
     return dt.datetime.fromtimestamp(parsed.timestamp(), dt.UTC)
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a renovation project can live in
+
+
+def _in_range(year: int, what: str, text: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput("{option}: '{text}' is outside the years 2000–2100", option=what, text=text[:60])
 
 
 def parse_day(text: str, what: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
+        _in_range(day.year, what, text)
+        return day
     except ValueError:
         raise InvalidInput(
             "{option}: '{text}' is not a date like 2026-03-15", option=what, text=text[:60]

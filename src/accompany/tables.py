@@ -9,11 +9,23 @@ from typing import Any
 
 from .models.errors import InvalidInput
 
+MAX_TABLE_BYTES = 50 * 1024 * 1024  # a city's portfolio is a few MB
+
 
 def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
     """Header and data rows of a CSV (UTF-8, with or without BOM) or XLSX file."""
-    if not path.is_file():
-        raise InvalidInput("import file {path} does not exist", path=str(path))
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError:
+        raise InvalidInput("import file {path} does not exist", path=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput("import file {path} is not a regular file", path=str(path))
+    if info.st_size > MAX_TABLE_BYTES:
+        raise InvalidInput(
+            "import file {path} is larger than {limit} MB", path=str(path), limit=MAX_TABLE_BYTES >> 20
+        )
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:

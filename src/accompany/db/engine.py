@@ -18,14 +18,44 @@ def parse_database_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InvalidInput(f"database URL is not valid: {redact_url(url)}") from None
+        raise InvalidInput("database URL is not valid: {url}", url=redact_url(url)) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise InvalidInput(
-            f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://"
+            "unsupported database '{name}': use sqlite:/// or postgresql+psycopg://",
+            name=parsed.get_backend_name()[:40],
         )
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    allowed = QUERY_OPTIONS[parsed.get_backend_name()]
+    unknown = sorted(set(parsed.query) - allowed)
+    if unknown:
+        raise InvalidInput(
+            "database URL: unknown option {option} (options: {allowed})",
+            option=unknown[0][:40],
+            allowed=", ".join(sorted(allowed)) or "—",
+        )
     return parsed
+
+
+# what a database URL may carry after "?": anything else would reach the driver and
+# fail there with an internal error
+QUERY_OPTIONS = {
+    "sqlite": frozenset(),
+    "postgresql": frozenset(
+        {
+            "options",
+            "sslmode",
+            "sslrootcert",
+            "sslcert",
+            "sslkey",
+            "connect_timeout",
+            "application_name",
+            "target_session_attrs",
+            "host",
+            "port",
+        }
+    ),
+}
 
 
 def redact_url(url: str | URL) -> str:
