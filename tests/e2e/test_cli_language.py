@@ -246,3 +246,14 @@ def test_narrow_terminals_wrap_names_not_deadlines(started: Path, cli_env: dict[
     assert max(len(line) for line in text.splitlines()) <= 80
     assert text.count("2026-04-14") == 2  # each deadline whole on one line
     _ = cli  # (the CLI helpers come from test_cli)
+
+
+def test_reminders_notifications_and_schema_speak_chinese(started: Path, cli_env: dict[str, str]) -> None:
+    swept = ok("reminders", "run", "--now", "2026-04-09T09:00")
+    assert "新排队 1 条通知" in swept and "即将到期" in swept and "王若冰" in swept
+    assert "发给" in swept and "queued" not in swept
+    listing = ok("notifications", "list")
+    assert "太阳宫街道办事处" in listing and "尝试次数" in listing and "pending" not in listing
+    assert "没有符合条件的通知" in ok("notifications", "list", "--failed")
+    current = ok("db", "current")
+    assert "已是最新" in current and "revision" not in current

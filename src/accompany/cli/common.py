@@ -23,6 +23,7 @@ from ..models.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from .help import T
 
 # Piped output (scripts, CI logs, CliRunner) gets a wide page instead of Rich's
 # 80-column fallback, which would fold the stage tables beyond reading.
@@ -61,7 +62,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="database URL (default: $ACCOMPANY_DATABASE_URL, else SQLite under $ACCOMPANY_HOME)",
+        help=T("database URL (default: $ACCOMPANY_DATABASE_URL, else SQLite under $ACCOMPANY_HOME)"),
         show_default=False,
     ),
 ]
@@ -69,12 +70,12 @@ NowOption = Annotated[
     str | None,
     typer.Option(
         "--now",
-        help="act as if it were this time (ISO date/time, Asia/Shanghai unless an offset is given)",
+        help=T("act as if it were this time (ISO date/time, Asia/Shanghai unless an offset is given)"),
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
-By = Annotated[str, typer.Option("--by", help="the person acting: id or name (from the directory)")]
+JsonOption = Annotated[bool, typer.Option("--json", help=T("print JSON for scripts"))]
+By = Annotated[str, typer.Option("--by", help=T("the person acting: id or name (from the directory)"))]
 # a key is an id (households_interviewed) or a label (入户访谈户数); the value may hold "="
 KEY_VALUE = re.compile(r"^([^=\s][^=]*?)\s*=(.*)$", re.S)
 

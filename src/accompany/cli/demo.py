@@ -7,24 +7,25 @@ from typing import Annotated
 import typer
 
 from .common import handle_errors
+from .help import T
 
 
 @handle_errors
 def demo(
     db: Annotated[
-        str | None, typer.Option("--db", help="database URL (default: a throwaway SQLite file)")
+        str | None, typer.Option("--db", help=T("database URL (default: a throwaway SQLite file)"))
     ] = None,
     prefect: Annotated[
         bool,
-        typer.Option("--prefect/--no-prefect", help="drive the lifecycle through the Prefect flows"),
+        typer.Option("--prefect/--no-prefect", help=T("drive the lifecycle through the Prefect flows")),
     ] = True,
-    keep: Annotated[bool, typer.Option("--keep", help="keep the throwaway database")] = False,
+    keep: Annotated[bool, typer.Option("--keep", help=T("keep the throwaway database"))] = False,
     web: Annotated[
         bool,
-        typer.Option("--web", help="then build a portfolio and serve the web app with a sign-in per role"),
+        typer.Option("--web", help=T("then build a portfolio and serve the web app with a sign-in per role")),
     ] = False,
-    host: Annotated[str, typer.Option("--host", help="with --web: address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="with --web: port")] = 8000,
+    host: Annotated[str, typer.Option("--host", help=T("with --web: address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help=T("with --web: port"))] = 8000,
 ) -> None:
     """Run a whole project lifecycle on a throwaway database with a simulated clock
     (and, with --web, serve the web app on it: one sign-in per role)."""

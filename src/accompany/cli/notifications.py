@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import translator
+from ..labels import N_
 from .common import (
     DbOption,
     JsonOption,
@@ -15,31 +17,34 @@ from .common import (
     load_settings,
     make_app,
     print_json,
+    say,
 )
+from .help import T
 
-reminders_app = typer.Typer(help="The reminder sweep.", no_args_is_help=True)
-notifications_app = typer.Typer(help="The notification outbox and channels.", no_args_is_help=True)
+reminders_app = typer.Typer(help=T("The reminder sweep."), no_args_is_help=True)
+notifications_app = typer.Typer(help=T("The notification outbox and channels."), no_args_is_help=True)
 
 
-@reminders_app.command("run")
+@reminders_app.command("run", help=T("Run one reminder sweep by hand and show what it queued."))
 @handle_errors
 def reminders_run(
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="show what would be queued, queue nothing")
+        bool, typer.Option("--dry-run", help=T("show what would be queued, queue nothing"))
     ] = False,
-    show: Annotated[int, typer.Option("--show", min=0, help="list at most this many of the reminders")] = 20,
+    show: Annotated[
+        int, typer.Option("--show", min=0, help=T("list at most this many of the reminders"))
+    ] = 20,
     db: DbOption = None,
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Run one reminder sweep by hand and show what it queued."""
     from rich.progress import Progress
 
     from ..services.reminders import sweep
 
     application = make_app(db, now)
     with Progress(console=console, transient=True, disable=json_out) as bar:
-        task = bar.add_task("queueing", total=None)
+        task = bar.add_task(T("queueing"), total=None)
         result = sweep(
             application,
             dry_run=dry_run,
@@ -69,12 +74,26 @@ def reminders_run(
             }
         )
         return
-    verb = "would queue" if dry_run else "queued"
-    console.print(
-        f"{result.today}: {result.stages_considered} open stage(s) considered; {verb} "
-        f"{result.queued} new notification(s), {result.already_queued} already queued"
-        + (f"; {result.deadlines_recomputed} deadline(s) recomputed" if result.deadlines_recomputed else "")
+    message = (
+        N_(
+            "{today}: {stages} open stage(s) considered; would queue {queued} new notification(s), "
+            "{already} already queued"
+        )
+        if dry_run
+        else N_(
+            "{today}: {stages} open stage(s) considered; queued {queued} new notification(s), "
+            "{already} already queued"
+        )
     )
+    say(
+        message,
+        today=result.today,
+        stages=result.stages_considered,
+        queued=result.queued,
+        already=result.already_queued,
+    )
+    if result.deadlines_recomputed:
+        say("{count} deadline(s) recomputed", count=result.deadlines_recomputed)
     if result.intents:
         from rich.table import Table
         from rich.text import Text
@@ -83,17 +102,18 @@ def reminders_run(
         from ..services.outbox import directory_names
 
         lang = application.lang
+        _ = translator(lang)
         with application.reader() as uow:
             names = directory_names(uow.session)
         table = Table()
-        for column in ("", "to", "kind", "project", "stage", "due"):
+        for column in ("", _("To"), _("Kind"), _("Project"), _("Stage"), _("Due")):
             table.add_column(column)
         # the new ones first: they are what this run did
         shown = sorted(result.intents, key=lambda i: not result.is_new(i))[:show]
         for intent in shown:
             new = result.is_new(intent)
             table.add_row(
-                Text("new" if new else "already queued", style="green" if new else "dim"),
+                Text(_("new") if new else _("already queued"), style="green" if new else "dim"),
                 Text(audience_label(intent.audience, lang, *names)),
                 Text(label("notification", intent.kind.value, lang)),
                 Text(f"#{intent.project_id} {intent.payload.get('project')}"),
@@ -102,49 +122,52 @@ def reminders_run(
             )
         console.print(table)
         if len(result.intents) > show:
-            console.print(f"… and {len(result.intents) - show} more (--show N, or --json)")
+            say("… and {count} more (--show N, or --json)", count=len(result.intents) - show)
 
 
-@notifications_app.command("dispatch")
+@notifications_app.command(
+    "dispatch", help=T("Deliver what is due in the outbox now, through the Apprise channels.")
+)
 @handle_errors
 def notifications_dispatch(db: DbOption = None, now: NowOption = None) -> None:
-    """Deliver what is due in the outbox now, through the Apprise channels."""
     from ..services.dispatch import dispatch
 
     application = make_app(db, now)
     result = dispatch(application, application.notifier())
     if result.quiet:
-        console.print("quiet hours (or a non-working day): nothing sent now")
+        say("quiet hours (or a non-working day): nothing sent now")
         return
-    extra = [
-        f"{n} {what}"
-        for n, what in (
-            (result.dropped, "dropped (no longer true)"),
-            (result.timeouts, "timed out (may have been received)"),
-            (result.released, "left to another dispatcher"),
-            (result.unrecorded, "delivered but not recorded (may be repeated)"),
-        )
-        if n
-    ]
-    console.print(
-        f"{result.claimed} notification(s) in {result.messages} message(s): {result.sent} sent, "
-        f"{result.retried} to retry, {result.dead} dead" + "".join(f", {e}" for e in extra),
-        markup=False,
+    say(
+        "{claimed} notification(s) in {messages} message(s): {sent} sent, {retried} to retry, {dead} dead",
+        claimed=result.claimed,
+        messages=result.messages,
+        sent=result.sent,
+        retried=result.retried,
+        dead=result.dead,
     )
+    for count, what in (
+        (result.dropped, N_("{count} dropped (no longer true)")),
+        (result.timeouts, N_("{count} timed out (may have been received)")),
+        (result.released, N_("{count} left to another dispatcher")),
+        (result.unrecorded, N_("{count} delivered but not recorded (may be repeated)")),
+    ):
+        if count:
+            say(what, count=count)
     for error in sorted(set(result.errors))[:10]:
-        console.print("failed: " + error, style="red", markup=False)
+        say("failed: {error}", style="red", error=error)
 
 
-@notifications_app.command("list")
+@notifications_app.command(
+    "list", help=T("The outbox: what was queued, sent, is waiting to retry or failed for good.")
+)
 @handle_errors
 def notifications_list(
-    failed: Annotated[bool, typer.Option("--failed", help="only dead-lettered and retrying")] = False,
-    pending: Annotated[bool, typer.Option("--pending", help="only not yet sent")] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    failed: Annotated[bool, typer.Option("--failed", help=T("only dead-lettered and retrying"))] = False,
+    pending: Annotated[bool, typer.Option("--pending", help=T("only not yet sent"))] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=T("at most this many, newest first"))] = 100,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """The outbox: what was queued, sent, is waiting to retry or failed for good."""
     from sqlalchemy import select
 
     from ..db.orm import NotificationRow
@@ -186,13 +209,24 @@ def notifications_list(
         )
         return
     if not rows:
-        console.print("no notifications match")
+        say("no notifications match")
         return
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="Notifications")
-    for column in ("id", "status", "kind", "to", "project", "stage", "tries", "next / sent", "error"):
+    _ = translator(lang)
+    table = Table(title=_("Notifications"))
+    for column in (
+        _("No."),
+        _("Status"),
+        _("Kind"),
+        _("To"),
+        _("Project"),
+        _("Stage"),
+        _("Tries"),
+        _("Next try / sent"),
+        _("Error"),
+    ):
         table.add_column(column)
     for r in rows:
         when = local(r.sent_at) if r.status == "sent" else local(r.next_attempt_at)
@@ -212,25 +246,29 @@ def notifications_list(
     console.print(table)
 
 
-@notifications_app.command("retry")
+@notifications_app.command(
+    "retry", help=T("Put dead-lettered notifications back in the queue (after fixing a channel).")
+)
 @handle_errors
 def notifications_retry(
-    ids: Annotated[list[int] | None, typer.Argument(help="notification ids (default: all dead ones)")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help=T("notification numbers (default: all dead ones)"))
+    ] = None,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """Put dead-lettered notifications back in the queue (after fixing a channel)."""
     from ..services.outbox import retry_dead
 
     application = make_app(db, now)
     count = retry_dead(application, ids or None)
-    console.print(f"{count} notification(s) queued again; they go out with the next dispatch")
+    say("{count} notification(s) queued again; they go out with the next dispatch", count=count)
 
 
-@notifications_app.command("channels")
+@notifications_app.command(
+    "channels", help=T("The Apprise channels (URLs masked) and which people and offices they reach.")
+)
 @handle_errors
 def notifications_channels(db: DbOption = None) -> None:
-    """The Apprise channels (URLs masked) and which people and offices they reach."""
     from rich.table import Table
     from rich.text import Text
 
@@ -238,14 +276,15 @@ def notifications_channels(db: DbOption = None) -> None:
 
     application = make_app(db)
     notifier = application.notifier()
-    table = Table(title=f"Channels in {notifier.path}")
-    table.add_column("channel (secrets masked)")
-    table.add_column("tags")
+    _ = translator(application.lang)
+    table = Table(title=Text(_("Channels in {file}", file=str(notifier.path))))
+    table.add_column(_("Channel (secrets masked)"))
+    table.add_column(_("Tags"))
     for channel, tags in notifier.all_channels():
         table.add_row(Text(channel.label), Text(", ".join(sorted(tags))))
     console.print(table)
     for problem in notifier.problems:
-        console.print(f"[yellow]not loaded:[/] {problem}")
+        say("not loaded: {problem}", style="yellow", problem=problem)
     with application.reader() as uow:
         people = uow.people.all()
         districts = uow.people.districts()
@@ -260,16 +299,21 @@ def notifications_channels(db: DbOption = None) -> None:
         with application.reader() as uow:
             names = directory_names(uow.session)
         shown = [f"{audience_label(a, application.lang, *names)} ({audience_tag(a)})" for a in missing]
-        console.print("no channel for: " + ", ".join(shown), style="red", markup=False)
+        say(
+            "no channel for: {audiences}",
+            style="red",
+            audiences="、".join(shown) if application.lang == "zh" else ", ".join(shown),
+        )
     else:
-        console.print(
-            f"every planner, coordinator, street office and district ({len(audiences)}) has a channel"
+        say(
+            "every planner, coordinator, street office and district ({count}) has a channel",
+            count=len(audiences),
         )
 
 
 @handle_errors
 def serve(
-    check: Annotated[bool, typer.Option("--check", help="print the deployments and exit")] = False,
+    check: Annotated[bool, typer.Option("--check", help=T("print the deployments and exit"))] = False,
 ) -> None:
     """Serve the scheduled flows (reminder sweep, outbox dispatch) as Prefect
     deployments on Asia/Shanghai cron schedules, until stopped."""
@@ -281,5 +325,5 @@ def serve(
             schedules = ", ".join(f"{s.schedule.cron} ({s.schedule.timezone})" for s in deployment.schedules)
             console.print(f"{deployment.flow_name}/{deployment.name}: {schedules}")
         return
-    console.print("serving send-reminders and dispatch-notifications (Ctrl-C to stop; schedules stay active)")
+    say("serving send-reminders and dispatch-notifications (Ctrl-C to stop; schedules stay active)")
     serve_forever(settings)

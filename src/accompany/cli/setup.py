@@ -4,48 +4,51 @@ from __future__ import annotations
 
 import typer
 
+from ..labels import N_
 from .common import (
     DbOption,
-    console,
     handle_errors,
     load_settings,
     make_app,
+    say,
 )
+from .help import T
 
-db_app = typer.Typer(help="The application database schema.", no_args_is_help=True)
+db_app = typer.Typer(help=T("The application database schema."), no_args_is_help=True)
 
 
 @handle_errors
 def init(db: DbOption = None) -> None:
-    """Create or upgrade the database schema (also done automatically on first use)."""
     from ..db.engine import redact_url
 
     application = make_app(db)
     from ..db.schema import current_revision
 
-    console.print(
-        f"database {redact_url(application.engine.url)} at schema revision "
-        f"{current_revision(application.engine)}"
+    say(
+        "database {url} at schema revision {revision}",
+        url=redact_url(application.engine.url),
+        revision=current_revision(application.engine),
     )
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=T("Upgrade the schema to the newest revision (Alembic)."))
 @handle_errors
 def db_upgrade(db: DbOption = None) -> None:
-    """Upgrade the schema to the newest revision (Alembic)."""
     from ..db.engine import make_engine, redact_url
     from ..db.schema import upgrade
 
     url = db or load_settings().resolved_database_url()
     engine = make_engine(url)
     before, after = upgrade(engine)
-    console.print(f"{redact_url(engine.url)}: {before or 'empty'} → {after}")
+    if before:
+        say("{url}: {before} → {after}", url=redact_url(engine.url), before=before, after=after)
+    else:
+        say("{url}: empty → {after}", url=redact_url(engine.url), after=after)
 
 
-@db_app.command("current")
+@db_app.command("current", help=T("Show the schema revision of the database and of this code."))
 @handle_errors
 def db_current(db: DbOption = None) -> None:
-    """Show the schema revision of the database and of this code."""
     from ..db.engine import make_engine, redact_url
     from ..db.schema import current_revision
     from ..migrations import HEAD
@@ -53,7 +56,10 @@ def db_current(db: DbOption = None) -> None:
     url = db or load_settings().resolved_database_url()
     engine = make_engine(url)
     current = current_revision(engine)
-    state = "up to date" if current == HEAD else "needs `accompany db upgrade`"
-    console.print(
-        f"{redact_url(engine.url)}: revision {current or 'none (empty)'}; code head {HEAD} ({state})"
-    )
+    if current is None:
+        message = N_("{url}: no schema yet (empty); code head {head} (needs accompany db upgrade)")
+    elif current == HEAD:
+        message = N_("{url}: revision {current}; code head {head} (up to date)")
+    else:
+        message = N_("{url}: revision {current}; code head {head} (needs accompany db upgrade)")
+    say(message, url=redact_url(engine.url), current=current, head=HEAD)

@@ -6,24 +6,23 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOption, console, handle_errors, load_settings
+from .common import DbOption, handle_errors, load_settings, say
+from .help import T
 
 
 @handle_errors
 def web(
-    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1,
+    host: Annotated[str, typer.Option("--host", help=T("address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help=T("port"))] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=T("worker processes"))] = 1,
     proxy: Annotated[
         bool,
         typer.Option(
-            "--behind-proxy", help="trust X-Forwarded-For/-Proto from the reverse proxy on this host"
+            "--behind-proxy", help=T("trust X-Forwarded-For/-Proto from the reverse proxy on this host")
         ),
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Serve the web app and the API (/api/v1, docs at /api/docs) — on SQLite or on
-    PostgreSQL. In production: several workers behind a reverse proxy (see README)."""
     import uvicorn
 
     from ..db.engine import redact_url
@@ -34,9 +33,13 @@ def web(
         import os
 
         os.environ["ACCOMPANY_DATABASE_URL"] = db  # the worker processes read it
-    console.print(
-        f"serving {settings.base_url} on http://{host}:{port} ({workers} worker(s)), "
-        f"database {redact_url(url)} — Ctrl-C stops"
+    say(
+        "serving {base_url} on http://{host}:{port} ({workers} worker(s)), database {url} — Ctrl-C stops",
+        base_url=settings.base_url,
+        host=host,
+        port=port,
+        workers=workers,
+        url=redact_url(url),
     )
     uvicorn.run(
         "accompany.web.server:asgi_app",
