@@ -98,8 +98,14 @@ def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
     assert json.loads(ok("project", "list", "--overdue", "--json", "--now", "2026-04-20T09:00")) == []
     out = ok("stage", "resume", "1", "needs-survey", "--by", "zhangl", "--now", "2026-04-20T09:00")
     assert out == "✓ 需求调研 恢复计时（暂停 12 个工作日）；需求调研 截止日期 2026-04-14 → 2026-04-30\n"
-    ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "住户外出")
-    out = ok("stage", "grant-extension", "1", "needs-survey", "--by", "zhaoy", "--days", "2")
+    ok(
+        "stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "住户外出",
+        "--now", "2026-04-21T09:00",
+    )  # fmt: skip
+    out = ok(
+        "stage", "grant-extension", "1", "needs-survey", "--by", "zhaoy", "--days", "2",
+        "--now", "2026-04-21T10:00",
+    )  # fmt: skip
     assert out == "✓ 需求调研：延期获批 2 个工作日；需求调研 截止日期 2026-04-30 → 2026-05-07\n"
     ok("stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "5", "--reason", "再延")
     line = refused(2, "stage", "refuse-extension", "1", "needs-survey", "--by", "zhaoy", "--reason", "")
