@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import and_, exists, func, select
 
-from ..db.orm import EventRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
+from ..db.orm import DistrictRow, EventRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
@@ -316,7 +316,7 @@ def project_detail(
     project_id = project.id
     today = local_date(app.now())
     lang = app.lang
-    events_rows = uow.events.for_project(project_id) if with_events else []
+    events_rows = uow.events.rows_for_project(project_id) if with_events else []
     referenced = {project.planner_id, project.coordinator_id}
     for stage in project.stages.values():
         referenced |= {a.added_by for a in stage.attachments} | {a.decided_by for a in stage.approvals}
@@ -327,7 +327,13 @@ def project_detail(
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows}
     people = {p.id: p for p in uow.people.some(referenced)}
-    districts = {d.id: d for d in uow.people.districts()}
+    # the names of the project's district and of its street in that district
+    place = uow.session.execute(
+        select(DistrictRow.name, StreetRow.name.label("street_name"))
+        .select_from(DistrictRow)
+        .outerjoin(StreetRow, and_(StreetRow.district_id == DistrictRow.id, StreetRow.id == project.street))
+        .where(DistrictRow.id == project.district)
+    ).first()
 
     def who(person_id: str) -> str:
         person = people.get(person_id)
@@ -365,8 +371,6 @@ def project_detail(
             )
             for e in events_rows
         ]
-    district = districts.get(project.district)
-    street = next((s for s in district.streets if s.id == project.street), None) if district else None
     template = project.template
     return ProjectDetail(
         id=project_id,
@@ -384,8 +388,8 @@ def project_detail(
         completed_at=local(project.completed_at),
         stages=stages,
         events=events,
-        district_name=district.name if district else project.district,
-        street_name=street.name if street else project.street,
+        district_name=place.name if place else project.district,
+        street_name=place.street_name if place and place.street_name is not None else project.street,
         planner_id=project.planner_id,
         planner_name=name(project.planner_id),
         coordinator_id=project.coordinator_id,
