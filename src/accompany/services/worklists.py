@@ -176,6 +176,7 @@ PLANNER = PersonRow.__table__.alias("planner")
 REQUESTER = PersonRow.__table__.alias("requester")
 DECIDER = PersonRow.__table__.alias("decider")
 ST = StreetRow.__table__
+DI = DistrictRow.__table__
 
 
 def _named(name: str | None, person_id: str | None) -> str:
@@ -463,7 +464,7 @@ def browse_projects(
     with app.reader() as uow:
         where = and_(*conditions)
         total = uow.session.scalar(select(func.count()).select_from(P).where(where)) or 0
-        projects = uow.session.execute(
+        page = (
             select(
                 P.c.id,
                 P.c.name,
@@ -479,6 +480,19 @@ def browse_projects(
             .order_by(P.c.id.desc())
             .limit(limit)
             .offset(offset)
+            .subquery()
+        )
+        projects = uow.session.execute(
+            select(
+                page,
+                PLANNER.c.name.label("planner_name"),
+                ST.c.name.label("street_name"),
+                DI.c.name.label("district_name"),
+            )
+            .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
+            .outerjoin(ST, ST.c.id == page.c.street_id)
+            .outerjoin(DI, DI.c.id == page.c.district_id)
+            .order_by(page.c.id.desc())
         ).all()
         ids = [p.id for p in projects]
         if not ids:
@@ -510,12 +524,6 @@ def browse_projects(
             .order_by(S.c.project_id, S.c.position)
         ):
             current.setdefault(s.project_id, []).append(s)
-        names = load_names(
-            uow,
-            {p.planner_id for p in projects},
-            streets={p.street_id for p in projects},
-            districts={p.district_id for p in projects},
-        )
         stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, lang)
     out = []
     for p in projects:
@@ -525,9 +533,9 @@ def browse_projects(
                 id=p.id,
                 name=p.name,
                 community=p.community,
-                district=names.districts.get(p.district_id, p.district_id),
-                street=names.streets.get(p.street_id, p.street_id),
-                planner=names.person(p.planner_id),
+                district=p.district_name if p.district_name is not None else p.district_id,
+                street=p.street_name if p.street_name is not None else p.street_id,
+                planner=_named(p.planner_name, p.planner_id),
                 status=p.status,
                 start_date=p.start_date,
                 stages_approved=approved,
