@@ -724,7 +724,7 @@ def quarter_overview(
         street = scope.streets[0]
     period = Quarter.parse(quarter) if quarter else Quarter.containing(local_date(app.now()))
     key = (scope.district, street, period.label, app.lang)
-    with app.reader() as uow:
+    with app.single_read() as uow:
         latest = uow.session.scalar(select(func.max(EventRow.id))) or 0
     cached = _OVERVIEWS.get(key)
     if cached is not None and cached[0] == latest:
