@@ -6,8 +6,9 @@ Builds the synthetic city (10,000 projects, ~1,000,000 events: bench/synthetic.p
 --reuse keeps one already built), serves the web app with uvicorn in a separate
 process (one worker, as `accompany web` runs it, on 127.0.0.1), signs in a set of
 people (planners, street offices, districts and coordinators of different streets)
-and drives the pages with 1, 8 and 32 concurrent clients (asyncio + httpx, one
-keep-alive connection per client):
+and drives the pages with 1, 8 and 32 concurrent clients (asyncio, one keep-alive
+connection per client; a minimal HTTP/1.1 client, not httpx, whose CPU per request
+was more than the floor's server time on this two-core machine):
 
 - "my work" (GET /) of a planner, a street office, a coordinator (the project
   list) and a district — the district's page replays the quarter's events and caches
@@ -21,7 +22,7 @@ response — the whole page is rendered by then — and sends it back as a
 ``Server-Timing: app;dur=…`` header. It includes the wait for the thread pool and
 the GIL under concurrency, but not the time a request sits in the socket before the
 event loop reads it, nor the client; the time seen by the client on loopback is
-printed beside it.
+printed beside it, and the server process's CPU time per request (from /proc).
 
 The floor: in the same server process, behind the same wrapper, a bare FastAPI app
 whose one (sync, like the pages) route selects one project row by primary key
@@ -37,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import http.cookiejar
 import os
 import random
 import re
@@ -228,6 +228,7 @@ class Samples:
     server: list[float] = field(default_factory=list)  # ms, from Server-Timing
     client: list[float] = field(default_factory=list)  # ms, as the client saw it
     cpu_s: float = 0.0  # CPU time of the server process over these requests
+    client_cpu_s: float = 0.0  # and of this (the clients') process
 
     @property
     def cpu_ms(self) -> float:
@@ -241,34 +242,47 @@ def process_cpu(pid: int) -> float:
 
 
 def timed_batch(base: str, requests: list[Request], clients: int, out: Samples, pid: int) -> None:
-    before = process_cpu(pid)
+    before, client_before = process_cpu(pid), time.process_time()
     asyncio.run(run_batch(base, requests, clients, out))
     out.cpu_s += process_cpu(pid) - before
+    out.client_cpu_s += time.process_time() - client_before
 
 
 async def run_batch(base: str, requests: list[Request], clients: int, out: Samples) -> None:
     """``clients`` concurrent clients, each with its own keep-alive connection, taking
-    the next request as soon as their last one is answered."""
-    import httpx
+    the next request as soon as their last one is answered.
 
+    A minimal HTTP/1.1 client on asyncio streams (GET, Content-Length bodies): the
+    clients run on the same two cores as the server and PostgreSQL, and httpx spent
+    more CPU per request (~1.3 ms) than the floor's server did (~1 ms)."""
+    host, port = base.removeprefix("http://").split(":")
     queue = iter(requests)
 
     async def client_loop() -> None:
-        async with httpx.AsyncClient(
-            base_url=base,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            timeout=120,
-        ) as client:
-            client.cookies.jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
             for path, cookie in queue:
+                head = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: web-bench\r\n"
+                if cookie:
+                    head += f"Cookie: {cookie}\r\n"
                 started = time.perf_counter()
-                answer = await client.get(path, headers={"cookie": cookie} if cookie else None)
+                writer.write((head + "\r\n").encode("latin-1"))
+                status_line = await reader.readline()
+                headers: dict[str, str] = {}
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                if "transfer-encoding" in headers:
+                    raise SystemExit(f"GET {path}: a chunked answer (this client reads Content-Length)")
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
                 took = (time.perf_counter() - started) * 1000
-                if answer.status_code != 200:
-                    raise SystemExit(f"GET {path}: {answer.status_code}\n{answer.text[:500]}")
-                timing = answer.headers.get("server-timing", "")
-                out.server.append(float(timing.split("dur=", 1)[1]))
+                status = int(status_line.split()[1])
+                if status != 200:
+                    raise SystemExit(f"GET {path}: {status}\n{body[:500].decode(errors='replace')}")
+                out.server.append(float(headers["server-timing"].split("dur=", 1)[1]))
                 out.client.append(took)
+        finally:
+            writer.close()
 
     await asyncio.gather(*(client_loop() for _ in range(clients)))
 
