@@ -38,6 +38,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
+import json
 import os
 import random
 import re
@@ -60,6 +62,7 @@ NOW = dt.datetime(2026, 11, 24, 2, tzinfo=dt.UTC)  # 10:00 in Beijing, the synth
 PASSWORD = "web-bench-Passw0rd-2026"
 FLOOR_PREFIX = "/__floor/"
 CLEAR_PATH = "/__bench/clear-overviews"
+GC_PATH = "/__bench/gc-pauses"
 FLOOR = "floor: 1 SELECT by id"
 
 
@@ -97,14 +100,32 @@ def served_app(url: str) -> Any:
             row = connection.execute(by_id, {"id": project_id}).first()
         return {"id": row.id, "name": row.name, "street": row.street_id, "status": row.status} if row else {}
 
+    # the garbage collector's pauses, by generation (they stop every request in flight)
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append((time.perf_counter() - gc_started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
+
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await web(scope, receive, send)
             return
-        if scope["path"] == CLEAR_PATH:
-            worklists._OVERVIEWS.clear()
-            await send({"type": "http.response.start", "status": 204, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
+        if scope["path"] in (CLEAR_PATH, GC_PATH):
+            if scope["path"] == CLEAR_PATH:
+                worklists._OVERVIEWS.clear()
+                body = b""
+            else:
+                body = json.dumps(pauses).encode()
+                for values in pauses.values():
+                    values.clear()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": body})
             return
         target = floor if scope["path"].startswith(FLOOR_PREFIX) else web
         started = time.perf_counter()
@@ -333,7 +354,9 @@ def measure(
     rounds: int,
     projects: int,
     seed: int,
-) -> dict[tuple[str, int], Samples]:
+) -> tuple[dict[tuple[str, int], Samples], dict[str, list[float]]]:
+    """The samples per (page, clients), and the garbage collector's pauses (ms) in
+    the server during them, by generation."""
     import httpx
 
     rng = random.Random(seed)
@@ -343,6 +366,7 @@ def measure(
     httpx.get(base + CLEAR_PATH)
     for page in all_pages:
         asyncio.run(run_batch(base, page.requests(rng, 60), 4, Samples()))
+    httpx.get(base + GC_PATH)  # count the collector's pauses from here on
     for clients in levels:
         print(f"  {clients} client(s) …", file=sys.stderr)
         for _ in range(rounds):
@@ -351,7 +375,7 @@ def measure(
             for page in order:
                 samples = results.setdefault((page.name, clients), Samples())
                 timed_batch(base, page.requests(rng, per_level // rounds), clients, samples, pid)
-    return results
+    return results, httpx.get(base + GC_PATH).json()
 
 
 def first_loads(
@@ -422,7 +446,7 @@ def main() -> None:
     try:
         print(f"signing in {len(visitors)} people …", file=sys.stderr)
         sign_in_all(base, options.postgres, visitors)
-        results = measure(
+        results, gc_pauses = measure(
             base,
             server.pid,
             visitors,
@@ -438,11 +462,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report(results, firsts, levels, options)
+    report(results, firsts, gc_pauses, levels, options)
 
 
 def report(
-    results: dict[tuple[str, int], Samples], firsts: dict[int, Samples], levels: list[int], options: Any
+    results: dict[tuple[str, int], Samples],
+    firsts: dict[int, Samples],
+    gc_pauses: dict[str, list[float]],
+    levels: list[int],
+    options: Any,
 ) -> None:
     names = list(dict.fromkeys(name for name, _ in results))
     print(
@@ -471,6 +499,13 @@ def report(
         )
         if clients == 8 and name != FLOOR:
             verdicts.append((name, p95 <= 50 and ratio <= 3, p95, ratio))
+    print(
+        "garbage collector in the server during the measurement: "
+        + ", ".join(
+            f"gen{g} {len(v)}× (total {sum(v):.0f} ms, longest {max(v, default=0):.1f} ms)"
+            for g, v in sorted(gc_pauses.items())
+        )
+    )
     print("goal at 8 clients: p95 ≤ 50 ms and ≤ 3× the floor's p95")
     for name, ok, p95, ratio in verdicts:
         print(f"  {name:30} {'holds ' if ok else 'MISSED'} (p95 {p95:.1f} ms, {ratio:.1f}× the floor)")
