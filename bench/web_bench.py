@@ -22,7 +22,9 @@ response — the whole page is rendered by then — and sends it back as a
 ``Server-Timing: app;dur=…`` header. It includes the wait for the thread pool and
 the GIL under concurrency, but not the time a request sits in the socket before the
 event loop reads it, nor the client; the time seen by the client on loopback is
-printed beside it, and the server process's CPU time per request (from /proc).
+printed beside it, with the server process's CPU time per request (from /proc) —
+the steadiest figure on a shared machine — and the garbage collector's pauses in the
+server during the measurement.
 
 The floor: in the same server process, behind the same wrapper, a bare FastAPI app
 whose one (sync, like the pages) route selects one project row by primary key
