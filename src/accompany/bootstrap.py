@@ -6,9 +6,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import getpass
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +50,22 @@ def dispose_engines() -> None:
 
 
 Channel = Literal["cli", "web", "api", "flow"]
+T = TypeVar("T")
+
+
+def _yaml_files_key(dirs: list[Path]) -> tuple[Any, ...]:
+    """What a calendar or the template catalog is read from: the folders and the
+    content of their ``*.yaml`` files (the same files, in the same order, that
+    :func:`load_calendar` and :class:`TemplateCatalog` read)."""
+    files = []
+    for directory in dirs:
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.yaml")):
+                try:
+                    files.append((str(path), hashlib.sha256(path.read_bytes()).digest()))
+                except OSError:
+                    files.append((str(path), None))
+    return (tuple(str(d) for d in dirs), tuple(files))
 
 
 @dataclass(frozen=True)
@@ -76,19 +95,39 @@ class App:
     # the language of people-facing text for this caller (a web request's choice);
     # None: the settings' ACCOMPANY_LANGUAGE
     language: str | None = None
+    # what via() clones share (copy.copy shares the dict): see _read_through
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _is_clone: bool = field(default=False, repr=False, compare=False)
 
     def via(self, origin: Origin, *, language: str | None = None) -> App:
         """The same application acting for another channel (a web request, an API
         call), optionally in another language: shares the engine, the caches and the
-        clock."""
+        clock. A clone (one per web request) reads the calendar and the template
+        catalog through the cache it shares with its siblings — parsed again only
+        when their files changed — so each request still sees the files in force."""
+        self._factories  # noqa: B018 - session factories: built once, shared with every clone
         clone = copy.copy(self)
         clone.origin = origin
+        clone._is_clone = True
         if language is not None:
             clone.language = language
         return clone
 
+    def _read_through(self, name: str, dirs: list[Path], load: Callable[[], T]) -> T:
+        """``load()`` for the base application; for a clone, the value shared by all
+        clones as long as the ``*.yaml`` files in ``dirs`` have the same content."""
+        if not self._is_clone:
+            return load()
+        key = _yaml_files_key(dirs)
+        cached = self._shared.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        value = load()
+        self._shared[name] = (key, value)
+        return value
+
     @cached_property
-    def _factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    def _factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session], sessionmaker[Session]]:
         return session_factories(self.engine)
 
     def uow(self) -> UnitOfWork:
@@ -99,12 +138,20 @@ class App:
         """A read-only unit of work: one consistent snapshot, no locks taken."""
         return UnitOfWork(self._factories[1], readonly=True, origin=self.origin)
 
+    def single_read(self) -> UnitOfWork:
+        """A read-only unit of work for ONE statement (a statement always reads one
+        snapshot): on PostgreSQL it runs without a transaction around it, saving the
+        BEGIN and ROLLBACK round trips of :meth:`reader` — for what every request
+        reads, like the signed-in person."""
+        return UnitOfWork(self._factories[2], readonly=True, origin=self.origin)
+
     def now(self) -> dt.datetime:
         return self.clock.now()
 
     @cached_property
     def _calendar(self) -> tuple[WorkingCalendar, list[YearOrigin], list[CalendarProblem]]:
-        return load_calendar(self.settings.calendar_dirs())
+        dirs = self.settings.calendar_dirs()
+        return self._read_through("calendar", dirs, lambda: load_calendar(dirs))
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -125,10 +172,12 @@ class App:
 
     def reload_calendar(self) -> None:
         self.__dict__.pop("_calendar", None)
+        self._shared.pop("calendar", None)
 
     @cached_property
     def catalog(self) -> TemplateCatalog:
-        return TemplateCatalog(self.settings.template_dirs())
+        dirs = self.settings.template_dirs()
+        return self._read_through("catalog", dirs, lambda: TemplateCatalog(dirs))
 
     @cached_property
     def passwords(self) -> PasswordHasher:

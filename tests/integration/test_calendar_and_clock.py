@@ -255,3 +255,20 @@ def test_extension_request_grant_and_refuse(people: App, project_id: int, clock:
     assert survey.timing.due == dt.date(2026, 4, 17)
     assert [e.status for e in survey.extensions] == ["granted", "refused"]
     assert survey.extensions[1].comment == "时间充足"
+
+
+def test_web_requests_share_the_calendar_and_see_a_new_file_at_once(app: App) -> None:
+    """Each web request acts through a clone of the application (App.via): the clones
+    share one parsed calendar and template catalog, and a calendar file dropped into
+    the folder while the server runs is in force from the next request on."""
+    from accompany.bootstrap import Origin
+
+    first, second = app.via(Origin("web")), app.via(Origin("web"), language="en")
+    assert first.calendar is second.calendar
+    assert first.catalog is second.catalog
+    assert first.calendar.is_working_day(dt.date(2027, 1, 1))  # unknown year: weekdays only
+    (app.settings.calendar_dir / "2027.yaml").write_text(YEAR_2027, encoding="utf-8")
+    third = app.via(Origin("web"))
+    assert third.calendar is not first.calendar
+    assert not third.calendar.is_working_day(dt.date(2027, 1, 1))
+    assert app.via(Origin("web")).calendar is third.calendar

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models.people import Person
@@ -81,19 +81,12 @@ class AccountRepository:
         )
         self.session.flush()
 
-    def session_and_person(self, token_hash: str) -> tuple[WebSessionRow, Person] | None:
-        """The open session with this token and its person, if that person is still in
-        the directory and active."""
-        row = self.session.execute(
-            select(WebSessionRow, PersonRow)
-            .join(PersonRow, PersonRow.id == WebSessionRow.person_id)
-            .where(
-                WebSessionRow.token_hash == token_hash,
-                WebSessionRow.ended_at.is_(None),
-                PersonRow.active.is_(True),
-            )
-        ).first()
-        return None if row is None else (row[0], person_from_row(row[1]))
+    def session_and_person(self, token_hash: str) -> tuple[Any, Person] | None:
+        """The open session with this token (its columns, read without the ORM: this
+        runs on every page) and its person, if that person is still in the directory
+        and active."""
+        row = self.session.execute(_SESSION_AND_PERSON, {"token_hash": token_hash}).first()
+        return None if row is None else (row, person_from_row(row))
 
     def touch_session(self, token_hash: str, now: dt.datetime) -> None:
         self.session.execute(
@@ -185,3 +178,12 @@ class AccountRepository:
                 select(func.count()).select_from(WebSessionRow).where(WebSessionRow.ended_at.is_(None))
             ),
         }
+
+
+_S, _P = WebSessionRow.__table__, PersonRow.__table__
+# the session's columns and the person's have no name in common: one row carries both
+_SESSION_AND_PERSON = (
+    select(_S, _P)
+    .join(_P, _P.c.id == _S.c.person_id)
+    .where(_S.c.token_hash == bindparam("token_hash"), _S.c.ended_at.is_(None), _P.c.active.is_(True))
+)

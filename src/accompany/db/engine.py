@@ -107,12 +107,18 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def session_factories(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
-    """(writing, read-only) session factories over the same pool."""
+def session_factories(
+    engine: Engine,
+) -> tuple[sessionmaker[Session], sessionmaker[Session], sessionmaker[Session]]:
+    """(writing, read-only, one-statement read) session factories over the same pool."""
     writer = sessionmaker(engine, expire_on_commit=False)
     read_options: dict[str, object] = {READONLY: True}
+    single_options: dict[str, object] = {READONLY: True}
     if engine.dialect.name == "postgresql":
         # a view built from several SELECTs must not mix before and after a commit
         read_options["isolation_level"] = "REPEATABLE READ"
+        # one SELECT reads one snapshot by itself: no BEGIN and ROLLBACK round trips
+        single_options["isolation_level"] = "AUTOCOMMIT"
     reader = sessionmaker(engine.execution_options(**read_options), expire_on_commit=False)
-    return writer, reader
+    single = sessionmaker(engine.execution_options(**single_options), expire_on_commit=False)
+    return writer, reader, single

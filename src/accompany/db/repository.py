@@ -89,10 +89,8 @@ class PeopleRepository:
         wanted = sorted({p for p in person_ids if p})
         if not wanted:
             return []
-        return [
-            person_from_row(r)
-            for r in self.session.scalars(select(PersonRow).where(PersonRow.id.in_(wanted)))
-        ]
+        table = PersonRow.__table__
+        return [person_from_row(r) for r in self.session.execute(select(table).where(table.c.id.in_(wanted)))]
 
     def all(self) -> list[Person]:
         rows = self.session.scalars(select(PersonRow).order_by(PersonRow.role, PersonRow.id))
@@ -707,6 +705,15 @@ class EventLog:
         if kinds is not None:
             query = query.where(EventRow.kind.in_(kinds))
         return list(self.session.scalars(query.order_by(EventRow.id)))
+
+    def rows_for_project(self, project_id: int, kinds: tuple[str, ...] | None = None) -> list[Any]:
+        """The project's events as plain rows (the columns of :class:`EventRow`, read
+        without the ORM's bookkeeping): for read models."""
+        table = EventRow.__table__
+        query = select(table).where(table.c.project_id == project_id)
+        if kinds is not None:
+            query = query.where(table.c.kind.in_(kinds))
+        return list(self.session.execute(query.order_by(table.c.id)))
 
 
 def _jsonable(value: Any) -> Any:

@@ -192,7 +192,7 @@ def session_person(app: App, token: str) -> Person:
     or a person no longer active, is :class:`Unauthenticated`."""
     now = app.now()
     hashed = token_hash(token)
-    with app.reader() as uow:
+    with app.single_read() as uow:  # one statement: the session joined with its person
         found = uow.accounts.session_and_person(hashed)
     if found is None:
         raise Unauthenticated("please sign in")

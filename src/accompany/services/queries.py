@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from ..db.orm import EventRow, ProjectRow, StreetRow
+from ..db.orm import DistrictRow, EventRow, ProjectRow, StreetRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
@@ -238,11 +238,11 @@ def project_detail(
     project_id = project.id
     today = local_date(app.now())
     lang = app.lang
-    events_rows = uow.events.for_project(project_id) if with_events else []
+    events_rows = uow.events.rows_for_project(project_id) if with_events else []
     submissions = (
         [e for e in events_rows if e.kind == "stage.submitted"]
         if with_events
-        else uow.events.for_project(project_id, kinds=("stage.submitted",))
+        else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
     )
     referenced = {project.planner_id, project.coordinator_id}
     for stage in project.stages.values():
@@ -254,7 +254,13 @@ def project_detail(
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
     people = {p.id: p for p in uow.people.some(referenced)}
-    districts = {d.id: d for d in uow.people.districts()}
+    # the names of the project's district and of its street in that district
+    place = uow.session.execute(
+        select(DistrictRow.name, StreetRow.name.label("street_name"))
+        .select_from(DistrictRow)
+        .outerjoin(StreetRow, and_(StreetRow.district_id == DistrictRow.id, StreetRow.id == project.street))
+        .where(DistrictRow.id == project.district)
+    ).first()
 
     def who(person_id: str) -> str:
         person = people.get(person_id)
@@ -301,8 +307,6 @@ def project_detail(
             )
             for e in events_rows
         ]
-    district = districts.get(project.district)
-    street = next((s for s in district.streets if s.id == project.street), None) if district else None
     template = project.template
     return ProjectDetail(
         id=project_id,
@@ -320,8 +324,8 @@ def project_detail(
         completed_at=local(project.completed_at),
         stages=stages,
         events=events,
-        district_name=district.name if district else project.district,
-        street_name=street.name if street else project.street,
+        district_name=place.name if place else project.district,
+        street_name=place.street_name if place and place.street_name is not None else project.street,
         planner_id=project.planner_id,
         planner_name=name(project.planner_id),
         coordinator_id=project.coordinator_id,

@@ -56,17 +56,29 @@ class Names(BaseModel):
         return self.people.get(person_id, person_id)
 
 
-def load_names(uow: UnitOfWork, person_ids: Iterable[str] = ()) -> Names:
-    ids = {p for p in person_ids if p}
-    people = (
-        dict(uow.session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(ids))).all())
-        if ids
-        else {}
-    )
+def load_names(
+    uow: UnitOfWork,
+    person_ids: Iterable[str] = (),
+    *,
+    streets: Iterable[str] | None = None,
+    districts: Iterable[str] | None = None,
+) -> Names:
+    """The names of these people, and of these streets and districts (None: all of
+    them) — a page asks only for the ids it shows."""
+
+    def some(table: Any, wanted: Iterable[str] | None) -> dict[str, str]:
+        query = select(table.id, table.name)
+        if wanted is not None:
+            ids = {i for i in wanted if i}
+            if not ids:
+                return {}
+            query = query.where(table.id.in_(ids))
+        return dict(uow.session.execute(query).all())  # type: ignore[arg-type]
+
     return Names(
-        people=people,
-        streets=dict(uow.session.execute(select(StreetRow.id, StreetRow.name)).all()),
-        districts=dict(uow.session.execute(select(DistrictRow.id, DistrictRow.name)).all()),
+        people=some(PersonRow, person_ids),
+        streets=some(StreetRow, streets),
+        districts=some(DistrictRow, districts),
     )
 
 
@@ -159,6 +171,21 @@ def _stage_names(
     return names
 
 
+# the names a page shows beside ids, joined into its query (None: not in the directory)
+PLANNER = PersonRow.__table__.alias("planner")
+REQUESTER = PersonRow.__table__.alias("requester")
+DECIDER = PersonRow.__table__.alias("decider")
+ST = StreetRow.__table__
+DI = DistrictRow.__table__
+
+
+def _named(name: str | None, person_id: str | None) -> str:
+    """As :meth:`Names.person`: the name, else the id, and "" for no one."""
+    if not person_id:
+        return ""
+    return name if name is not None else person_id
+
+
 _WORK_COLUMNS = (
     P.c.id.label("project_id"),
     P.c.name.label("project"),
@@ -176,6 +203,8 @@ _WORK_COLUMNS = (
     S.c.paused_since,
     S.c.waiting_for,
     S.c.submitted_at,
+    PLANNER.c.name.label("planner_name"),
+    ST.c.name.label("street_name"),
 )
 
 
@@ -187,7 +216,12 @@ def my_work(app: App, person: Person) -> MyWork:
     work = MyWork(role=person.role.value)
     scope = person.scope()
     with app.reader() as uow:
-        query = select(*_WORK_COLUMNS).join(S, S.c.project_id == P.c.id)
+        query = (
+            select(*_WORK_COLUMNS)
+            .join(S, S.c.project_id == P.c.id)
+            .outerjoin(PLANNER, PLANNER.c.id == P.c.planner_id)
+            .outerjoin(ST, ST.c.id == P.c.street_id)
+        )
         if person.role is Role.PLANNER:
             rows = uow.session.execute(
                 query.where(
@@ -209,17 +243,14 @@ def my_work(app: App, person: Person) -> MyWork:
         else:
             rows = []
         returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
-        names = load_names(
-            uow, {r.planner_id for r in rows} | {r.by for r in returned.values()} | {person.id}
-        )
         stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
         for r in rows:
             item = WorkItem(
                 project_id=r.project_id,
                 project=r.project,
                 community=r.community,
-                street=names.streets.get(r.street_id, r.street_id),
-                planner=names.person(r.planner_id),
+                street=r.street_name if r.street_name is not None else r.street_id,
+                planner=_named(r.planner_name, r.planner_id),
                 stage=r.key,
                 stage_name=stage_names.get((r.template_pk, r.key), r.key),
                 phase=r.phase,
@@ -239,7 +270,7 @@ def my_work(app: App, person: Person) -> MyWork:
             back = returned.get(r.stage_id)
             if back is not None and r.state == StageState.IN_PROGRESS.value:
                 item.returned = ReturnInfo(
-                    reason=back.comment, by=names.person(back.by), at=local(back.decided_at)
+                    reason=back.comment, by=_named(back.by_name, back.by), at=local(back.decided_at)
                 )
             if person.role is Role.PLANNER:
                 if r.state == StageState.SUBMITTED.value:
@@ -290,7 +321,10 @@ def _last_returns(uow: UnitOfWork, stage_ids: list[int]) -> dict[int, Any]:
             ApprovalRow.comment,
             ApprovalRow.decided_by.label("by"),
             ApprovalRow.decided_at,
-        ).where(ApprovalRow.id.in_(latest))
+            DECIDER.c.name.label("by_name"),
+        )
+        .outerjoin(DECIDER, DECIDER.c.id == ApprovalRow.decided_by)
+        .where(ApprovalRow.id.in_(latest))
     ).all()
     return {r.stage_id: r for r in rows}
 
@@ -313,13 +347,16 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
             P.c.id.label("project_id"),
             P.c.name.label("project"),
             P.c.template_pk,
+            REQUESTER.c.name.label("requested_by_name"),
+            DECIDER.c.name.label("decided_by_name"),
         )
         .join(S, S.c.id == X.stage_id)
         .join(P, P.c.id == S.c.project_id)
+        .outerjoin(REQUESTER, REQUESTER.c.id == X.requested_by)
+        .outerjoin(DECIDER, DECIDER.c.id == X.decided_by)
         .where(where, status)
         .order_by(X.requested_at)
     ).all()
-    names = load_names(uow, {r.requested_by for r in rows} | {r.decided_by for r in rows if r.decided_by})
     stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
     return [
         ExtensionItem(
@@ -328,13 +365,13 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
             project=r.project,
             stage=r.key,
             stage_name=stage_names.get((r.template_pk, r.key), r.key),
-            requested_by=names.person(r.requested_by),
+            requested_by=_named(r.requested_by_name, r.requested_by),
             requested_at=local(r.requested_at),
             working_days=r.working_days,
             reason=r.reason,
             status=r.status,
             granted_days=r.granted_days,
-            decided_by=names.person(r.decided_by) if r.decided_by else None,
+            decided_by=_named(r.decided_by_name, r.decided_by) if r.decided_by else None,
             decided_at=local(r.decided_at),
             comment=r.comment,
         )
@@ -435,7 +472,7 @@ def browse_projects(
     with app.reader() as uow:
         where = and_(true(), *conditions)
         total = uow.session.scalar(select(func.count()).select_from(P).where(where)) or 0
-        projects = uow.session.execute(
+        page = (
             select(
                 P.c.id,
                 P.c.name,
@@ -451,6 +488,19 @@ def browse_projects(
             .order_by(P.c.id.desc())
             .limit(limit)
             .offset(offset)
+            .subquery()
+        )
+        projects = uow.session.execute(
+            select(
+                page,
+                PLANNER.c.name.label("planner_name"),
+                ST.c.name.label("street_name"),
+                DI.c.name.label("district_name"),
+            )
+            .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
+            .outerjoin(ST, ST.c.id == page.c.street_id)
+            .outerjoin(DI, DI.c.id == page.c.district_id)
+            .order_by(page.c.id.desc())
         ).all()
         ids = [p.id for p in projects]
         if not ids:
@@ -483,7 +533,6 @@ def browse_projects(
             .order_by(S.c.project_id, S.c.position)
         ):
             current.setdefault(s.project_id, []).append(s)
-        names = load_names(uow, {p.planner_id for p in projects})
         stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, lang)
     out = []
     for p in projects:
@@ -493,9 +542,9 @@ def browse_projects(
                 id=p.id,
                 name=p.name,
                 community=p.community,
-                district=names.districts.get(p.district_id, p.district_id),
-                street=names.streets.get(p.street_id, p.street_id),
-                planner=names.person(p.planner_id),
+                district=p.district_name if p.district_name is not None else p.district_id,
+                street=p.street_name if p.street_name is not None else p.street_id,
+                planner=_named(p.planner_name, p.planner_id),
                 district_id=p.district_id,
                 street_id=p.street_id,
                 planner_id=p.planner_id,
@@ -546,10 +595,12 @@ def filter_choices(app: App, person: Person) -> FilterChoices:
         ).all()
         planners = [
             (p.id, p.name)
-            for p in uow.people.all()
-            if p.role is Role.PLANNER
-            and p.district == scope.district
-            and (not scope.streets or set(p.streets) & set(scope.streets))
+            for p in uow.session.execute(
+                select(PersonRow.id, PersonRow.name, PersonRow.streets)
+                .where(PersonRow.role == Role.PLANNER.value, PersonRow.district_id == scope.district)
+                .order_by(PersonRow.id)
+            )
+            if not scope.streets or set(p.streets or ()) & set(scope.streets)
         ]
         phases: dict[str, str] = {}
         for item in app.catalog.files():
@@ -697,7 +748,7 @@ def quarter_overview(
     street = report_street(app, person, street)
     period = Quarter.parse(quarter) if quarter else Quarter.containing(local_date(app.now()))
     key = (scope.district, street, period.label, app.lang)
-    with app.reader() as uow:
+    with app.single_read() as uow:
         latest = uow.session.scalar(select(func.max(EventRow.id))) or 0
     cached = _OVERVIEWS.get(key)
     if cached is not None and cached[0] == latest:

@@ -7,6 +7,9 @@ in a route or a template.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -26,6 +29,16 @@ from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+@asynccontextmanager
+async def _serving(web: FastAPI) -> AsyncIterator[None]:
+    """When the server starts: what is loaded by then (the libraries, the wired app)
+    lives as long as the process, so the garbage collector's full collections stop
+    walking it (gc.freeze) — each one otherwise pauses every request in flight."""
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_web_app(application: App) -> FastAPI:
     from . import api
     from .routes import account, files, projects, reports, signin, stages, work
@@ -35,6 +48,7 @@ def create_web_app(application: App) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        lifespan=_serving,
     )
     web.state.accompany = application
     per_file = application.settings.upload_max_mb * 1024 * 1024
