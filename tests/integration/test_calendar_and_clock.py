@@ -257,7 +257,9 @@ def test_extension_request_grant_and_refuse(people: App, project_id: int, clock:
     assert survey.extensions[1].comment == "时间充足"
 
 
-def test_web_requests_share_the_calendar_and_see_a_new_file_at_once(app: App) -> None:
+def test_web_requests_share_the_calendar_and_see_a_new_file_at_once(
+    calendar_as_of_2026: int, app: App
+) -> None:
     """Each web request acts through a clone of the application (App.via): the clones
     share one parsed calendar and template catalog, and a calendar file dropped into
     the folder while the server runs is in force from the next request on."""

@@ -127,6 +127,7 @@ def test_the_demo_through_prefect_keeps_its_files_in_its_throwaway_folder(
     home = tmp_path / "home"
     monkeypatch.setenv("ACCOMPANY_HOME", str(home))
     monkeypatch.delenv("ACCOMPANY_ATTACHMENTS_DIR", raising=False)
+    monkeypatch.setenv("ACCOMPANY_LANGUAGE", "en")  # the assertions read the English lines
     out = ok("demo")
     assert "steps run through: Prefect flows" in out and "project status: completed" in out.lower()
     assert sorted(p.name for p in home.rglob("*") if p.is_file()) == []
