@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def _printable(value: str) -> str:
+    """A name people read: not blank, no control characters (a NUL is refused by
+    PostgreSQL and would be kept by SQLite; an escape sequence would reach terminals)."""
+    if not value.strip():
+        raise ValueError("is blank")
+    if any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise ValueError("contains control characters")
+    return value
+
+
+# the name columns hold 200 characters on both databases
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
 
 class Role(StrEnum):
@@ -35,14 +50,14 @@ class Street(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=SLUG)
-    name: str = Field(min_length=1)
+    name: Name
 
 
 class District(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=SLUG)
-    name: str = Field(min_length=1)
+    name: Name
     streets: tuple[Street, ...] = ()
 
 
@@ -53,7 +68,7 @@ class Person(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=SLUG)
-    name: str = Field(min_length=1)
+    name: Name
     role: Role
     district: str = Field(pattern=SLUG)
     streets: tuple[str, ...] = ()

@@ -324,6 +324,7 @@ class Project:
     ) -> list[Event]:
         """The planner marks a stage done. The evidence recorded so far (kept across
         returns) plus this submission must satisfy the stage's rules."""
+        check_text(note or "", NOTE, field="note", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.COMPLETE)
         spec = self.template.stage(key)
         merged = {**stage.evidence, **evidence}
@@ -425,6 +426,7 @@ class Project:
         """Approve at the next level the stage waits for; the last level approves the
         stage, starts the stages that were waiting for it, and may complete the
         project."""
+        check_text(comment or "", COMMENT, field="comment", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.APPROVE)
         level = stage.next_approval_level()
         assert level is not None
@@ -497,6 +499,7 @@ class Project:
     ) -> list[Event]:
         """The street office grants (all or part of the requested days) or refuses
         (with a reason) a waiting extension request."""
+        check_text(comment or "", COMMENT, field="comment", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.DECIDE_EXTENSION)
         request = stage.open_extension()
         assert request is not None
@@ -783,6 +786,7 @@ PROJECT_NAME = Localized("项目名称", "project name")
 COMMUNITY = Localized("社区", "community")
 REASON = Localized("原因", "reason")
 NOTE = Localized("说明", "note")
+COMMENT = Localized("意见", "comment")
 
 
 def check_text(text: str, what: Localized, *, field: str, limit: int = 300) -> None:

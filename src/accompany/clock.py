@@ -4,6 +4,7 @@ reading the wall clock inside the domain."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Protocol
 
 from .models.deadlines import LOCAL_TZ
@@ -44,6 +45,13 @@ def parse_moment(text: str, what: str = "--now") -> dt.datetime:
     import pendulum
 
     raw = text.strip()
+    if not re.fullmatch(r"[0-9T:+\-. Z]{4,40}", raw):
+        # pendulum's lenient parser skips what it does not understand (a NUL, a word)
+        raise InvalidInput(
+            "{option}: cannot read '{text}' as a date or time (e.g. 2026-03-15T10:00)",
+            option=what,
+            text=text[:60].encode("unicode_escape").decode("ascii") if not text.isprintable() else text[:60],
+        )
     try:
         parsed = pendulum.parse(raw, tz=LOCAL_TZ.key, strict=False)
     except (ValueError, pendulum.parsing.exceptions.ParserError):

@@ -16,6 +16,11 @@ FILE_KINDS = {
     "Apprise config": Localized("Apprise 配置", "Apprise config"),
 }
 MAX_YAML_BYTES = 2 * 1024 * 1024  # a template, a directory of people, a year of holidays
+# libyaml (C) where the wheel has it: PyYAML's pure-Python scanner takes minutes on a
+# file of 50,000 nested brackets, libyaml refuses it at once (its depth limit)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_EXPANDED_VALUES = 100_000  # scalars, lists and mappings once every alias is followed
+MAX_DEPTH = 50  # our files nest five levels; the checks that walk them are recursive
 MAX_ALIASES = 100  # anchors and aliases a hand-written file needs; an "alias bomb" needs thousands
 
 
@@ -26,7 +31,7 @@ def read_yaml(path: Path, what: str) -> Any:
     text = checked_text(path, what)
     what = FILE_KINDS.get(what, what)  # type: ignore[assignment]
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except (yaml.YAMLError, ValueError) as exc:
         # ValueError: PyYAML turns 2027-13-01 into a date and fails on the month
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -66,9 +71,10 @@ def checked_text(path: Path, what: str, *, max_bytes: int = MAX_YAML_BYTES) -> s
     except UnicodeDecodeError:
         raise InvalidInput("{what} {path} is not UTF-8 text", what=what, path=str(path)) from None
     try:
-        aliases = sum(isinstance(token, yaml.AliasToken) for token in yaml.scan(text))
+        aliases = sum(isinstance(token, yaml.AliasToken) for token in yaml.scan(text, Loader=SAFE_LOADER))
+        values, depth = _shape(yaml.compose(text, Loader=SAFE_LOADER))
     except yaml.YAMLError:
-        aliases = 0  # not YAML at all (Apprise's TEXT format); the parser will say
+        aliases = values = depth = 0  # not YAML at all (Apprise's TEXT format); the parser will say
     if aliases > MAX_ALIASES:
         raise InvalidInput(
             "{what} {path} uses {count} aliases (at most {limit})",
@@ -77,4 +83,53 @@ def checked_text(path: Path, what: str, *, max_bytes: int = MAX_YAML_BYTES) -> s
             count=aliases,
             limit=MAX_ALIASES,
         )
+    if values > MAX_EXPANDED_VALUES:
+        # a few aliases nested in each other ("billion laughs") are cheap to parse but
+        # explode in whatever walks the result (a template check took minutes)
+        raise InvalidInput(
+            "{what} {path}: its aliases expand to more than {limit} values",
+            what=what,
+            path=str(path),
+            limit=MAX_EXPANDED_VALUES,
+        )
+    if depth > MAX_DEPTH:
+        raise InvalidInput(
+            "{what} {path} is nested more than {limit} levels deep",
+            what=what,
+            path=str(path),
+            limit=MAX_DEPTH,
+        )
     return text
+
+
+def _shape(root: yaml.Node | None) -> tuple[int, int]:
+    """How many values the document holds once every alias is replaced by what it
+    names, and how deep it nests. Each node is measured once (aliases share nodes),
+    so this is linear in the file even when the expansion is not."""
+    if root is None:
+        return 0, 0
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    # iterative, post-order: a document nested a thousand deep must not exhaust the stack
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while pending:
+        node, children_done = pending.pop()
+        if id(node) in sizes and not children_done:
+            continue
+        children = _children(node)
+        if not children_done:
+            sizes[id(node)], depths[id(node)] = 1, 1  # a recursive alias counts once: no loop
+            pending.append((node, True))
+            pending.extend((child, False) for child in children if id(child) not in sizes)
+        else:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            depths[id(node)] = 1 + max((depths[id(child)] for child in children), default=0)
+    return sizes[id(root)], depths[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []

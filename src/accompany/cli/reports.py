@@ -77,7 +77,14 @@ def report_quarterly(
         target = target / report_filename(report, fmt)
     if not target.parent.exists():
         raise InvalidInput("--out: folder {path} does not exist", path=str(target.parent))
-    write(report, fmt, target, language)
+    if not target.parent.is_dir():
+        raise InvalidInput("--out: {path} is not a folder", path=str(target.parent))
+    try:
+        write(report, fmt, target, language)
+    except OSError as exc:  # permissions, a full disk, a read-only mount
+        raise InvalidInput(
+            "--out: cannot write {path}: {detail}", path=str(target), detail=exc.strerror or ""
+        ) from None
     state = "complete quarter" if report.complete_quarter else "quarter still running"
     console.print(
         f"wrote {target} — {report.quarter} ({state}), "

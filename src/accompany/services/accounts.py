@@ -12,9 +12,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..models.accounts import SessionPolicy, ThrottlePolicy, check_new_password
-from ..models.errors import Conflict, InvalidInput, NotFound, SessionExpired, Throttled, Unauthenticated
+from ..models.errors import (
+    Conflict,
+    InvalidInput,
+    Localized,
+    NotFound,
+    SessionExpired,
+    Throttled,
+    Unauthenticated,
+)
 from ..models.events import Event, EventKind
 from ..models.people import Person
+from ..models.project import check_text
 from ..passwords import new_token, token_hash
 from .commands import record
 
@@ -231,8 +240,12 @@ class IssuedToken:
     person: Person
 
 
+TOKEN_LABEL = Localized("令牌用途", "token label")
+
+
 def create_api_token(app: App, person_id: str, label: str, *, by: str) -> IssuedToken:
-    label = " ".join(label.split())[:100]
+    check_text(label, TOKEN_LABEL, field="label", limit=100)
+    label = " ".join(label.split())
     if not label:
         raise InvalidInput("an API token needs a label (what it is for)", field="label")
     now = app.now()
