@@ -35,7 +35,7 @@ def init(db: DbOption = None) -> None:
 @handle_errors
 def db_upgrade(db: DbOption = None) -> None:
     from ..db.engine import make_engine, redact_url
-    from ..db.schema import upgrade
+    from ..db.schema import restore_append_only, upgrade
 
     url = db or load_settings().resolved_database_url()
     engine = make_engine(url)
@@ -44,6 +44,14 @@ def db_upgrade(db: DbOption = None) -> None:
         say("{url}: {before} → {after}", url=redact_url(engine.url), before=before, after=after)
     else:
         say("{url}: empty → {after}", url=redact_url(engine.url), after=after)
+    # the event log's append-only triggers: re-created where someone dropped them
+    with engine.begin() as connection:
+        restored = restore_append_only(connection)
+    for trigger, problem in restored:
+        if problem == "disabled":
+            say("append-only trigger {trigger} was disabled: enabled again", style="magenta", trigger=trigger)
+        else:
+            say("append-only trigger {trigger} was missing: re-created", style="magenta", trigger=trigger)
 
 
 @db_app.command("current", help=T("Show the schema revision of the database and of this code."))
