@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..labels import N_
-from .common import DbOption, JsonOption, cli_language, handle_errors, make_app, print_json, say
+from .common import DbOption, JsonOption, cli_language, console, handle_errors, make_app, print_json, say
 from .help import T
 
 audit_app = typer.Typer(
@@ -87,7 +87,11 @@ def audit_verify(
         print_json(report.to_dict())
     else:
         if report.finding is not None:
-            say("{line}", style="bold red", line=broken_line(report, cli_language()))
+            from rich.text import Text
+
+            from ..presenting import printable
+
+            console.print(Text(printable(broken_line(report, cli_language())), style="bold red"))
             say("{count} event(s) checked, up to the broken link", count=report.verdict.checked)
         elif report.verdict.checked == 0:
             say("event log: no events to check")

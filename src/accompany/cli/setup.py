@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from ..labels import N_
 from .common import (
     DbOption,
+    console,
     handle_errors,
     load_settings,
     make_app,
@@ -52,6 +55,34 @@ def db_upgrade(db: DbOption = None) -> None:
             say("append-only trigger {trigger} was disabled: enabled again", style="magenta", trigger=trigger)
         else:
             say("append-only trigger {trigger} was missing: re-created", style="magenta", trigger=trigger)
+
+
+@db_app.command(
+    "grants",
+    help=T(
+        "Print the SQL that gives the application's PostgreSQL role what it needs: read and write on "
+        "the tables, only INSERT and SELECT on the event log (run it as the schema owner after each "
+        "upgrade)."
+    ),
+)
+@handle_errors
+def db_grants(
+    role: Annotated[str, typer.Argument(help=T("the application's database role"))],
+    schema: Annotated[
+        str | None, typer.Option("--schema", help=T("the schema (default: public)"), show_default=False)
+    ] = None,
+) -> None:
+    from ..db.schema import grant_statements
+    from ..models.errors import InvalidInput
+
+    try:
+        statements = grant_statements(role, schema)
+    except ValueError:
+        raise InvalidInput(
+            "'{name}' is not a plain role or schema name (letters, digits and _)", name=(schema or role)[:64]
+        ) from None
+    for statement in statements:
+        console.print(statement + ";", markup=False, highlight=False)
 
 
 @db_app.command("current", help=T("Show the schema revision of the database and of this code."))
