@@ -64,3 +64,14 @@ def test_audit_verify_names_the_changed_record(started: None, cli_env: dict[str,
 def test_audit_verify_in_chinese(started: None, cli_env: dict[str, str]) -> None:
     out = ok("audit", "verify")
     assert out.startswith("事件日志完好：已校验 ") and "哈希链" in out
+
+
+def test_db_grants_prints_the_application_roles_sql(cli_env: dict[str, str]) -> None:
+    from accompany.db.schema import grant_statements
+
+    from .test_cli import refused
+
+    out = ok("db", "grants", "accompany_app", "--schema", "app")
+    assert out.splitlines() == [f"{s};" for s in grant_statements("accompany_app", "app")]
+    assert 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "app".event FROM "accompany_app";' in out
+    assert "not a plain role or schema name" in refused(2, "db", "grants", "app; DROP TABLE event")

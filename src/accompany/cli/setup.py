@@ -9,7 +9,6 @@ import typer
 from ..labels import N_
 from .common import (
     DbOption,
-    console,
     handle_errors,
     load_settings,
     make_app,
@@ -81,8 +80,10 @@ def db_grants(
         raise InvalidInput(
             "'{name}' is not a plain role or schema name (letters, digits and _)", name=(schema or role)[:64]
         ) from None
-    for statement in statements:
-        console.print(statement + ";", markup=False, highlight=False)
+    import sys
+
+    # plain lines (never wrapped): made to be piped into psql
+    sys.stdout.write("".join(f"{statement};\n" for statement in statements))
 
 
 @db_app.command("current", help=T("Show the schema revision of the database and of this code."))
