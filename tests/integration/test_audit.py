@@ -248,3 +248,19 @@ def test_concurrent_writers_do_not_fork_the_chain(people: App) -> None:
     report = verify_log(people)
     assert report.intact, report.to_dict()
     assert report.verdict.checked == len(links) >= writers * rounds * 2
+
+
+def test_data_hashes_the_same_after_a_round_trip(people: App) -> None:
+    """What JSONB (PostgreSQL) or JSON text (SQLite) gives back hashes as written:
+    key order, whole and fractional numbers, exponents, Unicode, nesting."""
+    data = {
+        "z": 1,
+        "a": [0.1, 2 / 3, 1e16, 1.5e-7, 40.0, -0.0, 2**53 + 1, True, None],
+        "文字": {"嵌套": "问题地图 ✓", "b": {"c": []}},
+        "ratio": 0.6666666666666666,
+    }
+    with people.uow() as uow:
+        uow.events.append(None, [Event(EventKind.CALENDAR_CHANGED, people.now(), SYSTEM_ACTOR, data=data)])
+        uow.commit()
+    report = verify_log(people)
+    assert report.intact, report.to_dict()
