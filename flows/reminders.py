@@ -36,12 +36,21 @@ async def send_reminders_flow(now: dt.datetime | None = None, force: bool = Fals
         result.already_queued,
         result.deadlines_recomputed,
     )
+    audit = result.audit
+    if audit is not None and audit.finding is not None:
+        logger.error(
+            "event log: hash chain broken at event #%d (%s); %d new alert(s) queued",
+            audit.finding.record.id,
+            audit.finding.problem.value,
+            result.audit_alerts,
+        )
     return {
         "today": today.isoformat(),
         "queued": result.queued,
         "already_queued": result.already_queued,
         "by_kind": result.by_kind(),
         "deadlines_recomputed": result.deadlines_recomputed,
+        "audit": audit.to_dict() if audit is not None else None,
     }
 
 

@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     TOKEN_CREATED = "account.token_created"
     TOKEN_REVOKED = "account.token_revoked"
     CALENDAR_CHANGED = "calendar.changed"
+    AUDIT_BROKEN = "audit.broken"
 
 
 @dataclass(frozen=True)

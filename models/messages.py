@@ -163,10 +163,44 @@ def _report_body(p: dict[str, Any], zh: bool) -> str:
     )
 
 
+AUDIT_PROBLEM_ZH = {
+    "content-changed": "内容在写入后被改动（与其哈希不符）",
+    "link-broken": "链接断裂：与前一条事件 #{previous} 不衔接",
+    "row-missing": "记录缺失：事件 #{previous} 之后、此条之前的记录被删除",
+    "unhashed": "没有哈希：未经本系统写入",
+}
+AUDIT_PROBLEM_EN = {
+    "content-changed": "content changed after it was written (it no longer matches its hash)",
+    "link-broken": "link broken: it does not follow event #{previous}",
+    "row-missing": "row missing: events after #{previous} and before it were removed",
+    "unhashed": "no hash: written around the application",
+}
+
+
+def _audit_body(p: dict[str, Any], zh: bool) -> str:
+    problems = AUDIT_PROBLEM_ZH if zh else AUDIT_PROBLEM_EN
+    previous = p.get("previous_id") if p.get("previous_id") is not None else "—"
+    problem = problems.get(p.get("problem", ""), str(p.get("problem"))).format(previous=previous)
+    if zh:
+        project = f"项目「{p.get('project')}」" if p.get("project") else "无项目"
+        return (
+            f"事件日志的哈希链在事件 #{p.get('event_id')} 处断开（{project}，{p.get('kind')}，"
+            f"{p.get('occurred')} 北京时间）：{problem}。记录可能被改动或删除，请立即核查"
+            "（accompany audit verify），并联系数据库管理员。"
+        )
+    project = f"project “{p.get('project')}”" if p.get("project") else "no project"
+    return (
+        f"The event log's hash chain is broken at event #{p.get('event_id')} ({project}, {p.get('kind')}, "
+        f"{p.get('occurred')} Beijing time): {problem}. Records may have been changed or removed: check now "
+        "(accompany audit verify) and contact the database administrator."
+    )
+
+
 def _event_title_zh(item: Item) -> str:
     p = item.payload
     titles = {
         "quarterly-report": f"【季度合规报告】{p.get('quarter')} {p.get('scope_name')}",
+        "audit-broken": f"【审计告警】事件日志校验失败（事件 #{p.get('event_id')}）",
         "project-started": f"【陪伴式服务】项目启动：{p.get('project')}",
         "approval-requested": f"【待审批】{p.get('project')} · {p.get('stage_name')}",
         "stage-returned": f"【退回】{p.get('project')} · {p.get('stage_name')}",
@@ -181,6 +215,7 @@ def _event_title_en(item: Item) -> str:
     p = item.payload
     titles = {
         "quarterly-report": f"[Quarterly compliance report] {p.get('quarter')} {p.get('scope_name')}",
+        "audit-broken": f"[Audit alert] the event log fails verification (event #{p.get('event_id')})",
         "project-started": f"[Accompany] project started: {p.get('project')}",
         "approval-requested": f"[Approval needed] {p.get('project')} · {_stage_en(p)}",
         "stage-returned": f"[Returned] {p.get('project')} · {_stage_en(p)}",
@@ -195,6 +230,8 @@ def _event_body_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
     if kind == "quarterly-report":
         return _report_body(p, True)
+    if kind == "audit-broken":
+        return _audit_body(p, True)
     pid, planner = p.get("project_id"), _name(p, "planner")
     if kind == "project-started":
         first = ""
@@ -252,6 +289,8 @@ def _event_body_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
     p, kind = item.payload, item.kind
     if kind == "quarterly-report":
         return _report_body(p, False)
+    if kind == "audit-broken":
+        return _audit_body(p, False)
     pid, planner = p.get("project_id"), _name(p, "planner")
     level = LEVEL_EN.get(p.get("level", ""), p.get("level"))
     if kind == "project-started":

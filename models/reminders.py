@@ -41,6 +41,8 @@ class NotificationKind(StrEnum):
     EXTENSION_DECIDED = "extension-decided"
     # the quarterly compliance report, to district supervisors
     QUARTERLY_REPORT = "quarterly-report"
+    # the event log's hash chain is broken (the daily sweep checks it), to districts
+    AUDIT_BROKEN = "audit-broken"
 
 
 DIGESTED = frozenset(

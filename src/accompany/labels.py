@@ -75,6 +75,7 @@ EVENT_KINDS = {
     "account.token_created": N_("API token made"),
     "account.token_revoked": N_("API token revoked"),
     "calendar.changed": N_("Calendar changed"),
+    "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {
     "active": N_("Active"),
@@ -98,6 +99,7 @@ NOTIFICATION_KINDS = {
     "extension-requested": N_("Extension requested"),
     "extension-decided": N_("Extension decided"),
     "quarterly-report": N_("Quarterly report"),
+    "audit-broken": N_("Event log broken"),
 }
 NOTIFICATION_STATUSES = {
     "pending": N_("queued"),

@@ -14,6 +14,7 @@ import typer
 from ..models.errors import N_
 from . import (
     attachments,
+    audit,
     calendar,
     demo,
     notifications,
@@ -55,6 +56,7 @@ app.command(
     ),
 )(notifications.serve)
 app.add_typer(reports.report_app, name="report")
+app.add_typer(audit.audit_app, name="audit")
 app.command(
     "web",
     help=T(

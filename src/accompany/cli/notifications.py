@@ -12,6 +12,7 @@ from .common import (
     DbOption,
     JsonOption,
     NowOption,
+    cli_language,
     console,
     handle_errors,
     load_settings,
@@ -60,6 +61,8 @@ def reminders_run(
                 "already_queued": result.already_queued,
                 "deadlines_recomputed": result.deadlines_recomputed,
                 "by_kind": result.by_kind(),
+                "audit": result.audit.to_dict() if result.audit else None,
+                "audit_alerts": result.audit_alerts,
                 "notifications": [
                     {
                         "key": i.dedupe_key,
@@ -94,6 +97,15 @@ def reminders_run(
     )
     if result.deadlines_recomputed:
         say("{count} deadline(s) recomputed", count=result.deadlines_recomputed)
+    if result.audit is not None and result.audit.finding is not None:
+        from .audit import broken_line
+
+        say(
+            "{line} — {alerts} new alert(s) queued to the districts",
+            style="bold red",
+            line=broken_line(result.audit, cli_language()),
+            alerts=result.audit_alerts,
+        )
     if result.intents:
         from rich.table import Table
         from rich.text import Text

@@ -212,7 +212,9 @@ class EventRow(Base):
     """The append-only audit log (database triggers refuse UPDATE and DELETE).
 
     ``occurred_at`` is the business time of the command (``--now`` in a simulation);
-    ``recorded_at`` is the database server's own clock when the row was written."""
+    ``recorded_at`` is the database server's own clock when the row was written.
+    ``hash`` chains the rows: the SHA-256 of the row's content and of ``prev_hash``,
+    the previous row's hash (``accompany.models.chain``; `accompany audit verify`)."""
 
     __tablename__ = "event"
     __table_args__ = (
@@ -234,6 +236,9 @@ class EventRow(Base):
     # channels were recorded), and for the CLI the operating-system user who ran it
     channel: Mapped[str | None] = mapped_column(String(8))
     os_user: Mapped[str | None] = mapped_column(String(64))
+    # the hash chain (revision 0005 back-filled the rows written before it)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class SystemStateRow(Base):

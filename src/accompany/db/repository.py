@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session
 
+from ..models import chain
 from ..models.deadlines import Deadline
 from ..models.errors import Conflict, InvalidInput, Localized, NotFound
 from ..models.events import Event
@@ -673,31 +674,79 @@ def extension_values(e: ExtensionRequest) -> dict[str, Any]:
 
 class EventLog:
     """Appends domain events to the append-only log, each with the channel the
-    command came in by (and the CLI's operating-system user)."""
+    command came in by (and the CLI's operating-system user), chained by hash to the
+    event before it (:mod:`accompany.models.chain`).
+
+    Appending takes the chain's head first: on PostgreSQL a transaction-level
+    advisory lock (:data:`CHAIN_LOCK`), held until commit, so two transactions never
+    link to the same predecessor and fork the chain; on SQLite a writing transaction
+    already holds the database's write lock (BEGIN IMMEDIATE)."""
 
     def __init__(self, session: Session, *, channel: str | None = None, os_user: str | None = None):
         self.session = session
         self.channel = channel
         self.os_user = os_user
+        # (transaction, hash of the newest event) once this transaction holds the head
+        self._head: tuple[Any, str] | None = None
+
+    def _previous_hash(self) -> str:
+        transaction = self.session.get_transaction()
+        if self._head is not None and self._head[0] is transaction:
+            return self._head[1]
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # in a statement of its own: the SELECT below then reads a snapshot taken
+            # after the lock, which includes the previous holder's committed events
+            connection.execute(_CHAIN_LOCK)
+        last = connection.execute(_LAST_HASH).first()
+        return chain.GENESIS if last is None else (last.hash or chain.GENESIS)
+
+    def lock_head(self) -> None:
+        """Take the chain's head for this transaction now (before deciding what to
+        append): on PostgreSQL, other appenders wait until this one commits."""
+        previous = self._previous_hash()
+        self._head = (self.session.get_transaction(), previous)
 
     def append(self, project_id: int | None, events: Iterable[Event]) -> int:
-        rows = [
-            {
-                "project_id": project_id,
-                "stage_key": e.stage,
-                "kind": e.kind.value,
-                "actor": e.actor,
-                "occurred_at": e.at,
-                "before_state": e.before,
-                "after_state": e.after,
-                "data": _jsonable(e.data),
-                "channel": self.channel,
-                "os_user": self.os_user,
-            }
-            for e in events
-        ]
-        if rows:
-            self.session.connection().execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+        events = list(events)
+        if not events:
+            return 0
+        previous = self._previous_hash()
+        rows = []
+        for e in events:
+            data = _jsonable(e.data)
+            digest = chain.event_hash(
+                kind=e.kind.value,
+                project_id=project_id,
+                stage=e.stage,
+                actor=e.actor,
+                occurred_at=e.at,
+                before=e.before,
+                after=e.after,
+                data=data,
+                channel=self.channel,
+                os_user=self.os_user,
+                prev_hash=previous,
+            )
+            rows.append(
+                {
+                    "project_id": project_id,
+                    "stage_key": e.stage,
+                    "kind": e.kind.value,
+                    "actor": e.actor,
+                    "occurred_at": e.at,
+                    "before_state": e.before,
+                    "after_state": e.after,
+                    "data": data,
+                    "channel": self.channel,
+                    "os_user": self.os_user,
+                    "prev_hash": previous,
+                    "hash": digest,
+                }
+            )
+            previous = digest
+        self.session.connection().execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+        self._head = (self.session.get_transaction(), previous)
         return len(rows)
 
     def for_project(self, project_id: int, kinds: tuple[str, ...] | None = None) -> list[EventRow]:
@@ -728,3 +777,11 @@ def _jsonable(value: Any) -> Any:
 
 _PERSON = select(PersonRow.__table__).where(PersonRow.__table__.c.id == bindparam("person_id"))
 _INSERT_EVENT = insert(EventRow.__table__)
+#: the PostgreSQL advisory lock key that serialises appends to the event chain
+CHAIN_LOCK = 7011202612
+_CHAIN_LOCK = select(func.pg_advisory_xact_lock(CHAIN_LOCK))
+_LAST_HASH = (
+    select(EventRow.__table__.c.id, EventRow.__table__.c.hash)
+    .order_by(EventRow.__table__.c.id.desc())
+    .limit(1)
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,3 +101,87 @@ def script_head() -> str | None:
 
 def table_names(engine: Engine) -> list[str]:
     return sorted(inspect(engine).get_table_names())
+
+
+# -- the event log's append-only triggers --------------------------------------------
+
+APPEND_ONLY_MESSAGE = "event log is append-only"
+#: the triggers revision 0001 creates, per database
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": ("event_no_update", "event_no_delete"),
+    "postgresql": ("event_append_only",),
+}
+
+
+def append_only_problems(connection: Connection) -> list[tuple[str, str]]:
+    """(trigger, "missing" | "disabled") for each append-only trigger of the event
+    table that is not in force."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        present = {
+            name: "O"
+            for (name,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'event'"
+            )
+        }
+    else:
+        present = dict(
+            connection.execute(
+                text(
+                    "SELECT tgname, tgenabled FROM pg_trigger "
+                    "WHERE tgrelid = 'event'::regclass AND NOT tgisinternal"
+                )
+            ).all()
+        )
+    problems = []
+    for name in APPEND_ONLY_TRIGGERS[dialect]:
+        if name not in present:
+            problems.append((name, "missing"))
+        elif present[name] == "D":
+            problems.append((name, "disabled"))
+    return problems
+
+
+def restore_append_only(connection: Connection) -> list[tuple[str, str]]:
+    """Re-create (or, on PostgreSQL, re-enable) the append-only triggers that are not
+    in force; returns what it found, as :func:`append_only_problems`. Idempotent.
+    Needs the table's owner on PostgreSQL (the schema owner of `accompany db upgrade`)."""
+    problems = append_only_problems(connection)
+    for name, problem in problems:
+        if connection.dialect.name == "sqlite":
+            action = "UPDATE" if name == "event_no_update" else "DELETE"
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {name} BEFORE {action} ON event "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+            )
+        elif problem == "disabled":
+            connection.exec_driver_sql(f"ALTER TABLE event ENABLE TRIGGER {name}")
+        else:
+            connection.exec_driver_sql(
+                "CREATE OR REPLACE FUNCTION event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON event "
+                "FOR EACH STATEMENT EXECUTE FUNCTION event_append_only()"
+            )
+    return problems
+
+
+def grant_statements(role: str, schema: str | None = None) -> list[str]:
+    """The SQL that gives the application's role what it needs on PostgreSQL (run by
+    the schema owner after each `accompany db upgrade`): read and write on every
+    table but the event log, where it may only INSERT and SELECT — no UPDATE,
+    DELETE or TRUNCATE; and USAGE on the sequences (ids)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", role) or (
+        schema is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema)
+    ):
+        raise ValueError("role and schema names: letters, digits and _ only")
+    where = f'"{schema}"' if schema else "public"
+    return [
+        f'GRANT USAGE ON SCHEMA {where} TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO "{role}"',
+        f'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {where}.event FROM "{role}"',
+        f'REVOKE INSERT, UPDATE, DELETE ON {where}.alembic_version FROM "{role}"',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO "{role}"',
+    ]

@@ -22,6 +22,7 @@ from ..models.deadlines import local_date
 from ..models.reminders import Intent, StageFacts, attachment_only, reminders_for
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ProcessTemplate
+from .audit import SWEEP_TAIL, AuditReport, raise_alert, verify_log
 from .calendar import sync_calendar
 from .commands import begin_due_projects
 
@@ -45,6 +46,9 @@ class SweepResult:
     # the keys this sweep queued (or, dry, would queue); the other intents were
     # queued before
     new_keys: set[str] = field(default_factory=set)
+    # the check of the event log's newest events (hash chain, append-only triggers)
+    audit: AuditReport | None = None
+    audit_alerts: int = 0
 
     def is_new(self, intent: Intent) -> bool:
         return intent.dedupe_key in self.new_keys
@@ -182,6 +186,7 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
         result.already_queued = len(known)
         result.queued = total - len(known)
         result.new_keys = {i.dedupe_key for i in result.intents} - known
+        result.audit = verify_log(app, SWEEP_TAIL)
         return result
     not_before = app.quiet.next_allowed(now, app.calendar)
     for start in range(0, total, QUEUE_CHUNK):
@@ -194,4 +199,8 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
         result.already_queued += len(chunk) - len(added)
         if progress:
             progress(min(start + QUEUE_CHUNK, total), total)
+    # the newest events still chain: a broken link alerts the districts, once
+    result.audit = verify_log(app, SWEEP_TAIL)
+    if result.audit.finding is not None:
+        result.audit_alerts = raise_alert(app, result.audit)
     return result
