@@ -166,6 +166,12 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
         ("季度是否已结束" if zh else "quarter complete", report.complete_quarter),
         ("生成时间" if zh else "generated at", _cell(meta.get("generated_at"))),
         ("读取事件数" if zh else "events read", meta.get("events_read")),
+        (
+            "本季补录事件数（事后补记，记录时间晚于发生时间）"
+            if zh
+            else "back-dated events in the quarter (recorded later)",
+            meta.get("backdated_events", 0),
+        ),
         ("输入校验和 (SHA-256)" if zh else "inputs checksum (SHA-256)", meta.get("inputs_sha256")),
         ("流程模板" if zh else "templates", ", ".join(meta.get("templates", []))),
         *(
