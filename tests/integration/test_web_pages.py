@@ -460,3 +460,15 @@ def test_downloaded_reports_carry_no_formulas(web, app: App) -> None:  # type: i
     book = load_workbook(io.BytesIO(xlsx.content))
     cells_x = [c for sheet in book for row in sheet.iter_rows() for c in row]
     assert hostile in {c.value for c in cells_x} and not [c for c in cells_x if c.data_type == "f"]
+
+
+def test_the_audit_log_shows_when_a_backfill_was_recorded(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """An operator's back-fill (the CLI's --now) reads with both times on the project
+    page."""
+    from accompany.clock import FixedClock
+
+    app.wall_clock = FixedClock(parse_moment("2026-11-26T10:03"))
+    project_id = commands.start_project(app, start_command()).project_id  # dated 2026-03-02 09:00
+    planner = sign_in(web, "wangrb")
+    page = visible_text(planner.get(f"/projects/{project_id}").text)
+    assert "2026-03-02 09:00 （2026-11-26 10:03 补记）" in page
