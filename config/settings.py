@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     )
     attachments_dir: Path | None = Field(default=None, description="default $ACCOMPANY_HOME/attachments")
     language: Literal["zh", "en"] = "zh"
+    allow_backdating: bool = Field(
+        default=True,
+        description="`--now` may date a write earlier than the real time (an operator back-filling "
+        "what happened on paper; recorded with both times). Set false in production: any "
+        "earlier `--now` on a write is refused",
+    )
 
     # -- notifications (Apprise) -------------------------------------------------
     apprise_config: Path | None = Field(

@@ -16,9 +16,17 @@ from ..config.settings import Settings
 
 
 def flow_app(now: dt.datetime | None = None) -> App:
-    """``now``: a simulated moment (tests, the demo), else the system clock."""
+    """``now``: a simulated moment (tests, the demo), else the system clock.
+
+    A simulation runs its real time on the same clock (nothing it writes is
+    back-dated or in the future of itself); where back-dating is turned off
+    (ACCOMPANY_ALLOW_BACKDATING=false) the real time is the system clock, so a
+    ``now`` is held to the same rules as the CLI's ``--now``."""
+    settings = Settings()
+    clock = FixedClock(now) if now else SystemClock()
     return build_app(
-        Settings(),
-        clock=FixedClock(now) if now else SystemClock(),
+        settings,
+        clock=clock,
+        wall_clock=clock if now and settings.allow_backdating else SystemClock(),
         origin=Origin("flow"),
     )

@@ -18,7 +18,7 @@ from .errors import N_, InvalidInput, Localized, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
-from .rules import Action, Attempt, coordinator_may_act, enforce
+from .rules import ActingTime, Action, Attempt, TimedAttempt, coordinator_may_act, enforce, enforce_time
 from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, ProcessTemplate, StageSpec
 
@@ -98,6 +98,9 @@ class Stage:
     extensions: list[ExtensionRequest] = field(default_factory=list)
     version: int = 0
     spec: StageSpec | None = field(default=None, repr=False, compare=False)
+    # the moment of the stage's last event in the log (the service layer reads it
+    # before a write: see :meth:`last_moment`)
+    last_event_at: dt.datetime | None = field(default=None, repr=False, compare=False)
 
     # -- derived --------------------------------------------------------------------
     def open_pause(self) -> ClockPause | None:
@@ -125,6 +128,21 @@ class Stage:
 
     def attached_keys(self) -> set[str]:
         return {a.key for a in self.attachments if a.key}
+
+    def last_moment(self) -> dt.datetime | None:
+        """The latest moment the stage's history holds: its last logged event, or
+        what the stage itself remembers (a submission, a decision, a pause …)."""
+        moments = [
+            self.last_event_at,
+            self.submitted_at,
+            self.approved_at,
+            *(a.decided_at for a in self.approvals),
+            *(a.added_at for a in self.attachments),
+            *(m for p in self.pauses for m in (p.paused_at, p.resumed_at)),
+            *(m for e in self.extensions for m in (e.requested_at, e.decided_at)),
+        ]
+        known = [m for m in moments if m is not None]
+        return max(known) if known else None
 
 
 @dataclass
@@ -301,6 +319,12 @@ class Project:
     def ensure_allowed(self, key: str, actor: Person, action: Action) -> None:
         """Raise if ``actor`` may not take ``action`` on stage ``key`` now."""
         self._attempt(key, actor, action)
+
+    def check_time(self, key: str, action: Action, time: ActingTime) -> None:
+        """Raise if ``action`` on stage ``key`` may not be dated ``time.at``: not in
+        the future, not before the project's start, the event it answers or the
+        stage's last event (see the time rules in ``rules``)."""
+        enforce_time(TimedAttempt(self, self.stage(key), action, time))
 
     def _attempt(self, key: str, actor: Person, action: Action) -> Stage:
         stage = self.stage(key)

@@ -6,6 +6,7 @@ of the stage); the first rule that fails raises an error that names the problem.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -387,4 +388,165 @@ STAGE_ACTIONS = tuple(RULES)
 
 def enforce(attempt: Attempt) -> None:
     for rule in RULES[attempt.action]:
+        rule.check(attempt)
+
+
+# -- time -------------------------------------------------------------------------------
+#
+# A command acts at a moment: the real time, or an earlier one an operator gives with
+# ``--now`` to back-fill what happened on paper. The service layer passes both in
+# (the domain never reads a clock); these rules say which moments a write may take.
+
+#: how far a given moment may be ahead of the real clock (clocks of two machines,
+#: a time typed to the minute) before it is "in the future"; and how far behind
+#: before a write counts as back-dated
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def is_backdated(
+    occurred_at: dt.datetime, recorded_at: dt.datetime | None, skew: dt.timedelta = CLOCK_SKEW
+) -> bool:
+    """An event is back-dated when it was recorded more than the skew after the
+    moment it says it happened."""
+    return recorded_at is not None and recorded_at - occurred_at > skew
+
+
+@dataclass(frozen=True)
+class ActingTime:
+    """When a command says it acts (``at``: ``--now``, or the real time) and when it
+    is really given (``real``: the wall clock, read by the service layer)."""
+
+    at: dt.datetime
+    real: dt.datetime
+    backdating_allowed: bool = True
+    skew: dt.timedelta = CLOCK_SKEW
+
+    @property
+    def backdated(self) -> bool:
+        return is_backdated(self.at, self.real, self.skew)
+
+
+def moment_label(moment: dt.datetime) -> str:
+    """A moment as people read it: Beijing time to the minute."""
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class TimedAttempt:
+    """One action on one stage of one project, at a moment."""
+
+    project: Project
+    stage: Stage
+    action: Action
+    time: ActingTime
+
+
+class TimeRule:
+    """Base class: ``check`` raises when the moment is not allowed."""
+
+    def check(self, attempt: TimedAttempt) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def not_in_the_future(time: ActingTime) -> None:
+    """No write is dated in the future: at most the skew ahead of the real clock
+    (what has not happened yet cannot be recorded as done)."""
+    if time.at > time.real + time.skew:
+        raise RuleViolation(
+            "cannot act at {at}: that is in the future (it is {real} now)",
+            field="now",
+            at=moment_label(time.at),
+            real=moment_label(time.real),
+        )
+
+
+def backdating_allowed(time: ActingTime) -> None:
+    """Where back-dating is turned off (ACCOMPANY_ALLOW_BACKDATING=false, for
+    production), no write is dated earlier than the real time (beyond the skew)."""
+    if not time.backdating_allowed and time.backdated:
+        raise RuleViolation(
+            "cannot act at {at}: back-dating is turned off here (ACCOMPANY_ALLOW_BACKDATING=false); "
+            "it is {real} now",
+            field="now",
+            at=moment_label(time.at),
+            real=moment_label(time.real),
+        )
+
+
+def check_acting_time(time: ActingTime) -> None:
+    """The rules on the moment of any write, whatever it changes."""
+    not_in_the_future(time)
+    backdating_allowed(time)
+
+
+class NotBeforeProjectStart(TimeRule):
+    """Nothing happens to a project's stages before the project's start date."""
+
+    def check(self, attempt: TimedAttempt) -> None:
+        start = dt.datetime.combine(attempt.project.start_date, dt.time(), LOCAL_TZ)
+        if attempt.time.at < start:
+            raise RuleViolation(
+                "cannot {action} stage {stage_name} at {at}: the project starts on {start}",
+                field="now",
+                action=attempt.action.words,
+                at=moment_label(attempt.time.at),
+                start=attempt.project.start_date.isoformat(),
+                **_stage(attempt.stage),
+            )
+
+
+class NotBeforeAnsweredEvent(TimeRule):
+    """A decision comes after what it answers: an approval or a return after the
+    submission, a decision on an extension after the request."""
+
+    def check(self, attempt: TimedAttempt) -> None:
+        stage, at = attempt.stage, attempt.time.at
+        if attempt.action in (Action.APPROVE, Action.RETURN):
+            answered, what = stage.submitted_at, Localized("标记完成", "it was marked done")
+        elif attempt.action is Action.DECIDE_EXTENSION:
+            request = stage.open_extension()
+            answered = request.requested_at if request else None
+            what = Localized("申请延期", "the extension was requested")
+        else:
+            return
+        if answered is not None and at < answered:
+            raise RuleViolation(
+                "cannot {action} stage {stage_name} at {at}: {what} later, at {then}",
+                field="now",
+                action=attempt.action.words,
+                at=moment_label(at),
+                what=what,
+                then=moment_label(answered),
+                **_stage(stage),
+            )
+
+
+class NotBeforeStageHistory(TimeRule):
+    """A stage's history stays in order: a write is not dated before the stage's
+    last recorded event (a back-fill enters the past in the order it happened)."""
+
+    def check(self, attempt: TimedAttempt) -> None:
+        last = attempt.stage.last_moment()
+        if last is not None and attempt.time.at < last:
+            raise RuleViolation(
+                "cannot {action} stage {stage_name} at {at}: its last recorded event is later, at {then}",
+                field="now",
+                action=attempt.action.words,
+                at=moment_label(attempt.time.at),
+                then=moment_label(last),
+                **_stage(attempt.stage),
+            )
+
+
+#: the rules on the moment of an action on a stage, after the general ones
+TIME_RULES: tuple[TimeRule, ...] = (
+    NotBeforeProjectStart(),
+    NotBeforeAnsweredEvent(),
+    NotBeforeStageHistory(),
+)
+
+
+def enforce_time(attempt: TimedAttempt) -> None:
+    check_acting_time(attempt.time)
+    for rule in TIME_RULES:
         rule.check(attempt)

@@ -139,7 +139,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def app(db_url: str, settings: Settings, clock: FixedClock) -> App:
-    return build_app(settings, database_url=db_url, clock=clock)
+    """The application in a simulation: the fixed clock is its real time too (a test
+    of back-dating gives another ``wall_clock``)."""
+    return build_app(settings, database_url=db_url, clock=clock, wall_clock=clock)
 
 
 @pytest.fixture

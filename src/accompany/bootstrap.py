@@ -25,6 +25,7 @@ from .db.schema import ensure_schema
 from .models.calendar import WorkingCalendar
 from .models.errors import InvalidInput
 from .models.reminders import QuietHours
+from .models.rules import ActingTime, check_acting_time
 from .passwords import PasswordHasher
 from .services.ports import Notifier
 from .services.unit_of_work import UnitOfWork
@@ -90,6 +91,10 @@ class App:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
+    # the real time, never --now: events record it (recorded_at) and the time rules
+    # compare a command's moment with it; a simulation (the demo, tests) runs both on
+    # one simulated clock
+    wall_clock: Clock = field(default_factory=SystemClock)
     _notifier: Notifier | None = None
     origin: Origin = field(default_factory=Origin.cli)
     # the language of people-facing text for this caller (a web request's choice);
@@ -132,7 +137,7 @@ class App:
 
     def uow(self) -> UnitOfWork:
         """A writing unit of work (one command = one transaction)."""
-        return UnitOfWork(self._factories[0], origin=self.origin)
+        return UnitOfWork(self._factories[0], origin=self.origin, wall_clock=self.wall_clock)
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work: one consistent snapshot, no locks taken."""
@@ -147,6 +152,17 @@ class App:
 
     def now(self) -> dt.datetime:
         return self.clock.now()
+
+    def real_now(self) -> dt.datetime:
+        return self.wall_clock.now()
+
+    def acting_time(self) -> ActingTime:
+        """The moment a write acts at (``now()``, maybe ``--now``) with the real time
+        and the back-dating policy, for the time rules; the moment itself refused if
+        it is in the future, or earlier while back-dating is turned off."""
+        time = ActingTime(self.now(), self.real_now(), self.settings.allow_backdating)
+        check_acting_time(time)
+        return time
 
     @cached_property
     def _calendar(self) -> tuple[WorkingCalendar, list[YearOrigin], list[CalendarProblem]]:
@@ -218,6 +234,7 @@ def build_app(
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     origin: Origin | None = None,
+    wall_clock: Clock | None = None,
 ) -> App:
     settings = settings or Settings()
     url = database_url or settings.resolved_database_url()
@@ -225,6 +242,7 @@ def build_app(
         settings=settings,
         engine=engine_for(url),
         clock=clock or SystemClock(),
+        wall_clock=wall_clock or SystemClock(),
         _notifier=notifier,
         origin=origin or Origin.cli(),
     )

@@ -39,7 +39,9 @@ class ServiceDriver:
         self.settings, self.url = settings, url
 
     def app(self, now: dt.datetime) -> App:
-        return build_app(self.settings, database_url=self.url, clock=FixedClock(now))
+        # a simulation: its real time is the simulated time (nothing is back-dated)
+        clock = FixedClock(now)
+        return build_app(self.settings, database_url=self.url, clock=clock, wall_clock=clock)
 
     def start(self, command: StartProject, now: dt.datetime) -> int:
         outcome = commands.start_project(self.app(now), command)

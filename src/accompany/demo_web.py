@@ -227,7 +227,7 @@ def serve(direct: ServiceDriver, now: dt.datetime, host: str, port: int, console
     from .web.app import create_web_app
 
     app = direct.app(now)
-    app.clock = ShiftedClock(now)
+    app.clock = app.wall_clock = ShiftedClock(now)  # the simulated timeline, in real time
     app.origin = Origin("web")
     app.settings = app.settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     console.rule("the web app")

@@ -127,6 +127,25 @@ def _label(figure: str, lang: str) -> str:
     return figure
 
 
+#: what a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a text
+#: cell starting with one of these must reach the reader as text
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value: Any) -> bool:
+    """A text value a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+    ``+1+1``, ``@SUM(A1)``, ``-2+3``, a tab or carriage return first). Numbers,
+    negative ones too, are not text and stay numbers."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def neutralised(value: Any) -> Any:
+    """The one rule both writers apply to every cell: formula-like text gets a single
+    quote in front (the OWASP rule for CSV); the XLSX writer also stores it as a
+    string cell, never a formula (see :func:`_put_row`)."""
+    return "'" + value if formula_like(value) else value
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
@@ -147,6 +166,12 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
         ("季度是否已结束" if zh else "quarter complete", report.complete_quarter),
         ("生成时间" if zh else "generated at", _cell(meta.get("generated_at"))),
         ("读取事件数" if zh else "events read", meta.get("events_read")),
+        (
+            "本季补录事件数（事后补记，记录时间晚于发生时间）"
+            if zh
+            else "back-dated events in the quarter (recorded later)",
+            meta.get("backdated_events", 0),
+        ),
         ("输入校验和 (SHA-256)" if zh else "inputs checksum (SHA-256)", meta.get("inputs_sha256")),
         ("流程模板" if zh else "templates", ", ".join(meta.get("templates", []))),
         *(
@@ -186,7 +211,7 @@ def render_csv(report: Report, lang: str = "zh") -> str:
     out.write(
         f"# {report.quarter} cutoff={report.cutoff.isoformat()} inputs_sha256={report.meta.get('inputs_sha256')}\n"
     )
-    writer = csv.writer(out)
+    writer = _SafeWriter(csv.writer(out))
     ident = IDENTITY[lang]
     figures = [key for key, _, _ in FIGURES]
     writer.writerow(
@@ -216,7 +241,28 @@ def render_csv(report: Report, lang: str = "zh") -> str:
     return out.getvalue()
 
 
+class _SafeWriter:
+    """A csv writer whose every cell went through :func:`neutralised`."""
+
+    def __init__(self, writer: Any):
+        self.writer = writer
+
+    def writerow(self, values: list[Any]) -> None:
+        self.writer.writerow([neutralised(v) for v in values])
+
+
 # -- XLSX -----------------------------------------------------------------------------------
+
+
+def _put_row(sheet: Any, values: list[Any]) -> None:
+    """Append a row to a worksheet; a formula-like text cell (see :func:`neutralised`)
+    is stored as a string — openpyxl would otherwise make any text starting with "="
+    a formula — and marked quote-prefixed, so Excel shows and keeps it as text."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if formula_like(cell.value) or cell.data_type == "f":
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
@@ -230,13 +276,13 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     sheets = SHEETS[lang]
 
     def table(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
-        sheet.append(headers)
+        _put_row(sheet, headers)
         for cell in sheet[sheet.max_row]:
             cell.font = bold
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for values in rows:
-            sheet.append([_cell(v) for v in values])
+            _put_row(sheet, [_cell(v) for v in values])
         sheet.freeze_panes = sheet.cell(row=2, column=1)
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(
@@ -245,15 +291,16 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
 
     summary = book.active
     summary.title = sheets["summary"]
-    summary.append(
+    _put_row(
+        summary,
         [
             f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
             f"{report.quarter}"
-        ]
+        ],
     )
     summary["A1"].font = Font(bold=True, size=14)
     for key, value in _about(report, lang)[:5]:
-        summary.append([key, _cell(value)])
+        _put_row(summary, [key, _cell(value)])
     summary.append([])
     table(
         summary,

@@ -42,11 +42,11 @@ def test_provisional_deadline_then_calendar_add(
     from accompany.config.settings import EXAMPLE_PEOPLE
 
     ok("people", "load", str(EXAMPLE_PEOPLE))
-    ok(
-        *start_args(
-            start="2026-12-01", now="2026-12-01T09:00", stage_deadline="construction-accompany=2027-09-30"
-        )
-    )
+    # registered at the real time (no --now: a write is not dated in the future) for a
+    # start on 2026-12-01; its deadlines count from that start day
+    args = start_args(start="2026-12-01", stage_deadline="construction-accompany=2027-09-30")
+    at = args.index("--now")
+    ok(*args[:at], *args[at + 2 :])
     show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-12-02T09:00"))
     assert show["stages"][0]["timing"] == {
         **show["stages"][0]["timing"],
@@ -67,7 +67,7 @@ def test_provisional_deadline_then_calendar_add(
 
     good = tmp_path / "2027-schedule.yaml"
     good.write_text(YEAR_2027, encoding="utf-8")
-    out = ok("calendar", "add", str(good), "--now", "2026-12-05T10:00")
+    out = ok("calendar", "add", str(good))  # at the real time
     assert "1 deadline change(s)" in out
     show = json.loads(ok("project", "show", "1", "--json", "--now", "2026-12-05T10:00"))
     survey = show["stages"][0]

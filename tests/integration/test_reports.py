@@ -435,3 +435,83 @@ def test_published_reports_reach_the_district_with_files(
     assert set(mail.attachments) == {"accompany-2026Q1-chaoyang.xlsx", "accompany-2026Q1-chaoyang.html"}
     assert mail.attachments["accompany-2026Q1-chaoyang.xlsx"][:2] == b"PK"  # a zip: the workbook
     assert "按时率 40%" in mail.body and "reports" in mail.body
+
+
+HOSTILE_NAME = '=HYPERLINK("http://x","y")'
+
+
+def hostile_quarter(app: App, clock: FixedClock, evidence_file: Path) -> Report:
+    """A 2026Q1 whose texts are formulas: the project's name, a return reason, a
+    pause reason, an extension reason and a grant comment that starts with a tab."""
+    at(clock, "2026-01-05T09:00")
+    project = commands.start_project(
+        app,
+        start_command(
+            name=HOSTILE_NAME, start=dt.date(2026, 1, 5), stage_deadlines={"construction-accompany": FAR}
+        ),
+    ).project_id
+    assert project is not None
+    at(clock, "2026-01-20T10:00")
+    files = {"problem_map": evidence_file}
+    done(
+        app,
+        project,
+        "needs-survey",
+        "wangrb",
+        {"households_interviewed": "35", "observation_days": "4"},
+        files,
+    )
+    at(clock, "2026-01-21T10:00")
+    decide(app, project, "needs-survey", "zhaoy", "return", "+1+1")
+    at(clock, "2026-01-22T10:00")
+    commands.pause_clock(
+        app, PauseClock(project_id=project, stage="needs-survey", by="zhangl", reason="@SUM(A1)")
+    )
+    at(clock, "2026-01-23T10:00")
+    commands.resume_clock(app, ResumeClock(project_id=project, stage="needs-survey", by="zhangl"))
+    commands.request_extension(
+        app,
+        RequestExtension(
+            project_id=project, stage="needs-survey", by="wangrb", working_days=3, reason="-2+3"
+        ),
+    )
+    at(clock, "2026-01-26T10:00")
+    commands.decide_extension(
+        app, DecideExtension(project_id=project, stage="needs-survey", by="zhaoy", grant=True, comment="\t=1")
+    )
+    at(clock, "2026-04-02T10:00")
+    return quarterly_report(app, Q1)
+
+
+def test_report_cells_are_never_formulas(
+    people: App, clock: FixedClock, evidence_file: Path, tmp_path: Path
+) -> None:
+    import csv
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    report = hostile_quarter(people, clock, evidence_file)
+    assert [r["reason"] for r in report.returns] == ["+1+1"]
+    assert [(p["reason"]) for p in report.pauses] == ["@SUM(A1)"]
+    assert [(x["reason"], x["decision"]) for x in report.extensions] == [("-2+3", "\t=1")]
+
+    cells = [cell for row in csv.reader(io.StringIO(render_csv(report, "en"))) for cell in row]
+    assert f"'{HOSTILE_NAME}" in cells and HOSTILE_NAME not in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+    path = tmp_path / "hostile.xlsx"
+    write_xlsx(report, path, "en")
+    with zipfile.ZipFile(path) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any("<f>" in s or "<f " in s for s in sheets)
+    book = load_workbook(path)
+    every = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in every if c.data_type == "f"]
+    texts = {c.value for c in every if c.data_type == "s"}
+    # the reader sees the text as it was typed: stored as a string, quote-prefixed
+    assert {HOSTILE_NAME, "+1+1", "@SUM(A1)", "-2+3", "\t=1"} <= texts
+    assert all(c.quotePrefix for c in every if c.value in {HOSTILE_NAME, "+1+1", "@SUM(A1)", "-2+3", "\t=1"})
+    numbers = [c.value for c in every if c.data_type == "n" and c.value is not None]
+    assert numbers and all(isinstance(v, int | float) for v in numbers)

@@ -438,3 +438,37 @@ def test_approvals_for_two_levels_reach_the_district(web, app: App, project_id: 
     commands.decide_approval(
         app, DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve")
     )
+
+
+def test_downloaded_reports_carry_no_formulas(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """The web download goes through the same writers: a project named as a formula
+    reaches the district as text."""
+    import csv
+    import zipfile
+
+    hostile = '=HYPERLINK("http://x","y")'
+    commands.start_project(app, start_command(name=hostile))
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+    got = district.get("/reports/download", params={"quarter": "2026Q1", "format": "csv"})
+    cells = [c for row in csv.reader(io.StringIO(got.content.decode("utf-8-sig"))) for c in row]
+    assert "'" + hostile in cells and hostile not in cells
+    xlsx = district.get("/reports/download", params={"quarter": "2026Q1", "format": "xlsx"})
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert not any("<f>" in s or "<f " in s for s in sheets)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    cells_x = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert hostile in {c.value for c in cells_x} and not [c for c in cells_x if c.data_type == "f"]
+
+
+def test_the_audit_log_shows_when_a_backfill_was_recorded(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """An operator's back-fill (the CLI's --now) reads with both times on the project
+    page."""
+    from accompany.clock import FixedClock
+
+    app.wall_clock = FixedClock(parse_moment("2026-11-26T10:03"))
+    project_id = commands.start_project(app, start_command()).project_id  # dated 2026-03-02 09:00
+    planner = sign_in(web, "wangrb")
+    page = visible_text(planner.get(f"/projects/{project_id}").text)
+    assert "2026-03-02 09:00 （2026-11-26 10:03 补记）" in page

@@ -20,7 +20,7 @@ from ..i18n import translate
 from ..labels import label
 from ..models.events import Event, EventKind
 from ..presenting import event_summary, evidence_text, printable
-from ..services.queries import ProjectDetail, StageDetail, Timing
+from ..services.queries import EventView, ProjectDetail, StageDetail, Timing
 from ..services.worklists import PortfolioRow
 
 STATE_STYLE = {
@@ -286,7 +286,7 @@ def events_table(p: ProjectDetail, lang: str) -> Table:
         via = label("channel", e.channel, lang) + (f" ({e.os_user})" if e.os_user else "")
         table.add_row(
             str(e.id),
-            when(e.at),
+            event_when(e, lang),
             text(who),
             label("event", e.kind, lang),
             text(e.stage_name or ""),
@@ -294,6 +294,15 @@ def events_table(p: ProjectDetail, lang: str) -> Table:
             text(via),
         )
     return table
+
+
+def event_when(e: EventView, lang: str) -> str:
+    """When an event happened; a back-dated one also says when it was recorded
+    ("2026-04-10 09:00 (recorded 2026-11-26 10:03)")."""
+    if not e.backdated or e.recorded_at is None:
+        return when(e.at)
+    _ = _t(lang)
+    return _("{when} (recorded {recorded})", when=when(e.at), recorded=when(e.recorded_at))
 
 
 def outcome_line(

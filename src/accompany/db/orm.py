@@ -211,10 +211,13 @@ class ExtensionRow(Base):
 class EventRow(Base):
     """The append-only audit log (database triggers refuse UPDATE and DELETE).
 
-    ``occurred_at`` is the business time of the command (``--now`` in a simulation);
-    ``recorded_at`` is the database server's own clock when the row was written.
-    ``hash`` chains the rows: the SHA-256 of the row's content and of ``prev_hash``,
-    the previous row's hash (``accompany.models.chain``; `accompany audit verify`)."""
+    ``occurred_at`` is the business time of the command (``--now`` when an operator
+    back-fills, or in a simulation); ``recorded_at`` is the real time the row was
+    written: the application's wall clock (never ``--now``), else the database
+    server's clock. A row recorded well after it occurred is back-dated
+    (``models.rules.is_backdated``). ``hash`` chains the rows: the SHA-256 of the
+    row's content and of ``prev_hash``, the previous row's hash
+    (``accompany.models.chain``; `accompany audit verify`)."""
 
     __tablename__ = "event"
     __table_args__ = (

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +39,9 @@ from .orm import (
     StreetRow,
     TemplateRow,
 )
+
+if TYPE_CHECKING:
+    from ..clock import Clock
 
 # Templates are immutable once stored, so a parsed snapshot can be shared by every
 # command of the process (pydantic validation of a whole template is not free).
@@ -680,12 +683,24 @@ class EventLog:
     Appending takes the chain's head first: on PostgreSQL a transaction-level
     advisory lock (:data:`CHAIN_LOCK`), held until commit, so two transactions never
     link to the same predecessor and fork the chain; on SQLite a writing transaction
-    already holds the database's write lock (BEGIN IMMEDIATE)."""
+    already holds the database's write lock (BEGIN IMMEDIATE).
 
-    def __init__(self, session: Session, *, channel: str | None = None, os_user: str | None = None):
+    ``occurred_at`` is the moment the command acted at (``--now`` when an operator
+    back-fills); ``recorded_at`` is the real time from the application's wall clock
+    (never ``--now``), or the database server's clock when none is given."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        channel: str | None = None,
+        os_user: str | None = None,
+        wall_clock: Clock | None = None,
+    ):
         self.session = session
         self.channel = channel
         self.os_user = os_user
+        self.wall_clock = wall_clock
         # (transaction, hash of the newest event) once this transaction holds the head
         self._head: tuple[Any, str] | None = None
 
@@ -712,6 +727,7 @@ class EventLog:
         if not events:
             return 0
         previous = self._previous_hash()
+        recorded = {"recorded_at": self.wall_clock.now()} if self.wall_clock is not None else {}
         rows = []
         for e in events:
             data = _jsonable(e.data)
@@ -742,6 +758,7 @@ class EventLog:
                     "os_user": self.os_user,
                     "prev_hash": previous,
                     "hash": digest,
+                    **recorded,
                 }
             )
             previous = digest
@@ -754,6 +771,14 @@ class EventLog:
         if kinds is not None:
             query = query.where(EventRow.kind.in_(kinds))
         return list(self.session.scalars(query.order_by(EventRow.id)))
+
+    def last_at(self, project_id: int, stage_key: str) -> dt.datetime | None:
+        """The moment of the stage's last event in the log."""
+        return self.session.scalar(
+            select(func.max(EventRow.occurred_at)).where(
+                EventRow.project_id == project_id, EventRow.stage_key == stage_key
+            )
+        )
 
     def rows_for_project(self, project_id: int, kinds: tuple[str, ...] | None = None) -> list[Any]:
         """The project's events as plain rows (the columns of :class:`EventRow`, read

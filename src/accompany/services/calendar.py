@@ -81,7 +81,7 @@ def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
     open deadline's recorded calendar basis is compared with the current data."""
     fingerprint = calendar_state_fingerprint(app.calendar_origins)
     previous = _stored_fingerprint(app)
-    now = app.now()
+    now = app.acting_time().at
     if force_all:
         with app.reader() as uow:
             project_ids = sorted(

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models.errors import Conflict, InvalidInput, Localized
+from ..models.errors import AccompanyError, Conflict, InvalidInput, Localized
 from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
 from ..models.people import Directory
 from ..models.project import Attachment, Project
 from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
-from ..models.rules import Action
+from ..models.rules import ActingTime, Action
 from ..models.template import StageSpec, coerce_parameter
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def load_directory(
     from ..models.errors import Conflict
     from .accounts import end_access
 
-    now = app.now()
+    now = app.acting_time().at
     counts = {"added": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
     listed = {p.id for p in directory.people}
     with app.uow() as uow:
@@ -259,7 +259,7 @@ def set_person_active(app: App, person_id: str, active: bool, *, by: str) -> boo
     False when they already were so."""
     from .accounts import end_access
 
-    now = app.now()
+    now = app.acting_time().at
     with app.uow() as uow:
         changed = uow.people.set_active(person_id, active)
         if changed:
@@ -280,7 +280,7 @@ def set_person_active(app: App, person_id: str, active: bool, *, by: str) -> boo
 
 
 def start_project(app: App, cmd: StartProject) -> Outcome:
-    now = app.now()
+    now = app.acting_time().at
     source = app.catalog.get(cmd.template, cmd.template_version)
     defaults = source.template.parameters
     params = {}
@@ -371,7 +371,10 @@ def begin_due_projects(app: App) -> int:
 
 def pause_clock(app: App, cmd: PauseClock) -> Outcome:
     return _on_stage(
-        app, cmd, lambda project, actor, key, now: project.pause_clock(key, actor, reason=cmd.reason, now=now)
+        app,
+        cmd,
+        Action.PAUSE,
+        lambda project, actor, key, now: project.pause_clock(key, actor, reason=cmd.reason, now=now),
     )
 
 
@@ -379,6 +382,7 @@ def resume_clock(app: App, cmd: ResumeClock) -> Outcome:
     return _on_stage(
         app,
         cmd,
+        Action.RESUME,
         lambda project, actor, key, now: project.resume_clock(key, actor, now=now, calendar=app.calendar),
     )
 
@@ -387,7 +391,8 @@ def resume_clock(app: App, cmd: ResumeClock) -> Outcome:
 
 
 def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
-    now = app.now()
+    time = app.acting_time()
+    now = time.at
     # Files are checked before anything else and copied before the transaction, so
     # the database never refers to a file that is not there.
     for item in cmd.attachments:
@@ -399,6 +404,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
         spec = project.template.resolve_stage(cmd.stage)
         # who and what state first, so a refusal names the real problem
         project.ensure_allowed(spec.id, actor, Action.COMPLETE)
+        _check_time(uow, project, spec.id, Action.COMPLETE, time)
         evidence = parse_evidence(spec, cmd.evidence)
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
@@ -423,6 +429,14 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
     return Outcome(project_id=cmd.project_id, events=events)
 
 
+def _check_time(uow: UnitOfWork, project: Project, key: str, action: Action, time: ActingTime) -> None:
+    """The moment of an allowed action on a stage, against the stage's history as
+    the event log holds it (the domain's time rules)."""
+    assert project.id is not None
+    project.stages[key].last_event_at = uow.events.last_at(project.id, key)
+    project.check_time(key, action, time)
+
+
 def _file_key(spec: StageSpec, key: str | None) -> str | None:
     """A file's evidence key as typed: the key or the label (问题地图=map.pdf)."""
     if key is None:
@@ -435,6 +449,7 @@ def request_extension(app: App, cmd: RequestExtension) -> Outcome:
     return _on_stage(
         app,
         cmd,
+        Action.REQUEST_EXTENSION,
         lambda project, actor, key, now: project.request_extension(
             key, actor, working_days=cmd.working_days, reason=cmd.reason, now=now
         ),
@@ -449,6 +464,7 @@ def decide_approval(app: App, cmd: DecideApproval) -> Outcome:
         return _on_stage(
             app,
             cmd,
+            Action.APPROVE,
             lambda project, actor, key, now: project.approve_stage(
                 key, actor, comment=cmd.comment, now=now, calendar=app.calendar
             ),
@@ -456,6 +472,7 @@ def decide_approval(app: App, cmd: DecideApproval) -> Outcome:
     return _on_stage(
         app,
         cmd,
+        Action.RETURN,
         lambda project, actor, key, now: project.return_stage(key, actor, reason=cmd.comment or "", now=now),
     )
 
@@ -464,6 +481,7 @@ def decide_extension(app: App, cmd: DecideExtension) -> Outcome:
     return _on_stage(
         app,
         cmd,
+        Action.DECIDE_EXTENSION,
         lambda project, actor, key, now: project.decide_extension(
             key,
             actor,
@@ -476,13 +494,20 @@ def decide_extension(app: App, cmd: DecideExtension) -> Outcome:
     )
 
 
-def _on_stage(app: App, cmd: Any, act) -> Outcome:  # type: ignore[no-untyped-def]
+def _on_stage(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: ignore[no-untyped-def]
     """Load the project and the actor, find the stage (by id or name), let the domain
     act, save, record — one transaction."""
-    now = app.now()
+    time = app.acting_time()
+    now = time.at
     with app.uow() as uow:
         project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
         key = project.template.resolve_stage(cmd.stage).id
+        try:
+            project.ensure_allowed(key, actor, action)
+        except AccompanyError:
+            pass  # the action refuses it itself, naming the problem in its own order
+        else:
+            _check_time(uow, project, key, action, time)
         events = act(project, actor, key, now)
         uow.projects.save(project)
         record(app, uow, project, events)

@@ -231,7 +231,7 @@ def import_projects(
     default = app.catalog.get("accompany-service").template
     columns, headers = _columns(header, default, by_given=acting_as is not None)
     report = ImportReport(rows=len(data), dry_run=dry_run)
-    now = app.now()
+    now = app.now() if dry_run else app.acting_time().at
     with app.reader() as uow:
         directory = _Directory({p.id: p for p in uow.people.all()}, uow.people.districts())
         existing = {

@@ -17,6 +17,7 @@ from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR
 from ..models.project import Project, Stage
+from ..models.rules import is_backdated
 from ..models.states import StageState
 
 if TYPE_CHECKING:
@@ -197,6 +198,8 @@ class EventView(BaseModel):
     stage_name: str | None = None
     channel: str | None = None
     os_user: str | None = None
+    # recorded well after the moment it is dated (an operator's back-fill)
+    backdated: bool = False
 
 
 class ProjectDetail(BaseModel):
@@ -304,6 +307,7 @@ def project_detail(
                 stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
                 channel=e.channel,
                 os_user=e.os_user,
+                backdated=is_backdated(e.occurred_at, e.recorded_at),
             )
             for e in events_rows
         ]

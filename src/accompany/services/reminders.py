@@ -169,8 +169,9 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
 
 
 def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) -> SweepResult:
-    """One reminder sweep as of the app's clock."""
-    now = app.now()
+    """One reminder sweep as of the app's clock (a sweep that writes is not dated in
+    the future: see ``App.acting_time``)."""
+    now = app.now() if dry_run else app.acting_time().at
     today = local_date(now)
     result = SweepResult(today=today, dry_run=dry_run)
     if not dry_run:

@@ -21,6 +21,7 @@ from ..db.orm import EventRow, ProjectRow, StreetRow, TemplateRow
 from ..models.deadlines import LOCAL_TZ
 from ..models.errors import InvalidInput, NotFound
 from ..models.report import EventFact, Quarter, Report, build_report
+from ..models.rules import is_backdated
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -112,20 +113,29 @@ def quarterly_report(
                 e.actor,
                 e.after_state,
                 cast(e.data, String).label("data"),
+                type_coerce(e.recorded_at, NullType()).label("recorded"),
             )
             .where(*base)
             .order_by(e.occurred_at, e.id)
         )
 
+        backdated = [0]  # events of the quarter recorded well after their moment
+
         def facts() -> Iterator[EventFact]:
             update = digest.update
+            start = quarter.start
             # fetched at once: streaming through a server-side cursor cost more than
             # the memory it saves (~100 MB for a city's ten years of lifecycle events)
-            for done, (id_, kind_, at, project_id, stage, actor, after, raw) in enumerate(
+            for done, (id_, kind_, at, project_id, stage, actor, after, raw, recorded) in enumerate(
                 rows.all(), start=1
             ):
                 if isinstance(at, str):  # SQLite: naive UTC text
                     at = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC)
+                if at >= start and recorded is not None:
+                    if isinstance(recorded, str):
+                        recorded = dt.datetime.fromisoformat(recorded).replace(tzinfo=dt.UTC)
+                    if is_backdated(at, recorded):
+                        backdated[0] += 1
                 raw = raw or "{}"
                 update(f"{id_}|{kind_}|{at.isoformat()}|{stage}|{after}|{raw}\n".encode())
                 yield EventFact(id_, kind_, at, project_id, stage, actor, after, raw)
@@ -170,6 +180,7 @@ def quarterly_report(
         "cutoff": report.cutoff,
         "complete_quarter": report.complete_quarter,
         "events_read": total,
+        "backdated_events": backdated[0],
         "notification_groups": len(notifications),
         "inputs_sha256": digest.hexdigest(),
         "calendar": calendar_sources,

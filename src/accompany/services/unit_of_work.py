@@ -21,13 +21,20 @@ from .outbox import Outbox
 
 if TYPE_CHECKING:
     from ..bootstrap import Origin
+    from ..clock import Clock
 
 
 class UnitOfWork:
     def __init__(
-        self, factory: sessionmaker[Session], *, readonly: bool = False, origin: Origin | None = None
+        self,
+        factory: sessionmaker[Session],
+        *,
+        readonly: bool = False,
+        origin: Origin | None = None,
+        wall_clock: Clock | None = None,
     ):
         self._factory = factory
+        self.wall_clock = wall_clock
         self.readonly = readonly
         self.origin = origin
         self.session: Session
@@ -42,6 +49,7 @@ class UnitOfWork:
             self.session,
             channel=self.origin.channel if self.origin else None,
             os_user=self.origin.os_user if self.origin else None,
+            wall_clock=self.wall_clock,
         )
         self.outbox = Outbox(self.session)
         return self
