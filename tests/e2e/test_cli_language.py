@@ -257,3 +257,14 @@ def test_reminders_notifications_and_schema_speak_chinese(started: Path, cli_env
     assert "没有符合条件的通知" in ok("notifications", "list", "--failed")
     current = ok("db", "current")
     assert "已是最新" in current and "revision" not in current
+
+
+def test_the_report_command_speaks_chinese(started: Path, cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The report's help and its summary line were English whatever the language."""
+    out = ok(
+        "report", "quarterly", "--quarter", "2026Q1", "--out", str(tmp_path), "--now", "2026-04-02T09:00"
+    )
+    assert out.startswith("已写入 ") and "（完整季度），数据截至北京时间 2026-04-01 00:00" in out
+    assert "wrote" not in out
+    shown = ok("report", "quarterly", "--help")
+    assert "季度合规报表" in shown and "报表语言" in shown and "only this" not in shown

@@ -8,40 +8,60 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import translate
+from ..labels import N_
 from .common import (
     DbOption,
     NowOption,
-    console,
+    cli_language,
     handle_errors,
     make_app,
+    say,
+)
+from .help import T
+
+WROTE_COMPLETE = N_(
+    "wrote {file} — {quarter} (complete quarter), data cut-off {cutoff} Beijing time, "
+    "{events} events, inputs sha256 {digest}…"
+)
+WROTE_RUNNING = N_(
+    "wrote {file} — {quarter} (quarter still running), data cut-off {cutoff} Beijing time, "
+    "{events} events, inputs sha256 {digest}…"
 )
 
-report_app = typer.Typer(help="Compliance reports.", no_args_is_help=True)
+report_app = typer.Typer(help=T("Compliance reports."), no_args_is_help=True)
 
 
-@report_app.command("quarterly")
+@report_app.command(
+    "quarterly",
+    help=T(
+        "The quarterly compliance report, rebuilt from the event log as of the quarter's end "
+        "(or now, for a quarter still running)."
+    ),
+)
 @handle_errors
 def report_quarterly(
-    quarter: Annotated[str, typer.Option("--quarter", help="e.g. 2026Q4")],
+    quarter: Annotated[str, typer.Option("--quarter", help=T("e.g. 2026Q4"))],
     district: Annotated[
-        str | None, typer.Option("--district", help="only this district (id or name)")
+        str | None, typer.Option("--district", help=T("only this district (id or name)"))
     ] = None,
-    street: Annotated[str | None, typer.Option("--street", help="only this street (id or name)")] = None,
+    street: Annotated[str | None, typer.Option("--street", help=T("only this street (id or name)"))] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="xlsx, csv, html or json (default: from --out, else xlsx)")
+        str | None,
+        typer.Option("--format", help=T("xlsx, csv, html or json (default: from --out, else xlsx)")),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="file or folder (default: ./accompany-QUARTER-SCOPE.EXT; csv/json: stdout)"
+            "--out", help=T("file or folder (default: ./accompany-QUARTER-SCOPE.EXT; csv/json: stdout)")
         ),
     ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en headers")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help=T("report language: zh or en (default: the CLI's)"))
+    ] = None,
     db: DbOption = None,
     now: NowOption = None,
 ) -> None:
-    """The quarterly compliance report, rebuilt from the event log as of the
-    quarter's end (or now, for a quarter still running)."""
     from rich.progress import Progress
 
     from ..models.errors import InvalidInput
@@ -61,7 +81,9 @@ def report_quarterly(
     application = make_app(db, now)
     language = lang or application.lang
     with Progress(console=error_console, transient=True) as bar:
-        task = bar.add_task(f"{period.label}: replaying events", total=None)
+        task = bar.add_task(
+            translate("{quarter}: replaying events", cli_language(), quarter=period.label), total=None
+        )
         report = quarterly_report(
             application,
             period,
@@ -85,9 +107,11 @@ def report_quarterly(
         raise InvalidInput(
             "--out: cannot write {path}: {detail}", path=str(target), detail=exc.strerror or ""
         ) from None
-    state = "complete quarter" if report.complete_quarter else "quarter still running"
-    console.print(
-        f"wrote {target} — {report.quarter} ({state}), "
-        f"data cut-off {report.cutoff:%Y-%m-%d %H:%M} Beijing time, "
-        f"{report.meta['events_read']} events, inputs sha256 {report.meta['inputs_sha256'][:16]}…"
+    say(
+        WROTE_COMPLETE if report.complete_quarter else WROTE_RUNNING,
+        file=target,
+        quarter=report.quarter,
+        cutoff=f"{report.cutoff:%Y-%m-%d %H:%M}",
+        events=report.meta["events_read"],
+        digest=report.meta["inputs_sha256"][:16],
     )
