@@ -10,7 +10,8 @@ predecessor's. Pure: no database, no clock — the adapter feeds it rows in id o
 The canonical content is a JSON array (sorted keys, no spaces, UTF-8) of, in order:
 a version tag, the kind, the project id, the stage key, the actor, the business
 time (UTC, ISO 8601 with microseconds), the state before and after, the event's
-data, the channel, the operating-system user, and the previous hash. Numbers that
+data, the channel, the operating-system user, the time it was recorded (so a
+back-dated record cannot be made to look recorded on time), and the previous hash. Numbers that
 are whole are written as integers (PostgreSQL's JSONB gives ``1e16`` back as
 ``10000000000000000``), so the same record hashes the same on both databases.
 """
@@ -48,6 +49,7 @@ class ChainRecord:
     os_user: str | None = None
     prev_hash: str | None = None
     hash: str | None = None
+    recorded_at: dt.datetime | None = None
 
 
 def _normal(value: Any) -> Any:
@@ -88,6 +90,7 @@ def event_hash(
     channel: str | None,
     os_user: str | None,
     prev_hash: str,
+    recorded_at: dt.datetime | None = None,
 ) -> str:
     """The SHA-256 (hex) of an event's canonical content and its predecessor's hash."""
     content = [
@@ -102,6 +105,7 @@ def event_hash(
         data if data is not None else {},
         channel,
         os_user,
+        instant_text(recorded_at) if recorded_at is not None else None,
         prev_hash,
     ]
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
@@ -121,6 +125,7 @@ def record_hash(record: ChainRecord, prev_hash: str | None = None) -> str:
         data=record.data,
         channel=record.channel,
         os_user=record.os_user,
+        recorded_at=record.recorded_at,
         prev_hash=record.prev_hash if prev_hash is None else prev_hash,
     )
 

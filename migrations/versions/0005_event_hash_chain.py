@@ -36,6 +36,7 @@ EVENT = sa.table(
     sa.column("data", accompany.db.sqltypes.JsonColumn),
     sa.column("channel", sa.String),
     sa.column("os_user", sa.String),
+    sa.column("recorded_at", accompany.db.sqltypes.UTCDateTime(timezone=True)),
     sa.column("prev_hash", sa.String),
     sa.column("hash", sa.String),
 )
@@ -90,6 +91,7 @@ def _backfill() -> None:
                 data=r.data,
                 channel=r.channel,
                 os_user=r.os_user,
+                recorded_at=r.recorded_at,
                 prev_hash=previous,
             )
             params.append({"b_id": r.id, "b_prev": previous, "b_hash": digest})

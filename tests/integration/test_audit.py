@@ -157,6 +157,7 @@ def test_a_rechained_record_is_a_broken_link(people: App, project_id: int, evide
             data=row.data,
             channel=row.channel,
             os_user=row.os_user,
+            recorded_at=row.recorded_at,
         )
     forged_prev = "f" * 64
     _behind_the_back(

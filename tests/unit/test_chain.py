@@ -27,6 +27,7 @@ def _log(n: int) -> list[chain.ChainRecord]:
             data={"n": i, "b": [1, 2.0], "a": "问题地图"},
             channel="cli",
             os_user="ops",
+            recorded_at=AT + dt.timedelta(minutes=i, seconds=1),
             prev_hash=previous,
         )
         record = dataclasses.replace(record, hash=chain.record_hash(record))
@@ -61,6 +62,7 @@ def test_every_field_and_the_link_change_the_hash() -> None:
         "channel": "web",
         "os_user": None,
         "prev_hash": "1" * 64,
+        "recorded_at": AT + dt.timedelta(days=30),  # a back-fill made to look recorded on time
     }
     for name, value in changes.items():
         assert chain.record_hash(dataclasses.replace(record, **{name: value})) != base, name

@@ -727,7 +727,9 @@ class EventLog:
         if not events:
             return 0
         previous = self._previous_hash()
-        recorded = {"recorded_at": self.wall_clock.now()} if self.wall_clock is not None else {}
+        # the real time, in the hash too: a back-fill cannot later be made to look
+        # recorded on time (an adapter may read the clock; the domain never does)
+        recorded_at = self.wall_clock.now() if self.wall_clock is not None else dt.datetime.now(dt.UTC)
         rows = []
         for e in events:
             data = _jsonable(e.data)
@@ -742,6 +744,7 @@ class EventLog:
                 data=data,
                 channel=self.channel,
                 os_user=self.os_user,
+                recorded_at=recorded_at,
                 prev_hash=previous,
             )
             rows.append(
@@ -758,7 +761,7 @@ class EventLog:
                     "os_user": self.os_user,
                     "prev_hash": previous,
                     "hash": digest,
-                    **recorded,
+                    "recorded_at": recorded_at,
                 }
             )
             previous = digest

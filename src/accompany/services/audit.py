@@ -44,6 +44,7 @@ _COLUMNS = (
     E.c.data,
     E.c.channel,
     E.c.os_user,
+    E.c.recorded_at,
     E.c.prev_hash,
     E.c.hash,
 )
@@ -107,6 +108,7 @@ def _record(row: Any) -> chain.ChainRecord:
         data=row.data,
         channel=row.channel,
         os_user=row.os_user,
+        recorded_at=row.recorded_at,
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
