@@ -767,6 +767,8 @@ class Project:
                 data={
                     "from": old,
                     "to": planner.id,
+                    "from_name": previous.name if previous else old,
+                    "to_name": planner.name,
                     "from_team": previous.team if previous else None,
                     "team": planner.team,
                     "note": note,
