@@ -96,6 +96,19 @@ class PeopleRepository:
         table = PersonRow.__table__
         return [person_from_row(r) for r in self.session.execute(select(table).where(table.c.id.in_(wanted)))]
 
+    def planners_of(self, district: str, street: str) -> list[Person]:
+        """The active planners who serve ``street`` of ``district`` (a project may be
+        handed over to them)."""
+        table = PersonRow.__table__
+        rows = self.session.execute(
+            select(table)
+            .where(
+                table.c.role == Role.PLANNER.value, table.c.district_id == district, table.c.active.is_(True)
+            )
+            .order_by(table.c.name, table.c.id)
+        )
+        return [p for p in map(person_from_row, rows) if p.covers_street(district, street)]
+
     def all(self) -> list[Person]:
         rows = self.session.scalars(select(PersonRow).order_by(PersonRow.role, PersonRow.id))
         return [person_from_row(r) for r in rows]

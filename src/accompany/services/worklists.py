@@ -29,7 +29,7 @@ from ..models.deadlines import local_date
 from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
-from ..models.rules import STAGE_ACTIONS
+from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, StageSpec
 from .queries import ProjectDetail, StageDetail, Timing, local, project_detail, timing
@@ -630,6 +630,11 @@ class ProjectView(BaseModel):
     detail: ProjectDetail
     # stage key → the actions this person may take on it now (Action values)
     actions: dict[str, list[str]]
+    # the actions on the whole project this person may take now: suspend,
+    # resume_project, cancel, handover, edit
+    project_actions: list[str] = []
+    # the planners the project may be handed over to (id, name), when allowed
+    planners: list[tuple[str, str]] = []
 
 
 def project_view(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectView:
@@ -650,7 +655,21 @@ def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_even
             except AccompanyError:
                 continue
             actions.setdefault(key, []).append(action.name.lower())
-    return ProjectView(detail=detail, actions=actions)
+    project_actions = []
+    for action in PROJECT_RULES:
+        try:
+            project.ensure_project_allowed(person, action)
+        except AccompanyError:
+            continue
+        project_actions.append(action.name.lower())
+    planners: list[tuple[str, str]] = []
+    if "handover" in project_actions:
+        planners = [
+            (p.id, p.name)
+            for p in uow.people.planners_of(project.district, project.street)
+            if p.id != project.planner_id
+        ]
+    return ProjectView(detail=detail, actions=actions, project_actions=project_actions, planners=planners)
 
 
 class StageForm(BaseModel):
