@@ -25,6 +25,7 @@ from accompany.services.commands import (
 from accompany.services.queries import list_projects, show_project
 from accompany.services.reminders import sweep
 
+from ..conftest import start_command
 from .test_services import snapshot, survey_done
 
 
@@ -187,3 +188,20 @@ def test_a_project_action_is_not_dated_before_the_projects_history(
     clock.moment = parse_moment("2026-03-09T09:00")
     with pytest.raises(RuleViolation, match="its last recorded event is later"):
         commands.resume_project(people, ResumeProject(project_id=project_id, by="zhangl"))
+
+
+def test_a_calendar_recheck_takes_in_suspended_projects_and_moves_nothing_when_nothing_changed(
+    people: App, clock: FixedClock
+) -> None:
+    from accompany.services.calendar import sync_calendar
+
+    suspended = commands.start_project(people, start_command(name="暂停")).project_id
+    cancelled = commands.start_project(people, start_command(name="撤销")).project_id
+    clock.moment = parse_moment("2026-03-10T09:00")
+    commands.suspend_project(people, SuspendProject(project_id=suspended, by="zhangl", reason="停工"))
+    commands.cancel_project(people, CancelProject(project_id=cancelled, by="zhangl", reason="撤销"))
+    sync_calendar(people)  # the first sync records the calendar in force
+    before = snapshot(people)
+    result = sync_calendar(people, force_all=True)  # the suspended one is looked at, nothing moves
+    assert result.deadlines_changed == 0
+    assert snapshot(people) == before
