@@ -207,6 +207,10 @@ def _event_title_zh(item: Item) -> str:
         "stage-approved": f"【已通过】{p.get('project')} · {p.get('stage_name')}",
         "extension-requested": f"【延期申请】{p.get('project')} · {p.get('stage_name')}",
         "extension-decided": f"【延期结果】{p.get('project')} · {p.get('stage_name')}",
+        "project-suspended": f"【项目暂停】{p.get('project')}",
+        "project-resumed": f"【项目恢复】{p.get('project')}",
+        "project-cancelled": f"【项目取消】{p.get('project')}",
+        "project-handed-over": f"【更换责任规划师】{p.get('project')}",
     }
     return titles.get(item.kind, f"【陪伴式服务】{p.get('project')}")
 
@@ -222,6 +226,10 @@ def _event_title_en(item: Item) -> str:
         "stage-approved": f"[Approved] {p.get('project')} · {_stage_en(p)}",
         "extension-requested": f"[Extension requested] {p.get('project')} · {_stage_en(p)}",
         "extension-decided": f"[Extension decided] {p.get('project')} · {_stage_en(p)}",
+        "project-suspended": f"[Project suspended] {p.get('project')}",
+        "project-resumed": f"[Project resumed] {p.get('project')}",
+        "project-cancelled": f"[Project cancelled] {p.get('project')}",
+        "project-handed-over": f"[New planner] {p.get('project')}",
     }
     return titles.get(item.kind, f"[Accompany] {p.get('project')}")
 
@@ -282,6 +290,23 @@ def _event_body_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
             f"{_head(p)}：延期申请未获批准，理由：{p.get('comment')}。截止日期仍为 {p.get('new_due')}。"
             f"{_next_step(base, p, True)}"
         )
+    if kind == "project-suspended":
+        return (
+            f"{_head(p)}：{_name(p, 'actor')} 暂停了项目，原因：{p.get('reason')}。进行中阶段的计时已暂停，"
+            f"恢复前不再提醒。查看：{_link(base, p)}"
+        )
+    if kind == "project-resumed":
+        return (
+            f"{_head(p)}：{_name(p, 'actor')} 恢复了项目（暂停 {p.get('suspended_working_days')} 个工作日），"
+            f"截止日期已相应顺延。查看：{_link(base, p)}"
+        )
+    if kind == "project-cancelled":
+        return f"{_head(p)}：{_name(p, 'actor')} 取消了项目，原因：{p.get('reason')}。项目就此终止。查看：{_link(base, p)}"
+    if kind == "project-handed-over":
+        return (
+            f"{_head(p)}：{_name(p, 'actor')} 将项目从 {_name(p, 'from')} 移交给 {_name(p, 'to')}"
+            f"（{p.get('open_stages')} 个未完成阶段随之移交）。交接说明：{p.get('note')}。查看：{_link(base, p)}"
+        )
     return f"{_head(p)}：{kind}"
 
 
@@ -340,6 +365,24 @@ def _event_body_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
         return (
             f"{_head_en(p)}: extension refused: {p.get('comment')}. The deadline stays {p.get('new_due')}. "
             f"{_next_step(base, p, False)}"
+        )
+    if kind == "project-suspended":
+        return (
+            f"{_head_en(p)}: suspended by {_name(p, 'actor')}: {p.get('reason')}. The clocks of its stages "
+            f"in progress are paused and no reminders go out until it is resumed. See: {_link(base, p)}"
+        )
+    if kind == "project-resumed":
+        return (
+            f"{_head_en(p)}: resumed by {_name(p, 'actor')} after {p.get('suspended_working_days')} working "
+            f"days; the deadlines moved accordingly. See: {_link(base, p)}"
+        )
+    if kind == "project-cancelled":
+        return f"{_head_en(p)}: cancelled by {_name(p, 'actor')}: {p.get('reason')}. See: {_link(base, p)}"
+    if kind == "project-handed-over":
+        return (
+            f"{_head_en(p)}: handed over by {_name(p, 'actor')} from {_name(p, 'from')} to {_name(p, 'to')} "
+            f"({p.get('open_stages')} open stage(s) go with it). Handover note: {p.get('note')}. "
+            f"See: {_link(base, p)}"
         )
     return f"{_head_en(p)}: {kind}"
 

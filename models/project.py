@@ -18,7 +18,17 @@ from .errors import N_, InvalidInput, Localized, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
-from .rules import ActingTime, Action, Attempt, TimedAttempt, coordinator_may_act, enforce, enforce_time
+from .rules import (
+    ActingTime,
+    Action,
+    Attempt,
+    ProjectAttempt,
+    TimedAttempt,
+    coordinator_may_act,
+    enforce,
+    enforce_project,
+    enforce_time,
+)
 from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, ProcessTemplate, StageSpec
 
@@ -58,6 +68,9 @@ class ClockPause:
     id: int | None = None
     dirty: bool = field(default=False, compare=False)
     paused_by_name: str = field(default="", compare=False)  # for messages
+    # opened by the project's suspension (closed when the project is resumed), not
+    # by a pause of this stage alone
+    suspension: bool = False
 
     def period(self) -> PausePeriod:
         return PausePeriod(
@@ -160,6 +173,10 @@ class Project:
     created_at: dt.datetime
     status: ProjectStatus = ProjectStatus.ACTIVE
     completed_at: dt.datetime | None = None
+    # why, since when and by whom the project is suspended or cancelled
+    status_reason: str | None = None
+    status_since: dt.datetime | None = None
+    status_by: str | None = None
     # display names of the street and district, for the messages people read
     street_name: str = ""
     district_name: str = ""
@@ -594,6 +611,198 @@ class Project:
         stage = self._attempt(key, actor, Action.RESUME)
         return self._close_pause(stage, actor.id, now, calendar, "resumed")
 
+    # -- the project's life -------------------------------------------------------------
+    def ensure_project_allowed(self, actor: Person, action: Action) -> None:
+        """Raise if ``actor`` may not take ``action`` on the whole project now."""
+        enforce_project(ProjectAttempt(self, actor, action))
+
+    def _set_status(self, status: ProjectStatus, reason: str | None, actor_id: str, now: dt.datetime) -> None:
+        self.status = status
+        self.status_reason = reason
+        self.status_since = now
+        self.status_by = actor_id
+        self.project_touched = True
+
+    def suspend(self, actor: Person, *, reason: str, now: dt.datetime) -> list[Event]:
+        """The coordinator stops the whole project for a while (funding, a dispute,
+        winter …), with a reason: the clocks of its stages in progress pause (a stage
+        already paused on its own stays so), no reminders go out, and no stage is
+        acted on until the project is resumed."""
+        reason = _require_reason(reason, "a suspension")
+        self.ensure_project_allowed(actor, Action.SUSPEND)
+        running = [
+            s for s in self.stages.values() if s.state is StageState.IN_PROGRESS and s.open_pause() is None
+        ]
+        self._set_status(ProjectStatus.SUSPENDED, reason, actor.id, now)
+        events = [
+            Event(
+                EventKind.PROJECT_SUSPENDED,
+                now,
+                actor.id,
+                before=ProjectStatus.ACTIVE.value,
+                after=ProjectStatus.SUSPENDED.value,
+                data={"reason": reason, "paused_stages": [s.key for s in running]},
+            )
+        ]
+        for stage in running:
+            stage.pauses.append(ClockPause(now, actor.id, reason, suspension=True))
+            self._touch(stage)
+            events.append(
+                Event(
+                    EventKind.CLOCK_PAUSED,
+                    now,
+                    actor.id,
+                    stage=stage.key,
+                    before="running",
+                    after="paused",
+                    data={"reason": reason, "why": "project suspended"},
+                )
+            )
+        return events
+
+    def resume(self, actor: Person, *, now: dt.datetime, calendar: WorkingCalendar) -> list[Event]:
+        """The coordinator resumes a suspended project: the clocks the suspension
+        paused run again and their deadlines move by the working days it lasted."""
+        self.ensure_project_allowed(actor, Action.RESUME_PROJECT)
+        since = self.status_since
+        if since is not None and now < since:
+            raise InvalidInput(
+                "cannot resume at {now}: the project was suspended later, at {suspended}",
+                field="now",
+                now=now.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                suspended=since.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+            )
+        days = calendar.working_days_between(local_date(since), local_date(now)).days if since else 0
+        reason = self.status_reason
+        self._set_status(ProjectStatus.ACTIVE, None, actor.id, now)
+        events = [
+            Event(
+                EventKind.PROJECT_RESUMED,
+                now,
+                actor.id,
+                before=ProjectStatus.SUSPENDED.value,
+                after=ProjectStatus.ACTIVE.value,
+                data={
+                    "reason": reason,
+                    "suspended_at": since.isoformat() if since else None,
+                    "suspended_working_days": days,
+                },
+            )
+        ]
+        for stage in self.stages.values():
+            pause = stage.open_pause()
+            if pause is not None and pause.suspension:
+                events += self._close_pause(stage, actor.id, now, calendar, "project resumed")
+        # a project suspended before its start day begins now if that day has come
+        return events + self.begin(now, calendar)
+
+    def cancel(self, actor: Person, *, reason: str, now: dt.datetime) -> list[Event]:
+        """Cancel the project for good, with a reason (see the rule on who may). A
+        cancelled project is final: no command acts on it, no reminder goes out."""
+        reason = _require_reason(reason, "a cancellation")
+        self.ensure_project_allowed(actor, Action.CANCEL)
+        before = self.status
+        open_stages = [s.key for s in self.stages.values() if s.state is not StageState.APPROVED]
+        approved = len(self.stages) - len(open_stages)
+        self._set_status(ProjectStatus.CANCELLED, reason, actor.id, now)
+        return [
+            Event(
+                EventKind.PROJECT_CANCELLED,
+                now,
+                actor.id,
+                before=before.value,
+                after=ProjectStatus.CANCELLED.value,
+                data={"reason": reason, "open_stages": open_stages, "approved_stages": approved},
+            )
+        ]
+
+    def hand_over(
+        self,
+        actor: Person,
+        planner: Person,
+        *,
+        note: str,
+        now: dt.datetime,
+        previous: Person | None = None,
+    ) -> list[Event]:
+        """The coordinator gives the project to another planner of its street, with a
+        handover note; its open stages go with it (from now on the new planner marks
+        them done). ``previous`` is the planner who held it, when known."""
+        note = _require_reason(note, "a handover")
+        self.ensure_project_allowed(actor, Action.HANDOVER)
+        where = Localized(self.street_name or self.street)
+        if planner.role is not Role.PLANNER:
+            raise InvalidInput(
+                "{person} is a {role}, not a planner",
+                field="planner",
+                person=planner.name,
+                role=role_name(planner),
+            )
+        if not planner.active:
+            raise InvalidInput(
+                "{person} is no longer active in the directory", field="planner", person=planner.name
+            )
+        if not planner.covers_street(self.district, self.street):
+            raise InvalidInput(
+                "planner {person} does not serve {street}", field="planner", person=planner.name, street=where
+            )
+        if planner.id == self.planner_id:
+            raise RuleViolation(
+                "{person} already is the planner of project #{id}",
+                field="planner",
+                person=planner.name,
+                id=self.id,
+            )
+        old = self.planner_id
+        self.planner_id = planner.id
+        self.project_touched = True
+        open_stages = [s.key for s in self.stages.values() if s.state is not StageState.APPROVED]
+        return [
+            Event(
+                EventKind.PROJECT_HANDED_OVER,
+                now,
+                actor.id,
+                before=old,
+                after=planner.id,
+                data={
+                    "from": old,
+                    "to": planner.id,
+                    "from_name": previous.name if previous else old,
+                    "to_name": planner.name,
+                    "from_team": previous.team if previous else None,
+                    "team": planner.team,
+                    "note": note,
+                    "open_stages": open_stages,
+                },
+            )
+        ]
+
+    def edit(
+        self, actor: Person, *, name: str | None = None, community: str | None = None, now: dt.datetime
+    ) -> list[Event]:
+        """The coordinator corrects the project's name or community; the audit log
+        keeps each value before and after."""
+        self.ensure_project_allowed(actor, Action.EDIT)
+        changes: dict[str, list[str]] = {}
+        for key, value, what, limit, empty in (
+            ("name", name, PROJECT_NAME, 300, N_("project name is empty")),
+            ("community", community, COMMUNITY, MAX_NAME, N_("community is empty")),
+        ):
+            if value is None:
+                continue
+            check_text(value, what, field=key, limit=limit)
+            if not value.strip():
+                raise InvalidInput(empty, field=key)
+            old = getattr(self, key)
+            if value.strip() != old:
+                changes[key] = [old, value.strip()]
+        if not changes:
+            raise InvalidInput("nothing to change: give a new --name or --community", field="name")
+        for key, (_, new) in changes.items():
+            setattr(self, key, new)
+        self.project_touched = True
+        return [Event(EventKind.PROJECT_EDITED, now, actor.id, data={"changes": changes})]
+
     # -- calendar ---------------------------------------------------------------------
     def recompute_deadlines(self, now: dt.datetime, calendar: WorkingCalendar, reason: str) -> list[Event]:
         """Recompute every deadline (after the calendar data changed). Only deadlines
@@ -791,6 +1000,9 @@ _REASON_NEEDED = {
     "a return": N_("a return needs a reason"),
     "a refusal": N_("a refusal needs a reason"),
     "a pause": N_("a pause needs a reason"),
+    "a suspension": N_("a suspension needs a reason"),
+    "a cancellation": N_("a cancellation needs a reason"),
+    "a handover": N_("a handover needs a note"),
 }
 
 

@@ -39,6 +39,10 @@ class NotificationKind(StrEnum):
     STAGE_APPROVED = "stage-approved"
     EXTENSION_REQUESTED = "extension-requested"
     EXTENSION_DECIDED = "extension-decided"
+    PROJECT_SUSPENDED = "project-suspended"
+    PROJECT_RESUMED = "project-resumed"
+    PROJECT_CANCELLED = "project-cancelled"
+    PROJECT_HANDED_OVER = "project-handed-over"
     # the quarterly compliance report, to district supervisors
     QUARTERLY_REPORT = "quarterly-report"
     # the event log's hash chain is broken (the daily sweep checks it), to districts
@@ -460,7 +464,57 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                     ),
                 )
             )
+        elif event.kind in _LIFE_KINDS:
+            # the planner and the street office learn that the work stops, restarts
+            # or ends, with the reason
+            for audience in (planner, street_office(project.street)):
+                intents.append(
+                    Intent(
+                        audience,
+                        _LIFE_KINDS[event.kind],
+                        project.project_id,
+                        None,
+                        at,
+                        payload(
+                            event,
+                            reason=data.get("reason"),
+                            suspended_working_days=data.get("suspended_working_days"),
+                        ),
+                    )
+                )
+        elif event.kind is EventKind.PROJECT_HANDED_OVER:
+            # both planners and the street office; the project's planner is already the new one
+            extra = {
+                "from": data.get("from"),
+                "from_name": project.people_names.get(data.get("from", "")),
+                "to": data.get("to"),
+                "to_name": project.people_names.get(data.get("to", "")),
+                "note": data.get("note"),
+                "open_stages": len(data.get("open_stages") or ()),
+            }
+            for audience in (
+                person(data.get("from", "")),
+                person(data.get("to", "")),
+                street_office(project.street),
+            ):
+                intents.append(
+                    Intent(
+                        audience,
+                        NotificationKind.PROJECT_HANDED_OVER,
+                        project.project_id,
+                        None,
+                        at,
+                        payload(event, **extra),
+                    )
+                )
     return intents
+
+
+_LIFE_KINDS = {
+    EventKind.PROJECT_SUSPENDED: NotificationKind.PROJECT_SUSPENDED,
+    EventKind.PROJECT_RESUMED: NotificationKind.PROJECT_RESUMED,
+    EventKind.PROJECT_CANCELLED: NotificationKind.PROJECT_CANCELLED,
+}
 
 
 # -- quiet hours ---------------------------------------------------------------------------------

@@ -154,6 +154,10 @@ class StageReplay:
     submitted_at: dt.datetime | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
     approved_at: dt.datetime | None = None
+    # who held the stage when it was (last) submitted: its work counts for them,
+    # whoever holds the project after a change of planner
+    team: str | None = None
+    planner: str | None = None
 
 
 @dataclass
@@ -167,6 +171,11 @@ class ProjectReplay:
     start_date: dt.date
     stages: dict[str, StageReplay] = field(default_factory=dict)
     completed_at: dt.datetime | None = None
+    # active | suspended | cancelled (completed: see completed_at), since when, why
+    status: str = "active"
+    status_at: dt.datetime | None = None
+    status_reason: str | None = None
+    cancelled_at: dt.datetime | None = None
 
 
 # -- outputs -------------------------------------------------------------------------------
@@ -239,6 +248,8 @@ class Report:
     extensions: list[dict[str, Any]]
     overdue_trend: list[dict[str, Any]]
     notifications_by_kind: dict[str, int]
+    # projects suspended or cancelled at the cut-off, with the reason
+    stopped: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -270,22 +281,28 @@ def build_report(
     projects: dict[int, ProjectReplay] = {}
     accumulators: dict[tuple[str, str], _Accumulator] = defaultdict(_Accumulator)
     returns: list[dict[str, Any]] = []
+    stopped: list[dict[str, Any]] = []
     pauses: list[dict[str, Any]] = []
     extensions: list[dict[str, Any]] = []
     # decisions need the submission they decide on
     in_quarter = lambda moment: q_start <= moment < q_end  # noqa: E731
 
-    def keys(project: ProjectReplay) -> list[tuple[str, str]]:
+    def keys(project: ProjectReplay, team: str | None = None) -> list[tuple[str, str]]:
+        """The rows a figure counts in; ``team``: the team that did the work, when
+        not the project's team now (a stage submitted before a change of planner)."""
         return [
             ("district", project.district),
             ("street", project.street),
-            ("team", f"{project.street}/{project.team}"),  # a team under the street it serves
+            ("team", f"{project.street}/{team or project.team}"),  # a team under the street it serves
             ("project", str(project.id)),
         ]
 
-    def add(project: ProjectReplay, name: str, amount: float = 1) -> None:
-        for key in keys(project):
+    def add(project: ProjectReplay, name: str, amount: float = 1, team: str | None = None) -> None:
+        for key in keys(project, team):
             accumulators[key].figures[name] += amount
+
+    def stage_keys(stage: StageReplay) -> Any:
+        return lambda project: keys(project, stage.team)
 
     def in_scope(project: ProjectReplay) -> bool:
         return (district is None or project.district == district) and (
@@ -319,6 +336,18 @@ def build_report(
         if event.kind == "project.completed":
             project.completed_at = event.at
             continue
+        if event.kind in ("project.suspended", "project.resumed", "project.cancelled"):
+            project.status = event.after or project.status
+            project.status_at = event.at
+            project.status_reason = event.data.get("reason") if event.kind != "project.resumed" else None
+            if event.kind == "project.cancelled":
+                project.cancelled_at = event.at
+            continue
+        if event.kind == "project.handed_over":
+            # from now on the project's work counts for the new planner's team
+            project.planner = event.data.get("to") or event.after or project.planner
+            project.team = event.data.get("team") or f"({project.planner})"
+            continue
         if stage is None:
             continue
         if event.kind == "stage.activated":
@@ -329,10 +358,11 @@ def build_report(
             stage.state = "submitted"
             stage.submitted_at = event.at
             stage.evidence = event.data.get("evidence") or {}
+            stage.team, stage.planner = project.team, project.planner
         elif event.kind == "stage.returned":
             if in_quarter(event.at) and in_scope(project):
-                _decision(project, stage, event, calendar, accumulators, keys)
-                add(project, "returns")
+                _decision(project, stage, event, calendar, accumulators, stage_keys(stage))
+                add(project, "returns", team=stage.team)
                 returns.append(
                     {
                         "at": event.at.astimezone(LOCAL_TZ),
@@ -349,12 +379,12 @@ def build_report(
             stage.submitted_at = None
         elif event.kind == "stage.approved":
             if in_quarter(event.at) and in_scope(project) and event.data.get("level"):
-                _decision(project, stage, event, calendar, accumulators, keys)
+                _decision(project, stage, event, calendar, accumulators, stage_keys(stage))
             if event.after == "approved":
                 stage.state = "approved"
                 stage.approved_at = event.at
                 if in_quarter(event.at) and in_scope(project):
-                    _evidence(project, stage, accumulators, keys)
+                    _evidence(project, stage, accumulators, stage_keys(stage))
         elif event.kind == "stage.clock_paused":
             stage.paused = True
             if in_quarter(event.at) and in_scope(project):
@@ -428,12 +458,26 @@ def build_report(
             continue
         started = project.start_date
         completed = project.completed_at
+        cancelled = project.cancelled_at
         if (
             started <= quarter.last_day
             and started <= cutoff_day
             and (completed is None or completed >= q_start)
+            and (cancelled is None or cancelled >= q_start)
         ):
             add(project, "projects_active")
+        if project.status in ("suspended", "cancelled"):
+            stopped.append(
+                {
+                    "project_id": project.id,
+                    "project": project.name,
+                    "street": project.street,
+                    "planner": project.planner,
+                    "status": project.status,
+                    "since": project.status_at.astimezone(LOCAL_TZ) if project.status_at else None,
+                    "reason": project.status_reason,
+                }
+            )
         if quarter.first_day <= started <= quarter.last_day and started <= cutoff_day:
             add(project, "projects_started")
         if completed is not None and in_quarter(completed):
@@ -449,11 +493,15 @@ def build_report(
         if completed is not None and in_quarter(completed) and all(phase_done.values()):
             add(project, "completed_with_all_phases")
         for stage in project.stages.values():
+            if project.status == "cancelled" and stage.state != "approved":
+                continue  # a cancelled project's open stages are neither due nor overdue
             if stage.due is not None and quarter.first_day <= stage.due <= quarter.last_day:
-                add(project, "stages_due")
                 closed = stage.submitted_at is not None and stage.state in ("submitted", "approved")
+                # a closed stage counts for whoever submitted it; an open one for its holder now
+                team = stage.team if closed else None
+                add(project, "stages_due", team=team)
                 if closed and _local(stage.submitted_at) <= stage.due:
-                    add(project, "stages_closed_on_time")
+                    add(project, "stages_closed_on_time", team=team)
             if (
                 stage.state == "in_progress"
                 and not stage.paused
@@ -505,6 +553,13 @@ def build_report(
             project.team,
         )
         hierarchy[("project", str(project.id))] = (project.district, project.street, project.team)
+        for stage in project.stages.values():  # a team that held the project before a handover
+            if stage.team and stage.team != project.team:
+                hierarchy[("team", f"{project.street}/{stage.team}")] = (
+                    project.district,
+                    project.street,
+                    stage.team,
+                )
         hierarchy[("district", project.district)] = (project.district, None, None)
     for (level, key), acc in sorted(accumulators.items(), key=lambda item: _order(item[0], hierarchy)):
         district_id, street_id, team = hierarchy.get((level, key), (None, None, None))
@@ -535,6 +590,7 @@ def build_report(
         extensions=extensions,
         overdue_trend=trend,
         notifications_by_kind=dict(sorted(counts.items())),
+        stopped=stopped,
     )
 
 
@@ -599,7 +655,7 @@ def _overdue_at(projects: Mapping[int, ProjectReplay], moment: dt.datetime, in_s
     count = sum(
         1
         for project in projects.values()
-        if in_scope(project)
+        if in_scope(project) and project.status != "cancelled"
         for stage in project.stages.values()
         if stage.state == "in_progress" and not stage.paused and stage.due is not None and stage.due < day
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .deadlines import LOCAL_TZ
 from .errors import Conflict, Localized, PermissionDenied, RuleViolation
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
-from .states import StageState
+from .states import ProjectStatus, StageState
 from .template import ApprovalLevel
 
 if TYPE_CHECKING:
@@ -30,6 +30,11 @@ class Action(StrEnum):
     REQUEST_EXTENSION = "request an extension for"
     DECIDE_EXTENSION = "decide the extension of"
     START = "start a project in"
+    SUSPEND = "suspend"
+    RESUME_PROJECT = "resume"
+    CANCEL = "cancel"
+    HANDOVER = "hand over"
+    EDIT = "edit"
 
     @property
     def words(self) -> Localized:
@@ -45,6 +50,11 @@ ACTION_WORDS = {
     Action.REQUEST_EXTENSION: Localized("申请延期", "request an extension for"),
     Action.DECIDE_EXTENSION: Localized("审批延期", "decide the extension of"),
     Action.START: Localized("启动项目", "start a project"),
+    Action.SUSPEND: Localized("暂停项目", "suspend a project"),
+    Action.RESUME_PROJECT: Localized("恢复项目", "resume a project"),
+    Action.CANCEL: Localized("取消项目", "cancel a project"),
+    Action.HANDOVER: Localized("更换责任规划师", "hand a project over to another planner"),
+    Action.EDIT: Localized("修改项目信息", "edit a project"),
 }
 LEVEL_WORDS = {
     ApprovalLevel.STREET_OFFICE: Localized("街道办事处", "street office"),
@@ -221,6 +231,44 @@ class ActorIsStreetOffice(TransitionRule):
 # -- state ----------------------------------------------------------------------------
 
 
+def _project(project: Project) -> dict[str, object]:
+    """The values naming a project in a message: its number and its name."""
+    return {"id": project.id if project.id is not None else "?", "name": project.name}
+
+
+def _since(project: Project) -> str:
+    return moment_label(project.status_since) if project.status_since else "?"
+
+
+def project_not_cancelled(project: Project) -> None:
+    """A cancelled project is final: nothing acts on it any more (a conflict: it
+    changed under whoever still meant to act)."""
+    if project.status is ProjectStatus.CANCELLED:
+        raise Conflict(
+            "project #{id} “{name}” was cancelled on {when} ({reason}): nothing more can be done on it",
+            when=_since(project),
+            reason=project.status_reason or "",
+            **_project(project),
+        )
+
+
+class ProjectOpenForWork(TransitionRule):
+    """No stage of a cancelled project is acted on; a suspended project's stages wait
+    (their clocks are paused) until the coordinator resumes the project."""
+
+    def check(self, attempt: Attempt) -> None:
+        project = attempt.project
+        project_not_cancelled(project)
+        if project.status is ProjectStatus.SUSPENDED:
+            raise RuleViolation(
+                "project #{id} “{name}” is suspended since {when} ({reason}): the coordinator resumes it "
+                "first",
+                when=_since(project),
+                reason=project.status_reason or "",
+                **_project(project),
+            )
+
+
 class DependenciesApproved(TransitionRule):
     """A stage cannot start before every stage it depends on is approved."""
 
@@ -357,28 +405,46 @@ RULES: dict[Action, tuple[TransitionRule, ...]] = {
     Action.COMPLETE: (
         ActorIsActive(),
         ActorIsProjectPlanner(),
+        ProjectOpenForWork(),
         DependenciesApproved(),
         StageIsInProgress(),
         StageNotPaused(),
     ),
-    Action.APPROVE: (ActorIsActive(), ActorApprovesAtNextLevel(), StageAwaitsDecision()),
-    Action.RETURN: (ActorIsActive(), ActorApprovesAtNextLevel(), StageAwaitsDecision()),
+    Action.APPROVE: (
+        ActorIsActive(),
+        ActorApprovesAtNextLevel(),
+        ProjectOpenForWork(),
+        StageAwaitsDecision(),
+    ),
+    Action.RETURN: (
+        ActorIsActive(),
+        ActorApprovesAtNextLevel(),
+        ProjectOpenForWork(),
+        StageAwaitsDecision(),
+    ),
     Action.PAUSE: (
         ActorIsActive(),
         ActorCoordinatesProject(),
+        ProjectOpenForWork(),
         DependenciesApproved(),
         StageIsInProgress(),
         ClockRunning(),
     ),
-    Action.RESUME: (ActorIsActive(), ActorCoordinatesProject(), ClockPaused()),
+    Action.RESUME: (ActorIsActive(), ActorCoordinatesProject(), ProjectOpenForWork(), ClockPaused()),
     Action.REQUEST_EXTENSION: (
         ActorIsActive(),
         ActorIsProjectPlanner(),
+        ProjectOpenForWork(),
         DependenciesApproved(),
         StageIsInProgress(),
         NoOpenExtensionRequest(),
     ),
-    Action.DECIDE_EXTENSION: (ActorIsActive(), ActorIsStreetOffice(), ExtensionRequestOpen()),
+    Action.DECIDE_EXTENSION: (
+        ActorIsActive(),
+        ActorIsStreetOffice(),
+        ProjectOpenForWork(),
+        ExtensionRequestOpen(),
+    ),
 }
 
 
@@ -389,6 +455,161 @@ STAGE_ACTIONS = tuple(RULES)
 def enforce(attempt: Attempt) -> None:
     for rule in RULES[attempt.action]:
         rule.check(attempt)
+
+
+# -- the project's life ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectAttempt:
+    """One person trying one action on a whole project (suspend, resume, cancel,
+    hand over, edit)."""
+
+    project: Project
+    actor: Person
+    action: Action
+
+
+class ProjectRule:
+    """Base class: ``check`` raises when the attempt is not allowed."""
+
+    def check(self, attempt: ProjectAttempt) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ProjectActorIsActive(ProjectRule):
+    """Someone removed from the directory can no longer act."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        if not attempt.actor.active:
+            raise PermissionDenied("{person} is no longer active in the directory", person=attempt.actor.name)
+
+
+class ActorCoordinatesWholeProject(ProjectRule):
+    """Only a coordinator of the project's street (or of its whole district)
+    suspends, resumes, hands over or edits the project."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project, actor = attempt.project, attempt.actor
+        coordinator_may_act(
+            actor, project.district, project.street, attempt.action, street_name=_where(project)
+        )
+
+
+class ActorMayCancel(ProjectRule):
+    """A coordinator of the project's street cancels a project none of whose stages
+    is approved yet; once the street office has approved a stage, only the street
+    office of the project's street cancels it."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project, actor = attempt.project, attempt.actor
+        if actor.role is Role.STREET_OFFICE:
+            approver_may_act(
+                actor,
+                ApprovalLevel.STREET_OFFICE,
+                project.district,
+                project.street,
+                street_name=_where(project),
+            )
+            return
+        if actor.role is not Role.COORDINATOR:
+            raise PermissionDenied(
+                "{person} is a {role}: only a coordinator or the street office can {action}",
+                person=actor.name,
+                role=_role(actor),
+                action=attempt.action.words,
+            )
+        coordinator_may_act(
+            actor, project.district, project.street, attempt.action, street_name=_where(project)
+        )
+        approved = [s for s in project.stages.values() if s.state is StageState.APPROVED]
+        if approved:
+            names = [s.spec for s in approved if s.spec is not None]
+            raise PermissionDenied(
+                "{person} cannot cancel project #{id} “{name}”: stage {stages} is already approved, so "
+                "only the street office of {street} can cancel it",
+                person=actor.name,
+                stages=Localized(
+                    "、".join(s.name for s in names), ", ".join(s.name_en or s.id for s in names)
+                ),
+                street=_where(project),
+                **_project(project),
+            )
+
+
+class ProjectNotFinal(ProjectRule):
+    """A cancelled or completed project is final: nothing acts on it any more."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project = attempt.project
+        project_not_cancelled(project)
+        if project.status is ProjectStatus.COMPLETED:
+            raise Conflict("project #{id} “{name}” is already completed", **_project(project))
+
+
+class ProjectIsActive(ProjectRule):
+    """Only a running project is suspended (a suspended one already is)."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project = attempt.project
+        if project.status is ProjectStatus.SUSPENDED:
+            raise Conflict(
+                "project #{id} “{name}” is already suspended (since {when}: {reason})",
+                when=_since(project),
+                reason=project.status_reason or "",
+                **_project(project),
+            )
+
+
+class ProjectIsSuspended(ProjectRule):
+    """Only a suspended project is resumed."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project = attempt.project
+        if project.status is not ProjectStatus.SUSPENDED:
+            raise RuleViolation("project #{id} “{name}” is not suspended", **_project(project))
+
+
+PROJECT_RULES: dict[Action, tuple[ProjectRule, ...]] = {
+    Action.SUSPEND: (
+        ProjectActorIsActive(),
+        ActorCoordinatesWholeProject(),
+        ProjectNotFinal(),
+        ProjectIsActive(),
+    ),
+    Action.RESUME_PROJECT: (
+        ProjectActorIsActive(),
+        ActorCoordinatesWholeProject(),
+        ProjectNotFinal(),
+        ProjectIsSuspended(),
+    ),
+    Action.CANCEL: (ProjectActorIsActive(), ActorMayCancel(), ProjectNotFinal()),
+    Action.HANDOVER: (ProjectActorIsActive(), ActorCoordinatesWholeProject(), ProjectNotFinal()),
+    Action.EDIT: (ProjectActorIsActive(), ActorCoordinatesWholeProject(), ProjectNotFinal()),
+}
+
+
+def enforce_project(attempt: ProjectAttempt) -> None:
+    for rule in PROJECT_RULES[attempt.action]:
+        rule.check(attempt)
+
+
+def not_before_project_history(
+    project: Project, action: Action, time: ActingTime, last: dt.datetime | None
+) -> None:
+    """The moment of an action on a whole project: the general rules, and not before
+    the project's last recorded lifecycle event (a back-fill enters the past in the
+    order it happened)."""
+    check_acting_time(time)
+    if last is not None and time.at < last:
+        raise RuleViolation(
+            "cannot {action} project #{id} at {at}: its last recorded event is later, at {then}",
+            field="now",
+            action=action.words,
+            at=moment_label(time.at),
+            then=moment_label(last),
+            id=project.id if project.id is not None else "?",
+        )
 
 
 # -- time -------------------------------------------------------------------------------

@@ -29,3 +29,9 @@ STAGE_STATE_LABELS = {
 class ProjectStatus(StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
+    SUSPENDED = "suspended"  # work stopped by the coordinator: clocks paused, no reminders
+    CANCELLED = "cancelled"  # final: nothing acts on it any more
+
+
+#: the states in which nothing acts on a project any more
+FINAL_PROJECT_STATES = frozenset({ProjectStatus.COMPLETED, ProjectStatus.CANCELLED})

@@ -29,6 +29,8 @@ STAGE_STATES = {
 PROJECT_STATUSES = {
     "active": N_("Active"),
     "completed": N_("Completed"),
+    "suspended": N_("Suspended"),
+    "cancelled": N_("Cancelled"),
 }
 APPROVAL_LEVELS = {
     "street-office": N_("Street office"),
@@ -52,6 +54,11 @@ CHANNELS = {
 EVENT_KINDS = {
     "project.started": N_("Project started"),
     "project.completed": N_("Project completed"),
+    "project.suspended": N_("Project suspended"),
+    "project.resumed": N_("Project resumed"),
+    "project.cancelled": N_("Project cancelled"),
+    "project.handed_over": N_("Planner changed"),
+    "project.edited": N_("Project edited"),
     "stage.activated": N_("Stage started"),
     "stage.deadline_set": N_("Deadline set"),
     "stage.deadline_changed": N_("Deadline changed"),
@@ -83,6 +90,8 @@ PROJECT_STATES = {
     "overdue": N_("Overdue"),
     "waiting": N_("Awaiting approval"),
     "paused": N_("Clock paused"),
+    "suspended": N_("Suspended"),
+    "cancelled": N_("Cancelled"),
 }
 
 NOTIFICATION_KINDS = {
@@ -98,6 +107,10 @@ NOTIFICATION_KINDS = {
     "stage-approved": N_("Approved"),
     "extension-requested": N_("Extension requested"),
     "extension-decided": N_("Extension decided"),
+    "project-suspended": N_("Project suspended"),
+    "project-resumed": N_("Project resumed"),
+    "project-cancelled": N_("Project cancelled"),
+    "project-handed-over": N_("Planner changed"),
     "quarterly-report": N_("Quarterly report"),
     "audit-broken": N_("Event log broken"),
 }

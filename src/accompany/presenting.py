@@ -96,6 +96,24 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return _("due {day}{provisional}", day=due, provisional=provisional)
     if kind == "stage.activated":
         return _("started on {day}", day=data.get("started_on"))
+    if kind in ("project.suspended", "project.cancelled"):
+        return _("reason: {text}", text=data.get("reason"))
+    if kind == "project.resumed":
+        return _("suspended for {days} working days", days=data.get("suspended_working_days"))
+    if kind == "project.handed_over":
+        return _(
+            "{before} → {after}; handover note: {note}",
+            before=data.get("from_name") or data.get("from"),
+            after=data.get("to_name") or data.get("to"),
+            note=data.get("note"),
+        )
+    if kind == "project.edited":
+        what = {"name": _("name"), "community": _("community")}
+        parts = [
+            f"{what.get(key, key)}: {before} → {after}"
+            for key, (before, after) in (data.get("changes") or {}).items()
+        ]
+        return "；".join(parts) if lang == "zh" else "; ".join(parts)
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""

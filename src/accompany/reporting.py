@@ -99,10 +99,34 @@ LIST_COLUMNS = {
         ("granted_days", "批准工作日", "WD granted"),
         ("decision", "意见", "comment"),
     ],
+    "stopped": [
+        ("project_id", "项目编号", "project"),
+        ("project", "项目", "name"),
+        ("street", "街道", "street"),
+        ("planner", "责任规划师", "planner"),
+        ("status", "状态", "state"),
+        ("since", "起始时间", "since"),
+        ("reason", "原因", "reason"),
+    ],
 }
+#: a stopped project's state as the reader reads it (the report is built without the catalogue)
+PROJECT_STATE_NAMES = {
+    "zh": {"suspended": "已暂停", "cancelled": "已取消"},
+    "en": {"suspended": "suspended", "cancelled": "cancelled"},
+}
+
+
+def _list_cell(name: str, key: str, item: dict[str, Any], lang: str) -> Any:
+    value = item.get(key)
+    if name == "stopped" and key == "status":
+        return PROJECT_STATE_NAMES.get(lang, PROJECT_STATE_NAMES["en"]).get(value, value)
+    return value
+
+
 SHEETS = {
     "zh": {
         "summary": "汇总",
+        "stopped": "暂停与取消的项目",
         "worst_overdue": "逾期事项",
         "returns": "退回",
         "pauses": "计时暂停",
@@ -111,6 +135,7 @@ SHEETS = {
     },
     "en": {
         "summary": "summary",
+        "stopped": "suspended, cancelled",
         "worst_overdue": "worst overdue",
         "returns": "returns",
         "pauses": "paused clocks",
@@ -197,6 +222,7 @@ def render_json(report: Report) -> str:
         "returns": report.returns,
         "pauses": report.pauses,
         "extensions": report.extensions,
+        "stopped": report.stopped,
         "overdue_trend": report.overdue_trend,
         "notifications_by_kind": report.notifications_by_kind,
         "meta": report.meta,
@@ -338,7 +364,7 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
         table(
             sheet,
             [zh if lang == "zh" else en for _, zh, en in columns],
-            [[item.get(key) for key, _, _ in columns] for item in items],
+            [[_list_cell(name, key, item, lang) for key, _, _ in columns] for item in items],
         )
     about = book.create_sheet(sheets["about"])
     table(
@@ -472,7 +498,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
             f"<h2>{SHEETS[lang][name]} ({len(items)})</h2>"
             + _html_table(
                 [zh_ if zh else en for _, zh_, en in columns],
-                [[item.get(key) for key, _, _ in columns] for item in items],
+                [[_list_cell(name, key, item, lang) for key, _, _ in columns] for item in items],
             )
         )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])

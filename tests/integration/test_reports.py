@@ -318,6 +318,7 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
         "退回",
         "计时暂停",
         "延期",
+        "暂停与取消的项目",
         "说明",
     ]
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row and row[0]}
@@ -515,3 +516,60 @@ def test_report_cells_are_never_formulas(
     assert all(c.quotePrefix for c in every if c.value in {HOSTILE_NAME, "+1+1", "@SUM(A1)", "-2+3", "\t=1"})
     numbers = [c.value for c in every if c.data_type == "n" and c.value is not None]
     assert numbers and all(isinstance(v, int | float) for v in numbers)
+
+
+def test_a_stopped_project_is_listed_with_its_reason_and_a_cancelled_one_is_never_overdue(
+    people: App, clock: FixedClock
+) -> None:
+    from accompany.services.commands import CancelProject, SuspendProject
+
+    at(clock, "2026-03-02T09:00")
+    cancelled, suspended, running = (
+        commands.start_project(people, start_command(name=n)).project_id for n in ("撤销", "暂停", "照常")
+    )
+    at(clock, "2026-03-05T09:00")
+    commands.cancel_project(people, CancelProject(project_id=cancelled, by="zhangl", reason="居民反对"))
+    commands.suspend_project(people, SuspendProject(project_id=suspended, by="zhangl", reason="资金未到位"))
+    at(clock, "2026-07-02T09:00")
+    report = quarterly_report(people, Quarter.parse("2026Q2"))
+    stopped = {item["project_id"]: item for item in report.stopped}
+    assert set(stopped) == {cancelled, suspended}
+    assert (stopped[cancelled]["status"], stopped[cancelled]["reason"]) == ("cancelled", "居民反对")
+    assert (stopped[suspended]["status"], stopped[suspended]["reason"]) == ("suspended", "资金未到位")
+    # only the running project's survey (due 2026-04-14) is due and overdue
+    assert [item["project_id"] for item in report.worst_overdue] == [running]
+    assert (report.summary["stages_due"], report.summary["projects_active"]) == (2, 2)
+    page = render_html(report, "zh")
+    assert "暂停与取消的项目 (2)" in page and "已取消" in page and "居民反对" in page
+
+
+def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
+    people: App, clock: FixedClock, evidence_file: Path
+) -> None:
+    from accompany.services.commands import HandOverProject
+
+    at(clock, "2026-03-02T09:00")
+    project = commands.start_project(people, start_command()).project_id
+    at(clock, "2026-04-10T10:00")  # on time, by wangrb (team tsinghua-tyg)
+    done(
+        people,
+        project,
+        "needs-survey",
+        "wangrb",
+        {"households_interviewed": "30", "observation_days": "3"},
+        {"problem_map": evidence_file},
+    )
+    at(clock, "2026-04-13T10:00")
+    commands.hand_over_project(
+        people, HandOverProject(project_id=project, by="zhangl", planner="chenm", note="调任")
+    )
+    decide(people, project, "needs-survey", "zhaoy")
+    at(clock, "2026-07-02T09:00")
+    report = quarterly_report(people, Quarter.parse("2026Q2"))
+    teams = {r["key"]: r for r in report.rows if r["level"] == "team"}
+    old, new = teams["taiyanggong/tsinghua-tyg"], teams["taiyanggong/bjut-cy"]
+    assert (old["stages_due"], old["stages_closed_on_time"], old["households_interviewed"]) == (1, 1, 30)
+    assert (old["district"], old["street"], old["team"]) == ("chaoyang", "taiyanggong", "tsinghua-tyg")
+    # the next stage (needs-list, due in Q2 and open) is the new planner's
+    assert new["stages_due"] == 1 and new["stages_closed_on_time"] == 0
+    assert report.worst_overdue[0]["planner"] == "chenm"

@@ -254,3 +254,103 @@ def project_import(
         )
     else:
         say("{file} has no data rows; nothing imported", file=file)
+
+
+# -- the project's life -------------------------------------------------------------------
+
+ProjectArg = Annotated[str, typer.Argument(help=T("project id"))]
+ReasonOption = Annotated[str, typer.Option("--reason", help=T("why (the reader sees it)"))]
+
+
+@project_app.command(
+    "suspend",
+    help=T(
+        "Suspend a project with a reason: the clocks of its stages in progress pause and no reminders go "
+        "out until it is resumed (a coordinator of its street)."
+    ),
+)
+@handle_errors
+def project_suspend(
+    project_id: ProjectArg, by: By, reason: ReasonOption, db: DbOption = None, now: NowOption = None
+) -> None:
+    from ..services.commands import SuspendProject, suspend_project
+    from .stages import _run_and_report
+
+    command = SuspendProject(project_id=project_number(project_id), by=by, reason=reason)
+    _run_and_report(db, now, lambda application: suspend_project(application, command))
+
+
+@project_app.command(
+    "resume",
+    help=T(
+        "Resume a suspended project: its clocks run again and the deadlines move by the working days it "
+        "was suspended (a coordinator of its street)."
+    ),
+)
+@handle_errors
+def project_resume(project_id: ProjectArg, by: By, db: DbOption = None, now: NowOption = None) -> None:
+    from ..services.commands import ResumeProject, resume_project
+    from .stages import _run_and_report
+
+    command = ResumeProject(project_id=project_number(project_id), by=by)
+    _run_and_report(db, now, lambda application: resume_project(application, command))
+
+
+@project_app.command(
+    "cancel",
+    help=T(
+        "Cancel a project for good, with a reason (a coordinator of its street while no stage is approved; "
+        "after that, its street office)."
+    ),
+)
+@handle_errors
+def project_cancel(
+    project_id: ProjectArg, by: By, reason: ReasonOption, db: DbOption = None, now: NowOption = None
+) -> None:
+    from ..services.commands import CancelProject, cancel_project
+    from .stages import _run_and_report
+
+    command = CancelProject(project_id=project_number(project_id), by=by, reason=reason)
+    _run_and_report(db, now, lambda application: cancel_project(application, command))
+
+
+@project_app.command(
+    "handover",
+    help=T(
+        "Hand a project over to another planner of its street, with a handover note; its open stages go "
+        "with it (a coordinator of its street)."
+    ),
+)
+@handle_errors
+def project_handover(
+    project_id: ProjectArg,
+    planner: Annotated[str, typer.Option("--planner", help=T("the new responsible planner: id or name"))],
+    note: Annotated[str, typer.Option("--note", help=T("the handover note (both planners read it)"))],
+    by: By,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    from ..services.commands import HandOverProject, hand_over_project
+    from .stages import _run_and_report
+
+    command = HandOverProject(project_id=project_number(project_id), by=by, planner=planner, note=note)
+    _run_and_report(db, now, lambda application: hand_over_project(application, command))
+
+
+@project_app.command(
+    "edit", help=T("Correct a project's name or community (a coordinator of its street; audited).")
+)
+@handle_errors
+def project_edit(
+    project_id: ProjectArg,
+    by: By,
+    name: Annotated[str | None, typer.Option("--name", help=T("the new project name"))] = None,
+    community: Annotated[str | None, typer.Option("--community", help=T("the new community (社区)"))] = None,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    from ..services.commands import EditProject, edit_project
+    from .stages import _run_and_report
+
+    command = EditProject(project_id=project_number(project_id), by=by, name=name, community=community)
+    _run_and_report(db, now, lambda application: edit_project(application, command))

@@ -101,6 +101,20 @@ def projects_table(projects: list[PortfolioRow], lang: str) -> Table:
     )
     for p in projects:
         stages = p.current
+        if p.status in ("suspended", "cancelled"):
+            stopped = Text(label("status", p.status, lang), style="bold yellow")
+            stopped.append(text(f": {p.status_reason}" if p.status_reason else ""))
+            table.add_row(
+                str(p.id),
+                text(p.name),
+                text(f"{p.street} / {p.community}"),
+                text(p.planner),
+                f"{p.stages_approved}/{p.stages_total}",
+                stopped,
+                Text(""),
+                Text(label("status", p.status, lang), style="yellow"),
+            )
+            continue
         table.add_row(
             str(p.id),
             text(p.name),
@@ -132,8 +146,21 @@ def project_header(p: ProjectDetail, lang: str) -> Group:
     title = Text(f"#{p.id} ", style="bold")
     title.append(text(p.name, "bold"))
     title.append(f"  {label('status', p.status, lang)}")
-    lines = [
-        title,
+    lines = [title]
+    if p.status_reason:
+        lines.append(
+            text(
+                _(
+                    "{status} since {when} by {name}: {reason}",
+                    status=label("status", p.status, lang),
+                    when=when(p.status_since),
+                    name=p.status_by_name,
+                    reason=p.status_reason,
+                ),
+                "bold yellow",
+            )
+        )
+    lines += [
         text(f"{p.district_name} / {p.street_name} / {p.community}"),
         text(f"{_('Planner')} {p.planner_name}    {_('Coordinator')} {p.coordinator_name}"),
         text(
@@ -384,4 +411,29 @@ def outcome_line(
             parts.append(_("{stage}: extension refused: {reason}", stage=stage, reason=e.data["comment"]))
         elif e.kind is EventKind.PROJECT_COMPLETED:
             parts.append(_("project completed"))
+        elif e.kind is EventKind.PROJECT_SUSPENDED:
+            parts.append(_("project #{id} suspended: {reason}", id=project_id, reason=e.data.get("reason")))
+        elif e.kind is EventKind.PROJECT_RESUMED:
+            parts.append(
+                _(
+                    "project #{id} resumed after {days} working days",
+                    id=project_id,
+                    days=e.data.get("suspended_working_days"),
+                )
+            )
+        elif e.kind is EventKind.PROJECT_CANCELLED:
+            parts.append(_("project #{id} cancelled: {reason}", id=project_id, reason=e.data.get("reason")))
+        elif e.kind is EventKind.PROJECT_HANDED_OVER:
+            parts.append(
+                _(
+                    "project #{id} handed over: {before} → {after}",
+                    id=project_id,
+                    before=e.data.get("from_name") or e.before,
+                    after=e.data.get("to_name") or e.after,
+                )
+            )
+        elif e.kind is EventKind.PROJECT_EDITED:
+            for key, (before, after) in (e.data.get("changes") or {}).items():
+                what = _("name") if key == "name" else _("community")
+                parts.append(_("{what}: {before} → {after}", what=what, before=before, after=after))
     return text("；".join(parts) if lang == "zh" else "; ".join(parts))

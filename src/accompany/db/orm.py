@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -104,6 +105,10 @@ class ProjectRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[dt.datetime]
     completed_at: Mapped[dt.datetime | None]
+    # why, since when and by whom the project is suspended or cancelled
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_since: Mapped[dt.datetime | None]
+    status_by: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     stages: Mapped[list[StageRow]] = relationship(
@@ -190,6 +195,8 @@ class ClockPauseRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     resumed_at: Mapped[dt.datetime | None]
     resumed_by: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    # opened by the project's suspension (its resumption closes it)
+    suspension: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ExtensionRow(Base):

@@ -96,6 +96,19 @@ class PeopleRepository:
         table = PersonRow.__table__
         return [person_from_row(r) for r in self.session.execute(select(table).where(table.c.id.in_(wanted)))]
 
+    def planners_of(self, district: str, street: str) -> list[Person]:
+        """The active planners who serve ``street`` of ``district`` (a project may be
+        handed over to them)."""
+        table = PersonRow.__table__
+        rows = self.session.execute(
+            select(table)
+            .where(
+                table.c.role == Role.PLANNER.value, table.c.district_id == district, table.c.active.is_(True)
+            )
+            .order_by(table.c.name, table.c.id)
+        )
+        return [p for p in map(person_from_row, rows) if p.covers_street(district, street)]
+
     def all(self) -> list[Person]:
         rows = self.session.scalars(select(PersonRow).order_by(PersonRow.role, PersonRow.id))
         return [person_from_row(r) for r in rows]
@@ -311,6 +324,9 @@ class ProjectRepository:
             created_at=row.created_at,
             status=ProjectStatus(row.status),
             completed_at=row.completed_at,
+            status_reason=row.status_reason,
+            status_since=row.status_since,
+            status_by=row.status_by,
             street_name=row.street_name,
             district_name=row.district_name,
         )
@@ -394,8 +410,14 @@ class ProjectRepository:
                 update(P)
                 .where(P.c.id == project.id, P.c.version == project_version)
                 .values(
+                    name=project.name,
+                    community=project.community,
+                    planner_id=project.planner_id,
                     status=project.status.value,
                     completed_at=project.completed_at,
+                    status_reason=project.status_reason,
+                    status_since=project.status_since,
+                    status_by=project.status_by,
                     version=project_version + 1,
                 )
             )
@@ -586,6 +608,7 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
                 p["resumed_by"],
                 p["id"],
                 paused_by_name=p.get("paused_by_name") or "",
+                suspension=bool(p.get("suspension")),
             )
             for p in children["pauses"]
         ],
@@ -658,6 +681,7 @@ def pause_values(p: ClockPause) -> dict[str, Any]:
         "reason": p.reason,
         "resumed_at": p.resumed_at,
         "resumed_by": p.resumed_by,
+        "suspension": p.suspension,
     }
 
 
@@ -780,6 +804,16 @@ class EventLog:
         return self.session.scalar(
             select(func.max(EventRow.occurred_at)).where(
                 EventRow.project_id == project_id, EventRow.stage_key == stage_key
+            )
+        )
+
+    def last_lifecycle_at(self, project_id: int) -> dt.datetime | None:
+        """The moment of the project's last lifecycle event (of the project or any of
+        its stages; notifications sent are not part of its history)."""
+        return self.session.scalar(
+            select(func.max(EventRow.occurred_at)).where(
+                EventRow.project_id == project_id,
+                EventRow.kind.like("project.%") | EventRow.kind.like("stage.%"),
             )
         )
 

@@ -47,6 +47,10 @@ def _stored_fingerprint(app: App) -> str | None:
         return row.value.get("fingerprint") if row else None
 
 
+#: the projects whose deadlines follow the calendar (not completed, not cancelled)
+_OPEN = (ProjectStatus.ACTIVE.value, ProjectStatus.SUSPENDED.value)
+
+
 def _stale_project_ids(app: App, *, only_provisional: bool) -> list[int]:
     """Active projects with an open deadline computed from calendar data other than
     the data in force now (each deadline records the source and hash per year)."""
@@ -55,7 +59,8 @@ def _stale_project_ids(app: App, *, only_provisional: bool) -> list[int]:
         select(StageRow.project_id, StageRow.deadline)
         .join(ProjectRow)
         .where(
-            ProjectRow.status == ProjectStatus.ACTIVE.value,
+            # a suspended project's deadlines stay right for the day it resumes
+            ProjectRow.status.in_(_OPEN),
             StageRow.state != StageState.APPROVED.value,
             StageRow.deadline.is_not(None),
         )
@@ -85,9 +90,7 @@ def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
     if force_all:
         with app.reader() as uow:
             project_ids = sorted(
-                uow.session.scalars(
-                    select(ProjectRow.id).where(ProjectRow.status == ProjectStatus.ACTIVE.value)
-                )
+                uow.session.scalars(select(ProjectRow.id).where(ProjectRow.status.in_(_OPEN)))
             )
     else:
         project_ids = _stale_project_ids(app, only_provisional=previous == fingerprint)

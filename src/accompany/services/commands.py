@@ -20,7 +20,7 @@ from ..models.evidence import parse_evidence
 from ..models.people import Directory
 from ..models.project import Attachment, Project
 from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
-from ..models.rules import ActingTime, Action
+from ..models.rules import ActingTime, Action, not_before_project_history
 from ..models.template import StageSpec, coerce_parameter
 
 if TYPE_CHECKING:
@@ -103,6 +103,37 @@ class DecideExtension(Command):
     comment: str | None = None
 
 
+class SuspendProject(Command):
+    project_id: int
+    by: str
+    reason: str
+
+
+class ResumeProject(Command):
+    project_id: int
+    by: str
+
+
+class CancelProject(Command):
+    project_id: int
+    by: str
+    reason: str
+
+
+class HandOverProject(Command):
+    project_id: int
+    by: str
+    planner: str
+    note: str
+
+
+class EditProject(Command):
+    project_id: int
+    by: str
+    name: str | None = None
+    community: str | None = None
+
+
 class Outcome(BaseModel):
     """What a command did: the project and the events it recorded."""
 
@@ -145,6 +176,8 @@ def project_facts(
 
         session = uow.session
         wanted = {project.planner_id, project.coordinator_id, *(e.actor for e in events)}
+        # a handover names both planners
+        wanted |= {str(e.data[k]) for e in events for k in ("from", "to") if e.data.get(k)}
         people = dict(
             session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(wanted))).all()
         )
@@ -509,6 +542,79 @@ def _on_stage(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: igno
         else:
             _check_time(uow, project, key, action, time)
         events = act(project, actor, key, now)
+        uow.projects.save(project)
+        record(app, uow, project, events)
+        uow.commit()
+    return Outcome(project_id=cmd.project_id, events=events)
+
+
+# -- the project's life (coordinator; a cancellation after an approval: street office) --
+
+
+def suspend_project(app: App, cmd: SuspendProject) -> Outcome:
+    return _on_project(
+        app,
+        cmd,
+        Action.SUSPEND,
+        lambda project, actor, uow, now: project.suspend(actor, reason=cmd.reason, now=now),
+    )
+
+
+def resume_project(app: App, cmd: ResumeProject) -> Outcome:
+    return _on_project(
+        app,
+        cmd,
+        Action.RESUME_PROJECT,
+        lambda project, actor, uow, now: project.resume(actor, now=now, calendar=app.calendar),
+    )
+
+
+def cancel_project(app: App, cmd: CancelProject) -> Outcome:
+    return _on_project(
+        app,
+        cmd,
+        Action.CANCEL,
+        lambda project, actor, uow, now: project.cancel(actor, reason=cmd.reason, now=now),
+    )
+
+
+def hand_over_project(app: App, cmd: HandOverProject) -> Outcome:
+    def act(project: Project, actor, uow: UnitOfWork, now: dt.datetime) -> list[Event]:  # type: ignore[no-untyped-def]
+        planner = uow.people.resolve(cmd.planner, field="planner")
+        try:
+            previous = uow.people.get(project.planner_id)
+        except AccompanyError:
+            previous = None
+        return project.hand_over(actor, planner, note=cmd.note, now=now, previous=previous)
+
+    return _on_project(app, cmd, Action.HANDOVER, act)
+
+
+def edit_project(app: App, cmd: EditProject) -> Outcome:
+    return _on_project(
+        app,
+        cmd,
+        Action.EDIT,
+        lambda project, actor, uow, now: project.edit(actor, name=cmd.name, community=cmd.community, now=now),
+    )
+
+
+def _on_project(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: ignore[no-untyped-def]
+    """Load the project and the actor, let the domain act on the whole project, save,
+    record — one transaction. The moment is checked against the project's history
+    once the actor may act (a refusal names the real problem first)."""
+    time = app.acting_time()
+    now = time.at
+    with app.uow() as uow:
+        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+        try:
+            project.ensure_project_allowed(actor, action)
+        except AccompanyError:
+            pass  # the action refuses it itself, naming the problem in its own order
+        else:
+            assert project.id is not None
+            not_before_project_history(project, action, time, uow.events.last_lifecycle_at(project.id))
+        events = act(project, actor, uow, now)
         uow.projects.save(project)
         record(app, uow, project, events)
         uow.commit()

@@ -226,6 +226,11 @@ class ProjectDetail(BaseModel):
     coordinator_name: str = ""
     template_name: str = ""
     phases: list[tuple[str, str]] = []
+    # suspended or cancelled: why, since when, by whom
+    status_reason: str | None = None
+    status_since: dt.datetime | None = None
+    status_by: str | None = None
+    status_by_name: str = ""
 
 
 def show_project(app: App, project_id: int, *, with_events: bool = False) -> ProjectDetail:
@@ -248,6 +253,8 @@ def project_detail(
         else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
     )
     referenced = {project.planner_id, project.coordinator_id}
+    if project.status_by:
+        referenced.add(project.status_by)
     for stage in project.stages.values():
         referenced |= {a.added_by for a in stage.attachments} | {a.decided_by for a in stage.approvals}
         referenced |= {p.paused_by for p in stage.pauses} | {
@@ -336,6 +343,10 @@ def project_detail(
         coordinator_name=name(project.coordinator_id),
         template_name=template.name if lang == "zh" or not template.name_en else template.name_en,
         phases=[(p.id, p.name if lang == "zh" or not p.name_en else p.name_en) for p in template.phases],
+        status_reason=project.status_reason,
+        status_since=local(project.status_since),
+        status_by=project.status_by,
+        status_by_name=name(project.status_by),
     )
 
 
@@ -370,7 +381,8 @@ def _stage_detail(
         state=stage.state.value,
         waiting_for=next_level.value if next_level else None,
         timing=timing(
-            stage.state.value,
+            # a cancelled project's stages are never overdue
+            stage.state.value if project.status.value != "cancelled" else "cancelled",
             deadline.due if deadline else None,
             deadline.provisional if deadline else False,
             stage.open_pause() is not None,

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 LIFECYCLE_KINDS = (
     "project.started",
     "project.completed",
+    "project.suspended",
+    "project.resumed",
+    "project.cancelled",
+    "project.handed_over",
     "stage.activated",
     "stage.deadline_set",
     "stage.deadline_changed",

@@ -29,8 +29,8 @@ from ..models.deadlines import local_date
 from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
-from ..models.rules import STAGE_ACTIONS
-from ..models.states import StageState
+from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
+from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, StageSpec
 from .queries import ProjectDetail, StageDetail, Timing, local, project_detail, timing
 
@@ -225,6 +225,7 @@ def my_work(app: App, person: Person) -> MyWork:
         if person.role is Role.PLANNER:
             rows = uow.session.execute(
                 query.where(
+                    P.c.status == ProjectStatus.ACTIVE.value,
                     P.c.planner_id == person.id,
                     S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
                 )
@@ -235,6 +236,7 @@ def my_work(app: App, person: Person) -> MyWork:
             )
             rows = uow.session.execute(
                 query.where(
+                    P.c.status == ProjectStatus.ACTIVE.value,
                     scope_condition(scope),
                     S.c.state == StageState.SUBMITTED.value,
                     S.c.waiting_for == level.value,
@@ -287,7 +289,11 @@ def my_work(app: App, person: Person) -> MyWork:
         work.to_decide.sort(key=lambda i: i.submitted_at or dt.datetime.max.replace(tzinfo=dt.UTC))
         if person.role is Role.STREET_OFFICE:
             work.extension_requests = _extensions(
-                app, uow, scope_condition(scope), ExtensionRow.status == "requested", lang
+                app,
+                uow,
+                scope_condition(scope),
+                and_(ExtensionRow.status == "requested", P.c.status == ProjectStatus.ACTIVE.value),
+                lang,
             )
         elif person.role is Role.PLANNER:
             since = app.now() - RECENT_DECISIONS
@@ -381,7 +387,7 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
 
 # -- the portfolio ---------------------------------------------------------------------------
 
-ProjectState = Literal["active", "completed", "overdue", "waiting", "paused"]
+ProjectState = Literal["active", "completed", "overdue", "waiting", "paused", "suspended", "cancelled"]
 
 
 class ProjectFilter(BaseModel):
@@ -419,6 +425,7 @@ class PortfolioRow(BaseModel):
     stages_approved: int
     stages_total: int
     current: list[CurrentStage]
+    status_reason: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -454,9 +461,10 @@ def browse_projects(
             exists().where(S.c.project_id == P.c.id, S.c.state.in_(open_states), S.c.phase == filters.phase)
         )
     state = filters.state
-    if state in ("active", "completed"):
+    if state in ("active", "completed", "suspended", "cancelled"):
         conditions.append(P.c.status == state)
     elif state == "overdue":
+        conditions.append(P.c.status == ProjectStatus.ACTIVE.value)
         conditions.append(
             exists().where(
                 S.c.project_id == P.c.id,
@@ -466,8 +474,10 @@ def browse_projects(
             )
         )
     elif state == "waiting":
+        conditions.append(P.c.status == ProjectStatus.ACTIVE.value)
         conditions.append(exists().where(S.c.project_id == P.c.id, S.c.state == StageState.SUBMITTED.value))
     elif state == "paused":
+        conditions.append(P.c.status != ProjectStatus.CANCELLED.value)
         conditions.append(exists().where(S.c.project_id == P.c.id, S.c.paused_since.is_not(None)))
     with app.reader() as uow:
         where = and_(true(), *conditions)
@@ -481,6 +491,7 @@ def browse_projects(
                 P.c.street_id,
                 P.c.planner_id,
                 P.c.status,
+                P.c.status_reason,
                 P.c.start_date,
                 P.c.template_pk,
             )
@@ -549,6 +560,7 @@ def browse_projects(
                 street_id=p.street_id,
                 planner_id=p.planner_id,
                 status=p.status,
+                status_reason=p.status_reason,
                 start_date=p.start_date,
                 stages_approved=approved,
                 stages_total=count,
@@ -560,7 +572,7 @@ def browse_projects(
                         state=s.state,
                         waiting_for=s.waiting_for,
                         timing=timing(
-                            s.state,
+                            s.state if p.status != ProjectStatus.CANCELLED.value else "cancelled",
                             s.due_date,
                             s.due_provisional,
                             s.paused_since is not None,
@@ -618,6 +630,11 @@ class ProjectView(BaseModel):
     detail: ProjectDetail
     # stage key → the actions this person may take on it now (Action values)
     actions: dict[str, list[str]]
+    # the actions on the whole project this person may take now: suspend,
+    # resume_project, cancel, handover, edit
+    project_actions: list[str] = []
+    # the planners the project may be handed over to (id, name), when allowed
+    planners: list[tuple[str, str]] = []
 
 
 def project_view(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectView:
@@ -638,7 +655,21 @@ def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_even
             except AccompanyError:
                 continue
             actions.setdefault(key, []).append(action.name.lower())
-    return ProjectView(detail=detail, actions=actions)
+    project_actions = []
+    for action in PROJECT_RULES:
+        try:
+            project.ensure_project_allowed(person, action)
+        except AccompanyError:
+            continue
+        project_actions.append(action.name.lower())
+    planners: list[tuple[str, str]] = []
+    if "handover" in project_actions:
+        planners = [
+            (p.id, p.name)
+            for p in uow.people.planners_of(project.district, project.street)
+            if p.id != project.planner_id
+        ]
+    return ProjectView(detail=detail, actions=actions, project_actions=project_actions, planners=planners)
 
 
 class StageForm(BaseModel):

@@ -38,7 +38,9 @@ def _filters(request: Request) -> worklists.ProjectFilter:
         street=query.get("street") or None,
         phase=query.get("phase") or None,
         planner=query.get("planner") or None,
-        state=state if state in ("active", "completed", "overdue", "waiting", "paused") else None,
+        state=state
+        if state in ("active", "completed", "overdue", "waiting", "paused", "suspended", "cancelled")
+        else None,
     )
 
 

@@ -1,0 +1,160 @@
+"""A project's life, for the coordinator (and, to cancel after an approval, the
+street office): suspend, resume, cancel, hand over to another planner, edit the name
+and community.
+
+Each form posts to the service function the CLI calls, with the signed-in person as
+the actor; a refusal re-shows the form with the message next to its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from ...models.errors import AccompanyError
+from ...models.people import Person
+from ...services import commands, worklists
+from ..context import Page, page_for, record_id
+from ..errors import status_for
+from ..forms import MAX_LINE, MAX_TEXT, FormErrors, text
+from ..rendering import render
+
+router = APIRouter(prefix="/projects/{project_id}")
+
+#: the forms of this page (each at /projects/{id}/<form>)
+FORMS = ("suspend", "cancel", "handover", "edit")
+
+
+def _view(page: Page, project_id: str) -> worklists.ProjectView:
+    person = page.require()
+    return worklists.project_view(page.app, person, record_id(project_id, "project"), with_events=False)
+
+
+def _show(
+    page: Page,
+    form: str,
+    view: worklists.ProjectView,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        page,
+        "project_life.html",
+        status=status,
+        form=form,
+        view=view,
+        detail=view.detail,
+        errors=errors or FormErrors(),
+        values=values or {},
+    )
+
+
+def _form_page(form: str) -> Callable[[Request, str], Response]:
+    def show(request: Request, project_id: str) -> Response:
+        page = page_for(request)
+        return _show(page, form, _view(page, project_id))
+
+    return show
+
+
+for _form in FORMS:
+    router.add_api_route(f"/{_form}", _form_page(_form), methods=["GET"], name=f"{_form}_form")
+
+
+async def _act(
+    request: Request,
+    project_id: str,
+    form_name: str,
+    build: Callable[[Page, Person, int, FormData], Any],
+    service: Callable[[Any, Any], Any],
+) -> Response:
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    view = await run_in_threadpool(_view, page, project_id)
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    try:
+        command = build(page, person, view.detail.id, form)
+        await run_in_threadpool(service, page.app, command)
+    except AccompanyError as exc:
+        return _show(page, form_name, view, FormErrors.of(exc, page.lang), status_for(exc), values)
+    return RedirectResponse(f"/projects/{view.detail.id}", status_code=303)
+
+
+def _reason(page: Page, form: FormData, name: str = "reason") -> str:
+    return text(form, name, limit=MAX_TEXT, lang=page.lang, label=page._("Reason"))
+
+
+@router.post("/suspend")
+async def suspend(request: Request, project_id: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        "suspend",
+        lambda page, person, pid, form: commands.SuspendProject(
+            project_id=pid, by=person.id, reason=_reason(page, form)
+        ),
+        commands.suspend_project,
+    )
+
+
+@router.post("/resume")
+async def resume(request: Request, project_id: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        "suspend",
+        lambda page, person, pid, form: commands.ResumeProject(project_id=pid, by=person.id),
+        commands.resume_project,
+    )
+
+
+@router.post("/cancel")
+async def cancel(request: Request, project_id: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        "cancel",
+        lambda page, person, pid, form: commands.CancelProject(
+            project_id=pid, by=person.id, reason=_reason(page, form)
+        ),
+        commands.cancel_project,
+    )
+
+
+@router.post("/handover")
+async def handover(request: Request, project_id: str) -> Response:
+    return await _act(
+        request,
+        project_id,
+        "handover",
+        lambda page, person, pid, form: commands.HandOverProject(
+            project_id=pid,
+            by=person.id,
+            planner=text(form, "planner", lang=page.lang, label=page._("Planner")).strip(),
+            note=text(form, "note", limit=MAX_TEXT, lang=page.lang, label=page._("Handover note")),
+        ),
+        commands.hand_over_project,
+    )
+
+
+@router.post("/edit")
+async def edit(request: Request, project_id: str) -> Response:
+    def build(page: Page, person: Person, pid: int, form: FormData) -> commands.EditProject:
+        name = text(form, "name", limit=MAX_LINE, lang=page.lang, label=page._("Project name"))
+        community = text(form, "community", limit=MAX_LINE, lang=page.lang, label=page._("Community"))
+        view = _view(page, project_id)
+        return commands.EditProject(
+            project_id=pid,
+            by=person.id,
+            name=name if name.strip() != view.detail.name else None,
+            community=community if community.strip() != view.detail.community else None,
+        )
+
+    return await _act(request, project_id, "edit", build, commands.edit_project)

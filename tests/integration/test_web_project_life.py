@@ -1,0 +1,103 @@
+"""The coordinator's project-life forms on the project page (ASGI, both databases):
+suspend and resume, cancel, change of planner — CSRF required, refusals shown on
+the form, nothing changed by a refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from accompany.bootstrap import App
+from accompany.clock import parse_moment
+from accompany.services.queries import show_project
+from accompany.web.app import create_web_app
+
+from ..web_support import post_form, sign_in, snapshot, visible_text, with_passwords
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "wangrb", "chenm", "zhaoy", "zhangl")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+def test_the_coordinator_suspends_and_resumes_from_the_project_page(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")
+    page = coordinator.get(f"/projects/{project_id}").text
+    assert f'href="/projects/{project_id}/suspend"' in page
+    # no CSRF token: refused, nothing changes
+    before = snapshot(app)
+    forged = coordinator.post(f"/projects/{project_id}/suspend", data={"reason": "资金未到位"})
+    assert forged.status_code == 403
+    assert snapshot(app) == before
+    # a reason with a control character: shown on the form, nothing changes
+    bad = post_form(
+        coordinator,
+        f"/projects/{project_id}/suspend",
+        f"/projects/{project_id}/suspend",
+        {"reason": "资金\x07"},
+    )
+    assert bad.status_code == 400 and 'id="error-reason"' in bad.text
+    assert snapshot(app) == before
+    done = post_form(
+        coordinator,
+        f"/projects/{project_id}/suspend",
+        f"/projects/{project_id}/suspend",
+        {"reason": "资金未到位"},
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/projects/{project_id}"
+    page = coordinator.get(f"/projects/{project_id}").text
+    shown = visible_text(page)
+    assert (
+        "已暂停" in shown and "资金未到位" in shown and "项目暂停" in shown
+    )  # the state, the reason, the log
+    assert f'action="/projects/{project_id}/resume"' in page
+    assert show_project(app, project_id).status == "suspended"
+
+    app.clock.moment = parse_moment("2026-03-17T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")  # a week later: a new session
+    resumed = post_form(coordinator, f"/projects/{project_id}", f"/projects/{project_id}/resume", {})
+    assert resumed.status_code == 303
+    detail = show_project(app, project_id)
+    assert detail.status == "active" and str(detail.stages[0].timing.due) == "2026-04-21"
+    assert "项目恢复" in visible_text(coordinator.get(f"/projects/{project_id}").text)
+
+
+def test_a_planner_sees_no_project_forms_and_cannot_post_them(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    planner = sign_in(web, "wangrb")
+    page = planner.get(f"/projects/{project_id}").text
+    assert f"/projects/{project_id}/suspend" not in page and f"/projects/{project_id}/cancel" not in page
+    before = snapshot(app)
+    refused = post_form(planner, f"/projects/{project_id}", f"/projects/{project_id}/cancel", {"reason": "x"})
+    assert refused.status_code == 403
+    assert snapshot(app) == before
+
+
+def test_change_of_planner_and_cancel_from_the_web(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")
+    form = coordinator.get(f"/projects/{project_id}/handover").text
+    assert 'value="chenm"' in form and 'value="wangrb"' not in form  # only another planner of the street
+    moved = post_form(
+        coordinator,
+        f"/projects/{project_id}/handover",
+        f"/projects/{project_id}/handover",
+        {"planner": "chenm", "note": "王老师调任"},
+    )
+    assert moved.status_code == 303
+    assert show_project(app, project_id).planner_id == "chenm"
+    cancelled = post_form(
+        coordinator,
+        f"/projects/{project_id}/cancel",
+        f"/projects/{project_id}/cancel",
+        {"reason": "居民反对"},
+    )
+    assert cancelled.status_code == 303
+    page = visible_text(coordinator.get(f"/projects/{project_id}").text)
+    assert "已取消" in page and "居民反对" in page
+    listed = visible_text(coordinator.get("/projects?state=cancelled").text)
+    assert "已取消" in listed and "居民反对" in listed
