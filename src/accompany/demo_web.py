@@ -13,12 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import func, select
 
 from .bootstrap import App, Origin
 from .clock import ShiftedClock
 from .db.orm import EventRow
 from .demo import ServiceDriver
+from .i18n import translator
 from .models.deadlines import LOCAL_TZ, local_date
 from .services import accounts, commands
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
@@ -209,7 +211,10 @@ def build_portfolio(direct: ServiceDriver, files: dict[str, str], console: Conso
     start(
         8, "东四南大街胡同微更新", "东四社区", planner="hel", street="dongsi", district="dongcheng", by="maf"
     )
-    console.print("built a portfolio of 8 more projects (due soon, overdue, returned, waiting, paused …)")
+    _ = translator(direct.app(now).lang)
+    console.print(
+        Text(_("built a portfolio of 8 more projects (due soon, overdue, returned, waiting, paused …)"))
+    )
     return now
 
 
@@ -230,15 +235,27 @@ def serve(direct: ServiceDriver, now: dt.datetime, host: str, port: int, console
     app.clock = app.wall_clock = ShiftedClock(now)  # the simulated timeline, in real time
     app.origin = Origin("web")
     app.settings = app.settings.model_copy(update={"base_url": f"http://{host}:{port}"})
-    console.rule("the web app")
+    _ = translator(app.lang)
+    console.rule(_("the web app"))
     console.print(
-        f"open [bold]http://{host}:{port}/[/] and sign in (password [bold]{DEMO_PASSWORD}[/] for everyone):"
+        Text(
+            _(
+                "open {url} and sign in (password {password} for everyone):",
+                url=f"http://{host}:{port}/",
+                password=DEMO_PASSWORD,
+            )
+        )
     )
     for account, name, role in SIGN_INS:
-        console.print(f"  {account:8} {name}  {role}")
+        console.print(Text(f"  {account:8} {name}  {role}"))
     console.print(
-        f"simulated time runs on from {now.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} (Beijing); "
-        "API docs at /api/docs; Ctrl-C stops and throws the demo data away"
+        Text(
+            _(
+                "simulated time runs on from {moment} (Beijing); API docs at /api/docs; "
+                "Ctrl-C stops and throws the demo data away",
+                moment=f"{now.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
+            )
+        )
     )
     uvicorn.run(create_web_app(app), host=host, port=port, log_level="warning", server_header=False)
 
