@@ -38,6 +38,8 @@ class EventKind(StrEnum):
     TOKEN_CREATED = "account.token_created"
     TOKEN_REVOKED = "account.token_revoked"
     CALENDAR_CHANGED = "calendar.changed"
+    HOUSEHOLDS_LOADED = "households.loaded"
+    HOUSEHOLDS_PURGED = "households.purged"
     AUDIT_BROKEN = "audit.broken"
 
 

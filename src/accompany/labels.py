@@ -75,6 +75,8 @@ EVENT_KINDS = {
     "account.token_created": N_("API token made"),
     "account.token_revoked": N_("API token revoked"),
     "calendar.changed": N_("Calendar changed"),
+    "households.loaded": N_("Household register loaded"),
+    "households.purged": N_("Household data deleted"),
     "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {

@@ -96,6 +96,21 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return _("due {day}{provisional}", day=due, provisional=provisional)
     if kind == "stage.activated":
         return _("started on {day}", day=data.get("started_on"))
+    if kind == "households.loaded":
+        return _(
+            "{count} households ({contacts} with a contact); replaced {replaced}",
+            count=data.get("households"),
+            contacts=data.get("with_contact"),
+            replaced=data.get("replaced"),
+        )
+    if kind == "households.purged":
+        reason = _("on request") if data.get("reason") == "request" else _("retention period ended")
+        if data.get("contacts_only"):
+            count = data.get("contacts")
+            return _("contacts of {count} households deleted ({reason})", count=count, reason=reason)
+        return _(
+            "register of {count} households deleted ({reason})", count=data.get("households"), reason=reason
+        )
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""
