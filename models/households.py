@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .errors import AccompanyError, InvalidInput, Localized, PermissionDenied
+from .errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 
 MAX_AREA_M2 = Decimal(10000)
@@ -124,8 +124,10 @@ class RegisterRejected(InvalidInput):
     def __init__(self, check: RegisterCheck):
         self.check = check
         super().__init__(
-            "{rows} of {total} row(s) of the household register are invalid ({problems_count} "
-            "problem(s)); nothing was loaded",
+            N_(
+                "{rows} of {total} row(s) of the household register are invalid ({problems_count} "
+                "problem(s)); nothing was loaded"
+            ),
             field="file",
             rows=len({b.row for b in check.bad}),
             total=check.rows,
