@@ -294,31 +294,27 @@ def check_register(header: Sequence[Any], data: Sequence[Sequence[Any]]) -> Regi
             if cells[position] not in (None, "") and str(cells[position]).strip():
                 problem = InvalidInput("a value in a column without a header")
                 problems.append(RowProblem(number, f"#{position + 1}", problem))
-        if not problems:
-            household = Household(
-                building=values["building"],
-                unit=values.get("unit", ""),
-                room=values["room"],
-                area_centi=values["area"],
-                owners=values["owners"],
-                contact=values.get("contact"),
-            )
-            if household.key in seen:
-                problems.append(
-                    RowProblem(
-                        number,
-                        headers["room"],
-                        InvalidInput(
-                            "{home} is listed twice (rows {first} and {row})",
-                            home=household.label,
-                            first=seen[household.key],
-                            row=number,
-                        ),
-                    )
+        key = (values.get("building"), values.get("unit", ""), values.get("room"))
+        if key[0] is not None and key[2] is not None:
+            home = address_label(*key)  # type: ignore[arg-type]
+            if key in seen:
+                duplicate = InvalidInput(
+                    "{home} is listed twice (rows {first} and {row})", home=home, first=seen[key], row=number
                 )
+                problems.append(RowProblem(number, headers["room"], duplicate))
             else:
-                seen[household.key] = number
-                check.households.append(household)
+                seen[key] = number  # type: ignore[index]
+        if not problems:
+            check.households.append(
+                Household(
+                    building=values["building"],
+                    unit=values.get("unit", ""),
+                    room=values["room"],
+                    area_centi=values["area"],
+                    owners=values["owners"],
+                    contact=values.get("contact"),
+                )
+            )
         check.bad += problems
     return check
 
