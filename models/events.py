@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     CALENDAR_CHANGED = "calendar.changed"
     HOUSEHOLDS_LOADED = "households.loaded"
     HOUSEHOLDS_PURGED = "households.purged"
+    PAGE_PUBLISHED = "project.published"
+    PAGE_UNPUBLISHED = "project.unpublished"
     AUDIT_BROKEN = "audit.broken"
 
 

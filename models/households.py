@@ -374,3 +374,18 @@ def may_manage_households(actor: Person, project: Any) -> None:
         role=Localized(ROLE_LABELS_ZH[actor.role], ROLE_LABELS_EN[actor.role]),
         project=project.name,
     )
+
+
+def may_publish(actor: Person, project: Any) -> None:
+    """Only a coordinator of the project's street (or of its whole district) puts the
+    project's public page on line or takes it off."""
+    if not actor.active:
+        raise PermissionDenied("{person} is no longer active in the directory", person=actor.name)
+    if actor.role is Role.COORDINATOR and actor.covers_street(project.district, project.street):
+        return
+    raise PermissionDenied(
+        "{person} ({role}) cannot publish the public page of {project}: only a coordinator of its street can",
+        person=actor.name,
+        role=Localized(ROLE_LABELS_ZH[actor.role], ROLE_LABELS_EN[actor.role]),
+        project=project.name,
+    )

@@ -1,5 +1,6 @@
 """households: a project's household register (building, unit, room, floor area,
-owners, an optional contact) and each household's code
+owners, an optional contact) and each household's code; the public project page
+(published by a coordinator, off by default)
 
 Revision ID: 0007
 Revises: 0005
@@ -43,8 +44,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("project_id", "building", "unit", "room", name=op.f("uq_household_project_id_building_unit_room")),
     )
     op.create_index(op.f("ix_household_project_id"), "household", ["project_id"], unique=False)
+    op.create_table(
+        "public_page",
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("published_at", UTC, nullable=False),
+        sa.Column("published_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["project.id"], name=op.f("fk_public_page_project_id_project"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("project_id", name=op.f("pk_public_page")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("public_page")
     op.drop_index(op.f("ix_household_project_id"), table_name="household")
     op.drop_table("household")

@@ -77,6 +77,8 @@ EVENT_KINDS = {
     "calendar.changed": N_("Calendar changed"),
     "households.loaded": N_("Household register loaded"),
     "households.purged": N_("Household data deleted"),
+    "project.published": N_("Public page published"),
+    "project.unpublished": N_("Public page taken off line"),
     "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {

@@ -119,3 +119,11 @@ def test_chinese_by_default(project: str, tmp_path: Path) -> None:
     assert "已向项目 #1 导入 3 户" in out
     assert "业主人数" in ok("households", "list", project)
     assert "不能管理" in refused(4, "households", "purge", project, "--by", "zhaoy")
+
+
+def test_public_page_publish_and_unpublish(project: str) -> None:
+    out = ok("public", "publish", project, "--by", "zhangl")
+    assert "is on line: http://127.0.0.1:8000/public/projects/1" in out
+    assert json.loads(ok("public", "publish", project, "--by", "zhangl", "--json"))["changed"] is False
+    assert "only a coordinator of its street" in refused(4, "public", "unpublish", project, "--by", "wangrb")
+    assert "off line" in ok("public", "unpublish", project, "--by", "zhangl")

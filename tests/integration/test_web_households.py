@@ -73,3 +73,40 @@ def test_only_the_coordinator_and_the_planner_manage_the_register(web, app: App,
     other = sign_in(web, "maf")  # another district: the project does not exist for her
     assert other.get(f"/projects/{project_id}/households").status_code in (403, 404)
     assert len(households.register_view(app, project_id).households) == 2
+
+
+def test_the_public_page_is_off_until_the_coordinator_publishes_it(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    from ..web_support import client
+
+    coordinator = sign_in(web, "zhangl")
+    assert _upload(coordinator, project_id, GOOD).status_code == 200
+    code = households.slip_sheet(app, project_id).slips[0].code
+    resident = client(web)  # nobody signed in
+    url = f"/public/projects/{project_id}?code={code}"
+    off = resident.get(url)
+    assert off.status_code == 404 and "太阳宫北街口袋公园更新" not in off.text
+    assert resident.get("/public/projects/999").status_code == 404
+    assert resident.get("/public/projects/x").status_code == 404
+
+    # the planner may load the register but not publish
+    planner = sign_in(web, "wangrb")
+    page = f"/projects/{project_id}/households"
+    assert post_form(planner, page, f"/projects/{project_id}/public", {"publish": "1"}).status_code == 403
+    published = post_form(coordinator, page, f"/projects/{project_id}/public", {"publish": "1"})
+    assert published.status_code == 303
+
+    on = resident.get(url)
+    assert on.status_code == 200
+    assert on.headers["cache-control"] == "public, max-age=300" and "set-cookie" not in on.headers
+    text = visible_text(on.text)
+    assert "太阳宫北街口袋公园更新" in text and "太阳宫北社区" in text and "王若冰" in text
+    assert "改造前问需于民" in text and "需求调研" in text and "2026-03-02" in text
+    # nothing private: no code, no contact, no ids of people, no forms
+    for private in (code, "138****5678", "13812345678", "wangrb", "zhangl", "<form", "csrf"):
+        assert private not in on.text, private
+    assert "Content-Security-Policy" in on.headers or "content-security-policy" in on.headers
+    english = resident.get(f"/public/projects/{project_id}?lang=en")
+    assert "Needs survey" in visible_text(english.text)
+
+    off_again = post_form(coordinator, page, f"/projects/{project_id}/public", {"publish": "0"})
+    assert off_again.status_code == 303 and resident.get(url).status_code == 404

@@ -227,3 +227,40 @@ def households_purge_expired(
         count=len(reports),
         days=application.settings.household_retention_days,
     )
+
+
+public_app = typer.Typer(
+    help=T("A project's public page for residents (no sign-in; off until a coordinator publishes it)."),
+    no_args_is_help=True,
+)
+
+
+def _publish(project_id: str, by: str, db: str | None, now: str | None, json_out: bool, on: bool) -> None:
+    from ..services.public import set_published
+
+    application = make_app(db, now)
+    number = project_number(project_id)
+    changed = set_published(application, number, by=by, published=on)
+    url = f"{application.settings.resolved_public_base_url()}/public/projects/{number}"
+    if json_out:
+        print_json({"project_id": number, "published": on, "changed": changed, "url": url})
+    elif on:
+        say("the public page of project #{project} is on line: {url}", project=number, url=url)
+    else:
+        say("the public page of project #{project} is off line", project=number)
+
+
+@public_app.command("publish", help=T("Put a project's public page on line (coordinators of its street)."))
+@handle_errors
+def public_publish(
+    project_id: ProjectArg, by: By, db: DbOption = None, now: NowOption = None, json_out: JsonOption = False
+) -> None:
+    _publish(project_id, by, db, now, json_out, True)
+
+
+@public_app.command("unpublish", help=T("Take a project's public page off line."))
+@handle_errors
+def public_unpublish(
+    project_id: ProjectArg, by: By, db: DbOption = None, now: NowOption = None, json_out: JsonOption = False
+) -> None:
+    _publish(project_id, by, db, now, json_out, False)

@@ -59,6 +59,7 @@ app.command(
 app.add_typer(reports.report_app, name="report")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(households.households_app, name="households")
+app.add_typer(households.public_app, name="public")
 app.command(
     "web",
     help=T(

@@ -386,3 +386,14 @@ class HouseholdRow(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     position: Mapped[int] = mapped_column(Integer)
     loaded_at: Mapped[dt.datetime]
+
+
+class PublicPageRow(Base):
+    """A project whose public page (no sign-in) a coordinator has published; no row:
+    the page does not exist (the default)."""
+
+    __tablename__ = "public_page"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True)
+    published_at: Mapped[dt.datetime]
+    published_by: Mapped[str] = mapped_column(String(64))

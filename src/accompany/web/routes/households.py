@@ -25,12 +25,16 @@ def _register_page(
     page: Page, project_id: int, *, errors: FormErrors | None = None, bad=None, done=None, status: int = 200
 ) -> Response:  # type: ignore[no-untyped-def]
     person = page.require()
+    from ...services.public import is_published
+
     view = households.register_view(page.app, project_id, by=person.id)
     return render(
         page,
         "households.html",
         status=status,
         view=view,
+        published=is_published(page.app, project_id),
+        public_url=f"/public/projects/{project_id}",
         errors=errors or FormErrors(),
         bad=bad,
         done=done,
@@ -102,3 +106,22 @@ def slips(request: Request, project_id: str) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.post("/projects/{project_id}/public")
+async def publish(request: Request, project_id: str) -> Response:
+    from starlette.responses import RedirectResponse
+
+    from ...services.public import set_published
+
+    page = page_for(request)
+    person = page.require()
+    number = record_id(project_id, "project")
+    form = await request.form()
+    page.check_csrf(form)
+    on = form.get("publish") == "1"
+    try:
+        await run_in_threadpool(lambda: set_published(page.app, number, by=person.id, published=on))
+    except AccompanyError as exc:
+        return _register_page(page, number, errors=FormErrors.of(exc, page.lang), status=status_for(exc))
+    return RedirectResponse(f"/projects/{number}/households", status_code=303)
