@@ -127,3 +127,19 @@ def test_public_page_publish_and_unpublish(project: str) -> None:
     assert json.loads(ok("public", "publish", project, "--by", "zhangl", "--json"))["changed"] is False
     assert "only a coordinator of its street" in refused(4, "public", "unpublish", project, "--by", "wangrb")
     assert "off line" in ok("public", "unpublish", project, "--by", "zhangl")
+
+
+def test_an_xlsx_register_with_numbers_as_excel_stores_them(project: str, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["楼号", "单元", "房号", "建筑面积（㎡）", "业主人数", "联系电话"])
+    sheet.append([3, 2, 501, 56.8, 2, 13812345678])
+    sheet.append([3, 2, 502, 60, 1.0, None])
+    path = tmp_path / "住户.xlsx"
+    book.save(path)
+    ok("households", "load", project, str(path), "--by", "wangrb")
+    data = json.loads(ok("households", "list", project, "--json"))
+    assert [(h["label"], h["area_m2"], h["owners"], h["contact"]) for h in data["households"]] == [
+        ("3-2-501", 56.8, 2, "138****5678"),
+        ("3-2-502", 60.0, 1, ""),
+    ]
