@@ -101,6 +101,28 @@ class Settings(BaseSettings):
         default="auto", description="Secure cookies: auto = when the request came over HTTPS"
     )
 
+    # -- residents (personal data: 个人信息保护法) ------------------------------------------
+    household_retention_days: int = Field(
+        default=365,
+        ge=0,
+        le=3650,
+        description="a project's household register (contacts included) is deleted this many days "
+        "after the project completes (`accompany households purge-expired`, daily)",
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="where residents reach the public pages (the QR codes on the household slips "
+        "point there); default: ACCOMPANY_BASE_URL",
+    )
+
+    @field_validator("public_base_url", mode="after")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else cls._http_url(value)
+
+    def resolved_public_base_url(self) -> str:
+        return self.public_base_url or self.base_url
+
     @field_validator("base_url", mode="after")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -43,6 +43,10 @@ class EventKind(StrEnum):
     TOKEN_CREATED = "account.token_created"
     TOKEN_REVOKED = "account.token_revoked"
     CALENDAR_CHANGED = "calendar.changed"
+    HOUSEHOLDS_LOADED = "households.loaded"
+    HOUSEHOLDS_PURGED = "households.purged"
+    PAGE_PUBLISHED = "project.published"
+    PAGE_UNPUBLISHED = "project.unpublished"
     AUDIT_BROKEN = "audit.broken"
 
 

@@ -82,6 +82,10 @@ EVENT_KINDS = {
     "account.token_created": N_("API token made"),
     "account.token_revoked": N_("API token revoked"),
     "calendar.changed": N_("Calendar changed"),
+    "households.loaded": N_("Household register loaded"),
+    "households.purged": N_("Household data deleted"),
+    "project.published": N_("Public page published"),
+    "project.unpublished": N_("Public page taken off line"),
     "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {

@@ -114,6 +114,21 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             for key, (before, after) in (data.get("changes") or {}).items()
         ]
         return "；".join(parts) if lang == "zh" else "; ".join(parts)
+    if kind == "households.loaded":
+        return _(
+            "{count} households ({contacts} with a contact); replaced {replaced}",
+            count=data.get("households"),
+            contacts=data.get("with_contact"),
+            replaced=data.get("replaced"),
+        )
+    if kind == "households.purged":
+        reason = _("on request") if data.get("reason") == "request" else _("retention period ended")
+        if data.get("contacts_only"):
+            count = data.get("contacts")
+            return _("contacts of {count} households deleted ({reason})", count=count, reason=reason)
+        return _(
+            "register of {count} households deleted ({reason})", count=data.get("households"), reason=reason
+        )
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""

@@ -12,9 +12,18 @@ from .models.errors import InvalidInput
 MAX_TABLE_BYTES = 50 * 1024 * 1024  # a city's portfolio is a few MB
 
 
-def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
-    """Header and data rows of a CSV (UTF-8, with or without BOM) or XLSX file."""
+def read_table(
+    path: Path, *, max_bytes: int = MAX_TABLE_BYTES, refuse_formulas: bool = False, name: str | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """Header and data rows of a CSV (UTF-8, with or without BOM) or XLSX file.
+
+    ``refuse_formulas``: a file with a formula anywhere (an XLSX formula cell, or a
+    cell starting with ``=``) is refused whole, and so is text with NUL characters —
+    the file is not what people typed. ``name``: the file as the reader knows it (an
+    upload's own name rather than its temporary path)."""
     import stat
+
+    shown = name or str(path)
 
     try:
         info = path.stat()
@@ -22,9 +31,12 @@ def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
         raise InvalidInput("import file {path} does not exist", path=str(path)) from None
     if not stat.S_ISREG(info.st_mode):
         raise InvalidInput("import file {path} is not a regular file", path=str(path))
-    if info.st_size > MAX_TABLE_BYTES:
+    if info.st_size > max_bytes:
         raise InvalidInput(
-            "import file {path} is larger than {limit} MB", path=str(path), limit=MAX_TABLE_BYTES >> 20
+            "import file {path} is larger than {limit} MB",
+            field="file",
+            path=shown,
+            limit=max(1, max_bytes >> 20),
         )
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -32,18 +44,23 @@ def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput(
-                "import file {path}: not UTF-8 text (save the CSV as UTF-8)", path=str(path)
+                "import file {path}: not UTF-8 text (save the CSV as UTF-8)", field="file", path=shown
             ) from None
+        if refuse_formulas and "\x00" in text:
+            raise InvalidInput(
+                "import file {path} contains NUL characters: not a text CSV", field="file", path=shown
+            )
         rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = load_workbook(path, read_only=True, data_only=not refuse_formulas)
         except Exception as exc:  # openpyxl raises zipfile/KeyError/… for a broken file
             raise InvalidInput(
                 "import file {path}: not a readable XLSX workbook ({detail})",
-                path=str(path),
+                field="file",
+                path=shown,
                 detail=type(exc).__name__,
             ) from None
         sheet = book.worksheets[0]
@@ -54,7 +71,23 @@ def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
         ]
         book.close()
     else:
-        raise InvalidInput("import file {path}: use a .csv or .xlsx file", path=str(path))
+        raise InvalidInput("import file {path}: use a .csv or .xlsx file", field="file", path=shown)
     if not rows:
-        raise InvalidInput("import file {path} is empty", path=str(path))
+        raise InvalidInput("import file {path} is empty", field="file", path=shown)
+    if refuse_formulas:
+        for number, row in enumerate(rows, start=1):
+            for position, cell in enumerate(row):
+                if isinstance(cell, str) and cell.lstrip().startswith("="):
+                    raise InvalidInput(
+                        "import file {path}: row {row}, column {column} holds a formula; "
+                        "save the values only",
+                        field="file",
+                        path=shown,
+                        row=number,
+                        column=position + 1,
+                    )
+                if isinstance(cell, str) and "\x00" in cell:
+                    raise InvalidInput(
+                        "import file {path} contains NUL characters: not a text CSV", field="file", path=shown
+                    )
     return [str(h).strip() for h in rows[0]], rows[1:]

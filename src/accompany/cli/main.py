@@ -17,6 +17,7 @@ from . import (
     audit,
     calendar,
     demo,
+    households,
     notifications,
     people,
     projects,
@@ -57,6 +58,8 @@ app.command(
 )(notifications.serve)
 app.add_typer(reports.report_app, name="report")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(households.households_app, name="households")
+app.add_typer(households.public_app, name="public")
 app.command(
     "web",
     help=T(

@@ -368,3 +368,39 @@ class SigninFailureRow(Base):
     kind: Mapped[str] = mapped_column(String(8))
     key: Mapped[str] = mapped_column(String(128))
     at: Mapped[dt.datetime]
+
+
+# -- residents ---------------------------------------------------------------------------
+
+
+class HouseholdRow(Base):
+    """One home of a project's household register (``models.households``): where it
+    is, its floor area in hundredths of m², its number of owners, an optional contact
+    (shown masked, deleted on request or after the retention period) and the code its
+    residents identify with (printed on their slip, never listed)."""
+
+    __tablename__ = "household"
+    __table_args__ = (UniqueConstraint("project_id", "building", "unit", "room"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    building: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(50))
+    room: Mapped[str] = mapped_column(String(50))
+    area_centi: Mapped[int] = mapped_column(Integer)
+    owners: Mapped[int] = mapped_column(Integer)
+    contact: Mapped[str | None] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[dt.datetime]
+
+
+class PublicPageRow(Base):
+    """A project whose public page (no sign-in) a coordinator has published; no row:
+    the page does not exist (the default)."""
+
+    __tablename__ = "public_page"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True)
+    published_at: Mapped[dt.datetime]
+    published_by: Mapped[str] = mapped_column(String(64))

@@ -18,3 +18,7 @@ document.addEventListener("htmx:configRequest", function (event) {
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
 });
+// A "print" button (the household slips) prints the page.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});

@@ -1,0 +1,118 @@
+"""The public project page residents reach without signing in (the QR codes on
+their slips point there). Off by default: a coordinator of the project's street
+publishes it. It shows what residents may know — the project, its community, the
+问需/问计/问效 timeline with stage dates, the planner's name — and nothing private:
+no evidence, files, comments, people's ids or contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+
+from ..db.orm import PublicPageRow
+from ..models.deadlines import local_date
+from ..models.errors import NotFound
+from ..models.events import Event, EventKind
+from ..models.households import may_publish
+from .households import _project
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+
+
+class PublicStage(BaseModel):
+    name: str
+    state: str
+    started: dt.date | None
+    due: dt.date | None
+    approved: dt.date | None
+
+
+class PublicPhase(BaseModel):
+    name: str
+    stages: list[PublicStage]
+
+
+class PublicProject(BaseModel):
+    id: int
+    name: str
+    community: str
+    street: str
+    district: str
+    planner: str
+    status: str
+    start_date: dt.date
+    phases: list[PublicPhase]
+
+
+def set_published(app: App, project_id: int, *, by: str, published: bool = True) -> bool:
+    """Publish (or take off line) a project's public page; False when it already was."""
+    now = app.acting_time().at
+    with app.uow() as uow:
+        actor = uow.people.resolve(by, field="by")
+        project = _project(uow, project_id, lock=True)
+        may_publish(actor, project)
+        row = uow.session.get(PublicPageRow, project.id)
+        if (row is not None) == published:
+            return False
+        if published:
+            uow.session.add(PublicPageRow(project_id=project.id, published_at=now, published_by=actor.id))
+        else:
+            uow.session.execute(delete(PublicPageRow).where(PublicPageRow.project_id == project.id))
+        kind = EventKind.PAGE_PUBLISHED if published else EventKind.PAGE_UNPUBLISHED
+        uow.events.append(project.id, [Event(kind, at=now, actor=actor.id)])
+        uow.commit()
+    return True
+
+
+def is_published(app: App, project_id: int) -> bool:
+    with app.reader() as uow:
+        return (
+            uow.session.scalar(select(PublicPageRow.project_id).where(PublicPageRow.project_id == project_id))
+            is not None
+        )
+
+
+def public_project(app: App, project_id: int) -> PublicProject:
+    """The public page's content; an unpublished project is "unknown", exactly like
+    one that does not exist."""
+    from .queries import show_project
+
+    if not is_published(app, project_id):
+        raise NotFound("unknown project {project}", project=project_id)
+    detail = show_project(app, project_id)
+
+    def day(moment: dt.datetime | None) -> dt.date | None:
+        return local_date(moment) if moment is not None else None
+
+    phases = [
+        PublicPhase(
+            name=phase_name,
+            stages=[
+                PublicStage(
+                    name=s.name,
+                    state=s.state,
+                    started=day(s.activated_at),
+                    due=s.timing.due,
+                    approved=day(s.approved_at),
+                )
+                for s in detail.stages
+                if s.phase == phase_id
+            ],
+        )
+        for phase_id, phase_name in detail.phases
+    ]
+    return PublicProject(
+        id=detail.id,
+        name=detail.name,
+        community=detail.community,
+        street=detail.street_name,
+        district=detail.district_name,
+        planner=detail.planner_name,
+        status=detail.status,
+        start_date=detail.start_date,
+        phases=phases,
+    )
