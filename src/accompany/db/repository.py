@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
@@ -320,47 +320,57 @@ class ProjectRepository:
         return project
 
     def add(self, project: Project, template_row: TemplateRow) -> int:
+        return self.add_many([(project, template_row.pk)])[0]
+
+    def add_many(self, projects: Sequence[tuple[Project, int]]) -> list[int]:
+        """Insert new projects (each with its template snapshot's pk) and their stages:
+        one executemany for the projects, one for all their stages (a bulk import
+        writes thousands at once); returns the new ids in the given order."""
+        if not projects:
+            return []
         connection = self.session.connection()
-        project_id = connection.execute(
-            insert(P)
-            .values(
-                name=project.name,
-                district_id=project.district,
-                street_id=project.street,
-                community=project.community,
-                planner_id=project.planner_id,
-                coordinator_id=project.coordinator_id,
-                template_pk=template_row.pk,
-                params=project.params,
-                start_date=project.start_date,
-                status=project.status.value,
-                created_at=project.created_at,
-                completed_at=project.completed_at,
-                version=1,
-            )
-            .returning(P.c.id)
-        ).scalar_one()
-        project.id = project_id
-        rows = [
+        project_rows = [
             {
-                **stage_values(stage),
-                "project_id": project_id,
-                "key": stage.key,
-                "position": stage.position,
-                "phase": project.template.stage(stage.key).phase,
+                "name": project.name,
+                "district_id": project.district,
+                "street_id": project.street,
+                "community": project.community,
+                "planner_id": project.planner_id,
+                "coordinator_id": project.coordinator_id,
+                "template_pk": template_pk,
+                "params": project.params,
+                "start_date": project.start_date,
+                "status": project.status.value,
+                "created_at": project.created_at,
+                "completed_at": project.completed_at,
                 "version": 1,
             }
-            for stage in project.stages.values()
+            for project, template_pk in projects
         ]
-        inserted = connection.execute(
-            insert(S).returning(S.c.id, S.c.key, sort_by_parameter_order=True), rows
-        ).all()
-        self._versions[project_id] = (1, {r.key: (r.id, 1) for r in inserted})
-        for stage in project.stages.values():
-            self._write_children(connection, stage, self._versions[project_id][1][stage.key][0])
-        project.touched.clear()
-        project.project_touched = False
-        return project_id
+        ids = connection.execute(_INSERT_PROJECT, project_rows).scalars().all()
+        stage_rows = []
+        for (project, _), project_id in zip(projects, ids, strict=True):
+            project.id = project_id
+            stage_rows += [
+                {
+                    **stage_values(stage),
+                    "project_id": project_id,
+                    "key": stage.key,
+                    "position": stage.position,
+                    "phase": project.template.stage(stage.key).phase,
+                    "version": 1,
+                }
+                for stage in project.stages.values()
+            ]
+        stage_ids = iter(connection.execute(_INSERT_STAGES, stage_rows).scalars().all() if stage_rows else ())
+        for project, _ in projects:
+            versions = {key: (next(stage_ids), 1) for key in project.stages}
+            self._versions[project.id] = (1, versions)  # type: ignore[index]
+            for stage in project.stages.values():
+                self._write_children(connection, stage, versions[stage.key][0])
+            project.touched.clear()
+            project.project_touched = False
+        return list(ids)
 
     def save(self, project: Project) -> None:
         """Write the touched stages back, each with a version check: a stage another
@@ -446,6 +456,8 @@ _PROJECT = (
     .where(P.c.id == bindparam("project_id"))
 )
 _PROJECT_FOR_UPDATE = _PROJECT.with_for_update(of=P)
+_INSERT_PROJECT = insert(P).returning(P.c.id, sort_by_parameter_order=True)
+_INSERT_STAGES = insert(S).returning(S.c.id, sort_by_parameter_order=True)
 _ACTOR = PersonRow.__table__
 _PROJECT_AND_ACTOR = (
     select(P, *_NAMES, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
@@ -681,6 +693,10 @@ class EventLog:
         self.os_user = os_user
 
     def append(self, project_id: int | None, events: Iterable[Event]) -> int:
+        return self.append_many([(project_id, events)])
+
+    def append_many(self, batches: Iterable[tuple[int | None, Iterable[Event]]]) -> int:
+        """Append the events of many projects, in the order given, in one executemany."""
         rows = [
             {
                 "project_id": project_id,
@@ -694,6 +710,7 @@ class EventLog:
                 "channel": self.channel,
                 "os_user": self.os_user,
             }
+            for project_id, events in batches
             for e in events
         ]
         if rows:
