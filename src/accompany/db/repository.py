@@ -362,9 +362,19 @@ class ProjectRepository:
                 }
                 for stage in project.stages.values()
             ]
-        stage_ids = iter(connection.execute(_INSERT_STAGES, stage_rows).scalars().all() if stage_rows else ())
+        stage_ids: dict[tuple[int, str], int] = {}
+        if stage_rows:
+            # a plain executemany, the ids read back in one query: with RETURNING,
+            # psycopg parses one huge multi-row statement, slower than the rows themselves
+            connection.execute(_INSERT_STAGES, stage_rows)
+            stage_ids = {
+                (r.project_id, r.key): r.id
+                for r in connection.execute(
+                    select(S.c.id, S.c.project_id, S.c.key).where(S.c.project_id.in_(ids))
+                )
+            }
         for project, _ in projects:
-            versions = {key: (next(stage_ids), 1) for key in project.stages}
+            versions = {key: (stage_ids[project.id, key], 1) for key in project.stages}  # type: ignore[index]
             self._versions[project.id] = (1, versions)  # type: ignore[index]
             for stage in project.stages.values():
                 self._write_children(connection, stage, versions[stage.key][0])
@@ -457,7 +467,7 @@ _PROJECT = (
 )
 _PROJECT_FOR_UPDATE = _PROJECT.with_for_update(of=P)
 _INSERT_PROJECT = insert(P).returning(P.c.id, sort_by_parameter_order=True)
-_INSERT_STAGES = insert(S).returning(S.c.id, sort_by_parameter_order=True)
+_INSERT_STAGES = insert(S)
 _ACTOR = PersonRow.__table__
 _PROJECT_AND_ACTOR = (
     select(P, *_NAMES, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
