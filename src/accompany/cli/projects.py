@@ -134,10 +134,15 @@ def project_list(
         raise InvalidInput("--limit: '{value}' is not a number from 1 to 1000000", value=limit[:20])
     application = make_app(db, now)
     projects, total = list_projects(
-        application, street=street, district=district, overdue_only=overdue, limit=int(limit)
+        application,
+        street=street,
+        district=district,
+        overdue_only=overdue,
+        limit=int(limit),
+        records=json_out,  # --json: plain records, no model per project
     )
     if json_out:
-        print_json([p.model_dump(mode="json") for p in projects])
+        print_json(projects)
         return
     if not projects:
         say("no projects match")
