@@ -133,6 +133,12 @@ def project_list(
     if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= 1_000_000:
         raise InvalidInput("--limit: '{value}' is not a number from 1 to 1000000", value=limit[:20])
     application = make_app(db, now)
+    if json_out:
+        # a whole city is ~200,000 new objects: the garbage collector's full passes
+        # need not walk everything imported so far each time
+        import gc
+
+        gc.freeze()
     projects, total = list_projects(
         application,
         street=street,
