@@ -435,3 +435,99 @@ def test_published_reports_reach_the_district_with_files(
     assert set(mail.attachments) == {"accompany-2026Q1-chaoyang.xlsx", "accompany-2026Q1-chaoyang.html"}
     assert mail.attachments["accompany-2026Q1-chaoyang.xlsx"][:2] == b"PK"  # a zip: the workbook
     assert "按时率 40%" in mail.body and "reports" in mail.body
+
+
+# -- a synthetic city: the figures and the checksum stay what they were --------------------
+
+# (database, quarter, district) → SHA-256 (first half) of the inputs (meta.inputs_sha256),
+# of render_json and of every cell of the XLSX (zh), as the report computed them before
+# it streamed its events (bench/synthetic.py, 150 projects, its default seed, now
+# 2026-11-24 09:00 Beijing). The checksum differs between the databases: it hashes the
+# events' JSON text as each stores it.
+PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
+    ("sqlite", "2026Q3", None): (
+        "839b3b9e2f50fccc32e9f291ca28ae02",
+        "3b2fdffa797bd978f1d0749d21b8377c",
+        "fd5397744143ba10bf458476b2e607b7",
+    ),
+    ("sqlite", "2026Q2", None): (
+        "3e6095e27753b76a339efcb37e8c484b",
+        "43a2f6d92094861138a57f6979945825",
+        "778392e976244345b793cedb20acfaf7",
+    ),
+    ("sqlite", "2026Q3", "dongcheng"): (
+        "365cd638aa668e4f3fcfb0b33e5de24d",
+        "71c2cace5157aaf6364478fdc896a2d5",
+        "352e31146d1631c949db3babf60a290a",
+    ),
+    ("sqlite", "2026Q4", None): (
+        "75538c9cfd7815611c8acf92d89ca07f",
+        "01fd67554486ac35114be5f569922e49",
+        "412eede56f280e5fba56130e4bb69cd2",
+    ),
+    ("postgresql", "2026Q3", None): (
+        "167b2c80ac0da08c57f5c4e98774db5b",
+        "7c4cfcfb2e2b0e7e4f6850d28d1905e2",
+        "dbba10bf433ab08bc9d4cc0f5646756e",
+    ),
+    ("postgresql", "2026Q2", None): (
+        "222228797753aab960badc784551ad42",
+        "4686fd3d382d41cfe0af555674c6faa9",
+        "7c7a614e0926158d24a7ae8fc4b64111",
+    ),
+    ("postgresql", "2026Q3", "dongcheng"): (
+        "715be7a2fec3a4c0644e228bf4427097",
+        "2942fbbf678800824839350b9f11d632",
+        "bd7d69442ed05109e1fd14ea2dc1d8e1",
+    ),
+    ("postgresql", "2026Q4", None): (
+        "2480e0072c32556b12a60b83f3d8b12f",
+        "ea604744b2f6440fa02ca25b7efbd354",
+        "9e2ea12713a597084873b6a2179875c8",
+    ),
+}
+# the events read, the same on both
+EVENTS_READ = {
+    ("2026Q3", None): 3754,
+    ("2026Q2", None): 2904,
+    ("2026Q3", "dongcheng"): 405,
+    ("2026Q4", None): 4218,
+}
+
+
+def _xlsx_cells(path: Path) -> str:
+    import hashlib
+
+    from openpyxl import load_workbook
+
+    digest = hashlib.sha256()
+    book = load_workbook(path)
+    for sheet in book.worksheets:
+        digest.update(f"== {sheet.title}\n".encode())
+        for row in sheet.iter_rows(values_only=True):
+            digest.update(repr(row).encode())
+    return digest.hexdigest()[:32]
+
+
+def test_report_on_a_synthetic_city_is_unchanged(
+    app: App, db_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from bench.synthetic import build_city
+
+    build_city(db_url, 150, quiet=True)
+    at(clock, "2026-11-24T09:00")
+    dialect = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    got, pinned = {}, {k[1:]: v for k, v in PINNED_REPORTS.items() if k[0] == dialect}
+    for quarter, district in pinned:
+        report = quarterly_report(app, Quarter.parse(quarter), district=district)
+        assert report.meta["events_read"] == EVENTS_READ[quarter, district]
+        path = tmp_path / f"{quarter}-{district}.xlsx"
+        write_xlsx(report, path, "zh")
+        got[quarter, district] = (
+            report.meta["inputs_sha256"][:32],
+            hashlib.sha256(render_json(report).encode()).hexdigest()[:32],
+            _xlsx_cells(path),
+        )
+    assert got == pinned
