@@ -41,7 +41,7 @@ LIFECYCLE_KINDS = (
     "stage.extension_refused",
 )
 Progress = Callable[[int, int | None], None]  # (events read, total once known)
-STREAM_BATCH = 10_000  # events fetched at a time
+STREAM_BATCH = 2_000  # events fetched at a time (10,000: +10 MiB, no faster)
 
 
 def resolve_scope(app: App, district: str | None, street: str | None) -> tuple[str | None, str | None]:
