@@ -127,20 +127,25 @@ def quarterly_report(
 
         def facts() -> Iterator[EventFact]:
             nonlocal read
-            utc, from_text = dt.UTC, dt.datetime.fromisoformat
+            from_text = dt.datetime.fromisoformat
+            last_text, last_at, last_iso = None, None, ""  # events of one command share a time
             for batch in rows.partitions():
                 lines = []  # the checksum's lines, hashed once per batch (same digest)
                 line = lines.append
                 for id_, kind_, at, project_id, stage, actor, after, raw in batch:
                     if isinstance(at, str):  # SQLite: naive UTC text, 2026-03-02 01:00:00.000000
-                        text = at
-                        at = from_text(text).replace(tzinfo=utc)
-                        if len(text) == 26 and text[10] == " " and text[19] == ".":
-                            # its isoformat() without building it: microseconds only if any
-                            fraction = "" if text.endswith(".000000") else text[19:]
-                            iso = f"{text[:10]}T{text[11:19]}{fraction}+00:00"
+                        if at == last_text:
+                            at, iso = last_at, last_iso
                         else:
-                            iso = at.isoformat()
+                            last_text = text = at
+                            at = from_text(text + "+00:00")  # UTC, as .replace(tzinfo=dt.UTC)
+                            if len(text) == 26 and text[10] == " " and text[19] == ".":
+                                # its isoformat() from the text: microseconds only if any
+                                fraction = "" if text.endswith(".000000") else text[19:]
+                                iso = f"{text[:10]}T{text[11:19]}{fraction}+00:00"
+                            else:
+                                iso = at.isoformat()
+                            last_at, last_iso = at, iso
                     else:
                         iso = at.isoformat()
                     raw = raw or "{}"
@@ -180,8 +185,7 @@ def quarterly_report(
         total = read
         if progress:
             progress(total, total)
-    for item in notifications:
-        digest.update(f"notification {item}\n".encode())
+    digest.update("".join(f"notification {item}\n" for item in notifications).encode())
     years = range(quarter.year - 1, quarter.year + 2)
     calendar_sources = app.calendar.fingerprint(years)
     digest.update(json.dumps(calendar_sources, sort_keys=True).encode())
