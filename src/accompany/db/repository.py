@@ -363,9 +363,15 @@ class ProjectRepository:
                 for stage in project.stages.values()
             ]
         stage_ids: dict[tuple[int, str], int] = {}
-        if stage_rows:
-            # a plain executemany, the ids read back in one query: with RETURNING,
-            # psycopg parses one huge multi-row statement, slower than the rows themselves
+        if len(projects) == 1 and stage_rows:
+            # one project (a command's start): its stages in one statement with RETURNING
+            stage_ids = {
+                (ids[0], r.key): r.id for r in connection.execute(_INSERT_STAGES_RETURNING, stage_rows)
+            }
+        elif stage_rows:
+            # many (an import): a plain executemany, the ids read back in one query —
+            # with RETURNING, psycopg parses one huge multi-row statement, slower than
+            # writing the rows themselves
             connection.execute(_INSERT_STAGES, stage_rows)
             stage_ids = {
                 (r.project_id, r.key): r.id
@@ -468,6 +474,7 @@ _PROJECT = (
 _PROJECT_FOR_UPDATE = _PROJECT.with_for_update(of=P)
 _INSERT_PROJECT = insert(P).returning(P.c.id, sort_by_parameter_order=True)
 _INSERT_STAGES = insert(S)
+_INSERT_STAGES_RETURNING = insert(S).returning(S.c.id, S.c.key, sort_by_parameter_order=True)
 _ACTOR = PersonRow.__table__
 _PROJECT_AND_ACTOR = (
     select(P, *_NAMES, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
