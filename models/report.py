@@ -144,7 +144,7 @@ class EventFact:
         return self._data
 
 
-@dataclass
+@dataclass(slots=True)  # one per stage of every project replayed: 80,000 for a city
 class StageReplay:
     key: str
     phase: str
@@ -160,7 +160,7 @@ class StageReplay:
     planner: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectReplay:
     id: int
     name: str

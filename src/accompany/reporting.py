@@ -9,6 +9,7 @@ import datetime as dt
 import html
 import io
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -281,61 +282,80 @@ class _SafeWriter:
 
 
 def _put_row(sheet: Any, values: list[Any]) -> None:
-    """Append a row to a worksheet; a formula-like text cell (see :func:`neutralised`)
-    is stored as a string — openpyxl would otherwise make any text starting with "="
-    a formula — and marked quote-prefixed, so Excel shows and keeps it as text."""
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if formula_like(cell.value) or cell.data_type == "f":
+    """Append a row to a write-only worksheet; a formula-like text cell (see
+    :func:`neutralised`) is stored as a string — openpyxl would otherwise make any
+    text starting with "=" a formula — and marked quote-prefixed, so Excel shows and
+    keeps it as text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and formula_like(value):
+            cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    sheet.append(row)
 
 
 def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
+    """The workbook in openpyxl's write-only mode (rows streamed to the file, no cell
+    objects kept): column widths and frozen header rows are set before a sheet's
+    first row, the header cells styled as they are appended."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
-    book = Workbook()
+    wrap = Alignment(wrap_text=True, vertical="top")
+    book = Workbook(write_only=True)
     sheets = SHEETS[lang]
 
-    def table(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
-        _put_row(sheet, headers)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-            cell.fill = header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for values in rows:
-            _put_row(sheet, [_cell(v) for v in values])
-        sheet.freeze_panes = sheet.cell(row=2, column=1)
+    def widths(sheet: Any, headers: list[str], fixed: dict[str, float] | None = None) -> None:
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(
                 10, min(40, len(str(header)) * 2 + 2)
             )
+        for letter, width in (fixed or {}).items():
+            sheet.column_dimensions[letter].width = width
 
-    summary = book.active
-    summary.title = sheets["summary"]
-    _put_row(
+    def header_row(sheet: Any, headers: list[str]) -> None:
+        cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+            cells.append(cell)
+        sheet.append(cells)
+
+    def table(
+        sheet: Any, headers: list[str], rows: Iterable[list[Any]], fixed: dict[str, float] | None = None
+    ) -> None:
+        widths(sheet, headers, fixed)
+        sheet.freeze_panes = "A2"
+        header_row(sheet, headers)
+        for values in rows:
+            _put_row(sheet, [_cell(v) for v in values])
+
+    summary = book.create_sheet(sheets["summary"])
+    summary_headers = ["指标" if lang == "zh" else "figure", "数值" if lang == "zh" else "value"]
+    widths(summary, summary_headers, {"A": 36, "B": 24})
+    title = WriteOnlyCell(
         summary,
-        [
-            f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
-            f"{report.quarter}"
-        ],
+        value=f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
+        f"{report.quarter}",
     )
-    summary["A1"].font = Font(bold=True, size=14)
+    title.font = Font(bold=True, size=14)
+    summary.append([title])
     for key, value in _about(report, lang)[:5]:
         _put_row(summary, [key, _cell(value)])
     summary.append([])
-    table(
-        summary,
-        ["指标" if lang == "zh" else "figure", "数值" if lang == "zh" else "value"],
-        [[_label(f, lang), report.summary.get(f)] for f, _, _ in FIGURES],
-    )
-    summary.freeze_panes = None
-    summary.column_dimensions["A"].width = 36
-    summary.column_dimensions["B"].width = 24
+    header_row(summary, summary_headers)
+    for f, _, _ in FIGURES:
+        _put_row(summary, [_label(f, lang), _cell(report.summary.get(f))])
 
     ident = IDENTITY[lang]
     for level in ("district", "street", "team", "project"):
@@ -346,34 +366,35 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             "team": [ident["district"], ident["street"], ident["team"]],
             "project": [ident["district"], ident["street"], ident["team"], ident["key"], ident["name"]],
         }[level]
-        rows = []
-        for row in report.rows:
-            if row["level"] != level:
-                continue
-            ids = {
-                "district": [row["key"]],
-                "street": [row["district"], row["key"]],
-                "team": [row["district"], row["street"], row["team"]],
-                "project": [row["district"], row["street"], row["team"], row["key"], row["name"]],
-            }[level]
-            rows.append([*ids, *(row.get(f) for f, _, _ in FIGURES)])
-        table(sheet, identity + [_label(f, lang) for f, _, _ in FIGURES], rows)
+
+        def level_rows(level: str = level) -> Iterator[list[Any]]:
+            for row in report.rows:
+                if row["level"] != level:
+                    continue
+                ids = {
+                    "district": [row["key"]],
+                    "street": [row["district"], row["key"]],
+                    "team": [row["district"], row["street"], row["team"]],
+                    "project": [row["district"], row["street"], row["team"], row["key"], row["name"]],
+                }[level]
+                yield [*ids, *(row.get(f) for f, _, _ in FIGURES)]
+
+        table(sheet, identity + [_label(f, lang) for f, _, _ in FIGURES], level_rows())
     for name, columns in LIST_COLUMNS.items():
         sheet = book.create_sheet(sheets[name])
         items = getattr(report, name)
         table(
             sheet,
             [zh if lang == "zh" else en for _, zh, en in columns],
-            [[_list_cell(name, key, item, lang) for key, _, _ in columns] for item in items],
+            ([_list_cell(name, key, item, lang) for key, _, _ in columns] for item in items),
         )
     about = book.create_sheet(sheets["about"])
     table(
         about,
         ["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"],
-        [[k, v] for k, v in _about(report, lang)],
+        ([k, v] for k, v in _about(report, lang)),
+        {"A": 30, "B": 80},
     )
-    about.column_dimensions["A"].width = 30
-    about.column_dimensions["B"].width = 80
     book.save(path)
 
 

@@ -346,3 +346,59 @@ def test_a_bad_setting_is_one_line(cli_env: dict[str, str], monkeypatch: pytest.
     monkeypatch.setenv("ACCOMPANY_LANGUAGE", "fr")
     for args in (["project", "list"], ["db", "current"], ["serve", "--check"]):
         assert "ACCOMPANY_" in refused(2, *args) and "language" in refused(2, *args)
+
+
+# -- the portfolio's JSON is the same, however it is computed ------------------------------
+
+LIST_CASES: dict[tuple[str, ...], str] = {
+    # args → SHA-256 (its first half) of the printed JSON, as the pydantic path printed it on a 120-project
+    # synthetic city (bench/synthetic.py, its default seed); the same on both databases
+    ("--now", "2026-11-24T09:00"): "0db377c49af9e362ab2a688440c08451",
+    (
+        "--now",
+        "2026-11-24T09:00",
+        "--limit",
+        "1000",
+    ): "0db377c49af9e362ab2a688440c08451",
+    (
+        "--now",
+        "2026-11-24T09:00",
+        "--limit",
+        "7",
+    ): "70f7181d3c219654d8af32db4037f3a1",
+    (
+        "--now",
+        "2026-11-24T09:00",
+        "--overdue",
+    ): "96fa7049c904241eeb507e7b460a3b0f",
+    (
+        "--now",
+        "2026-07-01T09:00",
+        "--district",
+        "dongcheng",
+    ): "3d8fda2226ec414f3c2c25e5cd0a7847",
+    (
+        "--now",
+        "2026-07-01T09:00",
+        "--street",
+        "dongcheng-s01",
+    ): "8d38ca32b85754b97cfea5cae2fc8812",
+}
+
+
+@pytest.fixture
+def city(db_url: str) -> str:
+    from bench.synthetic import build_city
+
+    build_city(db_url, 120, quiet=True)
+    return db_url
+
+
+def test_project_list_json_on_a_synthetic_city(city: str, cli_env: dict[str, str]) -> None:
+    import hashlib
+
+    got = {}
+    for args in LIST_CASES:
+        out = ok("project", "list", "--json", "--db", city, *args)
+        got[args] = hashlib.sha256(out.encode()).hexdigest()[:32]
+    assert got == LIST_CASES

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from accompany.bootstrap import App
 from accompany.config.settings import CONFIG_DIR
 from accompany.db.orm import EventRow, NotificationRow, ProjectRow, StageRow
 from accompany.models.errors import InvalidInput
+from accompany.services.audit import verify_log
 from accompany.services.importing import ImportRejected, import_projects
 from accompany.tables import read_table
 
@@ -189,3 +192,80 @@ def test_unreadable_files(tmp_path: Path, name: str, content: str | bytes | None
         path.write_text(content, encoding="utf-8")
     with pytest.raises(InvalidInput, match=message):
         read_table(path)
+
+
+# -- the batched import writes exactly what the row-by-row import wrote --------------------
+
+EXAMPLE_ROWS = [
+    # name, district, street, community, planner, by
+    ["太阳宫北街口袋公园更新", "朝阳区", "太阳宫街道", "太阳宫北社区", "wangrb", "zhangl"],
+    ["芍药居老旧小区综合整治", "朝阳区", "太阳宫街道", "芍药居社区", "chenm", "zhangl"],
+    ["酒仙桥路步行空间改造", "chaoyang", "jiuxianqiao", "将台路社区", "chenm", "liuq"],
+    ["东四三条胡同微更新", "东城区", "东四街道", "东四三条社区", "hel", "maf"],
+]
+
+
+def fifty_rows() -> list[list[str]]:
+    """50 varied rows: four streets, planners and coordinators, starts in the past and
+    the future, each with its own construction deadline."""
+    rows = []
+    for i in range(50):
+        name, district, street, community, planner, by = EXAMPLE_ROWS[i % 4]
+        start = dt.date(2026, 1, 5) + dt.timedelta(days=7 * i)
+        deadline = start + dt.timedelta(days=200 + 3 * i)
+        day, due = start.isoformat(), deadline.isoformat()
+        rows.append([f"{name}{i:02d}", district, street, community, planner, day, by, due])
+    return rows
+
+
+def _plain(value: object) -> object:
+    """A value as both databases give it back: instants in UTC, JSON canonical."""
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value
+
+
+# left out: the recording time, the hash chain (it hashes the recording time; `audit
+# verify` checks it instead) and the project-life columns added after the pin (empty)
+UNPINNED = {"recorded_at", "hash", "prev_hash", "status_reason", "status_since", "status_by"}
+
+
+def content_digest(app: App) -> tuple[dict[str, int], str]:
+    """Every row of the tables an import writes (see UNPINNED), ids included: row
+    counts and one SHA-256 over them."""
+    counts, digest = {}, hashlib.sha256()
+    with app.reader() as uow:
+        for table in (ProjectRow, StageRow, EventRow, NotificationRow):
+            t = table.__table__
+            columns = [c for c in t.c if c.name not in UNPINNED]
+            rows = uow.session.execute(select(*columns).order_by(*t.primary_key.columns)).all()
+            counts[t.name] = len(rows)
+            for r in rows:
+                digest.update(repr(tuple(_plain(v) for v in r)).encode())
+    return counts, digest.hexdigest()
+
+
+# computed with the row-by-row import (before the batched one); the same on SQLite and PostgreSQL
+PINNED_IMPORT = {
+    False: (
+        {"project": 50, "stage": 400, "event": 160, "notification": 0},
+        "9d785d26f93e334c47d7b03c6ea66abbcf63dc1bc83c21b682318e59c733ef0e",
+    ),
+    True: (
+        {"project": 50, "stage": 400, "event": 160, "notification": 150},
+        "0d961304fd1626c32ec14e50a8318b890c5d4aaa4627de527150ba6d4afeb150",
+    ),
+}
+
+
+@pytest.mark.parametrize("notify", [False, True])
+def test_import_of_50_rows_writes_the_same_rows_and_events(people: App, notify: bool) -> None:
+    report = import_projects(people, HEADER, fifty_rows(), notify=notify)
+    assert report.project_ids == list(range(1, 51))
+    assert content_digest(people) == PINNED_IMPORT[notify]
+    assert verify_log(people).finding is None  # one executemany, still one chain

@@ -4,7 +4,6 @@ turning errors into one line on stderr with a meaningful exit code."""
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
@@ -236,4 +235,6 @@ def make_app(db: str | None, now: str | None = None):  # type: ignore[no-untyped
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    from ..jsonout import dumps_indented  # json.dumps(indent=2, …) character for character
+
+    sys.stdout.write(dumps_indented(data) + "\n")

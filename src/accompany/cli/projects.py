@@ -133,11 +133,22 @@ def project_list(
     if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= 1_000_000:
         raise InvalidInput("--limit: '{value}' is not a number from 1 to 1000000", value=limit[:20])
     application = make_app(db, now)
+    if json_out:
+        # a whole city is ~200,000 new objects: the garbage collector's full passes
+        # need not walk everything imported so far each time
+        import gc
+
+        gc.freeze()
     projects, total = list_projects(
-        application, street=street, district=district, overdue_only=overdue, limit=int(limit)
+        application,
+        street=street,
+        district=district,
+        overdue_only=overdue,
+        limit=int(limit),
+        records=json_out,  # --json: plain records, no model per project
     )
     if json_out:
-        print_json([p.model_dump(mode="json") for p in projects])
+        print_json(projects)
         return
     if not projects:
         say("no projects match")

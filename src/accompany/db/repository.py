@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
@@ -340,47 +340,73 @@ class ProjectRepository:
         return project
 
     def add(self, project: Project, template_row: TemplateRow) -> int:
+        return self.add_many([(project, template_row.pk)])[0]
+
+    def add_many(self, projects: Sequence[tuple[Project, int]]) -> list[int]:
+        """Insert new projects (each with its template snapshot's pk) and their stages:
+        one executemany for the projects, one for all their stages (a bulk import
+        writes thousands at once); returns the new ids in the given order."""
+        if not projects:
+            return []
         connection = self.session.connection()
-        project_id = connection.execute(
-            insert(P)
-            .values(
-                name=project.name,
-                district_id=project.district,
-                street_id=project.street,
-                community=project.community,
-                planner_id=project.planner_id,
-                coordinator_id=project.coordinator_id,
-                template_pk=template_row.pk,
-                params=project.params,
-                start_date=project.start_date,
-                status=project.status.value,
-                created_at=project.created_at,
-                completed_at=project.completed_at,
-                version=1,
-            )
-            .returning(P.c.id)
-        ).scalar_one()
-        project.id = project_id
-        rows = [
+        project_rows = [
             {
-                **stage_values(stage),
-                "project_id": project_id,
-                "key": stage.key,
-                "position": stage.position,
-                "phase": project.template.stage(stage.key).phase,
+                "name": project.name,
+                "district_id": project.district,
+                "street_id": project.street,
+                "community": project.community,
+                "planner_id": project.planner_id,
+                "coordinator_id": project.coordinator_id,
+                "template_pk": template_pk,
+                "params": project.params,
+                "start_date": project.start_date,
+                "status": project.status.value,
+                "created_at": project.created_at,
+                "completed_at": project.completed_at,
                 "version": 1,
             }
-            for stage in project.stages.values()
+            for project, template_pk in projects
         ]
-        inserted = connection.execute(
-            insert(S).returning(S.c.id, S.c.key, sort_by_parameter_order=True), rows
-        ).all()
-        self._versions[project_id] = (1, {r.key: (r.id, 1) for r in inserted})
-        for stage in project.stages.values():
-            self._write_children(connection, stage, self._versions[project_id][1][stage.key][0])
-        project.touched.clear()
-        project.project_touched = False
-        return project_id
+        ids = connection.execute(_INSERT_PROJECT, project_rows).scalars().all()
+        stage_rows = []
+        for (project, _), project_id in zip(projects, ids, strict=True):
+            project.id = project_id
+            stage_rows += [
+                {
+                    **stage_values(stage),
+                    "project_id": project_id,
+                    "key": stage.key,
+                    "position": stage.position,
+                    "phase": project.template.stage(stage.key).phase,
+                    "version": 1,
+                }
+                for stage in project.stages.values()
+            ]
+        stage_ids: dict[tuple[int, str], int] = {}
+        if len(projects) == 1 and stage_rows:
+            # one project (a command's start): its stages in one statement with RETURNING
+            stage_ids = {
+                (ids[0], r.key): r.id for r in connection.execute(_INSERT_STAGES_RETURNING, stage_rows)
+            }
+        elif stage_rows:
+            # many (an import): a plain executemany, the ids read back in one query —
+            # with RETURNING, psycopg parses one huge multi-row statement, slower than
+            # writing the rows themselves
+            connection.execute(_INSERT_STAGES, stage_rows)
+            stage_ids = {
+                (r.project_id, r.key): r.id
+                for r in connection.execute(
+                    select(S.c.id, S.c.project_id, S.c.key).where(S.c.project_id.in_(ids))
+                )
+            }
+        for project, _ in projects:
+            versions = {key: (stage_ids[project.id, key], 1) for key in project.stages}  # type: ignore[index]
+            self._versions[project.id] = (1, versions)  # type: ignore[index]
+            for stage in project.stages.values():
+                self._write_children(connection, stage, versions[stage.key][0])
+            project.touched.clear()
+            project.project_touched = False
+        return list(ids)
 
     def save(self, project: Project) -> None:
         """Write the touched stages back, each with a version check: a stage another
@@ -472,6 +498,9 @@ _PROJECT = (
     .where(P.c.id == bindparam("project_id"))
 )
 _PROJECT_FOR_UPDATE = _PROJECT.with_for_update(of=P)
+_INSERT_PROJECT = insert(P).returning(P.c.id, sort_by_parameter_order=True)
+_INSERT_STAGES = insert(S)
+_INSERT_STAGES_RETURNING = insert(S).returning(S.c.id, S.c.key, sort_by_parameter_order=True)
 _ACTOR = PersonRow.__table__
 _PROJECT_AND_ACTOR = (
     select(P, *_NAMES, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
@@ -747,15 +776,20 @@ class EventLog:
         self._head = (self.session.get_transaction(), previous)
 
     def append(self, project_id: int | None, events: Iterable[Event]) -> int:
-        events = list(events)
-        if not events:
+        return self.append_many([(project_id, events)])
+
+    def append_many(self, batches: Iterable[tuple[int | None, Iterable[Event]]]) -> int:
+        """Append the events of many projects, in the order given, chained, in one
+        executemany (an import appends 10,000 projects' events this way)."""
+        pending = [(project_id, e) for project_id, events in batches for e in events]
+        if not pending:
             return 0
         previous = self._previous_hash()
         # the real time, in the hash too: a back-fill cannot later be made to look
         # recorded on time (an adapter may read the clock; the domain never does)
         recorded_at = self.wall_clock.now() if self.wall_clock is not None else dt.datetime.now(dt.UTC)
         rows = []
-        for e in events:
+        for project_id, e in pending:
             data = _jsonable(e.data)
             digest = chain.event_hash(
                 kind=e.kind.value,

@@ -48,6 +48,7 @@ ALIASES = {
 }
 PREFIXES = {"deadline": "deadline", "截止": "deadline", "param": "param", "参数": "param"}
 Progress = Callable[[str, int, int], None]
+IMPORT_BATCH = 2000  # projects written per executemany
 
 
 @dataclass(frozen=True)
@@ -294,20 +295,24 @@ def import_projects(
     from .commands import record
 
     with app.uow() as uow:
-        snapshots: dict[str, Any] = {}
-        for done, row in enumerate(checked, start=1):
+        snapshots: dict[str, int] = {}
+        for row in checked:
             assert row.template is not None and row.template_body is not None and row.started is not None
             if row.template.ref not in snapshots:
-                snapshots[row.template.ref] = uow.templates.snapshot(row.template_body, now)
-            project, events = row.started
-            project_id = uow.projects.add(project, snapshots[row.template.ref])
+                snapshots[row.template.ref] = uow.templates.snapshot(row.template_body, now).pk
+        # in batches: one executemany per table for each (the ids and the rows are
+        # those of inserting row after row), with progress in between
+        for first in range(0, len(checked), IMPORT_BATCH):
+            batch = [row.started for row in checked[first : first + IMPORT_BATCH] if row.started]
+            ids = uow.projects.add_many([(project, snapshots[project.template.ref]) for project, _ in batch])
             if notify:
-                record(app, uow, project, events)
+                for project, events in batch:
+                    record(app, uow, project, events)
             else:
-                uow.events.append(project_id, events)
-            report.project_ids.append(project_id)
-            if progress and (done % 200 == 0 or done == len(checked)):
-                progress(N_("importing"), done, len(checked))
+                uow.events.append_many(zip(ids, (events for _, events in batch), strict=True))
+            report.project_ids += ids
+            if progress:
+                progress(N_("importing"), first + len(batch), len(checked))
         uow.commit()
     return report
 

@@ -79,10 +79,12 @@ def list_projects(
     district: str | None = None,
     overdue_only: bool = False,
     limit: int | None = None,
+    records: bool = False,
 ) -> tuple[list[Any], int]:
     """Every project (the operator's view: no scope), newest first, filtered by
-    district and street (id or name) and overdue; returns (page, total)."""
-    from .worklists import ProjectFilter, browse_projects
+    district and street (id or name) and overdue; returns (page, total). With
+    ``records``, each project as its JSON record (for ``--json``), not a model."""
+    from .worklists import ProjectFilter, browse_projects, portfolio_records
 
     with app.reader() as uow:
         district_id = uow.people.resolve_district(district).id if district is not None else None
@@ -95,6 +97,8 @@ def list_projects(
                 raise NotFound("unknown street '{street}'", street=street[:100])
             street_id = street_row.id
     filters = ProjectFilter(district=district_id, street=street_id, state="overdue" if overdue_only else None)
+    if records:
+        return portfolio_records(app, None, filters, limit=limit or 100_000, offset=0)
     return browse_projects(app, None, filters, limit=limit or 100_000, offset=0)
 
 

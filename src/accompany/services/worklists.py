@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -437,6 +438,122 @@ def browse_projects(
 ) -> tuple[list[PortfolioRow], int]:
     """The projects in a person's scope (every project for the operator's CLI: None)
     that match, newest first; (page, total)."""
+    page = _portfolio_page(app, scope, filters, limit, offset)
+    cancelled = ProjectStatus.CANCELLED.value
+    out = []
+    for p in page.projects:
+        approved, count = page.counts.get(p.id, (0, 0))
+        out.append(
+            PortfolioRow(
+                id=p.id,
+                name=p.name,
+                community=p.community,
+                district=p.district_name if p.district_name is not None else p.district_id,
+                street=p.street_name if p.street_name is not None else p.street_id,
+                planner=_named(p.planner_name, p.planner_id),
+                district_id=p.district_id,
+                street_id=p.street_id,
+                planner_id=p.planner_id,
+                status=p.status,
+                status_reason=p.status_reason,
+                start_date=p.start_date,
+                stages_approved=approved,
+                stages_total=count,
+                current=[
+                    CurrentStage(
+                        key=s.key,
+                        name=page.stage_names.get((p.template_pk, s.key), s.key),
+                        phase=s.phase,
+                        state=s.state,
+                        waiting_for=s.waiting_for,
+                        timing=timing(
+                            s.state if p.status != cancelled else "cancelled",
+                            s.due_date,
+                            s.due_provisional,
+                            s.paused_since is not None,
+                            page.today,
+                            page.calendar,
+                        ),
+                    )
+                    for s in page.current.get(p.id, [])
+                ],
+            )
+        )
+    return out, page.total
+
+
+def portfolio_records(
+    app: App, scope: ProjectScope | None, filters: ProjectFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """As :func:`browse_projects`, each project already as its JSON record (what
+    ``PortfolioRow.model_dump(mode="json")`` gives, key for key), built from the plain
+    rows without a model per project, stage and timing: ``project list --json`` of a
+    whole city."""
+    page = _portfolio_page(app, scope, filters, limit, offset)
+    timings: dict[tuple[Any, ...], dict[str, Any]] = {}
+    in_progress = StageState.IN_PROGRESS.value
+    cancelled = ProjectStatus.CANCELLED.value
+    out = []
+    for p in page.projects:
+        approved, count = page.counts.get(p.id, (0, 0))
+        current = []
+        for s in page.current.get(p.id, []):
+            paused = s.paused_since is not None
+            state = s.state if p.status != cancelled else "cancelled"
+            key = (state == in_progress, state == "cancelled", s.due_date, bool(s.due_provisional), paused)
+            record = timings.get(key)
+            if record is None:
+                record = timings[key] = timing(
+                    state, s.due_date, s.due_provisional, paused, page.today, page.calendar
+                ).model_dump(mode="json")
+            current.append(
+                {
+                    "key": s.key,
+                    "name": page.stage_names.get((p.template_pk, s.key), s.key),
+                    "phase": s.phase,
+                    "state": s.state,
+                    "waiting_for": s.waiting_for,
+                    "timing": dict(record),
+                }
+            )
+        out.append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "community": p.community,
+                "district": p.district_name if p.district_name is not None else p.district_id,
+                "street": p.street_name if p.street_name is not None else p.street_id,
+                "planner": _named(p.planner_name, p.planner_id),
+                "district_id": p.district_id,
+                "street_id": p.street_id,
+                "planner_id": p.planner_id,
+                "status": p.status,
+                "start_date": p.start_date.isoformat(),
+                "stages_approved": approved,
+                "stages_total": count,
+                "current": current,
+                "status_reason": p.status_reason,
+            }
+        )
+    return out, page.total
+
+
+@dataclass
+class _PortfolioPage:
+    projects: list[Any]
+    total: int
+    counts: dict[int, tuple[int, int]] = field(default_factory=dict)
+    current: dict[int, list[Any]] = field(default_factory=dict)
+    stage_names: dict[tuple[int, str], str] = field(default_factory=dict)
+    today: dt.date | None = None
+    calendar: Any = None
+
+
+def _portfolio_page(
+    app: App, scope: ProjectScope | None, filters: ProjectFilter, limit: int, offset: int
+) -> _PortfolioPage:
+    """The plain rows of one page of the portfolio: the projects with their names,
+    their stage counts and their current (open) stages, and the stages' names."""
     if limit < 1:
         raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
     if offset < 0:
@@ -513,9 +630,10 @@ def browse_projects(
             .outerjoin(DI, DI.c.id == page.c.district_id)
             .order_by(page.c.id.desc())
         ).all()
-        ids = [p.id for p in projects]
-        if not ids:
-            return [], total
+        if not projects:
+            return _PortfolioPage([], total)
+        # the page's stages by joining the page again (not IN with one parameter per project)
+        ids = select(P.c.id).where(where).order_by(P.c.id.desc()).limit(limit).offset(offset).subquery()
         counts = {
             r.project_id: (r.approved, r.total)
             for r in uow.session.execute(
@@ -524,7 +642,7 @@ def browse_projects(
                     func.count().label("total"),
                     func.count().filter(S.c.state == StageState.APPROVED.value).label("approved"),
                 )
-                .where(S.c.project_id.in_(ids))
+                .join(ids, ids.c.id == S.c.project_id)
                 .group_by(S.c.project_id)
             )
         }
@@ -540,51 +658,13 @@ def browse_projects(
                 S.c.due_provisional,
                 S.c.paused_since,
             )
-            .where(S.c.project_id.in_(ids), S.c.state.in_(open_states))
+            .join(ids, ids.c.id == S.c.project_id)
+            .where(S.c.state.in_(open_states))
             .order_by(S.c.project_id, S.c.position)
         ):
             current.setdefault(s.project_id, []).append(s)
         stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, lang)
-    out = []
-    for p in projects:
-        approved, count = counts.get(p.id, (0, 0))
-        out.append(
-            PortfolioRow(
-                id=p.id,
-                name=p.name,
-                community=p.community,
-                district=p.district_name if p.district_name is not None else p.district_id,
-                street=p.street_name if p.street_name is not None else p.street_id,
-                planner=_named(p.planner_name, p.planner_id),
-                district_id=p.district_id,
-                street_id=p.street_id,
-                planner_id=p.planner_id,
-                status=p.status,
-                status_reason=p.status_reason,
-                start_date=p.start_date,
-                stages_approved=approved,
-                stages_total=count,
-                current=[
-                    CurrentStage(
-                        key=s.key,
-                        name=stage_names.get((p.template_pk, s.key), s.key),
-                        phase=s.phase,
-                        state=s.state,
-                        waiting_for=s.waiting_for,
-                        timing=timing(
-                            s.state if p.status != ProjectStatus.CANCELLED.value else "cancelled",
-                            s.due_date,
-                            s.due_provisional,
-                            s.paused_since is not None,
-                            today,
-                            calendar,
-                        ),
-                    )
-                    for s in current.get(p.id, [])
-                ],
-            )
-        )
-    return out, total
+    return _PortfolioPage(projects, total, counts, current, stage_names, today, calendar)
 
 
 class FilterChoices(BaseModel):
