@@ -29,7 +29,7 @@ from accompany.clock import FixedClock, parse_moment
 from accompany.models.errors import InvalidInput, NotFound
 from accompany.models.report import EventFact, Quarter, Report, build_report, quarter_to_report
 from accompany.notifications.fake import FakeNotifier
-from accompany.reporting import render_csv, render_html, render_json, write_xlsx
+from accompany.reporting import render_csv, render_csv_about, render_html, render_json, write_xlsx
 from accompany.services import commands
 from accompany.services.commands import (
     AttachmentInput,
@@ -217,9 +217,10 @@ def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
         s = report.summary
         return (s["projects_active"], s["projects_started"], s["stages_due"], s["overdue_now"])
 
-    assert figures(quarterly_report(people, q2)) == (4, 1, 2, 2)
+    # mid-quarter (cut-off 04-02) no Q2 stage is due yet: none counts in the on-time rate
+    assert figures(quarterly_report(people, q2)) == (4, 1, 0, 2)
     dongcheng = quarterly_report(people, q2, district="dongcheng")
-    assert figures(dongcheng) == (1, 1, 1, 0)  # C: started 04-01, needs-survey due in Q2
+    assert figures(dongcheng) == (1, 1, 0, 0)  # C: started 04-01, needs-survey due later in Q2
     assert {(r["level"], r["key"]) for r in dongcheng.rows} == {
         ("district", "dongcheng"),
         ("street", "dongsi"),
@@ -227,7 +228,7 @@ def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
         ("project", str(dataset["C"])),
     }
     chaoyang = quarterly_report(people, q2, district="chaoyang")
-    assert figures(chaoyang) == (3, 0, 1, 2)  # A's design-proposal due; B and D overdue
+    assert figures(chaoyang) == (3, 0, 0, 2)  # A's design-proposal due later; B and D overdue
     assert {r["district"] for r in chaoyang.rows} == {"chaoyang"}
     # only the district's events are read: C's start, activation and two deadlines
     assert (dongcheng.meta["events_read"], quarterly_report(people, q2).meta["events_read"]) == (4, 35)
@@ -294,6 +295,9 @@ def test_on_time_is_judged_on_beijing_dates(people: App, clock: FixedClock, evid
 def test_running_quarter_uses_now_as_cut_off(people: App, dataset: dict[str, int]) -> None:
     running = quarterly_report(people, Quarter.parse("2026Q2"))
     assert not running.complete_quarter
+    # mid-quarter, only stages already due by the cut-off count in the on-time rate
+    # (04-02: none of Q2's stages is due yet)
+    assert (running.summary["stages_due"], running.summary["on_time_rate"]) == (0, None)
     assert running.cutoff == parse_moment("2026-04-02T10:00")
     with pytest.raises(InvalidInput, match="has not started"):
         quarterly_report(people, Quarter.parse("2026Q3"))
@@ -341,9 +345,10 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     assert 'class="bar"' in page and 'class="trend"' in page and "各街道按时率" in page
     assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from the network
     lines = render_csv(report, "en").splitlines()
-    assert lines[0].startswith("# 2026Q1 cutoff=") and "inputs_sha256=" in lines[0]
-    assert lines[1].startswith("level,district,street,team,key,name,projects active")
-    assert lines[2].startswith("all,")
+    assert lines[0].startswith("level,district,street,team,key,name,projects active")
+    assert lines[1].startswith("all,")
+    assert not any(line.startswith("#") for line in lines)
+    assert report.meta["inputs_sha256"] in render_csv_about(report, "en")
     import json
 
     data = json.loads(render_json(report))
@@ -573,3 +578,63 @@ def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
     # the next stage (needs-list, due in Q2 and open) is the new planner's
     assert new["stages_due"] == 1 and new["stages_closed_on_time"] == 0
     assert report.worst_overdue[0]["planner"] == "chenm"
+
+
+def test_a_district_reads_names_percentages_and_dates(
+    people: App, dataset: dict[str, int], tmp_path: Path
+) -> None:
+    """XLSX: names not ids, rates as percentages, dates as dates, a frozen header row
+    with an auto-filter, widths that fit Chinese names, project ids as numbers; report
+    values (granted/refused, true/false) in the reader's language; CSV without a
+    comment line, its about section in a file of its own; HTML charts with an axis and
+    a legend."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from accompany.reporting import write
+
+    report = quarterly_report(people, Q1)
+    path = write(report, "xlsx", tmp_path / "q1.xlsx", "zh")
+    book = load_workbook(path)
+    streets = book["街道"]
+    assert streets.freeze_panes == "A2" and streets.auto_filter.ref.startswith("A1:")
+    header = [c.value for c in streets[1]]
+    rate = header.index("按时率")
+    row = [c for c in streets[2]]
+    assert row[0].value == "朝阳区" and row[1].value in ("太阳宫街道", "酒仙桥街道")
+    assert row[rate].number_format == "0.0%"
+    assert streets.column_dimensions["B"].width >= 12  # 太阳宫街道: five wide characters
+    projects = book["项目"]
+    assert all(isinstance(r[3].value, int) for r in projects.iter_rows(min_row=2))
+    summary = {r[0].value: r[1] for r in book["汇总"].iter_rows() if r[0].value}
+    assert summary["按时率"].number_format == "0.0%"
+    extensions = book["延期"]
+    values = [c.value for r in extensions.iter_rows(min_row=2) for c in r]
+    assert "granted" not in values and "refused" not in values
+    for sheet in book.worksheets:
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                assert cell.value not in ("wangrb", "chenm", "zhaoy", "lij", "taiyanggong", "needs-survey"), (
+                    sheet.title,
+                    cell.coordinate,
+                )
+    pauses = book["计时暂停"]
+    if pauses.max_row > 1:
+        assert (
+            isinstance(pauses["A2"].value, dt.datetime) and pauses["A2"].number_format == "yyyy-mm-dd hh:mm"
+        )
+    about = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=2)}
+    assert about["季度是否已结束"] == "是"
+
+    csv_path = write(report, "csv", tmp_path / "q1.csv", "zh")
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert text.startswith("level,区,街道") and "#" not in text.splitlines()[0]
+    assert "\ndistrict,朝阳区,,,chaoyang,朝阳区," in text  # names, and the id in the key column
+    about_text = (tmp_path / "q1-about.csv").read_text(encoding="utf-8-sig")
+    assert report.meta["inputs_sha256"] in about_text and "数据截止" in about_text
+
+    page = render_html(report, "zh")
+    assert 'class="axis"' in page and 'class="legend"' in page and "≥ 90%" in page
+    assert ">100%</text>" in page and "太阳宫街道" in page
+    assert "按时率" in page and "%</td>" in page  # rates as percentages in the tables
