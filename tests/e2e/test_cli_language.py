@@ -306,3 +306,17 @@ def test_the_demo_leaves_the_users_home_alone(cli_env: dict[str, str]) -> None:
     before = (db_dump(cli_env), sorted(p.relative_to(home) for p in home.rglob("*")))
     ok("demo", "--no-prefect")
     assert (db_dump(cli_env), sorted(p.relative_to(home) for p in home.rglob("*"))) == before
+
+
+def test_a_channel_tag_is_shown_in_the_same_words(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`notifications channels` names a tag as the notifications list names its audience."""
+    from accompany.config.settings import CONFIG_DIR
+
+    monkeypatch.setenv("ACCOMPANY_APPRISE_CONFIG", str(CONFIG_DIR / "apprise.example.yaml"))
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    channels = ok("notifications", "channels")
+    assert "太阳宫街道办事处 (street-office-taiyanggong)" in channels
+    assert "王若冰 (person-wangrb)" in channels and "朝阳区规划分局 (district-chaoyang)" in channels
+    assert "酒仙桥街道办事处 (street-office-jiuxianqiao)" in channels  # no channel: the same words
