@@ -298,6 +298,7 @@ def test_calendar_show_names_holidays_and_weekdays(cli_env: dict[str, str]) -> N
     shown = ok("calendar", "show", "2026")
     assert "春节" in shown and "劳动节" in shown and "周四" in shown and "调休上班" in shown
     assert "Thu" not in shown and "holiday" not in shown
+    assert "名称" in shown and "姓名" not in shown  # a holiday's name is not a person's
 
 
 def test_the_demo_leaves_the_users_home_alone(cli_env: dict[str, str]) -> None:
