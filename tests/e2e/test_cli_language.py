@@ -321,3 +321,20 @@ def test_a_channel_tag_is_shown_in_the_same_words(
     assert "太阳宫街道办事处 (street-office-taiyanggong)" in channels
     assert "王若冰 (person-wangrb)" in channels and "朝阳区规划分局 (district-chaoyang)" in channels
     assert "酒仙桥街道办事处 (street-office-jiuxianqiao)" in channels  # no channel: the same words
+
+
+def test_help_describes_every_command_in_chinese(cli_env: dict[str, str]) -> None:
+    top = ok("--help")
+    for described in ("新建、列出和查看项目。", "办理项目的各个阶段。", "合规报表。", "法定工作日日历。"):
+        assert described in top, described
+    done = ok("stage", "done", "--help")
+    assert "提交阶段完成及公众参与材料" in done and "执行操作的人" in done
+    for group in ("project", "stage", "people", "calendar", "notifications", "reminders", "audit"):
+        shown = ok(group, "--help")
+        commands = shown.split("Commands", 1)[-1]
+        # each command's description is Chinese (no line of the command list is English only)
+        for line in commands.splitlines()[1:]:
+            text = line.strip(" │╭╮╰╯─")
+            if text and " " in text:
+                description = text.split(None, 1)[1]
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in description), (group, line)
