@@ -251,6 +251,9 @@ class Report:
     # projects suspended or cancelled at the cut-off, with the reason
     stopped: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # what people read instead of ids, by kind ("district", "street", "person", "stage",
+    # "stage_en"): the writers show names, the JSON keeps the ids
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 # -- the replay ------------------------------------------------------------------------------
@@ -452,6 +455,8 @@ def build_report(
     # the last day the report covers: a cut-off at the quarter's end (midnight) is the
     # state at the end of its last day
     cutoff_day = _local(cutoff - dt.timedelta(microseconds=1))
+    # a stage is due by the cut-off when its last day ended before it
+    due_before = _local(cutoff)
     overdue: list[dict[str, Any]] = []
     for project in projects.values():
         if not in_scope(project):
@@ -495,7 +500,12 @@ def build_report(
         for stage in project.stages.values():
             if project.status == "cancelled" and stage.state != "approved":
                 continue  # a cancelled project's open stages are neither due nor overdue
-            if stage.due is not None and quarter.first_day <= stage.due <= quarter.last_day:
+            # only stages already due by the cut-off (mid-quarter: the due date passed)
+            if (
+                stage.due is not None
+                and quarter.first_day <= stage.due <= quarter.last_day
+                and stage.due < due_before
+            ):
                 closed = stage.submitted_at is not None and stage.state in ("submitted", "approved")
                 # a closed stage counts for whoever submitted it; an open one for its holder now
                 team = stage.team if closed else None

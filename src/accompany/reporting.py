@@ -9,7 +9,8 @@ import datetime as dt
 import html
 import io
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +118,71 @@ PROJECT_STATE_NAMES = {
 }
 
 
-def _list_cell(name: str, key: str, item: dict[str, Any], lang: str) -> Any:
+#: report values as the reader reads them (the report is built without the catalogue)
+VALUE_NAMES = {
+    "zh": {
+        "granted": "批准",
+        "refused": "不批准",
+        "requested": "待决定",
+        "street-office": "街道办事处",
+        "district": "区规划分局",
+        True: "是",
+        False: "否",
+    },
+    "en": {"street-office": "street office", "district": "district", True: "yes", False: "no"},
+}
+#: list columns holding an id, and the kind of name shown for it
+NAMED_COLUMNS = {
+    "district": "district",
+    "street": "street",
+    "planner": "person",
+    "by": "person",
+    "stage": "stage",
+}
+#: figures that are ratios (shown as percentages)
+RATES = {"on_time_rate", "consent_ratio"}
+
+
+def _name(report: Report, kind: str, value: Any, lang: str = "zh") -> Any:
+    if kind == "stage" and lang != "zh":
+        kind = "stage_en"
+    if value is None:
+        return None
+    return report.names.get(kind, {}).get(value, value)
+
+
+def _value(value: Any, lang: str) -> Any:
+    if isinstance(value, bool | str):
+        return VALUE_NAMES.get(lang, {}).get(value, value)
+    return value
+
+
+def _list_cell(name: str, key: str, item: dict[str, Any], lang: str, report: Report | None = None) -> Any:
     value = item.get(key)
     if name == "stopped" and key == "status":
         return PROJECT_STATE_NAMES.get(lang, PROJECT_STATE_NAMES["en"]).get(value, value)
+    if report is not None and key in NAMED_COLUMNS:
+        return _name(report, NAMED_COLUMNS[key], value, lang)
+    if key in ("status", "level"):
+        return _value(value, lang)
     return value
+
+
+def _row_names(report: Report, row: dict[str, Any]) -> dict[str, Any]:
+    """A figures row with names for its district, street and (district/street level) name;
+    a project's key as a number."""
+    named = dict(row)
+    named["district"] = _name(report, "district", row["district"])
+    named["street"] = _name(report, "street", row["street"])
+    if row["level"] in ("district", "street"):
+        named["name"] = _name(report, row["level"], row["key"])
+    if row["level"] == "project" and str(row["key"]).isdigit():
+        named["key"] = int(row["key"])
+    return named
+
+
+def _percent(value: Any) -> Any:
+    return f"{value:.1%}" if isinstance(value, float) else value
 
 
 SHEETS = {
@@ -189,7 +250,7 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
         ("期间" if zh else "period", f"{report.period_start} — {report.period_end}"),
         ("范围" if zh else "scope", scope),
         ("数据截止（北京时间）" if zh else "data cut-off (Beijing time)", _cell(report.cutoff)),
-        ("季度是否已结束" if zh else "quarter complete", report.complete_quarter),
+        ("季度是否已结束" if zh else "quarter complete", _value(report.complete_quarter, lang)),
         ("生成时间" if zh else "generated at", _cell(meta.get("generated_at"))),
         ("读取事件数" if zh else "events read", meta.get("events_read")),
         (
@@ -233,11 +294,9 @@ def render_json(report: Report) -> str:
 
 def render_csv(report: Report, lang: str = "zh") -> str:
     """One row per district, street, team and project (a ``level`` column), after a
-    summary row; the cut-off and checksum on the first line as a comment."""
+    summary row; a plain table (no comment line): the cut-off and checksum are in
+    :func:`render_csv_about` (a file of its own, or a section after a blank line on stdout)."""
     out = io.StringIO()
-    out.write(
-        f"# {report.quarter} cutoff={report.cutoff.isoformat()} inputs_sha256={report.meta.get('inputs_sha256')}\n"
-    )
     writer = _SafeWriter(csv.writer(out))
     ident = IDENTITY[lang]
     figures = [key for key, _, _ in FIGURES]
@@ -253,7 +312,7 @@ def render_csv(report: Report, lang: str = "zh") -> str:
         ]
     )
     writer.writerow(["all", "", "", "", "", "", *(report.summary.get(f) for f in figures)])
-    for row in report.rows:
+    for row in map(lambda r: _row_names(report, r), report.rows):
         writer.writerow(
             [
                 row["level"],
@@ -268,6 +327,21 @@ def render_csv(report: Report, lang: str = "zh") -> str:
     return out.getvalue()
 
 
+def render_csv_about(report: Report, lang: str = "zh") -> str:
+    """The report's about section (quarter, cut-off, checksum…) as a two-column CSV."""
+    out = io.StringIO()
+    writer = _SafeWriter(csv.writer(out))
+    writer.writerow(["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"])
+    for key, value in _about(report, lang):
+        writer.writerow([key, _cell(value)])
+    return out.getvalue()
+
+
+def about_path(path: Path) -> Path:
+    """Where a CSV report's about section goes: next to it, ``<name>-about.csv``."""
+    return path.with_name(f"{path.stem}-about{path.suffix}")
+
+
 class _SafeWriter:
     """A csv writer whose every cell went through :func:`neutralised`."""
 
@@ -279,6 +353,23 @@ class _SafeWriter:
 
 
 # -- XLSX -----------------------------------------------------------------------------------
+
+
+def _text_width(value: Any) -> int:
+    """Columns a text takes in a spreadsheet: a Chinese character counts two."""
+    import unicodedata
+
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _xlsx_value(value: Any) -> Any:
+    """Dates and times as Excel dates (Beijing time, which Excel keeps without a zone)."""
+    if isinstance(value, dt.datetime):
+        from .clock import LOCAL_TZ
+
+        return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value.tzinfo else value
+    return value
 
 
 def _put_row(sheet: Any, values: list[Any]) -> None:
@@ -302,8 +393,10 @@ def _put_row(sheet: Any, values: list[Any]) -> None:
 
 def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     """The workbook in openpyxl's write-only mode (rows streamed to the file, no cell
-    objects kept): column widths and frozen header rows are set before a sheet's
-    first row, the header cells styled as they are appended."""
+    objects kept): each table's rows are known before it is written, so the column
+    widths (fitting Chinese text), the frozen header row and the auto-filter are set
+    before the first row; header cells are styled, rates formatted as percentages and
+    dates as Excel dates as the cells are appended."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -315,14 +408,6 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     book = Workbook(write_only=True)
     sheets = SHEETS[lang]
 
-    def widths(sheet: Any, headers: list[str], fixed: dict[str, float] | None = None) -> None:
-        for index, header in enumerate(headers, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(
-                10, min(40, len(str(header)) * 2 + 2)
-            )
-        for letter, width in (fixed or {}).items():
-            sheet.column_dimensions[letter].width = width
-
     def header_row(sheet: Any, headers: list[str]) -> None:
         cells = []
         for header in headers:
@@ -331,18 +416,56 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             cells.append(cell)
         sheet.append(cells)
 
+    def value_cell(sheet: Any, value: Any, rate: bool) -> Any:
+        """The value, or a cell carrying its number format or its text-only mark."""
+        if isinstance(value, dt.datetime):
+            number_format = "yyyy-mm-dd hh:mm"
+        elif isinstance(value, dt.date):
+            number_format = "yyyy-mm-dd"
+        elif rate and isinstance(value, int | float) and not isinstance(value, bool):
+            number_format = "0.0%"
+        elif isinstance(value, str) and formula_like(value):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # never a formula (see neutralised)
+            cell.quotePrefix = True
+            return cell
+        else:
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
+
     def table(
-        sheet: Any, headers: list[str], rows: Iterable[list[Any]], fixed: dict[str, float] | None = None
+        sheet: Any,
+        headers: list[str],
+        rows: Iterable[list[Any]],
+        rates: frozenset[int] = frozenset(),
+        *,
+        first: int = 1,
+        freeze: bool = True,
+        fixed: dict[str, float] | None = None,
     ) -> None:
-        widths(sheet, headers, fixed)
-        sheet.freeze_panes = "A2"
+        """A header row (bold, frozen, with an auto-filter) at row ``first``, then the
+        rows."""
+        values = [[_xlsx_value(v) for v in row] for row in rows]
+        widths = [_text_width(h) for h in headers]
+        for row in values:
+            for index, value in enumerate(row[: len(widths)]):
+                widths[index] = max(widths[index], _text_width(_cell(value)))
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(8, min(60, width + 2))
+        for letter, width in (fixed or {}).items():
+            sheet.column_dimensions[letter].width = width
+        if freeze:
+            sheet.freeze_panes = f"A{first + 1}"
+        sheet.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{first + len(values)}"
         header_row(sheet, headers)
-        for values in rows:
-            _put_row(sheet, [_cell(v) for v in values])
+        for row in values:
+            sheet.append([value_cell(sheet, v, i in rates) for i, v in enumerate(row)])
 
     summary = book.create_sheet(sheets["summary"])
-    summary_headers = ["指标" if lang == "zh" else "figure", "数值" if lang == "zh" else "value"]
-    widths(summary, summary_headers, {"A": 36, "B": 24})
+    summary.column_dimensions["A"].width = 36  # before the first row (write-only)
+    summary.column_dimensions["B"].width = 24
     title = WriteOnlyCell(
         summary,
         value=f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
@@ -350,12 +473,28 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     )
     title.font = Font(bold=True, size=14)
     summary.append([title])
-    for key, value in _about(report, lang)[:5]:
+    about = _about(report, lang)[:5]
+    for key, value in about:
         _put_row(summary, [key, _cell(value)])
     summary.append([])
-    header_row(summary, summary_headers)
-    for f, _, _ in FIGURES:
-        _put_row(summary, [_label(f, lang), _cell(report.summary.get(f))])
+    rate_labels = {_label(f, lang) for f in RATES}
+    figures = [[_label(f, lang), report.summary.get(f)] for f, _, _ in FIGURES]
+    # the value column holds rates and counts: a rate's cell is formatted by its row
+    summary_rows = []
+    for label, value in figures:
+        if label in rate_labels and isinstance(value, int | float):
+            cell = WriteOnlyCell(summary, value=value)
+            cell.number_format = "0.0%"
+            value = cell
+        summary_rows.append([label, value])
+    table(
+        summary,
+        ["指标" if lang == "zh" else "figure", "数值" if lang == "zh" else "value"],
+        summary_rows,
+        first=len(about) + 3,
+        freeze=False,
+        fixed={"A": 36, "B": 24},
+    )
 
     ident = IDENTITY[lang]
     for level in ("district", "street", "team", "project"):
@@ -366,34 +505,31 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             "team": [ident["district"], ident["street"], ident["team"]],
             "project": [ident["district"], ident["street"], ident["team"], ident["key"], ident["name"]],
         }[level]
-
-        def level_rows(level: str = level) -> Iterator[list[Any]]:
-            for row in report.rows:
-                if row["level"] != level:
-                    continue
-                ids = {
-                    "district": [row["key"]],
-                    "street": [row["district"], row["key"]],
-                    "team": [row["district"], row["street"], row["team"]],
-                    "project": [row["district"], row["street"], row["team"], row["key"], row["name"]],
-                }[level]
-                yield [*ids, *(row.get(f) for f, _, _ in FIGURES)]
-
-        table(sheet, identity + [_label(f, lang) for f, _, _ in FIGURES], level_rows())
+        rows = []
+        for row in (_row_names(report, r) for r in report.rows if r["level"] == level):
+            ids = {
+                "district": [row["name"]],
+                "street": [row["district"], row["name"]],
+                "team": [row["district"], row["street"], row["team"]],
+                "project": [row["district"], row["street"], row["team"], row["key"], row["name"]],
+            }[level]
+            rows.append([*ids, *(row.get(f) for f, _, _ in FIGURES)])
+        rates = frozenset(len(identity) + i for i, (f, _, _) in enumerate(FIGURES) if f in RATES)
+        table(sheet, identity + [_label(f, lang) for f, _, _ in FIGURES], rows, rates)
     for name, columns in LIST_COLUMNS.items():
         sheet = book.create_sheet(sheets[name])
         items = getattr(report, name)
         table(
             sheet,
             [zh if lang == "zh" else en for _, zh, en in columns],
-            ([_list_cell(name, key, item, lang) for key, _, _ in columns] for item in items),
+            ([_list_cell(name, key, item, lang, report) for key, _, _ in columns] for item in items),
         )
-    about = book.create_sheet(sheets["about"])
+    about_sheet = book.create_sheet(sheets["about"])
     table(
-        about,
+        about_sheet,
         ["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"],
         ([k, v] for k, v in _about(report, lang)),
-        {"A": 30, "B": 80},
+        fixed={"A": 30, "B": 80},
     )
     book.save(path)
 
@@ -401,16 +537,40 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
 # -- HTML -------------------------------------------------------------------------------------
 
 
-def _bar_chart(items: list[tuple[str, float | None]], title: str, width: int = 760) -> str:
-    """Horizontal bars (0–100 %), inline SVG."""
-    bar_h, left, top = 18, 170, 28
-    height = top + bar_h * len(items) + 20
+LEGEND = {
+    "zh": (("#2e7d32", "≥ 90%"), ("#f9a825", "70%–90%"), ("#c62828", "< 70%"), ("#888", "— 本季无到期阶段")),
+    "en": (("#2e7d32", "≥ 90%"), ("#f9a825", "70%–90%"), ("#c62828", "< 70%"), ("#888", "— no stage due")),
+}
+
+
+def _bar_chart(items: list[tuple[str, float | None]], title: str, lang: str = "zh", width: int = 760) -> str:
+    """Horizontal bars (0–100 %) on a percentage axis, with a legend for the colours; inline SVG."""
+    bar_h, left, top = 18, 170, 48
+    height = top + bar_h * len(items) + 40
     parts = [
         f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
         f'<text x="0" y="16" font-weight="bold">{html.escape(title)}</text>',
     ]
     scale = width - left - 60
+    legend_x = 0
+    parts.append('<g class="legend">')
+    for color, text in LEGEND.get(lang, LEGEND["en"]):
+        parts.append(f'<rect x="{legend_x}" y="26" width="12" height="12" fill="{color}"/>')
+        parts.append(f'<text x="{legend_x + 16}" y="37" font-size="12">{html.escape(text)}</text>')
+        legend_x += 40 + 8 * len(text)
+    parts.append("</g>")
+    axis_y = top + bar_h * len(items) + 4
+    parts.append(
+        f'<g class="axis"><line x1="{left}" y1="{axis_y}" x2="{left + scale}" y2="{axis_y}" stroke="#999"/>'
+    )
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        x = left + scale * tick
+        parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y + 4}" stroke="#ddd"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{axis_y + 18}" text-anchor="middle" font-size="11">{tick:.0%}</text>'
+        )
+    parts.append("</g>")
     for index, (label, value) in enumerate(items):
         y = top + index * bar_h
         parts.append(
@@ -450,13 +610,16 @@ def _line_chart(points: list[tuple[str, int]], title: str, width: int = 760, hei
     parts.append(f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(coords))
     parts.append(f'<path class="trend" d="{path}" fill="none" stroke="#c62828" stroke-width="2"/>')
-    for (label, value), (x, y) in zip(points, coords, strict=True):
+    every = max(1, math.ceil(len(points) * 44 / plot_w))  # a label needs ~44 px: no overlap
+    for index, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#c62828"><title>{label}: {value}</title></circle>'
         )
-        parts.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="10">{label[5:]}</text>'
-        )
+        if index % every == 0 or index == len(points) - 1:
+            parts.append(
+                f'<text class="tick" x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                f'font-size="12">{label[5:]}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -479,8 +642,9 @@ def render_html(report: Report, lang: str = "zh") -> str:
         by = "district"
     streets.sort(key=lambda r: (r["on_time_rate"] is None, r["on_time_rate"] or 0))
     on_time = _bar_chart(
-        [(r["name"], r["on_time_rate"]) for r in streets],
+        [(_name(report, by, r["key"]), r["on_time_rate"]) for r in streets],
         ("各街道按时率" if by == "street" else "各区按时率") if zh else f"on-time rate by {by}",
+        lang,
     )
     trend = _line_chart(
         [(p["date"].isoformat(), p["overdue"]) for p in report.overdue_trend],
@@ -488,7 +652,10 @@ def render_html(report: Report, lang: str = "zh") -> str:
     )
     summary = _html_table(
         ["指标" if zh else "figure", "数值" if zh else "value"],
-        [[_label(f, lang), report.summary.get(f)] for f, _, _ in FIGURES],
+        [
+            [_label(f, lang), _percent(report.summary.get(f)) if f in RATES else report.summary.get(f)]
+            for f, _, _ in FIGURES
+        ],
     )
     ident = IDENTITY[lang]
     level_tables = []
@@ -509,7 +676,10 @@ def render_html(report: Report, lang: str = "zh") -> str:
             f"<h2>{LEVEL_NAMES[lang][level]}</h2>"
             + _html_table(
                 [ident["name"], *(_label(c, lang) for c in columns)],
-                [[r["name"], *(r.get(c) for c in columns)] for r in rows],
+                [
+                    [r["name"], *(_percent(r.get(c)) if c in RATES else r.get(c) for c in columns)]
+                    for r in map(lambda r: _row_names(report, r), rows)
+                ],
             )
         )
     lists = []
@@ -519,7 +689,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
             f"<h2>{SHEETS[lang][name]} ({len(items)})</h2>"
             + _html_table(
                 [zh_ if zh else en for _, zh_, en in columns],
-                [[_list_cell(name, key, item, lang) for key, _, _ in columns] for item in items],
+                [[_list_cell(name, key, item, lang, report) for key, _, _ in columns] for item in items],
             )
         )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])
@@ -555,8 +725,9 @@ def write(report: Report, fmt: str, path: Path, lang: str) -> Path:
         write_xlsx(report, path, lang)
     elif fmt == "html":
         path.write_text(render_html(report, lang), encoding="utf-8")
-    elif fmt == "csv":
-        path.write_text(render_csv(report, lang), encoding="utf-8-sig")  # Excel opens it as UTF-8
+    elif fmt == "csv":  # with a BOM: Excel opens it as UTF-8
+        path.write_text(render_csv(report, lang), encoding="utf-8-sig")
+        about_path(path).write_text(render_csv_about(report, lang), encoding="utf-8-sig")
     else:
         path.write_text(render_json(report), encoding="utf-8")
     return path

@@ -268,3 +268,73 @@ def test_the_report_command_speaks_chinese(started: Path, cli_env: dict[str, str
     assert "wrote" not in out
     shown = ok("report", "quarterly", "--help")
     assert "季度合规报表" in shown and "报表语言" in shown and "only this" not in shown
+
+
+def test_an_import_file_in_chinese_headers_throughout(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Every column has a Chinese header (截止:施工陪伴 too); the problems are named by the
+    file's own headers and the summary line is Chinese; nothing is written."""
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    header = "项目名称,区,街道,社区,责任规划师,启动日期,协调人,流程模板,截止:施工陪伴\n"
+    good = "望京小街,朝阳区,太阳宫街道,望京社区,王若冰,2026-05-06,张磊,accompany-service,2026-12-01\n"
+    bad = tmp_path / "坏.csv"
+    bad.write_text(
+        header + good + "坏行,朝阳区,不存在街道,x,王若冰,2026-13-01,张磊,accompany-service,2026-12-01\n",
+        encoding="utf-8",
+    )
+    before = db_dump(cli_env)
+    code, out, err = cli("project", "import", str(bad), "--now", "2026-05-06")
+    assert code == 2 and "启动日期" in out and "街道" in out and "不存在街道" in out
+    assert err.strip() == "错误：2 行中有 1 行有误（2 处问题）；未导入任何项目"
+    assert db_dump(cli_env) == before
+    path = tmp_path / "好.csv"
+    path.write_text(header + good, encoding="utf-8")
+    assert "导入 1 个项目" in ok("project", "import", str(path), "--now", "2026-05-06")
+    stages = json.loads(ok("project", "show", "1", "--json", "--now", "2026-05-06T10:00"))["stages"]
+    construction = next(s for s in stages if s["key"] == "construction-accompany")
+    assert "2026-12-01" in json.dumps(construction)
+
+
+def test_calendar_show_names_holidays_and_weekdays(cli_env: dict[str, str]) -> None:
+    shown = ok("calendar", "show", "2026")
+    assert "春节" in shown and "劳动节" in shown and "周四" in shown and "调休上班" in shown
+    assert "Thu" not in shown and "holiday" not in shown
+    assert "名称" in shown and "姓名" not in shown  # a holiday's name is not a person's
+
+
+def test_the_demo_leaves_the_users_home_alone(cli_env: dict[str, str]) -> None:
+    home = Path(cli_env["ACCOMPANY_HOME"])
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    before = (db_dump(cli_env), sorted(p.relative_to(home) for p in home.rglob("*")))
+    ok("demo", "--no-prefect")
+    assert (db_dump(cli_env), sorted(p.relative_to(home) for p in home.rglob("*"))) == before
+
+
+def test_a_channel_tag_is_shown_in_the_same_words(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`notifications channels` names a tag as the notifications list names its audience."""
+    from accompany.config.settings import CONFIG_DIR
+
+    monkeypatch.setenv("ACCOMPANY_APPRISE_CONFIG", str(CONFIG_DIR / "apprise.example.yaml"))
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    channels = ok("notifications", "channels")
+    assert "太阳宫街道办事处 (street-office-taiyanggong)" in channels
+    assert "王若冰 (person-wangrb)" in channels and "朝阳区规划分局 (district-chaoyang)" in channels
+    assert "酒仙桥街道办事处 (street-office-jiuxianqiao)" in channels  # no channel: the same words
+
+
+def test_help_describes_every_command_in_chinese(cli_env: dict[str, str]) -> None:
+    top = ok("--help")
+    for described in ("新建、列出和查看项目。", "办理项目的各个阶段。", "合规报表。", "法定工作日日历。"):
+        assert described in top, described
+    done = ok("stage", "done", "--help")
+    assert "提交阶段完成及公众参与材料" in done and "执行操作的人" in done
+    for group in ("project", "stage", "people", "calendar", "notifications", "reminders", "audit"):
+        shown = ok(group, "--help")
+        commands = shown.split("Commands", 1)[-1]
+        # each command's description is Chinese (no line of the command list is English only)
+        for line in commands.splitlines()[1:]:
+            text = line.strip(" │╭╮╰╯─")
+            if text and " " in text:
+                description = text.split(None, 1)[1]
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in description), (group, line)

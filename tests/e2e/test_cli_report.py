@@ -47,11 +47,21 @@ def test_formats_and_files(portfolio: None, tmp_path: Path, monkeypatch: pytest.
         "--now",
         "2026-10-09T09:00",
     )
-    assert csv_text.splitlines()[1].startswith("level,district,street")
+    # a BOM, then the table (no comment line), then its about section after a blank line
+    assert csv_text.startswith("\ufefflevel,district,street")
+    _, about = csv_text.split("\n\n", 1)
+    assert data["meta"]["inputs_sha256"] in about and "data cut-off" in about
     out = ok(
         "report", "quarterly", "--quarter", "2026Q3", "--out", str(tmp_path), "--now", "2026-10-09T09:00"
     )
     assert (tmp_path / "accompany-2026Q3-all.xlsx").exists() and "inputs sha256" in out
+    # a folder whose name has a dot is still a folder, not a format
+    dotted = tmp_path / "reports.2026"
+    dotted.mkdir()
+    ok("report", "quarterly", "--quarter", "2026Q3", "--out", str(dotted), "--now", "2026-10-09T09:00")
+    assert (dotted / "accompany-2026Q3-all.xlsx").exists()
+    ok("report", "quarterly", "--quarter", "2026Q3", "--out", str(dotted / "r.csv"), "--now", "2026-10-09")
+    assert (dotted / "r-about.csv").exists()
     ok(
         "report",
         "quarterly",

@@ -29,7 +29,7 @@ from accompany.clock import FixedClock, parse_moment
 from accompany.models.errors import InvalidInput, NotFound
 from accompany.models.report import EventFact, Quarter, Report, build_report, quarter_to_report
 from accompany.notifications.fake import FakeNotifier
-from accompany.reporting import render_csv, render_html, render_json, write_xlsx
+from accompany.reporting import render_csv, render_csv_about, render_html, render_json, write_xlsx
 from accompany.services import commands
 from accompany.services.commands import (
     AttachmentInput,
@@ -217,9 +217,10 @@ def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
         s = report.summary
         return (s["projects_active"], s["projects_started"], s["stages_due"], s["overdue_now"])
 
-    assert figures(quarterly_report(people, q2)) == (4, 1, 2, 2)
+    # mid-quarter (cut-off 04-02) no Q2 stage is due yet: none counts in the on-time rate
+    assert figures(quarterly_report(people, q2)) == (4, 1, 0, 2)
     dongcheng = quarterly_report(people, q2, district="dongcheng")
-    assert figures(dongcheng) == (1, 1, 1, 0)  # C: started 04-01, needs-survey due in Q2
+    assert figures(dongcheng) == (1, 1, 0, 0)  # C: started 04-01, needs-survey due later in Q2
     assert {(r["level"], r["key"]) for r in dongcheng.rows} == {
         ("district", "dongcheng"),
         ("street", "dongsi"),
@@ -227,7 +228,7 @@ def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
         ("project", str(dataset["C"])),
     }
     chaoyang = quarterly_report(people, q2, district="chaoyang")
-    assert figures(chaoyang) == (3, 0, 1, 2)  # A's design-proposal due; B and D overdue
+    assert figures(chaoyang) == (3, 0, 0, 2)  # A's design-proposal due later; B and D overdue
     assert {r["district"] for r in chaoyang.rows} == {"chaoyang"}
     # only the district's events are read: C's start, activation and two deadlines
     assert (dongcheng.meta["events_read"], quarterly_report(people, q2).meta["events_read"]) == (4, 35)
@@ -294,6 +295,9 @@ def test_on_time_is_judged_on_beijing_dates(people: App, clock: FixedClock, evid
 def test_running_quarter_uses_now_as_cut_off(people: App, dataset: dict[str, int]) -> None:
     running = quarterly_report(people, Quarter.parse("2026Q2"))
     assert not running.complete_quarter
+    # mid-quarter, only stages already due by the cut-off count in the on-time rate
+    # (04-02: none of Q2's stages is due yet)
+    assert (running.summary["stages_due"], running.summary["on_time_rate"]) == (0, None)
     assert running.cutoff == parse_moment("2026-04-02T10:00")
     with pytest.raises(InvalidInput, match="has not started"):
         quarterly_report(people, Quarter.parse("2026Q3"))
@@ -341,9 +345,10 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     assert 'class="bar"' in page and 'class="trend"' in page and "各街道按时率" in page
     assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from the network
     lines = render_csv(report, "en").splitlines()
-    assert lines[0].startswith("# 2026Q1 cutoff=") and "inputs_sha256=" in lines[0]
-    assert lines[1].startswith("level,district,street,team,key,name,projects active")
-    assert lines[2].startswith("all,")
+    assert lines[0].startswith("level,district,street,team,key,name,projects active")
+    assert lines[1].startswith("all,")
+    assert not any(line.startswith("#") for line in lines)
+    assert report.meta["inputs_sha256"] in render_csv_about(report, "en")
     import json
 
     data = json.loads(render_json(report))
@@ -582,48 +587,50 @@ def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
 # it streamed its events (bench/synthetic.py, 150 projects, its default seed, now
 # 2026-11-24 09:00 Beijing). The checksum differs between the databases: it hashes the
 # events' JSON text as each stores it. Re-pinned when the report gained the back-dated
-# count and the suspended/cancelled sheet: the values are those of the code before
-# streaming (commit 5f566e2) and after, identical on both databases.
+# count and the suspended/cancelled sheet (the code before streaming, commit 5f566e2,
+# and after gave the same values), and again when the sheets gained names, percentages,
+# dates and filters (the streamed, write-only workbook checked cell by cell, format by
+# format, against the one built in memory). The inputs checksum never moved.
 PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("sqlite", "2026Q3", None): (
         "839b3b9e2f50fccc32e9f291ca28ae02",
         "86ad30fc46493e5c2f0742dd26bb3b53",
-        "a0680111e40d31a0274519334fcc80f0",
+        "cf2f9f5f521103dc40912050f227f727",
     ),
     ("sqlite", "2026Q2", None): (
         "3e6095e27753b76a339efcb37e8c484b",
         "1f2334028a82078b846c8e372fb8ba9c",
-        "bc932c91a9dcc08bfa7fd3ca30ff0462",
+        "ce33fd2313c24dae9e6a3c8c5c2041a2",
     ),
     ("sqlite", "2026Q3", "dongcheng"): (
         "365cd638aa668e4f3fcfb0b33e5de24d",
         "e44618ee64dd7d8136e377d1d12ac29b",
-        "90bb9a9e9adf52398e0b0035a61ba3ac",
+        "884c52963f08818dc4c67b7d330d179a",
     ),
     ("sqlite", "2026Q4", None): (
         "75538c9cfd7815611c8acf92d89ca07f",
-        "ca2ef019b79a274d6aad7f12360a7a57",
-        "14e026305c2c285a628ac80059b666af",
+        "0f4842001de0bb13fe9f9284499282ef",
+        "7c7afb07f9dbe69fc44298a4ce2ecb49",
     ),
     ("postgresql", "2026Q3", None): (
         "167b2c80ac0da08c57f5c4e98774db5b",
         "9bb9ee054aee4b50e1f4080aa4b06283",
-        "c27ccda7ad1c51404a8d21b22c19cb5e",
+        "5e2e3d9cf52f0b9bfd1c526e5de37a2d",
     ),
     ("postgresql", "2026Q2", None): (
         "222228797753aab960badc784551ad42",
         "b93b6824f86a87265cd611707d82350b",
-        "9b5646721ba59709930fe63b2e2a7170",
+        "48b9c5c1dcad2f1218a2614afecc5d65",
     ),
     ("postgresql", "2026Q3", "dongcheng"): (
         "715be7a2fec3a4c0644e228bf4427097",
         "3c3095575d570d4fe227291824966970",
-        "fb4a98ebcfcfc300e72473c6ee1e3ab2",
+        "5d337efb9741b142417a660931b31e6f",
     ),
     ("postgresql", "2026Q4", None): (
         "2480e0072c32556b12a60b83f3d8b12f",
-        "36f2c3b500087b147c754551b37b9f07",
-        "610f84babddced2095cf858f5f93a629",
+        "f7eba6ddc22b4e049876b5b81875eafe",
+        "629290de094dee8f2aec9f38b53a7b36",
     ),
 }
 # the events read, the same on both
@@ -671,3 +678,63 @@ def test_report_on_a_synthetic_city_is_unchanged(
             _xlsx_cells(path),
         )
     assert got == pinned
+
+
+def test_a_district_reads_names_percentages_and_dates(
+    people: App, dataset: dict[str, int], tmp_path: Path
+) -> None:
+    """XLSX: names not ids, rates as percentages, dates as dates, a frozen header row
+    with an auto-filter, widths that fit Chinese names, project ids as numbers; report
+    values (granted/refused, true/false) in the reader's language; CSV without a
+    comment line, its about section in a file of its own; HTML charts with an axis and
+    a legend."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from accompany.reporting import write
+
+    report = quarterly_report(people, Q1)
+    path = write(report, "xlsx", tmp_path / "q1.xlsx", "zh")
+    book = load_workbook(path)
+    streets = book["街道"]
+    assert streets.freeze_panes == "A2" and streets.auto_filter.ref.startswith("A1:")
+    header = [c.value for c in streets[1]]
+    rate = header.index("按时率")
+    row = [c for c in streets[2]]
+    assert row[0].value == "朝阳区" and row[1].value in ("太阳宫街道", "酒仙桥街道")
+    assert row[rate].number_format == "0.0%"
+    assert streets.column_dimensions["B"].width >= 12  # 太阳宫街道: five wide characters
+    projects = book["项目"]
+    assert all(isinstance(r[3].value, int) for r in projects.iter_rows(min_row=2))
+    summary = {r[0].value: r[1] for r in book["汇总"].iter_rows() if r[0].value}
+    assert summary["按时率"].number_format == "0.0%"
+    extensions = book["延期"]
+    values = [c.value for r in extensions.iter_rows(min_row=2) for c in r]
+    assert "granted" not in values and "refused" not in values
+    for sheet in book.worksheets:
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                assert cell.value not in ("wangrb", "chenm", "zhaoy", "lij", "taiyanggong", "needs-survey"), (
+                    sheet.title,
+                    cell.coordinate,
+                )
+    pauses = book["计时暂停"]
+    if pauses.max_row > 1:
+        assert (
+            isinstance(pauses["A2"].value, dt.datetime) and pauses["A2"].number_format == "yyyy-mm-dd hh:mm"
+        )
+    about = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=2)}
+    assert about["季度是否已结束"] == "是"
+
+    csv_path = write(report, "csv", tmp_path / "q1.csv", "zh")
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert text.startswith("level,区,街道") and "#" not in text.splitlines()[0]
+    assert "\ndistrict,朝阳区,,,chaoyang,朝阳区," in text  # names, and the id in the key column
+    about_text = (tmp_path / "q1-about.csv").read_text(encoding="utf-8-sig")
+    assert report.meta["inputs_sha256"] in about_text and "数据截止" in about_text
+
+    page = render_html(report, "zh")
+    assert 'class="axis"' in page and 'class="legend"' in page and "≥ 90%" in page
+    assert ">100%</text>" in page and "太阳宫街道" in page
+    assert "按时率" in page and "%</td>" in page  # rates as percentages in the tables

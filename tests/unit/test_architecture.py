@@ -72,3 +72,19 @@ def test_services_do_not_import_prefect_or_the_cli() -> None:
     adapters = {"prefect", "typer", "rich", "apprise"}
     offenders = [p.name for p in services.glob("*.py") if _imports(p) & adapters]
     assert offenders == []
+
+
+def test_the_cli_has_a_module_per_command_group() -> None:
+    """accompany/cli/main.py only assembles the app; each command group lives in a
+    module of its own (as Prefect's prefect/cli/ does)."""
+    from typer.main import get_command
+
+    from accompany.cli.main import app
+
+    main = SHELL / "cli" / "main.py"
+    assert len(main.read_text(encoding="utf-8").splitlines()) < 300
+    groups = get_command(app).commands  # type: ignore[attr-defined]
+    for name in ("people", "template", "project", "stage", "calendar", "report", "audit", "notifications"):
+        callback = groups[name].commands[next(iter(groups[name].commands))].callback
+        module = callback.__module__
+        assert module.startswith("accompany.cli.") and module != "accompany.cli.main", (name, module)

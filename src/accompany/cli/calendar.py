@@ -150,7 +150,7 @@ def calendar_show(
         return
     say("{year}: {source} (from {origin})", year=number, source=origin.source, origin=origin.origin)
     table = Table()
-    for column in (_("Date"), _("Weekday"), _("Kind"), _("Name")):
+    for column in (_("Date"), _("Weekday"), _("Kind"), _("Holiday name")):
         table.add_column(column)
     days = [(d, _("holiday (weekday off)")) for d in weekday_holidays] + [
         (d, _("make-up workday (调休上班)")) for d in schedule.makeup_workdays

@@ -292,24 +292,30 @@ def notifications_channels(db: DbOption = None) -> None:
     table = Table(title=Text(_("Channels in {file}", file=str(notifier.path))))
     table.add_column(_("Channel (secrets masked)"))
     table.add_column(_("Tags"))
-    for channel, tags in notifier.all_channels():
-        table.add_row(Text(channel.label), Text(", ".join(sorted(tags))))
-    console.print(table)
-    for problem in notifier.problems:
-        say("not loaded: {problem}", style="yellow", problem=problem)
+    from ..labels import audience_label, audience_of_tag
+    from ..services.outbox import directory_names
+
     with application.reader() as uow:
         people = uow.people.all()
         districts = uow.people.districts()
+        names = directory_names(uow.session)
+
+    def tag_shown(tag: str) -> str:
+        """A tag as the same words as everywhere else: 太阳宫街道办事处 (street-office-taiyanggong)."""
+        audience = audience_of_tag(tag)
+        known = audience is not None and any(audience.split(":", 1)[1] in table for table in names)
+        return f"{audience_label(audience, application.lang, *names)} ({tag})" if known else tag
+
+    for channel, tags in notifier.all_channels():
+        table.add_row(Text(channel.label), Text(", ".join(tag_shown(t) for t in sorted(tags))))
+    console.print(table)
+    for problem in notifier.problems:
+        say("not loaded: {problem}", style="yellow", problem=problem)
     audiences = {person(p.id) for p in people if p.role.value in ("planner", "coordinator")}
     audiences |= {street_office(s.id) for d in districts for s in d.streets}
     audiences |= {district(d.id) for d in districts}
     missing = sorted(a for a in audiences if not notifier.channels(audience_tag(a)))
     if missing:
-        from ..labels import audience_label
-        from ..services.outbox import directory_names
-
-        with application.reader() as uow:
-            names = directory_names(uow.session)
         shown = [f"{audience_label(a, application.lang, *names)} ({audience_tag(a)})" for a in missing]
         say(
             "no channel for: {audiences}",

@@ -66,13 +66,13 @@ def report_quarterly(
 
     from ..models.errors import InvalidInput
     from ..models.report import Quarter
-    from ..reporting import render_csv, render_json, write
+    from ..reporting import render_csv, render_csv_about, render_json, write
     from ..services.reports import quarterly_report, report_filename
     from .common import errors as error_console
 
     period = Quarter.parse(quarter)
-    if fmt is None:
-        suffix = out.suffix.lower().lstrip(".") if out is not None and out.suffix else ""
+    if fmt is None:  # from the file's suffix; a folder (even one with a dot in its name) has none
+        suffix = out.suffix.lower().lstrip(".") if out is not None and out.suffix and not out.is_dir() else ""
         fmt = suffix or "xlsx"
     if fmt not in ("xlsx", "csv", "html", "json"):
         raise InvalidInput("--format: '{value}' is not one of xlsx, csv, html, json", value=fmt[:20])
@@ -92,7 +92,12 @@ def report_quarterly(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if out is None and fmt in ("csv", "json"):
-        sys.stdout.write(render_json(report) if fmt == "json" else render_csv(report, language))
+        if fmt == "json":
+            sys.stdout.write(render_json(report))
+        else:  # a BOM (Excel reads it as UTF-8), the table, then its about section after a blank line
+            sys.stdout.write(
+                "\ufeff" + render_csv(report, language) + "\n" + render_csv_about(report, language)
+            )
         return
     target = out or Path(report_filename(report, fmt))
     if target.is_dir():

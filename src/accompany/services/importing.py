@@ -79,7 +79,7 @@ class ImportRejected(InvalidInput):
     def __init__(self, report: ImportReport):
         self.report = report
         super().__init__(
-            "{rows} of {total} row(s) are invalid ({problems_count} problem(s)); nothing was imported",
+            N_("{rows} of {total} row(s) are invalid ({problems_count} problem(s)); nothing was imported"),
             rows=len({b.row for b in report.bad}),
             total=report.rows,
             problems_count=len(report.bad),

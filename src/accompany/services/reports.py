@@ -199,6 +199,7 @@ def quarterly_report(
         total = read
         if progress:
             progress(total, total)
+        report.names = _names(uow, session)
     digest.update("".join(f"notification {item}\n" for item in notifications).encode())
     years = range(quarter.year - 1, quarter.year + 2)
     calendar_sources = app.calendar.fingerprint(years)
@@ -216,6 +217,28 @@ def quarterly_report(
         "definitions": "see models/report.py and the README (Quarterly compliance reports)",
     }
     return report
+
+
+def _names(uow: Any, session: Any) -> dict[str, dict[str, str]]:
+    """Ids to the names people read (districts, streets, people, stages)."""
+    names: dict[str, dict[str, str]] = {
+        "district": {},
+        "street": {},
+        "person": {},
+        "stage": {},
+        "stage_en": {},
+    }
+    for person in uow.people.all():
+        names["person"][person.id] = person.name
+    for district in uow.people.districts():
+        names["district"][district.id] = district.name
+        for street in district.streets:
+            names["street"][street.id] = street.name
+    for row in session.scalars(select(TemplateRow).order_by(TemplateRow.pk)):
+        for stage in row.body.get("stages", []):
+            names["stage"].setdefault(stage["id"], stage.get("name", stage["id"]))
+            names["stage_en"].setdefault(stage["id"], stage.get("name_en") or stage.get("name", stage["id"]))
+    return names
 
 
 def report_filename(report: Report, extension: str) -> str:
