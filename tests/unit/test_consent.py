@@ -154,3 +154,13 @@ def test_the_evidence_follows_the_tally_and_refuses_a_different_figure() -> None
     assert consent_evidence({"households_consenting": 3}, result, **keys)["households_consenting"] == 3
     with pytest.raises(InvalidInput, match="computed from the ballots"):
         consent_evidence({"households_consenting": 4}, result, **keys)
+
+
+def test_the_readme_worked_example() -> None:
+    homes = register((6000, 1), (6000, 1), (8000, 2), (10000, 2))
+    major = tally(homes, votes(A, A, X, None), Rule.MAJOR)
+    assert major.participation_ok and not major.approval_area_ok and not major.approval_owners_ok
+    ordinary = tally(homes, votes(A, A, X, None), Rule.ORDINARY)
+    assert ordinary.approval_area_ok and not ordinary.approval_owners_ok and not ordinary.passed
+    changed = tally(homes, votes(A, A, A, None), Rule.MAJOR)
+    assert changed.passed and (changed.participating.households, changed.agreeing.households) == (3, 3)
