@@ -115,6 +115,16 @@ class Settings(BaseSettings):
         "point there); default: ACCOMPANY_BASE_URL",
     )
 
+    form_secret: SecretStr | None = Field(
+        default=None,
+        description="the server secret that signs the public ballot form's token (no cookie on the "
+        "public page); default: a random secret kept in $ACCOMPANY_HOME/form-secret (created on first "
+        "use; set this when several servers answer the public page)",
+    )
+    ballots_per_minute: int = Field(
+        default=30, ge=1, le=10_000, description="public ballots accepted per address and minute (then 429)"
+    )
+
     @field_validator("public_base_url", mode="after")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:

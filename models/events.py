@@ -45,6 +45,8 @@ class EventKind(StrEnum):
     CALENDAR_CHANGED = "calendar.changed"
     HOUSEHOLDS_LOADED = "households.loaded"
     HOUSEHOLDS_PURGED = "households.purged"
+    BALLOT_CAST = "consent.ballot_cast"
+    BALLOT_REPLACED = "consent.ballot_replaced"
     PAGE_PUBLISHED = "project.published"
     PAGE_UNPUBLISHED = "project.unpublished"
     AUDIT_BROKEN = "audit.broken"

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .calendar import WorkingCalendar
+from .consent import FAILED_LABELS, RULE_LABELS, Tally, consent_evidence, consent_summary, failed_conditions
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
-from .errors import N_, InvalidInput, Localized, RuleViolation
+from .errors import N_, InvalidInput, Localized, Problem, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
@@ -30,7 +31,7 @@ from .rules import (
     enforce_time,
 )
 from .states import ProjectStatus, StageState
-from .template import ApprovalLevel, ProcessTemplate, StageSpec
+from .template import ApprovalLevel, ProcessTemplate, RatioCheck, StageSpec
 
 MAX_EXTENSION_WORKING_DAYS = 250
 
@@ -362,12 +363,38 @@ class Project:
         note: str | None,
         now: dt.datetime,
         calendar: WorkingCalendar,
+        consent: Tally | None = None,
     ) -> list[Event]:
         """The planner marks a stage done. The evidence recorded so far (kept across
-        returns) plus this submission must satisfy the stage's rules."""
+        returns) plus this submission must satisfy the stage's rules.
+
+        ``consent``: the tally of the stage's ballots when there are any (a stage with
+        ``consent:`` in the template). Its counts become the consent evidence (a typed
+        figure that differs is refused) and its Art. 278 verdict replaces the ratio
+        checks on those keys."""
         check_text(note or "", NOTE, field="note", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.COMPLETE)
         spec = self.template.stage(key)
+        if consent is not None and spec.consent is not None:
+            computed = consent_evidence(
+                evidence,
+                consent,
+                participating_key=spec.consent.participating,
+                approving_key=spec.consent.approving,
+            )
+            evidence = {**evidence, **computed}
+            keys = set(computed)
+            checked = spec.model_copy(
+                update={
+                    "checks": tuple(
+                        c
+                        for c in spec.checks
+                        if not (isinstance(c, RatioCheck) and {c.numerator, c.denominator} & keys)
+                    )
+                }
+            )
+        else:
+            consent, checked = None, spec
         merged = {**stage.evidence, **evidence}
         attached = stage.attached_keys() | {a.key for a in attachments if a.key}
         for attachment in attachments:
@@ -385,8 +412,26 @@ class Project:
                     )
         today = local_date(now)
         problems = evidence_shortfalls(
-            spec, merged, attached, self._open_working_days(stage, today, calendar)
+            checked, merged, attached, self._open_working_days(stage, today, calendar)
         )
+        if consent is not None and not consent.passed:
+            assert spec.consent is not None
+            problems.append(
+                (
+                    spec.consent.approving,
+                    Problem(
+                        f"evidence.{spec.consent.approving}",
+                        "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}",
+                        {
+                            "rule": RULE_LABELS[consent.rule],
+                            "failed": Localized(
+                                "；".join(FAILED_LABELS[f].zh for f in failed_conditions(consent)),
+                                "; ".join(str(FAILED_LABELS[f]) for f in failed_conditions(consent)),
+                            ),
+                        },
+                    ),
+                )
+            )
         if problems:
             raise RuleViolation(
                 "stage {stage_name} cannot be marked done: {problems}",
@@ -418,6 +463,7 @@ class Project:
                     "round": stage.round,
                     "first_level": spec.approval[0].value if spec.approval else None,
                     "evidence": merged,
+                    **({"consent": consent_summary(consent)} if consent is not None else {}),
                     "attachments": [a.filename for a in attachments],
                     "note": note,
                     "due": due.isoformat() if due else None,

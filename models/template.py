@@ -207,6 +207,18 @@ class RateCheck(_Strict):
 EvidenceCheck = Annotated[RatioCheck | RateCheck, Field(discriminator="kind")]
 
 
+class ConsentSpec(_Strict):
+    """A stage whose consent is taken by ballot of the household register (Civil Code
+    Art. 278, ``models.consent``): ``rule`` major (改建/重建, shared parts: ≥ 3/4) or
+    ordinary (> 1/2). When ballots exist, the ``participating`` and ``approving``
+    evidence are computed from them and the ballot's verdict replaces the stage's
+    ratio checks on those keys."""
+
+    rule: Literal["major", "ordinary"]
+    participating: str = Field(default="households_surveyed", pattern=KEY)
+    approving: str = Field(default="households_consenting", pattern=KEY)
+
+
 class ReminderPolicy(_Strict):
     """When people are reminded and when a missed deadline escalates. All counts are
     working days under the statutory calendar."""
@@ -245,6 +257,7 @@ class StageSpec(_Strict):
     reminders: dict[str, Any] | None = Field(
         default=None, description="overrides of the template's reminder policy"
     )
+    consent: ConsentSpec | None = Field(default=None, description="consent by ballot (Art. 278)")
 
     @model_validator(mode="after")
     def _evidence_consistent(self) -> StageSpec:
@@ -261,6 +274,14 @@ class StageSpec(_Strict):
                     raise ValueError(
                         f"stage {self.id}: check {check.label!r} refers to {ref!r}, "
                         "which is not an integer or number evidence key of this stage"
+                    )
+        if self.consent is not None:
+            integers = {f.key for f in self.evidence if f.type is EvidenceType.INTEGER}
+            for ref in (self.consent.participating, self.consent.approving):
+                if ref not in integers:
+                    raise ValueError(
+                        f"stage {self.id}: consent refers to {ref!r}, which is not an integer "
+                        "evidence key of this stage"
                     )
         return self
 

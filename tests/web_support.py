@@ -73,6 +73,8 @@ TABLES = (
     "notification",
     "person",
     "account",
+    "household",
+    "consent_ballot",
 )
 
 

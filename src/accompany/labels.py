@@ -85,6 +85,8 @@ EVENT_KINDS = {
     "households.loaded": N_("Household register loaded"),
     "households.purged": N_("Household data deleted"),
     "project.published": N_("Public page published"),
+    "consent.ballot_cast": N_("Consent ballot cast"),
+    "consent.ballot_replaced": N_("Consent ballot replaced"),
     "project.unpublished": N_("Public page taken off line"),
     "audit.broken": N_("Event log found broken"),
 }

@@ -129,6 +129,26 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return _(
             "register of {count} households deleted ({reason})", count=data.get("households"), reason=reason
         )
+    if kind in ("consent.ballot_cast", "consent.ballot_replaced"):
+        from .services.consent import choice_label
+
+        channel = _("paper ballot") if data.get("channel") == "paper" else _("on the public page")
+        choice = choice_label(str(data.get("choice")), lang)
+        if data.get("replaced"):
+            previous = choice_label(str(data["replaced"]), lang)
+            return _(
+                "household #{household}: {choice} ({channel}), replacing {previous}",
+                household=data.get("household"),
+                choice=choice,
+                channel=channel,
+                previous=previous,
+            )
+        return _(
+            "household #{household}: {choice} ({channel})",
+            household=data.get("household"),
+            choice=choice,
+            channel=channel,
+        )
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""

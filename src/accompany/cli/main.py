@@ -16,6 +16,7 @@ from . import (
     attachments,
     audit,
     calendar,
+    consent,
     demo,
     households,
     notifications,
@@ -60,6 +61,7 @@ app.add_typer(reports.report_app, name="report")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
+app.add_typer(consent.consent_app, name="consent")
 app.command(
     "web",
     help=T(

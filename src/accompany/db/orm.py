@@ -395,6 +395,25 @@ class HouseholdRow(Base):
     loaded_at: Mapped[dt.datetime]
 
 
+class BallotRow(Base):
+    """A household's consent ballot on a stage with ``consent:`` (``models.consent``):
+    one per household and stage — a later ballot replaces it. The household is named
+    by its code (kept across re-loads of the register); the choice, how it came
+    (public page or a paper ballot recorded by ``recorded_by``) and when."""
+
+    __tablename__ = "consent_ballot"
+    __table_args__ = (UniqueConstraint("project_id", "stage_key", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    stage_key: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(16))
+    choice: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    cast_at: Mapped[dt.datetime]
+
+
 class PublicPageRow(Base):
     """A project whose public page (no sign-in) a coordinator has published; no row:
     the page does not exist (the default)."""

@@ -439,6 +439,12 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
         project.ensure_allowed(spec.id, actor, Action.COMPLETE)
         _check_time(uow, project, spec.id, Action.COMPLETE, time)
         evidence = parse_evidence(spec, cmd.evidence)
+        consent = None
+        if spec.consent is not None:
+            from .consent import stage_tally
+
+            found = stage_tally(uow, cmd.project_id, spec)
+            consent = found[0] if found is not None else None
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))
@@ -455,6 +461,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             note=cmd.note,
             now=now,
             calendar=app.calendar,
+            consent=consent,
         )
         uow.projects.save(project)
         record(app, uow, project, events)

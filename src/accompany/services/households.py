@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 
-from ..db.orm import HouseholdRow, ProjectRow
+from ..db.orm import BallotRow, HouseholdRow, ProjectRow
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.households import (
@@ -304,6 +304,8 @@ def _purge(
         uow.session.execute(update(HouseholdRow).where(where).values(contact=None))
     else:
         uow.session.execute(delete(HouseholdRow).where(where))
+        # the ballots name households by their codes: they go with the register
+        uow.session.execute(delete(BallotRow).where(BallotRow.project_id == project.id))
     report = PurgeReport(
         project_id=project.id, households=households, contacts=contacts, contacts_only=contacts_only
     )

@@ -21,6 +21,7 @@ from .households import _project
 
 if TYPE_CHECKING:
     from ..bootstrap import App
+    from .unit_of_work import UnitOfWork
 
 
 class PublicStage(BaseModel):
@@ -70,10 +71,14 @@ def set_published(app: App, project_id: int, *, by: str, published: bool = True)
 
 def is_published(app: App, project_id: int) -> bool:
     with app.reader() as uow:
-        return (
-            uow.session.scalar(select(PublicPageRow.project_id).where(PublicPageRow.project_id == project_id))
-            is not None
-        )
+        return is_published_in(uow, project_id)
+
+
+def is_published_in(uow: UnitOfWork, project_id: int) -> bool:
+    return (
+        uow.session.scalar(select(PublicPageRow.project_id).where(PublicPageRow.project_id == project_id))
+        is not None
+    )
 
 
 def public_project(app: App, project_id: int) -> PublicProject:

@@ -55,6 +55,68 @@ def csrf_matches(secret: str | None, submitted: str | None) -> bool:
     return hmac.compare_digest(csrf_token(secret), submitted)
 
 
+#: a public form's token is valid for the hour it was issued and the next one
+PUBLIC_FORM_WINDOW_SECONDS = 3600
+
+
+def public_form_token(secret: str, purpose: str, moment: float, *, window: int = 0) -> str:
+    """The token of a public form without a session or cookie: an HMAC of the server
+    secret, what the form is for (``ballot:<project>``) and the hour. The same for
+    everyone (the page stays cacheable); it binds a submission to a page this server
+    rendered for that project in the last two hours."""
+    hour = int(moment // PUBLIC_FORM_WINDOW_SECONDS) - window
+    message = f"public-form:{purpose}:{hour}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def public_form_matches(secret: str, purpose: str, moment: float, submitted: str | None) -> bool:
+    if not submitted:
+        return False
+    return any(
+        hmac.compare_digest(public_form_token(secret, purpose, moment, window=w), submitted) for w in (0, 1)
+    )
+
+
+def form_secret(settings) -> str:  # type: ignore[no-untyped-def]
+    """ACCOMPANY_FORM_SECRET, else a random secret kept (0600) in $ACCOMPANY_HOME/form-secret."""
+    if settings.form_secret is not None:
+        return settings.form_secret.get_secret_value()
+    path = settings.home / "form-secret"
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(32)
+        try:
+            with open(path, "x", encoding="ascii") as handle:  # another process may win: read theirs
+                path.chmod(0o600)
+                handle.write(secret)
+        except FileExistsError:
+            return path.read_text("ascii").strip()
+        return secret
+
+
+class AddressThrottle:
+    """At most ``limit`` requests per address in any ``seconds`` (in memory, per server
+    process): the public ballot's brake on scripted guessing of codes."""
+
+    def __init__(self, limit: int, seconds: float = 60.0):
+        self.limit = limit
+        self.seconds = seconds
+        self._seen: dict[str, list[float]] = {}
+
+    def allow(self, address: str, now: float) -> bool:
+        recent = [t for t in self._seen.get(address, ()) if now - t < self.seconds]
+        if len(recent) >= self.limit:
+            self._seen[address] = recent
+            return False
+        recent.append(now)
+        self._seen[address] = recent
+        if len(self._seen) > 10_000:  # forget quiet addresses
+            self._seen = {a: ts for a, ts in self._seen.items() if ts and now - ts[-1] < self.seconds}
+        return True
+
+
 def new_pre_session() -> str:
     return secrets.token_urlsafe(24)
 

@@ -255,4 +255,55 @@ def project(request: Request, project_id: str) -> Response:
     def summarise(event) -> str:  # type: ignore[no-untyped-def]
         return event_summary(event.kind, event.data, labels.get(event.stage or "", {}), page.lang)
 
-    return render(page, "project.html", view=view, detail=view.detail, summarise=summarise)
+    return render(
+        page,
+        "project.html",
+        view=view,
+        detail=view.detail,
+        summarise=summarise,
+        tally=_tally(page, view.detail.id),
+        ballot_error=None,
+    )
+
+
+def _tally(page, project_id: int):  # type: ignore[no-untyped-def]
+    from ...services.consent import consent_tally, has_consent_stage
+
+    return consent_tally(page.app, project_id) if has_consent_stage(page.app, project_id) else None
+
+
+@router.post("/projects/{project_id}/consent")
+async def paper_ballot(request: Request, project_id: str) -> Response:
+    """A paper ballot recorded by the planner or a coordinator (代录)."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import RedirectResponse
+
+    from ...i18n import error_text
+    from ...models.errors import AccompanyError
+    from ...services.consent import cast_ballot
+    from ..errors import status_for
+
+    page = page_for(request)
+    person = page.require()
+    number = record_id(project_id, "project")
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        await run_in_threadpool(
+            lambda: cast_ballot(
+                page.app, number, str(form.get("code") or ""), str(form.get("choice") or ""), by=person.id
+            )
+        )
+    except AccompanyError as exc:
+        view = worklists.project_view(page.app, person, number)
+        return render(
+            page,
+            "project.html",
+            status=status_for(exc),
+            view=view,
+            detail=view.detail,
+            summarise=lambda event: "",
+            tally=_tally(page, number),
+            ballot_error=error_text(exc, page.lang),
+        )
+    return RedirectResponse(f"/projects/{number}#consent", status_code=303)
