@@ -75,6 +75,8 @@ EVENT_KINDS = {
     "people.loaded": N_("Directory loaded"),
     "person.deactivated": N_("Person deactivated"),
     "person.activated": N_("Person activated"),
+    "person.delegated": N_("Substitute named"),
+    "person.delegation_ended": N_("Delegation ended"),
     "account.invited": N_("Invite issued"),
     "account.password_set": N_("Password set"),
     "account.signed_in": N_("Signed in"),
