@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from ..models.errors import N_
 from .common import (
     By,
     DbOption,
@@ -316,6 +315,7 @@ def people_delegations(
     from rich.table import Table
 
     from ..i18n import translator
+    from ..labels import label
     from ..services.delegation import list_delegations
     from .render import text
 
@@ -324,7 +324,8 @@ def people_delegations(
     if json_out:
         print_json([r.model_dump(mode="json") for r in rows])
         return
-    _ = translator(cli_language())
+    lang = cli_language()
+    _ = translator(lang)
     table = Table(title=_("Delegations"))
     for column in ("ID", _("Person"), _("Substitute"), _("From"), _("Until"), _("Status"), _("Reason")):
         table.add_column(column, overflow="fold")
@@ -335,7 +336,7 @@ def people_delegations(
             text(f"{r.substitute_name} ({r.substitute})"),
             r.starts_on.isoformat(),
             r.ends_on.isoformat(),
-            _(DELEGATION_STATUS[r.status]),
+            label("delegation", r.status, lang),
             text(r.reason or ""),
         )
     console.print(table)
@@ -358,11 +359,3 @@ def people_end_delegation(
         id=delegation_id,
         person=ended.delegator,
     )
-
-
-DELEGATION_STATUS = {
-    "upcoming": N_("upcoming"),
-    "in effect": N_("in effect"),
-    "over": N_("over"),
-    "ended": N_("ended"),
-}
