@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .models.delegation import on_behalf_label
 from .models.report import Report
 from .services.reports import jsonable
 
@@ -120,6 +121,9 @@ def _list_cell(name: str, key: str, item: dict[str, Any], lang: str) -> Any:
     value = item.get(key)
     if name == "stopped" and key == "status":
         return PROJECT_STATE_NAMES.get(lang, PROJECT_STATE_NAMES["en"]).get(value, value)
+    if key == "by" and item.get("on_behalf_of"):
+        # a substitute's decision: lij（代 zhaoy） / lij (for zhaoy)
+        return on_behalf_label(str(value), str(item["on_behalf_of"]), lang)
     return value
 
 

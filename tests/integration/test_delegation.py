@@ -128,3 +128,27 @@ def test_naming_a_substitute_is_checked(people: App) -> None:
             people, "zhaoy", to="sunh", starts_on=dt.date(2026, 3, 6), ends_on=dt.date(2026, 3, 7), by="zhaoy"
         )
     assert len(list_delegations(people)) == 1
+
+
+def test_the_report_names_both_for_a_substitutes_return(
+    people: App, project_id: int, clock: FixedClock, evidence_file: Path
+) -> None:
+    from accompany.models.report import Quarter
+    from accompany.reporting import render_html
+    from accompany.services.reports import quarterly_report
+
+    zhaoy_away(people)
+    clock.moment = parse_moment("2026-03-10T09:00")
+    survey_done(people, project_id, evidence_file)
+    commands.decide_approval(
+        people,
+        DecideApproval(
+            project_id=project_id, stage="needs-survey", by="lij", decision="return", comment="补充停车点位"
+        ),
+    )
+    clock.moment = parse_moment("2026-03-31T18:00")
+    report = quarterly_report(people, Quarter.parse("2026Q1"), district="chaoyang")
+    [entry] = report.returns
+    assert (entry["by"], entry["on_behalf_of"]) == ("lij", "zhaoy")
+    assert "lij（代 zhaoy）" in render_html(report, "zh")
+    assert "lij (for zhaoy)" in render_html(report, "en")
