@@ -87,3 +87,32 @@ def test_the_openapi_document_lists_them(web) -> None:  # type: ignore[no-untype
     paths = client(web).get("/api/openapi.json").json()["paths"]
     for action in ("suspend", "resume", "cancel", "handover", "edit"):
         assert "post" in paths[f"/v1/projects/{{project_id}}/{action}"], action
+
+
+def test_a_substitute_sees_and_approves_the_delegators_project_through_the_api(  # type: ignore[no-untyped-def]
+    web, people: App, project_id: int, evidence_file
+) -> None:
+    import datetime as dt
+
+    from accompany.services.delegation import delegate
+
+    from .test_services import survey_done
+
+    substitute = bearer(people, "lij")  # street office of 酒仙桥, not of 太阳宫
+    c = client(web)
+    url = f"/api/v1/projects/{project_id}"
+    assert c.get(url, headers=substitute).status_code == 404
+    delegate(
+        people, "zhaoy", to="lij", starts_on=dt.date(2026, 3, 5), ends_on=dt.date(2026, 3, 20), by="zhaoy"
+    )
+    people.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    survey_done(people, project_id, evidence_file)
+    assert c.get(f"{url}/actions", headers=substitute).json() == {"needs-survey": ["approve", "return"]}
+    r = c.post(f"{url}/stages/needs-survey/approve", headers=substitute, json={"comment": "代赵阳审批"})
+    assert r.status_code == 200, r.text
+    events = c.get(f"{url}?events=true", headers=substitute).json()["events"]
+    approved = next(e for e in events if e["kind"] == "stage.approved")
+    assert approved["data"]["on_behalf_of"] == "zhaoy" and approved["actor_name"] == "李静（代 赵阳）"
+    # after the range: unknown again
+    people.clock.moment = parse_moment("2026-03-21T09:00")  # type: ignore[attr-defined]
+    assert c.get(url, headers=substitute).status_code == 404

@@ -44,7 +44,7 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     refused = post_form(
         c, "/account", "/account/delegations", {"to": "guoj", "from": "2026-03-05", "until": "2026-03-20"}
     )
-    assert refused.status_code == 400 and "another district" in visible_text(refused.text)
+    assert refused.status_code == 400 and "不属于同一个区" in visible_text(refused.text)
     done = post_form(
         c,
         "/account",

@@ -327,7 +327,8 @@ def people_delegations(
     lang = cli_language()
     _ = translator(lang)
     table = Table(title=_("Delegations"))
-    for column in ("ID", _("Person"), _("Substitute"), _("From"), _("Until"), _("Status"), _("Reason")):
+    headers = (_("Person"), _("Substitute"), _("First day"), _("Last day"), _("Status"), _("Reason"))
+    for column in ("ID", *headers):
         table.add_column(column, overflow="fold")
     for r in rows:
         table.add_row(

@@ -112,8 +112,8 @@ async def name_substitute(request: Request) -> Response:
     page.check_csrf(form)
     try:
         substitute = text(form, "to", limit=64, lang=page.lang, label=page._("Substitute")).strip()
-        starts_on = parse_day(str(form.get("from") or "")[:20], page._("From"))
-        ends_on = parse_day(str(form.get("until") or "")[:20], page._("Until"))
+        starts_on = parse_day(str(form.get("from") or "")[:20], page._("First day"))
+        ends_on = parse_day(str(form.get("until") or "")[:20], page._("Last day"))
         reason = str(form.get("reason") or "")[:1000] or None
         delegation_id = await run_in_threadpool(
             lambda: delegation.delegate(
