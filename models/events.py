@@ -36,6 +36,8 @@ class EventKind(StrEnum):
     PEOPLE_LOADED = "people.loaded"
     PERSON_DEACTIVATED = "person.deactivated"
     PERSON_ACTIVATED = "person.activated"
+    DELEGATION_CREATED = "person.delegated"
+    DELEGATION_ENDED = "person.delegation_ended"
     ACCOUNT_INVITED = "account.invited"
     PASSWORD_SET = "account.password_set"
     SIGNED_IN = "account.signed_in"

@@ -376,6 +376,8 @@ def build_report(
                         "level": event.data.get("level"),
                         "by": event.actor,
                         "reason": event.data.get("reason"),
+                        # a substitute's return names the delegator too (代理审批)
+                        "on_behalf_of": event.data.get("on_behalf_of"),
                     }
                 )
             stage.state = "in_progress"

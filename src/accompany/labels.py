@@ -75,6 +75,8 @@ EVENT_KINDS = {
     "people.loaded": N_("Directory loaded"),
     "person.deactivated": N_("Person deactivated"),
     "person.activated": N_("Person activated"),
+    "person.delegated": N_("Substitute named"),
+    "person.delegation_ended": N_("Delegation ended"),
     "account.invited": N_("Invite issued"),
     "account.password_set": N_("Password set"),
     "account.signed_in": N_("Signed in"),
@@ -128,6 +130,12 @@ NOTIFICATION_STATUSES = {
     "dead": N_("failed"),
     "dropped": N_("dropped"),
 }
+DELEGATION_STATUSES = {
+    "upcoming": N_("upcoming"),
+    "in effect": N_("in effect"),
+    "over": N_("over"),
+    "ended": N_("ended"),
+}
 
 _TABLES = {
     "role": ROLES,
@@ -141,13 +149,14 @@ _TABLES = {
     "project_state": PROJECT_STATES,
     "notification": NOTIFICATION_KINDS,
     "notification_status": NOTIFICATION_STATUSES,
+    "delegation": DELEGATION_STATUSES,
 }
 
 
 def label(table: str, code: str | None, lang: str) -> str:
     """The label of ``code`` in ``table`` (one of role, state, status, level,
     decision, extension, channel, event, project_state, notification,
-    notification_status); an unknown code is shown as it is."""
+    notification_status, delegation); an unknown code is shown as it is."""
     if code is None:
         return ""
     message = _TABLES[table].get(code)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .models.delegation import on_behalf_label
 from .models.report import Report
 from .services.reports import jsonable
 
@@ -161,6 +162,13 @@ def _list_cell(name: str, key: str, item: dict[str, Any], lang: str, report: Rep
     value = item.get(key)
     if name == "stopped" and key == "status":
         return PROJECT_STATE_NAMES.get(lang, PROJECT_STATE_NAMES["en"]).get(value, value)
+    if key == "by" and item.get("on_behalf_of"):
+        # a substitute's decision: 李静（代 赵阳） / 李静 (for 赵阳)
+        by, behalf = str(value), str(item["on_behalf_of"])
+        if report is not None and key in NAMED_COLUMNS:
+            by = str(_name(report, NAMED_COLUMNS[key], by, lang))
+            behalf = str(_name(report, NAMED_COLUMNS[key], behalf, lang))
+        return on_behalf_label(by, behalf, lang)
     if report is not None and key in NAMED_COLUMNS:
         return _name(report, NAMED_COLUMNS[key], value, lang)
     if key in ("status", "level"):

@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 
 from .common import (
+    By,
     DbOption,
     JsonOption,
+    NowOption,
     cli_language,
     console,
     handle_errors,
@@ -262,3 +264,99 @@ def people_activate(person: PersonId, db: DbOption = None) -> None:
         say("{person} is active again", person=person)
     else:
         say("{person} was already active", person=person)
+
+
+# -- delegation (代理审批) ------------------------------------------------------------------
+
+
+@people_app.command(
+    "delegate",
+    help=T(
+        "Name a substitute who approves, returns and decides extensions in a street-office or district "
+        "person's place from one Beijing date to another (both included, at most 180 days)."
+    ),
+)
+@handle_errors
+def people_delegate(
+    person: PersonId,
+    to: Annotated[str, typer.Option("--to", help=T("the substitute: same role and district, id or name"))],
+    start: Annotated[str, typer.Option("--from", help=T("first day, YYYY-MM-DD (today or later)"))],
+    until: Annotated[str, typer.Option("--until", help=T("last day, YYYY-MM-DD"))],
+    by: By,
+    reason: Annotated[str | None, typer.Option("--reason", help=T("why, e.g. 出差"))] = None,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    from ..clock import parse_day
+    from ..services.delegation import delegate
+
+    starts_on, ends_on = parse_day(start, "--from"), parse_day(until, "--until")
+    application = make_app(db, now)
+    delegation_id = delegate(
+        application, person, to=to, starts_on=starts_on, ends_on=ends_on, by=by, reason=reason
+    )
+    say(
+        "delegation #{id}: {substitute} decides for {person} from {start} to {until}",
+        id=delegation_id,
+        substitute=to,
+        person=person,
+        start=starts_on.isoformat(),
+        until=ends_on.isoformat(),
+    )
+
+
+@people_app.command("delegations", help=T("List delegations (all, or one person's given and received)."))
+@handle_errors
+def people_delegations(
+    person: Annotated[str | None, typer.Argument(help=T("person id (from the directory)"))] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    from rich.table import Table
+
+    from ..i18n import translator
+    from ..labels import label
+    from ..services.delegation import list_delegations
+    from .render import text
+
+    application = make_app(db)
+    rows = list_delegations(application, person)
+    if json_out:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    lang = cli_language()
+    _ = translator(lang)
+    table = Table(title=_("Delegations"))
+    headers = (_("Person"), _("Substitute"), _("First day"), _("Last day"), _("Status"), _("Reason"))
+    for column in ("ID", *headers):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            text(f"{r.delegator_name} ({r.delegator})"),
+            text(f"{r.substitute_name} ({r.substitute})"),
+            r.starts_on.isoformat(),
+            r.ends_on.isoformat(),
+            label("delegation", r.status, lang),
+            text(r.reason or ""),
+        )
+    console.print(table)
+
+
+@people_app.command("end-delegation", help=T("End a delegation now: the person decides alone again."))
+@handle_errors
+def people_end_delegation(
+    delegation_id: Annotated[int, typer.Argument(help=T("delegation id (see `people delegations`)"))],
+    by: By,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    from ..services.delegation import end_delegation
+
+    application = make_app(db, now)
+    ended = end_delegation(application, delegation_id, by=by)
+    say(
+        "delegation #{id} ended: {person} decides alone again",
+        id=delegation_id,
+        person=ended.delegator,
+    )

@@ -423,3 +423,24 @@ class PublicPageRow(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True)
     published_at: Mapped[dt.datetime]
     published_by: Mapped[str] = mapped_column(String(64))
+
+
+# -- delegation ----------------------------------------------------------------------------
+
+
+class DelegationRow(Base):
+    """A substitute who decides for a street-office or district person over a range
+    of Beijing dates (``models.delegation``); ``ended_at`` when ended early."""
+
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delegator_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    substitute_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(64))

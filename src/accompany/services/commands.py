@@ -22,6 +22,7 @@ from ..models.project import Attachment, Project
 from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
 from ..models.rules import ActingTime, Action, not_before_project_history
 from ..models.template import StageSpec, coerce_parameter
+from .delegation import acting_person, mark_on_behalf, reach_substitutes
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -156,6 +157,8 @@ def record(app: App, uow: UnitOfWork, project: Project | None, events: Sequence[
     intents = notifications_for_events(project_facts(project, uow, events), events)
     if intents:
         now = app.now()
+        # whoever decides in a delegator's place hears what the delegator would
+        intents = reach_substitutes(uow, intents, now)
         uow.outbox.queue(intents, now=now, not_before=app.quiet.next_allowed(now, app.calendar))
 
 
@@ -176,6 +179,8 @@ def project_facts(
 
         session = uow.session
         wanted = {project.planner_id, project.coordinator_id, *(e.actor for e in events)}
+        # a substitute's decision names the delegator
+        wanted |= {str(e.data["on_behalf_of"]) for e in events if e.data.get("on_behalf_of")}
         # a handover names both planners
         wanted |= {str(e.data[k]) for e in events for k in ("from", "to") if e.data.get(k)}
         people = dict(
@@ -542,6 +547,8 @@ def _on_stage(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: igno
     with app.uow() as uow:
         project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
         key = project.template.resolve_stage(cmd.stage).id
+        # a substitute decides in a delegator's place during the delegation's range
+        actor, delegator = acting_person(uow, project, key, actor, action, now)
         try:
             project.ensure_allowed(key, actor, action)
         except AccompanyError:
@@ -549,6 +556,7 @@ def _on_stage(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: igno
         else:
             _check_time(uow, project, key, action, time)
         events = act(project, actor, key, now)
+        mark_on_behalf(events, actor, delegator)
         uow.projects.save(project)
         record(app, uow, project, events)
         uow.commit()

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 from ..db.orm import DistrictRow, EventRow, ProjectRow, StreetRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
+from ..models.delegation import on_behalf_label
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR
 from ..models.project import Project, Stage
@@ -267,6 +268,7 @@ def project_detail(
         referenced |= {e.requested_by for e in stage.extensions}
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
+    referenced |= {str(e.data["on_behalf_of"]) for e in events_rows if (e.data or {}).get("on_behalf_of")}
     people = {p.id: p for p in uow.people.some(referenced)}
     # the names of the project's district and of its street in that district
     place = uow.session.execute(
@@ -314,7 +316,10 @@ def project_detail(
                 before=e.before_state,
                 after=e.after_state,
                 data=e.data,
-                actor_name=name(e.actor),
+                # a substitute's decision names the delegator: 李静（代 赵阳）
+                actor_name=on_behalf_label(
+                    name(e.actor), name((e.data or {}).get("on_behalf_of")) or None, lang
+                ),
                 stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
                 channel=e.channel,
                 os_user=e.os_user,

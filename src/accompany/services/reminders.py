@@ -25,6 +25,7 @@ from ..models.template import ProcessTemplate
 from .audit import SWEEP_TAIL, AuditReport, raise_alert, verify_log
 from .calendar import sync_calendar
 from .commands import begin_due_projects
+from .delegation import reach_substitutes
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -179,7 +180,10 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
         # last sweep moves deadlines first
         result.projects_begun = begin_due_projects(app)
         result.deadlines_recomputed = sync_calendar(app).deadlines_changed
-    result.stages_considered, result.intents = decide(app, today)
+    result.stages_considered, intents = decide(app, today)
+    # during a delegation, what reaches the delegator (or their office) reaches the substitute too
+    with app.reader() as uow:
+        result.intents = reach_substitutes(uow, intents, now)
     total = len(result.intents)
     if dry_run:
         with app.reader() as uow:

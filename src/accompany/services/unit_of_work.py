@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.accounts import AccountRepository
+from ..db.delegations import DelegationRepository
 from ..db.repository import EventLog, PeopleRepository, ProjectRepository, TemplateRepository
 from ..models.errors import Conflict
 from .outbox import Outbox
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.session = self._factory()
         self.people = PeopleRepository(self.session)
         self.accounts = AccountRepository(self.session)
+        self.delegations = DelegationRepository(self.session)
         self.projects = ProjectRepository(self.session, lock=not self.readonly)
         self.templates = TemplateRepository(self.session)
         self.events = EventLog(

@@ -27,6 +27,7 @@ from ..db.orm import (
     StreetRow,
 )
 from ..models.deadlines import local_date
+from ..models.delegation import DELEGATED_ACTIONS, acting_for
 from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
@@ -93,17 +94,26 @@ def scope_condition(scope: ProjectScope) -> Any:
     return in_org
 
 
-def visible_project_ids(uow: UnitOfWork, person: Person, ids: Iterable[int]) -> set[int]:
+def visible_project_ids(
+    uow: UnitOfWork, person: Person, ids: Iterable[int], now: dt.datetime | None = None
+) -> set[int]:
+    """The projects of ``ids`` the person may see: their own scope and, at ``now``,
+    the scope of whoever they decide for under a delegation."""
     wanted = list(ids)
     if not wanted:
         return set()
-    return set(uow.session.scalars(select(P.c.id).where(P.c.id.in_(wanted), scope_condition(person.scope()))))
+    condition = scope_condition(person.scope())
+    if now is not None:
+        delegators = [d for _, d in uow.delegations.in_effect(now, substitute=person.id)]
+        if delegators:
+            condition = or_(condition, *(scope_condition(d.scope()) for d in delegators))
+    return set(uow.session.scalars(select(P.c.id).where(P.c.id.in_(wanted), condition)))
 
 
-def ensure_visible(uow: UnitOfWork, person: Person, project_id: int) -> None:
+def ensure_visible(uow: UnitOfWork, person: Person, project_id: int, now: dt.datetime | None = None) -> None:
     """A project outside the person's scope is "unknown", exactly like one that does
     not exist: its name and existence must not leak to another street."""
-    if not visible_project_ids(uow, person, [project_id]):
+    if not visible_project_ids(uow, person, [project_id], now):
         raise NotFound("unknown project {project}", project=project_id)
 
 
@@ -721,20 +731,25 @@ def project_view(app: App, person: Person, project_id: int, *, with_events: bool
     """One project as the person may see it (NotFound outside their scope), with the
     actions the transition rules allow them on each stage now."""
     with app.reader() as uow:
-        ensure_visible(uow, person, project_id)
+        ensure_visible(uow, person, project_id, app.now())
         return _view(app, uow, person, uow.projects.get(project_id), with_events)
 
 
 def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_events: bool) -> ProjectView:
     detail = project_detail(app, uow, project, with_events=with_events)
     actions: dict[str, list[str]] = {}
+    # a substitute decides in the place of whoever they stand in for (代理审批)
+    proxies = [acting_for(person, d) for _, d in uow.delegations.in_effect(app.now(), substitute=person.id)]
     for key in project.stages:
         for action in STAGE_ACTIONS:
-            try:
-                project.ensure_allowed(key, person, action)
-            except AccompanyError:
-                continue
-            actions.setdefault(key, []).append(action.name.lower())
+            acting = [person, *proxies] if action in DELEGATED_ACTIONS else [person]
+            for who in acting:
+                try:
+                    project.ensure_allowed(key, who, action)
+                except AccompanyError:
+                    continue
+                actions.setdefault(key, []).append(action.name.lower())
+                break
     project_actions = []
     for action in PROJECT_RULES:
         try:
@@ -765,7 +780,7 @@ class StageForm(BaseModel):
 
 def stage_form(app: App, person: Person, project_id: int, stage: str) -> StageForm:
     with app.reader() as uow:
-        ensure_visible(uow, person, project_id)
+        ensure_visible(uow, person, project_id, app.now())
         project = uow.projects.get(project_id)
         spec = project.template.stage(stage)  # NotFound names the template's stages
         view = _view(app, uow, person, project, with_events=False)
@@ -787,7 +802,7 @@ def attachment_file(app: App, person: Person, attachment_id: int) -> StoredAttac
             .join(S, S.c.id == AttachmentRow.stage_id)
             .where(AttachmentRow.id == attachment_id)
         ).first()
-        if row is None or not visible_project_ids(uow, person, [row.project_id]):
+        if row is None or not visible_project_ids(uow, person, [row.project_id], app.now()):
             raise NotFound("unknown attachment {attachment}", attachment=attachment_id)
     path = app.attachments.open(row.stored_as)
     return StoredAttachment(path=str(path), filename=row.filename, size=row.size)

@@ -221,6 +221,16 @@ class GrantBody(_Body):
     comment: str | None = Field(default=None, max_length=MAX_TEXT)
 
 
+class HandOverBody(_Body):
+    planner: str = Field(max_length=64, description="the new responsible planner: person id or name")
+    note: str = Field(max_length=MAX_TEXT, description="why the project changes hands")
+
+
+class EditBody(_Body):
+    name: str | None = Field(default=None, max_length=MAX_TEXT, description="the project's new name")
+    community: str | None = Field(default=None, max_length=MAX_TEXT, description="the new community")
+
+
 class Me(BaseModel):
     id: str
     name: str
@@ -454,6 +464,56 @@ def _routes(api: FastAPI) -> None:
             project_id=pid, stage=key, by=who.person.id, grant=False, comment=body.reason
         )
         return _done(commands.decide_extension(who.app, command))
+
+    # -- the project's life: the same permissions as the person (coordinator; a
+    # cancellation after an approval: the street office) ----------------------------------
+
+    def _project(who: Caller, project_id: str) -> int:
+        """A project in the caller's scope (another street's is "not found")."""
+        view = worklists.project_view(
+            who.app, who.person, record_id(project_id, "project"), with_events=False
+        )
+        return view.detail.id
+
+    @api.post(f"{v}/projects/{{project_id}}/suspend", response_model=Done, tags=["project life"])
+    def suspend(who: Who, project_id: str, body: ReasonBody) -> Done:
+        """Suspend the project with a reason (its open stage clocks pause)."""
+        pid = _project(who, project_id)
+        command = commands.SuspendProject(project_id=pid, by=who.person.id, reason=body.reason)
+        return _done(commands.suspend_project(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/resume", response_model=Done, tags=["project life"])
+    def resume_project(who: Who, project_id: str) -> Done:
+        """Resume a suspended project (deadlines move by the suspended working days)."""
+        pid = _project(who, project_id)
+        command = commands.ResumeProject(project_id=pid, by=who.person.id)
+        return _done(commands.resume_project(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/cancel", response_model=Done, tags=["project life"])
+    def cancel(who: Who, project_id: str, body: ReasonBody) -> Done:
+        """Cancel the project with a reason; final. Once a stage is approved only the
+        street office of the project's street cancels it."""
+        pid = _project(who, project_id)
+        command = commands.CancelProject(project_id=pid, by=who.person.id, reason=body.reason)
+        return _done(commands.cancel_project(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/handover", response_model=Done, tags=["project life"])
+    def handover(who: Who, project_id: str, body: HandOverBody) -> Done:
+        """Hand the project over to another responsible planner, with a note."""
+        pid = _project(who, project_id)
+        command = commands.HandOverProject(
+            project_id=pid, by=who.person.id, planner=body.planner, note=body.note
+        )
+        return _done(commands.hand_over_project(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/edit", response_model=Done, tags=["project life"])
+    def edit(who: Who, project_id: str, body: EditBody) -> Done:
+        """Change the project's name and/or community."""
+        pid = _project(who, project_id)
+        command = commands.EditProject(
+            project_id=pid, by=who.person.id, name=body.name, community=body.community
+        )
+        return _done(commands.edit_project(who.app, command))
 
     @api.get(f"{v}/attachments/{{attachment_id}}", tags=["projects"])
     def attachment(who: Who, attachment_id: str) -> Response:

@@ -1,4 +1,5 @@
-"""My account: change my password, my personal API tokens."""
+"""My account: change my password, my personal API tokens; and, for a street-office
+or district person, my substitute while I am away (delegation, 代理审批)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from ...clock import parse_day
+from ...models.delegation import DELEGATING_ROLES
 from ...models.errors import AccompanyError
-from ...services import accounts
+from ...services import accounts, delegation
 from ..context import page_for, record_id
 from ..errors import status_for
 from ..forms import FormErrors, text
@@ -25,6 +28,7 @@ def _show(
 ) -> Response:  # type: ignore[no-untyped-def]
     person = page.require()
     tokens = accounts.list_api_tokens(page.app, person.id)
+    mine = delegation.list_delegations(page.app, person.id)
     return render(
         page,
         "account.html",
@@ -33,6 +37,8 @@ def _show(
         notice=notice,
         tokens=tokens,
         new_token=new_token,
+        delegations=mine,
+        may_delegate=person.role in DELEGATING_ROLES,
     )
 
 
@@ -95,3 +101,46 @@ async def revoke_token(request: Request, token_id: str) -> Response:
     except AccompanyError as exc:
         return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
     return _show(page, notice=page._("The token is revoked."))
+
+
+@router.post("/delegations")
+async def name_substitute(request: Request) -> Response:
+    """Name a substitute who decides in my place from one date to another."""
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        substitute = text(form, "to", limit=64, lang=page.lang, label=page._("Substitute")).strip()
+        starts_on = parse_day(str(form.get("from") or "")[:20], page._("First day"))
+        ends_on = parse_day(str(form.get("until") or "")[:20], page._("Last day"))
+        reason = str(form.get("reason") or "")[:1000] or None
+        delegation_id = await run_in_threadpool(
+            lambda: delegation.delegate(
+                page.app,
+                person.id,
+                to=substitute,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                by=person.id,
+                reason=reason,
+            )
+        )
+    except AccompanyError as exc:
+        return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
+    return _show(page, notice=page._("Delegation #{id} is recorded.", id=delegation_id))
+
+
+@router.post("/delegations/{delegation_id}/end")
+async def end_substitute(request: Request, delegation_id: str) -> Response:
+    """End a delegation I gave or received."""
+    page = page_for(request)
+    person = page.require()
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        number = record_id(delegation_id, "delegation")
+        await run_in_threadpool(lambda: delegation.end_delegation(page.app, number, by=person.id))
+    except AccompanyError as exc:
+        return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
+    return _show(page, notice=page._("Delegation #{id} is ended.", id=number))
