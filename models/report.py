@@ -502,13 +502,15 @@ def build_report(
         for stage in project.stages.values():
             if project.status == "cancelled" and stage.state != "approved":
                 continue  # a cancelled project's open stages are neither due nor overdue
-            # only stages already due by the cut-off (mid-quarter: the due date passed)
+            closed = stage.submitted_at is not None and stage.state in ("submitted", "approved")
+            # a stage due this quarter counts once its outcome is known: closed, or its
+            # due date passed by the cut-off (mid-quarter, an open stage not yet due
+            # cannot be late yet and does not pull the rate down)
             if (
                 stage.due is not None
                 and quarter.first_day <= stage.due <= quarter.last_day
-                and stage.due < due_before
+                and (closed or stage.due < due_before)
             ):
-                closed = stage.submitted_at is not None and stage.state in ("submitted", "approved")
                 # a closed stage counts for whoever submitted it; an open one for its holder now
                 team = stage.team if closed else None
                 add(project, "stages_due", team=team)
