@@ -472,3 +472,52 @@ def test_the_audit_log_shows_when_a_backfill_was_recorded(web, app: App) -> None
     planner = sign_in(web, "wangrb")
     page = visible_text(planner.get(f"/projects/{project_id}").text)
     assert "2026-03-02 09:00 （2026-11-26 10:03 补记）" in page
+
+
+def _pause_and_resume(app: App, project_id: int, times: int) -> None:
+    from accompany.services.commands import PauseClock, ResumeClock
+
+    for n in range(times):
+        commands.pause_clock(
+            app, PauseClock(project_id=project_id, stage="needs-survey", by="liuq", reason=f"等待意见{n}")
+        )
+        commands.resume_clock(app, ResumeClock(project_id=project_id, stage="needs-survey", by="liuq"))
+
+
+def _audit_rows(html: str) -> list[str]:
+    table = html.split('<table class="striped">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>.*?</tr>", table, flags=re.S)
+
+
+def test_the_project_page_shows_the_newest_events_and_pages_through_the_rest(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """A long audit log: the project page shows the newest 50 events (newest first)
+    and links to the log, whose second page holds the older ones."""
+    from accompany.services.queries import show_project
+
+    app.clock.moment = parse_moment("2026-03-10T10:00")  # type: ignore[attr-defined]
+    project_id = commands.start_project(app, start_command()).project_id
+    assert project_id is not None
+    _pause_and_resume(app, project_id, 30)
+    everything = show_project(app, project_id, with_events=True).events
+    assert everything is not None and len(everything) > 60
+    total = len(everything)
+    started = "太阳宫北街口袋公园更新，太阳宫北社区"  # the first event's summary: the project started
+    office = sign_in(web, "zhangl")
+    html = office.get(f"/projects/{project_id}").text
+    text = visible_text(html)
+    assert f"审计日志（{total} 条）" in text and f"共 {total} 条记录，这里显示最新的 50 条" in text
+    rows = _audit_rows(html)
+    assert len(rows) == 50
+    assert started not in visible_text("".join(rows))
+    assert f'href="/projects/{project_id}/events?page=2"' in html
+    first = office.get(f"/projects/{project_id}/events")
+    assert first.status_code == 200 and _audit_rows(first.text) == rows
+    assert f"共 {total} 条记录" in visible_text(first.text) and 'href="?page=2"' in first.text
+    second = office.get(f"/projects/{project_id}/events", params={"page": "2"})
+    older = _audit_rows(second.text)
+    assert len(older) == total - 50 and started in visible_text("".join(older))
+    assert "显示第 51–" in visible_text(second.text) and 'href="?page=1"' in second.text
+    assert 'href="?page=3"' not in second.text
+    # the log is as private as the project
+    assert sign_in(web, "xuw").get(f"/projects/{project_id}/events").status_code == 404
+    assert office.get(f"/projects/{project_id}/events", params={"page": "x"}).status_code == 200

@@ -780,14 +780,35 @@ class EventLog:
             )
         )
 
-    def rows_for_project(self, project_id: int, kinds: tuple[str, ...] | None = None) -> list[Any]:
+    def rows_for_project(
+        self,
+        project_id: int,
+        kinds: tuple[str, ...] | None = None,
+        *,
+        newest: int | None = None,
+        skip: int = 0,
+    ) -> list[Any]:
         """The project's events as plain rows (the columns of :class:`EventRow`, read
-        without the ORM's bookkeeping): for read models."""
+        without the ORM's bookkeeping): for read models. Oldest first; with
+        ``newest``, that many newest first, after skipping the ``skip`` newest."""
         table = EventRow.__table__
         query = select(table).where(table.c.project_id == project_id)
         if kinds is not None:
             query = query.where(table.c.kind.in_(kinds))
-        return list(self.session.execute(query.order_by(table.c.id)))
+        if newest is not None:
+            query = query.order_by(table.c.id.desc()).limit(newest).offset(skip)
+        else:
+            query = query.order_by(table.c.id)
+        return list(self.session.execute(query))
+
+    def count_for_project(self, project_id: int) -> int:
+        table = EventRow.__table__
+        return (
+            self.session.scalar(
+                select(func.count()).select_from(table).where(table.c.project_id == project_id)
+            )
+            or 0
+        )
 
 
 def _jsonable(value: Any) -> Any:

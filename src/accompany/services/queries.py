@@ -5,7 +5,7 @@ Times are shown in Asia/Shanghai; JSON output carries the +08:00 offset."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from ..models.events import SYSTEM_ACTOR
 from ..models.project import Project, Stage
 from ..models.rules import is_backdated
 from ..models.states import StageState
+from ..models.template import ProcessTemplate
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -218,6 +219,8 @@ class ProjectDetail(BaseModel):
     completed_at: dt.datetime | None
     stages: list[StageDetail]
     events: list[EventView] | None = None
+    # how many events the project's audit log holds (events may be only the newest)
+    events_total: int | None = None
     district_name: str = ""
     street_name: str = ""
     planner_id: str = ""
@@ -234,19 +237,33 @@ def show_project(app: App, project_id: int, *, with_events: bool = False) -> Pro
 
 
 def project_detail(
-    app: App, uow: UnitOfWork, project: Project, *, with_events: bool = False
+    app: App,
+    uow: UnitOfWork,
+    project: Project,
+    *,
+    with_events: bool = False,
+    newest_events: int | None = None,
 ) -> ProjectDetail:
-    """The read model of a loaded project, in the reader's unit of work."""
+    """The read model of a loaded project, in the reader's unit of work: with its
+    whole audit log (``with_events``, oldest first), or only the ``newest_events``
+    newest events (newest first) and the log's length in ``events_total``."""
     assert project.id is not None
     project_id = project.id
     today = local_date(app.now())
     lang = app.lang
-    events_rows = uow.events.rows_for_project(project_id) if with_events else []
-    submissions = (
-        [e for e in events_rows if e.kind == "stage.submitted"]
-        if with_events
-        else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
-    )
+    events_total = None
+    if newest_events is not None:
+        events_rows = uow.events.rows_for_project(project_id, newest=newest_events)
+        events_total = uow.events.count_for_project(project_id)
+        with_events = True
+        submissions = uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
+    else:
+        events_rows = uow.events.rows_for_project(project_id) if with_events else []
+        submissions = (
+            [e for e in events_rows if e.kind == "stage.submitted"]
+            if with_events
+            else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
+        )
     referenced = {project.planner_id, project.coordinator_id}
     for stage in project.stages.values():
         referenced |= {a.added_by for a in stage.attachments} | {a.decided_by for a in stage.approvals}
@@ -289,28 +306,7 @@ def project_detail(
             )
     for stage_detail in stages:
         stage_detail.notes = notes.get(stage_detail.key, [])
-    events = None
-    if with_events:
-        stage_names = {spec.id: spec.label(lang) for spec in project.template.stages}
-        events = [
-            EventView(
-                id=e.id,
-                at=local(e.occurred_at),
-                recorded_at=local(e.recorded_at),
-                actor=e.actor,
-                kind=e.kind,
-                stage=e.stage_key,
-                before=e.before_state,
-                after=e.after_state,
-                data=e.data,
-                actor_name=name(e.actor),
-                stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
-                channel=e.channel,
-                os_user=e.os_user,
-                backdated=is_backdated(e.occurred_at, e.recorded_at),
-            )
-            for e in events_rows
-        ]
+    events = event_views(events_rows, project.template, lang, name) if with_events else None
     template = project.template
     return ProjectDetail(
         id=project_id,
@@ -328,6 +324,7 @@ def project_detail(
         completed_at=local(project.completed_at),
         stages=stages,
         events=events,
+        events_total=events_total if events_total is not None else (len(events) if events else None),
         district_name=place.name if place else project.district,
         street_name=place.street_name if place and place.street_name is not None else project.street,
         planner_id=project.planner_id,
@@ -337,6 +334,32 @@ def project_detail(
         template_name=template.name if lang == "zh" or not template.name_en else template.name_en,
         phases=[(p.id, p.name if lang == "zh" or not p.name_en else p.name_en) for p in template.phases],
     )
+
+
+def event_views(
+    rows: Iterable[Any], template: ProcessTemplate, lang: str, name: Callable[[str | None], str]
+) -> list[EventView]:
+    """Audit-log rows as a person reads them: names, stage names, both times."""
+    stage_names = {spec.id: spec.label(lang) for spec in template.stages}
+    return [
+        EventView(
+            id=e.id,
+            at=local(e.occurred_at),
+            recorded_at=local(e.recorded_at),
+            actor=e.actor,
+            kind=e.kind,
+            stage=e.stage_key,
+            before=e.before_state,
+            after=e.after_state,
+            data=e.data,
+            actor_name=name(e.actor),
+            stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
+            channel=e.channel,
+            os_user=e.os_user,
+            backdated=is_backdated(e.occurred_at, e.recorded_at),
+        )
+        for e in rows
+    ]
 
 
 def _stage_detail(

@@ -27,12 +27,22 @@ from ..db.orm import (
 )
 from ..models.deadlines import local_date
 from ..models.errors import AccompanyError, InvalidInput, NotFound
+from ..models.events import SYSTEM_ACTOR
 from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import STAGE_ACTIONS
 from ..models.states import StageState
 from ..models.template import ApprovalLevel, StageSpec
-from .queries import ProjectDetail, StageDetail, Timing, local, project_detail, timing
+from .queries import (
+    EventView,
+    ProjectDetail,
+    StageDetail,
+    Timing,
+    event_views,
+    local,
+    project_detail,
+    timing,
+)
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -620,16 +630,31 @@ class ProjectView(BaseModel):
     actions: dict[str, list[str]]
 
 
-def project_view(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectView:
+def project_view(
+    app: App,
+    person: Person,
+    project_id: int,
+    *,
+    with_events: bool = True,
+    newest_events: int | None = None,
+) -> ProjectView:
     """One project as the person may see it (NotFound outside their scope), with the
-    actions the transition rules allow them on each stage now."""
+    actions the transition rules allow them on each stage now; with its whole audit
+    log, or only its ``newest_events`` newest events (see :func:`project_detail`)."""
     with app.reader() as uow:
         ensure_visible(uow, person, project_id)
-        return _view(app, uow, person, uow.projects.get(project_id), with_events)
+        return _view(app, uow, person, uow.projects.get(project_id), with_events, newest_events)
 
 
-def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_events: bool) -> ProjectView:
-    detail = project_detail(app, uow, project, with_events=with_events)
+def _view(
+    app: App,
+    uow: UnitOfWork,
+    person: Person,
+    project: Project,
+    with_events: bool,
+    newest_events: int | None = None,
+) -> ProjectView:
+    detail = project_detail(app, uow, project, with_events=with_events, newest_events=newest_events)
     actions: dict[str, list[str]] = {}
     for key in project.stages:
         for action in STAGE_ACTIONS:
@@ -639,6 +664,53 @@ def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_even
                 continue
             actions.setdefault(key, []).append(action.name.lower())
     return ProjectView(detail=detail, actions=actions)
+
+
+class EventsPage(BaseModel):
+    """One page of a project's audit log, newest first."""
+
+    project_id: int
+    project: str
+    events: list[EventView]
+    total: int
+    offset: int
+    limit: int
+    # stage key → evidence key → label, to summarise what an event recorded
+    evidence_labels: dict[str, dict[str, str]]
+
+
+def project_events(app: App, person: Person, project_id: int, *, offset: int, limit: int) -> EventsPage:
+    """``limit`` events of a project's audit log, newest first, after the ``offset``
+    newest (NotFound outside the person's scope, like the project)."""
+    lang = app.lang
+    with app.reader() as uow:
+        ensure_visible(uow, person, project_id)
+        row = uow.session.execute(
+            select(P.c.name, P.c.template_pk, P.c.params).where(P.c.id == project_id)
+        ).one()
+        template = uow.templates.parsed_by_pk(row.template_pk, row.params or {})
+        rows = uow.events.rows_for_project(project_id, newest=limit, skip=offset)
+        total = uow.events.count_for_project(project_id)
+        names = load_names(uow, {r.actor for r in rows}, streets=(), districts=())
+    labels = {
+        spec.id: {f.key: f.label if lang == "zh" or not f.label_en else f.label_en for f in spec.evidence}
+        for spec in template.stages
+    }
+
+    def name(person_id: str | None) -> str:
+        if person_id == SYSTEM_ACTOR:
+            return person_id
+        return names.person(person_id)
+
+    return EventsPage(
+        project_id=project_id,
+        project=row.name,
+        events=event_views(rows, template, lang, name),
+        total=total,
+        offset=offset,
+        limit=limit,
+        evidence_labels=labels,
+    )
 
 
 class StageForm(BaseModel):
