@@ -3,6 +3,7 @@ page, the stage forms with files, scope, hostile text, the import and reports.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -521,3 +522,67 @@ def test_the_project_page_shows_the_newest_events_and_pages_through_the_rest(web
     # the log is as private as the project
     assert sign_in(web, "xuw").get(f"/projects/{project_id}/events").status_code == 404
     assert office.get(f"/projects/{project_id}/events", params={"page": "x"}).status_code == 200
+
+
+def test_the_district_figures_follow_the_districts_own_events(web, app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The district's figures are built once and kept while nothing changes them: a
+    sign-in or an event in another district leaves them as they are; an event in the
+    district, or the next day, rebuilds them."""
+    from accompany.services import reports, worklists
+    from accompany.services.commands import PauseClock
+
+    worklists._OVERVIEWS.clear()
+    builds: list[str] = []
+    replay = reports.quarterly_report
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        builds.append(kwargs.get("district") or "")
+        return replay(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "quarterly_report", counted)
+    clock = app.clock
+    clock.moment = parse_moment("2026-01-05T09:00")  # type: ignore[attr-defined]
+    here = commands.start_project(app, start_command(start=dt.date(2026, 1, 5))).project_id
+    elsewhere = commands.start_project(
+        app,
+        start_command(
+            name="东四胡同微更新",
+            district="dongcheng",
+            street="dongsi",
+            planner="hel",
+            by="maf",
+            start=dt.date(2026, 1, 5),
+        ),
+    ).project_id
+    assert here is not None and elsewhere is not None
+    clock.moment = parse_moment("2026-03-30T09:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+
+    def figures() -> str:
+        page = district.get("/")
+        assert page.status_code == 200
+        text = visible_text(page.text)
+        assert "2026Q1" in text and "按时率" in text
+        return text
+
+    first = figures()
+    assert builds == ["chaoyang"] and "1 当前逾期" in first
+    clock.moment = parse_moment("2026-03-30T09:10")  # type: ignore[attr-defined]
+    assert figures() == first and len(builds) == 1  # kept (figures as of 09:00)
+    sign_in(web, "wangrb")  # a sign-in is recorded, but changes no figure
+    commands.pause_clock(app, PauseClock(project_id=elsewhere, stage="needs-survey", by="maf", reason="等待"))
+    clock.moment = parse_moment("2026-03-30T09:20")  # type: ignore[attr-defined]
+    assert figures() == first and len(builds) == 1  # another district's event
+    # the district's overdue stage done and approved: not overdue any more
+    _submit_survey(sign_in(web, "wangrb"), here)
+    commands.decide_approval(
+        app, DecideApproval(project_id=here, stage="needs-survey", by="zhaoy", decision="approve")
+    )
+    clock.moment = parse_moment("2026-03-30T09:30")  # type: ignore[attr-defined]
+    after = figures()
+    assert len(builds) == 2 and "0 当前逾期" in after
+    assert figures() == after and len(builds) == 2
+    clock.moment = parse_moment("2026-03-31T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")  # the session of yesterday has expired
+    figures()
+    assert len(builds) == 3  # the next day: overdue counts move without any event

@@ -801,9 +801,34 @@ def report_street(app: App, person: Person, street: str | None) -> str | None:
     return street
 
 
-# (district, street, quarter, lang) → (max event id when built, overview): rebuilt as
-# soon as anything was recorded, so a decision shows in the figures at the next load
-_OVERVIEWS: dict[tuple[str, str | None, str, str], tuple[int, QuarterOverview]] = {}
+# The figures a district's page shows, per (district, street, quarter, language,
+# today): they change only when something is recorded about a project of that
+# district (a lifecycle event: what the quarterly report replays), when the people
+# or the calendar change (names, working days), or when the day changes (overdue
+# counts) — not at every event anywhere in the city, nor at a sign-in.
+# key → [the newest event id looked at, the overview]
+_OVERVIEWS: dict[tuple[str, str | None, str, str, dt.date], list[Any]] = {}
+#: events about no project that change what the figures show
+_DIRECTORY_KINDS = ("people.loaded", "person.deactivated", "person.activated", "calendar.changed")
+
+
+def _overview_changed(uow: UnitOfWork, district: str, since: int, upto: int) -> bool:
+    """Whether an event in ``(since, upto]`` changes the figures of ``district`` (a
+    range scan over the new events only)."""
+    from ..db.orm import EventRow
+    from .reports import LIFECYCLE_KINDS
+
+    E = EventRow.__table__
+    in_district = and_(
+        E.c.kind.in_(LIFECYCLE_KINDS),
+        E.c.project_id.in_(select(P.c.id).where(P.c.district_id == district).scalar_subquery()),
+    )
+    query = (
+        select(E.c.id)
+        .where(E.c.id > since, E.c.id <= upto, or_(E.c.kind.in_(_DIRECTORY_KINDS), in_district))
+        .limit(1)
+    )
+    return uow.session.scalar(query) is not None
 
 
 def quarter_overview(
@@ -811,20 +836,25 @@ def quarter_overview(
 ) -> QuarterOverview:
     """On-time rate and overdue count per street for this quarter (or ``quarter``),
     and the worst overdue items, from the same event-log replay as the quarterly
-    report, for the person's district (or one street of their scope)."""
+    report, for the person's district (or one street of their scope). Built once and
+    kept until something changes them (see ``_OVERVIEWS``)."""
     from ..db.orm import EventRow
     from ..models.report import Quarter
     from .reports import quarterly_report
 
     scope = person.scope()
     street = report_street(app, person, street)
-    period = Quarter.parse(quarter) if quarter else Quarter.containing(local_date(app.now()))
-    key = (scope.district, street, period.label, app.lang)
+    today = local_date(app.now())
+    period = Quarter.parse(quarter) if quarter else Quarter.containing(today)
+    key = (scope.district, street, period.label, app.lang, today)
+    cached = _OVERVIEWS.get(key)
     with app.single_read() as uow:
         latest = uow.session.scalar(select(func.max(EventRow.id))) or 0
-    cached = _OVERVIEWS.get(key)
-    if cached is not None and cached[0] == latest:
-        return cached[1]
+        if cached is not None and (
+            cached[0] == latest or not _overview_changed(uow, scope.district, cached[0], latest)
+        ):
+            cached[0] = max(cached[0], latest)
+            return cached[1]  # type: ignore[no-any-return]
     report = quarterly_report(app, period, district=scope.district, street=street)
     with app.reader() as uow:
         project_ids = {item["project_id"] for item in report.worst_overdue[:10]}
@@ -871,5 +901,7 @@ def quarter_overview(
             for item in report.worst_overdue[:10]
         ],
     )
-    _OVERVIEWS[key] = (latest, overview)
+    for stale in [k for k in _OVERVIEWS if k[4] != today]:
+        _OVERVIEWS.pop(stale, None)  # figures of another day: never asked for again
+    _OVERVIEWS[key] = [latest, overview]
     return overview
