@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import chain
@@ -800,6 +800,30 @@ class EventLog:
         else:
             query = query.order_by(table.c.id)
         return list(self.session.execute(query))
+
+    def page_for_project(
+        self, project_id: int, newest: int, *, skip: int = 0, also: tuple[str, ...] = ()
+    ) -> tuple[list[Any], int]:
+        """In one statement: the project's ``newest`` events after the ``skip``
+        newest (newest first), every event of the kinds in ``also`` wherever it
+        is in the log, and how many events the log holds. Each row carries ``rn``,
+        its place from the newest (1, 2, …)."""
+        table = EventRow.__table__
+        numbered = (
+            select(
+                table,
+                func.row_number().over(order_by=table.c.id.desc()).label("rn"),
+                func.count().over().label("total"),
+            )
+            .where(table.c.project_id == project_id)
+            .subquery()
+        )
+        wanted = numbered.c.rn.between(skip + 1, skip + newest)
+        if also:
+            wanted = or_(wanted, numbered.c.kind.in_(also))
+        rows = list(self.session.execute(select(numbered).where(wanted).order_by(numbered.c.id.desc())))
+        total = rows[0].total if rows else (self.count_for_project(project_id) if skip else 0)
+        return rows, total
 
     def count_for_project(self, project_id: int) -> int:
         table = EventRow.__table__

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
-from ..db.orm import DistrictRow, EventRow, ProjectRow, StreetRow
+from ..db.orm import EventRow, ProjectRow, StreetRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
@@ -253,10 +253,11 @@ def project_detail(
     lang = app.lang
     events_total = None
     if newest_events is not None:
-        events_rows = uow.events.rows_for_project(project_id, newest=newest_events)
-        events_total = uow.events.count_for_project(project_id)
+        # one statement: the newest events, every submission (its note), the count
+        rows, events_total = uow.events.page_for_project(project_id, newest_events, also=("stage.submitted",))
+        events_rows = [e for e in rows if e.rn <= newest_events]
+        submissions = [e for e in reversed(rows) if e.kind == "stage.submitted"]
         with_events = True
-        submissions = uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
     else:
         events_rows = uow.events.rows_for_project(project_id) if with_events else []
         submissions = (
@@ -274,13 +275,6 @@ def project_detail(
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
     people = {p.id: p for p in uow.people.some(referenced)}
-    # the names of the project's district and of its street in that district
-    place = uow.session.execute(
-        select(DistrictRow.name, StreetRow.name.label("street_name"))
-        .select_from(DistrictRow)
-        .outerjoin(StreetRow, and_(StreetRow.district_id == DistrictRow.id, StreetRow.id == project.street))
-        .where(DistrictRow.id == project.district)
-    ).first()
 
     def who(person_id: str) -> str:
         person = people.get(person_id)
@@ -325,8 +319,8 @@ def project_detail(
         stages=stages,
         events=events,
         events_total=events_total if events_total is not None else (len(events) if events else None),
-        district_name=place.name if place else project.district,
-        street_name=place.street_name if place and place.street_name is not None else project.street,
+        district_name=project.district_name or project.district,
+        street_name=project.street_name or project.street,
         planner_id=project.planner_id,
         planner_name=name(project.planner_id),
         coordinator_id=project.coordinator_id,

@@ -642,8 +642,14 @@ def project_view(
     actions the transition rules allow them on each stage now; with its whole audit
     log, or only its ``newest_events`` newest events (see :func:`project_detail`)."""
     with app.reader() as uow:
-        ensure_visible(uow, person, project_id)
-        return _view(app, uow, person, uow.projects.get(project_id), with_events, newest_events)
+        try:
+            project = uow.projects.get(project_id)
+        except NotFound:
+            project = None
+        # outside the person's scope reads exactly like a project that does not exist
+        if project is None or not person.scope().covers(project.district, project.street, project.planner_id):
+            raise NotFound("unknown project {project}", project=project_id)
+        return _view(app, uow, person, project, with_events, newest_events)
 
 
 def _view(
@@ -689,8 +695,7 @@ def project_events(app: App, person: Person, project_id: int, *, offset: int, li
             select(P.c.name, P.c.template_pk, P.c.params).where(P.c.id == project_id)
         ).one()
         template = uow.templates.parsed_by_pk(row.template_pk, row.params or {})
-        rows = uow.events.rows_for_project(project_id, newest=limit, skip=offset)
-        total = uow.events.count_for_project(project_id)
+        rows, total = uow.events.page_for_project(project_id, limit, skip=offset)
         names = load_names(uow, {r.actor for r in rows}, streets=(), districts=())
     labels = {
         spec.id: {f.key: f.label if lang == "zh" or not f.label_en else f.label_en for f in spec.evidence}
