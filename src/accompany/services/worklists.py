@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, case, exists, func, or_, select, true
 
 from ..db.orm import (
     ApprovalRow,
@@ -440,6 +440,21 @@ def browse_projects(
 ) -> tuple[list[PortfolioRow], int]:
     """The projects in a person's scope (every project for the operator's CLI: None)
     that match, newest first; (page, total)."""
+    with app.reader() as uow:
+        return _browse(app, uow, scope, filters, limit=limit, offset=offset)
+
+
+def _browse(
+    app: App,
+    uow: UnitOfWork,
+    scope: ProjectScope | None,
+    filters: ProjectFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[PortfolioRow], int]:
+    """:func:`browse_projects` in a reader's unit of work: one statement for the
+    page, its names, its stages in hand, its stage counts and the total."""
     if limit < 1:
         raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
     if offset < 0:
@@ -479,109 +494,117 @@ def browse_projects(
         conditions.append(exists().where(S.c.project_id == P.c.id, S.c.state == StageState.SUBMITTED.value))
     elif state == "paused":
         conditions.append(exists().where(S.c.project_id == P.c.id, S.c.paused_since.is_not(None)))
-    with app.reader() as uow:
-        where = and_(true(), *conditions)
-        total = uow.session.scalar(select(func.count()).select_from(P).where(where)) or 0
-        page = (
-            select(
-                P.c.id,
-                P.c.name,
-                P.c.community,
-                P.c.district_id,
-                P.c.street_id,
-                P.c.planner_id,
-                P.c.status,
-                P.c.start_date,
-                P.c.template_pk,
-            )
-            .where(where)
-            .order_by(P.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-            .subquery()
+    where = and_(true(), *conditions)
+    # the page, with the number of matching projects (counted before LIMIT)
+    page = (
+        select(
+            P.c.id,
+            P.c.name,
+            P.c.community,
+            P.c.district_id,
+            P.c.street_id,
+            P.c.planner_id,
+            P.c.status,
+            P.c.start_date,
+            P.c.template_pk,
+            func.count().over().label("matching"),
         )
-        projects = uow.session.execute(
-            select(
-                page,
-                PLANNER.c.name.label("planner_name"),
-                ST.c.name.label("street_name"),
-                DI.c.name.label("district_name"),
-            )
-            .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
-            .outerjoin(ST, ST.c.id == page.c.street_id)
-            .outerjoin(DI, DI.c.id == page.c.district_id)
-            .order_by(page.c.id.desc())
-        ).all()
-        ids = [p.id for p in projects]
-        if not ids:
-            return [], total
-        counts = {
-            r.project_id: (r.approved, r.total)
-            for r in uow.session.execute(
-                select(
-                    S.c.project_id,
-                    func.count().label("total"),
-                    func.count().filter(S.c.state == StageState.APPROVED.value).label("approved"),
+        .where(where)
+        .order_by(P.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .cte("page")
+    )
+    # the page's stages numbered and counted per project: the ones in hand, and
+    # the first one of each project (so that a finished project has its counts)
+    per_project = {"partition_by": S.c.project_id}
+    stages = (
+        select(
+            S.c.project_id,
+            S.c.key,
+            S.c.phase,
+            S.c.state,
+            S.c.waiting_for,
+            S.c.due_date,
+            S.c.due_provisional,
+            S.c.paused_since,
+            S.c.position,
+            func.count().over(**per_project).label("stages_total"),
+            func.sum(case((S.c.state == StageState.APPROVED.value, 1), else_=0))
+            .over(**per_project)
+            .label("stages_approved"),
+            func.row_number().over(order_by=S.c.position, **per_project).label("nth"),
+        )
+        .where(S.c.project_id.in_(select(page.c.id)))
+        .subquery("stages")
+    )
+    in_hand = stages.c.state.in_(open_states)
+    rows = uow.session.execute(
+        select(
+            page,
+            PLANNER.c.name.label("planner_name"),
+            ST.c.name.label("street_name"),
+            DI.c.name.label("district_name"),
+            stages.c.key,
+            stages.c.phase,
+            stages.c.state,
+            stages.c.waiting_for,
+            stages.c.due_date,
+            stages.c.due_provisional,
+            stages.c.paused_since,
+            stages.c.stages_total,
+            stages.c.stages_approved,
+        )
+        .outerjoin(stages, and_(stages.c.project_id == page.c.id, or_(in_hand, stages.c.nth == 1)))
+        .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
+        .outerjoin(ST, ST.c.id == page.c.street_id)
+        .outerjoin(DI, DI.c.id == page.c.district_id)
+        .order_by(page.c.id.desc(), stages.c.position)
+    ).all()
+    if not rows:
+        total = uow.session.scalar(select(func.count()).select_from(P).where(where)) if offset else 0
+        return [], total or 0
+    total = rows[0].matching
+    stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
+    out: list[PortfolioRow] = []
+    for r in rows:
+        if not out or out[-1].id != r.id:
+            out.append(
+                PortfolioRow(
+                    id=r.id,
+                    name=r.name,
+                    community=r.community,
+                    district=r.district_name if r.district_name is not None else r.district_id,
+                    street=r.street_name if r.street_name is not None else r.street_id,
+                    planner=_named(r.planner_name, r.planner_id),
+                    district_id=r.district_id,
+                    street_id=r.street_id,
+                    planner_id=r.planner_id,
+                    status=r.status,
+                    start_date=r.start_date,
+                    stages_approved=r.stages_approved or 0,
+                    stages_total=r.stages_total or 0,
+                    current=[],
                 )
-                .where(S.c.project_id.in_(ids))
-                .group_by(S.c.project_id)
             )
-        }
-        current: dict[int, list[Any]] = {}
-        for s in uow.session.execute(
-            select(
-                S.c.project_id,
-                S.c.key,
-                S.c.phase,
-                S.c.state,
-                S.c.waiting_for,
-                S.c.due_date,
-                S.c.due_provisional,
-                S.c.paused_since,
+        if r.state in open_states:
+            out[-1].current.append(
+                CurrentStage(
+                    key=r.key,
+                    name=stage_names.get((r.template_pk, r.key), r.key),
+                    phase=r.phase,
+                    state=r.state,
+                    waiting_for=r.waiting_for,
+                    timing=timing(
+                        r.state,
+                        r.due_date,
+                        r.due_provisional,
+                        r.paused_since is not None,
+                        today,
+                        calendar,
+                    ),
+                )
             )
-            .where(S.c.project_id.in_(ids), S.c.state.in_(open_states))
-            .order_by(S.c.project_id, S.c.position)
-        ):
-            current.setdefault(s.project_id, []).append(s)
-        stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, lang)
-    out = []
-    for p in projects:
-        approved, count = counts.get(p.id, (0, 0))
-        out.append(
-            PortfolioRow(
-                id=p.id,
-                name=p.name,
-                community=p.community,
-                district=p.district_name if p.district_name is not None else p.district_id,
-                street=p.street_name if p.street_name is not None else p.street_id,
-                planner=_named(p.planner_name, p.planner_id),
-                district_id=p.district_id,
-                street_id=p.street_id,
-                planner_id=p.planner_id,
-                status=p.status,
-                start_date=p.start_date,
-                stages_approved=approved,
-                stages_total=count,
-                current=[
-                    CurrentStage(
-                        key=s.key,
-                        name=stage_names.get((p.template_pk, s.key), s.key),
-                        phase=s.phase,
-                        state=s.state,
-                        waiting_for=s.waiting_for,
-                        timing=timing(
-                            s.state,
-                            s.due_date,
-                            s.due_provisional,
-                            s.paused_since is not None,
-                            today,
-                            calendar,
-                        ),
-                    )
-                    for s in current.get(p.id, [])
-                ],
-            )
-        )
     return out, total
 
 
@@ -593,31 +616,45 @@ class FilterChoices(BaseModel):
 
 def filter_choices(app: App, person: Person) -> FilterChoices:
     """The streets and planners a person's scope covers, and the phases."""
-    scope = person.scope()
     with app.reader() as uow:
-        streets = uow.session.execute(
-            select(StreetRow.id, StreetRow.name)
-            .where(
-                StreetRow.district_id == scope.district,
-                *([StreetRow.id.in_(scope.streets)] if scope.streets else []),
+        return _filter_choices(app, uow, person)
+
+
+def portfolio(
+    app: App, person: Person, filters: ProjectFilter, *, limit: int, offset: int
+) -> tuple[list[PortfolioRow], int, FilterChoices]:
+    """A coordinator's list: one page of their projects, the total, and what the
+    filters offer — in one unit of work."""
+    with app.reader() as uow:
+        rows, total = _browse(app, uow, person.scope(), filters, limit=limit, offset=offset)
+        return rows, total, _filter_choices(app, uow, person)
+
+
+def _filter_choices(app: App, uow: UnitOfWork, person: Person) -> FilterChoices:
+    scope = person.scope()
+    streets = uow.session.execute(
+        select(StreetRow.id, StreetRow.name)
+        .where(
+            StreetRow.district_id == scope.district,
+            *([StreetRow.id.in_(scope.streets)] if scope.streets else []),
+        )
+        .order_by(StreetRow.id)
+    ).all()
+    planners = [
+        (p.id, p.name)
+        for p in uow.session.execute(
+            select(PersonRow.id, PersonRow.name, PersonRow.streets)
+            .where(PersonRow.role == Role.PLANNER.value, PersonRow.district_id == scope.district)
+            .order_by(PersonRow.id)
+        )
+        if not scope.streets or set(p.streets or ()) & set(scope.streets)
+    ]
+    phases: dict[str, str] = {}
+    for item in app.catalog.files():
+        for phase in item.template.phases:
+            phases.setdefault(
+                phase.id, phase.name if app.lang == "zh" or not phase.name_en else phase.name_en
             )
-            .order_by(StreetRow.id)
-        ).all()
-        planners = [
-            (p.id, p.name)
-            for p in uow.session.execute(
-                select(PersonRow.id, PersonRow.name, PersonRow.streets)
-                .where(PersonRow.role == Role.PLANNER.value, PersonRow.district_id == scope.district)
-                .order_by(PersonRow.id)
-            )
-            if not scope.streets or set(p.streets or ()) & set(scope.streets)
-        ]
-        phases: dict[str, str] = {}
-        for item in app.catalog.files():
-            for phase in item.template.phases:
-                phases.setdefault(
-                    phase.id, phase.name if app.lang == "zh" or not phase.name_en else phase.name_en
-                )
     return FilterChoices(streets=[tuple(s) for s in streets], planners=planners, phases=list(phases.items()))
 
 

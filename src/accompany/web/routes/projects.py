@@ -49,8 +49,7 @@ def portfolio(request: Request, page: Page, heading: str | None = None) -> Respo
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         offset = 0
-    rows, total = worklists.browse_projects(page.app, person.scope(), filters, limit=PAGE_SIZE, offset=offset)
-    choices = worklists.filter_choices(page.app, person)
+    rows, total, choices = worklists.portfolio(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
     base = {k: v for k, v in filters.model_dump().items() if v}
     more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
     fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
