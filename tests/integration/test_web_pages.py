@@ -586,3 +586,28 @@ def test_the_district_figures_follow_the_districts_own_events(web, app: App, mon
     district = sign_in(web, "zhoux")  # the session of yesterday has expired
     figures()
     assert len(builds) == 3  # the next day: overdue counts move without any event
+
+
+def test_the_coordinators_list_pages_and_keeps_its_filters(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """50 projects a page, newest first, the total shown; the pager keeps the search
+    and the filters."""
+    for n in range(53):
+        commands.start_project(app, start_command(name=f"口袋公园{n:02d}号"))
+    commands.start_project(app, start_command(name="太阳宫健身步道"))
+    coordinator = sign_in(web, "zhangl")
+    first = coordinator.get("/", params={"q": "口袋", "state": "active"})
+    text = visible_text(first.text)
+    assert "共 53 个项目" in text and "显示第 1–50 个" in text
+    assert "口袋公园52号" in text and "口袋公园02号" not in text and "健身步道" not in text
+    assert "王若冰" in text and "wangrb" not in text  # names, not ids
+    older = re.search(r'href="\?([^"]*offset=50[^"]*)"', first.text)
+    assert older is not None
+    link = older.group(1).replace("&amp;", "&")
+    assert "q=%E5%8F%A3%E8%A2%8B" in link and "state=active" in link
+    second = coordinator.get("/?" + link)
+    text = visible_text(second.text)
+    assert "共 53 个项目" in text and "显示第 51–53 个" in text
+    assert "口袋公园02号" in text and "口袋公园00号" in text and "口袋公园52号" not in text
+    assert 'href="?q=%E5%8F%A3%E8%A2%8B&amp;state=active&amp;offset=0"' in second.text  # back, filters kept
+    everything = visible_text(coordinator.get("/").text)
+    assert "共 54 个项目" in everything and "太阳宫健身步道" in everything
