@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from ..db.orm import EventRow, ProjectRow, StreetRow
+from ..db.orm import EventRow, PersonRow, ProjectRow, StreetRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.errors import NotFound
@@ -274,19 +274,24 @@ def project_detail(
         referenced |= {e.requested_by for e in stage.extensions}
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
-    people = {p.id: p for p in uow.people.some(referenced)}
+    wanted = {p for p in referenced if p}
+    # only the names: the page shows no more of these people
+    people: dict[str, str] = (
+        dict(uow.session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(wanted))).all())  # type: ignore[arg-type]
+        if wanted
+        else {}
+    )
 
     def who(person_id: str) -> str:
         person = people.get(person_id)
-        return f"{person.name} ({person_id})" if person else person_id
+        return f"{person} ({person_id})" if person is not None else person_id
 
     def name(person_id: str | None) -> str:
         if not person_id:
             return ""
         if person_id == SYSTEM_ACTOR:
             return person_id
-        person = people.get(person_id)
-        return person.name if person else person_id
+        return people.get(person_id, person_id)
 
     stages = [
         _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
