@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, true
 
 from ..db.orm import (
     ApprovalRow,
@@ -444,50 +444,48 @@ def browse_projects(
         return _browse(app, uow, scope, filters, limit=limit, offset=offset)
 
 
-def _browse(
-    app: App,
-    uow: UnitOfWork,
-    scope: ProjectScope | None,
-    filters: ProjectFilter,
-    *,
-    limit: int,
-    offset: int,
-) -> tuple[list[PortfolioRow], int]:
-    """:func:`browse_projects` in a reader's unit of work: one statement for the
-    page, its names, its stages in hand, its stage counts and the total."""
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
-    if offset < 0:
-        raise InvalidInput("offset must not be negative, got {offset}", field="offset", offset=offset)
-    today = local_date(app.now())
-    calendar = app.calendar
-    lang = app.lang
-    conditions = [scope_condition(scope)] if scope is not None else []
-    if filters.district:
-        conditions.append(P.c.district_id == filters.district)
-    if filters.q:
-        text = filters.q.strip()[:100]
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(P.c.name.like(like, escape="\\"), P.c.community.like(like, escape="\\")))
-    if filters.street:
-        conditions.append(P.c.street_id == filters.street)
-    if filters.planner:
-        conditions.append(P.c.planner_id == filters.planner)
-    open_states = (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
-    if filters.phase:
+_OPEN_STATES = (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
+# the portfolio's statement per shape (which scope, which filters): built once, its
+# values bound at each call — building a statement this size cost more CPU than
+# PostgreSQL spends running it
+_PORTFOLIO: dict[tuple[Any, ...], Any] = {}
+
+
+def _portfolio_statement(shape: tuple[Any, ...]) -> Any:
+    statement = _PORTFOLIO.get(shape)
+    if statement is not None:
+        return statement
+    scoped, streets, planner, district, q, street, planner_filter, phase, state = shape
+    param = bindparam
+    conditions: list[Any] = []
+    if scoped:
+        in_org = P.c.district_id == param("scope_district")
+        if streets:
+            in_org = and_(in_org, P.c.street_id.in_(param("scope_streets", expanding=True)))
+        conditions.append(or_(in_org, P.c.planner_id == param("scope_planner")) if planner else in_org)
+    if district:
+        conditions.append(P.c.district_id == param("district"))
+    if q:
         conditions.append(
-            exists().where(S.c.project_id == P.c.id, S.c.state.in_(open_states), S.c.phase == filters.phase)
+            or_(P.c.name.like(param("like"), escape="\\"), P.c.community.like(param("like"), escape="\\"))
         )
-    state = filters.state
+    if street:
+        conditions.append(P.c.street_id == param("street"))
+    if planner_filter:
+        conditions.append(P.c.planner_id == param("planner"))
+    if phase:
+        conditions.append(
+            exists().where(S.c.project_id == P.c.id, S.c.state.in_(_OPEN_STATES), S.c.phase == param("phase"))
+        )
     if state in ("active", "completed"):
-        conditions.append(P.c.status == state)
+        conditions.append(P.c.status == param("status"))
     elif state == "overdue":
         conditions.append(
             exists().where(
                 S.c.project_id == P.c.id,
                 S.c.state == StageState.IN_PROGRESS.value,
                 S.c.paused_since.is_(None),
-                S.c.due_date < today,
+                S.c.due_date < param("today"),
             )
         )
     elif state == "waiting":
@@ -511,8 +509,8 @@ def _browse(
         )
         .where(where)
         .order_by(P.c.id.desc())
-        .limit(limit)
-        .offset(offset)
+        .limit(param("limit"))
+        .offset(param("offset"))
         .cte("page")
     )
     # the page's stages numbered and counted per project: the ones in hand, and
@@ -538,8 +536,8 @@ def _browse(
         .where(S.c.project_id.in_(select(page.c.id)))
         .subquery("stages")
     )
-    in_hand = stages.c.state.in_(open_states)
-    rows = uow.session.execute(
+    in_hand = stages.c.state.in_(_OPEN_STATES)
+    statement = (
         select(
             page,
             PLANNER.c.name.label("planner_name"),
@@ -560,9 +558,69 @@ def _browse(
         .outerjoin(ST, ST.c.id == page.c.street_id)
         .outerjoin(DI, DI.c.id == page.c.district_id)
         .order_by(page.c.id.desc(), stages.c.position)
-    ).all()
+    )
+    count = select(func.count()).select_from(P).where(where)
+    _PORTFOLIO[shape] = (statement, count)
+    return statement, count
+
+
+def _browse(
+    app: App,
+    uow: UnitOfWork,
+    scope: ProjectScope | None,
+    filters: ProjectFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[PortfolioRow], int]:
+    """:func:`browse_projects` in a reader's unit of work: one statement for the
+    page, its names, its stages in hand, its stage counts and the total."""
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
+    if offset < 0:
+        raise InvalidInput("offset must not be negative, got {offset}", field="offset", offset=offset)
+    today = local_date(app.now())
+    calendar = app.calendar
+    lang = app.lang
+    open_states = _OPEN_STATES
+    values: dict[str, Any] = {"limit": limit, "offset": offset}
+    if scope is not None:
+        values["scope_district"] = scope.district
+        if scope.streets:
+            values["scope_streets"] = list(scope.streets)
+        if scope.planner is not None:
+            values["scope_planner"] = scope.planner
+    if filters.district:
+        values["district"] = filters.district
+    if filters.q:
+        text = filters.q.strip()[:100]
+        values["like"] = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if filters.street:
+        values["street"] = filters.street
+    if filters.planner:
+        values["planner"] = filters.planner
+    if filters.phase:
+        values["phase"] = filters.phase
+    state = filters.state
+    if state in ("active", "completed"):
+        values["status"] = state
+    elif state == "overdue":
+        values["today"] = today
+    shape = (
+        scope is not None,
+        bool(scope and scope.streets),
+        bool(scope and scope.planner is not None),
+        bool(filters.district),
+        bool(filters.q),
+        bool(filters.street),
+        bool(filters.planner),
+        bool(filters.phase),
+        state,
+    )
+    statement, count = _portfolio_statement(shape)
+    rows = uow.session.execute(statement, values).all()
     if not rows:
-        total = uow.session.scalar(select(func.count()).select_from(P).where(where)) if offset else 0
+        total = uow.session.scalar(count, values) if offset else 0
         return [], total or 0
     total = rows[0].matching
     stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
