@@ -808,20 +808,11 @@ class EventLog:
         newest (newest first), every event of the kinds in ``also`` wherever it
         is in the log, and how many events the log holds. Each row carries ``rn``,
         its place from the newest (1, 2, …)."""
-        table = EventRow.__table__
-        numbered = (
-            select(
-                table,
-                func.row_number().over(order_by=table.c.id.desc()).label("rn"),
-                func.count().over().label("total"),
-            )
-            .where(table.c.project_id == project_id)
-            .subquery()
-        )
-        wanted = numbered.c.rn.between(skip + 1, skip + newest)
+        statement = _EVENT_PAGE_WITH if also else _EVENT_PAGE
+        values: dict[str, Any] = {"project_id": project_id, "first": skip + 1, "last": skip + newest}
         if also:
-            wanted = or_(wanted, numbered.c.kind.in_(also))
-        rows = list(self.session.execute(select(numbered).where(wanted).order_by(numbered.c.id.desc())))
+            values["also"] = list(also)
+        rows = list(self.session.execute(statement, values))
         total = rows[0].total if rows else (self.count_for_project(project_id) if skip else 0)
         return rows, total
 
@@ -845,6 +836,31 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# a page of a project's events, numbered from the newest, with the log's length
+_NUMBERED = (
+    select(
+        EventRow.__table__,
+        func.row_number().over(order_by=EventRow.__table__.c.id.desc()).label("rn"),
+        func.count().over().label("total"),
+    )
+    .where(EventRow.__table__.c.project_id == bindparam("project_id"))
+    .subquery()
+)
+_EVENT_PAGE = (
+    select(_NUMBERED)
+    .where(_NUMBERED.c.rn.between(bindparam("first"), bindparam("last")))
+    .order_by(_NUMBERED.c.id.desc())
+)
+_EVENT_PAGE_WITH = (
+    select(_NUMBERED)
+    .where(
+        or_(
+            _NUMBERED.c.rn.between(bindparam("first"), bindparam("last")),
+            _NUMBERED.c.kind.in_(bindparam("also", expanding=True)),
+        )
+    )
+    .order_by(_NUMBERED.c.id.desc())
+)
 _PERSON = select(PersonRow.__table__).where(PersonRow.__table__.c.id == bindparam("person_id"))
 _INSERT_EVENT = insert(EventRow.__table__)
 #: the PostgreSQL advisory lock key that serialises appends to the event chain

@@ -218,6 +218,39 @@ _WORK_COLUMNS = (
 )
 
 
+# "my work" statements, built once per shape (see _PORTFOLIO)
+_WORK: dict[tuple[Any, ...], Any] = {}
+
+
+def _work_statement(shape: tuple[Any, ...]) -> Any:
+    statement = _WORK.get(shape)
+    if statement is not None:
+        return statement
+    query = (
+        select(*_WORK_COLUMNS)
+        .join(S, S.c.project_id == P.c.id)
+        .outerjoin(PLANNER, PLANNER.c.id == P.c.planner_id)
+        .outerjoin(ST, ST.c.id == P.c.street_id)
+    )
+    if shape[0] == "planner":
+        statement = query.where(
+            P.c.planner_id == bindparam("planner"),
+            S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
+        )
+    else:
+        _, streets, planner = shape
+        in_org = P.c.district_id == bindparam("scope_district")
+        if streets:
+            in_org = and_(in_org, P.c.street_id.in_(bindparam("scope_streets", expanding=True)))
+        statement = query.where(
+            or_(in_org, P.c.planner_id == bindparam("scope_planner")) if planner else in_org,
+            S.c.state == StageState.SUBMITTED.value,
+            S.c.waiting_for == bindparam("level"),
+        )
+    _WORK[shape] = statement
+    return statement
+
+
 def my_work(app: App, person: Person) -> MyWork:
     """What waits for this person, by role."""
     today = local_date(app.now())
@@ -226,30 +259,19 @@ def my_work(app: App, person: Person) -> MyWork:
     work = MyWork(role=person.role.value)
     scope = person.scope()
     with app.reader() as uow:
-        query = (
-            select(*_WORK_COLUMNS)
-            .join(S, S.c.project_id == P.c.id)
-            .outerjoin(PLANNER, PLANNER.c.id == P.c.planner_id)
-            .outerjoin(ST, ST.c.id == P.c.street_id)
-        )
         if person.role is Role.PLANNER:
-            rows = uow.session.execute(
-                query.where(
-                    P.c.planner_id == person.id,
-                    S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
-                )
-            ).all()
+            rows = uow.session.execute(_work_statement(("planner",)), {"planner": person.id}).all()
         elif person.role in (Role.STREET_OFFICE, Role.DISTRICT):
             level = (
                 ApprovalLevel.STREET_OFFICE if person.role is Role.STREET_OFFICE else ApprovalLevel.DISTRICT
             )
-            rows = uow.session.execute(
-                query.where(
-                    scope_condition(scope),
-                    S.c.state == StageState.SUBMITTED.value,
-                    S.c.waiting_for == level.value,
-                )
-            ).all()
+            values: dict[str, Any] = {"scope_district": scope.district, "level": level.value}
+            if scope.streets:
+                values["scope_streets"] = list(scope.streets)
+            if scope.planner is not None:
+                values["scope_planner"] = scope.planner
+            shape = ("approver", bool(scope.streets), scope.planner is not None)
+            rows = uow.session.execute(_work_statement(shape), values).all()
         else:
             rows = []
         returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
