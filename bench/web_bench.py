@@ -383,8 +383,9 @@ def measure(
 def first_loads(
     base: str, pid: int, visitors: list[Visitor], levels: list[int], rounds: int
 ) -> dict[int, Samples]:
-    """The district's page right after its cached figures were dropped (as after any
-    recorded event): every district once per round, at each concurrency."""
+    """The district's page right after its cached figures were dropped (as after an
+    event of one of its projects): every district once per round, at each
+    concurrency."""
     import httpx
 
     districts = [("/", v.cookie) for v in visitors if v.role == "district"]

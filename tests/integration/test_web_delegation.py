@@ -64,6 +64,8 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     c = sign_in(web, "zhaoy")  # a week later: a new session
     project_page = visible_text(c.get(f"/projects/{project_id}").text)
     assert "李静（代 赵阳）" in project_page
+    # and so does the paged audit log
+    assert "李静（代 赵阳）" in visible_text(c.get(f"/projects/{project_id}/events").text)
     ended = post_form(c, "/account", f"/account/delegations/{delegation.id}/end", {})
     assert ended.status_code == 200
     assert list_delegations(app)[0].status == "ended"

@@ -3,6 +3,7 @@ page, the stage forms with files, scope, hostile text, the import and reports.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -472,3 +473,141 @@ def test_the_audit_log_shows_when_a_backfill_was_recorded(web, app: App) -> None
     planner = sign_in(web, "wangrb")
     page = visible_text(planner.get(f"/projects/{project_id}").text)
     assert "2026-03-02 09:00 （2026-11-26 10:03 补记）" in page
+
+
+def _pause_and_resume(app: App, project_id: int, times: int) -> None:
+    from accompany.services.commands import PauseClock, ResumeClock
+
+    for n in range(times):
+        commands.pause_clock(
+            app, PauseClock(project_id=project_id, stage="needs-survey", by="liuq", reason=f"等待意见{n}")
+        )
+        commands.resume_clock(app, ResumeClock(project_id=project_id, stage="needs-survey", by="liuq"))
+
+
+def _audit_rows(html: str) -> list[str]:
+    table = html.split('<table class="striped">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>.*?</tr>", table, flags=re.S)
+
+
+def test_the_project_page_shows_the_newest_events_and_pages_through_the_rest(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """A long audit log: the project page shows the newest 50 events (newest first)
+    and links to the log, whose second page holds the older ones."""
+    from accompany.services.queries import show_project
+
+    app.clock.moment = parse_moment("2026-03-10T10:00")  # type: ignore[attr-defined]
+    project_id = commands.start_project(app, start_command()).project_id
+    assert project_id is not None
+    _pause_and_resume(app, project_id, 30)
+    everything = show_project(app, project_id, with_events=True).events
+    assert everything is not None and len(everything) > 60
+    total = len(everything)
+    started = "太阳宫北街口袋公园更新，太阳宫北社区"  # the first event's summary: the project started
+    office = sign_in(web, "zhangl")
+    html = office.get(f"/projects/{project_id}").text
+    text = visible_text(html)
+    assert f"审计日志（{total} 条）" in text and f"共 {total} 条记录，这里显示最新的 50 条" in text
+    rows = _audit_rows(html)
+    assert len(rows) == 50
+    assert started not in visible_text("".join(rows))
+    assert f'href="/projects/{project_id}/events?page=2"' in html
+    first = office.get(f"/projects/{project_id}/events")
+    assert first.status_code == 200 and _audit_rows(first.text) == rows
+    assert f"共 {total} 条记录" in visible_text(first.text) and 'href="?page=2"' in first.text
+    second = office.get(f"/projects/{project_id}/events", params={"page": "2"})
+    older = _audit_rows(second.text)
+    assert len(older) == total - 50 and started in visible_text("".join(older))
+    assert "显示第 51–" in visible_text(second.text) and 'href="?page=1"' in second.text
+    assert 'href="?page=3"' not in second.text
+    # the log is as private as the project
+    assert sign_in(web, "xuw").get(f"/projects/{project_id}/events").status_code == 404
+    assert office.get(f"/projects/{project_id}/events", params={"page": "x"}).status_code == 200
+
+
+def test_the_district_figures_follow_the_districts_own_events(web, app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The district's figures are built once and kept while nothing changes them: a
+    sign-in or an event in another district leaves them as they are; an event in the
+    district, or the next day, rebuilds them."""
+    from accompany.services import reports, worklists
+    from accompany.services.commands import PauseClock
+
+    worklists._OVERVIEWS.clear()
+    builds: list[str] = []
+    replay = reports.quarterly_report
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        builds.append(kwargs.get("district") or "")
+        return replay(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "quarterly_report", counted)
+    clock = app.clock
+    clock.moment = parse_moment("2026-01-05T09:00")  # type: ignore[attr-defined]
+    here = commands.start_project(app, start_command(start=dt.date(2026, 1, 5))).project_id
+    elsewhere = commands.start_project(
+        app,
+        start_command(
+            name="东四胡同微更新",
+            district="dongcheng",
+            street="dongsi",
+            planner="hel",
+            by="maf",
+            start=dt.date(2026, 1, 5),
+        ),
+    ).project_id
+    assert here is not None and elsewhere is not None
+    clock.moment = parse_moment("2026-03-30T09:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+
+    def figures() -> str:
+        page = district.get("/")
+        assert page.status_code == 200
+        text = visible_text(page.text)
+        assert "2026Q1" in text and "按时率" in text
+        return text
+
+    first = figures()
+    assert builds == ["chaoyang"] and "1 当前逾期" in first
+    clock.moment = parse_moment("2026-03-30T09:10")  # type: ignore[attr-defined]
+    assert figures() == first and len(builds) == 1  # kept (figures as of 09:00)
+    sign_in(web, "wangrb")  # a sign-in is recorded, but changes no figure
+    commands.pause_clock(app, PauseClock(project_id=elsewhere, stage="needs-survey", by="maf", reason="等待"))
+    clock.moment = parse_moment("2026-03-30T09:20")  # type: ignore[attr-defined]
+    assert figures() == first and len(builds) == 1  # another district's event
+    # the district's overdue stage done and approved: not overdue any more
+    _submit_survey(sign_in(web, "wangrb"), here)
+    commands.decide_approval(
+        app, DecideApproval(project_id=here, stage="needs-survey", by="zhaoy", decision="approve")
+    )
+    clock.moment = parse_moment("2026-03-30T09:30")  # type: ignore[attr-defined]
+    after = figures()
+    assert len(builds) == 2 and "0 当前逾期" in after
+    assert figures() == after and len(builds) == 2
+    clock.moment = parse_moment("2026-03-31T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")  # the session of yesterday has expired
+    figures()
+    assert len(builds) == 3  # the next day: overdue counts move without any event
+
+
+def test_the_coordinators_list_pages_and_keeps_its_filters(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """50 projects a page, newest first, the total shown; the pager keeps the search
+    and the filters."""
+    for n in range(53):
+        commands.start_project(app, start_command(name=f"口袋公园{n:02d}号"))
+    commands.start_project(app, start_command(name="太阳宫健身步道"))
+    coordinator = sign_in(web, "zhangl")
+    first = coordinator.get("/", params={"q": "口袋", "state": "active"})
+    text = visible_text(first.text)
+    assert "共 53 个项目" in text and "显示第 1–50 个" in text
+    assert "口袋公园52号" in text and "口袋公园02号" not in text and "健身步道" not in text
+    assert "王若冰" in text and "wangrb" not in text  # names, not ids
+    older = re.search(r'href="\?([^"]*offset=50[^"]*)"', first.text)
+    assert older is not None
+    link = older.group(1).replace("&amp;", "&")
+    assert "q=%E5%8F%A3%E8%A2%8B" in link and "state=active" in link
+    second = coordinator.get("/?" + link)
+    text = visible_text(second.text)
+    assert "共 53 个项目" in text and "显示第 51–53 个" in text
+    assert "口袋公园02号" in text and "口袋公园00号" in text and "口袋公园52号" not in text
+    assert 'href="?q=%E5%8F%A3%E8%A2%8B&amp;state=active&amp;offset=0"' in second.text  # back, filters kept
+    everything = visible_text(coordinator.get("/").text)
+    assert "共 54 个项目" in everything and "太阳宫健身步道" in everything

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import chain
@@ -851,14 +851,50 @@ class EventLog:
             )
         )
 
-    def rows_for_project(self, project_id: int, kinds: tuple[str, ...] | None = None) -> list[Any]:
+    def rows_for_project(
+        self,
+        project_id: int,
+        kinds: tuple[str, ...] | None = None,
+        *,
+        newest: int | None = None,
+        skip: int = 0,
+    ) -> list[Any]:
         """The project's events as plain rows (the columns of :class:`EventRow`, read
-        without the ORM's bookkeeping): for read models."""
+        without the ORM's bookkeeping): for read models. Oldest first; with
+        ``newest``, that many newest first, after skipping the ``skip`` newest."""
         table = EventRow.__table__
         query = select(table).where(table.c.project_id == project_id)
         if kinds is not None:
             query = query.where(table.c.kind.in_(kinds))
-        return list(self.session.execute(query.order_by(table.c.id)))
+        if newest is not None:
+            query = query.order_by(table.c.id.desc()).limit(newest).offset(skip)
+        else:
+            query = query.order_by(table.c.id)
+        return list(self.session.execute(query))
+
+    def page_for_project(
+        self, project_id: int, newest: int, *, skip: int = 0, also: tuple[str, ...] = ()
+    ) -> tuple[list[Any], int]:
+        """In one statement: the project's ``newest`` events after the ``skip``
+        newest (newest first), every event of the kinds in ``also`` wherever it
+        is in the log, and how many events the log holds. Each row carries ``rn``,
+        its place from the newest (1, 2, …)."""
+        statement = _EVENT_PAGE_WITH if also else _EVENT_PAGE
+        values: dict[str, Any] = {"project_id": project_id, "first": skip + 1, "last": skip + newest}
+        if also:
+            values["also"] = list(also)
+        rows = list(self.session.execute(statement, values))
+        total = rows[0].total if rows else (self.count_for_project(project_id) if skip else 0)
+        return rows, total
+
+    def count_for_project(self, project_id: int) -> int:
+        table = EventRow.__table__
+        return (
+            self.session.scalar(
+                select(func.count()).select_from(table).where(table.c.project_id == project_id)
+            )
+            or 0
+        )
 
 
 def _jsonable(value: Any) -> Any:
@@ -871,6 +907,31 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# a page of a project's events, numbered from the newest, with the log's length
+_NUMBERED = (
+    select(
+        EventRow.__table__,
+        func.row_number().over(order_by=EventRow.__table__.c.id.desc()).label("rn"),
+        func.count().over().label("total"),
+    )
+    .where(EventRow.__table__.c.project_id == bindparam("project_id"))
+    .subquery()
+)
+_EVENT_PAGE = (
+    select(_NUMBERED)
+    .where(_NUMBERED.c.rn.between(bindparam("first"), bindparam("last")))
+    .order_by(_NUMBERED.c.id.desc())
+)
+_EVENT_PAGE_WITH = (
+    select(_NUMBERED)
+    .where(
+        or_(
+            _NUMBERED.c.rn.between(bindparam("first"), bindparam("last")),
+            _NUMBERED.c.kind.in_(bindparam("also", expanding=True)),
+        )
+    )
+    .order_by(_NUMBERED.c.id.desc())
+)
 _PERSON = select(PersonRow.__table__).where(PersonRow.__table__.c.id == bindparam("person_id"))
 _INSERT_EVENT = insert(EventRow.__table__)
 #: the PostgreSQL advisory lock key that serialises appends to the event chain

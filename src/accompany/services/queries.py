@@ -5,13 +5,13 @@ Times are shown in Asia/Shanghai; JSON output carries the +08:00 offset."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
-from ..db.orm import DistrictRow, EventRow, ProjectRow, StreetRow
+from ..db.orm import EventRow, PersonRow, ProjectRow, StreetRow
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.delegation import on_behalf_label
@@ -20,6 +20,7 @@ from ..models.events import SYSTEM_ACTOR
 from ..models.project import Project, Stage
 from ..models.rules import is_backdated
 from ..models.states import StageState
+from ..models.template import ProcessTemplate
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -223,6 +224,8 @@ class ProjectDetail(BaseModel):
     completed_at: dt.datetime | None
     stages: list[StageDetail]
     events: list[EventView] | None = None
+    # how many events the project's audit log holds (events may be only the newest)
+    events_total: int | None = None
     district_name: str = ""
     street_name: str = ""
     planner_id: str = ""
@@ -244,19 +247,34 @@ def show_project(app: App, project_id: int, *, with_events: bool = False) -> Pro
 
 
 def project_detail(
-    app: App, uow: UnitOfWork, project: Project, *, with_events: bool = False
+    app: App,
+    uow: UnitOfWork,
+    project: Project,
+    *,
+    with_events: bool = False,
+    newest_events: int | None = None,
 ) -> ProjectDetail:
-    """The read model of a loaded project, in the reader's unit of work."""
+    """The read model of a loaded project, in the reader's unit of work: with its
+    whole audit log (``with_events``, oldest first), or only the ``newest_events``
+    newest events (newest first) and the log's length in ``events_total``."""
     assert project.id is not None
     project_id = project.id
     today = local_date(app.now())
     lang = app.lang
-    events_rows = uow.events.rows_for_project(project_id) if with_events else []
-    submissions = (
-        [e for e in events_rows if e.kind == "stage.submitted"]
-        if with_events
-        else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
-    )
+    events_total = None
+    if newest_events is not None:
+        # one statement: the newest events, every submission (its note), the count
+        rows, events_total = uow.events.page_for_project(project_id, newest_events, also=("stage.submitted",))
+        events_rows = [e for e in rows if e.rn <= newest_events]
+        submissions = [e for e in reversed(rows) if e.kind == "stage.submitted"]
+        with_events = True
+    else:
+        events_rows = uow.events.rows_for_project(project_id) if with_events else []
+        submissions = (
+            [e for e in events_rows if e.kind == "stage.submitted"]
+            if with_events
+            else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
+        )
     referenced = {project.planner_id, project.coordinator_id}
     if project.status_by:
         referenced.add(project.status_by)
@@ -269,26 +287,24 @@ def project_detail(
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
     referenced |= {str(e.data["on_behalf_of"]) for e in events_rows if (e.data or {}).get("on_behalf_of")}
-    people = {p.id: p for p in uow.people.some(referenced)}
-    # the names of the project's district and of its street in that district
-    place = uow.session.execute(
-        select(DistrictRow.name, StreetRow.name.label("street_name"))
-        .select_from(DistrictRow)
-        .outerjoin(StreetRow, and_(StreetRow.district_id == DistrictRow.id, StreetRow.id == project.street))
-        .where(DistrictRow.id == project.district)
-    ).first()
+    wanted = {p for p in referenced if p}
+    # only the names: the page shows no more of these people
+    people: dict[str, str] = (
+        dict(uow.session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(wanted))).all())  # type: ignore[arg-type]
+        if wanted
+        else {}
+    )
 
     def who(person_id: str) -> str:
         person = people.get(person_id)
-        return f"{person.name} ({person_id})" if person else person_id
+        return f"{person} ({person_id})" if person is not None else person_id
 
     def name(person_id: str | None) -> str:
         if not person_id:
             return ""
         if person_id == SYSTEM_ACTOR:
             return person_id
-        person = people.get(person_id)
-        return person.name if person else person_id
+        return people.get(person_id, person_id)
 
     stages = [
         _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
@@ -302,31 +318,7 @@ def project_detail(
             )
     for stage_detail in stages:
         stage_detail.notes = notes.get(stage_detail.key, [])
-    events = None
-    if with_events:
-        stage_names = {spec.id: spec.label(lang) for spec in project.template.stages}
-        events = [
-            EventView(
-                id=e.id,
-                at=local(e.occurred_at),
-                recorded_at=local(e.recorded_at),
-                actor=e.actor,
-                kind=e.kind,
-                stage=e.stage_key,
-                before=e.before_state,
-                after=e.after_state,
-                data=e.data,
-                # a substitute's decision names the delegator: 李静（代 赵阳）
-                actor_name=on_behalf_label(
-                    name(e.actor), name((e.data or {}).get("on_behalf_of")) or None, lang
-                ),
-                stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
-                channel=e.channel,
-                os_user=e.os_user,
-                backdated=is_backdated(e.occurred_at, e.recorded_at),
-            )
-            for e in events_rows
-        ]
+    events = event_views(events_rows, project.template, lang, name) if with_events else None
     template = project.template
     return ProjectDetail(
         id=project_id,
@@ -344,8 +336,9 @@ def project_detail(
         completed_at=local(project.completed_at),
         stages=stages,
         events=events,
-        district_name=place.name if place else project.district,
-        street_name=place.street_name if place and place.street_name is not None else project.street,
+        events_total=events_total if events_total is not None else (len(events) if events else None),
+        district_name=project.district_name or project.district,
+        street_name=project.street_name or project.street,
         planner_id=project.planner_id,
         planner_name=name(project.planner_id),
         coordinator_id=project.coordinator_id,
@@ -357,6 +350,33 @@ def project_detail(
         status_by=project.status_by,
         status_by_name=name(project.status_by),
     )
+
+
+def event_views(
+    rows: Iterable[Any], template: ProcessTemplate, lang: str, name: Callable[[str | None], str]
+) -> list[EventView]:
+    """Audit-log rows as a person reads them: names, stage names, both times."""
+    stage_names = {spec.id: spec.label(lang) for spec in template.stages}
+    return [
+        EventView(
+            id=e.id,
+            at=local(e.occurred_at),
+            recorded_at=local(e.recorded_at),
+            actor=e.actor,
+            kind=e.kind,
+            stage=e.stage_key,
+            before=e.before_state,
+            after=e.after_state,
+            data=e.data,
+            # a substitute's decision names the delegator: 李静（代 赵阳）
+            actor_name=on_behalf_label(name(e.actor), name((e.data or {}).get("on_behalf_of")) or None, lang),
+            stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
+            channel=e.channel,
+            os_user=e.os_user,
+            backdated=is_backdated(e.occurred_at, e.recorded_at),
+        )
+        for e in rows
+    ]
 
 
 def _stage_detail(

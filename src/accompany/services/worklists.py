@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, true
 
 from ..db.orm import (
     ApprovalRow,
@@ -29,12 +29,22 @@ from ..db.orm import (
 from ..models.deadlines import local_date
 from ..models.delegation import DELEGATED_ACTIONS, acting_for
 from ..models.errors import AccompanyError, InvalidInput, NotFound
+from ..models.events import SYSTEM_ACTOR
 from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, StageSpec
-from .queries import ProjectDetail, StageDetail, Timing, local, project_detail, timing
+from .queries import (
+    EventView,
+    ProjectDetail,
+    StageDetail,
+    Timing,
+    event_views,
+    local,
+    project_detail,
+    timing,
+)
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -219,6 +229,41 @@ _WORK_COLUMNS = (
 )
 
 
+# "my work" statements, built once per shape (see _PORTFOLIO)
+_WORK: dict[tuple[Any, ...], Any] = {}
+
+
+def _work_statement(shape: tuple[Any, ...]) -> Any:
+    statement = _WORK.get(shape)
+    if statement is not None:
+        return statement
+    query = (
+        select(*_WORK_COLUMNS)
+        .join(S, S.c.project_id == P.c.id)
+        .outerjoin(PLANNER, PLANNER.c.id == P.c.planner_id)
+        .outerjoin(ST, ST.c.id == P.c.street_id)
+    )
+    if shape[0] == "planner":
+        statement = query.where(
+            P.c.status == ProjectStatus.ACTIVE.value,
+            P.c.planner_id == bindparam("planner"),
+            S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
+        )
+    else:
+        _, streets, planner = shape
+        in_org = P.c.district_id == bindparam("scope_district")
+        if streets:
+            in_org = and_(in_org, P.c.street_id.in_(bindparam("scope_streets", expanding=True)))
+        statement = query.where(
+            P.c.status == ProjectStatus.ACTIVE.value,
+            or_(in_org, P.c.planner_id == bindparam("scope_planner")) if planner else in_org,
+            S.c.state == StageState.SUBMITTED.value,
+            S.c.waiting_for == bindparam("level"),
+        )
+    _WORK[shape] = statement
+    return statement
+
+
 def my_work(app: App, person: Person) -> MyWork:
     """What waits for this person, by role."""
     today = local_date(app.now())
@@ -227,32 +272,19 @@ def my_work(app: App, person: Person) -> MyWork:
     work = MyWork(role=person.role.value)
     scope = person.scope()
     with app.reader() as uow:
-        query = (
-            select(*_WORK_COLUMNS)
-            .join(S, S.c.project_id == P.c.id)
-            .outerjoin(PLANNER, PLANNER.c.id == P.c.planner_id)
-            .outerjoin(ST, ST.c.id == P.c.street_id)
-        )
         if person.role is Role.PLANNER:
-            rows = uow.session.execute(
-                query.where(
-                    P.c.status == ProjectStatus.ACTIVE.value,
-                    P.c.planner_id == person.id,
-                    S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
-                )
-            ).all()
+            rows = uow.session.execute(_work_statement(("planner",)), {"planner": person.id}).all()
         elif person.role in (Role.STREET_OFFICE, Role.DISTRICT):
             level = (
                 ApprovalLevel.STREET_OFFICE if person.role is Role.STREET_OFFICE else ApprovalLevel.DISTRICT
             )
-            rows = uow.session.execute(
-                query.where(
-                    P.c.status == ProjectStatus.ACTIVE.value,
-                    scope_condition(scope),
-                    S.c.state == StageState.SUBMITTED.value,
-                    S.c.waiting_for == level.value,
-                )
-            ).all()
+            values: dict[str, Any] = {"scope_district": scope.district, "level": level.value}
+            if scope.streets:
+                values["scope_streets"] = list(scope.streets)
+            if scope.planner is not None:
+                values["scope_planner"] = scope.planner
+            shape = ("approver", bool(scope.streets), scope.planner is not None)
+            rows = uow.session.execute(_work_statement(shape), values).all()
         else:
             rows = []
         returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
@@ -448,7 +480,22 @@ def browse_projects(
 ) -> tuple[list[PortfolioRow], int]:
     """The projects in a person's scope (every project for the operator's CLI: None)
     that match, newest first; (page, total)."""
-    page = _portfolio_page(app, scope, filters, limit, offset)
+    with app.reader() as uow:
+        return _browse(app, uow, scope, filters, limit=limit, offset=offset)
+
+
+def _browse(
+    app: App,
+    uow: UnitOfWork,
+    scope: ProjectScope | None,
+    filters: ProjectFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[PortfolioRow], int]:
+    """:func:`browse_projects` in a reader's unit of work: one statement for the
+    page, its names, its stages in hand, its stage counts and the total."""
+    page = _portfolio_page(app, uow, scope, filters, limit, offset)
     cancelled = ProjectStatus.CANCELLED.value
     out = []
     for p in page.projects:
@@ -499,7 +546,8 @@ def portfolio_records(
     ``PortfolioRow.model_dump(mode="json")`` gives, key for key), built from the plain
     rows without a model per project, stage and timing: ``project list --json`` of a
     whole city."""
-    page = _portfolio_page(app, scope, filters, limit, offset)
+    with app.reader() as uow:
+        page = _portfolio_page(app, uow, scope, filters, limit, offset)
     timings: dict[tuple[Any, ...], dict[str, Any]] = {}
     in_progress = StageState.IN_PROGRESS.value
     cancelled = ProjectStatus.CANCELLED.value
@@ -559,37 +607,41 @@ class _PortfolioPage:
     calendar: Any = None
 
 
-def _portfolio_page(
-    app: App, scope: ProjectScope | None, filters: ProjectFilter, limit: int, offset: int
-) -> _PortfolioPage:
-    """The plain rows of one page of the portfolio: the projects with their names,
-    their stage counts and their current (open) stages, and the stages' names."""
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
-    if offset < 0:
-        raise InvalidInput("offset must not be negative, got {offset}", field="offset", offset=offset)
-    today = local_date(app.now())
-    calendar = app.calendar
-    lang = app.lang
-    conditions = [scope_condition(scope)] if scope is not None else []
-    if filters.district:
-        conditions.append(P.c.district_id == filters.district)
-    if filters.q:
-        text = filters.q.strip()[:100]
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(P.c.name.like(like, escape="\\"), P.c.community.like(like, escape="\\")))
-    if filters.street:
-        conditions.append(P.c.street_id == filters.street)
-    if filters.planner:
-        conditions.append(P.c.planner_id == filters.planner)
-    open_states = (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
-    if filters.phase:
+_OPEN_STATES = (StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)
+# the portfolio's statement per shape (which scope, which filters): built once, its
+# values bound at each call — building a statement this size cost more CPU than
+# PostgreSQL spends running it
+_PORTFOLIO: dict[tuple[Any, ...], Any] = {}
+
+
+def _portfolio_statement(shape: tuple[Any, ...]) -> Any:
+    statement = _PORTFOLIO.get(shape)
+    if statement is not None:
+        return statement
+    scoped, streets, planner, district, q, street, planner_filter, phase, state = shape
+    param = bindparam
+    conditions: list[Any] = []
+    if scoped:
+        in_org = P.c.district_id == param("scope_district")
+        if streets:
+            in_org = and_(in_org, P.c.street_id.in_(param("scope_streets", expanding=True)))
+        conditions.append(or_(in_org, P.c.planner_id == param("scope_planner")) if planner else in_org)
+    if district:
+        conditions.append(P.c.district_id == param("district"))
+    if q:
         conditions.append(
-            exists().where(S.c.project_id == P.c.id, S.c.state.in_(open_states), S.c.phase == filters.phase)
+            or_(P.c.name.like(param("like"), escape="\\"), P.c.community.like(param("like"), escape="\\"))
         )
-    state = filters.state
+    if street:
+        conditions.append(P.c.street_id == param("street"))
+    if planner_filter:
+        conditions.append(P.c.planner_id == param("planner"))
+    if phase:
+        conditions.append(
+            exists().where(S.c.project_id == P.c.id, S.c.state.in_(_OPEN_STATES), S.c.phase == param("phase"))
+        )
     if state in ("active", "completed", "suspended", "cancelled"):
-        conditions.append(P.c.status == state)
+        conditions.append(P.c.status == param("status"))
     elif state == "overdue":
         conditions.append(P.c.status == ProjectStatus.ACTIVE.value)
         conditions.append(
@@ -597,7 +649,7 @@ def _portfolio_page(
                 S.c.project_id == P.c.id,
                 S.c.state == StageState.IN_PROGRESS.value,
                 S.c.paused_since.is_(None),
-                S.c.due_date < today,
+                S.c.due_date < param("today"),
             )
         )
     elif state == "waiting":
@@ -606,75 +658,140 @@ def _portfolio_page(
     elif state == "paused":
         conditions.append(P.c.status != ProjectStatus.CANCELLED.value)
         conditions.append(exists().where(S.c.project_id == P.c.id, S.c.paused_since.is_not(None)))
-    with app.reader() as uow:
-        where = and_(true(), *conditions)
-        total = uow.session.scalar(select(func.count()).select_from(P).where(where)) or 0
-        page = (
-            select(
-                P.c.id,
-                P.c.name,
-                P.c.community,
-                P.c.district_id,
-                P.c.street_id,
-                P.c.planner_id,
-                P.c.status,
-                P.c.status_reason,
-                P.c.start_date,
-                P.c.template_pk,
-            )
-            .where(where)
-            .order_by(P.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-            .subquery()
+    where = and_(true(), *conditions)
+    # the page, with the number of matching projects (counted before LIMIT)
+    page = (
+        select(
+            P.c.id,
+            P.c.name,
+            P.c.community,
+            P.c.district_id,
+            P.c.street_id,
+            P.c.planner_id,
+            P.c.status,
+            P.c.status_reason,
+            P.c.start_date,
+            P.c.template_pk,
+            func.count().over().label("matching"),
         )
-        projects = uow.session.execute(
-            select(
-                page,
-                PLANNER.c.name.label("planner_name"),
-                ST.c.name.label("street_name"),
-                DI.c.name.label("district_name"),
-            )
-            .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
-            .outerjoin(ST, ST.c.id == page.c.street_id)
-            .outerjoin(DI, DI.c.id == page.c.district_id)
-            .order_by(page.c.id.desc())
-        ).all()
-        if not projects:
-            return _PortfolioPage([], total)
-        # the page's stages by joining the page again (not IN with one parameter per project)
-        ids = select(P.c.id).where(where).order_by(P.c.id.desc()).limit(limit).offset(offset).subquery()
-        counts = {
-            r.project_id: (r.approved, r.total)
-            for r in uow.session.execute(
-                select(
-                    S.c.project_id,
-                    func.count().label("total"),
-                    func.count().filter(S.c.state == StageState.APPROVED.value).label("approved"),
-                )
-                .join(ids, ids.c.id == S.c.project_id)
-                .group_by(S.c.project_id)
-            )
-        }
-        current: dict[int, list[Any]] = {}
-        for s in uow.session.execute(
-            select(
-                S.c.project_id,
-                S.c.key,
-                S.c.phase,
-                S.c.state,
-                S.c.waiting_for,
-                S.c.due_date,
-                S.c.due_provisional,
-                S.c.paused_since,
-            )
-            .join(ids, ids.c.id == S.c.project_id)
-            .where(S.c.state.in_(open_states))
-            .order_by(S.c.project_id, S.c.position)
-        ):
-            current.setdefault(s.project_id, []).append(s)
-        stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, lang)
-    return _PortfolioPage(projects, total, counts, current, stage_names, today, calendar)
+        .where(where)
+        .order_by(P.c.id.desc())
+        .limit(param("limit"))
+        .offset(param("offset"))
+        .cte("page")
+    )
+    # the page's stages numbered and counted per project: the ones in hand, and
+    # the first one of each project (so that a finished project has its counts)
+    per_project = {"partition_by": S.c.project_id}
+    stages = (
+        select(
+            S.c.project_id,
+            S.c.key,
+            S.c.phase,
+            S.c.state,
+            S.c.waiting_for,
+            S.c.due_date,
+            S.c.due_provisional,
+            S.c.paused_since,
+            S.c.position,
+            func.count().over(**per_project).label("stages_total"),
+            func.sum(case((S.c.state == StageState.APPROVED.value, 1), else_=0))
+            .over(**per_project)
+            .label("stages_approved"),
+            func.row_number().over(order_by=S.c.position, **per_project).label("nth"),
+        )
+        .where(S.c.project_id.in_(select(page.c.id)))
+        .subquery("stages")
+    )
+    in_hand = stages.c.state.in_(_OPEN_STATES)
+    statement = (
+        select(
+            page,
+            PLANNER.c.name.label("planner_name"),
+            ST.c.name.label("street_name"),
+            DI.c.name.label("district_name"),
+            stages.c.key,
+            stages.c.phase,
+            stages.c.state,
+            stages.c.waiting_for,
+            stages.c.due_date,
+            stages.c.due_provisional,
+            stages.c.paused_since,
+            stages.c.stages_total,
+            stages.c.stages_approved,
+        )
+        .outerjoin(stages, and_(stages.c.project_id == page.c.id, or_(in_hand, stages.c.nth == 1)))
+        .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
+        .outerjoin(ST, ST.c.id == page.c.street_id)
+        .outerjoin(DI, DI.c.id == page.c.district_id)
+        .order_by(page.c.id.desc(), stages.c.position)
+    )
+    count = select(func.count()).select_from(P).where(where)
+    _PORTFOLIO[shape] = (statement, count)
+    return statement, count
+
+
+def _portfolio_page(
+    app: App, uow: UnitOfWork, scope: ProjectScope | None, filters: ProjectFilter, limit: int, offset: int
+) -> _PortfolioPage:
+    """The plain rows of one page of the portfolio, in one statement: the projects
+    with their names, their stage counts and their current (open) stages (and the
+    stages' names, from the catalogue)."""
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1, got {limit}", field="limit", limit=limit)
+    if offset < 0:
+        raise InvalidInput("offset must not be negative, got {offset}", field="offset", offset=offset)
+    today = local_date(app.now())
+    values: dict[str, Any] = {"limit": limit, "offset": offset}
+    if scope is not None:
+        values["scope_district"] = scope.district
+        if scope.streets:
+            values["scope_streets"] = list(scope.streets)
+        if scope.planner is not None:
+            values["scope_planner"] = scope.planner
+    if filters.district:
+        values["district"] = filters.district
+    if filters.q:
+        text = filters.q.strip()[:100]
+        values["like"] = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if filters.street:
+        values["street"] = filters.street
+    if filters.planner:
+        values["planner"] = filters.planner
+    if filters.phase:
+        values["phase"] = filters.phase
+    state = filters.state
+    if state in ("active", "completed", "suspended", "cancelled"):
+        values["status"] = state
+    elif state == "overdue":
+        values["today"] = today
+    shape = (
+        scope is not None,
+        bool(scope and scope.streets),
+        bool(scope and scope.planner is not None),
+        bool(filters.district),
+        bool(filters.q),
+        bool(filters.street),
+        bool(filters.planner),
+        bool(filters.phase),
+        state,
+    )
+    statement, count = _portfolio_statement(shape)
+    rows = uow.session.execute(statement, values).all()
+    if not rows:
+        total = uow.session.scalar(count, values) if offset else 0
+        return _PortfolioPage([], total or 0)
+    projects: list[Any] = []
+    counts: dict[int, tuple[int, int]] = {}
+    current: dict[int, list[Any]] = {}
+    for r in rows:
+        if not projects or projects[-1].id != r.id:
+            projects.append(r)
+            counts[r.id] = (r.stages_approved or 0, r.stages_total or 0)
+        if r.state in _OPEN_STATES:
+            current.setdefault(r.id, []).append(r)
+    stage_names = _stage_names(app, uow, {p.template_pk for p in projects}, app.lang)
+    return _PortfolioPage(projects, rows[0].matching, counts, current, stage_names, today, app.calendar)
 
 
 class FilterChoices(BaseModel):
@@ -685,31 +802,45 @@ class FilterChoices(BaseModel):
 
 def filter_choices(app: App, person: Person) -> FilterChoices:
     """The streets and planners a person's scope covers, and the phases."""
-    scope = person.scope()
     with app.reader() as uow:
-        streets = uow.session.execute(
-            select(StreetRow.id, StreetRow.name)
-            .where(
-                StreetRow.district_id == scope.district,
-                *([StreetRow.id.in_(scope.streets)] if scope.streets else []),
+        return _filter_choices(app, uow, person)
+
+
+def portfolio(
+    app: App, person: Person, filters: ProjectFilter, *, limit: int, offset: int
+) -> tuple[list[PortfolioRow], int, FilterChoices]:
+    """A coordinator's list: one page of their projects, the total, and what the
+    filters offer — in one unit of work."""
+    with app.reader() as uow:
+        rows, total = _browse(app, uow, person.scope(), filters, limit=limit, offset=offset)
+        return rows, total, _filter_choices(app, uow, person)
+
+
+def _filter_choices(app: App, uow: UnitOfWork, person: Person) -> FilterChoices:
+    scope = person.scope()
+    streets = uow.session.execute(
+        select(StreetRow.id, StreetRow.name)
+        .where(
+            StreetRow.district_id == scope.district,
+            *([StreetRow.id.in_(scope.streets)] if scope.streets else []),
+        )
+        .order_by(StreetRow.id)
+    ).all()
+    planners = [
+        (p.id, p.name)
+        for p in uow.session.execute(
+            select(PersonRow.id, PersonRow.name, PersonRow.streets)
+            .where(PersonRow.role == Role.PLANNER.value, PersonRow.district_id == scope.district)
+            .order_by(PersonRow.id)
+        )
+        if not scope.streets or set(p.streets or ()) & set(scope.streets)
+    ]
+    phases: dict[str, str] = {}
+    for item in app.catalog.files():
+        for phase in item.template.phases:
+            phases.setdefault(
+                phase.id, phase.name if app.lang == "zh" or not phase.name_en else phase.name_en
             )
-            .order_by(StreetRow.id)
-        ).all()
-        planners = [
-            (p.id, p.name)
-            for p in uow.session.execute(
-                select(PersonRow.id, PersonRow.name, PersonRow.streets)
-                .where(PersonRow.role == Role.PLANNER.value, PersonRow.district_id == scope.district)
-                .order_by(PersonRow.id)
-            )
-            if not scope.streets or set(p.streets or ()) & set(scope.streets)
-        ]
-        phases: dict[str, str] = {}
-        for item in app.catalog.files():
-            for phase in item.template.phases:
-                phases.setdefault(
-                    phase.id, phase.name if app.lang == "zh" or not phase.name_en else phase.name_en
-                )
     return FilterChoices(streets=[tuple(s) for s in streets], planners=planners, phases=list(phases.items()))
 
 
@@ -727,19 +858,48 @@ class ProjectView(BaseModel):
     planners: list[tuple[str, str]] = []
 
 
-def project_view(app: App, person: Person, project_id: int, *, with_events: bool = True) -> ProjectView:
+def project_view(
+    app: App,
+    person: Person,
+    project_id: int,
+    *,
+    with_events: bool = True,
+    newest_events: int | None = None,
+) -> ProjectView:
     """One project as the person may see it (NotFound outside their scope), with the
-    actions the transition rules allow them on each stage now."""
+    actions the transition rules allow them on each stage now; with its whole audit
+    log, or only its ``newest_events`` newest events (see :func:`project_detail`)."""
     with app.reader() as uow:
-        ensure_visible(uow, person, project_id, app.now())
-        return _view(app, uow, person, uow.projects.get(project_id), with_events)
+        try:
+            project = uow.projects.get(project_id)
+        except NotFound:
+            project = None
+        # whoever the person decides for under a delegation (代理审批): their scope too
+        delegators = [d for _, d in uow.delegations.in_effect(app.now(), substitute=person.id)]
+        # outside the person's scope reads exactly like a project that does not exist
+        if project is None or not any(
+            who.scope().covers(project.district, project.street, project.planner_id)
+            for who in (person, *delegators)
+        ):
+            raise NotFound("unknown project {project}", project=project_id)
+        return _view(app, uow, person, project, with_events, newest_events, delegators)
 
 
-def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_events: bool) -> ProjectView:
-    detail = project_detail(app, uow, project, with_events=with_events)
+def _view(
+    app: App,
+    uow: UnitOfWork,
+    person: Person,
+    project: Project,
+    with_events: bool,
+    newest_events: int | None = None,
+    delegators: list[Person] | None = None,
+) -> ProjectView:
+    detail = project_detail(app, uow, project, with_events=with_events, newest_events=newest_events)
     actions: dict[str, list[str]] = {}
     # a substitute decides in the place of whoever they stand in for (代理审批)
-    proxies = [acting_for(person, d) for _, d in uow.delegations.in_effect(app.now(), substitute=person.id)]
+    if delegators is None:
+        delegators = [d for _, d in uow.delegations.in_effect(app.now(), substitute=person.id)]
+    proxies = [acting_for(person, d) for d in delegators]
     for key in project.stages:
         for action in STAGE_ACTIONS:
             acting = [person, *proxies] if action in DELEGATED_ACTIONS else [person]
@@ -765,6 +925,56 @@ def _view(app: App, uow: UnitOfWork, person: Person, project: Project, with_even
             if p.id != project.planner_id
         ]
     return ProjectView(detail=detail, actions=actions, project_actions=project_actions, planners=planners)
+
+
+class EventsPage(BaseModel):
+    """One page of a project's audit log, newest first."""
+
+    project_id: int
+    project: str
+    events: list[EventView]
+    total: int
+    offset: int
+    limit: int
+    # stage key → evidence key → label, to summarise what an event recorded
+    evidence_labels: dict[str, dict[str, str]]
+
+
+def project_events(app: App, person: Person, project_id: int, *, offset: int, limit: int) -> EventsPage:
+    """``limit`` events of a project's audit log, newest first, after the ``offset``
+    newest (NotFound outside the person's scope, like the project)."""
+    lang = app.lang
+    with app.reader() as uow:
+        ensure_visible(uow, person, project_id, app.now())
+        row = uow.session.execute(
+            select(P.c.name, P.c.template_pk, P.c.params).where(P.c.id == project_id)
+        ).one()
+        template = uow.templates.parsed_by_pk(row.template_pk, row.params or {})
+        rows, total = uow.events.page_for_project(project_id, limit, skip=offset)
+        # the actors, and whoever a substitute decided for (李静（代 赵阳）)
+        wanted = {r.actor for r in rows} | {
+            str(r.data["on_behalf_of"]) for r in rows if (r.data or {}).get("on_behalf_of")
+        }
+        names = load_names(uow, wanted, streets=(), districts=())
+    labels = {
+        spec.id: {f.key: f.label if lang == "zh" or not f.label_en else f.label_en for f in spec.evidence}
+        for spec in template.stages
+    }
+
+    def name(person_id: str | None) -> str:
+        if person_id == SYSTEM_ACTOR:
+            return person_id
+        return names.person(person_id)
+
+    return EventsPage(
+        project_id=project_id,
+        project=row.name,
+        events=event_views(rows, template, lang, name),
+        total=total,
+        offset=offset,
+        limit=limit,
+        evidence_labels=labels,
+    )
 
 
 class StageForm(BaseModel):
@@ -855,9 +1065,35 @@ def report_street(app: App, person: Person, street: str | None) -> str | None:
     return street
 
 
-# (district, street, quarter, lang) → (max event id when built, overview): rebuilt as
-# soon as anything was recorded, so a decision shows in the figures at the next load
-_OVERVIEWS: dict[tuple[str, str | None, str, str], tuple[int, QuarterOverview]] = {}
+# The figures a district's page shows, per (district, street, quarter, language,
+# today): they change only when something is recorded about a project of that
+# district (a lifecycle event: what the quarterly report replays), when the people
+# or the calendar change (names, working days), or when the day changes (overdue
+# counts) — not at every event anywhere in the city, nor at a sign-in.
+# key → [the newest event id looked at, the overview]
+_OVERVIEWS: dict[tuple[str, str | None, str, str, dt.date], list[Any]] = {}
+#: events about no project that change what the figures show
+_DIRECTORY_KINDS = ("people.loaded", "person.deactivated", "person.activated", "calendar.changed")
+
+
+def _overview_changed(uow: UnitOfWork, district: str, since: int, upto: int) -> bool:
+    """Whether an event in ``(since, upto]`` changes the figures of ``district`` (a
+    range scan over the new events only)."""
+    from ..db.orm import EventRow
+    from .reports import LIFECYCLE_KINDS
+
+    E = EventRow.__table__
+    in_district = and_(
+        # what the report replays, and a project's new name (the worst items name it)
+        E.c.kind.in_((*LIFECYCLE_KINDS, "project.edited")),
+        E.c.project_id.in_(select(P.c.id).where(P.c.district_id == district).scalar_subquery()),
+    )
+    query = (
+        select(E.c.id)
+        .where(E.c.id > since, E.c.id <= upto, or_(E.c.kind.in_(_DIRECTORY_KINDS), in_district))
+        .limit(1)
+    )
+    return uow.session.scalar(query) is not None
 
 
 def quarter_overview(
@@ -865,20 +1101,25 @@ def quarter_overview(
 ) -> QuarterOverview:
     """On-time rate and overdue count per street for this quarter (or ``quarter``),
     and the worst overdue items, from the same event-log replay as the quarterly
-    report, for the person's district (or one street of their scope)."""
+    report, for the person's district (or one street of their scope). Built once and
+    kept until something changes them (see ``_OVERVIEWS``)."""
     from ..db.orm import EventRow
     from ..models.report import Quarter
     from .reports import quarterly_report
 
     scope = person.scope()
     street = report_street(app, person, street)
-    period = Quarter.parse(quarter) if quarter else Quarter.containing(local_date(app.now()))
-    key = (scope.district, street, period.label, app.lang)
+    today = local_date(app.now())
+    period = Quarter.parse(quarter) if quarter else Quarter.containing(today)
+    key = (scope.district, street, period.label, app.lang, today)
+    cached = _OVERVIEWS.get(key)
     with app.single_read() as uow:
         latest = uow.session.scalar(select(func.max(EventRow.id))) or 0
-    cached = _OVERVIEWS.get(key)
-    if cached is not None and cached[0] == latest:
-        return cached[1]
+        if cached is not None and (
+            cached[0] == latest or not _overview_changed(uow, scope.district, cached[0], latest)
+        ):
+            cached[0] = max(cached[0], latest)
+            return cached[1]  # type: ignore[no-any-return]
     report = quarterly_report(app, period, district=scope.district, street=street)
     with app.reader() as uow:
         project_ids = {item["project_id"] for item in report.worst_overdue[:10]}
@@ -925,5 +1166,7 @@ def quarter_overview(
             for item in report.worst_overdue[:10]
         ],
     )
-    _OVERVIEWS[key] = (latest, overview)
+    for stale in [k for k in _OVERVIEWS if k[4] != today]:
+        _OVERVIEWS.pop(stale, None)  # figures of another day: never asked for again
+    _OVERVIEWS[key] = [latest, overview]
     return overview

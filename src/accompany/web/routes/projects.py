@@ -51,8 +51,7 @@ def portfolio(request: Request, page: Page, heading: str | None = None) -> Respo
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         offset = 0
-    rows, total = worklists.browse_projects(page.app, person.scope(), filters, limit=PAGE_SIZE, offset=offset)
-    choices = worklists.filter_choices(page.app, person)
+    rows, total, choices = worklists.portfolio(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
     base = {k: v for k, v in filters.model_dump().items() if v}
     more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
     fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
@@ -245,11 +244,17 @@ async def import_upload(request: Request) -> Response:
 # -- one project -------------------------------------------------------------------------------
 
 
+#: events per page of the audit log (the project page shows the newest page)
+EVENTS_PAGE = 50
+
+
 @router.get("/projects/{project_id}")
 def project(request: Request, project_id: str) -> Response:
     page = page_for(request)
     person = page.require()
-    view = worklists.project_view(page.app, person, record_id(project_id, "project"))
+    view = worklists.project_view(
+        page.app, person, record_id(project_id, "project"), newest_events=EVENTS_PAGE
+    )
     labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
 
     def summarise(event) -> str:  # type: ignore[no-untyped-def]
@@ -295,7 +300,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             )
         )
     except AccompanyError as exc:
-        view = worklists.project_view(page.app, person, number)
+        view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE)
         return render(
             page,
             "project.html",
@@ -307,3 +312,36 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             ballot_error=error_text(exc, page.lang),
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
+
+
+@router.get("/projects/{project_id}/events")
+def project_events(request: Request, project_id: str) -> Response:
+    """The whole audit log, newest first, a page at a time (``?page=2`` …)."""
+    page = page_for(request)
+    person = page.require()
+    try:
+        number = min(max(1, int(request.query_params.get("page", "1"))), 1_000_000)
+    except ValueError:
+        number = 1
+    log = worklists.project_events(
+        page.app,
+        person,
+        record_id(project_id, "project"),
+        offset=(number - 1) * EVENTS_PAGE,
+        limit=EVENTS_PAGE,
+    )
+
+    def summarise(event) -> str:  # type: ignore[no-untyped-def]
+        return event_summary(
+            event.kind, event.data, log.evidence_labels.get(event.stage or "", {}), page.lang
+        )
+
+    pages = max(1, -(-log.total // EVENTS_PAGE))
+    return render(
+        page,
+        "project_events.html",
+        log=log,
+        number=number,
+        pages=pages,
+        summarise=summarise,
+    )
