@@ -14,6 +14,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,14 +44,21 @@ def main() -> None:
         ids = list(uow.session.scalars(select(StageRow.id).limit(1000)))
     # warm up: caches, prepared statements
     transitions(app, open_stages(app, 10), document)
-    rates, floors = [], []
+    rates, floors, cpu = [], [], []
     for round_ in range(options.rounds):
-        done, seconds = transitions(app, open_stages(app, options.stages), document, seed=round_)
+        stages = open_stages(app, options.stages)
+        started = time.process_time()
+        done, seconds = transitions(app, stages, document, seed=round_)
+        cpu.append((time.process_time() - started) / done)
         rates.append(done / seconds)
         floors.append(raw_commit_rate(app, ids))
         print(f"  round {round_ + 1}: {rates[-1]:.0f}/s (floor {floors[-1]:.0f}/s)", file=sys.stderr)
     rate, floor = statistics.median(rates), statistics.median(floors)
-    print(f"stage transitions, 1 thread: {rate:.0f}/s (floor {floor:.0f}/s, {floor / rate:.1f}×)")
+    print(
+        f"stage transitions, 1 thread: {rate:.0f}/s (floor {floor:.0f}/s, {floor / rate:.1f}×; "
+        f"median of {options.rounds} rounds of {options.stages} stages); "
+        f"client CPU {statistics.median(cpu) * 1000:.2f} ms per transition"
+    )
 
 
 if __name__ == "__main__":

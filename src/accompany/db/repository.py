@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, literal, literal_column, select, update
+from sqlalchemy import String, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -491,11 +491,11 @@ class ProjectRepository:
         ):
             new = [item for item in items if item.id is None]
             if new:
+                rows = [{**values(item), "stage_id": stage_id} for item in new]
                 ids = (
-                    connection.execute(
-                        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                        [{**values(item), "stage_id": stage_id} for item in new],
-                    )
+                    # one row as a plain execute (psycopg's executemany runs in
+                    # pipeline mode, extra synchronisation for one statement)
+                    connection.execute(_INSERT_CHILD[table.name], rows[0] if len(rows) == 1 else rows)
                     .scalars()
                     .all()
                 )
@@ -514,6 +514,10 @@ STALE_MESSAGE = (
 P, S = ProjectRow.__table__, StageRow.__table__
 A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
 CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
+_INSERT_CHILD = {
+    table.name: insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for table in CHILD_TABLES.values()
+}
 # statements a command runs every time, built once (see _stages_statement)
 _ST, _DI = StreetRow.__table__, DistrictRow.__table__
 # the street's and district's names come along for the messages people read
@@ -544,7 +548,7 @@ _PROJECT_AND_ACTOR = (
     .outerjoin(_ACTOR, _ACTOR.c.id == bindparam("person_id"))
     .outerjoin(_PLANNER, _PLANNER.c.id == P.c.planner_id)
     .outerjoin(_COORDINATOR, _COORDINATOR.c.id == P.c.coordinator_id)
-    .outerjoin(_SYSTEM, _SYSTEM.c.id == literal(SYSTEM_ACTOR))
+    .outerjoin(_SYSTEM, _SYSTEM.c.id == literal_column(f"'{SYSTEM_ACTOR}'", String))
     .where(P.c.id == bindparam("project_id"))
 )
 _PROJECT_AND_ACTOR_FOR_UPDATE = _PROJECT_AND_ACTOR.with_for_update(of=P)
@@ -588,6 +592,12 @@ def _deadline(record: dict[str, Any] | None) -> Deadline | None:
     )
 
 
+def _key(name: str) -> Any:
+    """A JSON object's key as a string literal in the SQL text (names of columns)."""
+    assert name.replace("_", "").isalnum()
+    return literal_column(f"'{name}'", String)
+
+
 def _stages_statement(dialect: str, *, last_events: bool = False) -> Any:
     """A project's stages, each with its approvals, pauses, extensions and
     attachments as JSON arrays (one correlated subquery per kind), in one query.
@@ -595,10 +605,12 @@ def _stages_statement(dialect: str, *, last_events: bool = False) -> Any:
     columns = [column.label(f"s_{column.name}") for column in S.c]
     person = PersonRow.__table__
     for name, table in CHILD_TABLES.items():
-        fields = [part for column in table.c for part in (literal(column.name), column)]
+        # the keys as SQL text, not bound parameters (37 of them to send and adapt on
+        # every load otherwise)
+        fields = [part for column in table.c for part in (_key(column.name), column)]
         if name == "pauses":  # who paused, by name, for the messages people read
             pauser = select(person.c.name).where(person.c.id == table.c.paused_by).scalar_subquery()
-            fields += [literal("paused_by_name"), pauser]
+            fields += [_key("paused_by_name"), pauser]
         if dialect == "postgresql":
             empty = literal_column("'[]'::json")
             aggregate = func.coalesce(func.json_agg(func.json_build_object(*fields)), empty)
