@@ -6,6 +6,13 @@
 Each CLI figure is the median over fresh processes (`accompany …` as a person types
 it), next to the floor: a Python process that imports nothing and exits, and one
 that imports SQLAlchemy and commits one row.
+
+Measured twice, and each says which: with the project's modules byte-compiled
+(``__pycache__`` next to them, as ``python -m compileall`` leaves them) and without
+(an editable install run with ``PYTHONDONTWRITEBYTECODE=1`` compiles every module of
+the project from source on every command). For the second, the project's
+``__pycache__`` folders are moved aside during the run and put back afterwards;
+``--bytecode as-is`` measures the tree as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,6 +30,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = ROOT / "config" / "people.example.yaml"
+# the project's own packages (an editable install imports them from here)
+PROJECT_DIRS = ("src", "models", "flows", "notifications", "config", "migrations")
+
+
+def project_caches() -> list[Path]:
+    return [c for d in PROJECT_DIRS for c in (ROOT / d).rglob("__pycache__") if c.is_dir()]
+
+
+def byte_compile() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", *(str(ROOT / d) for d in PROJECT_DIRS)], check=True
+    )
 
 
 def timed(args: list[str], env: dict[str, str]) -> float:
@@ -33,17 +53,10 @@ def timed(args: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--skip-prefect", action="store_true")
-    options = parser.parse_args()
-
+def cli_figures(mode: str, base_env: dict[str, str], runs: int) -> Path:
+    """Times the CLI commands against their floors; prints them; returns the home."""
     home = Path(tempfile.mkdtemp(prefix="accompany-bench-"))
-    env = {**os.environ, "ACCOMPANY_HOME": str(home), "ACCOMPANY_CALENDAR_DIR": str(home / "calendars")}
-    env.pop("ACCOMPANY_DATABASE_URL", None)
+    env = {**base_env, "ACCOMPANY_HOME": str(home), "ACCOMPANY_CALENDAR_DIR": str(home / "calendars")}
     cli = [sys.executable, "-m", "accompany"]
     subprocess.run([*cli, "people", "load", str(PEOPLE)], env=env, check=True, capture_output=True)
     problem_map = home / "map.pdf"
@@ -70,8 +83,9 @@ def main() -> None:
         "construction-accompany=2026-10-30",
         "--now",
         "2026-03-02T09:00",
+        "--allow-duplicate",  # the same project again on every run
     ]
-    start_times = [timed(start, env) for _ in range(options.runs)]
+    start_times = [timed(start, env) for _ in range(runs)]
     done_times = [
         timed(
             [
@@ -93,19 +107,19 @@ def main() -> None:
             ],
             env,
         )
-        for i in range(options.runs)
+        for i in range(runs)
     ]
     show_times = [
-        timed([*cli, "project", "show", "1", "--now", "2026-03-21T10:00"], env) for _ in range(options.runs)
+        timed([*cli, "project", "show", "1", "--now", "2026-03-21T10:00"], env) for _ in range(runs)
     ]
-    floor_python = [timed([sys.executable, "-c", "pass"], env) for _ in range(options.runs)]
+    floor_python = [timed([sys.executable, "-c", "pass"], env) for _ in range(runs)]
     commit_script = (
         "import sqlalchemy as sa, tempfile, os;"
         "e=sa.create_engine('sqlite:///'+os.path.join(tempfile.mkdtemp(),'f.db'));"
         "c=e.connect();c.exec_driver_sql('create table t(x)');"
         "c.exec_driver_sql('insert into t values (1)');c.commit()"
     )
-    floor_commit = [timed([sys.executable, "-c", commit_script], env) for _ in range(options.runs)]
+    floor_commit = [timed([sys.executable, "-c", commit_script], env) for _ in range(runs)]
 
     def line(name: str, values: list[float], floor: float | None = None) -> str:
         median = statistics.median(values)
@@ -114,12 +128,57 @@ def main() -> None:
         return f"{name:<44} {median * 1000:8.0f} ms  {spread}  {ratio}"
 
     floor = statistics.median(floor_commit)
-    print(f"CLI wall time on the embedded default (SQLite), median of {options.runs} fresh processes")
+    state = {
+        "source": "project modules compiled from source on every run (no __pycache__)",
+        "byte-compiled": "project modules byte-compiled (python -m compileall)",
+        "as-is": "project tree as it is",
+    }[mode]
+    print(f"CLI wall time on the embedded default (SQLite), median of {runs} fresh processes; {state}")
     print(line("floor: python -c pass", floor_python))
     print(line("floor: python + SQLAlchemy + one commit", floor_commit))
     print(line("accompany project start", start_times, floor))
     print(line("accompany stage done (evidence + attachment)", done_times, floor))
     print(line("accompany project show", show_times, floor))
+
+    return home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--skip-prefect", action="store_true")
+    parser.add_argument(
+        "--bytecode",
+        choices=["both", "as-is"],
+        default="both",
+        help="both: without, then with the project byte-compiled (default); as-is: the tree as it is",
+    )
+    options = parser.parse_args()
+
+    env = {**os.environ}
+    env.pop("ACCOMPANY_DATABASE_URL", None)
+    # an editable install on a machine that writes no byte code, as these are
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    modes = ["as-is"] if options.bytecode == "as-is" else ["source", "byte-compiled"]
+    for mode in modes:
+        aside: list[tuple[Path, Path]] = []
+        try:
+            if mode == "source":
+                for cache in project_caches():
+                    target = cache.with_name("__pycache__.bench-aside")
+                    cache.rename(target)
+                    aside.append((target, cache))
+            elif mode == "byte-compiled":
+                byte_compile()
+            home = cli_figures(mode, env, options.runs)
+        finally:
+            for target, cache in aside:
+                if cache.exists():
+                    shutil.rmtree(cache)
+                target.rename(cache)
+        print()
 
     if options.skip_prefect:
         return
