@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -44,13 +46,24 @@ def byte_compile() -> None:
     )
 
 
+# each child's CPU time (user + system), next to its wall time: on a shared, loaded
+# machine the CPU a command costs is the steadier figure
+
+
 def timed(args: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(args, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed: {result.stderr.strip()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    LAST_CPU.append(cpu)
     return elapsed
+
+
+LAST_CPU: list[float] = []
 
 
 def cli_figures(mode: str, base_env: dict[str, str], runs: int) -> Path:
@@ -85,60 +98,62 @@ def cli_figures(mode: str, base_env: dict[str, str], runs: int) -> Path:
         "2026-03-02T09:00",
         "--allow-duplicate",  # the same project again on every run
     ]
-    start_times = [timed(start, env) for _ in range(runs)]
-    done_times = [
-        timed(
-            [
-                *cli,
-                "stage",
-                "done",
-                str(i + 1),
-                "needs-survey",
-                "--by",
-                "wangrb",
-                "-e",
-                "households_interviewed=35",
-                "-e",
-                "observation_days=4",
-                "--attach",
-                f"problem_map={problem_map}",
-                "--now",
-                "2026-03-20T10:00",
-            ],
-            env,
-        )
-        for i in range(runs)
-    ]
-    show_times = [
-        timed([*cli, "project", "show", "1", "--now", "2026-03-21T10:00"], env) for _ in range(runs)
-    ]
-    floor_python = [timed([sys.executable, "-c", "pass"], env) for _ in range(runs)]
     commit_script = (
         "import sqlalchemy as sa, tempfile, os;"
         "e=sa.create_engine('sqlite:///'+os.path.join(tempfile.mkdtemp(),'f.db'));"
         "c=e.connect();c.exec_driver_sql('create table t(x)');"
         "c.exec_driver_sql('insert into t values (1)');c.commit()"
     )
-    floor_commit = [timed([sys.executable, "-c", commit_script], env) for _ in range(runs)]
+    names = [
+        "floor: python -c pass",
+        "floor: python + SQLAlchemy + one commit",
+        "accompany project start",
+        "accompany stage done (evidence + attachment)",
+        "accompany project show",
+    ]
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    # interleaved, one of each per run: a change in the machine's load touches all alike
+    for i in range(runs):
+        done = [
+            *cli,
+            "stage",
+            "done",
+            str(i + 1),
+            "needs-survey",
+            "--by",
+            "wangrb",
+            "-e",
+            "households_interviewed=35",
+            "-e",
+            "observation_days=4",
+            "--attach",
+            f"problem_map={problem_map}",
+            "--now",
+            "2026-03-20T10:00",
+        ]
+        show = [*cli, "project", "show", "1", "--now", "2026-03-21T10:00"]
+        floors = [[sys.executable, "-c", "pass"], [sys.executable, "-c", commit_script]]
+        for name, args in zip(names, [*floors, start, done, show], strict=True):
+            wall[name].append(timed(args, env))
+            cpu[name].append(LAST_CPU[-1])
 
-    def line(name: str, values: list[float], floor: float | None = None) -> str:
-        median = statistics.median(values)
-        ratio = f"{median / floor:5.1f}×" if floor else "      "
-        spread = f"(min {min(values) * 1000:4.0f}, max {max(values) * 1000:4.0f})"
-        return f"{name:<44} {median * 1000:8.0f} ms  {spread}  {ratio}"
-
-    floor = statistics.median(floor_commit)
+    floor_wall = statistics.median(wall[names[1]])
+    floor_cpu = statistics.median(cpu[names[1]])
     state = {
         "source": "project modules compiled from source on every run (no __pycache__)",
         "byte-compiled": "project modules byte-compiled (python -m compileall)",
         "as-is": "project tree as it is",
     }[mode]
-    print(f"CLI wall time on the embedded default (SQLite), median of {runs} fresh processes; {state}")
-    print(line("floor: python -c pass", floor_python))
-    print(line("floor: python + SQLAlchemy + one commit", floor_commit))
-    print(line("accompany project start", start_times, floor))
-    print(line("accompany stage done (evidence + attachment)", done_times, floor))
-    print(line("accompany project show", show_times, floor))
+    print(f"CLI on the embedded default (SQLite), median of {runs} fresh processes; {state}")
+    print(f"{'':<44} {'wall':>8}     {'(min, max)':<20} {'ratio':>6}  {'CPU':>8}  {'ratio':>6}")
+    for name in names:
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        is_floor = name.startswith("floor")
+        spread = f"(min {min(wall[name]) * 1000:4.0f}, max {max(wall[name]) * 1000:4.0f})"
+        ratio_w = "" if is_floor else f"{w / floor_wall:.1f}×"
+        ratio_c = "" if is_floor else f"{c / floor_cpu:.1f}×"
+        print(f"{name:<44} {w * 1000:5.0f} ms  {spread:<20} {ratio_w:>6}  {c * 1000:5.0f} ms  {ratio_c:>6}")
 
     return home
 
@@ -156,6 +171,8 @@ def main() -> None:
         help="both: without, then with the project byte-compiled (default); as-is: the tree as it is",
     )
     options = parser.parse_args()
+    # a stopped run still puts the project's __pycache__ folders back (finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     env = {**os.environ}
     env.pop("ACCOMPANY_DATABASE_URL", None)
