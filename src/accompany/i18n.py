@@ -1,8 +1,9 @@
 """People-facing text in the chosen language: one gettext catalogue for the whole
-product, in ``locale/<lang>/LC_MESSAGES/messages.po`` (edited as .po files, read
-with Babel; no compile step). Message ids are English; ``zh`` is the default
-language and must translate every id (a test extracts the ids from the code and the
-templates and checks the catalogue has each).
+product, in ``locale/<lang>/LC_MESSAGES/messages.po`` (edited as .po files with
+Babel's tools, read at run time by :func:`read_catalogue`; no compile step).
+Message ids are English; ``zh`` is the default language and must translate every id
+(a test extracts the ids from the code and the templates and checks the catalogue
+has each).
 
 Texts with values use named placeholders: ``_("{days} working days left", days=3)``.
 """
