@@ -265,3 +265,31 @@ def test_data_hashes_the_same_after_a_round_trip(people: App) -> None:
         uow.commit()
     report = verify_log(people)
     assert report.intact, report.to_dict()
+
+
+def test_a_waiting_appender_links_to_the_event_committed_while_it_waited(people: App) -> None:
+    """The chain's head is taken with the lock (on PostgreSQL one query of two
+    statements): an appender that waited for the lock reads the event its holder
+    committed meanwhile, not the head as it was when it started waiting."""
+    with people.uow() as first:
+        first.events.append(
+            None, [Event(EventKind.CALENDAR_CHANGED, people.now(), SYSTEM_ACTOR, data={"n": 1})]
+        )
+        holder_hash = first.session.scalar(select(EventRow.hash).order_by(EventRow.id.desc()).limit(1))
+        waited: list[str] = []
+
+        def second() -> None:
+            with people.uow() as uow:
+                uow.session.execute(select(1))  # the transaction has begun before the wait
+                uow.events.lock_head()
+                assert uow.events._head is not None
+                waited.append(uow.events._head[1])
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1.0)
+        # waiting: for the chain's lock (PostgreSQL), for the writer (SQLite's BEGIN IMMEDIATE)
+        assert thread.is_alive()
+        first.commit()
+        thread.join(timeout=30)
+    assert waited == [holder_hash]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
@@ -20,8 +20,10 @@ from ..i18n import translate
 from ..labels import label
 from ..models.events import Event, EventKind
 from ..presenting import event_summary, evidence_text, printable
-from ..services.queries import EventView, ProjectDetail, StageDetail, Timing
-from ..services.worklists import PortfolioRow
+
+if TYPE_CHECKING:  # annotations only: `stage done` needs no worklists at start-up
+    from ..services.queries import EventView, ProjectDetail, StageDetail, Timing
+    from ..services.worklists import PortfolioRow
 
 STATE_STYLE = {
     "pending": "dim",

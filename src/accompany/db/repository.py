@@ -8,13 +8,14 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, literal, literal_column, or_, select, update
+from sqlalchemy import String, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..models import chain
 from ..models.deadlines import Deadline
 from ..models.errors import Conflict, InvalidInput, Localized, NotFound
-from ..models.events import Event
+from ..models.events import SYSTEM_ACTOR, Event
 from ..models.people import District, Person, Role, Street
 from ..models.project import (
     ApprovalRecord,
@@ -262,6 +263,13 @@ class ProjectRepository:
         self.lock = lock
         # project id → (project version, {stage key: (stage id, version)})
         self._versions: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}
+        # people's names read along with a project (its planner, coordinator, the
+        # actor and the system's events' actor; None: no such person): the
+        # notifications of the command name them without another query
+        self.names: dict[str, str | None] = {}
+        # (project id, stage key) → the moment of the stage's last event, read with
+        # the stages by a writing unit of work (the time rules need it)
+        self._last_events: dict[tuple[int, str], dt.datetime | None] = {}
 
     def find_duplicate(self, name: str, street: str, start: dt.date) -> int | None:
         """The id of a project with exactly this name, street and start, if any."""
@@ -290,7 +298,23 @@ class ProjectRepository:
             team=row.a_team,
             active=row.a_active,
         )
+        for person_id, name in (
+            (SYSTEM_ACTOR, row.system_name),
+            (row.planner_id, row.planner_name),
+            (row.coordinator_id, row.coordinator_name),
+            (actor.id, actor.name),
+        ):
+            if person_id is not None:
+                self.names[person_id] = name
         return self._assemble(connection, row), actor
+
+    def last_event_at(self, project_id: int, stage_key: str) -> tuple[bool, dt.datetime | None]:
+        """(known, moment): the moment of the stage's last event when it was read with
+        the project's stages in this unit of work."""
+        key = (project_id, stage_key)
+        if key in self._last_events:
+            return True, self._last_events[key]
+        return False, None
 
     def get(self, project_id: int) -> Project:
         """Load a whole project. A writing unit of work first locks the project row
@@ -330,12 +354,15 @@ class ProjectRepository:
             street_name=row.street_name,
             district_name=row.district_name,
         )
-        stage_rows = connection.execute(_STAGES[connection.dialect.name], {"project_id": row.id}).all()
+        statements = _STAGES_FOR_WRITE if self.lock else _STAGES
+        stage_rows = connection.execute(statements[connection.dialect.name], {"project_id": row.id}).all()
         versions = {}
         for stage_row in stage_rows:
             stage = _stage(stage_row, template, _children(stage_row))
             project.stages[stage.key] = stage
             versions[stage.key] = (stage_row.s_id, stage_row.s_version)
+            if self.lock:
+                self._last_events[row.id, stage.key] = stage_row.last_event_at
         self._versions[row.id] = (row.version, versions)
         return project
 
@@ -464,11 +491,11 @@ class ProjectRepository:
         ):
             new = [item for item in items if item.id is None]
             if new:
+                rows = [{**values(item), "stage_id": stage_id} for item in new]
                 ids = (
-                    connection.execute(
-                        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                        [{**values(item), "stage_id": stage_id} for item in new],
-                    )
+                    # one row as a plain execute (psycopg's executemany runs in
+                    # pipeline mode, extra synchronisation for one statement)
+                    connection.execute(_INSERT_CHILD[table.name], rows[0] if len(rows) == 1 else rows)
                     .scalars()
                     .all()
                 )
@@ -487,6 +514,10 @@ STALE_MESSAGE = (
 P, S = ProjectRow.__table__, StageRow.__table__
 A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
 CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
+_INSERT_CHILD = {
+    table.name: insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for table in CHILD_TABLES.values()
+}
 # statements a command runs every time, built once (see _stages_statement)
 _ST, _DI = StreetRow.__table__, DistrictRow.__table__
 # the street's and district's names come along for the messages people read
@@ -502,11 +533,22 @@ _INSERT_PROJECT = insert(P).returning(P.c.id, sort_by_parameter_order=True)
 _INSERT_STAGES = insert(S)
 _INSERT_STAGES_RETURNING = insert(S).returning(S.c.id, S.c.key, sort_by_parameter_order=True)
 _ACTOR = PersonRow.__table__
+_PLANNER, _COORDINATOR, _SYSTEM = (_ACTOR.alias(name) for name in ("planner", "coordinator", "system_actor"))
 _PROJECT_AND_ACTOR = (
-    select(P, *_NAMES, *(column.label(f"a_{column.name}") for column in _ACTOR.c))
+    select(
+        P,
+        *_NAMES,
+        _PLANNER.c.name.label("planner_name"),
+        _COORDINATOR.c.name.label("coordinator_name"),
+        _SYSTEM.c.name.label("system_name"),
+        *(column.label(f"a_{column.name}") for column in _ACTOR.c),
+    )
     .join(_ST, _ST.c.id == P.c.street_id)
     .join(_DI, _DI.c.id == P.c.district_id)
     .outerjoin(_ACTOR, _ACTOR.c.id == bindparam("person_id"))
+    .outerjoin(_PLANNER, _PLANNER.c.id == P.c.planner_id)
+    .outerjoin(_COORDINATOR, _COORDINATOR.c.id == P.c.coordinator_id)
+    .outerjoin(_SYSTEM, _SYSTEM.c.id == literal_column(f"'{SYSTEM_ACTOR}'", String))
     .where(P.c.id == bindparam("project_id"))
 )
 _PROJECT_AND_ACTOR_FOR_UPDATE = _PROJECT_AND_ACTOR.with_for_update(of=P)
@@ -550,17 +592,25 @@ def _deadline(record: dict[str, Any] | None) -> Deadline | None:
     )
 
 
-def _stages_statement(dialect: str) -> Any:
+def _key(name: str) -> Any:
+    """A JSON object's key as a string literal in the SQL text (names of columns)."""
+    assert name.replace("_", "").isalnum()
+    return literal_column(f"'{name}'", String)
+
+
+def _stages_statement(dialect: str, *, last_events: bool = False) -> Any:
     """A project's stages, each with its approvals, pauses, extensions and
     attachments as JSON arrays (one correlated subquery per kind), in one query.
     Built once per dialect: constructing it per command cost more than running it."""
     columns = [column.label(f"s_{column.name}") for column in S.c]
     person = PersonRow.__table__
     for name, table in CHILD_TABLES.items():
-        fields = [part for column in table.c for part in (literal(column.name), column)]
+        # the keys as SQL text, not bound parameters (37 of them to send and adapt on
+        # every load otherwise)
+        fields = [part for column in table.c for part in (_key(column.name), column)]
         if name == "pauses":  # who paused, by name, for the messages people read
             pauser = select(person.c.name).where(person.c.id == table.c.paused_by).scalar_subquery()
-            fields += [literal("paused_by_name"), pauser]
+            fields += [_key("paused_by_name"), pauser]
         if dialect == "postgresql":
             empty = literal_column("'[]'::json")
             aggregate = func.coalesce(func.json_agg(func.json_build_object(*fields)), empty)
@@ -568,10 +618,25 @@ def _stages_statement(dialect: str) -> Any:
             aggregate = func.json_group_array(func.json_object(*fields))
         children = select(aggregate).where(table.c.stage_id == S.c.id).scalar_subquery()
         columns.append(children.label(f"c_{name}"))
-    return select(*columns).where(S.c.project_id == bindparam("project_id")).order_by(S.c.position)
+    query = select(*columns).where(S.c.project_id == bindparam("project_id")).order_by(S.c.position)
+    if last_events:
+        # each stage's last event, for the time rules of a command (one pass over
+        # the project's events in the same statement, instead of a query more)
+        e = EventRow.__table__
+        last = (
+            select(e.c.stage_key, func.max(e.c.occurred_at).label("last_event_at"))
+            .where(e.c.project_id == bindparam("project_id"))
+            .group_by(e.c.stage_key)
+            .subquery("last_event")
+        )
+        query = query.add_columns(last.c.last_event_at).outerjoin_from(S, last, last.c.stage_key == S.c.key)
+    return query
 
 
 _STAGES = {dialect: _stages_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_STAGES_FOR_WRITE = {
+    dialect: _stages_statement(dialect, last_events=True) for dialect in ("postgresql", "sqlite")
+}
 
 
 def _children(row: Any) -> dict[str, list[dict[str, Any]]]:
@@ -763,9 +828,18 @@ class EventLog:
             return self._head[1]
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            # in a statement of its own: the SELECT below then reads a snapshot taken
-            # after the lock, which includes the previous holder's committed events
-            connection.execute(_CHAIN_LOCK)
+            # the lock and the read in one round trip, each a statement of its own
+            # (a simple-protocol query of two statements): the SELECT then reads a
+            # snapshot taken after the lock, which includes the previous holder's
+            # committed events
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(_LOCK_AND_LAST_HASH)
+                cursor.nextset()
+                last = cursor.fetchone()
+            finally:
+                cursor.close()
+            return chain.GENESIS if last is None else (last[0] or chain.GENESIS)
         last = connection.execute(_LAST_HASH).first()
         return chain.GENESIS if last is None else (last.hash or chain.GENESIS)
 
@@ -941,4 +1015,13 @@ _LAST_HASH = (
     select(EventRow.__table__.c.id, EventRow.__table__.c.hash)
     .order_by(EventRow.__table__.c.id.desc())
     .limit(1)
+)
+# PostgreSQL: take the lock, then read the head — two statements in one query text
+# (no parameters: psycopg sends it with the simple protocol, one round trip; under
+# READ COMMITTED each statement reads its own snapshot)
+_LOCK_AND_LAST_HASH = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}); " + str(
+    select(EventRow.__table__.c.hash)
+    .order_by(EventRow.__table__.c.id.desc())
+    .limit(1)
+    .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
 )

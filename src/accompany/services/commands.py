@@ -151,15 +151,16 @@ def record(app: App, uow: UnitOfWork, project: Project | None, events: Sequence[
     """Append the events and queue the notifications they cause, in the command's
     transaction: no notification for a rolled-back change, none lost for a
     committed one."""
+    if project is not None and events:
+        intents = notifications_for_events(project_facts(project, uow, events), events)
+        if intents:
+            now = app.now()
+            # whoever decides in a delegator's place hears what the delegator would
+            intents = reach_substitutes(uow, intents, now)
+            uow.outbox.queue(intents, now=now, not_before=app.quiet.next_allowed(now, app.calendar))
+    # the events last: appending takes the event chain's head (on PostgreSQL a lock
+    # other appenders wait for) and holds it until the commit right after
     uow.events.append(project.id if project else None, events)
-    if project is None or not events:
-        return
-    intents = notifications_for_events(project_facts(project, uow, events), events)
-    if intents:
-        now = app.now()
-        # whoever decides in a delegator's place hears what the delegator would
-        intents = reach_substitutes(uow, intents, now)
-        uow.outbox.queue(intents, now=now, not_before=app.quiet.next_allowed(now, app.calendar))
 
 
 def project_facts(
@@ -183,11 +184,21 @@ def project_facts(
         wanted |= {str(e.data["on_behalf_of"]) for e in events if e.data.get("on_behalf_of")}
         # a handover names both planners
         wanted |= {str(e.data[k]) for e in events for k in ("from", "to") if e.data.get(k)}
-        people = dict(
-            session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(wanted))).all()
+        # the names read with the project (planner, coordinator, actor) need no query
+        known = uow.projects.names
+        people = {p: name for p in wanted if (name := known.get(p)) is not None}
+        missing = {p for p in wanted if p not in known}
+        if missing:
+            people.update(
+                session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(missing))).all()
+            )
+        # the street's and district's names came with the project
+        street_name = project.street_name or session.scalar(
+            select(StreetRow.name).where(StreetRow.id == project.street)
         )
-        street_name = session.scalar(select(StreetRow.name).where(StreetRow.id == project.street))
-        district_name = session.scalar(select(DistrictRow.name).where(DistrictRow.id == project.district))
+        district_name = project.district_name or session.scalar(
+            select(DistrictRow.name).where(DistrictRow.id == project.district)
+        )
     stages = []
     for spec in project.template.stages:
         stage = project.stages.get(spec.id)
@@ -478,7 +489,8 @@ def _check_time(uow: UnitOfWork, project: Project, key: str, action: Action, tim
     """The moment of an allowed action on a stage, against the stage's history as
     the event log holds it (the domain's time rules)."""
     assert project.id is not None
-    project.stages[key].last_event_at = uow.events.last_at(project.id, key)
+    known, last = uow.projects.last_event_at(project.id, key)
+    project.stages[key].last_event_at = last if known else uow.events.last_at(project.id, key)
     project.check_time(key, action, time)
 
 

@@ -74,7 +74,9 @@ class Outbox:
                 }
                 for i in intents[start : start + QUEUE_BATCH]
             ]
-            added.update(connection.execute(statement, rows).scalars())
+            # one row (a command's usual one notification) as a plain execute:
+            # psycopg runs an executemany in pipeline mode, extra synchronisation
+            added.update(connection.execute(statement, rows[0] if len(rows) == 1 else rows).scalars())
         return added
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
