@@ -54,12 +54,11 @@ def households_load(
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    from rich.table import Table
 
-    from ..i18n import error_text, translator
+    from ..i18n import translator
     from ..services.households import MAX_REGISTER_BYTES, RegisterRejected, check_access, load_register
     from ..tables import read_table
-    from .render import text
+    from .render import show_bad_rows
 
     lang = cli_language()
     _ = translator(lang)
@@ -71,18 +70,7 @@ def households_load(
         report = load_register(application, number, header, rows, by=by)
     except RegisterRejected as rejected:
         bad = rejected.check.bad
-        if json_out:
-            print_json(
-                [{"row": b.row, "column": b.column, "reason": error_text(b.problem, lang)} for b in bad]
-            )
-        else:
-            table = Table(title=_("bad rows in {file}", file=file))
-            table.add_column(_("Row"), no_wrap=True)
-            table.add_column(_("Column"), overflow="fold")
-            table.add_column(_("Problem"), overflow="fold")
-            for b in bad:
-                table.add_row(str(b.row), text(b.column), text(error_text(b.problem, lang)))
-            console.print(table)
+        show_bad_rows(bad, file, lang, json_out=json_out)
         raise
     if json_out:
         print_json(report.model_dump(mode="json"))

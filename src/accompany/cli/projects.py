@@ -209,13 +209,12 @@ def project_import(
     json_out: JsonOption = False,
 ) -> None:
     from rich.progress import Progress
-    from rich.table import Table
 
-    from ..i18n import error_text, translator
+    from ..i18n import translator
     from ..services.importing import ImportRejected, import_projects
     from ..tables import read_table
     from .common import errors as error_console
-    from .render import text
+    from .render import show_bad_rows
 
     lang = cli_language()
     _ = translator(lang)
@@ -236,18 +235,7 @@ def project_import(
             )
     except ImportRejected as rejected:
         bad = rejected.report.bad
-        if json_out:
-            print_json(
-                [{"row": b.row, "column": b.column, "reason": error_text(b.problem, lang)} for b in bad]
-            )
-        else:
-            table = Table(title=_("bad rows in {file}", file=file))
-            table.add_column(_("Row"), no_wrap=True)
-            table.add_column(_("Column"), overflow="fold")
-            table.add_column(_("Problem"), overflow="fold")
-            for b in bad:
-                table.add_row(str(b.row), text(b.column), text(error_text(b.problem, lang)))
-            console.print(table)
+        show_bad_rows(bad, file, lang, json_out=json_out)
         raise
     if json_out:
         print_json({"rows": report.rows, "dry_run": dry_run, "project_ids": report.project_ids})

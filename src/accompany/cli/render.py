@@ -439,3 +439,22 @@ def outcome_line(
                 what = _("name") if key == "name" else _("community")
                 parts.append(_("{what}: {before} → {after}", what=what, before=before, after=after))
     return text("；".join(parts) if lang == "zh" else "; ".join(parts))
+
+
+def show_bad_rows(bad: Iterable[Any], file: Any, lang: str, *, json_out: bool) -> None:
+    """The rows a file import refused (projects, a household register): row, column
+    (the file's own header) and problem — as JSON or as a table."""
+    from ..i18n import error_text
+    from .common import console, print_json
+
+    bad = list(bad)
+    if json_out:
+        print_json([{"row": b.row, "column": b.column, "reason": error_text(b.problem, lang)} for b in bad])
+        return
+    table = Table(title=translate("bad rows in {file}", lang, file=file))
+    table.add_column(translate("Row", lang), no_wrap=True)
+    table.add_column(translate("Column", lang), overflow="fold")
+    table.add_column(translate("Problem", lang), overflow="fold")
+    for b in bad:
+        table.add_row(str(b.row), text(b.column), text(error_text(b.problem, lang)))
+    console.print(table)
