@@ -45,21 +45,19 @@ def parse_moment(text: str, what: str = "--now") -> dt.datetime:
     import pendulum
 
     raw = text.strip()
+    unreadable = InvalidInput(
+        "{option}: cannot read '{text}' as a date or time (e.g. 2026-03-15T10:00)",
+        option=what,
+        text=text[:60],
+    )
+    # pendulum's lenient parser skips what it does not understand (a NUL, a word), so
+    # only the characters of an ISO date-time reach it
     if not re.fullmatch(r"[0-9T:+\-. Z]{4,40}", raw):
-        # pendulum's lenient parser skips what it does not understand (a NUL, a word)
-        raise InvalidInput(
-            "{option}: cannot read '{text}' as a date or time (e.g. 2026-03-15T10:00)",
-            option=what,
-            text=text[:60].encode("unicode_escape").decode("ascii") if not text.isprintable() else text[:60],
-        )
+        raise unreadable
     try:
         parsed = pendulum.parse(raw, tz=LOCAL_TZ.key, strict=False)
     except (ValueError, pendulum.parsing.exceptions.ParserError):
-        raise InvalidInput(
-            "{option}: cannot read '{text}' as a date or time (e.g. 2026-03-15T10:00)",
-            option=what,
-            text=text[:60],
-        ) from None
+        raise unreadable from None
     if not isinstance(parsed, dt.datetime):
         if isinstance(parsed, dt.date):
             parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=LOCAL_TZ.key)
