@@ -11,16 +11,17 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, text
 from typer.testing import CliRunner
 
+from accompany.bootstrap import App, build_app
 from accompany.cli.main import app
 from accompany.config.settings import EXAMPLE_PEOPLE
-from accompany.db.engine import make_engine
 
 from ..conftest import DB_PARAMS, _drop_pg_schema, _fresh_pg_schema
+from ..integration.test_services import snapshot
 from .hostile_corpus import CASES, SECRET_DB, Case
 from .test_cli import START
 
@@ -35,21 +36,14 @@ EXIT_CODES = {2, 3, 4, 5, 6, 69}
 class World:
     env: dict[str, str]
     files: dict[str, str]
-    engine: Engine | None = None
+    app: App | None = None
 
-    def contents(self) -> str:
-        """Every row of every table, in a stable order: what a refused input must
-        leave as it was (one engine per world; cheap enough to run twice per case)."""
-        if self.engine is None:
-            self.engine = make_engine(self.env["ACCOMPANY_DATABASE_URL"])
-        tables = sorted(inspect(self.engine).get_table_names())
-        with self.engine.connect() as connection:
-            return repr(
-                {
-                    table: sorted(map(repr, connection.execute(text(f'SELECT * FROM "{table}"')).all()))
-                    for table in tables
-                }
-            )
+    def contents(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table: what a refused input must leave as it was (one
+        application per world, so it is cheap enough to read twice per case)."""
+        if self.app is None:
+            self.app = build_app(database_url=self.env["ACCOMPANY_DATABASE_URL"])
+        return snapshot(self.app)
 
 
 def _invoke(env: dict[str, str], args: list[str], stdin: str | None = None) -> tuple[int, str, str]:
@@ -180,8 +174,6 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "--attach", f"problem_map={world.files['file']}", "--now", "2026-03-30T10:00",
     )  # fmt: skip
     yield world
-    if world.engine is not None:
-        world.engine.dispose()
     dispose_engines()
     if schema is not None:
         _drop_pg_schema(request.getfixturevalue("postgres_base_url"), schema)
