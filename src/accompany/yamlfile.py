@@ -28,10 +28,17 @@ def read_yaml(path: Path, what: str) -> Any:
     """Parse ``path``; any problem is one line naming the file. Only a regular file
     of at most 2 MB is read (not /dev/zero, a fifo or a directory), and a document
     whose aliases would expand exponentially (a "billion laughs") is refused."""
-    text = checked_text(path, what)
+    text, document = _checked(path, what, MAX_YAML_BYTES)
     what = FILE_KINDS.get(what, what)  # type: ignore[assignment]
     try:
-        return yaml.load(text, Loader=SAFE_LOADER)
+        if document is None:  # empty, or not YAML: the parser says which
+            return yaml.load(text, Loader=SAFE_LOADER)
+        # the document the checks measured, built without parsing the text again
+        loader = SAFE_LOADER(text)
+        try:
+            return loader.construct_document(document)
+        finally:
+            loader.dispose()
     except (yaml.YAMLError, ValueError) as exc:
         # ValueError: PyYAML turns 2027-13-01 into a date and fails on the month
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -43,6 +50,12 @@ def read_yaml(path: Path, what: str) -> Any:
 def checked_text(path: Path, what: str, *, max_bytes: int = MAX_YAML_BYTES) -> str:
     """The text of a YAML file people edit, after the checks of :func:`read_yaml`
     (also for files another library parses, such as Apprise's configuration)."""
+    return _checked(path, what, max_bytes)[0]
+
+
+def _checked(path: Path, what: str, max_bytes: int) -> tuple[str, yaml.Node | None]:
+    """The file's text and its composed document (None when it is empty or not
+    YAML), after the checks."""
     import stat
 
     what = FILE_KINDS.get(what, what)  # type: ignore[assignment]
@@ -71,10 +84,10 @@ def checked_text(path: Path, what: str, *, max_bytes: int = MAX_YAML_BYTES) -> s
     except UnicodeDecodeError:
         raise InvalidInput("{what} {path} is not UTF-8 text", what=what, path=str(path)) from None
     try:
-        aliases = sum(isinstance(token, yaml.AliasToken) for token in yaml.scan(text, Loader=SAFE_LOADER))
-        values, depth = _shape(yaml.compose(text, Loader=SAFE_LOADER))
+        document = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError:
-        aliases = values = depth = 0  # not YAML at all (Apprise's TEXT format); the parser will say
+        document = None  # not YAML at all (Apprise's TEXT format); the parser will say
+    aliases, values, depth = _shape(document)
     if aliases > MAX_ALIASES:
         raise InvalidInput(
             "{what} {path} uses {count} aliases (at most {limit})",
@@ -99,15 +112,18 @@ def checked_text(path: Path, what: str, *, max_bytes: int = MAX_YAML_BYTES) -> s
             path=str(path),
             limit=MAX_DEPTH,
         )
-    return text
+    return text, document
 
 
-def _shape(root: yaml.Node | None) -> tuple[int, int]:
-    """How many values the document holds once every alias is replaced by what it
-    names, and how deep it nests. Each node is measured once (aliases share nodes),
-    so this is linear in the file even when the expansion is not."""
+def _shape(root: yaml.Node | None) -> tuple[int, int, int]:
+    """How many aliases the document uses, how many values it holds once every alias
+    is replaced by what it names, and how deep it nests. An alias is a second
+    reference to a node it shares, so the aliases are the references beyond one per
+    node. Each node is measured once, so this is linear in the file even when the
+    expansion is not."""
     if root is None:
-        return 0, 0
+        return 0, 0, 0
+    references = 0
     sizes: dict[int, int] = {}
     depths: dict[int, int] = {}
     # iterative, post-order: a document nested a thousand deep must not exhaust the stack
@@ -118,13 +134,15 @@ def _shape(root: yaml.Node | None) -> tuple[int, int]:
             continue
         children = _children(node)
         if not children_done:
+            references += len(children)
             sizes[id(node)], depths[id(node)] = 1, 1  # a recursive alias counts once: no loop
             pending.append((node, True))
             pending.extend((child, False) for child in children if id(child) not in sizes)
         else:
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
             depths[id(node)] = 1 + max((depths[id(child)] for child in children), default=0)
-    return sizes[id(root)], depths[id(root)]
+    aliases = references - (len(sizes) - 1)  # every node but the root is referenced once
+    return aliases, sizes[id(root)], depths[id(root)]
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
