@@ -237,7 +237,7 @@ def formula_like(value: Any) -> bool:
 def neutralised(value: Any) -> Any:
     """The one rule both writers apply to every cell: formula-like text gets a single
     quote in front (the OWASP rule for CSV); the XLSX writer also stores it as a
-    string cell, never a formula (see :func:`_put_row`)."""
+    string cell, never a formula (see :func:`_xlsx_cell`)."""
     return "'" + value if formula_like(value) else value
 
 
@@ -380,23 +380,34 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _put_row(sheet: Any, values: list[Any]) -> None:
-    """Append a row to a write-only worksheet; a formula-like text cell (see
-    :func:`neutralised`) is stored as a string — openpyxl would otherwise make any
-    text starting with "=" a formula — and marked quote-prefixed, so Excel shows and
-    keeps it as text."""
+def _xlsx_cell(sheet: Any, value: Any, rate: bool = False) -> Any:
+    """A value for a write-only worksheet: a date or time as an Excel date, a rate as
+    a percentage, and a formula-like text (see :func:`neutralised`) stored as a
+    string — openpyxl would otherwise make any text starting with "=" a formula —
+    marked quote-prefixed, so Excel shows and keeps it as text; anything else as is."""
     from openpyxl.cell import WriteOnlyCell
 
-    row = []
-    for value in values:
-        if isinstance(value, str) and formula_like(value):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cell.quotePrefix = True
-            row.append(cell)
-        else:
-            row.append(value)
-    sheet.append(row)
+    if isinstance(value, dt.datetime):
+        number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, dt.date):
+        number_format = "yyyy-mm-dd"
+    elif rate and isinstance(value, int | float) and not isinstance(value, bool):
+        number_format = "0.0%"
+    elif isinstance(value, str) and formula_like(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    else:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def _put_row(sheet: Any, values: list[Any]) -> None:
+    """Append a row to a write-only worksheet (see :func:`_xlsx_cell`)."""
+    sheet.append([_xlsx_cell(sheet, value) for value in values])
 
 
 def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
@@ -424,25 +435,6 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             cells.append(cell)
         sheet.append(cells)
 
-    def value_cell(sheet: Any, value: Any, rate: bool) -> Any:
-        """The value, or a cell carrying its number format or its text-only mark."""
-        if isinstance(value, dt.datetime):
-            number_format = "yyyy-mm-dd hh:mm"
-        elif isinstance(value, dt.date):
-            number_format = "yyyy-mm-dd"
-        elif rate and isinstance(value, int | float) and not isinstance(value, bool):
-            number_format = "0.0%"
-        elif isinstance(value, str) and formula_like(value):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # never a formula (see neutralised)
-            cell.quotePrefix = True
-            return cell
-        else:
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
-
     def table(
         sheet: Any,
         headers: list[str],
@@ -469,7 +461,7 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
         sheet.auto_filter.ref = f"A{first}:{get_column_letter(len(headers))}{first + len(values)}"
         header_row(sheet, headers)
         for row in values:
-            sheet.append([value_cell(sheet, v, i in rates) for i, v in enumerate(row)])
+            sheet.append([_xlsx_cell(sheet, v, i in rates) for i, v in enumerate(row)])
 
     summary = book.create_sheet(sheets["summary"])
     summary.column_dimensions["A"].width = 36  # before the first row (write-only)
@@ -486,15 +478,11 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
         _put_row(summary, [key, _cell(value)])
     summary.append([])
     rate_labels = {_label(f, lang) for f in RATES}
-    figures = [[_label(f, lang), report.summary.get(f)] for f, _, _ in FIGURES]
     # the value column holds rates and counts: a rate's cell is formatted by its row
-    summary_rows = []
-    for label, value in figures:
-        if label in rate_labels and isinstance(value, int | float):
-            cell = WriteOnlyCell(summary, value=value)
-            cell.number_format = "0.0%"
-            value = cell
-        summary_rows.append([label, value])
+    summary_rows = [
+        [label, _xlsx_cell(summary, value, label in rate_labels)]
+        for label, value in ((_label(f, lang), report.summary.get(f)) for f, _, _ in FIGURES)
+    ]
     table(
         summary,
         ["指标" if lang == "zh" else "figure", "数值" if lang == "zh" else "value"],
