@@ -19,6 +19,7 @@ from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleVio
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .reminders import Intent
 from .rules import Action
+from .text import has_control_characters
 
 #: the longest delegation, in calendar days (both ends counted)
 MAX_DELEGATION_DAYS = 180
@@ -183,7 +184,7 @@ def new_delegation(
             raise InvalidInput(
                 "the reason is longer than {most} characters", field="reason", most=MAX_DELEGATION_REASON
             )
-        if any((ord(c) < 32 and c not in "\n\t") or c == "\x7f" for c in reason):
+        if has_control_characters(reason, allowed="\n\t"):
             raise InvalidInput("the reason contains control characters", field="reason")
     delegation = Delegation(
         delegator=delegator.id,

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from .errors import InvalidInput, Localized, Problem
 from .template import EvidenceField, EvidenceType, RateCheck, RatioCheck, StageSpec
+from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
 JsonValue = int | float | str | bool
 
@@ -116,7 +117,7 @@ def _parse_value(field: EvidenceField, text: str) -> JsonValue:
                 limit=MAX_TEXT_VALUE,
                 **where,
             )
-        if any(ord(c) < 32 and c not in "\n\r\t" for c in text) or "\x7f" in text:
+        if has_control_characters(text, allowed=LINE_BREAKS_AND_TABS):
             raise InvalidInput("evidence {key} ({label}) contains control characters", **where)
         if kind is EvidenceType.CHOICE:
             assert field.choices is not None

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .text import has_control_characters
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 
@@ -16,7 +18,7 @@ def _printable(value: str) -> str:
     PostgreSQL and would be kept by SQLite; an escape sequence would reach terminals)."""
     if not value.strip():
         raise ValueError("is blank")
-    if any(ord(c) < 32 or c == "\x7f" for c in value):
+    if has_control_characters(value):
         raise ValueError("contains control characters")
     return value
 

@@ -32,6 +32,7 @@ from .rules import (
 )
 from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, ProcessTemplate, RatioCheck, StageSpec
+from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
 MAX_EXTENSION_WORKING_DAYS = 250
 
@@ -1083,7 +1084,7 @@ def check_text(text: str, what: Localized, *, field: str, limit: int = 300) -> N
             length=len(text),
             limit=limit,
         )
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in text) or "\x7f" in text:
+    if has_control_characters(text, allowed=LINE_BREAKS_AND_TABS):
         raise InvalidInput("{what} contains control characters", field=field, what=what)
 
 
