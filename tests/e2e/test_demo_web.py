@@ -4,7 +4,6 @@ the web app on the demo's data with a sign-in per role, and says so in Chinese."
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import socket
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from ..web_support import csrf_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.zh]
 
@@ -56,15 +57,12 @@ def test_the_demo_serves_the_web_app_with_a_sign_in_per_role(tmp_path: Path) -> 
         assert "sign in" not in printed and "built a portfolio" not in printed
         for account in ("zhangl", "wangrb", "zhaoy", "zhoux"):
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
-                form = c.get("/signin").text
-                token = re.search(r'name="csrf" value="([^"]+)"', form)
-                assert token is not None
                 signed = c.post(
                     "/signin",
                     data={
                         "account": account,
                         "password": "accompany-demo",
-                        "csrf": token.group(1),
+                        "csrf": csrf_of(c.get("/signin").text),
                         "next": "/",
                     },
                 )
