@@ -30,6 +30,13 @@ DELEGATED_ACTIONS = frozenset({Action.APPROVE, Action.RETURN, Action.DECIDE_EXTE
 MAX_DELEGATION_REASON = 300
 
 
+def may_stand_in(person: Person) -> bool:
+    """Whether ``person`` can be anyone's substitute at all: a substitute has the
+    delegator's role (:func:`substitute_fits`), so only street-office and district
+    people can — nobody else's delegations need looking up."""
+    return person.role in DELEGATING_ROLES
+
+
 @dataclass(frozen=True)
 class Delegation:
     """``substitute`` decides for ``delegator`` from ``starts_on`` to ``ends_on``

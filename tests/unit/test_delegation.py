@@ -11,6 +11,7 @@ from accompany.models.delegation import (
     Delegation,
     acting_for,
     may_end_delegation,
+    may_stand_in,
     new_delegation,
     on_behalf_label,
     substitutes_for,
@@ -135,3 +136,10 @@ def test_only_decisions_are_delegated() -> None:
     from accompany.models.delegation import DELEGATED_ACTIONS
 
     assert {Action.APPROVE, Action.RETURN, Action.DECIDE_EXTENSION} == DELEGATED_ACTIONS
+
+
+def test_only_street_office_and_district_people_can_stand_in() -> None:
+    """A substitute has the delegator's role, so planners and coordinators never
+    decide for anyone (the pages skip looking up their delegations)."""
+    roles = {p.role.value: may_stand_in(p) for p in PEOPLE.values()}
+    assert roles == {"planner": False, "coordinator": False, "street-office": True, "district": True}

@@ -233,25 +233,38 @@ def consent_tally(app: App, project_id: int, *, stage: str | None = None, public
         project = uow.projects.get(project_id)
         if public and not is_published_in(uow, project_id):
             raise NotFound("unknown project {project}", project=project_id)
-        spec = consent_stage(project, stage)
-        assert spec.consent is not None
-        found = stage_tally(uow, project_id, spec)
-        if found is None:
-            register = {
-                str(i): Home(area, owners)
-                for i, (area, owners) in enumerate(
-                    uow.session.execute(
-                        select(HouseholdRow.area_centi, HouseholdRow.owners).where(
-                            HouseholdRow.project_id == project_id
-                        )
+        return tally_view(uow, project, consent_stage(project, stage))
+
+
+def project_tally(uow: UnitOfWork, project: Project) -> TallyView | None:
+    """The tally of the project's consent stage (as :func:`consent_stage` picks it),
+    read in the caller's unit of work from the project it already holds; None when
+    its template has no consent ballot."""
+    if not any(s.consent is not None for s in project.template.stages):
+        return None
+    return tally_view(uow, project, consent_stage(project))
+
+
+def tally_view(uow: UnitOfWork, project: Project, spec: StageSpec) -> TallyView:
+    assert spec.consent is not None
+    project_id = project.id
+    found = stage_tally(uow, project_id, spec)
+    if found is None:
+        register = {
+            str(i): Home(area, owners)
+            for i, (area, owners) in enumerate(
+                uow.session.execute(
+                    select(HouseholdRow.area_centi, HouseholdRow.owners).where(
+                        HouseholdRow.project_id == project_id
                     )
                 )
-            }
-            result, paper = tally(register, {}, Rule(spec.consent.rule)), 0
-        else:
-            result, _, paper = found
-        state = project.stages[spec.id].state
-        open_now = ballot_open(state, project.status)
+            )
+        }
+        result, paper = tally(register, {}, Rule(spec.consent.rule)), 0
+    else:
+        result, _, paper = found
+    state = project.stages[spec.id].state
+    open_now = ballot_open(state, project.status)
     rule = RULE_LABELS[result.rule]
     verdict = VERDICT_LABELS[result.passed]
     return TallyView(
@@ -291,4 +304,4 @@ def choice_label(choice: str, lang: str) -> str:
     return CHOICE_LABELS[Choice(choice)].text(lang)
 
 
-__all__ = ["BallotReceipt", "TallyView", "cast_ballot", "consent_tally", "stage_tally"]
+__all__ = ["BallotReceipt", "TallyView", "cast_ballot", "consent_tally", "project_tally", "stage_tally"]

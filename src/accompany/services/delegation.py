@@ -15,6 +15,7 @@ from ..models.delegation import (
     Delegation,
     acting_for,
     may_end_delegation,
+    may_stand_in,
     new_delegation,
     with_substitutes,
 )
@@ -184,7 +185,7 @@ def acting_person(
         pass
     except AccompanyError:
         return actor, None
-    for _delegation, delegator in uow.delegations.in_effect(now, substitute=actor.id):
+    for delegator in delegators_of(uow, actor, now):
         proxy = acting_for(actor, delegator)
         try:
             project.ensure_allowed(key, proxy, action)
@@ -216,3 +217,11 @@ def reach_substitutes(uow: UnitOfWork, intents: list[Intent], now: dt.datetime) 
         return intents
     streets = dict(uow.session.execute(select(StreetRow.id, StreetRow.district_id)).all())
     return with_substitutes(intents, pairs, streets)
+
+
+def delegators_of(uow: UnitOfWork, person: Person, now: dt.datetime) -> list[Person]:
+    """Whoever ``person`` decides for under a delegation in effect at ``now``
+    (代理审批); no lookup for people who cannot be substitutes."""
+    if not may_stand_in(person):
+        return []
+    return [delegator for _, delegator in uow.delegations.in_effect(now, substitute=person.id)]

@@ -35,6 +35,8 @@ from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, StageSpec
+from .consent import TallyView, project_tally
+from .delegation import delegators_of
 from .queries import (
     EventView,
     ProjectDetail,
@@ -114,7 +116,7 @@ def visible_project_ids(
         return set()
     condition = scope_condition(person.scope())
     if now is not None:
-        delegators = [d for _, d in uow.delegations.in_effect(now, substitute=person.id)]
+        delegators = delegators_of(uow, person, now)
         if delegators:
             condition = or_(condition, *(scope_condition(d.scope()) for d in delegators))
     return set(uow.session.scalars(select(P.c.id).where(P.c.id.in_(wanted), condition)))
@@ -856,6 +858,8 @@ class ProjectView(BaseModel):
     project_actions: list[str] = []
     # the planners the project may be handed over to (id, name), when allowed
     planners: list[tuple[str, str]] = []
+    # the consent ballot's tally, when asked for and the template has one
+    consent: TallyView | None = None
 
 
 def project_view(
@@ -865,24 +869,29 @@ def project_view(
     *,
     with_events: bool = True,
     newest_events: int | None = None,
+    with_tally: bool = False,
 ) -> ProjectView:
     """One project as the person may see it (NotFound outside their scope), with the
     actions the transition rules allow them on each stage now; with its whole audit
-    log, or only its ``newest_events`` newest events (see :func:`project_detail`)."""
+    log, or only its ``newest_events`` newest events (see :func:`project_detail`);
+    ``with_tally``: and its consent ballot's tally, read in the same transaction."""
     with app.reader() as uow:
         try:
             project = uow.projects.get(project_id)
         except NotFound:
             project = None
         # whoever the person decides for under a delegation (代理审批): their scope too
-        delegators = [d for _, d in uow.delegations.in_effect(app.now(), substitute=person.id)]
+        delegators = delegators_of(uow, person, app.now())
         # outside the person's scope reads exactly like a project that does not exist
         if project is None or not any(
             who.scope().covers(project.district, project.street, project.planner_id)
             for who in (person, *delegators)
         ):
             raise NotFound("unknown project {project}", project=project_id)
-        return _view(app, uow, person, project, with_events, newest_events, delegators)
+        view = _view(app, uow, person, project, with_events, newest_events, delegators)
+        if with_tally:
+            view.consent = project_tally(uow, project)
+        return view
 
 
 def _view(
@@ -898,7 +907,7 @@ def _view(
     actions: dict[str, list[str]] = {}
     # a substitute decides in the place of whoever they stand in for (代理审批)
     if delegators is None:
-        delegators = [d for _, d in uow.delegations.in_effect(app.now(), substitute=person.id)]
+        delegators = delegators_of(uow, person, app.now())
     proxies = [acting_for(person, d) for d in delegators]
     for key in project.stages:
         for action in STAGE_ACTIONS:

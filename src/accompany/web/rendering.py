@@ -29,6 +29,8 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # the templates ship with the package: no stat() of each one on every render
+        auto_reload=False,
     )
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment

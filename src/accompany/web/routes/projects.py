@@ -253,7 +253,7 @@ def project(request: Request, project_id: str) -> Response:
     page = page_for(request)
     person = page.require()
     view = worklists.project_view(
-        page.app, person, record_id(project_id, "project"), newest_events=EVENTS_PAGE
+        page.app, person, record_id(project_id, "project"), newest_events=EVENTS_PAGE, with_tally=True
     )
     labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
 
@@ -266,15 +266,9 @@ def project(request: Request, project_id: str) -> Response:
         view=view,
         detail=view.detail,
         summarise=summarise,
-        tally=_tally(page, view.detail.id),
+        tally=view.consent,
         ballot_error=None,
     )
-
-
-def _tally(page, project_id: int):  # type: ignore[no-untyped-def]
-    from ...services.consent import consent_tally, has_consent_stage
-
-    return consent_tally(page.app, project_id) if has_consent_stage(page.app, project_id) else None
 
 
 @router.post("/projects/{project_id}/consent")
@@ -300,7 +294,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             )
         )
     except AccompanyError as exc:
-        view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE)
+        view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE, with_tally=True)
         return render(
             page,
             "project.html",
@@ -308,7 +302,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
-            tally=_tally(page, number),
+            tally=view.consent,
             ballot_error=error_text(exc, page.lang),
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
