@@ -72,3 +72,96 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     # a planner has no substitute form
     planner = sign_in(web, "wangrb")
     assert 'action="/account/delegations"' not in planner.get("/account").text
+
+
+def test_a_substitutes_work_lists_what_waits_for_whoever_they_stand_in_for(
+    web, app: App, project_id: int, evidence_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """李静 decides for 赵阳 from 3-10 to 3-20: on her "my work" page, 赵阳's waiting
+    submission appears under its own heading with a link to decide, only while the
+    delegation is in effect; her own list stays hers."""
+    import datetime as dt
+
+    from accompany.services.delegation import delegate
+    from accompany.services.worklists import my_work
+
+    with_passwords(app, "lij")
+    app.clock.moment = parse_moment("2026-03-09T09:00")  # type: ignore[attr-defined]
+    survey_done(app, project_id, evidence_file)
+    delegate(
+        app,
+        "zhaoy",
+        to="lij",
+        starts_on=dt.date(2026, 3, 10),
+        ends_on=dt.date(2026, 3, 20),
+        by="zhaoy",
+        reason="出差",
+    )
+    before = visible_text(sign_in(web, "lij").get("/").text)
+    assert "代 赵阳" not in before  # the delegation has not begun
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    page = sign_in(web, "lij").get("/")
+    text = visible_text(page.text)
+    assert "代 赵阳 审批" in text and "需求调研" in text, text[:800]
+    assert f'href="/projects/{project_id}/stages/needs-survey/decide"' in page.text
+    with app.reader() as uow:
+        person = uow.people.get("lij")
+    work = my_work(app, person)
+    [standing] = work.standing_in
+    assert standing.delegator == "zhaoy" and standing.until == dt.date(2026, 3, 20)
+    assert [(i.project_id, i.stage) for i in standing.to_decide] == [(project_id, "needs-survey")]
+    assert all(i.project_id != project_id for i in work.to_decide)
+    app.clock.moment = parse_moment("2026-03-21T09:00")  # type: ignore[attr-defined]
+    assert "代 赵阳" not in visible_text(sign_in(web, "lij").get("/").text)
+
+
+def test_delegations_through_the_api(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """Name a substitute, list and end it with an API token; refusals are JSON with
+    the CLI's classes and change nothing."""
+    from accompany.services import accounts
+
+    from ..web_support import client, snapshot
+
+    def bearer(person: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {accounts.create_api_token(app, person, 'test', by='operator').token}"
+        }
+
+    app.clock.moment = parse_moment("2026-03-09T09:00")  # type: ignore[attr-defined]
+    c = client(web)
+    zhaoy, planner = bearer("zhaoy"), bearer("wangrb")
+    before = snapshot(app)
+    itself = c.post(
+        "/api/v1/delegations",
+        json={"to": "zhaoy", "starts_on": "2026-03-10", "ends_on": "2026-03-20"},
+        headers=zhaoy,
+    )
+    assert itself.status_code == 400 and itself.json()["error"]["fields"] == ["to"], itself.text
+    by_planner = c.post(
+        "/api/v1/delegations",
+        json={"to": "lij", "starts_on": "2026-03-10", "ends_on": "2026-03-20"},
+        headers=planner,
+    )
+    assert by_planner.status_code in (403, 422), by_planner.text
+    assert c.post("/api/v1/delegations", json={"to": "lij"}, headers=zhaoy).status_code == 400
+    assert snapshot(app) == before
+    made = c.post(
+        "/api/v1/delegations",
+        json={"to": "李静", "starts_on": "2026-03-10", "ends_on": "2026-03-20", "reason": "出差"},
+        headers=zhaoy,
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["delegator"], body["substitute"], body["ends_on"], body["status"]) == (
+        "zhaoy",
+        "lij",
+        "2026-03-20",
+        "upcoming",
+    ), body
+    listed = c.get("/api/v1/delegations", headers=zhaoy).json()
+    assert [d["id"] for d in listed] == [body["id"]]
+    assert c.post(f"/api/v1/delegations/{body['id']}/end", headers=planner).status_code == 403
+    assert c.post("/api/v1/delegations/99999/end", headers=zhaoy).status_code == 404
+    assert c.post("/api/v1/delegations/abc/end", headers=zhaoy).status_code == 404
+    ended = c.post(f"/api/v1/delegations/{body['id']}/end", headers=zhaoy)
+    assert ended.status_code == 200 and ended.json()["status"] == "ended", ended.text

@@ -27,7 +27,7 @@ from ..db.orm import (
     StreetRow,
 )
 from ..models.deadlines import local_date
-from ..models.delegation import DELEGATED_ACTIONS, acting_for
+from ..models.delegation import DELEGATED_ACTIONS, acting_for, may_stand_in
 from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.events import SYSTEM_ACTOR
 from ..models.people import Person, ProjectScope, Role
@@ -173,6 +173,16 @@ class ExtensionItem(BaseModel):
     comment: str | None
 
 
+class StandIn(BaseModel):
+    """What waits for someone a substitute decides for under a delegation (代理审批)."""
+
+    delegator: str
+    delegator_name: str
+    until: dt.date
+    to_decide: list[WorkItem] = []
+    extension_requests: list[ExtensionItem] = []
+
+
 class MyWork(BaseModel):
     role: str
     in_progress: list[WorkItem] = []  # planner: my stages to do, by deadline
@@ -181,6 +191,7 @@ class MyWork(BaseModel):
     to_decide: list[WorkItem] = []  # approvers: waiting for my level
     extension_requests: list[ExtensionItem] = []  # street office: waiting for me
     extension_decisions: list[ExtensionItem] = []  # planner: decided in the last 30 days, and open ones
+    standing_in: list[StandIn] = []  # substitute: what waits for each person they decide for
 
 
 def _stage_names(
@@ -267,60 +278,20 @@ def _work_statement(shape: tuple[Any, ...]) -> Any:
 
 
 def my_work(app: App, person: Person) -> MyWork:
-    """What waits for this person, by role."""
+    """What waits for this person, by role; for a substitute, also what waits for
+    whoever they decide for under a delegation in effect (代理审批)."""
     today = local_date(app.now())
-    calendar = app.calendar
-    lang = app.lang
     work = MyWork(role=person.role.value)
-    scope = person.scope()
     with app.reader() as uow:
         if person.role is Role.PLANNER:
             rows = uow.session.execute(_work_statement(("planner",)), {"planner": person.id}).all()
         elif person.role in (Role.STREET_OFFICE, Role.DISTRICT):
-            level = (
-                ApprovalLevel.STREET_OFFICE if person.role is Role.STREET_OFFICE else ApprovalLevel.DISTRICT
-            )
-            values: dict[str, Any] = {"scope_district": scope.district, "level": level.value}
-            if scope.streets:
-                values["scope_streets"] = list(scope.streets)
-            if scope.planner is not None:
-                values["scope_planner"] = scope.planner
-            shape = ("approver", bool(scope.streets), scope.planner is not None)
-            rows = uow.session.execute(_work_statement(shape), values).all()
+            rows = _waiting_for(uow, person)
         else:
             rows = []
-        returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
-        stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
-        for r in rows:
-            item = WorkItem(
-                project_id=r.project_id,
-                project=r.project,
-                community=r.community,
-                street=r.street_name if r.street_name is not None else r.street_id,
-                planner=_named(r.planner_name, r.planner_id),
-                stage=r.key,
-                stage_name=stage_names.get((r.template_pk, r.key), r.key),
-                phase=r.phase,
-                state=r.state,
-                round=r.round,
-                timing=timing(
-                    r.state, r.due_date, r.due_provisional, r.paused_since is not None, today, calendar
-                ),
-                waiting_for=r.waiting_for,
-                submitted_at=local(r.submitted_at),
-                waiting_working_days=(
-                    calendar.working_days_late(local_date(r.submitted_at), today).days
-                    if r.submitted_at
-                    else None
-                ),
-            )
-            back = returned.get(r.stage_id)
-            if back is not None and r.state == StageState.IN_PROGRESS.value:
-                item.returned = ReturnInfo(
-                    reason=back.comment, by=_named(back.by_name, back.by), at=local(back.decided_at)
-                )
+        for item in _work_items(app, uow, rows, today):
             if person.role is Role.PLANNER:
-                if r.state == StageState.SUBMITTED.value:
+                if item.state == StageState.SUBMITTED.value:
                     work.submitted.append(item)
                 elif item.returned is not None:
                     work.returned.append(item)
@@ -330,15 +301,15 @@ def my_work(app: App, person: Person) -> MyWork:
                 work.to_decide.append(item)
         work.in_progress.sort(key=_by_deadline)
         work.returned.sort(key=_by_deadline)
-        work.submitted.sort(key=lambda i: i.submitted_at or dt.datetime.max.replace(tzinfo=dt.UTC))
-        work.to_decide.sort(key=lambda i: i.submitted_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+        work.submitted.sort(key=_by_submission)
+        work.to_decide.sort(key=_by_submission)
         if person.role is Role.STREET_OFFICE:
             work.extension_requests = _extensions(
                 app,
                 uow,
-                scope_condition(scope),
+                scope_condition(person.scope()),
                 and_(ExtensionRow.status == "requested", P.c.status == ProjectStatus.ACTIVE.value),
-                lang,
+                lang=app.lang,
             )
         elif person.role is Role.PLANNER:
             since = app.now() - RECENT_DECISIONS
@@ -347,9 +318,104 @@ def my_work(app: App, person: Person) -> MyWork:
                 uow,
                 ExtensionRow.requested_by == person.id,
                 or_(ExtensionRow.status == "requested", ExtensionRow.decided_at >= since),
-                lang,
+                lang=app.lang,
             )
+        work.standing_in = _standing_in(app, uow, person, work, today)
     return work
+
+
+def _waiting_for(uow: UnitOfWork, approver: Person) -> list[Any]:
+    """The submissions waiting for ``approver``'s level within their scope."""
+    scope = approver.scope()
+    level = ApprovalLevel.STREET_OFFICE if approver.role is Role.STREET_OFFICE else ApprovalLevel.DISTRICT
+    values: dict[str, Any] = {"scope_district": scope.district, "level": level.value}
+    if scope.streets:
+        values["scope_streets"] = list(scope.streets)
+    if scope.planner is not None:
+        values["scope_planner"] = scope.planner
+    shape = ("approver", bool(scope.streets), scope.planner is not None)
+    return list(uow.session.execute(_work_statement(shape), values).all())
+
+
+def _work_items(app: App, uow: UnitOfWork, rows: list[Any], today: dt.date) -> list[WorkItem]:
+    calendar = app.calendar
+    returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
+    stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, app.lang)
+    items = []
+    for r in rows:
+        item = WorkItem(
+            project_id=r.project_id,
+            project=r.project,
+            community=r.community,
+            street=r.street_name if r.street_name is not None else r.street_id,
+            planner=_named(r.planner_name, r.planner_id),
+            stage=r.key,
+            stage_name=stage_names.get((r.template_pk, r.key), r.key),
+            phase=r.phase,
+            state=r.state,
+            round=r.round,
+            timing=timing(
+                r.state, r.due_date, r.due_provisional, r.paused_since is not None, today, calendar
+            ),
+            waiting_for=r.waiting_for,
+            submitted_at=local(r.submitted_at),
+            waiting_working_days=(
+                calendar.working_days_late(local_date(r.submitted_at), today).days if r.submitted_at else None
+            ),
+        )
+        back = returned.get(r.stage_id)
+        if back is not None and r.state == StageState.IN_PROGRESS.value:
+            item.returned = ReturnInfo(
+                reason=back.comment, by=_named(back.by_name, back.by), at=local(back.decided_at)
+            )
+        items.append(item)
+    return items
+
+
+def _standing_in(app: App, uow: UnitOfWork, person: Person, work: MyWork, today: dt.date) -> list[StandIn]:
+    """Per delegator the substitute decides for today: the submissions waiting for
+    the delegator's level in the delegator's scope (less what the substitute sees as
+    their own already), and, for a street office, its open extension requests."""
+    if not may_stand_in(person):
+        return []
+    own = {(i.project_id, i.stage) for i in work.to_decide} | {
+        (x.project_id, x.stage) for x in work.extension_requests
+    }
+    out = []
+    for delegation, delegator in uow.delegations.in_effect(app.now(), substitute=person.id):
+        to_decide = [
+            i
+            for i in _work_items(app, uow, _waiting_for(uow, delegator), today)
+            if (i.project_id, i.stage) not in own
+        ]
+        to_decide.sort(key=_by_submission)
+        extensions = []
+        if delegator.role is Role.STREET_OFFICE:
+            extensions = [
+                x
+                for x in _extensions(
+                    app,
+                    uow,
+                    scope_condition(delegator.scope()),
+                    and_(ExtensionRow.status == "requested", P.c.status == ProjectStatus.ACTIVE.value),
+                    lang=app.lang,
+                )
+                if (x.project_id, x.stage) not in own
+            ]
+        out.append(
+            StandIn(
+                delegator=delegator.id,
+                delegator_name=delegator.name,
+                until=delegation.ends_on,
+                to_decide=to_decide,
+                extension_requests=extensions,
+            )
+        )
+    return out
+
+
+def _by_submission(item: WorkItem) -> dt.datetime:
+    return item.submitted_at or dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def _by_deadline(item: WorkItem) -> tuple[int, dt.date]:

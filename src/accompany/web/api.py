@@ -31,6 +31,7 @@ from ..services import accounts, commands, worklists
 from ..services.importing import ImportRejected, import_projects
 from ..services.queries import ProjectDetail
 from ..templates import template_ref
+from .api_delegations import add_delegation_routes
 from .context import record_id
 from .errors import CODES, status_for
 from .forms import MAX_TEXT, saved_uploads, uploads_of
@@ -166,6 +167,7 @@ def create_api(application: App) -> FastAPI:
         return response
 
     _routes(api)
+    add_delegation_routes(api, f"/{VERSION}")
     return api
 
 

@@ -173,6 +173,7 @@ RECORDS = {
     "project": Localized("项目", "project"),
     "attachment": Localized("附件", "attachment"),
     "API token": Localized("接口令牌", "API token"),
+    "delegation": Localized("代理", "delegation"),
 }
 
 
