@@ -379,3 +379,25 @@ def test_project_list_json_on_a_synthetic_city(city: str, cli_env: dict[str, str
         out = ok("project", "list", "--json", "--db", city, *args)
         got[args] = hashlib.sha256(out.encode()).hexdigest()[:32]
     assert got == LIST_CASES
+
+
+def test_a_project_started_for_a_later_day_says_when_it_begins(cli_env: dict[str, str]) -> None:
+    """Until its start day none of its stages has begun: the list and the header say
+    when it begins instead of showing an active project with no current stage; once
+    the sweep has begun it, the current stage is shown."""
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(*start_args(start="2026-03-09", now="2026-03-02T09:00"))
+    listed = ok("project", "list", "--now", "2026-03-02T09:00")
+    assert "Begins on 2026-03-09" in listed
+    assert "Begins on 2026-03-09" in ok("project", "show", "1", "--now", "2026-03-02T09:00")
+    ok("reminders", "run", "--now", "2026-03-09T09:00")
+    listed = ok("project", "list", "--now", "2026-03-09T09:00")
+    assert "Begins on" not in listed and "Needs survey" in listed
+
+
+def test_the_sweeps_table_names_stages_in_the_users_language(cli_env: dict[str, str]) -> None:
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(*START)
+    out = ok("reminders", "run", "--now", "2026-04-30T09:00")
+    assert "open stage(s) checked" in out
+    assert "Needs survey" in out and "需求调研" not in out, out

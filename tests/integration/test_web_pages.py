@@ -611,3 +611,18 @@ def test_the_coordinators_list_pages_and_keeps_its_filters(web, app: App) -> Non
     assert 'href="?q=%E5%8F%A3%E8%A2%8B&amp;state=active&amp;offset=0"' in second.text  # back, filters kept
     everything = visible_text(coordinator.get("/").text)
     assert "共 54 个项目" in everything and "太阳宫健身步道" in everything
+
+
+def test_a_project_whose_start_day_is_to_come_says_when_it_begins(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-02T09:00")  # type: ignore[attr-defined]
+    project_id = commands.start_project(app, start_command(start=dt.date(2026, 3, 9))).project_id
+    c = sign_in(web, "zhangl")
+    assert "将于 2026-03-09 启动" in visible_text(c.get("/").text)
+    assert "将于 2026-03-09 启动" in visible_text(c.get(f"/projects/{project_id}").text)
+    app.clock.moment = parse_moment("2026-03-09T09:00")  # type: ignore[attr-defined]
+    from accompany.services.commands import begin_due_projects
+
+    assert begin_due_projects(app) == 1
+    c = sign_in(web, "zhangl")  # a week later: a new session
+    assert "将于 2026-03-09 启动" not in visible_text(c.get("/").text)
+    assert "需求调研" in visible_text(c.get("/").text)

@@ -79,12 +79,12 @@ def reminders_run(
         return
     message = (
         N_(
-            "{today}: {stages} open stage(s) considered; would queue {queued} new notification(s), "
+            "{today}: {stages} open stage(s) checked; would queue {queued} new notification(s), "
             "{already} already queued"
         )
         if dry_run
         else N_(
-            "{today}: {stages} open stage(s) considered; queued {queued} new notification(s), "
+            "{today}: {stages} open stage(s) checked; queued {queued} new notification(s), "
             "{already} already queued"
         )
     )
@@ -129,7 +129,14 @@ def reminders_run(
                 Text(audience_label(intent.audience, lang, *names)),
                 Text(label("notification", intent.kind.value, lang)),
                 Text(f"#{intent.project_id} {intent.payload.get('project')}"),
-                Text(str(intent.payload.get("stage_name") or intent.stage or "")),
+                Text(
+                    str(
+                        (lang == "en" and intent.payload.get("stage_name_en"))
+                        or intent.payload.get("stage_name")
+                        or intent.stage
+                        or ""
+                    )
+                ),
                 Text(str(intent.payload.get("due") or "")),
             )
         console.print(table)

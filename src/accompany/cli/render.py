@@ -125,7 +125,7 @@ def projects_table(projects: list[PortfolioRow], lang: str) -> Table:
             f"{p.stages_approved}/{p.stages_total}",
             Text("\n").join(_stage_cell(s.name, s.state, s.waiting_for, lang) for s in stages)
             if stages
-            else Text(label("status", p.status, lang), style="green"),
+            else _not_begun(p.status, p.start_date, lang),
             Text("\n").join(due_text(s.timing, lang) for s in stages) if stages else Text(""),
             Text("\n").join(timing_text(s.timing, s.state, lang) for s in stages) if stages else Text(""),
         )
@@ -143,12 +143,22 @@ def _t(lang: str):  # type: ignore[no-untyped-def]
     return gettext
 
 
+def _not_begun(status: str, start_date: dt.date, lang: str) -> Text:
+    """The current-stage cell of an active project none of whose stages has begun:
+    its start day is still to come (the daily sweep starts its first stages then)."""
+    if status == "active":
+        return Text(_t(lang)("Begins on {day}", day=start_date.isoformat()), style="cyan")
+    return Text(label("status", status, lang), style="green")
+
+
 def project_header(p: ProjectDetail, lang: str) -> Group:
     _ = _t(lang)
     title = Text(f"#{p.id} ", style="bold")
     title.append(text(p.name, "bold"))
     title.append(f"  {label('status', p.status, lang)}")
     lines = [title]
+    if p.status == "active" and all(s.state == "pending" for s in p.stages):
+        lines.append(text(_("Begins on {day}", day=p.start_date.isoformat()), "cyan"))
     if p.status_reason:
         lines.append(
             text(
