@@ -345,6 +345,12 @@ def render_csv_about(report: Report, lang: str = "zh") -> str:
     return out.getvalue()
 
 
+def render_csv_with_about(report: Report, lang: str = "zh") -> str:
+    """One CSV text for a single download or stdout: a BOM (Excel reads it as UTF-8),
+    the table, a blank line, then the about section (cut-off, checksum …)."""
+    return "\ufeff" + render_csv(report, lang) + "\n" + render_csv_about(report, lang)
+
+
 def about_path(path: Path) -> Path:
     """Where a CSV report's about section goes: next to it, ``<name>-about.csv``."""
     return path.with_name(f"{path.stem}-about{path.suffix}")

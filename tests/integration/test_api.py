@@ -191,6 +191,10 @@ def test_the_quarterly_report_through_the_api(web, app: App, project_id: int) ->
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     overview = c.get("/api/v1/reports/quarter", params={"quarter": "2026Q1"}, headers=district).json()
     assert overview["quarter"] == "2026Q1" and overview["scope_name"] == "朝阳区"
+    as_csv = c.get(
+        "/api/v1/reports/quarterly", params={"quarter": "2026Q1", "format": "csv"}, headers=district
+    )
+    assert as_csv.status_code == 200 and "数据截止（北京时间）" in as_csv.text and "输入校验和" in as_csv.text
     bad = c.get("/api/v1/reports/quarterly", params={"quarter": "0000Q1"}, headers=district)
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_input"
     assert (

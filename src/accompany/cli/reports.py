@@ -66,7 +66,7 @@ def report_quarterly(
 
     from ..models.errors import InvalidInput
     from ..models.report import Quarter
-    from ..reporting import render_csv, render_csv_about, render_json, write
+    from ..reporting import render_csv_with_about, render_json, write
     from ..services.reports import quarterly_report, report_filename
     from .common import errors as error_console
 
@@ -94,10 +94,8 @@ def report_quarterly(
     if out is None and fmt in ("csv", "json"):
         if fmt == "json":
             sys.stdout.write(render_json(report))
-        else:  # a BOM (Excel reads it as UTF-8), the table, then its about section after a blank line
-            sys.stdout.write(
-                "\ufeff" + render_csv(report, language) + "\n" + render_csv_about(report, language)
-            )
+        else:
+            sys.stdout.write(render_csv_with_about(report, language))
         return
     target = out or Path(report_filename(report, fmt))
     if target.is_dir():

@@ -536,7 +536,7 @@ def _routes(api: FastAPI) -> None:
         """The quarterly compliance report of my district (or one of my streets), as
         JSON, CSV or XLSX — the same report the district receives."""
         from ..models.report import Quarter
-        from ..reporting import render_csv, render_json, write_xlsx
+        from ..reporting import render_csv_with_about, render_json, write_xlsx
         from ..services.reports import quarterly_report, report_filename
 
         street = worklists.report_street(who.app, who.person, street)
@@ -548,7 +548,7 @@ def _routes(api: FastAPI) -> None:
         if format == "json":
             return Response(render_json(report), media_type="application/json")
         if format == "csv":
-            body = ("\ufeff" + render_csv(report, who.lang)).encode()
+            body = render_csv_with_about(report, who.lang).encode()
             return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
         with tempfile.TemporaryDirectory(prefix="accompany-report-") as folder:
             path = Path(folder) / name

@@ -75,7 +75,7 @@ def reports(request: Request, quarter: str | None = None, street: str | None = N
 
 @router.get("/download")
 def download(request: Request, quarter: str, format: str = "xlsx", street: str | None = None) -> Response:
-    from ...reporting import render_csv, render_html, write_xlsx
+    from ...reporting import render_csv_with_about, render_html, write_xlsx
     from ...services.reports import quarterly_report, report_filename
 
     page = page_for(request)
@@ -88,7 +88,7 @@ def download(request: Request, quarter: str, format: str = "xlsx", street: str |
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     if format == "csv":
         return Response(
-            ("\ufeff" + render_csv(report, page.lang)).encode(), media_type=FORMATS["csv"], headers=headers
+            render_csv_with_about(report, page.lang).encode(), media_type=FORMATS["csv"], headers=headers
         )
     if format == "html":
         response = HTMLResponse(render_html(report, page.lang), headers=headers)
