@@ -189,9 +189,14 @@ def run_demo(
             then(direct, files)
     finally:
         if keep:
+            _ = translator(direct.app(parse_moment("2026-03-02T08:30")).lang)
             hidden = shown_url(url)
-            note = " (with the password you gave)" if hidden != url else ""
-            console.print(f"\nkept the demo database: --db {hidden}{note}", markup=False)
+            line = (
+                _("kept the demo database: --db {url} (with the password you gave)", url=hidden)
+                if hidden != url
+                else _("kept the demo database: --db {url}", url=hidden)
+            )
+            console.print("\n" + line, markup=False)
         else:
             from .bootstrap import dispose_engines
 

@@ -401,3 +401,23 @@ def test_the_sweeps_table_names_stages_in_the_users_language(cli_env: dict[str, 
     out = ok("reminders", "run", "--now", "2026-04-30T09:00")
     assert "open stage(s) checked" in out
     assert "Needs survey" in out and "需求调研" not in out, out
+
+
+def test_demo_keep_leaves_a_database_the_cli_can_open(cli_env: dict[str, str]) -> None:
+    """`demo --keep` names the database it kept; the CLI opens it and finds the demo's
+    completed project (and without --keep nothing is left behind)."""
+    import re
+    import shutil
+
+    result = _accompany(cli_env, "demo", "--no-prefect", "--keep")
+    assert result.returncode == 0, result.stderr
+    found = re.search(r"kept the demo database: --db (sqlite:///\S+demo\.db)", result.stdout)
+    assert found, result.stdout[-500:]
+    url = found.group(1)
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    try:
+        listed = _accompany(cli_env, "project", "list", "--db", url, "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert any(p["status"] == "completed" for p in json.loads(listed.stdout))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
