@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied
+from .errors import N_, AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 
 MAX_AREA_M2 = Decimal(10000)
@@ -358,11 +358,19 @@ def retention_ends(completed_at: dt.datetime | None, days: int) -> dt.datetime |
     return None if completed_at is None else completed_at + dt.timedelta(days=days)
 
 
+def ensure_in_scope(actor: Person, project: Any) -> None:
+    """A project outside the actor's scope reads exactly like one that does not
+    exist: not found, never its name."""
+    if not actor.scope().covers(project.district, project.street, project.planner_id):
+        raise NotFound("unknown project {project}", project=project.id)
+
+
 def may_manage_households(actor: Person, project: Any) -> None:
     """A coordinator of the project's street (or of its whole district) or the
     project's planner loads, prints and deletes its household register."""
     if not actor.active:
         raise PermissionDenied("{person} is no longer active in the directory", person=actor.name)
+    ensure_in_scope(actor, project)
     if actor.id == project.planner_id:
         return
     if actor.role is Role.COORDINATOR and actor.covers_street(project.district, project.street):
@@ -381,6 +389,7 @@ def may_publish(actor: Person, project: Any) -> None:
     project's public page on line or takes it off."""
     if not actor.active:
         raise PermissionDenied("{person} is no longer active in the directory", person=actor.name)
+    ensure_in_scope(actor, project)
     if actor.role is Role.COORDINATOR and actor.covers_street(project.district, project.street):
         return
     raise PermissionDenied(

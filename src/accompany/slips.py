@@ -11,6 +11,7 @@ from pathlib import Path
 from .i18n import translate
 from .models.errors import InvalidInput
 from .services.households import SlipSheet
+from .services.public import Poster
 
 
 def qr(url: str):  # type: ignore[no-untyped-def]
@@ -32,6 +33,10 @@ def write_slips(sheet: SlipSheet, out: Path, lang: str) -> None:
         data = slips_pdf(sheet, lang)
     else:
         raise InvalidInput("--out {path}: use a .html or .pdf file", path=str(out))
+    _write(out, data)
+
+
+def _write(out: Path, data: bytes) -> None:
     if out.parent and not out.parent.is_dir():
         raise InvalidInput(
             "--out {path}: the folder {folder} does not exist", path=str(out), folder=str(out.parent)
@@ -147,6 +152,12 @@ def slips_pdf(sheet: SlipSheet, lang: str) -> bytes:
             content.append(_centred("F1", 14, slip.code, cx, y0 + slot_h - 62 - size, cjk=False))
             content.append(_centred("F2", 6.5, _fit(caption, 30), cx, y0 + 10, cjk=True))
         pages.append("".join(content))
+    return _pdf_document(pages)
+
+
+def _pdf_document(pages: list[str]) -> bytes:
+    """A PDF of A4 pages from their content streams, with Helvetica (F1) and the
+    reader-supplied STSong-Light (F2)."""
     objects: list[bytes] = []
 
     def add(body: str | bytes) -> int:
@@ -198,3 +209,60 @@ def slips_pdf(sheet: SlipSheet, lang: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+# -- the poster for the notice board --------------------------------------------------------
+
+
+def poster_lines(poster: Poster, lang: str) -> tuple[str, str]:
+    """The call to take part and the hint under the QR code."""
+    return (
+        translate("Scan to see the project and have your say", lang),
+        translate("Asked before, consulted during, evaluated after: with the residents", lang),
+    )
+
+
+def poster_pdf(poster: Poster, lang: str) -> bytes:
+    """One A4 page: the project, its community, a large QR code of its public page,
+    the call to take part, the address spelled out and the planner's name."""
+    call, hint = poster_lines(poster, lang)
+    cx = PAGE_W / 2
+    size = 340
+    body = [
+        _centred("F2", 26, _fit(poster.project_name, 18), cx, PAGE_H - 110, cjk=True),
+        _centred("F2", 16, _fit(poster.community, 28), cx, PAGE_H - 145, cjk=True),
+        _centred("F2", 20, _fit(call, 24), cx, PAGE_H - 200, cjk=True),
+        _qr_path(poster.url, cx - size / 2, PAGE_H - 230 - size, size),
+        _centred("F1", 10, _fit(poster.url, 90), cx, PAGE_H - 250 - size, cjk=False),
+        _centred("F2", 12, _fit(hint, 40), cx, PAGE_H - 280 - size, cjk=True),
+        _centred(
+            "F2",
+            12,
+            _fit(translate("Responsible planner: {name}", lang, name=poster.planner), 40),
+            cx,
+            PAGE_H - 305 - size,
+            cjk=True,
+        ),
+    ]
+    return _pdf_document(["".join(body)])
+
+
+def poster_png(poster: Poster) -> bytes:
+    """The QR code of the public page alone, as a PNG (for a WeChat group or a poster
+    laid out elsewhere): 10 pixels a module, a quiet zone of 4."""
+    import io
+
+    buffer = io.BytesIO()
+    qr(poster.url).save(buffer, kind="png", scale=10, border=4)
+    return buffer.getvalue()
+
+
+def write_poster(poster: Poster, out: Path, lang: str) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".pdf":
+        data = poster_pdf(poster, lang)
+    elif suffix == ".png":
+        data = poster_png(poster)
+    else:
+        raise InvalidInput("--out {path}: use a .pdf or .png file", path=str(out))
+    _write(out, data)

@@ -143,3 +143,23 @@ def test_an_xlsx_register_with_numbers_as_excel_stores_them(project: str, tmp_pa
         ("3-2-501", 56.8, 2, "138****5678"),
         ("3-2-502", 60.0, 1, ""),
     ]
+
+
+def test_public_poster_as_typed(project: str, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    pdf, png = tmp_path / "poster.pdf", tmp_path / "qr.png"
+    out = ok("public", "poster", project, "--out", str(pdf))
+    assert "wrote the poster of" in out and "/public/projects/1" in out
+    assert "not on line yet" in out  # not published: said, not refused
+    assert pdf.read_bytes().startswith(b"%PDF")
+    ok("public", "publish", project, "--by", "zhangl")
+    out = ok("public", "poster", project, "--out", str(png), "--json")
+    assert json.loads(out)["published"] is True and png.read_bytes().startswith(b"\x89PNG")
+    before = db_dump(cli_env)
+    assert "use a .pdf or .png file" in refused(
+        2, "public", "poster", project, "--out", str(tmp_path / "p.txt")
+    )
+    assert "does not exist" in refused(
+        2, "public", "poster", project, "--out", str(tmp_path / "no" / "p.pdf")
+    )
+    refused(3, "public", "poster", "99", "--out", str(pdf))
+    assert db_dump(cli_env) == before

@@ -71,7 +71,9 @@ def test_only_the_coordinator_and_the_planner_manage_the_register(web, app: App,
     assert office.get(f"/projects/{project_id}/households").status_code == 403
     assert office.get(f"/projects/{project_id}/households/slips").status_code == 403
     other = sign_in(web, "maf")  # another district: the project does not exist for her
-    assert other.get(f"/projects/{project_id}/households").status_code in (403, 404)
+    for path in ("households", "households/slips", "public/poster.pdf"):
+        got = other.get(f"/projects/{project_id}/{path}")
+        assert got.status_code == 404 and "太阳宫北街口袋公园更新" not in got.text, path
     assert len(households.register_view(app, project_id).households) == 2
 
 
@@ -110,3 +112,35 @@ def test_the_public_page_is_off_until_the_coordinator_publishes_it(web, app: App
 
     off_again = post_form(coordinator, page, f"/projects/{project_id}/public", {"publish": "0"})
     assert off_again.status_code == 303 and resident.get(url).status_code == 404
+
+
+def test_the_notice_board_poster(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The coordinator downloads an A4 PDF poster and the QR code alone as a PNG; the
+    QR code is the public page's address; a resident or another street's person gets
+    nothing."""
+    import segno
+
+    from accompany.services.public import poster
+    from accompany.slips import poster_pdf
+
+    from ..web_support import client
+
+    coordinator = sign_in(web, "zhangl")
+    pdf = coordinator.get(f"/projects/{project_id}/public/poster.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-1.4") and pdf.content.rstrip().endswith(b"%%EOF")
+    # the project's name and the planner's, in the reader's CJK font (UTF-16 hex strings)
+    for text in ("太阳宫北街口袋公园更新", "责任规划师：王若冰"):
+        assert text.encode("utf-16-be").hex().upper().encode() in pdf.content, text
+    sheet = poster(app, project_id)
+    assert sheet.url.endswith(f"/public/projects/{project_id}") and not sheet.published
+    assert sheet.url.encode() in pdf.content  # spelled out under the QR code
+    png = coordinator.get(f"/projects/{project_id}/public/poster.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    # the PNG is exactly the QR code of the address, 10 pixels a module with a quiet zone of 4
+    width = int.from_bytes(png.content[16:20], "big")
+    assert width == (segno.make(sheet.url, error="m", micro=False).symbol_size(scale=10, border=4)[0])
+    assert coordinator.get(f"/projects/{project_id}/public/poster.exe").status_code == 404
+    assert client(web).get(f"/projects/{project_id}/public/poster.pdf").status_code in (303, 401)
+    assert sign_in(web, "maf").get(f"/projects/{project_id}/public/poster.pdf").status_code == 404
+    assert poster_pdf(sheet, "en").count(b"/Type /Page ") == 1

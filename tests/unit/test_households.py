@@ -10,13 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from accompany.models.errors import InvalidInput, PermissionDenied
+from accompany.models.errors import InvalidInput, NotFound, PermissionDenied
 from accompany.models.households import (
     CODE_ALPHABET,
     CODE_LENGTH,
     check_register,
     mask_contact,
     may_manage_households,
+    may_publish,
     new_code,
     normalise_code,
     parse_area,
@@ -120,7 +121,9 @@ def test_codes_are_unambiguous_and_avoid_taken_ones() -> None:
 
 
 def test_who_manages_the_register() -> None:
-    project = SimpleNamespace(name="口袋公园", district="chaoyang", street="taiyanggong", planner_id="wangrb")
+    project = SimpleNamespace(
+        id=7, name="口袋公园", district="chaoyang", street="taiyanggong", planner_id="wangrb"
+    )
     coordinator = Person(
         id="zhangl", name="张磊", role=Role.COORDINATOR, district="chaoyang", streets=("taiyanggong",)
     )
@@ -134,11 +137,19 @@ def test_who_manages_the_register() -> None:
             id="zhaoy", name="赵阳", role=Role.STREET_OFFICE, district="chaoyang", streets=("taiyanggong",)
         ),
         Person(id="chenm", name="陈敏", role=Role.PLANNER, district="chaoyang", streets=("taiyanggong",)),
-        Person(id="x", name="某", role=Role.COORDINATOR, district="chaoyang", streets=("jiuxianqiao",)),
         coordinator.model_copy(update={"active": False}),
     ):
         with pytest.raises(PermissionDenied):
             may_manage_households(person, project)
+    # outside one's scope the project does not exist: not found, and never its name
+    for person in (
+        Person(id="x", name="某", role=Role.COORDINATOR, district="chaoyang", streets=("jiuxianqiao",)),
+        Person(id="maf", name="马芳", role=Role.COORDINATOR, district="dongcheng", streets=("dongsi",)),
+    ):
+        for rule in (may_manage_households, may_publish):
+            with pytest.raises(NotFound) as refused:
+                rule(person, project)
+            assert "口袋公园" not in str(refused.value.values)
 
 
 def test_retention_counts_from_completion() -> None:

@@ -252,3 +252,39 @@ def public_unpublish(
     project_id: ProjectArg, by: By, db: DbOption = None, now: NowOption = None, json_out: JsonOption = False
 ) -> None:
     _publish(project_id, by, db, now, json_out, False)
+
+
+@public_app.command(
+    "poster",
+    help=T("The notice-board poster of a project's public page: an A4 PDF, or its QR code alone as a PNG."),
+)
+@handle_errors
+def public_poster(
+    project_id: ProjectArg,
+    out: Annotated[Path, typer.Option("--out", help=T("the file to write: poster.pdf or qr.png"))],
+    db: DbOption = None,
+    now: NowOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    from ..models.errors import InvalidInput
+    from ..services.public import poster
+    from ..slips import write_poster
+
+    if out.suffix.lower() not in (".pdf", ".png"):
+        raise InvalidInput("--out {path}: use a .pdf or .png file", path=str(out))
+    application = make_app(db, now)
+    sheet = poster(application, project_number(project_id))
+    write_poster(sheet, out, cli_language())
+    if json_out:
+        print_json(
+            {"project_id": sheet.project_id, "url": sheet.url, "published": sheet.published, "out": str(out)}
+        )
+        return
+    say("wrote the poster of {url} to {path}", url=sheet.url, path=out)
+    if not sheet.published:
+        say(
+            "the public page is not on line yet: publish it (accompany public publish {project}) "
+            "before putting the poster up",
+            style="yellow",
+            project=sheet.project_id,
+        )

@@ -49,6 +49,38 @@ class PublicProject(BaseModel):
     phases: list[PublicPhase]
 
 
+class Poster(BaseModel):
+    """What the notice-board poster shows: the project, the URL of its public page
+    (the QR code) and its planner, and whether the page is on line yet."""
+
+    project_id: int
+    project_name: str
+    community: str
+    planner: str
+    url: str
+    published: bool
+
+
+def poster(app: App, project_id: int, *, by: str | None = None) -> Poster:
+    """The poster of a project's public page (``by``: someone who may manage its
+    residents; the operator's CLI passes none)."""
+    from ..db.orm import PersonRow
+    from .households import _allowed
+
+    with app.reader() as uow:
+        project = _allowed(uow, project_id, by)[0] if by else _project(uow, project_id)
+        planner = uow.session.scalar(select(PersonRow.name).where(PersonRow.id == project.planner_id))
+        published = is_published_in(uow, project.id)
+    return Poster(
+        project_id=project.id,
+        project_name=project.name,
+        community=project.community,
+        planner=planner or project.planner_id,
+        url=f"{app.settings.resolved_public_base_url()}/public/projects/{project.id}",
+        published=published,
+    )
+
+
 def set_published(app: App, project_id: int, *, by: str, published: bool = True) -> bool:
     """Publish (or take off line) a project's public page; False when it already was."""
     now = app.acting_time().at

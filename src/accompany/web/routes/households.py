@@ -108,6 +108,30 @@ def slips(request: Request, project_id: str) -> Response:
     return response
 
 
+@router.get("/projects/{project_id}/public/poster.{kind}")
+def poster(request: Request, project_id: str, kind: str) -> Response:
+    """The notice-board poster (A4 PDF) or the QR code alone (PNG)."""
+    from ...models.errors import NotFound
+    from ...services.public import poster as poster_of
+    from ...slips import poster_pdf, poster_png
+
+    page = page_for(request)
+    person = page.require()
+    if kind not in ("pdf", "png"):
+        raise NotFound("unknown poster format '{format}'", format=kind[:10])
+    sheet = poster_of(page.app, record_id(project_id, "project"), by=person.id)
+    data, media = (
+        (poster_pdf(sheet, page.lang), "application/pdf")
+        if kind == "pdf"
+        else (poster_png(sheet), "image/png")
+    )
+    return Response(
+        data,
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="poster-{sheet.project_id}.{kind}"'},
+    )
+
+
 @router.post("/projects/{project_id}/public")
 async def publish(request: Request, project_id: str) -> Response:
     from starlette.responses import RedirectResponse
