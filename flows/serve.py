@@ -46,7 +46,7 @@ def build_deployments(settings: Settings) -> list[Any]:
             name="event-feed",
             schedules=[Cron(settings.relay_cron, timezone=TIMEZONE)],
             tags=["accompany", "events"],
-            description="Relay the event log to Prefect's event feed (each project's lifecycle), exactly once.",
+            description="Relay the event log to Prefect's event feed, once per event.",
         ),
     ]
 
