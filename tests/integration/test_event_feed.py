@@ -194,3 +194,42 @@ def test_prefect_sees_each_event_of_a_project_once(
     # the directory load is about accompany itself
     loaded = next(e for e in by_event if e.event == "accompany.people.loaded")
     assert loaded.resource.id == "accompany"
+
+
+def test_the_example_automation_is_accepted_by_prefect(prefect_server: None, tmp_path: Path) -> None:
+    """`prefect automation create --from-file config/prefect-automation.example.yaml`,
+    with a notification block of this server in it."""
+    import os
+    import subprocess
+    import sys
+
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.settings import PREFECT_API_URL
+
+    example = Path(__file__).resolve().parents[2] / "config" / "prefect-automation.example.yaml"
+    block_id = CustomWebhookNotificationBlock(name="district", url="http://127.0.0.1:9/hook").save(
+        "accompany-district-chaoyang", overwrite=True
+    )
+    mine = tmp_path / "automation.yaml"
+    mine.write_text(
+        example.read_text(encoding="utf-8").replace("00000000-0000-0000-0000-000000000000", str(block_id)),
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    prefect = Path(sys.executable).with_name("prefect")
+    created = subprocess.run(
+        [str(prefect), "automation", "create", "--from-file", str(mine)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    async def names() -> list[str]:
+        from prefect.client.orchestration import get_client
+
+        async with get_client() as client:
+            return [a.name for a in await client.read_automations()]
+
+    assert "accompany — a stage returned twice (朝阳区)" in asyncio.run(names())
