@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..db.orm import DistrictRow, EventRow, PersonRow, ProjectRow, RelayCursorRow, StreetRow
 from ..models.errors import NotFound
@@ -246,8 +246,6 @@ def relay(
 
 def status(app: App, name: str = PREFECT_CURSOR) -> tuple[int, int]:
     """(the cursor, how many events are after it)."""
-    from sqlalchemy import func
-
     with app.reader() as uow:
         cursor = (
             uow.session.scalar(select(RelayCursorRow.last_event_id).where(RelayCursorRow.name == name)) or 0
