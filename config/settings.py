@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     # -- schedules (Prefect deployments, Asia/Shanghai) -----------------------------
     sweep_cron: str = Field(default="0 9 * * *", description="reminder sweep; skips non-working days")
     dispatch_cron: str = Field(default="*/5 * * * *", description="outbox dispatch")
+    relay_cron: str = Field(default="* * * * *", description="relay of the event log to Prefect's event feed")
     report_cron: str = Field(
         default="0 8 1-15 1,4,7,10 *",
         description="quarterly report; the flow runs on the first working day of a quarter",

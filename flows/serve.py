@@ -19,6 +19,7 @@ TIMEZONE = "Asia/Shanghai"
 def build_deployments(settings: Settings) -> list[Any]:
     from prefect.schedules import Cron
 
+    from .events import relay_events_flow
     from .reminders import dispatch_notifications_flow, send_reminders_flow
     from .reports import quarterly_report_flow
 
@@ -40,6 +41,12 @@ def build_deployments(settings: Settings) -> list[Any]:
             schedules=[Cron(settings.report_cron, timezone=TIMEZONE)],
             tags=["accompany", "reports"],
             description="Write and send the quarterly compliance reports (first working day of a quarter).",
+        ),
+        relay_events_flow.to_deployment(
+            name="event-feed",
+            schedules=[Cron(settings.relay_cron, timezone=TIMEZONE)],
+            tags=["accompany", "events"],
+            description="Relay the event log to Prefect's event feed, once per event.",
         ),
     ]
 

@@ -137,6 +137,7 @@ def test_serve_check_lists_asia_shanghai_schedules(cli_env: dict[str, str]) -> N
     out = ok("serve", "--check")
     assert "send-reminders/daily-sweep: 0 9 * * * (Asia/Shanghai)" in out
     assert "dispatch-notifications/outbox: */5 * * * * (Asia/Shanghai)" in out
+    assert "relay-events/event-feed: * * * * * (Asia/Shanghai)" in out
 
 
 def test_two_sweep_processes_at_once_queue_nothing_twice(apprise_env: dict[str, str]) -> None:

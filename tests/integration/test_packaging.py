@@ -87,4 +87,4 @@ def test_checkout_root_imports_the_installed_package_whole(installed: Path) -> N
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "ok 3"
+    assert result.stdout.strip() == "ok 4"

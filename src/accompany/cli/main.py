@@ -18,6 +18,7 @@ from . import (
     calendar,
     consent,
     demo,
+    events,
     households,
     notifications,
     people,
@@ -59,6 +60,7 @@ app.command(
 )(notifications.serve)
 app.add_typer(reports.report_app, name="report")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(events.events_app, name="events")
 app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")

@@ -262,6 +262,19 @@ class SystemStateRow(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class RelayCursorRow(Base):
+    """How far a relay has carried the event log elsewhere: ``last_event_id`` is the
+    newest event it has handed over (the ``prefect`` relay: to Prefect's event
+    feed). The relay locks its row while it sends a batch, and advances it in the
+    transaction that ends the batch."""
+
+    __tablename__ = "relay_cursor"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigId)
+    updated_at: Mapped[dt.datetime | None]
+
+
 class NotificationRow(Base):
     """The outbox: one row per notification to deliver, written in the same
     transaction as the change (or by the sweep) that causes it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -40,4 +40,17 @@ class Notifier(Protocol):
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret of the channels masked."""
+        ...
+
+
+class FeedUnavailable(Exception):
+    """The event feed did not take a batch (unreachable, refused, misconfigured);
+    the message names why, without secrets."""
+
+
+class EventFeed(Protocol):
+    def send(self, events: Sequence[dict[str, Any]]) -> None:
+        """Hand over a batch of events (dicts as :func:`accompany.services.relay.
+        prefect_event` builds them), blocking; return only once the feed has accepted
+        all of them, else raise FeedUnavailable."""
         ...
