@@ -129,26 +129,33 @@ def undoable_stages(app: App, project_id: int, person: Person | None) -> set[str
     page shows the undo button for them)."""
     if person is None:
         return set()
-    real_now = app.real_now()
-    found: set[str] = set()
     with app.reader() as uow:
         try:
             project = uow.projects.get(project_id)
         except AccompanyError:
             return set()
-        rows = [
-            r for r in uow.events.rows_for_project(project_id) if r.kind.startswith(("stage.", "project."))
-        ]
-        events = [
-            LoggedEvent(
-                r.id, r.kind, r.stage_key, r.actor, _aware(r.occurred_at), _aware(r.recorded_at), r.data or {}
-            )
-            for r in rows
-        ]
-        window = undo_window(app)
-        for key in {e.stage for e in events if e.actor == person.id and e.stage}:
-            if key in project.stages and may_undo(
-                project, key, person, decision_history(key, events), real_now=real_now, window=window
-            ):
-                found.add(key)
+        return undoable_in(app, uow, project, person)
+
+
+def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> set[str]:
+    """As :func:`undoable_stages`, on a project already read. Only approvers decide,
+    so only their pages read the log for it."""
+    from ..models.people import Role
+
+    if project.id is None or person.role not in (Role.STREET_OFFICE, Role.DISTRICT):
+        return set()
+    rows = [r for r in uow.events.rows_for_project(project.id) if r.kind.startswith(("stage.", "project."))]
+    events = [
+        LoggedEvent(
+            r.id, r.kind, r.stage_key, r.actor, _aware(r.occurred_at), _aware(r.recorded_at), r.data or {}
+        )
+        for r in rows
+    ]
+    real_now, window = app.real_now(), undo_window(app)
+    found: set[str] = set()
+    for key in {e.stage for e in events if e.actor == person.id and e.stage}:
+        if key in project.stages and may_undo(
+            project, key, person, decision_history(key, events), real_now=real_now, window=window
+        ):
+            found.add(key)
     return found
