@@ -16,6 +16,7 @@ from accompany.clock import FixedClock, parse_moment
 from accompany.config.settings import Settings
 from accompany.db.orm import ApprovalRow, EventRow, NotificationRow, StageRow
 from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from accompany.models.messages import Item, render
 from accompany.models.report import Quarter
 from accompany.services import commands
 from accompany.services.audit import verify_log
@@ -102,6 +103,16 @@ def test_an_approval_undone_puts_the_stages_back_and_is_logged(
     # the planner's "approved" message had not gone out: dropped; the withdrawal queued
     assert ("stage-approved", "person:wangrb", "dropped") in outbox(people)
     assert ("decision-undone", "person:wangrb", "pending") in outbox(people)
+    with people.reader() as uow:
+        notice = uow.session.scalars(
+            select(NotificationRow).where(NotificationRow.kind == "decision-undone")
+        ).one()
+        item = Item(notice.id, notice.kind, notice.payload)
+    title, body = render([item], False, "zh")
+    assert "【审批已撤回】" in title and "需求调研" in title
+    assert "赵阳" in body and "撤回了此前的审批通过" in body and "点错了" in body
+    title, body = render([item], False, "en")
+    assert "[Decision withdrawn]" in title and "withdrew the approval" in body and "点错了" in body
     # decided again: announced again (the undone decision's key was set aside)
     clock.advance(minutes=5)
     decide(people, submitted)
