@@ -299,3 +299,52 @@ def test_an_undo_is_not_dated_before_the_decision() -> None:
 
 def test_replays_learn_the_undone_ids_from_the_undo_events() -> None:
     assert undone_event_ids([{"undone_events": [4, 5]}, {"undone_events": ["9"]}, {}]) == {4, 5, 9}
+
+
+def test_undoing_the_final_district_approval_waits_for_the_district_again() -> None:
+    log = Log()
+    project = new_project()
+    stage = project.stages["completion-acceptance"]
+    for key in project.template.dependencies(stage.key):
+        project.stages[key].state = StageState.APPROVED
+    stage.state, stage.submitted_at = StageState.SUBMITTED, at("2026-03-20T10:00")
+    log.add([Event(EventKind.STAGE_SUBMITTED, at("2026-03-20T10:00"), "wangrb", stage=stage.key)])
+    for who, when in (("zhaoy", "2026-03-23T10:00"), ("zhoux", "2026-03-24T10:00")):
+        log.add(project.approve_stage(stage.key, PEOPLE[who], comment=None, now=at(when), calendar=CALENDAR))
+    after = project.stages["post-evaluation"]
+    assert stage.state is StageState.APPROVED and after.state is StageState.IN_PROGRESS
+    # the street office cannot undo the district's decision, nor its own earlier one
+    with pytest.raises(PermissionDenied):
+        undo(project, log, "zhaoy", real="2026-03-24T10:05", key=stage.key)
+
+    events = undo(project, log, "zhoux", real="2026-03-24T10:05", key=stage.key)
+
+    assert stage.state is StageState.SUBMITTED
+    assert stage.next_approval_level() is ApprovalLevel.DISTRICT  # the street office's approval stands
+    assert [a.level for a in stage.approvals] == [ApprovalLevel.STREET_OFFICE]
+    assert (after.state, after.deadline) == (StageState.PENDING, None)
+    assert events[0].data["final"] is True
+
+
+def test_whoever_the_decision_told_hears_it_was_withdrawn() -> None:
+    from accompany.models.reminders import NotificationKind, ProjectFacts, notifications_for_events
+
+    facts = ProjectFacts(
+        1, "口袋公园", "chaoyang", "taiyanggong", "wangrb", "zhangl", {"completion-acceptance": "竣工验收"}
+    )
+
+    def told(**data: object) -> list[str]:
+        event = Event(
+            EventKind.STAGE_DECISION_UNDONE,
+            at("2026-03-24T10:05"),
+            "zhaoy",
+            stage="completion-acceptance",
+            data={"undone_event": 7, **data},
+        )
+        intents = notifications_for_events(facts, [event])
+        assert {i.kind for i in intents} == {NotificationKind.DECISION_UNDONE}
+        return [i.audience for i in intents]
+
+    assert told(decision="returned", final=False) == ["person:wangrb"]
+    assert told(decision="approved", final=True) == ["person:wangrb"]
+    assert told(decision="approved", final=False, next_level="district") == ["district:chaoyang"]
