@@ -331,8 +331,8 @@ def undo_decision(
     returned = decision.kind == EventKind.STAGE_RETURNED.value
     _drop_record(stage, decision_round, level, "returned" if returned else "approved", decision.actor)
     reverted: list[str] = []
-    cleared: dict[str, str | None] = {}
-    events: list[Event] = []
+    cleared: dict[str, str] = {}
+    follow: list[Event] = []  # deadlines computed again
     if returned:
         stage.round = decision_round
         stage.state = StageState.SUBMITTED
@@ -349,9 +349,22 @@ def undo_decision(
                 other.state = StageState.PENDING
                 other.activated_at = None
                 reverted.append(other_key)
-            cleared[other_key] = other.deadline.due.isoformat() if other.deadline else None
-            other.deadline = None
+            # the deadline as it stood before the approval: computed again from the
+            # stage put back (none while its anchor is not known)
+            old, other.deadline = other.deadline, None
             project._touch(other)
+            fresh = project._refresh_deadline(other, now, calendar, f"{key} approval undone")
+            new = other.deadline
+            if (
+                old is not None
+                and new is not None
+                and (old.due, old.provisional) == (new.due, new.provisional)
+            ):
+                other.deadline = old  # not set by the approval: kept as it was, no event
+                continue
+            if old is not None:
+                cleared[other_key] = old.due.isoformat()
+            follow += fresh
     project._touch(stage)
     event = Event(
         EventKind.STAGE_DECISION_UNDONE,
@@ -376,12 +389,7 @@ def undo_decision(
             **({"on_behalf_of": data["on_behalf_of"]} if data.get("on_behalf_of") else {}),
         },
     )
-    events.append(event)
-    for other_key in cleared:
-        events += project._refresh_deadline(
-            project.stages[other_key], now, calendar, f"{key} approval undone"
-        )
-    return events
+    return [event, *follow]
 
 
 def _drop_record(stage: Stage, round_: int, level: ApprovalLevel, decision: str, by: str) -> None:

@@ -93,7 +93,8 @@ def test_undoing_the_final_approval_puts_the_stage_and_the_next_one_back() -> No
     project = submitted(log)
     caused = approve(project, log)
     assert project.stages["needs-list"].state is StageState.IN_PROGRESS
-    assert project.stages["needs-list"].deadline is not None
+    due = project.stages["needs-list"].deadline
+    assert due is not None
     assert EventKind.STAGE_ACTIVATED in [e.kind for e in caused]
 
     events = undo(project, log, real="2026-03-23T10:10")
@@ -112,6 +113,8 @@ def test_undoing_the_final_approval_puts_the_stage_and_the_next_one_back() -> No
     assert undone.data["undone_event"] == 2
     assert undone.data["undone_events"] == [e.id for e in log.events[1:]]  # the approval and what it caused
     assert undone.data["stages_not_started"] == ["needs-list"]
+    assert undone.data["deadlines_removed"] == {"needs-list": due.due.isoformat()}
+    assert events == [undone]  # no deadline computed again: needs-list has no start to count from
     assert undone.data["reason"] == "点错了"
     # the stage is decided again as if nothing had happened
     log.add(events)
