@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         "earlier `--now` on a write is refused",
     )
 
+    undo_window_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="an approval or a return may be undone (`stage undo`) by the person who gave it for "
+        "this many minutes after it was recorded (the real clock, not --now)",
+    )
+
     # -- notifications (Apprise) -------------------------------------------------
     apprise_config: Path | None = Field(
         default=None,

@@ -205,6 +205,7 @@ def _event_title_zh(item: Item) -> str:
         "approval-requested": f"【待审批】{p.get('project')} · {p.get('stage_name')}",
         "stage-returned": f"【退回】{p.get('project')} · {p.get('stage_name')}",
         "stage-approved": f"【已通过】{p.get('project')} · {p.get('stage_name')}",
+        "decision-undone": f"【审批已撤回】{p.get('project')} · {p.get('stage_name')}",
         "extension-requested": f"【延期申请】{p.get('project')} · {p.get('stage_name')}",
         "extension-decided": f"【延期结果】{p.get('project')} · {p.get('stage_name')}",
         "project-suspended": f"【项目暂停】{p.get('project')}",
@@ -224,6 +225,7 @@ def _event_title_en(item: Item) -> str:
         "approval-requested": f"[Approval needed] {p.get('project')} · {_stage_en(p)}",
         "stage-returned": f"[Returned] {p.get('project')} · {_stage_en(p)}",
         "stage-approved": f"[Approved] {p.get('project')} · {_stage_en(p)}",
+        "decision-undone": f"[Decision withdrawn] {p.get('project')} · {_stage_en(p)}",
         "extension-requested": f"[Extension requested] {p.get('project')} · {_stage_en(p)}",
         "extension-decided": f"[Extension decided] {p.get('project')} · {_stage_en(p)}",
         "project-suspended": f"[Project suspended] {p.get('project')}",
@@ -265,6 +267,13 @@ def _event_body_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
         return (
             f"{_head(p)}：被{LEVEL_ZH.get(p.get('level', ''), '')}（{_name(p, 'actor')}）退回，"
             f"原因：{p.get('reason')}。修改后重新提交：{_link(base, p, 'done')}"
+        )
+    if kind == "decision-undone":
+        what = "退回" if p.get("decision") == "returned" else "审批通过"
+        return (
+            f"{_head(p)}：{_name(p, 'actor')}（{LEVEL_ZH.get(p.get('level', ''), '')}）撤回了此前的{what}，"
+            f"原因：{p.get('reason')}。该阶段重新等待{LEVEL_ZH.get(p.get('level', ''), '')}审批，"
+            f"此前关于这一决定的通知作废。查看：{_link(base, p)}"
         )
     if kind == "stage-approved":
         if p.get("next_stage"):
@@ -341,6 +350,13 @@ def _event_body_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
         return (
             f"{_head_en(p)}: returned by {_name(p, 'actor')} ({level}): {p.get('reason')}. "
             f"Fix and submit again: {_link(base, p, 'done')}"
+        )
+    if kind == "decision-undone":
+        what = "return" if p.get("decision") == "returned" else "approval"
+        return (
+            f"{_head_en(p)}: {_name(p, 'actor')} ({level}) withdrew the {what} given earlier: "
+            f"{p.get('reason')}. The stage waits for the {level} again; the earlier message about it no "
+            f"longer holds. See: {_link(base, p)}"
         )
     if kind == "stage-approved":
         if p.get("next_stage"):

@@ -116,6 +116,8 @@ class Stage:
     # the moment of the stage's last event in the log (the service layer reads it
     # before a write: see :meth:`last_moment`)
     last_event_at: dt.datetime | None = field(default=None, repr=False, compare=False)
+    # ids of approval records an undo took back (the service layer deletes them)
+    dropped_approvals: list[int] = field(default_factory=list, repr=False, compare=False)
 
     # -- derived --------------------------------------------------------------------
     def open_pause(self) -> ClockPause | None:

@@ -43,6 +43,7 @@ class NotificationKind(StrEnum):
     PROJECT_RESUMED = "project-resumed"
     PROJECT_CANCELLED = "project-cancelled"
     PROJECT_HANDED_OVER = "project-handed-over"
+    DECISION_UNDONE = "decision-undone"
     # the quarterly compliance report, to district supervisors
     QUARTERLY_REPORT = "quarterly-report"
     # the event log's hash chain is broken (the daily sweep checks it), to districts
@@ -429,6 +430,32 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                     event.stage,
                     f"r{data.get('round')}",
                     payload(event, level=data.get("level"), **next_stage(project.stage_after(event.stage))),
+                )
+            )
+        elif event.kind is EventKind.STAGE_DECISION_UNDONE:
+            # whoever the decision told hears that it was withdrawn: the planner of
+            # a return or a final approval, the next level of an approval at one level
+            next_level = data.get("next_level")
+            audience = (
+                approvers(next_level, project.district, project.street)
+                if data.get("decision") == "approved" and not data.get("final") and next_level
+                else planner
+            )
+            intents.append(
+                Intent(
+                    audience,
+                    NotificationKind.DECISION_UNDONE,
+                    project.project_id,
+                    event.stage,
+                    f"e{data.get('undone_event')}",
+                    payload(
+                        event,
+                        decision=data.get("decision"),
+                        level=data.get("level"),
+                        reason=data.get("reason"),
+                        decided_at=data.get("decided_at"),
+                        stages_not_started=list(data.get("stages_not_started") or ()),
+                    ),
                 )
             )
         elif event.kind is EventKind.EXTENSION_REQUESTED:

@@ -16,6 +16,8 @@ the projects moved on. Definitions (also in the README):
 - *evidence totals*: from the submissions of stages approved inside the quarter.
 - *approval latency*: working days from a submission to each decision on it
   (approve or return, any level) taken inside the quarter.
+- an *undone* decision (撤回, ``stage.decision_undone`` before the cut-off) counts
+  as never given, and so does what it caused (stages started, deadlines set).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import json
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,10 +276,14 @@ def build_report(
     district: str | None = None,
     street: str | None = None,
     worst: int = 20,
+    undone: Collection[int] = frozenset(),
 ) -> Report:
     """Replay ``events`` (ordered by time, all at or before ``cutoff``) and compute the
     quarter's figures. ``notifications`` are (project id, stage, kind, count) of the
-    notifications sent inside the quarter."""
+    notifications sent inside the quarter. ``undone``: the ids of the events an
+    undo (``stage.decision_undone``) at or before the cut-off took back — with the
+    undo events themselves they are skipped, as if the decision had not been given
+    (see ``models.undo.undone_event_ids``)."""
     q_start, q_end = quarter.start, min(quarter.end, cutoff)
     checkpoints = _weekly_checkpoints(quarter, cutoff)
     trend: list[dict[str, Any]] = []
@@ -317,6 +323,8 @@ def build_report(
         while checkpoint_index < len(checkpoints) and event.at >= checkpoints[checkpoint_index]:
             trend.append(_overdue_at(projects, checkpoints[checkpoint_index], in_scope))
             checkpoint_index += 1
+        if event.id in undone or event.kind == "stage.decision_undone":
+            continue
         if event.kind == "project.started":
             d = event.data
             phases = phases_by_template.get(d.get("template", ""), {})

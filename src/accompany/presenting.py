@@ -69,6 +69,15 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return _(
             "{level}: {reason}", level=label("level", data.get("level"), lang), reason=data.get("reason")
         )
+    if kind == "stage.decision_undone":
+        what = _("return") if data.get("decision") == "returned" else _("approval")
+        return _(
+            "{level} {what} of {when} undone: {reason}",
+            level=label("level", data.get("level"), lang),
+            what=what,
+            when=_local_minute(data.get("decided_at")),
+            reason=data.get("reason"),
+        )
     if kind == "stage.clock_paused":
         return _("reason: {text}", text=data.get("reason"))
     if kind == "stage.clock_resumed":
@@ -152,3 +161,15 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""
+
+
+def _local_minute(text: Any) -> str:
+    """An ISO moment from an event's data as people read it: Beijing time to the minute."""
+    import datetime as dt
+
+    from .models.deadlines import LOCAL_TZ
+
+    try:
+        return dt.datetime.fromisoformat(str(text)).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(text or "")

@@ -59,6 +59,12 @@ def done(*extra: str, project: str = "1", stage: str = "needs-survey", by: str =
     return ("stage", "done", project, stage, "--by", by, *extra, *NOW)
 
 
+def undo(
+    reason: str, *, project: str = "2", stage: str = "needs-survey", by: str = "zhaoy"
+) -> tuple[str, ...]:
+    return ("stage", "undo", project, stage, "--by", by, "--reason", reason, *NOW)
+
+
 EVIDENCE = ("-e", "households_interviewed=36", "-e", "observation_days=5")
 ATTACH = ("--attach", "problem_map={file}")
 
@@ -379,6 +385,18 @@ CASES: list[Case] = [
         *NOW,
     ),
     case("return: missing reason", INVALID, "stage", "return", "2", "needs-survey", "--by", "zhaoy", *NOW),
+    # --- undo (撤回) of the last approval or return
+    case("undo: missing reason", INVALID, "stage", "undo", "2", "needs-survey", "--by", "zhaoy", *NOW),
+    case("undo: empty reason", INVALID, *undo("   ")),
+    case("undo: reason NUL", INVALID, *undo(NUL)),
+    case("undo: reason with escapes", INVALID, *undo(ESCAPE)),
+    case("undo: huge reason", INVALID, *undo(HUGE), mentions="500"),
+    case("undo: unknown project", NOT_FOUND, *undo("x", project="999"), mentions="999"),
+    case("undo: project not a number", INVALID, *undo("x", project="1;DROP TABLE event")),
+    case("undo: unknown stage", NOT_FOUND, *undo("x", stage="no-such-stage"), mentions="no-such-stage"),
+    case("undo: unknown person", NOT_FOUND, *undo("x", by="nobody"), mentions="nobody"),
+    case("undo: nothing decided yet", CONFLICT, *undo("x"), mentions="no approval or return"),
+    case("undo: the planner, nothing decided", CONFLICT, *undo("x", project="1", by="wangrb")),
     # --- pauses and extensions
     case(
         "pause: by the planner",

@@ -272,3 +272,41 @@ def test_every_page_on_a_phone_and_a_desk(browser, world) -> None:  # type: igno
                 slug = url.strip("/").replace("/", "-") or "my-work"
                 _shot(page, f"{account}-{slug}-{label}")
             page.context.close()
+
+
+def test_the_street_office_undoes_its_approval_from_the_project_page(browser, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app, server, ids = world
+    b = ids["b"]
+    (tmp_path / "问题地图.pdf").write_bytes(minimal_pdf("Problem map"))
+    commands.complete_stage(
+        app,
+        commands.CompleteStage(
+            project_id=b,
+            stage="needs-survey",
+            by="wangrb",
+            evidence={"households_interviewed": "42", "observation_days": "4"},
+            attachments=[commands.AttachmentInput(key="problem_map", path=str(tmp_path / "问题地图.pdf"))],
+        ),
+    )
+    app.clock.moment += dt.timedelta(minutes=30)  # type: ignore[attr-defined]
+    commands.decide_approval(
+        app, commands.DecideApproval(project_id=b, stage="needs-survey", by="zhaoy", decision="approve")
+    )
+    # the planner never sees the button
+    planner = _sign_in(browser, server, "wangrb", PHONE)
+    planner.goto(f"{server.url}/projects/{b}")
+    assert planner.locator("a.undo").count() == 0
+
+    office = _sign_in(browser, server, "zhaoy", PHONE)
+    office.goto(f"{server.url}/projects/{b}")
+    button = office.locator("#stage-needs-survey a.undo")
+    assert button.inner_text().strip() == "撤回我的决定"
+    button.click()
+    office.wait_for_url(f"**/projects/{b}/stages/needs-survey/undo")
+    _fits(office)
+    office.fill("textarea[name=reason]", "审错了项目")
+    _shot(office, "office-undo-phone")
+    office.click("form[action$='/undo'] button[type=submit]")
+    office.wait_for_url(re.compile(rf"/projects/{b}(#.*)?$"))
+    assert "待审批" in office.inner_text("#stage-needs-survey")
+    assert office.locator("a.undo").count() == 0

@@ -378,6 +378,18 @@ def outcome_line(
                 )
         elif e.kind is EventKind.STAGE_RETURNED:
             parts.append(_("{stage} returned: {reason}", stage=stage, reason=e.data["reason"]))
+        elif e.kind is EventKind.STAGE_DECISION_UNDONE:
+            level = label("level", e.data.get("level"), lang)
+            if e.data.get("decision") == "returned":
+                parts.append(
+                    _("{stage}: return undone; waits for the {level} again", stage=stage, level=level)
+                )
+            else:
+                parts.append(
+                    _("{stage}: approval undone; waits for the {level} again", stage=stage, level=level)
+                )
+            for other in e.data.get("stages_not_started") or ():
+                parts.append(_("{stage} not started", stage=stage_names.get(other, other)))
         elif e.kind is EventKind.STAGE_ACTIVATED and events[0].kind is not EventKind.PROJECT_STARTED:
             parts.append(_("{stage} started", stage=stage))
         elif e.kind in (EventKind.DEADLINE_SET, EventKind.DEADLINE_CHANGED) and e.stage:

@@ -240,3 +240,25 @@ def whole_days(text: str) -> int:
             "--days: '{value}' is not a whole number of working days", field="days", value=text[:20]
         )
     return int(text.strip())
+
+
+@stage_app.command(
+    "undo",
+    help=T(
+        "Undo (撤回) the stage's last approval or return: only the person who gave it, only while nothing "
+        "happened since, within ACCOMPANY_UNDO_WINDOW_MINUTES of recording it."
+    ),
+)
+@handle_errors
+def stage_undo(
+    project_id: ProjectId,
+    stage: StageId,
+    by: By,
+    reason: Reason,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    from ..services.undo import UndoDecision, undo_stage_decision
+
+    command = UndoDecision(project_id=project_number(project_id), stage=stage, by=by, reason=reason)
+    _run_and_report(db, now, lambda application: undo_stage_decision(application, command))

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import String, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -482,7 +482,11 @@ class ProjectRepository:
 
     @staticmethod
     def _write_children(connection: Any, stage: Stage, stage_id: int) -> None:
-        """Insert the new child records (id None) and update the ones marked dirty."""
+        """Insert the new child records (id None) and update the ones marked dirty;
+        delete the approval records an undo took back."""
+        if stage.dropped_approvals:
+            connection.execute(delete(A).where(A.c.id.in_(stage.dropped_approvals), A.c.stage_id == stage_id))
+            stage.dropped_approvals.clear()
         for table, items, values in (
             (AT, stage.attachments, attachment_values),
             (A, stage.approvals, approval_values),

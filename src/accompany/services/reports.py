@@ -22,6 +22,7 @@ from ..models.deadlines import LOCAL_TZ
 from ..models.errors import InvalidInput, NotFound
 from ..models.report import EventFact, Quarter, Report, build_report
 from ..models.rules import is_backdated
+from ..models.undo import undone_event_ids
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -105,6 +106,16 @@ def quarterly_report(
         base = [e.kind.in_(LIFECYCLE_KINDS), e.occurred_at < cutoff, e.project_id.is_not(None)]
         if district_id or street_id:
             base.append(e.project_id.in_(scope.scalar_subquery()))
+        # the decisions undone before the cut-off count as never given (models.undo)
+        undone = undone_event_ids(
+            session.scalars(
+                select(e.data).where(
+                    e.kind == "stage.decision_undone", e.occurred_at < cutoff, e.project_id.is_not(None)
+                )
+            )
+        )
+        if undone:
+            digest.update(f"undone {sorted(undone)}\n".encode())
         # Core rows, the time and JSON read raw: the report streams hundreds of
         # thousands of events and the ORM's per-row work would dominate. Streamed in
         # batches (a server-side cursor on PostgreSQL): memory stays flat in the
@@ -195,6 +206,7 @@ def quarterly_report(
             calendar=app.calendar,
             district=district_id,
             street=street_id,
+            undone=undone,
         )
         total = read
         if progress:

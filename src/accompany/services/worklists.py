@@ -985,6 +985,11 @@ def _view(
                     continue
                 actions.setdefault(key, []).append(action.name.lower())
                 break
+    # the person's own last decision, within the undo window (撤回)
+    from .undo import undoable_in
+
+    for key in sorted(undoable_in(app, uow, project, person)):
+        actions.setdefault(key, []).append("undo")
     project_actions = []
     for action in PROJECT_RULES:
         try:

@@ -421,6 +421,16 @@ def _routes(api: FastAPI) -> None:
         )
         return _done(commands.decide_approval(who.app, command))
 
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/undo", response_model=Done, tags=["stages"])
+    def undo(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
+        """Undo (撤回) my last approval or return on the stage, within the undo window
+        (ACCOMPANY_UNDO_WINDOW_MINUTES) and while nothing happened since."""
+        from ..services.undo import UndoDecision, undo_stage_decision
+
+        pid, key = _stage(who, project_id, stage)
+        command = UndoDecision(project_id=pid, stage=key, by=who.person.id, reason=body.reason)
+        return _done(undo_stage_decision(who.app, command))
+
     @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/pause", response_model=Done, tags=["stages"])
     def pause(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
         pid, key = _stage(who, project_id, stage)

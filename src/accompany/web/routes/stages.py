@@ -35,6 +35,7 @@ FORMS = {
     "pause": "stage_pause.html",
     "extension": "stage_extension.html",
     "extension-decision": "stage_extension_decide.html",
+    "undo": "stage_undo.html",
 }
 
 
@@ -298,4 +299,29 @@ async def refuse_extension(request: Request, project_id: str, stage: str) -> Res
             project_id=pid, stage=key, by=person.id, grant=False, comment=_reason(page, form)
         ),
         commands.decide_extension,
+    )
+
+
+# -- undo (撤回) the last approval or return ---------------------------------------------------------
+
+
+@router.get("/undo")
+def undo_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    return _show(page, "undo", _context(page, project_id, stage))
+
+
+@router.post("/undo")
+async def undo(request: Request, project_id: str, stage: str) -> Response:
+    from ...services.undo import UndoDecision, undo_stage_decision
+
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "undo",
+        lambda page, person, pid, key, form: UndoDecision(
+            project_id=pid, stage=key, by=person.id, reason=_reason(page, form)
+        ),
+        undo_stage_decision,
     )
