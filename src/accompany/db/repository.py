@@ -929,6 +929,24 @@ class EventLog:
             )
         )
 
+    def has_recent(self, project_id: int, actor: str, kinds: Iterable[str], since: dt.datetime) -> bool:
+        """Whether ``actor`` recorded an event of ``kinds`` on the project at or after
+        ``since`` (the real clock: ``recorded_at``)."""
+        table = EventRow.__table__
+        return (
+            self.session.scalar(
+                select(table.c.id)
+                .where(
+                    table.c.project_id == project_id,
+                    table.c.actor == actor,
+                    table.c.kind.in_(list(kinds)),
+                    table.c.recorded_at >= since,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
     def rows_for_project(
         self,
         project_id: int,

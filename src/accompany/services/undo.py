@@ -17,7 +17,14 @@ from sqlalchemy import select
 
 from ..models.errors import AccompanyError
 from ..models.events import EventKind
-from ..models.undo import DecisionHistory, LoggedEvent, decision_history, may_undo, undo_decision
+from ..models.undo import (
+    DECISION_KINDS,
+    DecisionHistory,
+    LoggedEvent,
+    decision_history,
+    may_undo,
+    undo_decision,
+)
 from .commands import Command, Outcome, record
 
 if TYPE_CHECKING:
@@ -144,6 +151,10 @@ def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> 
 
     if project.id is None or person.role not in (Role.STREET_OFFICE, Role.DISTRICT):
         return set()
+    real_now, window = app.real_now(), undo_window(app)
+    # most pages: no decision of theirs inside the window — one indexed probe, no log read
+    if not uow.events.has_recent(project.id, person.id, DECISION_KINDS, real_now - window):
+        return set()
     rows = [r for r in uow.events.rows_for_project(project.id) if r.kind.startswith(("stage.", "project."))]
     events = [
         LoggedEvent(
@@ -151,7 +162,6 @@ def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> 
         )
         for r in rows
     ]
-    real_now, window = app.real_now(), undo_window(app)
     found: set[str] = set()
     for key in {e.stage for e in events if e.actor == person.id and e.stage}:
         if key in project.stages and may_undo(
