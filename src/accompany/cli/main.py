@@ -23,6 +23,7 @@ from . import (
     people,
     projects,
     reports,
+    satisfaction,
     setup,
     stages,
     templates,
@@ -62,6 +63,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")
+app.add_typer(satisfaction.satisfaction_app, name="satisfaction")
 app.command(
     "web",
     help=T(

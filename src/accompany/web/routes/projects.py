@@ -268,6 +268,7 @@ def project(request: Request, project_id: str) -> Response:
         summarise=summarise,
         tally=_tally(page, view.detail.id),
         ballot_error=None,
+        **_survey(page, view.detail.id),
     )
 
 
@@ -275,6 +276,17 @@ def _tally(page, project_id: int):  # type: ignore[no-untyped-def]
     from ...services.consent import consent_tally, has_consent_stage
 
     return consent_tally(page.app, project_id) if has_consent_stage(page.app, project_id) else None
+
+
+def _survey(page, project_id: int) -> dict:  # type: ignore[no-untyped-def]
+    from .satisfaction import SCORES, project_survey, survey_comments_for
+
+    return {
+        "survey": project_survey(page, project_id),
+        "survey_error": None,
+        "scores": SCORES,
+        "survey_comments": survey_comments_for(page, project_id),
+    }
 
 
 @router.post("/projects/{project_id}/consent")
@@ -310,6 +322,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             summarise=lambda event: "",
             tally=_tally(page, number),
             ballot_error=error_text(exc, page.lang),
+            **_survey(page, number),
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
 
