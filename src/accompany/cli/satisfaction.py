@@ -33,8 +33,24 @@ StageOption = Annotated[
 ]
 
 
-def _score(name: str, what: str):  # type: ignore[no-untyped-def]
-    return Annotated[str, typer.Option(name, help=T(what), show_default=False)]
+ContentOption = Annotated[
+    str,
+    typer.Option(
+        "--content", help=T("score for the renovation's content (改造内容), 1–5"), show_default=False
+    ),
+]
+ProcessOption = Annotated[
+    str,
+    typer.Option(
+        "--process", help=T("score for the renovation's process (改造过程), 1–5"), show_default=False
+    ),
+]
+ManagementOption = Annotated[
+    str,
+    typer.Option(
+        "--management", help=T("score for long-term management (长效管理), 1–5"), show_default=False
+    ),
+]
 
 
 @satisfaction_app.command(
@@ -52,9 +68,9 @@ def satisfaction_record(
         str,
         typer.Option("--household", help=T("the household's code (from its slip) or its home, e.g. 3-2-501")),
     ],
-    content: _score("--content", "score for the renovation's content (改造内容), 1–5"),  # type: ignore[valid-type]
-    process: _score("--process", "score for the renovation's process (改造过程), 1–5"),  # type: ignore[valid-type]
-    management: _score("--management", "score for long-term management (长效管理), 1–5"),  # type: ignore[valid-type]
+    content: ContentOption,
+    process: ProcessOption,
+    management: ManagementOption,
     by: By,
     comment: Annotated[
         str | None, typer.Option("--comment", help=T("the household's comment, if any"))
