@@ -253,3 +253,14 @@ def answer_summary(answer: Answer) -> dict[str, int | bool]:
         "management": answer.management,
         "comment": answer.comment is not None,
     }
+
+
+def survey_summary(result: SurveyTally) -> dict[str, object]:
+    """The tally as the stage's submission keeps it (and the quarterly report reads
+    it): counts and the sum of each dimension's scores — no household, no comment."""
+    return {
+        "households": result.register,
+        "respondents": result.respondents,
+        "satisfied": result.satisfied,
+        "sums": {d.value: result.sums[d] for d in DIMENSIONS},
+    }

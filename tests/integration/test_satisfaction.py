@@ -232,3 +232,106 @@ def test_purging_the_register_deletes_the_answers(people: App, project_id: int, 
     households.purge(people, project_id, by="zhangl")
     with people.reader() as uow:
         assert uow.session.scalars(select(SatisfactionRow)).all() == []
+
+
+def test_the_quarterly_report_averages_each_dimension(
+    people: App,
+    project_id: int,
+    survey: list[str],
+    clock,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from openpyxl import load_workbook
+
+    from accompany.clock import parse_moment
+    from accompany.models.report import Quarter
+    from accompany.reporting import render_html, render_json, write_xlsx
+    from accompany.services.reports import quarterly_report
+
+    for code in survey[:20]:
+        give_answer(people, project_id, code, 5, 4, 3)  # satisfied (12)
+    for code in survey[20:30]:
+        give_answer(people, project_id, code, 3, 4, 4, "<b>不含在报告里</b>")  # not satisfied (11)
+    outcome = commands.complete_stage(
+        people, commands.CompleteStage(project_id=project_id, stage="post-evaluation", by="wangrb")
+    )
+    assert outcome.events[-1].data["satisfaction"] == {
+        "households": 32,
+        "respondents": 30,
+        "satisfied": 20,
+        "sums": {"content": 130, "process": 120, "management": 100},
+    }
+    commands.decide_approval(
+        people,
+        commands.DecideApproval(
+            project_id=project_id, stage="post-evaluation", by="zhoux", decision="approve"
+        ),
+    )
+    clock.moment = parse_moment("2026-03-03T09:00")
+    report = quarterly_report(people, Quarter.parse("2026Q1"))
+    assert report.satisfaction == [
+        {
+            "project_id": project_id,
+            "project": report.satisfaction[0]["project"],
+            "district": "chaoyang",
+            "street": "taiyanggong",
+            "stage": "post-evaluation",
+            "households": 32,
+            "respondents": 30,
+            "content": 4.33,
+            "process": 4.0,
+            "management": 3.33,
+            "satisfied": 20,
+            "satisfaction_pct": 66.7,
+        }
+    ]
+    assert report.satisfaction_overall == {
+        "projects": 1,
+        "respondents": 30,
+        "content": 4.33,
+        "process": 4.0,
+        "management": 3.33,
+        "satisfied": 20,
+        "satisfaction_pct": 66.7,
+    }
+    assert report.summary["respondents"] == 30 and report.summary["satisfaction_pct"] == 66.7
+    data = json.loads(render_json(report))
+    assert data["satisfaction"]["overall"]["content"] == 4.33
+    assert "不含在报告里" not in render_json(report)
+    html = render_html(report, "zh")
+    assert "居民满意度 (1)" in html and "长效管理平均分" in html
+    path = tmp_path / "q1.xlsx"
+    write_xlsx(report, path, "zh")
+    sheet = load_workbook(path)["居民满意度"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][6:9] == ("改造内容平均分", "改造过程平均分", "长效管理平均分")
+    assert rows[-1][1] == "全部" and rows[-1][6:] == (4.33, 4.0, 3.33, 20, 66.7)
+
+
+def test_a_report_without_answers_has_no_satisfaction_part(people: App, project_id: int, clock) -> None:  # type: ignore[no-untyped-def]
+    from accompany.clock import parse_moment
+    from accompany.models.report import Quarter
+    from accompany.reporting import render_json
+    from accompany.services.reports import quarterly_report
+
+    open_survey(people, project_id)
+    commands.complete_stage(
+        people,
+        commands.CompleteStage(
+            project_id=project_id,
+            stage="post-evaluation",
+            by="wangrb",
+            evidence={"respondents": "40", "satisfaction_pct": "90"},
+        ),
+    )
+    commands.decide_approval(
+        people,
+        commands.DecideApproval(
+            project_id=project_id, stage="post-evaluation", by="zhoux", decision="approve"
+        ),
+    )
+    clock.moment = parse_moment("2026-03-03T09:00")
+    report = quarterly_report(people, Quarter.parse("2026Q1"))
+    assert report.satisfaction == [] and report.satisfaction_overall == {}
+    assert report.summary["satisfaction_pct"] == 90.0
+    assert 'satisfaction"' not in render_json(report).replace('"satisfaction_pct"', "")

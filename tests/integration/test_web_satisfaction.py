@@ -139,9 +139,9 @@ def test_the_survey_closes_with_the_stage(web: Any, app: App, project_id: int, s
     for code in survey[25:30]:
         give_answer(app, project_id, code, 5, 5, 4, by="wangrb")
     planner = sign_in(web, "wangrb")
-    before = planner.get(f"/projects/{project_id}?lang=en")
+    before = planner.get(f"/projects/{project_id}")  # in the planner's language, Chinese
     text = visible_text(before.text)
-    assert "30 of 32 households answered (93.8%)" in text and "satisfied: 100.0%" in text
+    assert "32户中已有30户作答 (93.8%)" in text and "满意率：100.0%" in text and "长效管理" in text
     assert re.search(r'data-dimension="management"><th scope="row">[^<]+</th><td>4.00<', before.text)
     commands.complete_stage(
         app, commands.CompleteStage(project_id=project_id, stage="post-evaluation", by="wangrb")
@@ -167,7 +167,10 @@ def test_the_project_page_takes_paper_answers(web, app: App, project_id: int, su
     view = survey_tally(app, project_id)
     assert (view.paper_answers, view.respondents) == (1, 1)
     bad = post_form(planner, url, f"/projects/{project_id}/satisfaction", {**form, "content": "6"})
-    assert bad.status_code == 400 and "whole number from 1" in visible_text(bad.text)
+    assert (
+        bad.status_code == 400
+        and "改造内容的评分须为1（非常不满意）到5（非常满意）的整数" in visible_text(bad.text)
+    )
     street_office = sign_in(web, "zhaoy")
     refused = post_form(street_office, url, f"/projects/{project_id}/satisfaction", form)
     assert refused.status_code == 403

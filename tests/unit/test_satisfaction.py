@@ -5,10 +5,13 @@ the earlier one; the stage's evidence follows the answers."""
 
 from __future__ import annotations
 
+import copy
 from fractions import Fraction
 
 import pytest
+import yaml
 
+from accompany.config.settings import BUILTIN_TEMPLATES
 from accompany.models.consent import Channel
 from accompany.models.errors import InvalidInput
 from accompany.models.satisfaction import (
@@ -29,6 +32,8 @@ from accompany.models.states import ProjectStatus, StageState
 from accompany.models.template import build_template
 
 from .test_template import body, refused, stage
+
+SURVEYED = yaml.safe_load((BUILTIN_TEMPLATES / "accompany-service-v2.yaml").read_text("utf-8"))
 
 
 def test_a_household_is_satisfied_when_its_average_reaches_four() -> None:
@@ -125,15 +130,18 @@ def test_the_evidence_follows_the_answers() -> None:
 
 
 def test_the_template_declares_the_survey_on_a_stage_with_its_evidence() -> None:
-    template = build_template(body())
+    # version 1 (projects already use it) stays as it was; version 2 adds the survey
+    assert all(s.satisfaction is None for s in build_template(body()).stages)
+    template = build_template(SURVEYED)
     spec = template.stage("post-evaluation").satisfaction
     assert spec is not None and (spec.respondents, spec.satisfied) == ("respondents", "satisfaction_pct")
-    document = body()
+    assert template.version == 2 and [s.id for s in template.stages if s.satisfaction] == ["post-evaluation"]
+    document = copy.deepcopy(SURVEYED)
     stage(document, "post-evaluation")["satisfaction"] = {"respondents": "evaluation_report"}
     refused(document, "satisfaction refers to 'evaluation_report'")
-    document = body()
+    document = copy.deepcopy(SURVEYED)
     stage(document, "needs-list")["satisfaction"] = {}
     refused(document, "satisfaction refers to 'respondents'")
-    document = body()
+    document = copy.deepcopy(SURVEYED)
     stage(document, "post-evaluation")["satisfaction"] = {"rule": "x"}
     refused(document, "rule")

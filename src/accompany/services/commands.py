@@ -461,21 +461,11 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
 
             found = stage_tally(uow, cmd.project_id, spec)
             consent = found[0] if found is not None else None
+        survey = None
         if spec.satisfaction is not None:
-            from ..models.satisfaction import satisfaction_evidence
             from .satisfaction import stage_survey
 
             survey = stage_survey(uow, cmd.project_id, spec)
-            if survey is not None:  # the answers decide the survey's evidence
-                evidence = {
-                    **evidence,
-                    **satisfaction_evidence(
-                        evidence,
-                        survey,
-                        respondents_key=spec.satisfaction.respondents,
-                        satisfied_key=spec.satisfaction.satisfied,
-                    ),
-                }
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))
@@ -493,6 +483,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             now=now,
             calendar=app.calendar,
             consent=consent,
+            survey=survey,
         )
         uow.projects.save(project)
         record(app, uow, project, events)
