@@ -175,3 +175,27 @@ def test_the_project_page_takes_paper_answers(web, app: App, project_id: int, su
     refused = post_form(street_office, url, f"/projects/{project_id}/satisfaction", form)
     assert refused.status_code == 403
     assert survey_tally(app, project_id).respondents == 1
+
+
+def test_the_done_form_is_filled_with_what_the_answers_show(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    planner = sign_in(web, "wangrb")
+    form_url = f"/projects/{project_id}/stages/post-evaluation/done"
+    empty = planner.get(form_url).text
+    assert 'name="evidence.respondents" value=""' in empty and "居民满意度答卷计算" not in empty
+    for code in survey[:29]:
+        give_answer(app, project_id, code, 4, 4, 4)
+    give_answer(app, project_id, survey[29], 1, 2, 3)
+    filled = planner.get(form_url).text
+    assert 'name="evidence.respondents" value="30"' in filled
+    assert 'name="evidence.satisfaction_pct" value="96.7"' in filled and "居民满意度答卷计算" in filled
+    wrong = post_form(
+        planner, form_url, form_url, {"evidence.respondents": "30", "evidence.satisfaction_pct": "99"}
+    )
+    assert wrong.status_code == 400 and "由居民答卷计算得出" in visible_text(wrong.text)
+    done = post_form(
+        planner, form_url, form_url, {"evidence.respondents": "30", "evidence.satisfaction_pct": "96.7"}
+    )
+    assert done.status_code == 303
+    assert survey_tally(app, project_id).open is False
