@@ -150,7 +150,7 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             channel=channel,
         )
     if kind in ("satisfaction.answered", "satisfaction.replaced"):
-        channel = _("paper answer") if data.get("channel") == "paper" else _("on the public page")
+        channel = _("paper answer") if data.get("channel") == "paper" else _("answered on the public page")
         scores = "{}/{}/{}".format(data.get("content"), data.get("process"), data.get("management"))
         text = _(
             "household #{household}: content/process/management {scores} ({channel})",

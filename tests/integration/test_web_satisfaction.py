@@ -128,6 +128,8 @@ def test_a_script_in_the_comment_is_shown_escaped(
     planner = sign_in(web, "wangrb")
     page = planner.get(f"/projects/{project_id}")
     assert script not in page.text and "&lt;script&gt;alert(" in page.text
+    # the audit log: the scores and the channel, not the comment
+    assert "改造内容/改造过程/长效管理 4/4/4（公开页面作答）" in visible_text(page.text)
     street_office = sign_in(web, "zhaoy")
     assert "alert(" not in street_office.get(f"/projects/{project_id}").text
 
