@@ -50,6 +50,8 @@ class EventKind(StrEnum):
     HOUSEHOLDS_PURGED = "households.purged"
     BALLOT_CAST = "consent.ballot_cast"
     BALLOT_REPLACED = "consent.ballot_replaced"
+    SATISFACTION_ANSWERED = "satisfaction.answered"
+    SATISFACTION_REPLACED = "satisfaction.replaced"
     PAGE_PUBLISHED = "project.published"
     PAGE_UNPUBLISHED = "project.unpublished"
     AUDIT_BROKEN = "audit.broken"

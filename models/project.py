@@ -30,6 +30,7 @@ from .rules import (
     enforce_project,
     enforce_time,
 )
+from .satisfaction import SurveyTally, satisfaction_evidence, survey_summary
 from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, ProcessTemplate, RatioCheck, StageSpec
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
@@ -367,6 +368,7 @@ class Project:
         now: dt.datetime,
         calendar: WorkingCalendar,
         consent: Tally | None = None,
+        survey: SurveyTally | None = None,
     ) -> list[Event]:
         """The planner marks a stage done. The evidence recorded so far (kept across
         returns) plus this submission must satisfy the stage's rules.
@@ -374,10 +376,27 @@ class Project:
         ``consent``: the tally of the stage's ballots when there are any (a stage with
         ``consent:`` in the template). Its counts become the consent evidence (a typed
         figure that differs is refused) and its Art. 278 verdict replaces the ratio
-        checks on those keys."""
+        checks on those keys.
+
+        ``survey``: the tally of the stage's satisfaction answers when there are any
+        (a stage with ``satisfaction:``); it becomes the respondents and satisfaction
+        evidence the same way, and its per-dimension sums go into the event for the
+        quarterly report."""
         check_text(note or "", NOTE, field="note", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.COMPLETE)
         spec = self.template.stage(key)
+        if survey is not None and spec.satisfaction is not None:
+            evidence = {
+                **evidence,
+                **satisfaction_evidence(
+                    evidence,
+                    survey,
+                    respondents_key=spec.satisfaction.respondents,
+                    satisfied_key=spec.satisfaction.satisfied,
+                ),
+            }
+        else:
+            survey = None
         if consent is not None and spec.consent is not None:
             computed = consent_evidence(
                 evidence,
@@ -467,6 +486,7 @@ class Project:
                     "first_level": spec.approval[0].value if spec.approval else None,
                     "evidence": merged,
                     **({"consent": consent_summary(consent)} if consent is not None else {}),
+                    **({"satisfaction": survey_summary(survey)} if survey is not None else {}),
                     "attachments": [a.filename for a in attachments],
                     "note": note,
                     "due": due.isoformat() if due else None,

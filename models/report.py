@@ -18,6 +18,12 @@ the projects moved on. Definitions (also in the README):
   (approve or return, any level) taken inside the quarter.
 - an *undone* decision (撤回, ``stage.decision_undone`` before the cut-off) counts
   as never given, and so does what it caused (stages started, deadlines set).
+- *residents' satisfaction* (问效): for each project whose survey stage (a stage with
+  ``satisfaction:``, answered by the residents) was approved inside the quarter, the
+  average score of each dimension (改造内容 / 改造过程 / 长效管理) over the households
+  that answered; overall, each dimension's average over all those households (each
+  household weighs the same). Projects whose evaluation was typed without answers
+  have no such row.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .deadlines import LOCAL_TZ
 from .errors import InvalidInput
+from .satisfaction import DIMENSIONS
 
 LEVELS = ("district", "street", "team", "project")
 PHASES = ("before", "during", "after")
@@ -46,6 +53,8 @@ EVIDENCE_KEYS = (
     "households_consenting",
     "respondents",
 )
+#: the satisfaction survey's dimensions (``models.satisfaction``), in the report's order
+SURVEY_DIMENSIONS = tuple(d.value for d in DIMENSIONS)
 REMINDER_KINDS = frozenset({"due-soon", "due-today", "overdue", "approval-waiting"})
 ESCALATION_KINDS = frozenset({"escalation-street-office", "escalation-district"})
 
@@ -160,6 +169,8 @@ class StageReplay:
     # whoever holds the project after a change of planner
     team: str | None = None
     planner: str | None = None
+    # the residents' satisfaction answers as the submission counted them (问效)
+    survey: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -256,6 +267,9 @@ class Report:
     # what people read instead of ids, by kind ("district", "street", "person", "stage",
     # "stage_en"): the writers show names, the JSON keeps the ids
     names: dict[str, dict[str, str]] = field(default_factory=dict)
+    # residents' satisfaction per evaluated project and overall (empty: no answers)
+    satisfaction: list[dict[str, Any]] = field(default_factory=list)
+    satisfaction_overall: dict[str, Any] = field(default_factory=dict)
 
 
 # -- the replay ------------------------------------------------------------------------------
@@ -293,6 +307,7 @@ def build_report(
     stopped: list[dict[str, Any]] = []
     pauses: list[dict[str, Any]] = []
     extensions: list[dict[str, Any]] = []
+    surveys: list[dict[str, Any]] = []
     # decisions need the submission they decide on
     in_quarter = lambda moment: q_start <= moment < q_end  # noqa: E731
 
@@ -369,6 +384,7 @@ def build_report(
             stage.state = "submitted"
             stage.submitted_at = event.at
             stage.evidence = event.data.get("evidence") or {}
+            stage.survey = event.data.get("satisfaction")
             stage.team, stage.planner = project.team, project.planner
         elif event.kind == "stage.returned":
             if in_quarter(event.at) and in_scope(project):
@@ -398,6 +414,8 @@ def build_report(
                 stage.approved_at = event.at
                 if in_quarter(event.at) and in_scope(project):
                     _evidence(project, stage, accumulators, stage_keys(stage))
+                    if stage.survey:
+                        surveys.append(survey_row(project, stage))
         elif event.kind == "stage.clock_paused":
             stage.paused = True
             if in_quarter(event.at) and in_scope(project):
@@ -613,7 +631,56 @@ def build_report(
         overdue_trend=trend,
         notifications_by_kind=dict(sorted(counts.items())),
         stopped=stopped,
+        satisfaction=surveys,
+        satisfaction_overall=survey_overall(surveys),
     )
+
+
+def survey_row(project: ProjectReplay, stage: StageReplay) -> dict[str, Any]:
+    """An evaluated project's satisfaction: each dimension's average score (two
+    decimals) over its households that answered, and the satisfied share."""
+    survey = stage.survey or {}
+    sums = survey.get("sums") or {}
+    respondents = int(survey.get("respondents") or 0)
+    satisfied = int(survey.get("satisfied") or 0)
+    return {
+        "project_id": project.id,
+        "project": project.name,
+        "district": project.district,
+        "street": project.street,
+        "stage": stage.key,
+        "households": survey.get("households"),
+        "respondents": respondents,
+        "_sums": {d: int(sums.get(d) or 0) for d in SURVEY_DIMENSIONS},
+        **_averages(sums, respondents),
+        "satisfied": satisfied,
+        "satisfaction_pct": round(100 * satisfied / respondents, 1) if respondents else None,
+    }
+
+
+def survey_overall(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each dimension's average over every household that answered in the evaluated
+    projects (weighted by their respondents); empty without any."""
+    if not rows:
+        return {}
+    respondents = sum(r["respondents"] for r in rows)
+    satisfied = sum(r["satisfied"] for r in rows)
+    sums = {d: sum(r["_sums"][d] for r in rows) for d in SURVEY_DIMENSIONS}
+    for row in rows:
+        del row["_sums"]
+    return {
+        "projects": len(rows),
+        "respondents": respondents,
+        **_averages(sums, respondents),
+        "satisfied": satisfied,
+        "satisfaction_pct": round(100 * satisfied / respondents, 1) if respondents else None,
+    }
+
+
+def _averages(sums: Mapping[str, Any], respondents: int) -> dict[str, float | None]:
+    return {
+        d: round(int(sums.get(d) or 0) / respondents, 2) if respondents else None for d in SURVEY_DIMENSIONS
+    }
 
 
 def _decision(project, stage, event, calendar, accumulators, keys) -> None:  # type: ignore[no-untyped-def]

@@ -219,6 +219,15 @@ class ConsentSpec(_Strict):
     approving: str = Field(default="households_consenting", pattern=KEY)
 
 
+class SatisfactionSpec(_Strict):
+    """A stage whose residents' satisfaction survey (问效, ``models.satisfaction``) is
+    answered per household of the register. When answers exist, the ``respondents``
+    (integer) and ``satisfied`` (percent, number) evidence are computed from them."""
+
+    respondents: str = Field(default="respondents", pattern=KEY)
+    satisfied: str = Field(default="satisfaction_pct", pattern=KEY)
+
+
 class ReminderPolicy(_Strict):
     """When people are reminded and when a missed deadline escalates. All counts are
     working days under the statutory calendar."""
@@ -258,6 +267,9 @@ class StageSpec(_Strict):
         default=None, description="overrides of the template's reminder policy"
     )
     consent: ConsentSpec | None = Field(default=None, description="consent by ballot (Art. 278)")
+    satisfaction: SatisfactionSpec | None = Field(
+        default=None, description="the residents' satisfaction survey (问效)"
+    )
 
     @model_validator(mode="after")
     def _evidence_consistent(self) -> StageSpec:
@@ -281,6 +293,18 @@ class StageSpec(_Strict):
                 if ref not in integers:
                     raise ValueError(
                         f"stage {self.id}: consent refers to {ref!r}, which is not an integer "
+                        "evidence key of this stage"
+                    )
+        if self.satisfaction is not None:
+            types = {f.key: f.type for f in self.evidence}
+            wanted = (
+                (self.satisfaction.respondents, (EvidenceType.INTEGER,), "an integer"),
+                (self.satisfaction.satisfied, (EvidenceType.NUMBER, EvidenceType.INTEGER), "a number"),
+            )
+            for ref, allowed, what in wanted:
+                if types.get(ref) not in allowed:
+                    raise ValueError(
+                        f"stage {self.id}: satisfaction refers to {ref!r}, which is not {what} "
                         "evidence key of this stage"
                     )
         return self

@@ -75,6 +75,7 @@ TABLES = (
     "account",
     "household",
     "consent_ballot",
+    "satisfaction_answer",
 )
 
 

@@ -90,6 +90,8 @@ EVENT_KINDS = {
     "project.published": N_("Public page published"),
     "consent.ballot_cast": N_("Consent ballot cast"),
     "consent.ballot_replaced": N_("Consent ballot replaced"),
+    "satisfaction.answered": N_("Satisfaction answer given"),
+    "satisfaction.replaced": N_("Satisfaction answer replaced"),
     "project.unpublished": N_("Public page taken off line"),
     "audit.broken": N_("Event log found broken"),
 }

@@ -158,6 +158,18 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             choice=choice,
             channel=channel,
         )
+    if kind in ("satisfaction.answered", "satisfaction.replaced"):
+        channel = _("paper answer") if data.get("channel") == "paper" else _("answered on the public page")
+        scores = "{}/{}/{}".format(data.get("content"), data.get("process"), data.get("management"))
+        text = _(
+            "household #{household}: content/process/management {scores} ({channel})",
+            household=data.get("household"),
+            scores=scores,
+            channel=channel,
+        )
+        if data.get("replaced"):
+            text += ("，" if lang == "zh" else ", ") + _("replacing its earlier answer")
+        return text
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""

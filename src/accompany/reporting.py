@@ -112,6 +112,39 @@ LIST_COLUMNS = {
         ("reason", "原因", "reason"),
     ],
 }
+#: residents' satisfaction per evaluated project (问效; a sheet only when there are answers)
+SATISFACTION_COLUMNS = [
+    ("project_id", "项目编号", "project"),
+    ("project", "项目", "name"),
+    ("district", "区", "district"),
+    ("street", "街道", "street"),
+    ("households", "住户数", "households"),
+    ("respondents", "答卷户数", "respondents"),
+    ("content", "改造内容平均分", "content (average)"),
+    ("process", "改造过程平均分", "process (average)"),
+    ("management", "长效管理平均分", "long-term management (average)"),
+    ("satisfied", "满意户数", "satisfied households"),
+    ("satisfaction_pct", "满意度(%)", "satisfaction %"),
+]
+SATISFACTION_SHEET = {"zh": "居民满意度", "en": "residents' satisfaction"}
+
+
+def satisfaction_rows(report: Report, lang: str) -> list[list[Any]]:
+    """One row per evaluated project, then the overall row (全部 / all): each
+    dimension's average over every household that answered."""
+    rows = [
+        [_list_cell("satisfaction", key, item, lang, report) for key, _, _ in SATISFACTION_COLUMNS]
+        for item in report.satisfaction
+    ]
+    overall = report.satisfaction_overall
+    if overall:
+        label = "全部" if lang == "zh" else "all"
+        rows.append(
+            [None, label, None, None, None, *(overall.get(key) for key, _, _ in SATISFACTION_COLUMNS[5:])]
+        )
+    return rows
+
+
 #: a stopped project's state as the reader reads it (the report is built without the catalogue)
 PROJECT_STATE_NAMES = {
     "zh": {"suspended": "已暂停", "cancelled": "已取消"},
@@ -297,6 +330,8 @@ def render_json(report: Report) -> str:
         "notifications_by_kind": report.notifications_by_kind,
         "meta": report.meta,
     }
+    if report.satisfaction:  # residents answered a survey in the quarter (问效)
+        data["satisfaction"] = {"overall": report.satisfaction_overall, "projects": report.satisfaction}
     return json.dumps(jsonable(data), ensure_ascii=False, indent=2)
 
 
@@ -526,6 +561,12 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             [zh if lang == "zh" else en for _, zh, en in columns],
             ([_list_cell(name, key, item, lang, report) for key, _, _ in columns] for item in items),
         )
+    if report.satisfaction:
+        table(
+            book.create_sheet(SATISFACTION_SHEET[lang]),
+            [zh if lang == "zh" else en for _, zh, en in SATISFACTION_COLUMNS],
+            satisfaction_rows(report, lang),
+        )
     about_sheet = book.create_sheet(sheets["about"])
     table(
         about_sheet,
@@ -692,6 +733,13 @@ def render_html(report: Report, lang: str = "zh") -> str:
             + _html_table(
                 [zh_ if zh else en for _, zh_, en in columns],
                 [[_list_cell(name, key, item, lang, report) for key, _, _ in columns] for item in items],
+            )
+        )
+    if report.satisfaction:
+        lists.append(
+            f"<h2>{SATISFACTION_SHEET[lang]} ({len(report.satisfaction)})</h2>"
+            + _html_table(
+                [zh_ if zh else en for _, zh_, en in SATISFACTION_COLUMNS], satisfaction_rows(report, lang)
             )
         )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])

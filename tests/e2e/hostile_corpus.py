@@ -65,6 +65,22 @@ def undo(
     return ("stage", "undo", project, stage, "--by", by, "--reason", reason, *NOW)
 
 
+def satisfy(**changes: str) -> tuple[str, ...]:
+    """`satisfaction record` on project 1 with good scores, but for ``changes``."""
+    options = {
+        "project": "1",
+        "household": "ABCDEFGH",
+        "content": "5",
+        "process": "4",
+        "management": "4",
+        "by": "wangrb",
+        **changes,
+    }
+    project = options.pop("project")
+    typed = [part for key, value in options.items() for part in (f"--{key}", value)]
+    return ("satisfaction", "record", project, *typed, *NOW)
+
+
 EVIDENCE = ("-e", "households_interviewed=36", "-e", "observation_days=5")
 ATTACH = ("--attach", "problem_map={file}")
 
@@ -1015,6 +1031,29 @@ CASES: list[Case] = [
     case("list: limit 0 (notifications)", INVALID, "notifications", "list", "--limit", "0"),
     case("reminders: --now garbage", INVALID, "reminders", "run", "--now", "soon"),
     case("reminders: --show negative", INVALID, "reminders", "run", "--show", "-1"),
+    # --- the satisfaction survey (project 1's post-evaluation has not started)
+    *(
+        case(f"satisfaction: {name}", code, *satisfy(**changes), mentions=mentions)
+        for name, code, changes, mentions in (
+            ("score 0", INVALID, {"content": "0"}, "0"),
+            ("score 6", INVALID, {"process": "6"}, ""),
+            ("score 4.5", INVALID, {"management": "4.5"}, ""),
+            ("score fullwidth", INVALID, {"content": "４"}, ""),
+            ("score empty", INVALID, {"content": ""}, ""),
+            ("comment with NUL", INVALID, {"comment": NUL}, ""),
+            ("comment with an escape", INVALID, {"comment": ESCAPE}, ""),
+            ("comment of 100 KB", INVALID, {"comment": HUGE}, "500"),
+            ("by an unknown person", NOT_FOUND, {"by": "ghost"}, ""),
+            ("by a street office", FORBIDDEN, {"by": "zhaoy"}, ""),
+            ("survey not open", CONFLICT, {}, ""),
+            ("unknown project", NOT_FOUND, {"project": "999999"}, ""),
+            ("project not a number", INVALID, {"project": "1; DROP TABLE event"}, ""),
+            ("stage without a survey", INVALID, {"stage": "needs-survey"}, ""),
+        )
+    ),
+    case("satisfaction tally: unknown project", NOT_FOUND, "satisfaction", "tally", "999999"),
+    case("satisfaction tally: unknown stage", NOT_FOUND, "satisfaction", "tally", "1", "--stage", "nope"),
+    case("satisfaction comments: street office", FORBIDDEN, "satisfaction", "comments", "1", "--by", "zhaoy"),
     # --- the database URL and unknown commands
     case("--db: unknown scheme", INVALID, "project", "list", "--db", "mysql://root@localhost/x"),
     case("--db: not a URL", INVALID, "project", "list", "--db", "::::"),

@@ -24,6 +24,7 @@ from . import (
     people,
     projects,
     reports,
+    satisfaction,
     setup,
     stages,
     templates,
@@ -64,6 +65,7 @@ app.add_typer(events.events_app, name="events")
 app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")
+app.add_typer(satisfaction.satisfaction_app, name="satisfaction")
 app.command(
     "web",
     help=T(

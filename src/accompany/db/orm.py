@@ -427,6 +427,30 @@ class BallotRow(Base):
     cast_at: Mapped[dt.datetime]
 
 
+class SatisfactionRow(Base):
+    """A household's answer to the satisfaction survey of a stage with
+    ``satisfaction:`` (``models.satisfaction``): one per household and stage — a
+    later answer replaces it. The household is named by its code; the three scores
+    (1–5), the optional comment, how it came (public page or a paper answer recorded
+    by ``recorded_by``), when it was first given and when last changed."""
+
+    __tablename__ = "satisfaction_answer"
+    __table_args__ = (UniqueConstraint("project_id", "stage_key", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    stage_key: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(16))
+    content: Mapped[int] = mapped_column(Integer)
+    process: Mapped[int] = mapped_column(Integer)
+    management: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime]
+
+
 class PublicPageRow(Base):
     """A project whose public page (no sign-in) a coordinator has published; no row:
     the page does not exist (the default)."""

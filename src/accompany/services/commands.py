@@ -461,6 +461,11 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
 
             found = stage_tally(uow, cmd.project_id, spec)
             consent = found[0] if found is not None else None
+        survey = None
+        if spec.satisfaction is not None:
+            from .satisfaction import stage_survey
+
+            survey = stage_survey(uow, cmd.project_id, spec)
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))
@@ -478,6 +483,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             now=now,
             calendar=app.calendar,
             consent=consent,
+            survey=survey,
         )
         uow.projects.save(project)
         record(app, uow, project, events)

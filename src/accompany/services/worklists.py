@@ -47,6 +47,7 @@ from .queries import (
     project_detail,
     timing,
 )
+from .satisfaction import CommentView, SurveyView, project_survey
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -926,6 +927,9 @@ class ProjectView(BaseModel):
     planners: list[tuple[str, str]] = []
     # the consent ballot's tally, when asked for and the template has one
     consent: TallyView | None = None
+    # the satisfaction survey's tally and, for who manages residents' data, comments
+    survey: SurveyView | None = None
+    survey_comments: list[CommentView] = []
 
 
 def project_view(
@@ -957,6 +961,7 @@ def project_view(
         view = _view(app, uow, person, project, with_events, newest_events, delegators)
         if with_tally:
             view.consent = project_tally(uow, project)
+            view.survey, view.survey_comments = project_survey(uow, project, person)
         return view
 
 

@@ -268,7 +268,19 @@ def project(request: Request, project_id: str) -> Response:
         summarise=summarise,
         tally=view.consent,
         ballot_error=None,
+        **_survey(view),
     )
+
+
+def _survey(view) -> dict:  # type: ignore[no-untyped-def]
+    from .satisfaction import SCORES
+
+    return {
+        "survey": view.survey,
+        "survey_error": None,
+        "scores": SCORES,
+        "survey_comments": view.survey_comments,
+    }
 
 
 @router.post("/projects/{project_id}/consent")
@@ -304,6 +316,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             summarise=lambda event: "",
             tally=view.consent,
             ballot_error=error_text(exc, page.lang),
+            **_survey(view),
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
 

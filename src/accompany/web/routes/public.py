@@ -2,6 +2,8 @@
 page exists only once a coordinator has published it; otherwise it is "not found",
 like a project that does not exist.
 
+The satisfaction survey (问效) is answered the same way (``routes.satisfaction``).
+
 The consent ballot: while the consent stage is in progress the page carries a form
 (household code — pre-filled from the slip's QR ``?code=`` — and agree / disagree /
 abstain). No cookie is set: the form's CSRF token is an HMAC of the server secret,
@@ -61,6 +63,13 @@ def _ballot_context(app, project_id: int, code: str) -> dict:  # type: ignore[no
     return {"tally": tally, "token": token, "code": (normalise_code(code) or "") if tally.open else ""}
 
 
+def _context(app, project_id: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+    """The page's forms: the consent ballot and the satisfaction survey."""
+    from .satisfaction import survey_context
+
+    return {**_ballot_context(app, project_id, code), **survey_context(app, project_id, code)}
+
+
 def _throttle(request: Request) -> AddressThrottle:
     state = request.app.state
     if getattr(state, "ballot_throttle", None) is None:
@@ -77,14 +86,15 @@ async def public_page(request: Request, project_id: str) -> Response:
     try:
         number = record_id(project_id, "project")
         project = await run_in_threadpool(public_project, app, number)
-        ballot = await run_in_threadpool(_ballot_context, app, number, code)
+        ballot = await run_in_threadpool(_context, app, number, code)
     except NotFound:
         response = _page(request, lang, 404, project=None)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
     response = _page(request, lang, 200, project=project, **ballot)
     # the same page for everyone, no cookies; with a code in the form: not stored
-    response.headers["Cache-Control"] = "no-store" if ballot.get("code") else f"public, max-age={MAX_AGE}"
+    with_code = ballot.get("code") or ballot.get("survey_code")
+    response.headers["Cache-Control"] = "no-store" if with_code else f"public, max-age={MAX_AGE}"
     return response
 
 
@@ -114,7 +124,7 @@ async def public_ballot(request: Request, project_id: str) -> Response:
         except NotFound:
             response = _page(request, lang, 404, project=None)
         else:
-            context = _ballot_context(app, number, code)
+            context = _context(app, number, code)
             response = _page(request, lang, status, project=project, message=message, done=done, **context)
         if response.status_code == 200:
             response.status_code = status

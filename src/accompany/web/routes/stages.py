@@ -51,6 +51,7 @@ def _show(
     errors: FormErrors | None = None,
     status: int = 200,
     values: dict[str, str] | None = None,
+    computed: dict[str, str] | None = None,
 ) -> Response:
     return render(
         page,
@@ -63,6 +64,7 @@ def _show(
         actions=context.view.actions.get(context.stage.key, []),
         errors=errors or FormErrors(),
         values=values or {},
+        computed=computed or {},
         accept_files=ACCEPT_FILES,
         accept_photos=ACCEPT_PHOTOS,
         max_photos=MAX_PHOTOS,
@@ -81,7 +83,25 @@ def _back(project_id: int, stage: str) -> Response:
 def done_form(request: Request, project_id: str, stage: str) -> Response:
     page = page_for(request)
     context = _context(page, project_id, stage)
-    return _show(page, "stage_done.html", context)
+    computed = _computed(page, context)
+    return _show(page, "stage_done.html", context, values=computed, computed=computed)
+
+
+def _computed(page: Page, context: worklists.StageForm) -> dict[str, str]:
+    """The evidence the residents' satisfaction answers decide (none: no answers yet),
+    filled into the form as the stage will record it."""
+    spec = context.spec
+    if spec.satisfaction is None:
+        return {}
+    from ...services.satisfaction import survey_tally
+
+    view = survey_tally(page.app, context.view.detail.id, stage=spec.id)
+    if not view.respondents:
+        return {}
+    return {
+        f"evidence.{spec.satisfaction.respondents}": str(view.respondents),
+        f"evidence.{spec.satisfaction.satisfied}": str(view.satisfaction_pct),
+    }
 
 
 @router.post("/done")

@@ -1,0 +1,162 @@
+"""The residents' satisfaction survey (问效) on the web: the resident's form on the
+public page (household code — pre-filled from the slip's QR ``?code=`` — and a score
+of 1–5 on each of 改造内容, 改造过程 and 长效管理, with an optional comment), and the
+planner's paper answer (代录) on the project page.
+
+The public form works like the consent ballot's: no cookie, a CSRF token that is an
+HMAC of the server secret, the project and the hour, a POST from another site
+refused, answers throttled per address (the ballots' limit)."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from ...bootstrap import Origin
+from ...i18n import error_text, normalise_language, translate
+from ...models.errors import AccompanyError, NotFound
+from ...models.households import normalise_code
+from ...services import worklists
+from ...services.public import public_project
+from ...services.satisfaction import (
+    SurveyView,
+    give_answer,
+    has_survey_stage,
+    survey_tally,
+)
+from ..context import accompany_app, page_for, record_id
+from ..errors import status_for
+from ..rendering import render
+from ..security import form_secret, public_form_matches, public_form_token
+
+router = APIRouter()
+
+#: the scores a form offers, 1 (非常不满意) … 5 (非常满意)
+SCORES = (1, 2, 3, 4, 5)
+
+
+def _purpose(project_id: int) -> str:
+    return f"survey:{project_id}"
+
+
+def survey_context(app, project_id: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+    """The public page's survey block: the tally (aggregates only) and, while it is
+    open, the form."""
+    if not has_survey_stage(app, project_id):
+        return {"survey": None}
+    survey: SurveyView = survey_tally(app, project_id, public=True)
+    token = public_form_token(form_secret(app.settings), _purpose(project_id), time.time())
+    return {
+        "survey": survey,
+        "survey_token": token,
+        "survey_code": (normalise_code(code) or "") if survey.open else "",
+        "scores": SCORES,
+    }
+
+
+@router.post("/public/projects/{project_id}/satisfaction")
+async def public_answer(request: Request, project_id: str) -> Response:
+    from .public import _ballot_context, _page, _same_origin, _throttle
+
+    application = accompany_app(request)
+    form = await request.form()
+    lang = normalise_language(
+        str(form.get("lang") or request.query_params.get("lang") or ""), application.settings.language
+    )
+    app = application.via(Origin("web"), language=lang)
+    number = record_id(project_id, "project")
+    code = str(form.get("code") or "")[:40]
+
+    def answer(status: int, *, message: str = "", done: str = "") -> Response:
+        try:
+            project = public_project(app, number)
+        except NotFound:
+            response = _page(request, lang, 404, project=None)
+        else:
+            context = {**_ballot_context(app, number, ""), **survey_context(app, number, code)}
+            response = _page(
+                request, lang, status, project=project, survey_message=message, survey_done=done, **context
+            )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    address = request.client.host if request.client else "?"
+    if not _throttle(request).allow(address, time.monotonic()):
+        message = translate("Too many answers from this address: wait a minute and try again.", lang)
+        response = await run_in_threadpool(answer, 429, message=message)
+        response.headers["Retry-After"] = "60"
+        return response
+    token = form.get("token")
+    if not _same_origin(request) or not public_form_matches(
+        form_secret(app.settings), _purpose(number), time.time(), token if isinstance(token, str) else None
+    ):
+        message = translate("The form has expired: reload the page and answer again.", lang)
+        return await run_in_threadpool(answer, 403, message=message)
+    try:
+        receipt = await run_in_threadpool(
+            lambda: give_answer(
+                app,
+                number,
+                code,
+                form.get("content"),
+                form.get("process"),
+                form.get("management"),
+                str(form.get("comment") or ""),
+            )
+        )
+    except NotFound as exc:
+        if exc.field != "code":
+            return await run_in_threadpool(answer, 404)
+        return await run_in_threadpool(answer, 400, message=error_text(exc, lang))
+    except AccompanyError as exc:
+        return await run_in_threadpool(answer, status_for(exc), message=error_text(exc, lang))
+    if receipt.replaced:
+        done = translate("Your answer replaces your household's earlier one. Thank you.", lang)
+    else:
+        done = translate("Your answer is counted. Thank you.", lang)
+    return await run_in_threadpool(answer, 200, done=done)
+
+
+@router.post("/projects/{project_id}/satisfaction")
+async def paper_answer(request: Request, project_id: str) -> Response:
+    """A paper answer recorded by the planner or a coordinator (代录)."""
+    from .projects import EVENTS_PAGE
+
+    page = page_for(request)
+    person = page.require()
+    number = record_id(project_id, "project")
+    form = await request.form()
+    page.check_csrf(form)
+    try:
+        await run_in_threadpool(
+            lambda: give_answer(
+                page.app,
+                number,
+                str(form.get("household") or ""),
+                form.get("content"),
+                form.get("process"),
+                form.get("management"),
+                str(form.get("comment") or ""),
+                by=person.id,
+            )
+        )
+    except AccompanyError as exc:
+        view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE, with_tally=True)
+        return render(
+            page,
+            "project.html",
+            status=status_for(exc),
+            view=view,
+            detail=view.detail,
+            summarise=lambda event: "",
+            tally=view.consent,
+            ballot_error=None,
+            survey=view.survey,
+            survey_error=error_text(exc, page.lang),
+            scores=SCORES,
+            survey_comments=view.survey_comments,
+        )
+    return RedirectResponse(f"/projects/{number}#satisfaction", status_code=303)
