@@ -219,6 +219,16 @@ class ConsentSpec(_Strict):
     approving: str = Field(default="households_consenting", pattern=KEY)
 
 
+class CommentsSpec(_Strict):
+    """A stage that takes residents' comments and objections (问计, ``models.comments``)
+    during its public notice (its deadline runs ``from: notice-end``). When comments
+    exist, the ``evidence`` text key is their generated summary, and the stage is not
+    marked done while an objection has no answer."""
+
+    evidence: str = Field(default="objections", pattern=KEY)
+    per_household: int = Field(default=5, ge=1, le=50)
+
+
 class ReminderPolicy(_Strict):
     """When people are reminded and when a missed deadline escalates. All counts are
     working days under the statutory calendar."""
@@ -258,6 +268,9 @@ class StageSpec(_Strict):
         default=None, description="overrides of the template's reminder policy"
     )
     consent: ConsentSpec | None = Field(default=None, description="consent by ballot (Art. 278)")
+    comments: CommentsSpec | None = Field(
+        default=None, description="residents' comments and objections during the public notice (问计)"
+    )
 
     @model_validator(mode="after")
     def _evidence_consistent(self) -> StageSpec:
@@ -283,6 +296,15 @@ class StageSpec(_Strict):
                         f"stage {self.id}: consent refers to {ref!r}, which is not an integer "
                         "evidence key of this stage"
                     )
+        if self.comments is not None:
+            texts = {f.key for f in self.evidence if f.type is EvidenceType.TEXT}
+            if self.comments.evidence not in texts:
+                raise ValueError(
+                    f"stage {self.id}: comments refers to {self.comments.evidence!r}, which is not a text "
+                    "evidence key of this stage"
+                )
+            if self.deadline.notice_calendar_days is None:
+                raise ValueError(f"stage {self.id}: comments need a deadline from: notice-end")
         return self
 
     def field(self, key: str) -> EvidenceField | None:

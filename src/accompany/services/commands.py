@@ -461,6 +461,10 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
 
             found = stage_tally(uow, cmd.project_id, spec)
             consent = found[0] if found is not None else None
+        if spec.comments is not None:
+            from .comments import stage_evidence
+
+            evidence = stage_evidence(uow, cmd.project_id, spec, evidence)
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))
