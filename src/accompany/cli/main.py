@@ -16,6 +16,7 @@ from . import (
     attachments,
     audit,
     calendar,
+    comments,
     consent,
     demo,
     households,
@@ -62,6 +63,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")
+app.add_typer(comments.comments_app, name="comments")
 app.command(
     "web",
     help=T(

@@ -310,9 +310,9 @@ def list_comments(
         else:
             from .worklists import ensure_visible
 
-            assert by is not None
-            actor = uow.people.resolve(by, field="by")
-            ensure_visible(uow, actor, project_id, app.now())
+            if by is not None:  # a person of the directory (the command line: its operator)
+                actor = uow.people.resolve(by, field="by")
+                ensure_visible(uow, actor, project_id, app.now())
             project = uow.projects.get(project_id)
         return comments_view(
             uow,
