@@ -89,6 +89,9 @@ EVENT_KINDS = {
     "project.published": N_("Public page published"),
     "consent.ballot_cast": N_("Consent ballot cast"),
     "consent.ballot_replaced": N_("Consent ballot replaced"),
+    "comments.left": N_("Comment left"),
+    "comments.answered": N_("Comment answered"),
+    "comments.answer_amended": N_("Answer amended"),
     "project.unpublished": N_("Public page taken off line"),
     "audit.broken": N_("Event log found broken"),
 }

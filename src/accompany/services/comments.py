@@ -37,9 +37,10 @@ from ..models.comments import (
     parse_kind,
 )
 from ..models.deadlines import local_date
-from ..models.errors import InvalidInput, Localized, NotFound
+from ..models.errors import InvalidInput, Localized, NotFound, PermissionDenied
 from ..models.events import Event, EventKind
 from ..models.households import address_label, normalise_code
+from ..models.people import Person
 from ..models.project import Project
 from ..models.states import StageState
 from ..models.template import StageSpec
@@ -80,6 +81,7 @@ class CommentView(BaseModel):
     answered_at: dt.datetime | None
     building: str | None = None  # signed-in views only
     unit: str | None = None
+    amendable: bool = False  # the viewer wrote its answer
 
 
 class CommentsView(BaseModel):
@@ -95,6 +97,7 @@ class CommentsView(BaseModel):
     answered: int
     unanswered_objections: int
     items: list[CommentView]
+    can_answer: bool = False  # the viewer answers comments and records paper ones
 
 
 def comments_stage(project: Project, stage: str | None = None) -> StageSpec:
@@ -324,14 +327,23 @@ def list_comments(
         )
 
 
-def project_comments(app: App, person_id: str, project_id: int) -> CommentsView | None:
-    """The project page's comments (its viewer may see the project: the page checked
-    it); None when its template takes none."""
+def project_comments(app: App, person: Person, project_id: int) -> CommentsView | None:
+    """The project page's comments as ``person`` sees them (the page checked that
+    they may see the project): building and unit, whether they may answer, which
+    answers are theirs; None when its template takes none."""
     with app.reader() as uow:
         project = uow.projects.get(project_id)
         if not has_comments_stage(project):
             return None
-        return comments_view(uow, project, comments_stage(project), public=False, today=local_date(app.now()))
+        view = comments_view(uow, project, comments_stage(project), public=False, today=local_date(app.now()))
+    try:
+        may_answer(person, project)
+    except PermissionDenied:
+        return view
+    view.can_answer = True
+    for item in view.items:
+        item.amendable = item.answered_by == person.id
+    return view
 
 
 def public_comments(app: App, project_id: int) -> CommentsView | None:

@@ -268,7 +268,14 @@ def project(request: Request, project_id: str) -> Response:
         summarise=summarise,
         tally=view.consent,
         ballot_error=None,
+        comments=_comments(page, person, view.detail.id),
     )
+
+
+def _comments(page, person, project_id: int):  # type: ignore[no-untyped-def]
+    from ...services.comments import project_comments
+
+    return project_comments(page.app, person, project_id)
 
 
 @router.post("/projects/{project_id}/consent")
