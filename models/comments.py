@@ -242,14 +242,14 @@ def comments_evidence(counts: Counts) -> str:
     )
 
 
-def every_objection_answered(stage_name: Localized, counts: Counts) -> None:
+def every_objection_answered(stage_name: Localized, counts: Counts, *, field: str = "comments") -> None:
     """Every objection is answered before the 公示 closes the stage: marking the
     stage done is refused while an objection has no answer."""
     if counts.unanswered_objections:
         raise RuleViolation(
             "stage {stage_name} cannot be marked done: {count} objection(s) have no answer yet — answer "
             "every objection first",
-            field="comments",
+            field=field,
             stage_name=stage_name,
             count=counts.unanswered_objections,
         )

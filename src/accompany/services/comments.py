@@ -89,6 +89,7 @@ class CommentsView(BaseModel):
     stage: str
     stage_name: str
     stage_name_en: str | None
+    state: str  # the stage's state
     open: bool  # residents may comment now
     first_day: dt.date | None
     last_day: dt.date | None
@@ -287,7 +288,7 @@ def stage_evidence(uow: UnitOfWork, project_id: int, spec: StageSpec, evidence: 
     counts = stage_counts(uow, project_id, spec)
     if counts is None:
         return evidence
-    every_objection_answered(_name(spec), counts)
+    every_objection_answered(_name(spec), counts, field=f"evidence.{spec.comments.evidence}")
     return {**evidence, spec.comments.evidence: comments_evidence(counts)}
 
 
@@ -408,6 +409,7 @@ def comments_view(
         stage=spec.id,
         stage_name=spec.name,
         stage_name_en=spec.name_en,
+        state=project.stages[spec.id].state.value,
         open=open_now,
         first_day=window.first_day if window else None,
         last_day=window.last_day if window else None,
