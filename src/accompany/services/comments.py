@@ -79,6 +79,7 @@ class CommentView(BaseModel):
     answer: str | None
     answered_by: str | None
     answered_at: dt.datetime | None
+    answered_on: dt.date | None = None  # Beijing date
     building: str | None = None  # signed-in views only
     unit: str | None = None
     amendable: bool = False  # the viewer wrote its answer
@@ -394,6 +395,7 @@ def comments_view(
                 answer=row.answer,
                 answered_by=None if public else row.answered_by,
                 answered_at=row.answered_at,
+                answered_on=local_date(row.answered_at) if row.answered_at else None,
                 building=None if public else building,
                 unit=None if public else unit,
             )
