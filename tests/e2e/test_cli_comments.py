@@ -102,6 +102,9 @@ def test_record_list_answer_and_the_stage_waits_for_answers(
     assert [c["id"] for c in open_items] == [1]
 
     ok(*done)
+    log = ok("project", "show", "1", "--events")
+    assert "Comment left" in log and "Answer amended" in log
+    assert "[bold]反对[/bold] 砍树" in log  # the text in the audit log, markup not applied
 
 
 @pytest.mark.zh
