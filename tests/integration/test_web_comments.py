@@ -184,3 +184,25 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
     assert "保留 &lt;b&gt;大树&lt;/b&gt;" in public.text and "1 answered" in visible_text(public.text)
     log = planner.get(url).text
     assert "&lt;script&gt;" in log and SCRIPT not in log
+
+
+def test_marking_the_stage_done_waits_for_every_objection(
+    web: Any, app: App, project_id: int, notice: list[str]
+) -> None:
+    _send(client(web), app, project_id, notice[0], "反对占用车位", kind="objection")
+    planner = sign_in(web, "wangrb")
+    form = f"/projects/{project_id}/stages/plan-presentation/done"
+    data = {
+        "evidence.sessions_held": "2",
+        "evidence.attendees": "30",
+        "evidence.notice_days": "7",
+        "evidence.objections": "无异议",
+    }
+    before = snapshot(app)
+    refused = post_form(planner, form, form, data)
+    assert refused.status_code in (409, 422) and "尚有 1 条异议未答复" in visible_text(refused.text)
+    assert snapshot(app) == before
+    target = list_comments(app, project_id).items[0].id
+    url = f"/projects/{project_id}"
+    post_form(planner, url, f"/projects/{project_id}/comments/{target}/answer", {"text": "另辟车位"})
+    assert post_form(planner, form, form, data).status_code == 303
