@@ -34,6 +34,8 @@ from ..rendering import render
 from ..security import form_secret, public_form_matches, public_form_token
 
 router = APIRouter()
+#: text fields are cut here only to bound the work: the rules refuse far shorter ones
+MAX_FORM_TEXT = 100_000
 
 
 def _purpose(project_id: int) -> str:
@@ -64,7 +66,7 @@ async def public_comment(request: Request, project_id: str) -> Response:
     number = record_id(project_id, "project")
     code = str(form.get("code") or "")[:40]
     kind = str(form.get("kind") or "")[:20]
-    text = str(form.get("text") or "")[:5000]
+    text = str(form.get("text") or "")[:MAX_FORM_TEXT]
 
     def answer(status: int, *, message: str = "", done: str = "") -> Response:
         try:
@@ -159,7 +161,7 @@ async def paper_comment(request: Request, project_id: str) -> Response:
                 number,
                 household,
                 str(form.get("kind") or "")[:20],
-                str(form.get("text") or "")[:5000],
+                str(form.get("text") or "")[:MAX_FORM_TEXT],
                 by=person.id,
             )
         )
@@ -189,7 +191,12 @@ async def answer(request: Request, project_id: str, comment_id: str) -> Response
     try:
         await run_in_threadpool(
             lambda: answer_comment(
-                page.app, number, comment, str(form.get("text") or "")[:5000], by=person.id, amend=amend
+                page.app,
+                number,
+                comment,
+                str(form.get("text") or "")[:MAX_FORM_TEXT],
+                by=person.id,
+                amend=amend,
             )
         )
     except NotFound as exc:
