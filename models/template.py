@@ -228,6 +228,16 @@ class SatisfactionSpec(_Strict):
     satisfied: str = Field(default="satisfaction_pct", pattern=KEY)
 
 
+class CommentsSpec(_Strict):
+    """A stage that takes residents' comments and objections (问计, ``models.comments``)
+    during its public notice (its deadline runs ``from: notice-end``). When comments
+    exist, the ``evidence`` text key is their generated summary, and the stage is not
+    marked done while an objection has no answer."""
+
+    evidence: str = Field(default="objections", pattern=KEY)
+    per_household: int = Field(default=5, ge=1, le=50)
+
+
 class ReminderPolicy(_Strict):
     """When people are reminded and when a missed deadline escalates. All counts are
     working days under the statutory calendar."""
@@ -270,6 +280,9 @@ class StageSpec(_Strict):
     satisfaction: SatisfactionSpec | None = Field(
         default=None, description="the residents' satisfaction survey (问效)"
     )
+    comments: CommentsSpec | None = Field(
+        default=None, description="residents' comments and objections during the public notice (问计)"
+    )
 
     @model_validator(mode="after")
     def _evidence_consistent(self) -> StageSpec:
@@ -307,6 +320,15 @@ class StageSpec(_Strict):
                         f"stage {self.id}: satisfaction refers to {ref!r}, which is not {what} "
                         "evidence key of this stage"
                     )
+        if self.comments is not None:
+            texts = {f.key for f in self.evidence if f.type is EvidenceType.TEXT}
+            if self.comments.evidence not in texts:
+                raise ValueError(
+                    f"stage {self.id}: comments refers to {self.comments.evidence!r}, which is not a text "
+                    "evidence key of this stage"
+                )
+            if self.deadline.notice_calendar_days is None:
+                raise ValueError(f"stage {self.id}: comments need a deadline from: notice-end")
         return self
 
     def field(self, key: str) -> EvidenceField | None:

@@ -76,6 +76,7 @@ TABLES = (
     "household",
     "consent_ballot",
     "satisfaction_answer",
+    "stage_comment",
 )
 
 

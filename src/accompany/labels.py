@@ -92,6 +92,9 @@ EVENT_KINDS = {
     "consent.ballot_replaced": N_("Consent ballot replaced"),
     "satisfaction.answered": N_("Satisfaction answer given"),
     "satisfaction.replaced": N_("Satisfaction answer replaced"),
+    "comments.left": N_("Comment left"),
+    "comments.answered": N_("Comment answered"),
+    "comments.answer_amended": N_("Answer amended"),
     "project.unpublished": N_("Public page taken off line"),
     "audit.broken": N_("Event log found broken"),
 }

@@ -170,6 +170,8 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         if data.get("replaced"):
             text += ("，" if lang == "zh" else ", ") + _("replacing its earlier answer")
         return text
+    if kind.startswith("comments."):
+        return comment_summary(kind, data, lang)
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""
@@ -185,3 +187,25 @@ def _local_minute(text: Any) -> str:
         return dt.datetime.fromisoformat(str(text)).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return str(text or "")
+
+
+def comment_summary(kind: str, data: Mapping[str, Any], lang: str) -> str:
+    """An audit-log line of 问计: the comment's number, kind, channel and text (the
+    caller escapes it when shown)."""
+    from .i18n import translator
+    from .services.comments import kind_label
+
+    _ = translator(lang)
+    if kind == "comments.left":
+        channel = _("paper") if data.get("channel") == "paper" else _("on the public page")
+        return _(
+            "household #{household}: {kind} #{comment} ({channel}): {text}",
+            household=data.get("household"),
+            kind=kind_label(str(data.get("kind")), lang)
+            if data.get("kind") in ("comment", "objection")
+            else "",
+            comment=data.get("comment"),
+            channel=channel,
+            text=data.get("text", ""),
+        )
+    return _("comment #{comment}: {text}", comment=data.get("comment"), text=data.get("text", ""))

@@ -16,6 +16,7 @@ from . import (
     attachments,
     audit,
     calendar,
+    comments,
     consent,
     demo,
     events,
@@ -66,6 +67,7 @@ app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")
 app.add_typer(satisfaction.satisfaction_app, name="satisfaction")
+app.add_typer(comments.comments_app, name="comments")
 app.command(
     "web",
     help=T(

@@ -451,6 +451,28 @@ class SatisfactionRow(Base):
     answered_at: Mapped[dt.datetime]
 
 
+class CommentRow(Base):
+    """A resident's comment or objection on a stage with ``comments:`` (问计,
+    ``models.comments``): the household that left it (by its code, like a ballot), the
+    kind, the text, how it came (public page or a paper comment recorded by
+    ``recorded_by``) and when; the planner's answer, its author and when."""
+
+    __tablename__ = "stage_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    stage_key: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    left_at: Mapped[dt.datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[dt.datetime | None]
+
+
 class PublicPageRow(Base):
     """A project whose public page (no sign-in) a coordinator has published; no row:
     the page does not exist (the default)."""

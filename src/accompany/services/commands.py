@@ -466,6 +466,10 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             from .satisfaction import stage_survey
 
             survey = stage_survey(uow, cmd.project_id, spec)
+        if spec.comments is not None:
+            from .comments import stage_evidence
+
+            evidence = stage_evidence(uow, cmd.project_id, spec, evidence)
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))

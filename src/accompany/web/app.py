@@ -43,6 +43,7 @@ def create_web_app(application: App) -> FastAPI:
     from . import api
     from .routes import (
         account,
+        comments,
         files,
         households,
         life,
@@ -80,6 +81,7 @@ def create_web_app(application: App) -> FastAPI:
         households,
         public,
         satisfaction,
+        comments,
     ):
         web.include_router(module.router)
     web.mount("/api", api.create_api(application))

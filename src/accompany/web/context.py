@@ -174,6 +174,7 @@ RECORDS = {
     "attachment": Localized("附件", "attachment"),
     "API token": Localized("接口令牌", "API token"),
     "delegation": Localized("代理", "delegation"),
+    "comment": Localized("意见", "comment"),
 }
 
 

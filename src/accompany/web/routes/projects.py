@@ -269,6 +269,7 @@ def project(request: Request, project_id: str) -> Response:
         tally=view.consent,
         ballot_error=None,
         **_survey(view),
+        comments=_comments(page, person, view.detail.id),
     )
 
 
@@ -281,6 +282,12 @@ def _survey(view) -> dict:  # type: ignore[no-untyped-def]
         "scores": SCORES,
         "survey_comments": view.survey_comments,
     }
+
+
+def _comments(page, person, project_id: int):  # type: ignore[no-untyped-def]
+    from ...services.comments import project_comments
+
+    return project_comments(page.app, person, project_id)
 
 
 @router.post("/projects/{project_id}/consent")

@@ -37,6 +37,12 @@ router = APIRouter()
 MAX_AGE = 300  # residents see a change within five minutes
 
 
+def public_comments_context(app, project_id: int) -> dict:  # type: ignore[no-untyped-def]
+    from .comments import public_comments_context as context
+
+    return context(app, project_id)
+
+
 def _page(request: Request, lang: str, status: int, **context) -> HTMLResponse:  # type: ignore[no-untyped-def]
     def gettext(message: str, **values) -> str:  # type: ignore[no-untyped-def]
         return translate(message, lang, **values)
@@ -87,6 +93,7 @@ async def public_page(request: Request, project_id: str) -> Response:
         number = record_id(project_id, "project")
         project = await run_in_threadpool(public_project, app, number)
         ballot = await run_in_threadpool(_context, app, number, code)
+        ballot.update(await run_in_threadpool(public_comments_context, app, number))
     except NotFound:
         response = _page(request, lang, 404, project=None)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
@@ -124,7 +131,7 @@ async def public_ballot(request: Request, project_id: str) -> Response:
         except NotFound:
             response = _page(request, lang, 404, project=None)
         else:
-            context = _context(app, number, code)
+            context = {**_context(app, number, code), **public_comments_context(app, number)}
             response = _page(request, lang, status, project=project, message=message, done=done, **context)
         if response.status_code == 200:
             response.status_code = status
