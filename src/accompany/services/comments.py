@@ -334,10 +334,15 @@ def project_comments(app: App, person: Person, project_id: int) -> CommentsView 
     they may see the project): building and unit, whether they may answer, which
     answers are theirs; None when its template takes none."""
     with app.reader() as uow:
-        project = uow.projects.get(project_id)
-        if not has_comments_stage(project):
-            return None
-        view = comments_view(uow, project, comments_stage(project), public=False, today=local_date(app.now()))
+        return project_comments_in(app, uow, person, uow.projects.get(project_id))
+
+
+def project_comments_in(app: App, uow: UnitOfWork, person: Person, project: Project) -> CommentsView | None:
+    """As :func:`project_comments`, in the caller's unit of work on the project it
+    already holds."""
+    if not has_comments_stage(project):
+        return None
+    view = comments_view(uow, project, comments_stage(project), public=False, today=local_date(app.now()))
     try:
         may_answer(person, project)
     except PermissionDenied:

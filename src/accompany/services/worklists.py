@@ -35,6 +35,7 @@ from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, StageSpec
+from .comments import CommentsView, project_comments_in
 from .consent import TallyView, project_tally
 from .delegation import delegators_of
 from .queries import (
@@ -930,6 +931,8 @@ class ProjectView(BaseModel):
     # the satisfaction survey's tally and, for who manages residents' data, comments
     survey: SurveyView | None = None
     survey_comments: list[CommentView] = []
+    # residents' comments and objections (问计), when the template takes them
+    comments: CommentsView | None = None
 
 
 def project_view(
@@ -962,6 +965,7 @@ def project_view(
         if with_tally:
             view.consent = project_tally(uow, project)
             view.survey, view.survey_comments = project_survey(uow, project, person)
+            view.comments = project_comments_in(app, uow, person, project)
         return view
 
 

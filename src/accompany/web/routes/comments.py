@@ -25,7 +25,6 @@ from ...services.comments import (
     answer_comment,
     kind_label,
     leave_comment,
-    project_comments,
     public_comments,
 )
 from ..context import accompany_app, page_for, record_id
@@ -122,7 +121,7 @@ async def public_comment(request: Request, project_id: str) -> Response:
 
 def _project_page(page, person, number: int, status: int, error: str, comment_id: int | None):  # type: ignore[no-untyped-def]
     from ...presenting import event_summary
-    from .projects import EVENTS_PAGE
+    from .projects import EVENTS_PAGE, residents_context
 
     view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE, with_tally=True)
     labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
@@ -137,9 +136,7 @@ def _project_page(page, person, number: int, status: int, error: str, comment_id
         view=view,
         detail=view.detail,
         summarise=summarise,
-        tally=view.consent,
-        ballot_error=None,
-        comments=project_comments(page.app, person, number),
+        **residents_context(view),
         comment_error=error,
         comment_error_id=comment_id,
     )

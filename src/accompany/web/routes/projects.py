@@ -266,28 +266,24 @@ def project(request: Request, project_id: str) -> Response:
         view=view,
         detail=view.detail,
         summarise=summarise,
-        tally=view.consent,
-        ballot_error=None,
-        **_survey(view),
-        comments=_comments(page, person, view.detail.id),
+        **residents_context(view),
     )
 
 
-def _survey(view) -> dict:  # type: ignore[no-untyped-def]
+def residents_context(view) -> dict:  # type: ignore[no-untyped-def]
+    """What the project page shows of the residents' voice, as the view read it: the
+    consent tally, the satisfaction survey and the comments (问计)."""
     from .satisfaction import SCORES
 
     return {
+        "tally": view.consent,
+        "ballot_error": None,
         "survey": view.survey,
         "survey_error": None,
         "scores": SCORES,
         "survey_comments": view.survey_comments,
+        "comments": view.comments,
     }
-
-
-def _comments(page, person, project_id: int):  # type: ignore[no-untyped-def]
-    from ...services.comments import project_comments
-
-    return project_comments(page.app, person, project_id)
 
 
 @router.post("/projects/{project_id}/consent")
@@ -321,9 +317,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
-            tally=view.consent,
-            ballot_error=error_text(exc, page.lang),
-            **_survey(view),
+            **{**residents_context(view), "ballot_error": error_text(exc, page.lang)},
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
 

@@ -123,7 +123,7 @@ async def public_answer(request: Request, project_id: str) -> Response:
 @router.post("/projects/{project_id}/satisfaction")
 async def paper_answer(request: Request, project_id: str) -> Response:
     """A paper answer recorded by the planner or a coordinator (代录)."""
-    from .projects import EVENTS_PAGE
+    from .projects import EVENTS_PAGE, residents_context
 
     page = page_for(request)
     person = page.require()
@@ -152,11 +152,6 @@ async def paper_answer(request: Request, project_id: str) -> Response:
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
-            tally=view.consent,
-            ballot_error=None,
-            survey=view.survey,
-            survey_error=error_text(exc, page.lang),
-            scores=SCORES,
-            survey_comments=view.survey_comments,
+            **{**residents_context(view), "survey_error": error_text(exc, page.lang)},
         )
     return RedirectResponse(f"/projects/{number}#satisfaction", status_code=303)
