@@ -75,6 +75,10 @@ TABLES = (
     "account",
     "household",
     "consent_ballot",
+    "needs_menu_item",
+    "needs_answer",
+    "needs_choice",
+    "needs_point",
 )
 
 

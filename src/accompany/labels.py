@@ -90,6 +90,9 @@ EVENT_KINDS = {
     "consent.ballot_cast": N_("Consent ballot cast"),
     "consent.ballot_replaced": N_("Consent ballot replaced"),
     "project.unpublished": N_("Public page taken off line"),
+    "needs.answered": N_("Needs survey answered"),
+    "needs.answer_replaced": N_("Needs survey answer replaced"),
+    "needs.menu_changed": N_("Needs menu changed"),
     "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {

@@ -19,6 +19,7 @@ from . import (
     consent,
     demo,
     households,
+    needs,
     notifications,
     people,
     projects,
@@ -62,6 +63,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(households.households_app, name="households")
 app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")
+app.add_typer(needs.needs_app, name="needs")
 app.command(
     "web",
     help=T(

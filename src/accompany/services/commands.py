@@ -461,6 +461,13 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
 
             found = stage_tally(uow, cmd.project_id, spec)
             consent = found[0] if found is not None else None
+        if any(s.needs is not None for s in project.template.stages):
+            from ..models.needs import needs_evidence
+            from .needs import items_evidence_tally
+
+            counted = items_evidence_tally(uow, project, spec)
+            if counted is not None:  # the list of needs as the residents' answers show it
+                evidence = {**evidence, **needs_evidence(evidence, counted[1], key=counted[0])}
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))

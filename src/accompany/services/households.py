@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 
-from ..db.orm import BallotRow, HouseholdRow, ProjectRow
+from ..db.orm import BallotRow, HouseholdRow, NeedsAnswerRow, ProjectRow
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.households import (
@@ -306,6 +306,8 @@ def _purge(
         uow.session.execute(delete(HouseholdRow).where(where))
         # the ballots name households by their codes: they go with the register
         uow.session.execute(delete(BallotRow).where(BallotRow.project_id == project.id))
+        # so do the needs answers (their choices and problem points go with them)
+        uow.session.execute(delete(NeedsAnswerRow).where(NeedsAnswerRow.project_id == project.id))
     report = PurgeReport(
         project_id=project.id, households=households, contacts=contacts, contacts_only=contacts_only
     )

@@ -41,7 +41,19 @@ async def _serving(web: FastAPI) -> AsyncIterator[None]:
 
 def create_web_app(application: App) -> FastAPI:
     from . import api
-    from .routes import account, files, households, life, projects, public, reports, signin, stages, work
+    from .routes import (
+        account,
+        files,
+        households,
+        life,
+        needs,
+        projects,
+        public,
+        reports,
+        signin,
+        stages,
+        work,
+    )
 
     web = FastAPI(
         title="accompany",
@@ -56,7 +68,7 @@ def create_web_app(application: App) -> FastAPI:
     web.add_middleware(BodyLimit, max_bytes=5 * per_file + 1024 * 1024)
     web.add_middleware(SecurityHeaders)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, account, work, projects, life, stages, files, reports, households, public):
+    for module in (signin, account, work, projects, life, stages, files, reports, households, public, needs):
         web.include_router(module.router)
     web.mount("/api", api.create_api(application))
 

@@ -268,7 +268,14 @@ def project(request: Request, project_id: str) -> Response:
         summarise=summarise,
         tally=_tally(page, view.detail.id),
         ballot_error=None,
+        needs=_needs(page, view.detail.id),
     )
+
+
+def _needs(page, project_id: int):  # type: ignore[no-untyped-def]
+    from .needs import project_needs_context
+
+    return project_needs_context(page, project_id)
 
 
 def _tally(page, project_id: int):  # type: ignore[no-untyped-def]
@@ -310,6 +317,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             summarise=lambda event: "",
             tally=_tally(page, number),
             ballot_error=error_text(exc, page.lang),
+            needs=_needs(page, number),
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
 

@@ -61,6 +61,12 @@ def _ballot_context(app, project_id: int, code: str) -> dict:  # type: ignore[no
     return {"tally": tally, "token": token, "code": (normalise_code(code) or "") if tally.open else ""}
 
 
+def public_needs_context(app, project_id: int, code: str, lang: str) -> dict:  # type: ignore[no-untyped-def]
+    from .needs import public_needs_context as context
+
+    return context(app, project_id, code, lang)
+
+
 def _throttle(request: Request) -> AddressThrottle:
     state = request.app.state
     if getattr(state, "ballot_throttle", None) is None:
@@ -78,13 +84,15 @@ async def public_page(request: Request, project_id: str) -> Response:
         number = record_id(project_id, "project")
         project = await run_in_threadpool(public_project, app, number)
         ballot = await run_in_threadpool(_ballot_context, app, number, code)
+        needs = await run_in_threadpool(public_needs_context, app, number, code, lang)
     except NotFound:
         response = _page(request, lang, 404, project=None)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
-    response = _page(request, lang, 200, project=project, **ballot)
+    response = _page(request, lang, 200, project=project, **ballot, **needs)
     # the same page for everyone, no cookies; with a code in the form: not stored
-    response.headers["Cache-Control"] = "no-store" if ballot.get("code") else f"public, max-age={MAX_AGE}"
+    with_code = ballot.get("code") or needs.get("needs_code")
+    response.headers["Cache-Control"] = "no-store" if with_code else f"public, max-age={MAX_AGE}"
     return response
 
 
