@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from accompany.bootstrap import App
 from accompany.db.orm import EventRow, NeedsAnswerRow, NeedsPointRow, StageRow
-from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from accompany.models.needs import DEFAULT_MENU, SurveyClosed
 from accompany.services import commands, households
 from accompany.services.audit import verify_log
@@ -43,6 +43,8 @@ def survey(people: App, project_id: int) -> list[str]:
 
 
 def items(app: App, project_id: int) -> dict[str, int]:
+    """The menu's item numbers, the default copied in first (by an empty edit)."""
+    edit_menu(app, project_id, by="zhangl")
     return {item.name: item.id for item in menu_view(app, project_id).items}
 
 
@@ -227,6 +229,21 @@ def test_photos_are_stored_and_paper_answers_by_home(
             record_answer(people, project_id, survey[1], [menu["无障碍设施"]], by=person)
     events = _events(people, "needs.answer")
     assert [(e.actor, e.data["channel"]) for e in events] == [("wangrb", "paper")]
+
+
+def test_the_default_menu_is_copied_in_at_the_first_change(
+    people: App, project_id: int, survey: list[str]
+) -> None:
+    shown = menu_view(people, project_id).items
+    assert [i.id for i in shown[:3]] == [-1, -2, -3] and shown[0].name == DEFAULT_MENU[0][1]
+    assert _events(people) == []  # looking writes nothing
+    receipt = record_answer(people, project_id, survey[0], [-1, -6])
+    real = {i.name: i.id for i in menu_view(people, project_id).items}
+    assert receipt.items == sorted([real["屋面防水"], real["加装电梯"]])
+    assert all(i > 0 for i in real.values())
+    with pytest.raises(InvalidInput, match="not on this project's menu"):  # a stale page
+        record_answer(people, project_id, survey[1], [-1])
+    assert [e.data["action"] for e in _events(people, "needs.menu")] == ["default"]
 
 
 def test_only_the_coordinator_edits_the_menu(people: App, project_id: int) -> None:

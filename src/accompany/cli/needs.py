@@ -115,9 +115,10 @@ def _item_number(text: str) -> int:
     from ..models.errors import InvalidInput
 
     value = text.strip().lstrip("#")
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    digits = value.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 9:
         raise InvalidInput("'{value}' is not a menu item number", field="need", value=text[:20])
-    return int(value)
+    return int(value, 10)
 
 
 @needs_app.command(

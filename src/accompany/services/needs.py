@@ -215,16 +215,14 @@ def _copy_default(uow: UnitOfWork, project_id: int, now: dt.datetime) -> list[Ne
     return _menu_rows(uow, project_id)
 
 
-def ensure_menu(app: App, project_id: int) -> None:
-    """Copy the default menu into the project unless it has one."""
-    with app.reader() as uow:
-        if uow.session.scalar(select(NeedsItemRow.id).where(NeedsItemRow.project_id == project_id).limit(1)):
-            return
-    now = app.now()
-    with app.uow() as uow:
-        uow.projects.get(project_id)  # locks the project
-        _copy_default(uow, project_id, now)
-        uow.commit()
+def _virtual(item_id: int, rows: Sequence[NeedsItemRow], copied: bool) -> int:
+    """A menu shown before the project had its own (the default, not yet copied in)
+    numbers its items -1, -2, …; the first change copies the default in, and those
+    numbers then name the copied items (only in that first change)."""
+    if item_id >= 0 or not copied:
+        return item_id
+    position = -item_id - 1
+    return next((row.id for row in rows if row.position == position), item_id)
 
 
 def _chosen_counts(uow: UnitOfWork, project_id: int) -> dict[int, int]:
@@ -240,27 +238,34 @@ def _chosen_counts(uow: UnitOfWork, project_id: int) -> dict[int, int]:
 
 def _menu_view(uow: UnitOfWork, project_id: int) -> MenuView:
     counts = _chosen_counts(uow, project_id)
+    rows = _menu_rows(uow, project_id)
+    listed = (
+        [(row.id, Category(row.category), row.name, row.retired) for row in rows]
+        if rows
+        else [(-(i + 1), category, name, False) for i, (category, name, _) in enumerate(DEFAULT_MENU)]
+    )
     items = []
-    for row in _menu_rows(uow, project_id):
-        label = CATEGORY_LABELS[Category(row.category)]
+    for item_id, category, name, retired in listed:
+        label = CATEGORY_LABELS[category]
         items.append(
             MenuEntry(
-                id=row.id,
-                category=row.category,
+                id=item_id,
+                category=category.value,
                 category_zh=label.zh,
                 category_en=label.en or label.zh,
-                name=row.name,
-                retired=row.retired,
-                chosen_by=counts.get(row.id, 0),
+                name=name,
+                retired=retired,
+                chosen_by=counts.get(item_id, 0),
             )
         )
     return MenuView(project_id=project_id, items=items)
 
 
 def menu_view(app: App, project_id: int) -> MenuView:
-    """The project's menu (the default copied in at first use)."""
-    ensure_menu(app, project_id)
+    """The project's menu; before its first change or answer, the default one (its
+    items numbered -1, -2, …; nothing is written by looking)."""
     with app.reader() as uow:
+        uow.projects.get(project_id)
         return _menu_view(uow, project_id)
 
 
@@ -283,7 +288,10 @@ def edit_menu(
         actor = uow.people.resolve(by, field="by")
         project = uow.projects.get(project_id)
         may_edit_menu(actor, project)
+        copied = not _menu_rows(uow, project_id)
         rows = _copy_default(uow, project_id, now)
+        renamed = [(_virtual(item_id, rows, copied), name) for item_id, name in renamed]
+        retire = [_virtual(item_id, rows, copied) for item_id in retire]
         by_id = {row.id: row for row in rows}
         counts = _chosen_counts(uow, project_id)
         events: list[Event] = []
@@ -391,12 +399,13 @@ def record_answer(
 
     wanted = []
     for value in needs:
-        try:
-            wanted.append(int(str(value).strip().lstrip("#")))
-        except ValueError:
+        text = str(value).strip().lstrip("#")
+        digits = text.removeprefix("-")
+        if not digits.isascii() or not digits.isdigit() or len(digits) > 9:
             raise InvalidInput(
                 "need '{value}' is not a menu item number", field="need", value=str(value)[:20]
-            ) from None
+            )
+        wanted.append(int(text, 10))
     remark = check_comment(comment)
     if len(points) > MAX_POINTS:
         raise InvalidInput("at most {limit} problem points per household", field="point", limit=MAX_POINTS)
@@ -434,8 +443,10 @@ def record_answer(
         if not survey_open(project.stages[spec.id].state, project.status):
             raise SurveyClosed(Localized(spec.name, spec.name_en))
         household = _household(uow, project_id, code, by_room=by is not None)
-        menu = {item.id: item for item in _menu(_copy_default(uow, project_id, now))}
-        items = choose(menu, wanted)
+        copied = not _menu_rows(uow, project_id)
+        rows = _copy_default(uow, project_id, now)
+        menu = {item.id: item for item in _menu(rows)}
+        items = choose(menu, [_virtual(item_id, rows, copied) for item_id in wanted])
         row = uow.session.scalar(
             select(NeedsAnswerRow).where(
                 NeedsAnswerRow.project_id == project_id,

@@ -258,9 +258,10 @@ async def menu_change(request: Request, project_id: str) -> Response:
 
 
 def _number(value: str) -> int:
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    digits = value.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 9:
         raise InvalidInput("need '{value}' is not a menu item number", field="need", value=value[:20])
-    return int(value)
+    return int(value, 10)
 
 
 @router.get("/needs/points/{point_id}/photo")
