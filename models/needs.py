@@ -278,17 +278,21 @@ def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
     return lat + dlat, lng + dlng
 
 
+COORDINATE_LABELS = {"latitude": Localized("纬度", "latitude"), "longitude": Localized("经度", "longitude")}
+
+
 def parse_coordinate(text: str, what: str) -> float:
-    """A latitude or longitude as typed (decimal degrees)."""
+    """A latitude or longitude (``what``) as typed, in decimal degrees."""
     try:
         value = float(text.strip())
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or "_" in text:
         raise InvalidInput(
-            "'{value}' is not a {what} in decimal degrees", field=what, value=text[:20], what=what
-        ) from None
-    if not math.isfinite(value):
-        raise InvalidInput(
-            "'{value}' is not a {what} in decimal degrees", field=what, value=text[:20], what=what
+            "'{value}' is not a {what} in decimal degrees",
+            field=what,
+            value=text[:20],
+            what=COORDINATE_LABELS.get(what, Localized(what)),
         )
     return value
 
