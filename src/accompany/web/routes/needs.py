@@ -73,7 +73,7 @@ def project_needs_context(page: Any, project_id: int) -> dict[str, Any] | None:
         return None
     view = service.needs_tally(page.app, project_id)
     points = service.problem_points(page.app, project_id)
-    drawn = layout([(p.lat, p.lng) for p in points])
+    drawn = layout([(p.lat, p.lng) for p in points], width=480, height=400, pad=40)
     return {
         "tally": view,
         "menu": service.menu_view(page.app, project_id),
