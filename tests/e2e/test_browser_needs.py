@@ -58,7 +58,7 @@ def world(tmp_path: Path) -> Iterator[tuple[App, LiveServer, int, list[str]]]:
     dispose_engines()
 
 
-def test_a_resident_answers_on_a_phone_and_the_list_follows(browser, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_resident_answers_on_a_phone_and_the_list_follows(browser, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     app, server, project_id, household_codes = world
     context = browser.new_context(
         viewport=PHONE, locale="zh-CN", geolocation=TIANANMEN_WGS84, permissions=["geolocation"]
