@@ -214,9 +214,9 @@ def test_paper_answers_and_the_menu_on_the_project_page(
     assert answer.status_code == 303
     assert needs_tally(app, project_id).paper == 1
     bad = post_form(planner, url, f"{url}/needs", {"code": survey[1]})
-    assert bad.status_code == 400 and "tick at least one need" in visible_text(bad.text)
+    assert bad.status_code == 400 and "请至少从菜单中勾选一项需求" in visible_text(bad.text)
     refused = post_form(planner, url, f"{url}/needs/menu", {"category": "upgrade", "name": "快递柜"})
-    assert refused.status_code == 403 and "needs menu" in visible_text(refused.text)
+    assert refused.status_code == 403 and "需求菜单" in visible_text(refused.text)
     coordinator = sign_in(web, "zhangl")
     added = post_form(coordinator, url, f"{url}/needs/menu", {"category": "upgrade", "name": SCRIPT})
     assert added.status_code == 303

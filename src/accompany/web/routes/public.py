@@ -123,7 +123,10 @@ async def public_ballot(request: Request, project_id: str) -> Response:
             response = _page(request, lang, 404, project=None)
         else:
             context = _ballot_context(app, number, code)
-            response = _page(request, lang, status, project=project, message=message, done=done, **context)
+            needs = public_needs_context(app, number, "", lang)
+            response = _page(
+                request, lang, status, project=project, message=message, done=done, **context, **needs
+            )
         if response.status_code == 200:
             response.status_code = status
         response.headers["Cache-Control"] = "no-store"
