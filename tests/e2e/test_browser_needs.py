@@ -21,7 +21,7 @@ from accompany.config.settings import EXAMPLE_PEOPLE, Settings
 from accompany.demo import minimal_pdf
 from accompany.directory import read_directory
 from accompany.services import commands, households
-from accompany.services.needs import needs_tally, problem_points
+from accompany.services.needs_tally import needs_tally, problem_points
 from accompany.services.public import set_published
 
 from ..conftest import start_command

@@ -18,14 +18,8 @@ from accompany.models.errors import Conflict, InvalidInput, NotFound, Permission
 from accompany.models.needs import DEFAULT_MENU, SurveyClosed
 from accompany.services import commands, households
 from accompany.services.audit import verify_log
-from accompany.services.needs import (
-    PointInput,
-    edit_menu,
-    menu_view,
-    needs_tally,
-    problem_points,
-    record_answer,
-)
+from accompany.services.needs import PointInput, edit_menu, menu_view, record_answer
+from accompany.services.needs_tally import needs_tally, problem_points
 from accompany.services.public import set_published
 
 from ..conftest import start_command

@@ -15,7 +15,8 @@ import pytest
 
 from accompany.bootstrap import App
 from accompany.services import commands, households
-from accompany.services.needs import edit_menu, menu_view, needs_tally
+from accompany.services.needs import edit_menu, menu_view
+from accompany.services.needs_tally import needs_tally
 from accompany.services.public import set_published
 from accompany.web.app import create_web_app
 

@@ -223,7 +223,7 @@ def needs_tally_command(
     from rich.text import Text
 
     from ..i18n import translator
-    from ..services.needs import needs_tally
+    from ..services.needs_tally import needs_tally
 
     application = make_app(db, now)
     view = needs_tally(application, project_number(project_id), stage=stage)

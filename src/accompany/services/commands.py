@@ -463,7 +463,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             consent = found[0] if found is not None else None
         if any(s.needs is not None for s in project.template.stages):
             from ..models.needs import needs_evidence
-            from .needs import items_evidence_tally
+            from .needs_tally import items_evidence_tally
 
             counted = items_evidence_tally(uow, project, spec)
             if counted is not None:  # the list of needs as the residents' answers show it

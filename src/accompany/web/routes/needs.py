@@ -24,6 +24,7 @@ from ...models.households import normalise_code
 from ...models.needs import MAX_COMMENT, MAX_NOTE, MAX_POINTS, POINT_COLOURS, POINT_LABELS
 from ...needsmap import layout
 from ...services import needs as service
+from ...services import needs_tally as tallies
 from ...services.public import public_project
 from ..context import accompany_app, page_for, record_id
 from ..errors import status_for
@@ -51,7 +52,7 @@ def public_needs_context(app: App, project_id: int, code: str, lang: str) -> dic
     survey is open, the form with the menu."""
     if not service.has_needs_stage(app, project_id):
         return {"needs": None}
-    view = service.needs_tally(app, project_id, public=True)
+    view = tallies.needs_tally(app, project_id, public=True)
     context: dict[str, Any] = {"needs": view}
     if view.open:
         context.update(
@@ -71,8 +72,8 @@ def project_needs_context(page: Any, project_id: int) -> dict[str, Any] | None:
     tally, the menu, the problem map and its list."""
     if not service.has_needs_stage(page.app, project_id):
         return None
-    view = service.needs_tally(page.app, project_id)
-    points = service.problem_points(page.app, project_id)
+    view = tallies.needs_tally(page.app, project_id)
+    points = tallies.problem_points(page.app, project_id)
     drawn = layout([(p.lat, p.lng) for p in points], width=480, height=400, pad=40)
     return {
         "tally": view,
@@ -268,5 +269,5 @@ def _number(value: str) -> int:
 def point_photo(request: Request, point_id: str) -> Response:
     page = page_for(request)
     person = page.require()
-    stored = service.point_photo(page.app, person.id, record_id(point_id, "attachment"))
+    stored = tallies.point_photo(page.app, person.id, record_id(point_id, "attachment"))
     return file_response(stored)
