@@ -238,6 +238,16 @@ class CommentsSpec(_Strict):
     per_household: int = Field(default=5, ge=1, le=50)
 
 
+class NeedsSpec(_Strict):
+    """A stage that takes residents' needs survey (问需, ``models.needs``): households
+    answer the project's needs menu while it is in progress. When answers exist, the
+    integer evidence ``items_key`` of stage ``items_stage`` (the list of needs) is the
+    number of menu items chosen by at least one household."""
+
+    items_stage: str = Field(pattern=SLUG)
+    items_key: str = Field(default="needs_items", pattern=KEY)
+
+
 class ReminderPolicy(_Strict):
     """When people are reminded and when a missed deadline escalates. All counts are
     working days under the statutory calendar."""
@@ -283,6 +293,7 @@ class StageSpec(_Strict):
     comments: CommentsSpec | None = Field(
         default=None, description="residents' comments and objections during the public notice (问计)"
     )
+    needs: NeedsSpec | None = Field(default=None, description="residents' needs survey (问需)")
 
     @model_validator(mode="after")
     def _evidence_consistent(self) -> StageSpec:
@@ -391,7 +402,27 @@ class ProcessTemplate(_Strict):
                 except ValidationError as exc:
                     raise ValueError(f"{where}: reminders: {describe_validation_error(exc)}") from None
             seen.append(stage.id)
+        self._needs_refer_to_evidence()
         return self
+
+    def _needs_refer_to_evidence(self) -> None:
+        """A needs survey's item count is an integer evidence key of a stage of the
+        template."""
+        by_id = {s.id: s for s in self.stages}
+        for stage in self.stages:
+            if stage.needs is None:
+                continue
+            target = by_id.get(stage.needs.items_stage)
+            if target is None:
+                raise ValueError(
+                    f"stage {stage.id}: needs refers to unknown stage {stage.needs.items_stage!r}"
+                )
+            field = target.field(stage.needs.items_key)
+            if field is None or field.type is not EvidenceType.INTEGER:
+                raise ValueError(
+                    f"stage {stage.id}: needs refers to {stage.needs.items_key!r}, which is not an integer "
+                    f"evidence key of stage {target.id}"
+                )
 
     @staticmethod
     def dependencies_of_spec(stage: StageSpec, earlier: list[str]) -> tuple[str, ...]:

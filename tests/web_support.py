@@ -77,6 +77,10 @@ TABLES = (
     "consent_ballot",
     "satisfaction_answer",
     "stage_comment",
+    "needs_menu_item",
+    "needs_answer",
+    "needs_choice",
+    "needs_point",
 )
 
 

@@ -2,7 +2,7 @@
 survey stage, a later answer replaces it; the household named by its code)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-26
 """
 

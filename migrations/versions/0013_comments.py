@@ -2,7 +2,7 @@
 answered by the planner (问计)
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-26
 """
 

@@ -96,6 +96,9 @@ EVENT_KINDS = {
     "comments.answered": N_("Comment answered"),
     "comments.answer_amended": N_("Answer amended"),
     "project.unpublished": N_("Public page taken off line"),
+    "needs.answered": N_("Needs survey answered"),
+    "needs.answer_replaced": N_("Needs survey answer replaced"),
+    "needs.menu_changed": N_("Needs menu changed"),
     "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {

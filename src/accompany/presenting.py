@@ -8,6 +8,7 @@ from typing import Any
 
 from .i18n import translate
 from .labels import label
+from .models.errors import N_
 
 
 def _control(c: str) -> bool:
@@ -172,6 +173,8 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return text
     if kind.startswith("comments."):
         return comment_summary(kind, data, lang)
+    if kind in ("needs.answered", "needs.answer_replaced", "needs.menu_changed"):
+        return _needs_summary(kind, data, _)
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
     return ""
@@ -209,3 +212,36 @@ def comment_summary(kind: str, data: Mapping[str, Any], lang: str) -> str:
             text=data.get("text", ""),
         )
     return _("comment #{comment}: {text}", comment=data.get("comment"), text=data.get("text", ""))
+
+
+def _needs_summary(kind: str, data: Mapping[str, Any], _: Any) -> str:
+    """A needs-survey event: an answer (items, points, channel) or a menu change."""
+    if kind == "needs.menu_changed":
+        action = data.get("action")
+        if action == "default":
+            return _("default needs menu copied in ({count} items)", count=data.get("items"))
+        what = {
+            "added": _("added"),
+            "renamed": _("renamed"),
+            "retired": _("retired"),
+            "deleted": _("deleted"),
+        }.get(str(action), str(action))
+        return f"{what}: #{data.get('item')} {data.get('name')}"
+    channel = _("paper answer") if data.get("channel") == "paper" else _("on the public page")
+    message = (
+        N_(
+            "household #{household}: {count} needs, {points} problem points ({channel}), "
+            "replacing the earlier answer"
+        )
+        if data.get("replaced") is not None
+        else N_("household #{household}: {count} needs, {points} problem points ({channel})")
+    )
+    return str(
+        _(
+            message,
+            household=data.get("household"),
+            count=len(data.get("items") or []),
+            points=data.get("points"),
+            channel=channel,
+        )
+    )

@@ -104,6 +104,19 @@ def comment_record(
     )
 
 
+def needs(
+    *extra: str, project: str = "1", need: tuple[str, ...] = ("-1",), by: str = "wangrb"
+) -> tuple[str, ...]:
+    """A paper answer (代录) of the needs survey; by default for an unknown household."""
+    household = () if "--household" in extra else ("--household", "ZZZZZZZZ")
+    needs_typed = [part for item in need for part in ("--need", item)]
+    return ("needs", "record", project, *household, *needs_typed, "--by", by, *extra, *NOW)
+
+
+def menu(*extra: str, by: str = "zhangl") -> tuple[str, ...]:
+    return ("needs", "menu", "1", "--by", by, *extra, *NOW)
+
+
 EVIDENCE = ("-e", "households_interviewed=36", "-e", "observation_days=5")
 ATTACH = ("--attach", "problem_map={file}")
 
@@ -1013,6 +1026,45 @@ CASES: list[Case] = [
     case("import: not a table", INVALID, "project", "import", "{binary}"),
     case("import: bad rows", INVALID, "project", "import", "{import_bad}"),
     case("import: unknown extension", INVALID, "project", "import", "{not_yaml}"),
+    # --- the needs survey (问需): project 1's survey is open (no household register), project 2's closed
+    case("needs record: unknown code", NOT_FOUND, *needs("--household", "ZZZZZZZZ")),
+    case("needs record: home not in the register", NOT_FOUND, *needs("--household", "3-2-501")),
+    case("needs record: no --need", INVALID, *needs(need=())),
+    case("needs record: need not a number", INVALID, *needs(need=("加装电梯",))),
+    case("needs record: need in Arabic digits", INVALID, *needs(need=("٣",))),
+    case("needs record: need 1_0", INVALID, *needs(need=("1_0",))),
+    case("needs record: need huge", INVALID, *needs(need=("9" * 30,))),
+    case("needs record: comment with escapes", INVALID, *needs("--comment", ESCAPE)),
+    case("needs record: comment with NUL", INVALID, *needs("--comment", NUL)),
+    case("needs record: 100 KB comment", INVALID, *needs("--comment", HUGE)),
+    case("needs record: point in Shanghai", INVALID, *needs("--point", "其他,31.23,121.47")),
+    case("needs record: point lat/lng swapped", INVALID, *needs("--point", "其他,116.40,39.90")),
+    case("needs record: point NaN", INVALID, *needs("--point", "其他,nan,116.40")),
+    case("needs record: point without longitude", INVALID, *needs("--point", "其他,39.90")),
+    case("needs record: point of unknown kind", INVALID, *needs("--point", "闹鬼,39.90,116.40")),
+    case("needs record: point note with escapes", INVALID, *needs("--point", f"其他,39.90,116.40,{ESCAPE}")),
+    case(
+        "needs record: six points",
+        INVALID,
+        *needs(*[p for _ in range(6) for p in ("--point", "其他,39.9,116.4")]),
+    ),
+    case("needs record: by a street office", FORBIDDEN, *needs(by="zhaoy")),
+    case("needs record: by nobody known", NOT_FOUND, *needs(by="ghost")),
+    case("needs record: survey closed", CONFLICT, *needs(project="2")),
+    case("needs record: unknown project", NOT_FOUND, *needs(project="999")),
+    case("needs record: stage without survey", INVALID, *needs("--stage", "design-proposal")),
+    case("needs menu: add without --by", INVALID, "needs", "menu", "1", "--add", "基础类:路灯"),
+    case("needs menu: add without category", INVALID, *menu("--add", "路灯")),
+    case("needs menu: add unknown category", INVALID, *menu("--add", "豪华类:路灯")),
+    case("needs menu: add name with escapes", INVALID, *menu("--add", f"基础类:{ESCAPE}")),
+    case("needs menu: add name over 40", INVALID, *menu("--add", "基础类:" + "长" * 41)),
+    case("needs menu: add a name already there", CONFLICT, *menu("--add", "基础类:屋面防水")),
+    case("needs menu: retire unknown item", NOT_FOUND, *menu("--retire", "999999")),
+    case("needs menu: retire not a number", INVALID, *menu("--retire", "all")),
+    case("needs menu: rename without =", INVALID, *menu("--rename", "1")),
+    case("needs menu: by a planner", FORBIDDEN, *menu("--add", "基础类:路灯", by="wangrb")),
+    case("needs tally: project abc", INVALID, "needs", "tally", "abc"),
+    case("needs tally: stage without survey", INVALID, "needs", "tally", "1", "--stage", "design-proposal"),
     # --- reports
     case("report: quarter 0000Q1", INVALID, "report", "quarterly", "--quarter", "0000Q1"),
     case("report: quarter 2026Q5", INVALID, "report", "quarterly", "--quarter", "2026Q5"),

@@ -97,15 +97,22 @@ def test_the_public_page_is_off_until_the_coordinator_publishes_it(web, app: App
     published = post_form(coordinator, page, f"/projects/{project_id}/public", {"publish": "1"})
     assert published.status_code == 303
 
-    on = resident.get(url)
+    # the needs survey (the first stage) is open: the slip's code fills in its form, so
+    # that page is never stored; without the code the page is the same for everyone
+    with_code = resident.get(url)
+    assert with_code.status_code == 200 and with_code.headers["cache-control"] == "no-store"
+    assert f'name="code" value="{code}"' in with_code.text
+    on = resident.get(f"/public/projects/{project_id}")
     assert on.status_code == 200
     assert on.headers["cache-control"] == "public, max-age=300" and "set-cookie" not in on.headers
     text = visible_text(on.text)
     assert "太阳宫北街口袋公园更新" in text and "太阳宫北社区" in text and "王若冰" in text
     assert "改造前问需于民" in text and "需求调研" in text and "2026-03-02" in text
     # nothing private: no code, no contact, no ids of people, no forms
-    for private in (code, "138****5678", "13812345678", "wangrb", "zhangl", "<form", "csrf"):
+    for private in (code, "138****5678", "13812345678", "wangrb", "zhangl", "csrf"):
         assert private not in on.text, private
+    # the one form is the needs survey's (no session, no CSRF cookie)
+    assert on.text.count("<form") == 1 and f'action="/public/projects/{project_id}/needs"' in on.text
     assert "Content-Security-Policy" in on.headers or "content-security-policy" in on.headers
     english = resident.get(f"/public/projects/{project_id}?lang=en")
     assert "Needs survey" in visible_text(english.text)

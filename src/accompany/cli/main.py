@@ -21,6 +21,7 @@ from . import (
     demo,
     events,
     households,
+    needs,
     notifications,
     people,
     projects,
@@ -68,6 +69,7 @@ app.add_typer(households.public_app, name="public")
 app.add_typer(consent.consent_app, name="consent")
 app.add_typer(satisfaction.satisfaction_app, name="satisfaction")
 app.add_typer(comments.comments_app, name="comments")
+app.add_typer(needs.needs_app, name="needs")
 app.command(
     "web",
     help=T(

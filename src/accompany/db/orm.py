@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -471,6 +472,72 @@ class CommentRow(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[dt.datetime | None]
+
+
+class NeedsItemRow(Base):
+    """An item of a project's needs menu (``models.needs``): its category (basic,
+    improvement, upgrade) and name; ``retired`` items stay for the answers that chose
+    them."""
+
+    __tablename__ = "needs_menu_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+
+
+class NeedsAnswerRow(Base):
+    """A household's answer to the needs survey of a stage with ``needs:``: one per
+    household and stage — a later answer replaces it. The household is named by its
+    code; how the answer came (public page or paper recorded by ``recorded_by``)."""
+
+    __tablename__ = "needs_answer"
+    __table_args__ = (UniqueConstraint("project_id", "stage_key", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    stage_key: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    first_answered_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime]
+
+
+class NeedsChoiceRow(Base):
+    """A menu item an answer chose."""
+
+    __tablename__ = "needs_choice"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("needs_answer.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("needs_menu_item.id"), primary_key=True, index=True)
+
+
+class NeedsPointRow(Base):
+    """A problem point of an answer: category, short note, position (``lat``/``lng``
+    in ``datum``, GCJ-02) and optionally a photo in the attachment store."""
+
+    __tablename__ = "needs_point"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("needs_answer.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    datum: Mapped[str] = mapped_column(String(8))
+    photo_name: Mapped[str | None] = mapped_column(String(300))
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
+    photo_size: Mapped[int | None] = mapped_column(BigId)
+    photo_stored_as: Mapped[str | None] = mapped_column(String(500))
 
 
 class PublicPageRow(Base):

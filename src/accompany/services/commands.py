@@ -470,6 +470,13 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             from .comments import stage_evidence
 
             evidence = stage_evidence(uow, cmd.project_id, spec, evidence)
+        if any(s.needs is not None for s in project.template.stages):
+            from ..models.needs import needs_evidence
+            from .needs_tally import items_evidence_tally
+
+            counted = items_evidence_tally(uow, project, spec)
+            if counted is not None:  # the list of needs as the residents' answers show it
+                evidence = {**evidence, **needs_evidence(evidence, counted[1], key=counted[0])}
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 
-from ..db.orm import BallotRow, HouseholdRow, ProjectRow, SatisfactionRow
+from ..db.orm import BallotRow, HouseholdRow, NeedsAnswerRow, ProjectRow, SatisfactionRow
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.households import (
@@ -308,6 +308,8 @@ def _purge(
         uow.session.execute(delete(BallotRow).where(BallotRow.project_id == project.id))
         # and so do the survey's answers (their comments too)
         uow.session.execute(delete(SatisfactionRow).where(SatisfactionRow.project_id == project.id))
+        # so do the needs answers (their choices and problem points go with them)
+        uow.session.execute(delete(NeedsAnswerRow).where(NeedsAnswerRow.project_id == project.id))
     report = PurgeReport(
         project_id=project.id, households=households, contacts=contacts, contacts_only=contacts_only
     )

@@ -933,6 +933,8 @@ class ProjectView(BaseModel):
     survey_comments: list[CommentView] = []
     # residents' comments and objections (问计), when the template takes them
     comments: CommentsView | None = None
+    # whether the template takes a residents' needs survey (问需)
+    takes_needs: bool = False
 
 
 def project_view(
@@ -966,6 +968,7 @@ def project_view(
             view.consent = project_tally(uow, project)
             view.survey, view.survey_comments = project_survey(uow, project, person)
             view.comments = project_comments_in(app, uow, person, project)
+            view.takes_needs = any(s.needs is not None for s in project.template.stages)
         return view
 
 

@@ -47,6 +47,7 @@ def create_web_app(application: App) -> FastAPI:
         files,
         households,
         life,
+        needs,
         projects,
         public,
         reports,
@@ -82,6 +83,7 @@ def create_web_app(application: App) -> FastAPI:
         public,
         satisfaction,
         comments,
+        needs,
     ):
         web.include_router(module.router)
     web.mount("/api", api.create_api(application))

@@ -136,7 +136,7 @@ def _project_page(page, person, number: int, status: int, error: str, comment_id
         view=view,
         detail=view.detail,
         summarise=summarise,
-        **residents_context(view),
+        **residents_context(view, page),
         comment_error=error,
         comment_error_id=comment_id,
     )

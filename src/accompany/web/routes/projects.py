@@ -266,13 +266,15 @@ def project(request: Request, project_id: str) -> Response:
         view=view,
         detail=view.detail,
         summarise=summarise,
-        **residents_context(view),
+        **residents_context(view, page),
     )
 
 
-def residents_context(view) -> dict:  # type: ignore[no-untyped-def]
-    """What the project page shows of the residents' voice, as the view read it: the
-    consent tally, the satisfaction survey and the comments (问计)."""
+def residents_context(view, page) -> dict:  # type: ignore[no-untyped-def]
+    """What the project page shows of the residents' voice: the consent tally, the
+    satisfaction survey and the comments (问计) as the view read them, and the needs
+    survey (问需) when the template takes one."""
+    from .needs import project_needs_context
     from .satisfaction import SCORES
 
     return {
@@ -283,6 +285,7 @@ def residents_context(view) -> dict:  # type: ignore[no-untyped-def]
         "scores": SCORES,
         "survey_comments": view.survey_comments,
         "comments": view.comments,
+        "needs": project_needs_context(page, view.detail.id) if view.takes_needs else None,
     }
 
 
@@ -317,7 +320,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
-            **{**residents_context(view), "ballot_error": error_text(exc, page.lang)},
+            **{**residents_context(view, page), "ballot_error": error_text(exc, page.lang)},
         )
     return RedirectResponse(f"/projects/{number}#consent", status_code=303)
 

@@ -76,6 +76,12 @@ def _context(app, project_id: int, code: str) -> dict:  # type: ignore[no-untype
     return {**_ballot_context(app, project_id, code), **survey_context(app, project_id, code)}
 
 
+def public_needs_context(app, project_id: int, code: str, lang: str) -> dict:  # type: ignore[no-untyped-def]
+    from .needs import public_needs_context as context
+
+    return context(app, project_id, code, lang)
+
+
 def _throttle(request: Request) -> AddressThrottle:
     state = request.app.state
     if getattr(state, "ballot_throttle", None) is None:
@@ -94,13 +100,14 @@ async def public_page(request: Request, project_id: str) -> Response:
         project = await run_in_threadpool(public_project, app, number)
         ballot = await run_in_threadpool(_context, app, number, code)
         ballot.update(await run_in_threadpool(public_comments_context, app, number))
+        needs = await run_in_threadpool(public_needs_context, app, number, code, lang)
     except NotFound:
         response = _page(request, lang, 404, project=None)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
-    response = _page(request, lang, 200, project=project, **ballot)
+    response = _page(request, lang, 200, project=project, **ballot, **needs)
     # the same page for everyone, no cookies; with a code in the form: not stored
-    with_code = ballot.get("code") or ballot.get("survey_code")
+    with_code = ballot.get("code") or ballot.get("survey_code") or needs.get("needs_code")
     response.headers["Cache-Control"] = "no-store" if with_code else f"public, max-age={MAX_AGE}"
     return response
 
@@ -132,7 +139,10 @@ async def public_ballot(request: Request, project_id: str) -> Response:
             response = _page(request, lang, 404, project=None)
         else:
             context = {**_context(app, number, code), **public_comments_context(app, number)}
-            response = _page(request, lang, status, project=project, message=message, done=done, **context)
+            needs = public_needs_context(app, number, "", lang)
+            response = _page(
+                request, lang, status, project=project, message=message, done=done, **context, **needs
+            )
         if response.status_code == 200:
             response.status_code = status
         response.headers["Cache-Control"] = "no-store"

@@ -152,6 +152,6 @@ async def paper_answer(request: Request, project_id: str) -> Response:
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
-            **{**residents_context(view), "survey_error": error_text(exc, page.lang)},
+            **{**residents_context(view, page), "survey_error": error_text(exc, page.lang)},
         )
     return RedirectResponse(f"/projects/{number}#satisfaction", status_code=303)
