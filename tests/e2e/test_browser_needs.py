@@ -83,7 +83,7 @@ def test_a_resident_answers_on_a_phone_and_the_list_follows(browser, world, tmp_
     _shot(resident, "resident-needs-form-phone")
     resident.click("form.needs-form button[type=submit]")
     resident.wait_for_selector("#needs [role=status]")
-    assert "您的问卷已计入" in resident.inner_text("#needs [role=status]")
+    assert "您的答卷已计入" in resident.inner_text("#needs [role=status]")
     assert "已答卷 1 户；已标注问题点 1 个" in resident.inner_text("#needs")
     _fits(resident)
     _shot(resident, "resident-needs-done-phone")
