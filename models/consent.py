@@ -221,7 +221,12 @@ class BallotClosed(Conflict):
 
 
 def consent_evidence(
-    typed: Mapping[str, object], result: Tally, *, participating_key: str, approving_key: str
+    typed: Mapping[str, object],
+    result: Tally,
+    *,
+    participating_key: str,
+    approving_key: str,
+    labels: Mapping[str, Localized] | None = None,
 ) -> dict[str, int]:
     """The consent stage's evidence as the ballots show it: the participating and
     the agreeing households. A typed figure that differs is refused (the planner
@@ -233,7 +238,7 @@ def consent_evidence(
             raise InvalidInput(
                 "evidence {key} is computed from the ballots ({computed}); the typed {value} differs",
                 field=f"evidence.{key}",
-                key=key,
+                key=(labels or {}).get(key, key),
                 computed=value,
                 value=str(given)[:20],
             )

@@ -414,7 +414,9 @@ def tally(menu: Sequence[MenuItem], answers: Mapping[Any, Iterable[int]]) -> Tal
     return Tally(responses, tuple(rows))
 
 
-def needs_evidence(typed: Mapping[str, object], result: Tally, *, key: str) -> dict[str, int]:
+def needs_evidence(
+    typed: Mapping[str, object], result: Tally, *, key: str, labels: Mapping[str, Localized] | None = None
+) -> dict[str, int]:
     """The list-of-needs stage's item count as the answers show it. A typed figure
     that differs is refused (the planner cannot enter a list the answers don't show);
     the same figure is accepted."""
@@ -424,7 +426,7 @@ def needs_evidence(typed: Mapping[str, object], result: Tally, *, key: str) -> d
         raise InvalidInput(
             "evidence {key} is computed from the residents' answers ({computed}); the typed {value} differs",
             field=f"evidence.{key}",
-            key=key,
+            key=(labels or {}).get(key, key),
             computed=computed,
             value=str(given)[:20],
         )

@@ -393,6 +393,7 @@ class Project:
                     survey,
                     respondents_key=spec.satisfaction.respondents,
                     satisfied_key=spec.satisfaction.satisfied,
+                    labels=spec.evidence_labels(),
                 ),
             }
         else:
@@ -403,6 +404,7 @@ class Project:
                 consent,
                 participating_key=spec.consent.participating,
                 approving_key=spec.consent.approving,
+                labels=spec.evidence_labels(),
             )
             evidence = {**evidence, **computed}
             keys = set(computed)

@@ -215,7 +215,12 @@ class SurveyClosed(Conflict):
 
 
 def satisfaction_evidence(
-    typed: Mapping[str, object], result: SurveyTally, *, respondents_key: str, satisfied_key: str
+    typed: Mapping[str, object],
+    result: SurveyTally,
+    *,
+    respondents_key: str,
+    satisfied_key: str,
+    labels: Mapping[str, Localized] | None = None,
 ) -> dict[str, int | float]:
     """The stage's evidence as the answers show it: the households that answered and
     the satisfied share in percent (one decimal). A typed figure that differs is
@@ -237,7 +242,7 @@ def satisfaction_evidence(
                 "evidence {key} is computed from the residents' answers ({computed}); "
                 "the typed {value} differs",
                 field=f"evidence.{key}",
-                key=key,
+                key=(labels or {}).get(key, key),
                 computed=value,
                 value=str(given)[:20],
             )

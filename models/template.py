@@ -342,6 +342,10 @@ class StageSpec(_Strict):
                 raise ValueError(f"stage {self.id}: comments need a deadline from: notice-end")
         return self
 
+    def evidence_labels(self) -> dict[str, Localized]:
+        """Each evidence key's label in both languages (what messages name)."""
+        return {f.key: Localized(f.label, f.label_en) for f in self.evidence}
+
     def field(self, key: str) -> EvidenceField | None:
         return next((f for f in self.evidence if f.key == key), None)
 

@@ -476,7 +476,10 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
 
             counted = items_evidence_tally(uow, project, spec)
             if counted is not None:  # the list of needs as the residents' answers show it
-                evidence = {**evidence, **needs_evidence(evidence, counted[1], key=counted[0])}
+                evidence = {
+                    **evidence,
+                    **needs_evidence(evidence, counted[1], key=counted[0], labels=spec.evidence_labels()),
+                }
         keys = [_file_key(spec, item.key) for item in cmd.attachments]
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))
