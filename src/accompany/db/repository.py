@@ -487,6 +487,11 @@ class ProjectRepository:
         if stage.dropped_approvals:
             connection.execute(delete(A).where(A.c.id.in_(stage.dropped_approvals), A.c.stage_id == stage_id))
             stage.dropped_approvals.clear()
+        if stage.dropped_attachments:
+            connection.execute(
+                delete(AT).where(AT.c.id.in_(stage.dropped_attachments), AT.c.stage_id == stage_id)
+            )
+            stage.dropped_attachments.clear()
         for table, items, values in (
             (AT, stage.attachments, attachment_values),
             (A, stage.approvals, approval_values),
