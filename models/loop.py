@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from .calendar import WorkingCalendar
 from .consent import Tally, consent_summary
 from .deadlines import local_date
-from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
+from .errors import Conflict, InvalidInput, Localized, PermissionDenied
 from .events import Event, EventKind
 from .people import Person, Role
 from .rules import project_not_cancelled
@@ -158,7 +158,7 @@ def consent_failed(project: Project, key: str, result: Tally | None, today: dt.d
             **_words(project, key),
         )
     if result is not None and result.passed:
-        raise RuleViolation(
+        raise Conflict(
             "the ballot of {stage_name} passes: mark the stage done instead of starting a new round",
             **_words(project, key),
         )
@@ -166,7 +166,7 @@ def consent_failed(project: Project, key: str, result: Tally | None, today: dt.d
         return TALLY_FAILED
     if stage.deadline is not None and today > stage.deadline.due:
         return DEADLINE_PASSED
-    raise RuleViolation(
+    raise Conflict(
         "the ballot of {stage_name} has not failed: "
         "no ballot was cast and its deadline ({due}) has not passed",
         due=stage.deadline.due.isoformat() if stage.deadline else "—",
@@ -199,7 +199,7 @@ def may_loop(project: Project, key: str, actor: Person, result: Tally | None, to
     """Whether ``actor`` may loop stage ``key`` now (the web page's box)."""
     try:
         check_loop(project, key, actor, result, today)
-    except (Conflict, PermissionDenied, RuleViolation):
+    except (Conflict, PermissionDenied):
         return False
     return True
 

@@ -136,7 +136,7 @@ def test_refusals_say_why_and_change_nothing(
     cast_ballot(app, project_id, failed[2], "agree")
     cast_ballot(app, project_id, failed[3], "agree")
     passed = snapshot(app)
-    with pytest.raises(RuleViolation, match="passes"):
+    with pytest.raises(Conflict, match="passes"):
         loop(app, project_id)
     assert snapshot(app) == passed
     commands.cancel_project(app, commands.CancelProject(project_id=project_id, by="zhaoy", reason="终止"))

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from accompany.models.consent import Choice, Home, Rule, tally
-from accompany.models.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from accompany.models.errors import Conflict, InvalidInput, PermissionDenied
 from accompany.models.events import EventKind
 from accompany.models.loop import (
     DEADLINE_PASSED,
@@ -113,13 +113,13 @@ def test_failed_when_ballots_fail_or_the_deadline_passed_without_a_pass() -> Non
     project = at_consent()
     today = dt.date(2026, 6, 2)
     assert consent_failed(project, "resident-consent", failing(), today) == TALLY_FAILED  # type: ignore[arg-type]
-    with pytest.raises(RuleViolation, match="passes"):
+    with pytest.raises(Conflict, match="passes"):
         consent_failed(project, "resident-consent", passing(), today)  # type: ignore[arg-type]
-    with pytest.raises(RuleViolation, match="has not failed"):
+    with pytest.raises(Conflict, match="has not failed"):
         consent_failed(project, "resident-consent", None, today)
     due = project.stages["resident-consent"].deadline.due  # type: ignore[union-attr]
     assert consent_failed(project, "resident-consent", None, due + dt.timedelta(days=1)) == DEADLINE_PASSED
-    with pytest.raises(RuleViolation, match="has not failed"):
+    with pytest.raises(Conflict, match="has not failed"):
         consent_failed(project, "resident-consent", None, due)  # the last day still counts
 
 
