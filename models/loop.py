@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 from .calendar import WorkingCalendar
 from .consent import Tally, consent_summary
 from .deadlines import local_date
-from .errors import Conflict, InvalidInput, Localized, PermissionDenied
+from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .events import Event, EventKind
 from .people import Person, Role
-from .rules import project_not_cancelled
+from .rules import moment_label, project_not_cancelled
 from .states import ProjectStatus, StageState
 from .template import ProcessTemplate
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
@@ -174,6 +174,22 @@ def consent_failed(project: Project, key: str, result: Tally | None, today: dt.d
     )
 
 
+def loop_not_before_history(project: Project, stages: tuple[str, ...], at: dt.datetime) -> None:
+    """A new round is not dated before anything its reset stages already hold (a
+    back-dated ``--now`` earlier than a ballot, a submission or an approval on them
+    is refused)."""
+    for key in stages:
+        last = project.stages[key].last_moment()
+        if last is not None and at < last:
+            raise RuleViolation(
+                "cannot start a new round at {at}: stage {stage_name} changed later, at {then}",
+                field="now",
+                at=moment_label(at),
+                then=moment_label(last),
+                **_words(project, key),
+            )
+
+
 @dataclass(frozen=True)
 class LoopPlan:
     """What a loop will do: the failing stage, its target, the stages reset and why
@@ -219,6 +235,7 @@ def loop_back(
     target's new deadline."""
     text = loop_reason_given(reason)
     plan = check_loop(project, key, actor, result, local_date(now))
+    loop_not_before_history(project, plan.stages, now)
     rounds: dict[str, int] = {}
     old_deadlines: dict[str, str | None] = {}
     old_evidence: dict[str, Any] = {}

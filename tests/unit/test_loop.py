@@ -7,9 +7,11 @@ import copy
 import datetime as dt
 
 import pytest
+import yaml
 
+from accompany.config.settings import BUILTIN_TEMPLATES
 from accompany.models.consent import Choice, Home, Rule, tally
-from accompany.models.errors import Conflict, InvalidInput, PermissionDenied
+from accompany.models.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from accompany.models.events import EventKind
 from accompany.models.loop import (
     DEADLINE_PASSED,
@@ -23,7 +25,30 @@ from accompany.models.project import ApprovalRecord, Project
 from accompany.models.states import ProjectStatus, StageState
 from accompany.models.template import ApprovalLevel, build_template
 
-from .world import CALENDAR, PEOPLE, TEMPLATE_BODY, at, file, new_project
+from .world import CALENDAR, PEOPLE, at, file
+
+#: version 2 of the default template: its consent stage loops back (version 1 has no loop)
+TEMPLATE_BODY = yaml.safe_load((BUILTIN_TEMPLATES / "accompany-service-v2.yaml").read_text("utf-8"))
+
+
+def new_project() -> Project:
+    project, _ = Project.start(
+        template=build_template(TEMPLATE_BODY),
+        params={},
+        name="口袋公园",
+        district="chaoyang",
+        street="taiyanggong",
+        community="太阳宫北社区",
+        planner=PEOPLE["wangrb"],
+        coordinator=PEOPLE["zhangl"],
+        start_date=dt.date(2026, 3, 2),
+        fixed_dues={"construction-accompany": dt.date(2026, 10, 30)},
+        now=at("2026-03-02T09:00"),
+        calendar=CALENDAR,
+    )
+    project.id = 1
+    return project
+
 
 EARLIER = ("needs-survey", "needs-list", "design-proposal", "plan-presentation")
 REGISTER = {f"H{i}": Home(10000, 1) for i in range(4)}  # 4 homes of 100 m², one owner each
@@ -60,6 +85,10 @@ def passing() -> object:
 
 
 def test_the_default_template_loops_consent_back_to_the_proposal() -> None:
+    from .world import TEMPLATE_BODY as VERSION_1
+
+    # version 1 stays as projects snapshotted it: no loop
+    assert build_template(VERSION_1).stage("resident-consent").on_failure is None
     spec = build_template(TEMPLATE_BODY).stage("resident-consent")
     assert spec.on_failure is not None and spec.on_failure.loop_to == "design-proposal"
     assert build_template(TEMPLATE_BODY).stage("design-proposal").on_failure is None
@@ -256,7 +285,7 @@ def _replay(with_loop: bool):  # type: ignore[no-untyped-def]
                 "street": "taiyanggong",
                 "planner": "wangrb",
                 "team": "t",
-                "template": "accompany-service@1",
+                "template": "accompany-service@2",
                 "start_date": "2026-03-02",
             },
         ),
@@ -293,7 +322,7 @@ def _replay(with_loop: bool):  # type: ignore[no-untyped-def]
                 {},
             ),
         ]
-    phases = {"accompany-service@1": {s["id"]: s["phase"] for s in TEMPLATE_BODY["stages"]}}
+    phases = {"accompany-service@2": {s["id"]: s["phase"] for s in TEMPLATE_BODY["stages"]}}
     return build_report(
         quarter=Quarter.parse("2026Q3"),
         cutoff=at("2026-09-30T12:00"),
@@ -309,3 +338,18 @@ def test_a_looped_stage_is_not_overdue_for_its_old_deadline() -> None:
     deadline does (the target's, set by the loop)."""
     assert [row["stage"] for row in _replay(False).worst_overdue] == ["resident-consent"]
     assert _replay(True).worst_overdue == []
+
+
+def test_a_loop_is_not_dated_before_the_history_of_its_stages() -> None:
+    project = at_consent("2026-06-05T09:00")
+    with pytest.raises(RuleViolation, match="changed later"):
+        loop_back(
+            project,
+            "resident-consent",
+            PEOPLE["wangrb"],
+            reason="x",
+            result=failing(),  # type: ignore[arg-type]
+            now=at("2026-06-04T10:00"),
+            calendar=CALENDAR,
+        )
+    assert project.stages["design-proposal"].round == 1

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 # Templates are immutable once stored, so a parsed snapshot can be shared by every
 # command of the process (pydantic validation of a whole template is not free).
-_TEMPLATE_CACHE: dict[tuple[int, str], ProcessTemplate] = {}
+_TEMPLATE_CACHE: dict[tuple[int, str, str], ProcessTemplate] = {}
 
 
 def template_checksum(body: dict[str, Any]) -> str:
@@ -231,7 +231,9 @@ class TemplateRepository:
         return row
 
     def parsed(self, row: TemplateRow, params: dict[str, Any]) -> ProcessTemplate:
-        key = (row.pk, json.dumps(params, sort_keys=True, default=str))
+        # the checksum too: a process may open several databases (tests, tools) whose
+        # template rows share a primary key but not their content
+        key = (row.pk, row.checksum, json.dumps(params, sort_keys=True, default=str))
         template = _TEMPLATE_CACHE.get(key)
         if template is None:
             template = build_template(row.body, params, source=f"template {row.template_id}@{row.version}")

@@ -14,7 +14,7 @@ from ..db.orm import BallotRow
 from ..models.consent import Tally
 from ..models.deadlines import local_date
 from ..models.errors import AccompanyError
-from ..models.loop import check_loop, loop_back, may_loop
+from ..models.loop import check_loop, loop_back, loop_stages, may_loop
 from .commands import Command, Outcome, record
 from .consent import stage_tally
 
@@ -63,6 +63,17 @@ def archive_ballots(uow: UnitOfWork, project_id: int, stages: list[str]) -> int:
     return archived
 
 
+def _read_history(uow: UnitOfWork, project: Project, key: str) -> None:
+    """The moment of each stage's last logged event, for the time rule of a loop
+    (``models.loop.loop_not_before_history``)."""
+    spec = project.template.stage(key)
+    if spec.on_failure is None or project.id is None:
+        return
+    for stage_key in loop_stages(project.template, key, spec.on_failure.loop_to):
+        known, last = uow.projects.last_event_at(project.id, stage_key)
+        project.stages[stage_key].last_event_at = last if known else uow.events.last_at(project.id, stage_key)
+
+
 def loop_stage(app: App, cmd: LoopStage) -> Outcome:
     """Declare the consent of ``cmd.stage`` failed and loop the project back to the
     stage its template names (see ``models.loop``)."""
@@ -71,6 +82,7 @@ def loop_stage(app: App, cmd: LoopStage) -> Outcome:
         project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
         key = project.template.resolve_stage(cmd.stage).id
         result = _tally(uow, project, key)
+        _read_history(uow, project, key)
         plan, events = loop_back(
             project, key, actor, reason=cmd.reason, result=result, now=time.at, calendar=app.calendar
         )
