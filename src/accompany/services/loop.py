@@ -15,6 +15,7 @@ from ..models.consent import Tally
 from ..models.deadlines import local_date
 from ..models.errors import AccompanyError
 from ..models.loop import check_loop, loop_back, loop_stages, may_loop
+from ..models.states import StageState
 from .commands import Command, Outcome, record
 from .consent import stage_tally
 
@@ -103,8 +104,12 @@ def loopable(app: App, uow: UnitOfWork, project: Project, person: Person | None)
         return None
     today = local_date(app.now())
     for spec in project.template.stages:
-        if spec.on_failure is None or spec.consent is None:
-            continue
+        if (
+            spec.on_failure is None
+            or spec.consent is None
+            or project.stages[spec.id].state is not StageState.IN_PROGRESS
+        ):
+            continue  # nothing to loop: no ballot read
         try:
             result = _tally(uow, project, spec.id)
             if may_loop(project, spec.id, person, result, today):
