@@ -27,6 +27,7 @@ class EventKind(StrEnum):
     STAGE_APPROVED = "stage.approved"
     STAGE_RETURNED = "stage.returned"
     STAGE_DECISION_UNDONE = "stage.decision_undone"
+    STAGE_LOOPED = "stage.looped"
     CLOCK_PAUSED = "stage.clock_paused"
     CLOCK_RESUMED = "stage.clock_resumed"
     EXTENSION_REQUESTED = "stage.extension_requested"

@@ -206,6 +206,7 @@ def _event_title_zh(item: Item) -> str:
         "stage-returned": f"【退回】{p.get('project')} · {p.get('stage_name')}",
         "stage-approved": f"【已通过】{p.get('project')} · {p.get('stage_name')}",
         "decision-undone": f"【审批已撤回】{p.get('project')} · {p.get('stage_name')}",
+        "stage-looped": f"【征询未通过·重新征询】{p.get('project')} · {p.get('stage_name')}",
         "extension-requested": f"【延期申请】{p.get('project')} · {p.get('stage_name')}",
         "extension-decided": f"【延期结果】{p.get('project')} · {p.get('stage_name')}",
         "project-suspended": f"【项目暂停】{p.get('project')}",
@@ -226,6 +227,7 @@ def _event_title_en(item: Item) -> str:
         "stage-returned": f"[Returned] {p.get('project')} · {_stage_en(p)}",
         "stage-approved": f"[Approved] {p.get('project')} · {_stage_en(p)}",
         "decision-undone": f"[Decision withdrawn] {p.get('project')} · {_stage_en(p)}",
+        "stage-looped": f"[Consent failed, new round] {p.get('project')} · {_stage_en(p)}",
         "extension-requested": f"[Extension requested] {p.get('project')} · {_stage_en(p)}",
         "extension-decided": f"[Extension decided] {p.get('project')} · {_stage_en(p)}",
         "project-suspended": f"[Project suspended] {p.get('project')}",
@@ -309,6 +311,12 @@ def _event_body_zh(item: Item, base: str = DEFAULT_BASE_URL) -> str:
             f"{_head(p)}：{_name(p, 'actor')} 恢复了项目（暂停 {p.get('suspended_working_days')} 个工作日），"
             f"截止日期已相应顺延。查看：{_link(base, p)}"
         )
+    if kind == "stage-looped":
+        return (
+            f"{_head(p)}：征询未通过，{_name(p, 'actor')} 退回「{p.get('target_name')}」重新开始第 "
+            f"{p.get('round')} 轮（修改方案后重新宣讲、重新征询），原因：{p.get('reason')}。"
+            f"「{p.get('target_name')}」新的截止日期：{p.get('target_due') or '—'}。查看：{_link(base, p)}"
+        )
     if kind == "project-cancelled":
         return f"{_head(p)}：{_name(p, 'actor')} 取消了项目，原因：{p.get('reason')}。项目就此终止。查看：{_link(base, p)}"
     if kind == "project-handed-over":
@@ -391,6 +399,13 @@ def _event_body_en(item: Item, base: str = DEFAULT_BASE_URL) -> str:
         return (
             f"{_head_en(p)}: resumed by {_name(p, 'actor')} after {p.get('suspended_working_days')} working "
             f"days; the deadlines moved accordingly. See: {_link(base, p)}"
+        )
+    if kind == "stage-looped":
+        return (
+            f"{_head_en(p)}: the consent failed; {_name(p, 'actor')} sent the project back to "
+            f"{p.get('target_name_en') or p.get('target_name')} for round {p.get('round')} (revise the proposal, "
+            f"present it and consult the residents again). Reason: {p.get('reason')}. New deadline of "
+            f"{p.get('target_name_en') or p.get('target_name')}: {p.get('target_due') or '—'}. See: {_link(base, p)}"
         )
     if kind == "project-cancelled":
         return f"{_head_en(p)}: cancelled by {_name(p, 'actor')}: {p.get('reason')}. See: {_link(base, p)}"

@@ -119,6 +119,9 @@ class Stage:
     last_event_at: dt.datetime | None = field(default=None, repr=False, compare=False)
     # ids of approval records an undo took back (the service layer deletes them)
     dropped_approvals: list[int] = field(default_factory=list, repr=False, compare=False)
+    # ids of attachment records a loop archived (the log keeps them; the service
+    # layer deletes the rows: they no longer count in the new round)
+    dropped_attachments: list[int] = field(default_factory=list, repr=False, compare=False)
 
     # -- derived --------------------------------------------------------------------
     def open_pause(self) -> ClockPause | None:
@@ -445,7 +448,13 @@ class Project:
                     spec.consent.approving,
                     Problem(
                         f"evidence.{spec.consent.approving}",
-                        "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}",
+                        N_(
+                            "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}; "
+                            "revise the proposal and consult again (accompany stage loop) or cancel "
+                            "the project (accompany project cancel)"
+                        )
+                        if spec.on_failure is not None
+                        else N_("the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}"),
                         {
                             "rule": RULE_LABELS[consent.rule],
                             "failed": Localized(
@@ -1023,8 +1032,8 @@ class Project:
             calendar=calendar,
             template_ref=self.template.ref,
             fixed_due=stage.fixed_due,
-            pauses=[p.period() for p in stage.pauses],
-            extension_working_days=stage.granted_extension_days(),
+            pauses=[p.period() for p in stage_run_pauses(stage)],
+            extension_working_days=stage_run_extension_days(stage),
         )
         old = stage.deadline
         if new is None or (
@@ -1118,6 +1127,24 @@ def stage_name(spec: StageSpec) -> Localized:
 
 def role_name(person: Person) -> Localized:
     return Localized(ROLE_LABELS_ZH[person.role], ROLE_LABELS_EN[person.role])
+
+
+def stage_run_pauses(stage: Stage) -> list[ClockPause]:
+    """The pauses that move the stage's current deadline: all but those that ended
+    before the stage (last) started — a pause of an earlier round (``models.loop``)."""
+    started = stage.activated_at
+    return [p for p in stage.pauses if started is None or p.resumed_at is None or p.resumed_at >= started]
+
+
+def stage_run_extension_days(stage: Stage) -> int:
+    """The granted extension days that move the current deadline: not those decided
+    before the stage (last) started — an extension of an earlier round."""
+    started = stage.activated_at
+    return sum(
+        e.granted_days or 0
+        for e in stage.extensions
+        if e.status == "granted" and (started is None or e.decided_at is None or e.decided_at >= started)
+    )
 
 
 def stage_lateness(stage: Stage, today: dt.date, calendar: WorkingCalendar) -> int:

@@ -44,6 +44,7 @@ class NotificationKind(StrEnum):
     PROJECT_CANCELLED = "project-cancelled"
     PROJECT_HANDED_OVER = "project-handed-over"
     DECISION_UNDONE = "decision-undone"
+    STAGE_LOOPED = "stage-looped"  # a failed consent looped back for a new round
     # the quarterly compliance report, to district supervisors
     QUARTERLY_REPORT = "quarterly-report"
     # the event log's hash chain is broken (the daily sweep checks it), to districts
@@ -458,6 +459,30 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
                     ),
                 )
             )
+        elif event.kind is EventKind.STAGE_LOOPED:
+            # the planner (who redoes the work), the street office (who approves it
+            # again) and the coordinator hear of the new round
+            target = project.stage_info(data.get("target"))
+            extra = {
+                "reason": data.get("reason"),
+                "target": data.get("target"),
+                "target_name": target.name if target else data.get("target"),
+                "target_name_en": target.name_en if target else None,
+                "target_due": _due_text(target),
+                "stages_reset": list(data.get("stages_reset") or ()),
+                "round": (data.get("rounds") or {}).get(data.get("target")),
+            }
+            for audience in (planner, street_office(project.street), person(project.coordinator)):
+                intents.append(
+                    Intent(
+                        audience,
+                        NotificationKind.STAGE_LOOPED,
+                        project.project_id,
+                        event.stage,
+                        at,
+                        payload(event, **extra),
+                    )
+                )
         elif event.kind is EventKind.EXTENSION_REQUESTED:
             intents.append(
                 Intent(

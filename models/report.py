@@ -16,6 +16,9 @@ the projects moved on. Definitions (also in the README):
 - *evidence totals*: from the submissions of stages approved inside the quarter.
 - *approval latency*: working days from a submission to each decision on it
   (approve or return, any level) taken inside the quarter.
+- a *new round* (``stage.looped``, a failed consent looped back): the stages reset
+  start again — the old deadline of each no longer counts (a reset stage is neither
+  due nor overdue for it), only the new round's deadline does.
 - an *undone* decision (撤回, ``stage.decision_undone`` before the cut-off) counts
   as never given, and so does what it caused (stages started, deadlines set).
 - *residents' satisfaction* (问效): for each project whose survey stage (a stage with
@@ -375,6 +378,21 @@ def build_report(
             project.team = event.data.get("team") or f"({project.planner})"
             continue
         if stage is None:
+            continue
+        if event.kind == "stage.looped":
+            # a new round (models.loop): the reset stages start again — the target in
+            # progress (its new deadline follows in a stage.deadline_set), the others
+            # not started; their old deadlines, submissions and evidence no longer count
+            target = event.data.get("target")
+            for key in event.data.get("stages_reset") or ():
+                reset = project.stages.get(key)
+                if reset is None:
+                    continue
+                reset.state = "in_progress" if key == target else "pending"
+                reset.due = None
+                reset.paused = False
+                reset.submitted_at = reset.approved_at = None
+                reset.evidence = {}
             continue
         if event.kind == "stage.activated":
             stage.state = "in_progress"

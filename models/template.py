@@ -248,6 +248,15 @@ class NeedsSpec(_Strict):
     items_key: str = Field(default="needs_items", pattern=KEY)
 
 
+class OnFailure(_Strict):
+    """What a failed gate leads to (``models.loop``): ``loop_to`` names an earlier
+    stage the failing stage depends on (directly or through others); looping puts it
+    back in progress for a new round, and the stages from it up to the failing one
+    back to not started. A stage without ``on_failure`` has no loop."""
+
+    loop_to: str = Field(pattern=SLUG)
+
+
 class ReminderPolicy(_Strict):
     """When people are reminded and when a missed deadline escalates. All counts are
     working days under the statutory calendar."""
@@ -294,6 +303,9 @@ class StageSpec(_Strict):
         default=None, description="residents' comments and objections during the public notice (问计)"
     )
     needs: NeedsSpec | None = Field(default=None, description="residents' needs survey (问需)")
+    on_failure: OnFailure | None = Field(
+        default=None, description="a failed consent loops back to an earlier stage (models.loop)"
+    )
 
     @model_validator(mode="after")
     def _evidence_consistent(self) -> StageSpec:
@@ -400,6 +412,14 @@ class ProcessTemplate(_Strict):
                 raise ValueError(
                     f"{where}: deadline from approved:{approved} must name a stage it depends on"
                 )
+            if stage.on_failure is not None:
+                target = stage.on_failure.loop_to
+                if stage.consent is None:
+                    raise ValueError(f"{where}: on_failure needs a consent ballot (consent:) on the stage")
+                if target not in ancestors[stage.id]:
+                    raise ValueError(
+                        f"{where}: on_failure.loop_to {target!r} must name an earlier stage it depends on"
+                    )
             if stage.reminders is not None:
                 try:
                     ReminderPolicy.model_validate({**self.reminders.model_dump(), **stage.reminders})

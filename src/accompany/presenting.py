@@ -79,6 +79,17 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             when=_local_minute(data.get("decided_at")),
             reason=data.get("reason"),
         )
+    if kind == "stage.looped":
+        tally = data.get("tally") or {}
+        return _(
+            "back to {target} for a new round ({stages} stages reset; {agreeing} of {participating} "
+            "households agreed): {reason}",
+            target=data.get("target"),
+            stages=len(data.get("stages_reset") or ()),
+            agreeing=tally.get("agreeing", 0),
+            participating=tally.get("participating", 0),
+            reason=data.get("reason"),
+        )
     if kind == "stage.clock_paused":
         return _("reason: {text}", text=data.get("reason"))
     if kind == "stage.clock_resumed":

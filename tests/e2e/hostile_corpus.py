@@ -117,6 +117,12 @@ def menu(*extra: str, by: str = "zhangl") -> tuple[str, ...]:
     return ("needs", "menu", "1", "--by", by, *extra, *NOW)
 
 
+def loop(
+    reason: str, *, project: str = "1", stage: str = "resident-consent", by: str = "wangrb"
+) -> tuple[str, ...]:
+    return ("stage", "loop", project, stage, "--by", by, "--reason", reason, *NOW)
+
+
 EVIDENCE = ("-e", "households_interviewed=36", "-e", "observation_days=5")
 ATTACH = ("--attach", "problem_map={file}")
 
@@ -449,6 +455,20 @@ CASES: list[Case] = [
     case("undo: unknown person", NOT_FOUND, *undo("x", by="nobody"), mentions="nobody"),
     case("undo: nothing decided yet", CONFLICT, *undo("x"), mentions="no approval or return"),
     case("undo: the planner, nothing decided", CONFLICT, *undo("x", project="1", by="wangrb")),
+    # --- a failed consent looped back for a new round (stage loop)
+    case("loop: missing reason", INVALID, "stage", "loop", "1", "resident-consent", "--by", "wangrb", *NOW),
+    case("loop: empty reason", INVALID, *loop("   ")),
+    case("loop: reason NUL", INVALID, *loop(NUL)),
+    case("loop: reason with escapes", INVALID, *loop(ESCAPE)),
+    case("loop: huge reason", INVALID, *loop(HUGE), mentions="2000"),
+    case("loop: unknown project", NOT_FOUND, *loop("x", project="999"), mentions="999"),
+    case("loop: unknown stage", NOT_FOUND, *loop("x", stage="no-such-stage"), mentions="no-such-stage"),
+    case("loop: unknown person", NOT_FOUND, *loop("x", by="nobody"), mentions="nobody"),
+    case("loop: by the street office", FORBIDDEN, *loop("x", by="zhaoy")),
+    case(
+        "loop: a stage without on_failure", CONFLICT, *loop("x", stage="needs-survey"), mentions="on_failure"
+    ),
+    case("loop: consent not in progress", CONFLICT, *loop("x")),
     # --- pauses and extensions
     case(
         "pause: by the planner",

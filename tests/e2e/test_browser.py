@@ -310,3 +310,31 @@ def test_the_street_office_undoes_its_approval_from_the_project_page(browser, wo
     office.wait_for_url(re.compile(rf"/projects/{b}(#.*)?$"))
     assert "待审批" in office.inner_text("#stage-needs-survey")
     assert office.locator("a.undo").count() == 0
+
+
+def test_a_failed_consent_is_sent_back_for_a_new_round_from_the_project_page(browser, world) -> None:  # type: ignore[no-untyped-def]
+    from accompany.services import households
+    from accompany.services.consent import cast_ballot
+
+    from ..integration.test_consent import HEADER, ROWS, codes, open_consent
+
+    app, server, ids = world
+    a = ids["a"]
+    households.load_register(app, a, HEADER, ROWS, by="zhangl")
+    open_consent(app, a)
+    found = codes(app, a)
+    for code, choice in zip(found[:3], ("agree", "disagree", "disagree"), strict=True):
+        cast_ballot(app, a, code, choice, by="wangrb")
+    app.clock.moment += dt.timedelta(minutes=5)  # type: ignore[attr-defined]
+
+    planner = _sign_in(browser, server, "wangrb", PHONE)
+    planner.goto(f"{server.url}/projects/{a}")
+    box = planner.locator("#consent-failed")
+    assert "征询未通过" in box.inner_text() and "修改方案重新征询" in box.inner_text()
+    _fits(planner)
+    box.locator("form.loop textarea[name=reason]").fill("多数居民反对，修改方案后重新征询")
+    _shot(planner, "planner-consent-failed-phone")
+    box.locator("form.loop button[type=submit]").click()
+    planner.wait_for_url(re.compile(rf"/projects/{a}(#.*)?$"))
+    assert planner.locator("#consent-failed").count() == 0
+    assert "进行中" in planner.inner_text("#stage-design-proposal")

@@ -132,7 +132,9 @@ def test_menu_answers_tally_and_the_list_of_needs(
     assert code == 5 and "is closed" in err
     ok("stage", "approve", project, "needs-survey", "--by", "zhaoy")
     code, _, err = cli("stage", "done", project, "needs-list", "--by", "wangrb", "-e", "needs_items=9")
-    assert code == 2 and "evidence items on the list of needs is computed from the residents' answers (2)" in err
+    assert (
+        code == 2 and "evidence items on the list of needs is computed from the residents' answers (2)" in err
+    )
     ok("stage", "done", project, "needs-list", "--by", "wangrb")
     shown = ok("project", "show", project, "--json")
     stage = next(s for s in json.loads(shown)["stages"] if s["key"] == "needs-list")

@@ -390,6 +390,17 @@ def outcome_line(
                 )
             for other in e.data.get("stages_not_started") or ():
                 parts.append(_("{stage} not started", stage=stage_names.get(other, other)))
+        elif e.kind is EventKind.STAGE_LOOPED:
+            target = e.data.get("target", "")
+            parts.append(
+                _(
+                    "{stage} failed: back to {target} for round {round} ({reason})",
+                    stage=stage,
+                    target=stage_names.get(target, target),
+                    round=(e.data.get("rounds") or {}).get(target, "?"),
+                    reason=e.data.get("reason", ""),
+                )
+            )
         elif e.kind is EventKind.STAGE_ACTIVATED and events[0].kind is not EventKind.PROJECT_STARTED:
             parts.append(_("{stage} started", stage=stage))
         elif e.kind in (EventKind.DEADLINE_SET, EventKind.DEADLINE_CHANGED) and e.stage:

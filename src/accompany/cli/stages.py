@@ -262,3 +262,25 @@ def stage_undo(
 
     command = UndoDecision(project_id=project_number(project_id), stage=stage, by=by, reason=reason)
     _run_and_report(db, now, lambda application: undo_stage_decision(application, command))
+
+
+@stage_app.command(
+    "loop",
+    help=T(
+        "The stage's consent failed: loop back to the stage its template names (on_failure) for a new round "
+        "— the planner or a coordinator; the other way forward is `project cancel`."
+    ),
+)
+@handle_errors
+def stage_loop(
+    project_id: ProjectId,
+    stage: StageId,
+    by: By,
+    reason: Reason,
+    db: DbOption = None,
+    now: NowOption = None,
+) -> None:
+    from ..services.loop import LoopStage, loop_stage
+
+    command = LoopStage(project_id=project_number(project_id), stage=stage, by=by, reason=reason)
+    _run_and_report(db, now, lambda application: loop_stage(application, command))

@@ -416,7 +416,7 @@ class BallotRow(Base):
     (public page or a paper ballot recorded by ``recorded_by``) and when."""
 
     __tablename__ = "consent_ballot"
-    __table_args__ = (UniqueConstraint("project_id", "stage_key", "code"),)
+    __table_args__ = (UniqueConstraint("project_id", "stage_key", "archived_round", "code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
@@ -426,6 +426,9 @@ class BallotRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     cast_at: Mapped[dt.datetime]
+    # 0: the running round; n: archived by the n-th loop back (models.loop), kept
+    # but no longer counted
+    archived_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SatisfactionRow(Base):

@@ -46,9 +46,10 @@ if TYPE_CHECKING:
 
 # Templates are immutable once stored, so a parsed snapshot can be shared by every
 # command of the process (pydantic validation of a whole template is not free). Keyed
-# by the database too: a snapshot's pk names another template in another database (a
-# process that opens several, like the test suite, with more than one template version).
-_TEMPLATE_CACHE: dict[tuple[str, int, str], ProcessTemplate] = {}
+# by the database and the checksum too: a snapshot's pk names another template in
+# another database (a process that opens several, like the test suite, with more than
+# one template version).
+_TEMPLATE_CACHE: dict[tuple[str, int, str, str], ProcessTemplate] = {}
 
 
 def template_checksum(body: dict[str, Any]) -> str:
@@ -236,7 +237,7 @@ class TemplateRepository:
         return str(self.session.get_bind().url)
 
     def parsed(self, row: TemplateRow, params: dict[str, Any]) -> ProcessTemplate:
-        key = (self._database(), row.pk, json.dumps(params, sort_keys=True, default=str))
+        key = (self._database(), row.pk, row.checksum, json.dumps(params, sort_keys=True, default=str))
         template = _TEMPLATE_CACHE.get(key)
         if template is None:
             template = build_template(row.body, params, source=f"template {row.template_id}@{row.version}")
@@ -494,6 +495,11 @@ class ProjectRepository:
         if stage.dropped_approvals:
             connection.execute(delete(A).where(A.c.id.in_(stage.dropped_approvals), A.c.stage_id == stage_id))
             stage.dropped_approvals.clear()
+        if stage.dropped_attachments:
+            connection.execute(
+                delete(AT).where(AT.c.id.in_(stage.dropped_attachments), AT.c.stage_id == stage_id)
+            )
+            stage.dropped_attachments.clear()
         for table, items, values in (
             (AT, stage.attachments, attachment_values),
             (A, stage.approvals, approval_values),

@@ -163,13 +163,14 @@ def cast_ballot(
             select(BallotRow).where(
                 BallotRow.project_id == project_id,
                 BallotRow.stage_key == spec.id,
+                BallotRow.archived_round == 0,
                 BallotRow.code == household.code,
             )
         )
         box = {household.code: Choice(row.choice)} if row is not None else {}
         outcome = cast(box, household.code, picked, channel)
         if row is None:
-            row = BallotRow(project_id=project_id, stage_key=spec.id, code=household.code)
+            row = BallotRow(project_id=project_id, stage_key=spec.id, code=household.code, archived_round=0)
             uow.session.add(row)
         row.choice, row.channel, row.cast_at = picked.value, channel.value, now
         row.recorded_by = None if channel is Channel.PUBLIC else actor_id
@@ -201,7 +202,9 @@ def stage_tally(uow: UnitOfWork, project_id: int, spec: StageSpec) -> tuple[Tall
     assert spec.consent is not None
     ballots = uow.session.execute(
         select(BallotRow.code, BallotRow.choice, BallotRow.channel).where(
-            BallotRow.project_id == project_id, BallotRow.stage_key == spec.id
+            BallotRow.project_id == project_id,
+            BallotRow.stage_key == spec.id,
+            BallotRow.archived_round == 0,  # the running round (models.loop)
         )
     ).all()
     if not ballots:

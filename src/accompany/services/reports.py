@@ -45,6 +45,7 @@ LIFECYCLE_KINDS = (
     "stage.extension_requested",
     "stage.extension_granted",
     "stage.extension_refused",
+    "stage.looped",
 )
 Progress = Callable[[int, int | None], None]  # (events read, total once known)
 STREAM_BATCH = 2_000  # events fetched at a time (10,000: +10 MiB, no faster)

@@ -1002,6 +1002,12 @@ def _view(
 
     for key in sorted(undoable_in(app, uow, project, person)):
         actions.setdefault(key, []).append("undo")
+    # a failed consent the person may loop back for a new round (models.loop)
+    from .loop import loopable
+
+    looping = loopable(app, uow, project, person)
+    if looping is not None:
+        actions.setdefault(looping, []).append("loop")
     project_actions = []
     for action in PROJECT_RULES:
         try:

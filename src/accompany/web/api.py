@@ -431,6 +431,16 @@ def _routes(api: FastAPI) -> None:
         command = UndoDecision(project_id=pid, stage=key, by=who.person.id, reason=body.reason)
         return _done(undo_stage_decision(who.app, command))
 
+    @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/loop", response_model=Done, tags=["stages"])
+    def loop(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
+        """The stage's consent failed: loop back to the stage its template names
+        (on_failure) for a new round — the planner or a coordinator of the street."""
+        from ..services.loop import LoopStage, loop_stage
+
+        pid, key = _stage(who, project_id, stage)
+        command = LoopStage(project_id=pid, stage=key, by=who.person.id, reason=body.reason)
+        return _done(loop_stage(who.app, command))
+
     @api.post(f"{v}/projects/{{project_id}}/stages/{{stage}}/pause", response_model=Done, tags=["stages"])
     def pause(who: Who, project_id: str, stage: str, body: ReasonBody) -> Done:
         pid, key = _stage(who, project_id, stage)

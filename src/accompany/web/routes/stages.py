@@ -36,6 +36,7 @@ FORMS = {
     "extension": "stage_extension.html",
     "extension-decision": "stage_extension_decide.html",
     "undo": "stage_undo.html",
+    "loop": "stage_loop.html",
 }
 
 
@@ -344,4 +345,29 @@ async def undo(request: Request, project_id: str, stage: str) -> Response:
             project_id=pid, stage=key, by=person.id, reason=_reason(page, form)
         ),
         undo_stage_decision,
+    )
+
+
+# -- a failed consent: loop back for a new round (models.loop) --------------------------------------
+
+
+@router.get("/loop")
+def loop_form(request: Request, project_id: str, stage: str) -> Response:
+    page = page_for(request)
+    return _show(page, "loop", _context(page, project_id, stage))
+
+
+@router.post("/loop")
+async def loop(request: Request, project_id: str, stage: str) -> Response:
+    from ...services.loop import LoopStage, loop_stage
+
+    return await _act(
+        request,
+        project_id,
+        stage,
+        "loop",
+        lambda page, person, pid, key, form: LoopStage(
+            project_id=pid, stage=key, by=person.id, reason=_reason(page, form)
+        ),
+        loop_stage,
     )
