@@ -57,6 +57,9 @@ class TallyView(BaseModel):
     points: int
     items_stage: str
     items_key: str
+    # the evidence item's label on the list of needs (需求条目数 / items on the list of needs)
+    items_label: str
+    items_label_en: str | None
     rows: list[TallyEntry]
 
 
@@ -126,6 +129,7 @@ def needs_tally(app: App, project_id: int, *, stage: str | None = None, public: 
         result, paper, points = found if found is not None else (tally([], {}), 0, 0)
         state = project.stages[spec.id].state
         open_now = survey_open(state, project.status)
+        field = project.template.stage(spec.needs.items_stage).field(spec.needs.items_key)
     rows = []
     for row in result.rows:
         label = CATEGORY_LABELS[row.item.category]
@@ -154,6 +158,8 @@ def needs_tally(app: App, project_id: int, *, stage: str | None = None, public: 
         points=points,
         items_stage=spec.needs.items_stage,
         items_key=spec.needs.items_key,
+        items_label=field.label if field else spec.needs.items_key,
+        items_label_en=field.label_en if field else None,
         rows=rows,
     )
 
