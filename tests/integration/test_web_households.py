@@ -108,6 +108,8 @@ def test_the_public_page_is_off_until_the_coordinator_publishes_it(web, app: App
     text = visible_text(on.text)
     assert "太阳宫北街口袋公园更新" in text and "太阳宫北社区" in text and "王若冰" in text
     assert "改造前问需于民" in text and "需求调研" in text and "2026-03-02" in text
+    # the consent stage has not begun: its ballot is "not opened yet", not "closed"
+    assert "表决尚未开始" in text and "表决已结束" not in text
     # nothing private: no code, no contact, no ids of people, no forms
     for private in (code, "138****5678", "13812345678", "wangrb", "zhangl", "csrf"):
         assert private not in on.text, private
