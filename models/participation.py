@@ -92,6 +92,7 @@ class _Sums:
     objections: int = 0
     answered: int = 0
     consent_projects: int = 0
+    consent_ballots: int = 0
     consent_passed: int = 0
     total_area: int = 0
     total_owners: int = 0
@@ -118,6 +119,7 @@ class _Sums:
             "objections": self.objections,
             "answered": self.answered,
             "consent_projects": self.consent_projects,
+            "consent_ballots": self.consent_ballots,
             "consent_passed": self.consent_passed,
             "participating_area_pct": _pct(self.part_area, self.total_area)
             if self.consent_projects
@@ -171,6 +173,7 @@ def project_participation(
         result = tally(register, cast, residents.consent_rule)
         sums.consent_projects = 1
         sums.consent_passed = int(result.passed)
+        sums.consent_ballots = result.ballots
         sums.total_area, sums.total_owners = result.total.area_centi, result.total.owners
         sums.part_area, sums.part_owners = result.participating.area_centi, result.participating.owners
         sums.agree_area, sums.agree_owners = result.agreeing.area_centi, result.agreeing.owners

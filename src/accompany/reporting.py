@@ -164,6 +164,7 @@ PARTICIPATION_COLUMNS = [
     ("objections", "异议条数", "objections"),
     ("answered", "已答复条数", "answered"),
     ("consent_rule", "表决规则", "consent rule"),
+    ("consent_ballots", "参与表决户数", "households voted"),
     ("participating_area_pct", "参与表决面积占总面积(%)", "participating area % of total"),
     ("participating_owners_pct", "参与表决人数占总人数(%)", "participating owners % of total"),
     ("agreeing_area_pct", "同意面积占参与面积(%)", "agreeing area % of participating"),

@@ -128,6 +128,7 @@ def test_the_report_counts_residents_participation(
         1,
         1,
         "重大事项（双四分之三）",
+        3,
         73.3,
         66.7,
         54.5,
@@ -166,3 +167,32 @@ def test_the_report_counts_residents_participation(
     assert other.participation == [] and other.participation_overall == {}
     write_xlsx(other, tmp_path / "other.xlsx", "zh")
     assert "居民参与" not in load_workbook(tmp_path / "other.xlsx").sheetnames
+
+
+def test_a_hostile_project_name_stays_text(people: App, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from accompany.services import commands
+
+    from ..conftest import start_command
+
+    name = '=HYPERLINK("http://x","点我")'
+    project_id = commands.start_project(people, start_command(name=name)).project_id
+    assert project_id is not None
+    households.load_register(people, project_id, HEADER, ROWS, by="zhangl")
+    edit_menu(people, project_id, by="zhangl")
+    record_answer(
+        people,
+        project_id,
+        codes(people, project_id)[0],
+        [menu_view(people, project_id).items[0].id],
+        by="wangrb",
+    )
+    clock.moment = parse_moment("2026-03-02T10:00")
+    report = quarterly_report(people, Quarter.parse("2026Q1"))
+    assert report.participation_overall["needs_households"] == 1
+    path = tmp_path / "hostile.xlsx"
+    write_xlsx(report, path, "zh")
+    cells = [c for row in load_workbook(path)["居民参与"].iter_rows() for c in row]
+    (cell,) = [c for c in cells if c.value == name]
+    assert cell.data_type == "s" and cell.quotePrefix
+    assert not [c for c in cells if c.data_type == "f"]
+    assert f"'{name}" in render_csv_with_about(report, "zh").replace('""', '"')
