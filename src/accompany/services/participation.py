@@ -48,9 +48,9 @@ def residents_participation(
         scope = scope.where(ProjectRow.district_id == district)
     if street:
         scope = scope.where(ProjectRow.street_id == street)
-    ids = sorted(session.scalars(scope))
-    if not ids:
+    if session.scalar(scope.limit(1)) is None:
         return [], {}, []
+    ids = scope.scalar_subquery()  # the projects in scope with a register (no long IN list)
     registers: dict[int, dict[str, Home]] = defaultdict(dict)
     for project_id, code, area, owners in session.execute(
         select(HouseholdRow.project_id, HouseholdRow.code, HouseholdRow.area_centi, HouseholdRow.owners)
@@ -93,11 +93,23 @@ def residents_participation(
     ):
         ballots[project_id, stage].append(Ballot(code, choice, _utc(at)))  # type: ignore[arg-type]
     inputs = []
-    for project in session.scalars(select(ProjectRow).where(ProjectRow.id.in_(ids)).order_by(ProjectRow.id)):
-        template = session.get(TemplateRow, project.template_pk)
-        consent_stages = [
-            s for s in (template.body.get("stages", []) if template else []) if s.get("consent")
-        ]
+    templates: dict[int, list[dict[str, Any]]] = {}
+    projects = session.execute(
+        select(
+            ProjectRow.id,
+            ProjectRow.name,
+            ProjectRow.district_id,
+            ProjectRow.street_id,
+            ProjectRow.template_pk,
+        )
+        .where(ProjectRow.id.in_(ids))
+        .order_by(ProjectRow.id)
+    ).all()
+    for project in projects:
+        if project.template_pk not in templates:
+            template = session.get(TemplateRow, project.template_pk)
+            templates[project.template_pk] = template.body.get("stages", []) if template else []
+        consent_stages = [s for s in templates[project.template_pk] if s.get("consent")]
         # the first consent stage with ballots (a template has one, as a rule)
         voted = [s for s in consent_stages if ballots.get((project.id, s["id"]))] or consent_stages[:1]
         spec = voted[0] if voted else None
