@@ -273,6 +273,10 @@ class Report:
     # residents' satisfaction per evaluated project and overall (empty: no answers)
     satisfaction: list[dict[str, Any]] = field(default_factory=list)
     satisfaction_overall: dict[str, Any] = field(default_factory=dict)
+    # residents' participation (问需/问计/问效 reached, comments, consent) per project,
+    # street and district, and overall (``models.participation``; empty: no residents' data)
+    participation: list[dict[str, Any]] = field(default_factory=list)
+    participation_overall: dict[str, Any] = field(default_factory=dict)
 
 
 # -- the replay ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .models.consent import RULE_LABELS, VERDICT_LABELS, Rule
 from .models.delegation import on_behalf_label
 from .models.report import Report
 from .services.reports import jsonable
@@ -143,6 +144,66 @@ def satisfaction_rows(report: Report, lang: str) -> list[list[Any]]:
             [None, label, None, None, None, *(overall.get(key) for key, _, _ in SATISFACTION_COLUMNS[5:])]
         )
     return rows
+
+
+#: residents' participation per project, street and district (a sheet only with residents' data)
+PARTICIPATION_COLUMNS = [
+    ("level", "层级", "level"),
+    ("district", "区", "district"),
+    ("street", "街道", "street"),
+    ("project_id", "项目编号", "project"),
+    ("project", "项目", "name"),
+    ("households", "登记户数", "households in the register"),
+    ("needs_households", "问需答卷户数", "问需: households answered"),
+    ("needs_rate_pct", "问需回应率(%)", "问需 response rate %"),
+    ("during_households", "问计参与户数（意见或表决）", "问计: households commented or voted"),
+    ("during_rate_pct", "问计参与率(%)", "问计 response rate %"),
+    ("satisfaction_households", "问效答卷户数", "问效: households answered"),
+    ("satisfaction_rate_pct", "问效回应率(%)", "问效 response rate %"),
+    ("comments", "意见条数", "comments"),
+    ("objections", "异议条数", "objections"),
+    ("answered", "已答复条数", "answered"),
+    ("consent_rule", "表决规则", "consent rule"),
+    ("consent_ballots", "参与表决户数", "households voted"),
+    ("participating_area_pct", "参与表决面积占总面积(%)", "participating area % of total"),
+    ("participating_owners_pct", "参与表决人数占总人数(%)", "participating owners % of total"),
+    ("agreeing_area_pct", "同意面积占参与面积(%)", "agreeing area % of participating"),
+    ("agreeing_owners_pct", "同意人数占参与人数(%)", "agreeing owners % of participating"),
+    ("consent_passed", "表决结果", "consent verdict"),
+]
+PARTICIPATION_SHEET = {"zh": "居民参与", "en": "Residents' participation"}
+PARTICIPATION_LEVELS = {
+    "zh": {"all": "全部", "district": "区", "street": "街道", "project": "项目"},
+    "en": {"all": "all", "district": "district", "street": "street", "project": "project"},
+}
+
+
+def _participation_cell(key: str, item: dict[str, Any], lang: str, report: Report) -> Any:
+    value = item.get(key)
+    if key == "level":
+        return PARTICIPATION_LEVELS[lang].get(value, value)
+    if key in ("district", "street"):
+        return _name(report, key, value, lang)
+    if key == "consent_rule" and value:
+        return RULE_LABELS[Rule(value)].text(lang)
+    if key == "consent_passed":
+        if item["level"] == "project":
+            return None if value is None else VERDICT_LABELS[bool(value)].text(lang)
+        # a total: how many of the projects that voted passed
+        voted = item.get("consent_projects") or 0
+        if not voted:
+            return None
+        return f"{value}/{voted} {'通过' if lang == 'zh' else 'passed'}"
+    return value
+
+
+def participation_rows(report: Report, lang: str) -> list[list[Any]]:
+    """The overall row (全部 / all), then each district, street and project."""
+    items = [{"level": "all", **report.participation_overall}, *report.participation]
+    return [
+        [_participation_cell(key, item, lang, report) for key, _, _ in PARTICIPATION_COLUMNS]
+        for item in items
+    ]
 
 
 #: a stopped project's state as the reader reads it (the report is built without the catalogue)
@@ -332,6 +393,8 @@ def render_json(report: Report) -> str:
     }
     if report.satisfaction:  # residents answered a survey in the quarter (问效)
         data["satisfaction"] = {"overall": report.satisfaction_overall, "projects": report.satisfaction}
+    if report.participation:  # residents took part in the quarter (问需/问计/问效, consent)
+        data["participation"] = {"overall": report.participation_overall, "rows": report.participation}
     return json.dumps(jsonable(data), ensure_ascii=False, indent=2)
 
 
@@ -370,6 +433,23 @@ def render_csv(report: Report, lang: str = "zh") -> str:
     return out.getvalue()
 
 
+def render_csv_participation(report: Report, lang: str = "zh") -> str:
+    """Residents' participation (empty without residents' data): the overall row, then
+    one row per district, street and project, each with its ``level``."""
+    if not report.participation:
+        return ""
+    out = io.StringIO()
+    writer = _SafeWriter(csv.writer(out))
+    writer.writerow(
+        ["level", *(zh if lang == "zh" else en for key, zh, en in PARTICIPATION_COLUMNS if key != "level")]
+    )
+    for item, row in zip(
+        [{"level": "all"}, *report.participation], participation_rows(report, lang), strict=True
+    ):
+        writer.writerow([item["level"], *row[1:]])
+    return out.getvalue()
+
+
 def render_csv_about(report: Report, lang: str = "zh") -> str:
     """The report's about section (quarter, cut-off, checksum…) as a two-column CSV."""
     out = io.StringIO()
@@ -383,12 +463,25 @@ def render_csv_about(report: Report, lang: str = "zh") -> str:
 def render_csv_with_about(report: Report, lang: str = "zh") -> str:
     """One CSV text for a single download or stdout: a BOM (Excel reads it as UTF-8),
     the table, a blank line, then the about section (cut-off, checksum …)."""
-    return "\ufeff" + render_csv(report, lang) + "\n" + render_csv_about(report, lang)
+    participation = render_csv_participation(report, lang)
+    return (
+        "\ufeff"
+        + render_csv(report, lang)
+        + ("\n" + participation if participation else "")
+        + "\n"
+        + render_csv_about(report, lang)
+    )
 
 
 def about_path(path: Path) -> Path:
     """Where a CSV report's about section goes: next to it, ``<name>-about.csv``."""
     return path.with_name(f"{path.stem}-about{path.suffix}")
+
+
+def participation_path(path: Path) -> Path:
+    """Where a CSV report's residents' participation goes (only when there is any):
+    next to it, ``<name>-participation.csv``."""
+    return path.with_name(f"{path.stem}-participation{path.suffix}")
 
 
 class _SafeWriter:
@@ -567,6 +660,12 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             [zh if lang == "zh" else en for _, zh, en in SATISFACTION_COLUMNS],
             satisfaction_rows(report, lang),
         )
+    if report.participation:
+        table(
+            book.create_sheet(PARTICIPATION_SHEET[lang]),
+            [zh if lang == "zh" else en for _, zh, en in PARTICIPATION_COLUMNS],
+            participation_rows(report, lang),
+        )
     about_sheet = book.create_sheet(sheets["about"])
     table(
         about_sheet,
@@ -742,6 +841,13 @@ def render_html(report: Report, lang: str = "zh") -> str:
                 [zh_ if zh else en for _, zh_, en in SATISFACTION_COLUMNS], satisfaction_rows(report, lang)
             )
         )
+    if report.participation:
+        lists.append(
+            f"<h2>{PARTICIPATION_SHEET[lang]} ({report.participation_overall.get('projects', 0)})</h2>"
+            + _html_table(
+                [zh_ if zh else en for _, zh_, en in PARTICIPATION_COLUMNS], participation_rows(report, lang)
+            )
+        )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])
     title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {report.quarter}"
     return f"""<!DOCTYPE html>
@@ -778,6 +884,8 @@ def write(report: Report, fmt: str, path: Path, lang: str) -> Path:
     elif fmt == "csv":  # with a BOM: Excel opens it as UTF-8
         path.write_text(render_csv(report, lang), encoding="utf-8-sig")
         about_path(path).write_text(render_csv_about(report, lang), encoding="utf-8-sig")
+        if report.participation:
+            participation_path(path).write_text(render_csv_participation(report, lang), encoding="utf-8-sig")
     else:
         path.write_text(render_json(report), encoding="utf-8")
     return path

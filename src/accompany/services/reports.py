@@ -23,6 +23,7 @@ from ..models.errors import InvalidInput, NotFound
 from ..models.report import EventFact, Quarter, Report, build_report
 from ..models.rules import is_backdated
 from ..models.undo import undone_event_ids
+from .participation import residents_participation
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -213,10 +214,16 @@ def quarterly_report(
         if progress:
             progress(total, total)
         report.names = _names(uow, session)
+        # residents' participation (问需/问计/问效, consent): only with residents' activity
+        report.participation, report.participation_overall, residents = residents_participation(
+            session, quarter.start, cutoff, district_id, street_id
+        )
     digest.update("".join(f"notification {item}\n" for item in notifications).encode())
     years = range(quarter.year - 1, quarter.year + 2)
     calendar_sources = app.calendar.fingerprint(years)
     digest.update(json.dumps(calendar_sources, sort_keys=True).encode())
+    if residents:  # a report without residents' data keeps its checksum
+        digest.update("".join(residents).encode())
     report.meta = {
         "generated_at": now.astimezone(report.cutoff.tzinfo),
         "cutoff": report.cutoff,
