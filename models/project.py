@@ -488,6 +488,7 @@ class Project:
                 data={
                     "round": stage.round,
                     "first_level": spec.approval[0].value if spec.approval else None,
+                    **self._newly_awaited(stage),
                     "evidence": merged,
                     **({"consent": consent_summary(consent)} if consent is not None else {}),
                     "attachments": [a.filename for a in attachments],
@@ -563,6 +564,7 @@ class Project:
                 "comment": comment or None,
                 "waited_working_days": waited,
                 "next_level": remaining.value if remaining else None,
+                **self._newly_awaited(stage),
             },
         )
         if remaining is not None:
@@ -650,11 +652,25 @@ class Project:
                 "comment": comment or None,
                 "waited_working_days": self._waited_working_days(stage, now, calendar),
                 "next_level": remaining.value if remaining else None,
+                **(self._newly_awaited(stage) if remaining is not step else {}),
             },
         )
         if remaining is not None:
             return [event]
         return [event, *self._approve_fully(stage, actor.id, now, calendar, record_event=False)]
+
+    def _newly_awaited(self, stage: Stage) -> dict[str, Any]:
+        """For the event that makes a joint step the one a stage waits for: the
+        parties it awaits (role → person on the project), whom it notifies."""
+        step = stage.next_approval_level()
+        if not isinstance(step, JointStep):
+            return {}
+        signed = {a.level.value for a in stage.approvals_this_round()}
+        return {
+            "awaited_parties": {
+                p.value: self.parties.get(p.value) for p in step.parties if p.value not in signed
+            }
+        }
 
     def set_parties(
         self,
@@ -683,6 +699,7 @@ class Project:
             assert new is not None
             self.parties[role] = new
         self.parties_touched = True
+        self.project_touched = True  # the project's version check guards the list
         return [Event(EventKind.PROJECT_EDITED, now, actor.id, data={"parties": changed})]
 
     def decide_extension(

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import String, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from ..models.project import (
     Stage,
 )
 from ..models.states import ProjectStatus, StageState
-from ..models.template import ApprovalLevel, ProcessTemplate, build_template
+from ..models.template import ApprovalLevel, PartyRole, ProcessTemplate, build_template
 from .orm import (
     ApprovalRow,
     AttachmentRow,
@@ -35,6 +35,7 @@ from .orm import (
     EventRow,
     ExtensionRow,
     PersonRow,
+    ProjectPartyRow,
     ProjectRow,
     StageRow,
     StreetRow,
@@ -354,6 +355,7 @@ class ProjectRepository:
             street_name=row.street_name,
             district_name=row.district_name,
         )
+        project.parties = {r.role: r.person_id for r in connection.execute(_PARTIES, {"project_id": row.id})}
         statements = _STAGES_FOR_WRITE if self.lock else _STAGES
         stage_rows = connection.execute(statements[connection.dialect.name], {"project_id": row.id}).all()
         versions = {}
@@ -426,7 +428,15 @@ class ProjectRepository:
                     select(S.c.id, S.c.project_id, S.c.key).where(S.c.project_id.in_(ids))
                 )
             }
+        party_rows = [
+            {"project_id": project.id, "role": role, "person_id": person}
+            for project, _ in projects
+            for role, person in project.parties.items()
+        ]
+        if party_rows:
+            connection.execute(insert(PP), party_rows)
         for project, _ in projects:
+            project.parties_touched = False
             versions = {key: (stage_ids[project.id, key], 1) for key in project.stages}  # type: ignore[index]
             self._versions[project.id] = (1, versions)  # type: ignore[index]
             for stage in project.stages.values():
@@ -477,6 +487,17 @@ class ProjectRepository:
             if result.rowcount != 1:
                 raise Conflict(STALE_MESSAGE)
             self._versions[project.id] = (project_version + 1, versions)
+        if project.parties_touched:
+            connection.execute(delete(PP).where(PP.c.project_id == project.id))
+            if project.parties:
+                connection.execute(
+                    insert(PP),
+                    [
+                        {"project_id": project.id, "role": r, "person_id": p}
+                        for r, p in project.parties.items()
+                    ],
+                )
+            project.parties_touched = False
         project.touched.clear()
         project.project_touched = False
 
@@ -512,6 +533,8 @@ STALE_MESSAGE = (
     "look at it again (`accompany project show`) and retry if still needed"
 )
 P, S = ProjectRow.__table__, StageRow.__table__
+PP = ProjectPartyRow.__table__
+_PARTIES = select(PP.c.role, PP.c.person_id).where(PP.c.project_id == bindparam("project_id"))
 A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
 CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
 _INSERT_CHILD = {
@@ -684,7 +707,7 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
         approvals=[
             ApprovalRecord(
                 a["round"],
-                ApprovalLevel(a["level"]),
+                approval_level(a["level"]),
                 a["decision"],
                 a["decided_by"],
                 _instant(a["decided_at"]),
@@ -724,6 +747,11 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
         version=row.s_version,
         spec=template.stage(row.s_key),
     )
+
+
+def approval_level(value: str) -> ApprovalLevel | PartyRole:
+    """A decision's level as stored: a level, or the party that signed a joint step."""
+    return ApprovalLevel(value) if value in ApprovalLevel._value2member_map_ else PartyRole(value)
 
 
 def stage_values(stage: Stage) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from ..db.orm import (
     DistrictRow,
     ExtensionRow,
     PersonRow,
+    ProjectPartyRow,
     ProjectRow,
     StageRow,
     StreetRow,
@@ -34,7 +35,7 @@ from ..models.people import Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
-from ..models.template import ApprovalLevel, StageSpec
+from ..models.template import ApprovalLevel, JointStep, StageSpec
 from .consent import TallyView, project_tally
 from .delegation import delegators_of
 from .queries import (
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
 
 P, S = ProjectRow.__table__, StageRow.__table__
+PP = ProjectPartyRow.__table__
 MAX_PAGE = 500
 RECENT_DECISIONS = dt.timedelta(days=30)
 
@@ -98,6 +100,8 @@ def load_names(
 
 def scope_condition(scope: ProjectScope) -> Any:
     """The SQL condition for the projects a scope covers (see ProjectScope)."""
+    if scope.party is not None:
+        return P.c.id.in_(select(PP.c.project_id).where(PP.c.person_id == scope.party))
     in_org = P.c.district_id == scope.district
     if scope.streets:
         in_org = and_(in_org, P.c.street_id.in_(scope.streets))
@@ -262,6 +266,28 @@ def _work_statement(shape: tuple[Any, ...]) -> Any:
             P.c.planner_id == bindparam("planner"),
             S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
         )
+    elif shape[0] == "party":
+        # done stages waiting for a joint step, on projects naming this person as the
+        # party, that the party has not signed in the current round
+        A = ApprovalRow.__table__
+        statement = query.join(
+            PP,
+            and_(
+                PP.c.project_id == P.c.id,
+                PP.c.person_id == bindparam("party"),
+                PP.c.role == bindparam("role"),
+            ),
+        ).where(
+            P.c.status == ProjectStatus.ACTIVE.value,
+            S.c.state == StageState.SUBMITTED.value,
+            S.c.waiting_for.in_(("all", "any")),
+            ~exists().where(
+                A.c.stage_id == S.c.id,
+                A.c.round == S.c.round,
+                A.c.level == bindparam("role"),
+                A.c.decision == "approved",
+            ),
+        )
     else:
         _, streets, planner = shape
         in_org = P.c.district_id == bindparam("scope_district")
@@ -287,6 +313,8 @@ def my_work(app: App, person: Person) -> MyWork:
             rows = uow.session.execute(_work_statement(("planner",)), {"planner": person.id}).all()
         elif person.role in (Role.STREET_OFFICE, Role.DISTRICT):
             rows = _waiting_for(uow, person)
+        elif person.is_party:
+            rows = _awaiting_signature(uow, person)
         else:
             rows = []
         for item in _work_items(app, uow, rows, today):
@@ -335,6 +363,20 @@ def _waiting_for(uow: UnitOfWork, approver: Person) -> list[Any]:
         values["scope_planner"] = scope.planner
     shape = ("approver", bool(scope.streets), scope.planner is not None)
     return list(uow.session.execute(_work_statement(shape), values).all())
+
+
+def _awaiting_signature(uow: UnitOfWork, party: Person) -> list[Any]:
+    """The done stages whose current joint step (会签/或签) waits for this party's
+    signature on the projects naming them."""
+    rows = uow.session.execute(
+        _work_statement(("party",)), {"party": party.id, "role": party.role.value}
+    ).all()
+    waiting = []
+    for r in rows:
+        step = uow.templates.parsed_by_pk(r.template_pk, {}).stage(r.key).approval
+        if any(isinstance(s, JointStep) and party.role.value in s.parties for s in step):
+            waiting.append(r)
+    return waiting
 
 
 def _work_items(app: App, uow: UnitOfWork, rows: list[Any], today: dt.date) -> list[WorkItem]:
@@ -950,7 +992,7 @@ def project_view(
         delegators = delegators_of(uow, person, app.now())
         # outside the person's scope reads exactly like a project that does not exist
         if project is None or not any(
-            who.scope().covers(project.district, project.street, project.planner_id)
+            who.scope().covers(project.district, project.street, project.planner_id, project.parties.values())
             for who in (person, *delegators)
         ):
             raise NotFound("unknown project {project}", project=project_id)
