@@ -51,6 +51,12 @@ def parse_party_assignment(text: str) -> tuple[str, str]:
         raise InvalidInput(
             "party '{text}': give ROLE=PERSON, e.g. design=li-design", field="party", text=text[:80]
         )
+    check_party_role(role)
+    return role, person
+
+
+def check_party_role(role: str) -> None:
+    """Only the party roles name a project's parties."""
     if role not in {r.value for r in PARTY_ROLES}:
         raise InvalidInput(
             "unknown party role '{role}' (party roles: {roles})",
@@ -58,13 +64,13 @@ def parse_party_assignment(text: str) -> tuple[str, str]:
             role=role[:40],
             roles=", ".join(sorted(r.value for r in PARTY_ROLES)),
         )
-    return role, person
 
 
 def party_fits_project(role: str, person: Person, district: str, street: str, street_name: Localized) -> None:
     """A party named on a project has the party's role, is active, belongs to the
     project's district and — for a street party (community committee, owners'
     committee, property manager) — serves the project's street."""
+    check_party_role(role)
     words = party_words(role)
     if person.role.value != role:
         raise InvalidInput(
@@ -109,6 +115,7 @@ def resolve_parties(
     still missing refuses the start, naming the party and the stage."""
     parties: dict[str, str] = {}
     for role, person in named.items():
+        check_party_role(role)
         if person is None:
             raise InvalidInput(
                 "party {party}: not in the directory", field=f"party.{role}", party=party_words(role)

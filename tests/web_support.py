@@ -75,6 +75,7 @@ TABLES = (
     "account",
     "household",
     "consent_ballot",
+    "project_party",
 )
 
 

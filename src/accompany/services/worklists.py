@@ -29,9 +29,9 @@ from ..db.orm import (
 )
 from ..models.deadlines import local_date
 from ..models.delegation import DELEGATED_ACTIONS, acting_for, may_stand_in
-from ..models.errors import AccompanyError, InvalidInput, NotFound
+from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from ..models.events import SYSTEM_ACTOR
-from ..models.people import Person, ProjectScope, Role
+from ..models.people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
@@ -731,7 +731,10 @@ def _portfolio_statement(shape: tuple[Any, ...]) -> Any:
     scoped, streets, planner, district, q, street, planner_filter, phase, state = shape
     param = bindparam
     conditions: list[Any] = []
-    if scoped:
+    if scoped == "party":
+        # a party sees the projects naming it, nothing else
+        conditions.append(P.c.id.in_(select(PP.c.project_id).where(PP.c.person_id == param("scope_party"))))
+    elif scoped:
         in_org = P.c.district_id == param("scope_district")
         if streets:
             in_org = and_(in_org, P.c.street_id.in_(param("scope_streets", expanding=True)))
@@ -859,6 +862,8 @@ def _portfolio_page(
             values["scope_streets"] = list(scope.streets)
         if scope.planner is not None:
             values["scope_planner"] = scope.planner
+        if scope.party is not None:
+            values["scope_party"] = scope.party
     if filters.district:
         values["district"] = filters.district
     if filters.q:
@@ -876,7 +881,7 @@ def _portfolio_page(
     elif state == "overdue":
         values["today"] = today
     shape = (
-        scope is not None,
+        "party" if scope is not None and scope.party is not None else scope is not None,
         bool(scope and scope.streets),
         bool(scope and scope.planner is not None),
         bool(filters.district),
@@ -1168,11 +1173,22 @@ class QuarterOverview(BaseModel):
     worst: list[OverdueItem]
 
 
+def ensure_may_see_reports(person: Person) -> None:
+    """A party sees the projects it is on, not the reports of a street or district."""
+    if person.is_party:
+        raise PermissionDenied(
+            "{person} is a {role}: reports are for the planning organisation",
+            person=person.name,
+            role=Localized(ROLE_LABELS_ZH[person.role], ROLE_LABELS_EN[person.role]),
+        )
+
+
 def report_street(app: App, person: Person, street: str | None) -> str | None:
     """The street a person's report is about: the one asked for if it is in their
     scope (else "unknown", like a project), their own if they act for one street,
     None for a whole district."""
     scope = person.scope()
+    ensure_may_see_reports(person)
     if street is None:
         return scope.streets[0] if scope.streets else None
     with app.reader() as uow:
@@ -1220,6 +1236,7 @@ def quarter_overview(
     and the worst overdue items, from the same event-log replay as the quarterly
     report, for the person's district (or one street of their scope). Built once and
     kept until something changes them (see ``_OVERVIEWS``)."""
+    ensure_may_see_reports(person)
     from ..db.orm import EventRow
     from ..models.report import Quarter
     from .reports import quarterly_report
