@@ -88,3 +88,21 @@ def test_the_coordinator_sets_a_party(joint_env: dict[str, str]) -> None:
         "--now",
         "2026-03-03T09:00",
     )
+
+
+def test_template_validate_names_the_line_of_an_unknown_party(tmp_path: Path) -> None:
+    from accompany.config.settings import BUILTIN_TEMPLATES
+
+    body = yaml.safe_load((BUILTIN_TEMPLATES / "next" / "accompany-service-v2.yaml").read_text("utf-8"))
+    assert "accompany-service@2" in ok(
+        "template", "validate", str(BUILTIN_TEMPLATES / "next" / "accompany-service-v2.yaml")
+    )
+    stage = next(s for s in body["stages"] if s["id"] == "completion-acceptance")
+    stage["approval"] = [{"all": ["developer", "designer"]}, "street-office"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(body, allow_unicode=True), "utf-8")
+    line_no = next(
+        i for i, text in enumerate(bad.read_text("utf-8").splitlines(), start=1) if "designer" in text
+    )
+    line = refused(2, "template", "validate", str(bad))
+    assert f"line {line_no}" in line and "approval[0].joint.all[1]" in line and "'design'" in line
