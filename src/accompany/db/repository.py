@@ -46,8 +46,10 @@ if TYPE_CHECKING:
     from ..clock import Clock
 
 # Templates are immutable once stored, so a parsed snapshot can be shared by every
-# command of the process (pydantic validation of a whole template is not free).
-_TEMPLATE_CACHE: dict[tuple[int, str], ProcessTemplate] = {}
+# command of the process (pydantic validation of a whole template is not free) — per
+# database: snapshot 1 of one database is not snapshot 1 of another (the demo and the
+# tests open several in one process).
+_TEMPLATE_CACHE: dict[tuple[str, int, str], ProcessTemplate] = {}
 
 
 def template_checksum(body: dict[str, Any]) -> str:
@@ -231,8 +233,13 @@ class TemplateRepository:
             )
         return row
 
+    def _database(self) -> str:
+        """The database the snapshots are read from (the cache's first key)."""
+        bind = self.session.get_bind()
+        return bind.url.render_as_string(hide_password=True) if hasattr(bind, "url") else str(id(bind))
+
     def parsed(self, row: TemplateRow, params: dict[str, Any]) -> ProcessTemplate:
-        key = (row.pk, json.dumps(params, sort_keys=True, default=str))
+        key = (self._database(), row.pk, json.dumps(params, sort_keys=True, default=str))
         template = _TEMPLATE_CACHE.get(key)
         if template is None:
             template = build_template(row.body, params, source=f"template {row.template_id}@{row.version}")
@@ -241,7 +248,9 @@ class TemplateRepository:
 
     def parsed_by_pk(self, pk: int, params: dict[str, Any]) -> ProcessTemplate:
         """Like :meth:`parsed`, reading the snapshot row only when not cached yet."""
-        template = _TEMPLATE_CACHE.get((pk, json.dumps(params, sort_keys=True, default=str)))
+        template = _TEMPLATE_CACHE.get(
+            (self._database(), pk, json.dumps(params, sort_keys=True, default=str))
+        )
         if template is not None:
             return template
         row = self.session.get(TemplateRow, pk)
