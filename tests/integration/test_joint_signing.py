@@ -163,3 +163,18 @@ def test_the_coordinator_edits_the_parties(people: App) -> None:
         set_parties(people, SetParties(project_id=project_id, by="wangrb", parties={"expert": "linzj"}))
     # the expert now sees the project
     assert project_view(people, people_get(people, "linzj"), project_id).detail.id == project_id
+
+
+def test_the_sweep_reminds_each_party_still_awaited(people: App) -> None:
+    import datetime as dt
+
+    from accompany.clock import parse_moment
+    from accompany.services.reminders import decide as sweep_decisions
+
+    project_id = start(people)
+    submit(people, project_id)
+    decide(people, project_id, "sy-design")
+    people.clock.moment = parse_moment("2026-03-12T09:00")  # type: ignore[attr-defined]
+    _, intents = sweep_decisions(people, dt.date(2026, 3, 12))
+    waiting = sorted(i.audience for i in intents if i.kind.value == "approval-waiting")
+    assert waiting == ["person:sy-build", "person:sy-jianli", "person:tyg-jszx"]

@@ -219,3 +219,69 @@ def test_directory_refuses_a_street_party_without_streets() -> None:
     }
     with pytest.raises(ValueError, match="must list the street"):
         Directory.model_validate(raw)
+
+
+def test_each_awaited_party_is_asked_and_reminded_in_person() -> None:
+    from accompany.models.reminders import (
+        NotificationKind,
+        ProjectFacts,
+        StageFacts,
+        notifications_for_events,
+        reminders_for,
+    )
+
+    p = project()
+    facts = ProjectFacts(
+        project_id=7,
+        name="验收",
+        district="chaoyang",
+        street="taiyanggong",
+        planner="wangrb",
+        coordinator="zhangl",
+        stage_names={"acceptance": "竣工验收", "residents": "居民确认"},
+    )
+    submitted = p.complete_stage(
+        "acceptance",
+        PEOPLE["wangrb"],
+        evidence={},
+        attachments=[],
+        note=None,
+        now=at("2026-03-05T10:00"),
+        calendar=CALENDAR,
+    )
+    asked = [
+        i for i in notifications_for_events(facts, submitted) if i.kind is NotificationKind.APPROVAL_REQUESTED
+    ]
+    assert sorted(i.audience for i in asked) == [
+        "person:sy-build",
+        "person:sy-design",
+        "person:sy-jianli",
+        "person:tyg-jszx",
+    ]
+    # a signature while others are awaited asks nobody again; the last one asks the street office
+    assert not notifications_for_events(facts, sign(p, "sy-design"))
+    for who in ("tyg-jszx", "sy-build"):
+        sign(p, who)
+    last = notifications_for_events(facts, sign(p, "sy-jianli"))
+    assert [i.audience for i in last if i.kind is NotificationKind.APPROVAL_REQUESTED] == [
+        "street-office:taiyanggong"
+    ]
+    waiting = StageFacts(
+        project_id=7,
+        project_name="验收",
+        district="chaoyang",
+        street="taiyanggong",
+        planner="wangrb",
+        stage="acceptance",
+        stage_name="竣工验收",
+        state="submitted",
+        submitted_on=dt.date(2026, 3, 5),
+        round=1,
+        waiting_level="all",
+        awaited=("sy-build", "sy-jianli"),
+    )
+    reminders = reminders_for(waiting, dt.date(2026, 3, 12), TEMPLATE.reminders, CALENDAR)
+    assert sorted(i.audience for i in reminders if i.kind is NotificationKind.APPROVAL_WAITING) == [
+        "person:sy-build",
+        "person:sy-jianli",
+    ]
