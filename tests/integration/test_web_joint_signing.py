@@ -19,7 +19,7 @@ from .test_joint_signing import PARTIES, settings  # noqa: F401 - the template f
 
 @pytest.fixture
 def app(people: App) -> App:
-    return with_passwords(people, "sy-design", "tyg-wy", "wangrb")
+    return with_passwords(people, "sy-design", "tyg-wy", "wangrb", "zhangl")
 
 
 @pytest.fixture
@@ -111,3 +111,27 @@ def test_api_start_and_web_signature(web, app: App) -> None:  # type: ignore[no-
         f"/api/v1/projects/{project_id}/parties", headers=coordinator, json={"parties": {"expert": "linzj"}}
     )
     assert r.status_code == 200, r.text
+
+
+def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    url = "/projects/new?template=joint-acceptance@1"
+    form = coordinator.get(url).text
+    assert 'name="party.design"' in form and 'name="party.community-committee"' in form
+    data = {
+        "template": "joint-acceptance@1",
+        "name": "网页会签项目",
+        "street": "taiyanggong",
+        "community": "太阳宫北社区",
+        "planner": "wangrb",
+        "start": "2026-03-02",
+        **{f"party.{role}": person for role, person in PARTIES.items() if role != "design"},
+    }
+    before = snapshot(app)
+    r = post_form(coordinator, url, "/projects/new", data)
+    assert r.status_code == 400 and "设计单位" in visible_text(r.text)
+    assert snapshot(app) == before
+    r = post_form(coordinator, url, "/projects/new", {**data, "party.design": "sy-design"})
+    assert r.status_code == 303, visible_text(r.text)[:400]
+    project_id = int(r.headers["location"].rsplit("/", 1)[1])
+    assert {p.role: p.person for p in show_project(app, project_id).parties}["design"] == "sy-design"

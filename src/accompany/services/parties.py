@@ -19,6 +19,7 @@ from ..models.parties import parse_party_assignment
 from ..models.people import STREET_PARTIES, Person
 from ..models.project import Project
 from ..models.rules import Action
+from ..models.text import has_control_characters
 from .commands import Command, Outcome, _on_project
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ def named_parties(uow: UnitOfWork, given: Mapping[str, str]) -> dict[str, Person
     domain refuses it, naming the party)."""
     named: dict[str, Person | None] = {}
     for role, text in given.items():
+        if has_control_characters(text) or len(text) > 200:
+            named[role] = None  # no person's id or name holds these (PostgreSQL refuses a NUL)
+            continue
         try:
             named[role] = uow.people.resolve(text, field=f"party.{role}")
         except NotFound:
