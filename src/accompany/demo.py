@@ -81,9 +81,12 @@ class PrefectDriver(ServiceDriver):
             "ACCOMPANY_HOME": str(self.settings.home),
             "ACCOMPANY_ATTACHMENTS_DIR": str(self.settings.resolved_attachments_dir()),
             "ACCOMPANY_CALENDAR_DIR": str(self.settings.resolved_calendar_dir()),
-            "ACCOMPANY_TEMPLATES_DIR": str(self.settings.templates_dir or ""),
         }
-        dropped = ("ACCOMPANY_APPRISE_CONFIG",)  # the demo never uses the user's channels
+        dropped: tuple[str, ...] = ("ACCOMPANY_APPRISE_CONFIG",)  # the demo never uses the user's channels
+        if self.settings.templates_dir is not None:
+            values["ACCOMPANY_TEMPLATES_DIR"] = str(self.settings.templates_dir)
+        else:
+            dropped += ("ACCOMPANY_TEMPLATES_DIR",)
         saved = {key: os.environ.get(key) for key in (*values, *dropped)}
         os.environ.update(values)
         for key in dropped:
