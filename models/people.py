@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated
 
@@ -32,19 +33,52 @@ class Role(StrEnum):
     PLANNER = "planner"
     STREET_OFFICE = "street-office"
     DISTRICT = "district"
+    # the parties of a project (see PARTY_ROLES): they see the projects they are on
+    # and sign where the template names them, nothing else
+    COMMUNITY_COMMITTEE = "community-committee"
+    OWNERS_COMMITTEE = "owners-committee"
+    PROPERTY_MANAGER = "property-manager"
+    DEVELOPER = "developer"
+    DESIGN = "design"
+    CONSTRUCTION = "construction"
+    SUPERVISION = "supervision"
+    EXPERT = "expert"
 
+
+#: parties tied to a street: the directory lists the street(s) they serve, and a
+#: project of that street takes its one active party of the role when none is named
+STREET_PARTIES = frozenset({Role.COMMUNITY_COMMITTEE, Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER})
+#: parties named on projects (a project's parties list: ``--party design=ID``)
+PROJECT_PARTIES = frozenset({Role.DEVELOPER, Role.DESIGN, Role.CONSTRUCTION, Role.SUPERVISION, Role.EXPERT})
+PARTY_ROLES = STREET_PARTIES | PROJECT_PARTIES
 
 ROLE_LABELS_ZH = {
     Role.COORDINATOR: "协调人",
     Role.PLANNER: "责任规划师",
     Role.STREET_OFFICE: "街道办事处",
     Role.DISTRICT: "区规划分局",
+    Role.COMMUNITY_COMMITTEE: "社区居委会",
+    Role.OWNERS_COMMITTEE: "业委会/物管会",
+    Role.PROPERTY_MANAGER: "物业",
+    Role.DEVELOPER: "建设单位",
+    Role.DESIGN: "设计单位",
+    Role.CONSTRUCTION: "施工单位",
+    Role.SUPERVISION: "监理单位",
+    Role.EXPERT: "专家",
 }
 ROLE_LABELS_EN = {
     Role.COORDINATOR: "coordinator",
     Role.PLANNER: "responsible planner",
     Role.STREET_OFFICE: "street office",
     Role.DISTRICT: "district planning branch",
+    Role.COMMUNITY_COMMITTEE: "community committee",
+    Role.OWNERS_COMMITTEE: "owners' committee",
+    Role.PROPERTY_MANAGER: "property manager",
+    Role.DEVELOPER: "developer",
+    Role.DESIGN: "design institute",
+    Role.CONSTRUCTION: "construction company",
+    Role.SUPERVISION: "supervision",
+    Role.EXPERT: "expert",
 }
 
 
@@ -92,8 +126,16 @@ class Person(BaseModel):
     def label(self) -> str:
         return f"{self.name} ({self.id})"
 
+    @property
+    def is_party(self) -> bool:
+        """A party of projects (community committee, design institute …), not a
+        member of the planning organisation."""
+        return self.role in PARTY_ROLES
+
     def scope(self) -> ProjectScope:
         """The projects this person may see (see :class:`ProjectScope`)."""
+        if self.is_party:
+            return ProjectScope(district=self.district, party=self.id)
         return ProjectScope(
             district=self.district,
             streets=self.streets,
@@ -105,6 +147,7 @@ class ProjectScope(BaseModel):
     """Which projects a person may see: those of their district — only of the listed
     streets when ``streets`` is not empty — and, for a planner, also every project
     they are the planner of (a planner who moved streets still sees their projects).
+    A party (``party``: their id) sees only the projects they are named on.
 
     People see their own organisation's projects and nothing else: another street's
     project is "not found" to them, never "forbidden", so its existence and name do
@@ -115,8 +158,13 @@ class ProjectScope(BaseModel):
     district: str
     streets: tuple[str, ...] = ()
     planner: str | None = None
+    party: str | None = None
 
-    def covers(self, district: str, street: str, planner_id: str | None = None) -> bool:
+    def covers(
+        self, district: str, street: str, planner_id: str | None = None, parties: Iterable[str] = ()
+    ) -> bool:
+        if self.party is not None:
+            return self.party in set(parties)
         if self.planner is not None and planner_id == self.planner:
             return True
         return district == self.district and (not self.streets or street in self.streets)
@@ -153,6 +201,8 @@ class Directory(BaseModel):
                     raise ValueError(f"{where}: street {street!r} is not in district {person.district!r}")
             if person.role is Role.PLANNER and not person.streets:
                 raise ValueError(f"{where}: a planner must list the street(s) they serve")
+            if person.role in STREET_PARTIES and not person.streets:
+                raise ValueError(f"{where}: a {person.role.value} must list the street(s) it serves")
         return self
 
 

@@ -18,6 +18,7 @@ from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_
 from .errors import N_, InvalidInput, Localized, Problem, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
+from .parties import party_fits_project, party_has_not_signed, party_may_sign, party_words, step_complete
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .rules import (
     ActingTime,
@@ -32,7 +33,7 @@ from .rules import (
 )
 from .satisfaction import SurveyTally, satisfaction_evidence, survey_summary
 from .states import ProjectStatus, StageState
-from .template import ApprovalLevel, ProcessTemplate, RatioCheck, StageSpec
+from .template import ApprovalLevel, JointStep, PartyRole, ProcessTemplate, RatioCheck, StageSpec
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
 MAX_EXTENSION_WORKING_DAYS = 250
@@ -52,13 +53,21 @@ class Attachment:
 
 @dataclass
 class ApprovalRecord:
+    """One decision on a stage: at a level (street office, district) or — a party's
+    signature in a joint step — by a party (``level`` is then the party's role)."""
+
     round: int
-    level: ApprovalLevel
+    level: ApprovalLevel | PartyRole
     decision: str  # "approved" | "returned"
     decided_by: str
     decided_at: dt.datetime
     comment: str | None = None
     id: int | None = None
+
+    @property
+    def party(self) -> str | None:
+        """The party that signed (a joint step), or None for a level's decision."""
+        return self.level.value if isinstance(self.level, PartyRole) else None
 
 
 @dataclass
@@ -136,11 +145,19 @@ class Stage:
     def approvals_this_round(self) -> list[ApprovalRecord]:
         return [a for a in self.approvals if a.round == self.round and a.decision == "approved"]
 
-    def next_approval_level(self) -> ApprovalLevel | None:
+    def next_approval_level(self) -> ApprovalLevel | JointStep | None:
+        """The approval step the stage waits for: a level, or a joint step some of
+        whose parties have still to sign (see ``parties``)."""
         if self.state is not StageState.SUBMITTED or self.spec is None:
             return None
-        given = {a.level for a in self.approvals_this_round()}
-        return next((level for level in self.spec.approval if level not in given), None)
+        given = {a.level.value for a in self.approvals_this_round()}
+        for step in self.spec.approval:
+            if isinstance(step, JointStep):
+                if not step_complete(step, list(given)):
+                    return step
+            elif step.value not in given:
+                return step
+        return None
 
     def submitted_label(self) -> str:
         if self.submitted_at is None:
@@ -189,8 +206,11 @@ class Project:
     street_name: str = ""
     district_name: str = ""
     stages: dict[str, Stage] = field(default_factory=dict)
+    # the project's parties: party role → person id (see ``models.parties``)
+    parties: dict[str, str] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set, repr=False)
     project_touched: bool = field(default=False, repr=False)
+    parties_touched: bool = field(default=False, repr=False)
 
     # -- creation -------------------------------------------------------------------
     @classmethod
@@ -211,9 +231,11 @@ class Project:
         calendar: WorkingCalendar,
         street_name: str = "",
         district_name: str = "",
+        parties: Mapping[str, str] | None = None,
     ) -> tuple[Project, list[Event]]:
         """A coordinator starts a project for their street; the stages with no
-        dependencies start on the project's start date."""
+        dependencies start on the project's start date. ``parties``: the project's
+        parties list, as ``parties.resolve_parties`` checked it."""
         check_text(name, PROJECT_NAME, field="name")
         check_text(community, COMMUNITY, field="community", limit=MAX_NAME)
         if not name.strip():
@@ -290,7 +312,9 @@ class Project:
             created_at=now,
             street_name=street_name,
             district_name=district_name,
+            parties=dict(parties or {}),
         )
+        project.parties_touched = bool(project.parties)
         for position, spec in enumerate(template.stages):
             project.stages[spec.id] = Stage(
                 key=spec.id, position=position, fixed_due=fixed_dues.get(spec.id), spec=spec
@@ -312,6 +336,7 @@ class Project:
                     "template": template.ref,
                     "params": dict(params),
                     "start_date": start_date.isoformat(),
+                    **({"parties": dict(project.parties)} if project.parties else {}),
                 },
             )
         ]
@@ -495,6 +520,7 @@ class Project:
                 data={
                     "round": stage.round,
                     "first_level": spec.approval[0].value if spec.approval else None,
+                    **self._newly_awaited(stage),
                     "evidence": merged,
                     **({"consent": consent_summary(consent)} if consent is not None else {}),
                     **({"satisfaction": survey_summary(survey)} if survey is not None else {}),
@@ -551,6 +577,8 @@ class Project:
         stage = self._attempt(key, actor, Action.APPROVE)
         level = stage.next_approval_level()
         assert level is not None
+        if isinstance(level, JointStep):
+            return self._sign(stage, level, actor, comment=comment, now=now, calendar=calendar)
         stage.approvals.append(ApprovalRecord(stage.round, level, "approved", actor.id, now, comment or None))
         self._touch(stage)
         remaining = stage.next_approval_level()
@@ -569,6 +597,7 @@ class Project:
                 "comment": comment or None,
                 "waited_working_days": waited,
                 "next_level": remaining.value if remaining else None,
+                **self._newly_awaited(stage),
             },
         )
         if remaining is not None:
@@ -588,8 +617,10 @@ class Project:
         submission. The deadline is not moved by a return."""
         reason = _require_reason(reason, "a return")
         stage = self._attempt(key, actor, Action.RETURN)
-        level = stage.next_approval_level()
-        assert level is not None
+        step = stage.next_approval_level()
+        assert step is not None
+        # a party returning a joint step: the whole round goes back (all sign again)
+        level = PartyRole(actor.role.value) if isinstance(step, JointStep) else step
         stage.approvals.append(ApprovalRecord(stage.round, level, "returned", actor.id, now, reason))
         stage.round += 1
         stage.state = StageState.IN_PROGRESS
@@ -603,9 +634,106 @@ class Project:
                 stage=key,
                 before=StageState.SUBMITTED.value,
                 after=StageState.IN_PROGRESS.value,
-                data={"level": level.value, "reason": reason, "round": stage.round - 1},
+                data={
+                    "level": level.value,
+                    "reason": reason,
+                    "round": stage.round - 1,
+                    **({"party": level.value, "step": step.mode} if isinstance(step, JointStep) else {}),
+                },
             )
         ]
+
+    def _sign(
+        self,
+        stage: Stage,
+        step: JointStep,
+        actor: Person,
+        *,
+        comment: str | None,
+        now: dt.datetime,
+        calendar: WorkingCalendar,
+    ) -> list[Event]:
+        """A party signs the joint step the stage waits for (the rules checked the
+        party may): an approval record with the party; when the step is complete the
+        stage goes on to its next step, or is approved after the last one."""
+        name = stage_name(self.template.stage(stage.key))
+        role = party_may_sign(actor, step, self.parties, name)
+        party_has_not_signed(actor, stage, name)
+        stage.approvals.append(
+            ApprovalRecord(stage.round, PartyRole(role), "approved", actor.id, now, comment or None)
+        )
+        self._touch(stage)
+        remaining = stage.next_approval_level()
+        awaited = [] if remaining is step else None
+        if awaited is not None:
+            signed = {a.level.value for a in stage.approvals_this_round()}
+            awaited = [p.value for p in step.parties if p.value not in signed]
+        event = Event(
+            EventKind.STAGE_APPROVED,
+            now,
+            actor.id,
+            stage=stage.key,
+            before=StageState.SUBMITTED.value,
+            after=StageState.SUBMITTED.value if remaining else StageState.APPROVED.value,
+            data={
+                "level": role,
+                "party": role,
+                "step": step.mode,
+                "awaited": awaited or [],
+                "final": remaining is None,
+                "round": stage.round,
+                "comment": comment or None,
+                "waited_working_days": self._waited_working_days(stage, now, calendar),
+                "next_level": remaining.value if remaining else None,
+                **(self._newly_awaited(stage) if remaining is not step else {}),
+            },
+        )
+        if remaining is not None:
+            return [event]
+        return [event, *self._approve_fully(stage, actor.id, now, calendar, record_event=False)]
+
+    def _newly_awaited(self, stage: Stage) -> dict[str, Any]:
+        """For the event that makes a joint step the one a stage waits for: the
+        parties it awaits (role → person on the project), whom it notifies."""
+        step = stage.next_approval_level()
+        if not isinstance(step, JointStep):
+            return {}
+        signed = {a.level.value for a in stage.approvals_this_round()}
+        return {
+            "awaited_parties": {
+                p.value: self.parties.get(p.value) for p in step.parties if p.value not in signed
+            }
+        }
+
+    def set_parties(
+        self,
+        actor: Person,
+        changes: Mapping[str, Person | None],
+        *,
+        now: dt.datetime,
+    ) -> list[Event]:
+        """The coordinator names (or replaces) parties on the project's parties list;
+        each must fit the project (see ``parties.party_fits_project``; ``None``: an id
+        missing from the directory). Signatures already given stay."""
+        self.ensure_project_allowed(actor, Action.EDIT)
+        where = Localized(self.street_name or self.street)
+        changed: dict[str, list[str | None]] = {}
+        for role, person in changes.items():
+            if person is None:
+                raise InvalidInput(
+                    "party {party}: not in the directory", field=f"party.{role}", party=party_words(role)
+                )
+            party_fits_project(role, person, self.district, self.street, where)
+            if self.parties.get(role) != person.id:
+                changed[role] = [self.parties.get(role), person.id]
+        if not changed:
+            raise InvalidInput("nothing to change: the parties are already so", field="party")
+        for role, (_, new) in changed.items():
+            assert new is not None
+            self.parties[role] = new
+        self.parties_touched = True
+        self.project_touched = True  # the project's version check guards the list
+        return [Event(EventKind.PROJECT_EDITED, now, actor.id, data={"parties": changed})]
 
     def decide_extension(
         self,

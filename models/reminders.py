@@ -87,6 +87,19 @@ def approvers(level: ApprovalLevel | str, district_id: str, street: str) -> str:
     )
 
 
+def waiting_audiences(facts: StageFacts) -> list[str]:
+    """Who a waiting approval reminds: the approvers of the level, or — a joint step
+    (会签/或签) — each party still awaited, in person."""
+    if facts.waiting_level in JOINT_MODES:
+        return [person(p) for p in facts.awaited]
+    assert facts.waiting_level is not None
+    return [approvers(facts.waiting_level, facts.district, facts.street)]
+
+
+#: what ``waiting_for`` holds for a stage waiting for a joint step
+JOINT_MODES = ("all", "any")
+
+
 def audience_tag(audience: str) -> str:
     """The Apprise tag that reaches an audience: person-wangrb,
     street-office-taiyanggong, district-chaoyang."""
@@ -142,6 +155,8 @@ class StageFacts:
     submitted_on: dt.date | None = None
     round: int = 1
     waiting_level: str | None = None
+    # a joint step: the people of the parties still awaited
+    awaited: tuple[str, ...] = ()
     planner_name: str | None = None
     street_name: str | None = None
     district_name: str | None = None
@@ -266,15 +281,16 @@ def reminders_for(
         waited = calendar.working_days_late(facts.submitted_on, today).days
         if waited >= policy.approval_wait:
             period = (waited - policy.approval_wait) // policy.approval_wait
-            intents.append(
+            intents.extend(
                 Intent(
-                    approvers(facts.waiting_level, facts.district, facts.street),
+                    audience,
                     NotificationKind.APPROVAL_WAITING,
                     facts.project_id,
                     facts.stage,
                     f"{facts.submitted_on.isoformat()}:r{facts.round}:{facts.waiting_level}:wait:{period}",
                     facts.payload(working_days_waiting=waited, level=facts.waiting_level),
                 )
+                for audience in waiting_audiences(facts)
             )
     return intents
 
@@ -394,7 +410,27 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
         ):
             level = data.get("next_level") if event.kind is EventKind.STAGE_APPROVED else None
             level = level or data.get("first_level")
-            if level:
+            if level in JOINT_MODES:
+                # each party a joint step newly awaits is asked in person
+                for role, party in (data.get("awaited_parties") or {}).items():
+                    if party:
+                        intents.append(
+                            Intent(
+                                person(party),
+                                NotificationKind.APPROVAL_REQUESTED,
+                                project.project_id,
+                                event.stage,
+                                f"r{data.get('round')}:{role}",
+                                payload(
+                                    event,
+                                    level=role,
+                                    note=data.get("note"),
+                                    due=data.get("due") or _due_text(project.stage_info(event.stage)),
+                                    round=data.get("round"),
+                                ),
+                            )
+                        )
+            elif level:
                 intents.append(
                     Intent(
                         approvers(level, project.district, project.street),

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from .deadlines import LOCAL_TZ
 from .errors import Conflict, Localized, PermissionDenied, RuleViolation
+from .parties import party_has_not_signed, party_may_sign, step_words
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .states import ProjectStatus, StageState
-from .template import ApprovalLevel
+from .template import ApprovalLevel, JointStep
 
 if TYPE_CHECKING:
     from .project import Project, Stage
@@ -186,19 +187,17 @@ def approver_may_act(
 
 
 class ActorApprovesAtNextLevel(TransitionRule):
-    """Approvals are given level by level in the template's order (street office,
+    """Approvals are given step by step in the template's order (street office,
     then district); each level only by a person of that level for the project's
-    street or district."""
+    street or district, each joint step (会签/或签) only by the parties it names."""
 
     def check(self, attempt: Attempt) -> None:
-        stage, project = attempt.stage, attempt.project
+        stage = attempt.stage
         level = stage.next_approval_level()
-        names = {
-            "street_name": _where(project),
-            "district_name": Localized(project.district_name or project.district),
-        }
+        if attempt.action is Action.APPROVE:
+            party_signs_once(attempt)
         if level is not None:
-            approver_may_act(attempt.actor, level, project.district, project.street, **names)
+            step_may_be_decided_by(attempt, level)
             return
         # Nothing waits for a decision: the state rules say why, but only to someone
         # who could approve this stage at some level.
@@ -206,12 +205,42 @@ class ActorApprovesAtNextLevel(TransitionRule):
         refusals = []
         for candidate in levels:
             try:
-                approver_may_act(attempt.actor, candidate, project.district, project.street, **names)
+                step_may_be_decided_by(attempt, candidate)
                 return
             except PermissionDenied as exc:
                 refusals.append(exc)
         if refusals:
             raise refusals[0]
+
+
+def step_may_be_decided_by(attempt: Attempt, step: ApprovalLevel | JointStep) -> None:
+    """A level is decided by a person of that level (see :func:`approver_may_act`);
+    a joint step by a party it names who is that party on the project's parties
+    list (see ``parties.party_may_sign``)."""
+    project = attempt.project
+    if isinstance(step, JointStep):
+        party_may_sign(attempt.actor, step, project.parties, _stage(attempt.stage)["stage_name"])  # type: ignore[arg-type]
+        return
+    approver_may_act(
+        attempt.actor,
+        step,
+        project.district,
+        project.street,
+        street_name=_where(project),
+        district_name=Localized(project.district_name or project.district),
+    )
+
+
+def party_signs_once(attempt: Attempt) -> None:
+    """A party that signed the stage's current round does not sign it again (a
+    conflict, whatever step the stage has moved on to)."""
+    if attempt.actor.is_party and attempt.stage.state is StageState.SUBMITTED:
+        party_has_not_signed(attempt.actor, attempt.stage, _stage(attempt.stage)["stage_name"])  # type: ignore[arg-type]
+
+
+def step_name(step: ApprovalLevel | JointStep) -> Localized:
+    """The words for the approval step a stage waits for."""
+    return step_words(step) if isinstance(step, JointStep) else LEVEL_WORDS[step]
 
 
 class ActorIsStreetOffice(TransitionRule):
@@ -301,7 +330,7 @@ class StageIsInProgress(TransitionRule):
             raise Conflict(
                 "stage {stage_name} is already done (at {when}) and waits for the {level}",
                 when=stage.submitted_label(),
-                level=LEVEL_WORDS[level] if level else Localized("审批", "approval"),
+                level=step_name(level) if level else Localized("审批", "approval"),
                 **_stage(stage),
             )
         if stage.state is StageState.APPROVED:

@@ -21,8 +21,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -59,6 +61,69 @@ FractionValue = Annotated[
 class ApprovalLevel(StrEnum):
     STREET_OFFICE = "street-office"
     DISTRICT = "district"
+
+
+class PartyRole(StrEnum):
+    """The parties a template may name in a joint step (see ``people.PARTY_ROLES``)."""
+
+    COMMUNITY_COMMITTEE = "community-committee"
+    OWNERS_COMMITTEE = "owners-committee"
+    PROPERTY_MANAGER = "property-manager"
+    DEVELOPER = "developer"
+    DESIGN = "design"
+    CONSTRUCTION = "construction"
+    SUPERVISION = "supervision"
+    EXPERT = "expert"
+
+
+class JointStep(BaseModel):
+    """An approval step signed by parties: ``{all: [design, construction]}`` (会签:
+    every named party signs; one return sends the round back to the planner) or
+    ``{any: [community-committee, owners-committee]}`` (或签: one signature of the
+    set is enough)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    all_of: tuple[PartyRole, ...] | None = Field(default=None, alias="all", min_length=1)
+    any_of: tuple[PartyRole, ...] | None = Field(default=None, alias="any", min_length=1)
+
+    @model_validator(mode="after")
+    def _one_list(self) -> JointStep:
+        if (self.all_of is None) == (self.any_of is None):
+            raise ValueError("a joint step is either {all: [parties]} or {any: [parties]}")
+        if len(set(self.parties)) != len(self.parties):
+            raise ValueError("a party is listed twice in one joint step")
+        return self
+
+    @property
+    def mode(self) -> str:
+        """``all`` (会签) or ``any`` (或签)."""
+        return "all" if self.all_of is not None else "any"
+
+    @property
+    def parties(self) -> tuple[PartyRole, ...]:
+        return self.all_of if self.all_of is not None else (self.any_of or ())
+
+    @property
+    def value(self) -> str:
+        """What a stage waiting for this step stores as ``waiting_for``."""
+        return self.mode
+
+
+def _step_kind(value: Any) -> str:
+    return "joint" if isinstance(value, Mapping | JointStep) else "level"
+
+
+#: one step of a stage's approval: a level (street office, district) or a joint step
+ApprovalStep = Annotated[
+    Annotated[ApprovalLevel, Tag("level")] | Annotated[JointStep, Tag("joint")],
+    Discriminator(_step_kind),
+]
+
+
+def step_parties(steps: tuple[ApprovalLevel | JointStep, ...]) -> list[PartyRole]:
+    """The parties the steps name, in order."""
+    return [party for step in steps if isinstance(step, JointStep) for party in step.parties]
 
 
 class EvidenceType(StrEnum):
@@ -291,7 +356,7 @@ class StageSpec(_Strict):
     deadline: DeadlineRule
     evidence: tuple[EvidenceField, ...] = ()
     checks: tuple[EvidenceCheck, ...] = ()
-    approval: tuple[ApprovalLevel, ...] = (ApprovalLevel.STREET_OFFICE,)
+    approval: tuple[ApprovalStep, ...] = (ApprovalLevel.STREET_OFFICE,)
     reminders: dict[str, Any] | None = Field(
         default=None, description="overrides of the template's reminder policy"
     )
@@ -314,6 +379,9 @@ class StageSpec(_Strict):
             raise ValueError(f"stage {self.id}: evidence keys must be unique")
         if len(set(self.approval)) != len(self.approval):
             raise ValueError(f"stage {self.id}: an approval level is listed twice")
+        parties = step_parties(self.approval)
+        if len(set(parties)) != len(parties):
+            raise ValueError(f"stage {self.id}: a party signs in two approval steps")
         numeric = {f.key for f in self.evidence if f.type in (EvidenceType.INTEGER, EvidenceType.NUMBER)}
         for check in self.checks:
             refs = (check.numerator, check.denominator) if isinstance(check, RatioCheck) else (check.key,)
@@ -458,6 +526,14 @@ class ProcessTemplate(_Strict):
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
+
+    def party_roles(self) -> dict[PartyRole, StageSpec]:
+        """Each party some stage's approval names, with the first stage naming it."""
+        found: dict[PartyRole, StageSpec] = {}
+        for spec in self.stages:
+            for party in step_parties(spec.approval):
+                found.setdefault(party, spec)
+        return found
 
     @property
     def stage_ids(self) -> tuple[str, ...]:

@@ -81,6 +81,7 @@ TABLES = (
     "needs_answer",
     "needs_choice",
     "needs_point",
+    "project_party",
 )
 
 

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from .bootstrap import App, build_app
 from .clock import FixedClock, parse_moment
-from .config.settings import EXAMPLE_PEOPLE, Settings
+from .config.settings import BUILTIN_TEMPLATES, EXAMPLE_PEOPLE, Settings
 from .directory import read_directory
 from .i18n import error_text, translator
 from .labels import label
@@ -28,6 +28,17 @@ from .models.errors import N_, AccompanyError
 from .services import commands
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
 from .services.queries import list_projects, show_project
+
+#: the templates that are not the default yet (accompany-service@3: completion by 会签)
+NEXT_TEMPLATES = BUILTIN_TEMPLATES / "next"
+#: the parties of the demo's project: the 建设单位 organises the completion acceptance
+#: with the design institute, the construction company and the supervision (会签)
+DEMO_PARTIES = {
+    "developer": "tyg-jszx",
+    "design": "sy-design",
+    "construction": "sy-build",
+    "supervision": "sy-jianli",
+}
 
 
 class ServiceDriver:
@@ -71,7 +82,11 @@ class PrefectDriver(ServiceDriver):
             "ACCOMPANY_ATTACHMENTS_DIR": str(self.settings.resolved_attachments_dir()),
             "ACCOMPANY_CALENDAR_DIR": str(self.settings.resolved_calendar_dir()),
         }
-        dropped = ("ACCOMPANY_APPRISE_CONFIG",)  # the demo never uses the user's channels
+        dropped: tuple[str, ...] = ("ACCOMPANY_APPRISE_CONFIG",)  # the demo never uses the user's channels
+        if self.settings.templates_dir is not None:
+            values["ACCOMPANY_TEMPLATES_DIR"] = str(self.settings.templates_dir)
+        else:
+            dropped += ("ACCOMPANY_TEMPLATES_DIR",)
         saved = {key: os.environ.get(key) for key in (*values, *dropped)}
         os.environ.update(values)
         for key in dropped:
@@ -178,7 +193,13 @@ def run_demo(
         refuse_a_database_in_use(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="accompany-demo-"))
     # a home of its own: the user's database, attachments and channels stay untouched
-    settings = Settings(home=workdir, attachments_dir=workdir / "attachments", apprise_config=None)
+    # the service template's version 2 too: the demo's completion acceptance is a 会签
+    settings = Settings(
+        home=workdir,
+        attachments_dir=workdir / "attachments",
+        apprise_config=None,
+        templates_dir=NEXT_TEMPLATES,
+    )
     url = database_url or f"sqlite:///{workdir / 'demo.db'}"
     direct = ServiceDriver(settings, url)
     driver: ServiceDriver = PrefectDriver(settings, url) if use_prefect else direct
@@ -274,6 +295,8 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
         start=dt.date(2026 + later, 3, 2),
         by="zhangl",
         stage_deadlines={"construction-accompany": dt.date(2026 + later, 10, 30)},
+        template_version=3,
+        parties=DEMO_PARTIES,
     )
     project_id = 0
 
@@ -462,17 +485,33 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
         _("completion-acceptance done with the acceptance record"),
         done("completion-acceptance", {"residents_present": "23"}, ["acceptance_record"]),
     )
-    step(
-        "2026-11-06T10:00",
-        who("赵阳", "street-office"),
-        _("approves completion-acceptance (street level)"),
-        decide("completion-acceptance", "zhaoy"),
+    # 会签: the developer organises the acceptance; design, construction and
+    # supervision sign too — every one of them — before the street office decides
+    signatures = (
+        ("2026-11-06T10:00", "太阳宫街道城市建设事务中心", "developer", "tyg-jszx"),
+        ("2026-11-06T10:30", "示例设计院", "design", "sy-design"),
+        ("2026-11-06T11:00", "示例建设工程公司", "construction", "sy-build"),
+        ("2026-11-06T11:30", "示例监理公司", "supervision", "sy-jianli"),
     )
+    for moment, name, role, person in signatures:
+        step(
+            moment,
+            who(name, role),
+            _("signs completion-acceptance (会签)"),
+            decide("completion-acceptance", person),
+        )
+        if role == "design":
+            from .cli.render import signing_text
+
+            shown = show_project(direct.app(at(moment)), project_id)
+            signing = signing_text(next(s for s in shown.stages if s.key == "completion-acceptance"), lang)
+            if signing is not None:
+                console.print(Text("  ") + signing)
     step(
         "2026-11-09T10:00",
-        who("周昕", "district"),
-        _("approves completion-acceptance (district level)"),
-        decide("completion-acceptance", "zhoux"),
+        who("赵阳", "street-office"),
+        _("approves completion-acceptance after the 会签"),
+        decide("completion-acceptance", "zhaoy"),
     )
 
     show = show_project(direct.app(at("2026-11-10T09:00")), project_id)

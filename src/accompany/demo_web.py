@@ -84,6 +84,7 @@ def build_portfolio(direct: ServiceDriver, files: dict[str, str], console: Conso
                 planner=planner,
                 start=local_date(start_moment),
                 by=by,
+                template_version=1,  # the portfolio began before version 2 (its projects keep 1)
                 stage_deadlines={
                     "construction-accompany": local_date(now)
                     + dt.timedelta(days=extra.pop("construction_days", 240))

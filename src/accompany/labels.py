@@ -19,6 +19,18 @@ ROLES = {
     "planner": N_("Responsible planner"),
     "street-office": N_("Street office"),
     "district": N_("District planning branch"),
+    **(
+        PARTY_ROLES := {
+            "community-committee": N_("Community committee"),
+            "owners-committee": N_("Owners' committee"),
+            "property-manager": N_("Property manager"),
+            "developer": N_("Developer"),
+            "design": N_("Design institute"),
+            "construction": N_("Construction company"),
+            "supervision": N_("Supervision"),
+            "expert": N_("Expert"),
+        }
+    ),
 }
 STAGE_STATES = {
     "pending": N_("Not started"),
@@ -35,6 +47,11 @@ PROJECT_STATUSES = {
 APPROVAL_LEVELS = {
     "street-office": N_("Street office"),
     "district": N_("District"),
+    # a joint step: every named party signs (会签), or one of them (或签)
+    "all": N_("Joint signing (all)"),
+    "any": N_("Signing (any one)"),
+    # a party's signature in a joint step
+    **PARTY_ROLES,
 }
 DECISIONS = {
     "approved": N_("approved"),

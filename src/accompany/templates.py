@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,37 @@ class TemplateFile:
 
 def read_template_file(path: Path) -> TemplateFile:
     body = read_yaml(path, "template file")
-    template = build_template(body, source=f"template file {path}")
+    try:
+        template = build_template(body, source=f"template file {path}")
+    except InvalidInput as exc:
+        line = _line_of(path, str(exc.values.get("detail", "")))
+        if line is None:
+            raise
+        where = f"template file {path}, line {line}"
+        raise InvalidInput("invalid {source}: {detail}", source=where, detail=exc.values["detail"]) from None
     return TemplateFile(path, body, template)
+
+
+def _line_of(path: Path, detail: str) -> int | None:
+    """The line of the file that the first failing field of ``detail`` names
+    (``stages[6].approval[0].joint.all[1]: …``), or None when it cannot be found."""
+    import yaml
+
+    match = re.match(r"^([A-Za-z0-9_\-\.\[\]]+):", detail)
+    if not match:
+        return None
+    try:
+        node = yaml.compose(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return None
+    for part in re.findall(r"[^.\[\]]+", match.group(1)):
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if found is not None:
+                node = found
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+    return node.start_mark.line + 1 if node is not None else None
 
 
 class TemplateCatalog:

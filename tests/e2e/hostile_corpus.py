@@ -338,6 +338,67 @@ CASES: list[Case] = [
         "approve: by the district", FORBIDDEN, "stage", "approve", "2", "needs-survey", "--by", "zhoux", *NOW
     ),
     case("approve: nothing submitted", RULE, "stage", "approve", "1", "needs-survey", "--by", "zhaoy", *NOW),
+    # --- parties of projects and joint signing (会签/或签)
+    case(
+        "approve: a party signs a street-office step",
+        FORBIDDEN,
+        *("stage", "approve", "2", "needs-survey", "--by", "sy-design", *NOW),
+    ),
+    case(
+        "return: a party returns a street-office step",
+        FORBIDDEN,
+        *("stage", "return", "2", "needs-survey", "--by", "tyg-jwh", "--reason", "x", *NOW),
+    ),
+    case("done: by a party", FORBIDDEN, *done(*EVIDENCE, *ATTACH, by="sy-build")),
+    case(
+        "pause: by a party",
+        FORBIDDEN,
+        "stage",
+        "pause",
+        "1",
+        "needs-survey",
+        "--by",
+        "tyg-jszx",
+        "--reason",
+        "x",
+        *NOW,
+    ),
+    case(
+        "start: --party of an unknown role", INVALID, *start(party="designer=sy-design"), mentions="designer"
+    ),
+    case("start: --party not ROLE=PERSON", INVALID, *start(party="design")),
+    case("start: --party with an empty person", INVALID, *start(party="design=")),
+    case(
+        "start: --party missing from the directory", INVALID, *start(party="design=nobody"), mentions="design"
+    ),
+    case("start: --party of the wrong role", INVALID, *start(party="design=sy-build")),
+    case("start: --party that is not a party", INVALID, *start(party="design=wangrb")),
+    case("start: --party with markup", INVALID, *start(party=f"design={MARKUP}")),
+    case("start: --party NUL", INVALID, *start(party=f"design={NUL}")),
+    case("start: by a party", FORBIDDEN, *start(by="sy-design")),
+    case(
+        "parties: --set by the planner",
+        FORBIDDEN,
+        *("project", "parties", "1", "--set", "expert=linzj", "--by", "wangrb", *NOW),
+    ),
+    case(
+        "parties: --set by a party",
+        FORBIDDEN,
+        *("project", "parties", "1", "--set", "expert=linzj", "--by", "linzj", *NOW),
+    ),
+    case("parties: --set without --by", INVALID, "project", "parties", "1", "--set", "expert=linzj", *NOW),
+    case(
+        "parties: --set an unknown role",
+        INVALID,
+        *("project", "parties", "1", "--set", "boss=linzj", "--by", "zhangl", *NOW),
+    ),
+    case(
+        "parties: --set the wrong role",
+        INVALID,
+        *("project", "parties", "1", "--set", "expert=sy-build", "--by", "zhangl", *NOW),
+    ),
+    case("parties: unknown project", NOT_FOUND, "project", "parties", "99", *NOW),
+    case("stage show: unknown stage", NOT_FOUND, "stage", "show", "1", "nope"),
     case("approve: unknown stage", NOT_FOUND, "stage", "approve", "2", "nope", "--by", "zhaoy", *NOW),
     case(
         "approve: comment with NUL",

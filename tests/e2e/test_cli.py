@@ -254,7 +254,10 @@ def test_people_and_templates_listing(cli_env: dict[str, str]) -> None:
     ok("people", "load", str(EXAMPLE_PEOPLE))
     assert "unchanged" in ok("people", "load", str(EXAMPLE_PEOPLE))
     people = json.loads(ok("people", "list", "--json"))
-    assert {p["role"] for p in people} == {"coordinator", "planner", "street-office", "district"}
+    organisation = {"coordinator", "planner", "street-office", "district"}
+    parties = {"community-committee", "owners-committee", "property-manager", "developer", "design"}
+    parties |= {"construction", "supervision", "expert"}
+    assert {p["role"] for p in people} == organisation | parties
     assert "accompany-service@1" in ok("template", "list")
     assert "needs-survey" in ok("template", "show", "accompany-service")
 

@@ -250,15 +250,18 @@ def content_digest(app: App) -> tuple[dict[str, int], str]:
     return counts, digest.hexdigest()
 
 
-# computed with the row-by-row import (before the batched one); the same on SQLite and PostgreSQL
+# computed with the row-by-row import (before the batched one); the same on SQLite and PostgreSQL.
+# Re-pinned when the example directory gained the parties of projects (8 people): the
+# directory's load is the log's first event, so every later hash moved; with the old
+# directory the import still gives the old digests (9d785d26…, 0d961304…).
 PINNED_IMPORT = {
     False: (
         {"project": 50, "stage": 400, "event": 160, "notification": 0},
-        "9d785d26f93e334c47d7b03c6ea66abbcf63dc1bc83c21b682318e59c733ef0e",
+        "cea773b1bdebdc948640e1728fe369b067b936ed7dbca37a4e0573ab78926e65",
     ),
     True: (
         {"project": 50, "stage": 400, "event": 160, "notification": 150},
-        "0d961304fd1626c32ec14e50a8318b890c5d4aaa4627de527150ba6d4afeb150",
+        "f83e81558b3dc245168ec1535b9b249fc7d11cc69798aa09e69c21e3e8f91417",
     ),
 }
 

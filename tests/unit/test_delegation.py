@@ -142,4 +142,14 @@ def test_only_street_office_and_district_people_can_stand_in() -> None:
     """A substitute has the delegator's role, so planners and coordinators never
     decide for anyone (the pages skip looking up their delegations)."""
     roles = {p.role.value: may_stand_in(p) for p in PEOPLE.values()}
-    assert roles == {"planner": False, "coordinator": False, "street-office": True, "district": True}
+    parties = {
+        role: False for role in roles if role not in ("planner", "coordinator", "street-office", "district")
+    }
+    assert len(parties) == 8  # the parties of projects do not decide for anyone either
+    assert roles == {
+        "planner": False,
+        "coordinator": False,
+        "street-office": True,
+        "district": True,
+        **parties,
+    }

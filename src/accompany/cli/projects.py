@@ -58,12 +58,23 @@ def project_start(
             "--allow-duplicate", help=T("start it even if a project with this name, street and start exists")
         ),
     ] = False,
+    party: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--party",
+            help=T(
+                "a party of the project, ROLE=PERSON (design, construction, developer, supervision, expert, "
+                "community-committee, owners-committee, property-manager)"
+            ),
+        ),
+    ] = None,
     db: DbOption = None,
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
     from ..clock import parse_day
     from ..services.commands import StartProject, start_project
+    from ..services.parties import parse_assignments
     from ..services.queries import show_project
     from ..templates import template_ref
     from .render import outcome_line
@@ -88,6 +99,7 @@ def project_start(
         stage_deadlines=deadlines,
         params=pairs(param, "--param"),
         allow_duplicate=allow_duplicate,
+        parties=parse_assignments(party or []),
     )
     outcome = start_project(application, command)
     detail = show_project(application, outcome.project_id)
@@ -174,7 +186,7 @@ def project_show(
     json_out: JsonOption = False,
 ) -> None:
     from ..services.queries import show_project
-    from .render import events_table, evidence_lines, project_header, stages_table
+    from .render import events_table, evidence_lines, project_header, signing_text, stages_table
 
     application = make_app(db, now)
     detail = show_project(application, project_number(project_id), with_events=events or json_out)
@@ -186,6 +198,10 @@ def project_show(
     console.print(stages_table(detail, lang))
     for line in evidence_lines(detail, lang):
         console.print(line)
+    for stage in detail.stages:
+        signing = signing_text(stage, lang)
+        if signing is not None:
+            console.print(signing)
     if events:
         console.print(events_table(detail, lang))
 
@@ -353,3 +369,46 @@ def project_edit(
 
     command = EditProject(project_id=project_number(project_id), by=by, name=name, community=community)
     _run_and_report(db, now, lambda application: edit_project(application, command))
+
+
+@project_app.command(
+    "parties",
+    help=T(
+        "A project's parties (design institute, construction company, community committee …); "
+        "--set ROLE=PERSON names or replaces one (a coordinator of its street; audited)."
+    ),
+)
+@handle_errors
+def project_parties(
+    project_id: ProjectArg,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help=T("ROLE=PERSON, e.g. design=sy-design (repeatable)"))
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help=T("who does it: person id or name"))] = None,
+    db: DbOption = None,
+    now: NowOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    from ..labels import label
+    from ..models.errors import InvalidInput
+    from ..services.parties import SetParties, parse_assignments, set_parties
+    from ..services.queries import show_project
+    from .stages import _run_and_report
+
+    number = project_number(project_id)
+    if set_:
+        if not by:
+            raise InvalidInput("--set needs --by: who names the parties", field="by")
+        command = SetParties(project_id=number, by=by, parties=parse_assignments(set_))
+        _run_and_report(db, now, lambda application: set_parties(application, command))
+        return
+    application = make_app(db, now)
+    detail = show_project(application, number)
+    if json_out:
+        print_json([p.model_dump(mode="json") for p in detail.parties])
+        return
+    lang = lang_of(application)
+    if not detail.parties:
+        say("project #{id} names no parties", id=number)
+    for p in detail.parties:
+        console.print(f"{label('role', p.role, lang)}\t{p.person_name} ({p.person})", markup=False)

@@ -132,6 +132,37 @@ def projects_table(projects: list[PortfolioRow], lang: str) -> Table:
     return table
 
 
+def _list(items: Iterable[str]) -> str:
+    return "、".join(items)
+
+
+def signing_text(s: StageDetail, lang: str) -> Text | None:
+    """The signing table of the joint step a stage waits for, on one line:
+    会签 — signed: 设计单位 李工 …; awaiting: 施工单位 …"""
+    if s.signing is None:
+        return None
+    _ = _t(lang)
+    signed = [
+        f"{label('level', x.party, lang)} {x.person_name} {when(x.at)}"
+        for x in s.signing.signatures
+        if x.signed
+    ]
+    awaited = [
+        f"{label('level', x.party, lang)} {x.person_name or '—'}"
+        for x in s.signing.signatures
+        if x.party in s.signing.awaited
+    ]
+    return text(
+        _(
+            "{stage} — {step}: signed {signed}; awaiting {awaited}",
+            stage=s.name,
+            step=label("level", s.signing.mode, lang),
+            signed=_list(signed) or "—",
+            awaited=_list(awaited) or "—",
+        )
+    )
+
+
 def _is_closed(events: list[Event], stage: str | None) -> bool:
     return any(e.stage == stage and e.kind is EventKind.STAGE_SUBMITTED for e in events)
 
@@ -175,6 +206,17 @@ def project_header(p: ProjectDetail, lang: str) -> Group:
     lines += [
         text(f"{p.district_name} / {p.street_name} / {p.community}"),
         text(f"{_('Planner')} {p.planner_name}    {_('Coordinator')} {p.coordinator_name}"),
+        *(
+            [
+                text(
+                    _("Parties")
+                    + " "
+                    + "    ".join(f"{label('role', x.role, lang)} {x.person_name}" for x in p.parties)
+                )
+            ]
+            if p.parties
+            else []
+        ),
         text(
             f"{_('Process')} {p.template_name} ({p.template})    {_('Started')} {p.start_date.isoformat()}"
             + (
@@ -361,6 +403,15 @@ def outcome_line(
             parts.append(_("started project #{id} “{name}”", id=project_id, name=e.data["name"]))
         elif e.kind is EventKind.STAGE_SUBMITTED:
             parts.append(_("{stage} marked done", stage=stage))
+        elif e.kind is EventKind.STAGE_APPROVED and e.data.get("party") and e.data.get("awaited"):
+            parts.append(
+                _(
+                    "{stage} signed by the {party}; awaiting {awaited}",
+                    stage=stage,
+                    party=label("level", e.data["party"], lang),
+                    awaited=_list(label("level", p, lang) for p in e.data["awaited"]),
+                )
+            )
         elif e.kind is EventKind.STAGE_APPROVED:
             level = label("level", e.data.get("level"), lang)
             if e.data.get("final"):
@@ -468,6 +519,15 @@ def outcome_line(
                 )
             )
         elif e.kind is EventKind.PROJECT_EDITED:
+            for role, (before, after) in (e.data.get("parties") or {}).items():
+                parts.append(
+                    _(
+                        "{what}: {before} → {after}",
+                        what=label("role", role, lang),
+                        before=before or "—",
+                        after=after,
+                    )
+                )
             for key, (before, after) in (e.data.get("changes") or {}).items():
                 what = _("name") if key == "name" else _("community")
                 parts.append(_("{what}: {before} → {after}", what=what, before=before, after=after))

@@ -110,6 +110,44 @@ def stage_approve(
     _run_and_report(db, now, lambda application: decide_approval(application, command))
 
 
+@stage_app.command(
+    "show",
+    help=T("One stage: its state, what it waits for and, in a joint signing, who signed and who is awaited."),
+)
+@handle_errors
+def stage_show(project_id: ProjectId, stage: StageId, db: DbOption = None, now: NowOption = None) -> None:
+    from ..labels import label
+    from ..services.queries import show_project
+    from .render import signing_text, text
+
+    application = make_app(db, now)
+    detail = show_project(application, project_number(project_id))
+    lang = lang_of(application)
+    spec_id = None
+    for s in detail.stages:
+        if stage.strip().casefold() in (s.key.casefold(), s.name.casefold()):
+            spec_id = s.key
+    if spec_id is None:
+        from ..models.errors import NotFound
+
+        raise NotFound("unknown stage '{stage}' in project {project}", stage=stage[:64], project=detail.id)
+    s = next(x for x in detail.stages if x.key == spec_id)
+    state = label("state", s.state, lang)
+    if s.waiting_for:
+        state += " → " + label("level", s.waiting_for, lang)
+    console.print(text(f"{s.name} ({s.key}): {state}"))
+    signing = signing_text(s, lang)
+    if signing is not None:
+        console.print(signing)
+    for a in s.approvals:
+        console.print(
+            text(
+                f"  r{a.round} {label('level', a.level, lang)} "
+                f"{label('decision', a.decision, lang)} {a.by_name}"
+            )
+        )
+
+
 @stage_app.command("return", help=T("Return (退回) a done stage to the planner with a reason."))
 @handle_errors
 def stage_return(

@@ -39,7 +39,6 @@ def template_show(
     from rich.table import Table
 
     from ..i18n import translator
-    from ..labels import label
     from ..templates import template_ref
     from .render import text
 
@@ -69,11 +68,22 @@ def template_show(
             text("、".join(names[d] for d in t.dependencies(spec.id)) or "—"),
             text(spec.deadline.describe(lang, names)),
             text("\n".join(evidence)),
-            text(" → ".join(label("level", level.value, lang) for level in spec.approval) or "—"),
+            text(" → ".join(_step_label(step, lang) for step in spec.approval) or "—"),
         )
     console.print(table)
     if t.parameters:
         say("parameters: {values}", values=", ".join(f"{k}={v}" for k, v in t.parameters.items()))
+
+
+def _step_label(step: object, lang: str) -> str:
+    """街道办事处, or 会签（建设单位、设计单位…） for a joint step."""
+    from ..labels import label
+    from ..models.template import JointStep
+
+    if isinstance(step, JointStep):
+        names = "、".join(label("level", p.value, lang) for p in step.parties)
+        return f"{label('level', step.mode, lang)}（{names}）"
+    return label("level", step.value, lang)  # type: ignore[attr-defined]
 
 
 @template_app.command(

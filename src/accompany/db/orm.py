@@ -120,6 +120,17 @@ class ProjectRow(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ProjectPartyRow(Base):
+    """A party of a project: the person who is its design institute, construction
+    company, community committee … (one per role)."""
+
+    __tablename__ = "project_party"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+
+
 class StageRow(Base):
     __tablename__ = "stage"
     __table_args__ = (

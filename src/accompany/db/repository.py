@@ -26,7 +26,7 @@ from ..models.project import (
     Stage,
 )
 from ..models.states import ProjectStatus, StageState
-from ..models.template import ApprovalLevel, ProcessTemplate, build_template
+from ..models.template import ApprovalLevel, PartyRole, ProcessTemplate, build_template
 from .orm import (
     ApprovalRow,
     AttachmentRow,
@@ -35,6 +35,7 @@ from .orm import (
     EventRow,
     ExtensionRow,
     PersonRow,
+    ProjectPartyRow,
     ProjectRow,
     StageRow,
     StreetRow,
@@ -46,10 +47,10 @@ if TYPE_CHECKING:
 
 # Templates are immutable once stored, so a parsed snapshot can be shared by every
 # command of the process (pydantic validation of a whole template is not free). Keyed
-# by the database and the checksum too: a snapshot's pk names another template in
-# another database (a process that opens several, like the test suite, with more than
-# one template version).
-_TEMPLATE_CACHE: dict[tuple[str, int, str, str], ProcessTemplate] = {}
+# by the database too: a snapshot's pk names another template in another database (a
+# process that opens several, like the demo and the test suite — each test its own
+# SQLite file or PostgreSQL schema, so its own URL).
+_TEMPLATE_CACHE: dict[tuple[str, int, str], ProcessTemplate] = {}
 
 
 def template_checksum(body: dict[str, Any]) -> str:
@@ -234,10 +235,12 @@ class TemplateRepository:
         return row
 
     def _database(self) -> str:
-        return str(self.session.get_bind().url)
+        """The database the snapshots are read from (the cache's first key)."""
+        bind = self.session.get_bind()
+        return bind.url.render_as_string(hide_password=True) if hasattr(bind, "url") else str(id(bind))
 
     def parsed(self, row: TemplateRow, params: dict[str, Any]) -> ProcessTemplate:
-        key = (self._database(), row.pk, row.checksum, json.dumps(params, sort_keys=True, default=str))
+        key = (self._database(), row.pk, json.dumps(params, sort_keys=True, default=str))
         template = _TEMPLATE_CACHE.get(key)
         if template is None:
             template = build_template(row.body, params, source=f"template {row.template_id}@{row.version}")
@@ -362,6 +365,7 @@ class ProjectRepository:
             street_name=row.street_name,
             district_name=row.district_name,
         )
+        project.parties = {r.role: r.person_id for r in connection.execute(_PARTIES, {"project_id": row.id})}
         statements = _STAGES_FOR_WRITE if self.lock else _STAGES
         stage_rows = connection.execute(statements[connection.dialect.name], {"project_id": row.id}).all()
         versions = {}
@@ -434,7 +438,15 @@ class ProjectRepository:
                     select(S.c.id, S.c.project_id, S.c.key).where(S.c.project_id.in_(ids))
                 )
             }
+        party_rows = [
+            {"project_id": project.id, "role": role, "person_id": person}
+            for project, _ in projects
+            for role, person in project.parties.items()
+        ]
+        if party_rows:
+            connection.execute(insert(PP), party_rows)
         for project, _ in projects:
+            project.parties_touched = False
             versions = {key: (stage_ids[project.id, key], 1) for key in project.stages}  # type: ignore[index]
             self._versions[project.id] = (1, versions)  # type: ignore[index]
             for stage in project.stages.values():
@@ -485,6 +497,17 @@ class ProjectRepository:
             if result.rowcount != 1:
                 raise Conflict(STALE_MESSAGE)
             self._versions[project.id] = (project_version + 1, versions)
+        if project.parties_touched:
+            connection.execute(delete(PP).where(PP.c.project_id == project.id))
+            if project.parties:
+                connection.execute(
+                    insert(PP),
+                    [
+                        {"project_id": project.id, "role": r, "person_id": p}
+                        for r, p in project.parties.items()
+                    ],
+                )
+            project.parties_touched = False
         project.touched.clear()
         project.project_touched = False
 
@@ -529,6 +552,8 @@ STALE_MESSAGE = (
     "look at it again (`accompany project show`) and retry if still needed"
 )
 P, S = ProjectRow.__table__, StageRow.__table__
+PP = ProjectPartyRow.__table__
+_PARTIES = select(PP.c.role, PP.c.person_id).where(PP.c.project_id == bindparam("project_id"))
 A, AT, CP, X = ApprovalRow.__table__, AttachmentRow.__table__, ClockPauseRow.__table__, ExtensionRow.__table__
 CHILD_TABLES = {"attachments": AT, "approvals": A, "pauses": CP, "extensions": X}
 _INSERT_CHILD = {
@@ -701,7 +726,7 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
         approvals=[
             ApprovalRecord(
                 a["round"],
-                ApprovalLevel(a["level"]),
+                approval_level(a["level"]),
                 a["decision"],
                 a["decided_by"],
                 _instant(a["decided_at"]),
@@ -741,6 +766,11 @@ def _stage(row: Any, template: ProcessTemplate, children: dict[str, list[dict[st
         version=row.s_version,
         spec=template.stage(row.s_key),
     )
+
+
+def approval_level(value: str) -> ApprovalLevel | PartyRole:
+    """A decision's level as stored: a level, or the party that signed a joint step."""
+    return ApprovalLevel(value) if value in ApprovalLevel._value2member_map_ else PartyRole(value)
 
 
 def stage_values(stage: Stage) -> dict[str, Any]:

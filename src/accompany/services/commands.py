@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..models.errors import AccompanyError, Conflict, InvalidInput, Localized
 from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
+from ..models.parties import resolve_parties
 from ..models.people import Directory
 from ..models.project import Attachment, Project
 from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
@@ -47,6 +48,8 @@ class StartProject(Command):
     params: dict[str, str] = Field(default_factory=dict)
     # the same name, street and start as an existing project is refused unless asked
     allow_duplicate: bool = False
+    # the project's parties: party role → person id or name (``--party design=ID``)
+    parties: dict[str, str] = Field(default_factory=dict)
 
 
 class AttachmentInput(Command):
@@ -349,6 +352,16 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
         street = uow.people.resolve_street(district, cmd.street)
         template_row = uow.templates.snapshot(source.body, now)
         template = uow.templates.parsed(template_row, params)
+        from .parties import named_parties, street_parties
+
+        parties = resolve_parties(
+            template,
+            named_parties(uow, cmd.parties),
+            street_parties(uow, district.id) if template.party_roles() else [],
+            district=district.id,
+            street=street.id,
+            street_name=Localized(street.name),
+        )
         project, events = Project.start(
             template=template,
             params=params,
@@ -364,6 +377,7 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
             fixed_dues=cmd.stage_deadlines,
             now=now,
             calendar=app.calendar,
+            parties=parties,
         )
         # a twin is looked for once the project itself is valid: a wrong planner or
         # date is named first

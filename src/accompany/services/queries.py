@@ -20,7 +20,7 @@ from ..models.events import SYSTEM_ACTOR
 from ..models.project import Project, Stage
 from ..models.rules import is_backdated
 from ..models.states import StageState
-from ..models.template import ProcessTemplate
+from ..models.template import JointStep, ProcessTemplate
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -171,6 +171,40 @@ class NoteView(BaseModel):
     text: str
 
 
+class SignatureView(BaseModel):
+    party: str
+    person: str | None
+    person_name: str = ""
+    signed: bool
+    at: dt.datetime | None = None
+    comment: str | None = None
+
+
+class SigningView(BaseModel):
+    """The signing table of a joint step: ``mode`` all (会签) or any (或签)."""
+
+    mode: str
+    signatures: list[SignatureView]
+
+    @property
+    def signed(self) -> list[str]:
+        return [s.party for s in self.signatures if s.signed]
+
+    @property
+    def awaited(self) -> list[str]:
+        return (
+            [s.party for s in self.signatures if not s.signed]
+            if not (self.mode == "any" and self.signed)
+            else []
+        )
+
+
+class PartyView(BaseModel):
+    role: str
+    person: str
+    person_name: str = ""
+
+
 class StageDetail(StageSummary):
     phase_name: str = ""
     evidence_items: list[EvidenceItem] = []
@@ -183,6 +217,9 @@ class StageDetail(StageSummary):
     submitted_at: dt.datetime | None
     approved_at: dt.datetime | None
     approval_levels: list[str]
+    # a joint step (会签/或签) the stage waits for: its parties, who signed in this
+    # round and who is still awaited (party role → person id on the project)
+    signing: SigningView | None = None
     evidence: dict[str, Any]
     attachments: list[AttachmentView]
     approvals: list[ApprovalView]
@@ -239,6 +276,8 @@ class ProjectDetail(BaseModel):
     status_since: dt.datetime | None = None
     status_by: str | None = None
     status_by_name: str = ""
+    # the project's parties (design institute, community committee …)
+    parties: list[PartyView] = []
 
 
 def show_project(app: App, project_id: int, *, with_events: bool = False) -> ProjectDetail:
@@ -275,7 +314,7 @@ def project_detail(
             if with_events
             else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
         )
-    referenced = {project.planner_id, project.coordinator_id}
+    referenced = {project.planner_id, project.coordinator_id, *project.parties.values()}
     if project.status_by:
         referenced.add(project.status_by)
     for stage in project.stages.values():
@@ -349,6 +388,10 @@ def project_detail(
         status_since=local(project.status_since),
         status_by=project.status_by,
         status_by_name=name(project.status_by),
+        parties=[
+            PartyView(role=role, person=person, person_name=name(person))
+            for role, person in sorted(project.parties.items())
+        ],
     )
 
 
@@ -377,6 +420,30 @@ def event_views(
         )
         for e in rows
     ]
+
+
+def _signing(
+    project: Project, stage: Stage, step: object, name: Callable[[str | None], str]
+) -> SigningView | None:
+    """The signing table of the joint step a done stage waits for."""
+    if not isinstance(step, JointStep):
+        return None
+    signed = {a.level.value: a for a in stage.approvals_this_round() if a.party}
+    rows = []
+    for party in step.parties:
+        record = signed.get(party.value)
+        person = record.decided_by if record else project.parties.get(party.value)
+        rows.append(
+            SignatureView(
+                party=party.value,
+                person=person,
+                person_name=name(person),
+                signed=record is not None,
+                at=local(record.decided_at) if record else None,
+                comment=record.comment if record else None,
+            )
+        )
+    return SigningView(mode=step.mode, signatures=rows)
 
 
 def _stage_detail(
@@ -425,7 +492,11 @@ def _stage_detail(
         activated_at=local(stage.activated_at),
         submitted_at=local(stage.submitted_at),
         approved_at=local(stage.approved_at),
-        approval_levels=[level.value for level in spec.approval],
+        approval_levels=[
+            f"{step.mode}:{','.join(step.parties)}" if isinstance(step, JointStep) else step.value
+            for step in spec.approval
+        ],
+        signing=_signing(project, stage, next_level, name),
         evidence=stage.evidence,
         attachments=[
             AttachmentView(

@@ -17,11 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, cast, or_, select
 
-from ..db.orm import DistrictRow, PersonRow, ProjectRow, StageRow, StreetRow, TemplateRow
+from ..db.orm import (
+    ApprovalRow,
+    DistrictRow,
+    PersonRow,
+    ProjectPartyRow,
+    ProjectRow,
+    StageRow,
+    StreetRow,
+    TemplateRow,
+)
 from ..models.deadlines import local_date
-from ..models.reminders import Intent, StageFacts, attachment_only, reminders_for
+from ..models.parties import step_complete
+from ..models.reminders import JOINT_MODES, Intent, StageFacts, attachment_only, reminders_for
 from ..models.states import ProjectStatus, StageState
-from ..models.template import ProcessTemplate
+from ..models.template import JointStep, ProcessTemplate
 from .audit import SWEEP_TAIL, AuditReport, raise_alert, verify_log
 from .calendar import sync_calendar
 from .commands import begin_due_projects
@@ -135,6 +145,7 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
             .execute(select(DistrictRow.__table__.c.id, DistrictRow.__table__.c.name))
             .all()
         )
+        awaited = _awaited_parties(uow, [r for r in rows if r.waiting_for in JOINT_MODES], template_for)
         intents: list[Intent] = []
         for r in rows:
             params_text = "" if r.params in (None, "{}", "null") else r.params
@@ -159,6 +170,7 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
                 submitted_on=local_date(r.submitted_at) if r.submitted_at else None,
                 round=r.round,
                 waiting_level=r.waiting_for,
+                awaited=awaited.get(r.id, ()),
                 planner_name=people.get(r.planner_id),
                 street_name=streets.get(r.street_id),
                 district_name=districts.get(r.district_id),
@@ -167,6 +179,37 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
             )
             intents.extend(reminders_for(facts, today, policy, calendar))
         return len(rows), intents
+
+
+def _awaited_parties(uow: Any, rows: list[Any], template_for: Any) -> dict[int, tuple[str, ...]]:
+    """stage id → the people of the parties its joint step (会签/或签) still awaits."""
+    if not rows:
+        return {}
+    pp, a = ProjectPartyRow.__table__.c, ApprovalRow.__table__.c
+    connection = uow.session.connection()
+    parties: dict[int, dict[str, str]] = {}
+    for project_id, role, person_id in connection.execute(
+        select(pp.project_id, pp.role, pp.person_id).where(pp.project_id.in_({r.project_id for r in rows}))
+    ):
+        parties.setdefault(project_id, {})[role] = person_id
+    rounds = {r.id: r.round for r in rows}
+    signed: dict[int, set[str]] = {}
+    for stage_id, round_, level in connection.execute(
+        select(a.stage_id, a.round, a.level).where(a.stage_id.in_(rounds), a.decision == "approved")
+    ):
+        if rounds[stage_id] == round_:
+            signed.setdefault(stage_id, set()).add(level)
+    out = {}
+    for r in rows:
+        spec = template_for(r.template_pk, "").stage(r.key)
+        done = signed.get(r.id, set())
+        step = next(
+            (s for s in spec.approval if isinstance(s, JointStep) and not step_complete(s, list(done))), None
+        )
+        if step is not None:
+            mine = parties.get(r.project_id, {})
+            out[r.id] = tuple(mine[p] for p in step.parties if p.value not in done and p.value in mine)
+    return out
 
 
 def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) -> SweepResult:

@@ -22,19 +22,20 @@ from ..db.orm import (
     DistrictRow,
     ExtensionRow,
     PersonRow,
+    ProjectPartyRow,
     ProjectRow,
     StageRow,
     StreetRow,
 )
 from ..models.deadlines import local_date
 from ..models.delegation import DELEGATED_ACTIONS, acting_for, may_stand_in
-from ..models.errors import AccompanyError, InvalidInput, NotFound
+from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from ..models.events import SYSTEM_ACTOR
-from ..models.people import Person, ProjectScope, Role
+from ..models.people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
-from ..models.template import ApprovalLevel, StageSpec
+from ..models.template import ApprovalLevel, JointStep, StageSpec
 from .comments import CommentsView, project_comments_in
 from .consent import TallyView, project_tally
 from .delegation import delegators_of
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
 
 P, S = ProjectRow.__table__, StageRow.__table__
+PP = ProjectPartyRow.__table__
 MAX_PAGE = 500
 RECENT_DECISIONS = dt.timedelta(days=30)
 
@@ -100,6 +102,8 @@ def load_names(
 
 def scope_condition(scope: ProjectScope) -> Any:
     """The SQL condition for the projects a scope covers (see ProjectScope)."""
+    if scope.party is not None:
+        return P.c.id.in_(select(PP.c.project_id).where(PP.c.person_id == scope.party))
     in_org = P.c.district_id == scope.district
     if scope.streets:
         in_org = and_(in_org, P.c.street_id.in_(scope.streets))
@@ -264,6 +268,28 @@ def _work_statement(shape: tuple[Any, ...]) -> Any:
             P.c.planner_id == bindparam("planner"),
             S.c.state.in_((StageState.IN_PROGRESS.value, StageState.SUBMITTED.value)),
         )
+    elif shape[0] == "party":
+        # done stages waiting for a joint step, on projects naming this person as the
+        # party, that the party has not signed in the current round
+        A = ApprovalRow.__table__
+        statement = query.join(
+            PP,
+            and_(
+                PP.c.project_id == P.c.id,
+                PP.c.person_id == bindparam("party"),
+                PP.c.role == bindparam("role"),
+            ),
+        ).where(
+            P.c.status == ProjectStatus.ACTIVE.value,
+            S.c.state == StageState.SUBMITTED.value,
+            S.c.waiting_for.in_(("all", "any")),
+            ~exists().where(
+                A.c.stage_id == S.c.id,
+                A.c.round == S.c.round,
+                A.c.level == bindparam("role"),
+                A.c.decision == "approved",
+            ),
+        )
     else:
         _, streets, planner = shape
         in_org = P.c.district_id == bindparam("scope_district")
@@ -289,6 +315,8 @@ def my_work(app: App, person: Person) -> MyWork:
             rows = uow.session.execute(_work_statement(("planner",)), {"planner": person.id}).all()
         elif person.role in (Role.STREET_OFFICE, Role.DISTRICT):
             rows = _waiting_for(uow, person)
+        elif person.is_party:
+            rows = _awaiting_signature(uow, person)
         else:
             rows = []
         for item in _work_items(app, uow, rows, today):
@@ -337,6 +365,20 @@ def _waiting_for(uow: UnitOfWork, approver: Person) -> list[Any]:
         values["scope_planner"] = scope.planner
     shape = ("approver", bool(scope.streets), scope.planner is not None)
     return list(uow.session.execute(_work_statement(shape), values).all())
+
+
+def _awaiting_signature(uow: UnitOfWork, party: Person) -> list[Any]:
+    """The done stages whose current joint step (会签/或签) waits for this party's
+    signature on the projects naming them."""
+    rows = uow.session.execute(
+        _work_statement(("party",)), {"party": party.id, "role": party.role.value}
+    ).all()
+    waiting = []
+    for r in rows:
+        step = uow.templates.parsed_by_pk(r.template_pk, {}).stage(r.key).approval
+        if any(isinstance(s, JointStep) and party.role.value in s.parties for s in step):
+            waiting.append(r)
+    return waiting
 
 
 def _work_items(app: App, uow: UnitOfWork, rows: list[Any], today: dt.date) -> list[WorkItem]:
@@ -691,7 +733,10 @@ def _portfolio_statement(shape: tuple[Any, ...]) -> Any:
     scoped, streets, planner, district, q, street, planner_filter, phase, state = shape
     param = bindparam
     conditions: list[Any] = []
-    if scoped:
+    if scoped == "party":
+        # a party sees the projects naming it, nothing else
+        conditions.append(P.c.id.in_(select(PP.c.project_id).where(PP.c.person_id == param("scope_party"))))
+    elif scoped:
         in_org = P.c.district_id == param("scope_district")
         if streets:
             in_org = and_(in_org, P.c.street_id.in_(param("scope_streets", expanding=True)))
@@ -819,6 +864,8 @@ def _portfolio_page(
             values["scope_streets"] = list(scope.streets)
         if scope.planner is not None:
             values["scope_planner"] = scope.planner
+        if scope.party is not None:
+            values["scope_party"] = scope.party
     if filters.district:
         values["district"] = filters.district
     if filters.q:
@@ -836,7 +883,7 @@ def _portfolio_page(
     elif state == "overdue":
         values["today"] = today
     shape = (
-        scope is not None,
+        "party" if scope is not None and scope.party is not None else scope is not None,
         bool(scope and scope.streets),
         bool(scope and scope.planner is not None),
         bool(filters.district),
@@ -959,7 +1006,7 @@ def project_view(
         delegators = delegators_of(uow, person, app.now())
         # outside the person's scope reads exactly like a project that does not exist
         if project is None or not any(
-            who.scope().covers(project.district, project.street, project.planner_id)
+            who.scope().covers(project.district, project.street, project.planner_id, project.parties.values())
             for who in (person, *delegators)
         ):
             raise NotFound("unknown project {project}", project=project_id)
@@ -1149,11 +1196,22 @@ class QuarterOverview(BaseModel):
     worst: list[OverdueItem]
 
 
+def ensure_may_see_reports(person: Person) -> None:
+    """A party sees the projects it is on, not the reports of a street or district."""
+    if person.is_party:
+        raise PermissionDenied(
+            "{person} is a {role}: reports are for the planning organisation",
+            person=person.name,
+            role=Localized(ROLE_LABELS_ZH[person.role], ROLE_LABELS_EN[person.role]),
+        )
+
+
 def report_street(app: App, person: Person, street: str | None) -> str | None:
     """The street a person's report is about: the one asked for if it is in their
     scope (else "unknown", like a project), their own if they act for one street,
     None for a whole district."""
     scope = person.scope()
+    ensure_may_see_reports(person)
     if street is None:
         return scope.streets[0] if scope.streets else None
     with app.reader() as uow:
@@ -1201,6 +1259,7 @@ def quarter_overview(
     and the worst overdue items, from the same event-log replay as the quarterly
     report, for the person's district (or one street of their scope). Built once and
     kept until something changes them (see ``_OVERVIEWS``)."""
+    ensure_may_see_reports(person)
     from ..db.orm import EventRow
     from ..models.report import Quarter
     from .reports import quarterly_report

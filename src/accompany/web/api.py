@@ -198,6 +198,13 @@ class StartProjectBody(_Body):
     stage_deadlines: dict[str, dt.date] = {}
     params: dict[str, str] = {}
     allow_duplicate: bool = False
+    parties: dict[str, str] = Field(
+        default_factory=dict, description="party role → person id (design, construction, developer, …)"
+    )
+
+
+class PartiesBody(_Body):
+    parties: dict[str, str] = Field(description="party role → person id: named or replaced")
 
 
 class DoneBody(_Body):
@@ -304,6 +311,7 @@ def _routes(api: FastAPI) -> None:
                 stage_deadlines=body.stage_deadlines,
                 params=body.params,
                 allow_duplicate=body.allow_duplicate,
+                parties=body.parties,
             ),
         )
         assert outcome.project_id is not None
@@ -536,6 +544,14 @@ def _routes(api: FastAPI) -> None:
             project_id=pid, by=who.person.id, name=body.name, community=body.community
         )
         return _done(commands.edit_project(who.app, command))
+
+    @api.post(f"{v}/projects/{{project_id}}/parties", response_model=Done, tags=["project life"])
+    def parties(who: Who, project_id: str, body: PartiesBody) -> Done:
+        """Name or replace parties of the project (a coordinator of its street)."""
+        from ..services.parties import SetParties, set_parties
+
+        pid = _project(who, project_id)
+        return _done(set_parties(who.app, SetParties(project_id=pid, by=who.person.id, parties=body.parties)))
 
     @api.get(f"{v}/attachments/{{attachment_id}}", tags=["projects"])
     def attachment(who: Who, attachment_id: str) -> Response:

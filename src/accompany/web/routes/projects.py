@@ -140,11 +140,14 @@ async def start(request: Request) -> Response:
         name, version = parse_template_ref(template_ref)
         deadlines = {}
         params = {}
+        parties: dict[str, str] = {}
         for key, value in values.items():
             if key.startswith("deadline.") and value.strip():
                 deadlines[key.split(".", 1)[1]] = _day(value, key, page)
             elif key.startswith("param.") and value.strip():
                 params[key.split(".", 1)[1]] = text(form, key, lang=lang)
+            elif key.startswith("party.") and value.strip():
+                parties[key.split(".", 1)[1]] = text(form, key, lang=lang).strip()
         street = text(form, "street", lang=lang)
         command = StartProject(
             template=name,
@@ -159,6 +162,7 @@ async def start(request: Request) -> Response:
             stage_deadlines=deadlines,
             params=params,
             allow_duplicate=form.get("allow_duplicate") == "1",
+            parties=parties,
         )
         outcome = await run_in_threadpool(start_project, page.app, command)
     except AccompanyError as exc:

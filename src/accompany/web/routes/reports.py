@@ -39,8 +39,9 @@ def _choices(page: Page) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def _scope(page: Page, quarter: str | None, street: str | None) -> tuple[str, str | None]:
-    quarters, streets = _choices(page)
     person = page.require()
+    worklists.ensure_may_see_reports(person)
+    quarters, streets = _choices(page)
     if not quarter:
         quarter = quarters[0]
     elif quarter not in quarters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ...models.people import Role
+from ...models.people import PARTY_ROLES, Role
 from ...services import worklists
 from ..context import page_for
 from ..rendering import render
@@ -26,4 +26,4 @@ def my_work(request: Request) -> Response:
     overview = None
     if person.role is Role.DISTRICT:
         overview = worklists.quarter_overview(page.app, person)
-    return render(page, "work.html", work=work, overview=overview)
+    return render(page, "work.html", work=work, overview=overview, party_roles=[r.value for r in PARTY_ROLES])

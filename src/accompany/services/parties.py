@@ -1,0 +1,76 @@
+"""Commands on a project's parties (design institute, construction company,
+community committee …): who they are when a project starts, and the coordinator's
+edits of the list (``accompany project parties``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+from sqlalchemy import select
+
+from ..db.orm import PersonRow
+from ..db.repository import person_from_row
+from ..models.errors import NotFound
+from ..models.events import Event
+from ..models.parties import parse_party_assignment
+from ..models.people import STREET_PARTIES, Person
+from ..models.project import Project
+from ..models.rules import Action
+from ..models.text import has_control_characters
+from .commands import Command, Outcome, _on_project
+
+if TYPE_CHECKING:
+    from ..bootstrap import App
+    from .unit_of_work import UnitOfWork
+
+
+class SetParties(Command):
+    project_id: int
+    by: str
+    # party role → person id (or name), as ``--set design=ID`` gives them
+    parties: dict[str, str] = Field(default_factory=dict)
+
+
+def parse_assignments(texts: list[str]) -> dict[str, str]:
+    """``["design=li", …]`` as typed: role → person; a role given twice is the last."""
+    return dict(parse_party_assignment(text) for text in texts)
+
+
+def named_parties(uow: UnitOfWork, given: Mapping[str, str]) -> dict[str, Person | None]:
+    """The people named as parties; ``None`` for one missing from the directory (the
+    domain refuses it, naming the party)."""
+    named: dict[str, Person | None] = {}
+    for role, text in given.items():
+        if has_control_characters(text) or len(text) > 200:
+            named[role] = None  # no person's id or name holds these (PostgreSQL refuses a NUL)
+            continue
+        try:
+            named[role] = uow.people.resolve(text, field=f"party.{role}")
+        except NotFound:
+            named[role] = None
+    return named
+
+
+def street_parties(uow: UnitOfWork, district: str) -> list[Person]:
+    """The active street parties (community committees, owners' committees, property
+    managers) of a district: a project of their street takes them when none is named."""
+    rows = uow.session.scalars(
+        select(PersonRow).where(
+            PersonRow.district_id == district,
+            PersonRow.role.in_([r.value for r in STREET_PARTIES]),
+            PersonRow.active.is_(True),
+        )
+    )
+    return [person_from_row(r) for r in rows]
+
+
+def set_parties(app: App, cmd: SetParties) -> Outcome:
+    """The coordinator names or replaces parties on a project's parties list."""
+
+    def act(project: Project, actor: Person, uow: UnitOfWork, now: dt.datetime) -> list[Event]:
+        return project.set_parties(actor, named_parties(uow, cmd.parties), now=now)
+
+    return _on_project(app, cmd, Action.EDIT, act)
