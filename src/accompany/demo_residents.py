@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -22,15 +22,18 @@ from .services import commands, comments, consent, households, needs, public, sa
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
 from .services.needs import PointInput
 
+if TYPE_CHECKING:
+    from .demo_web import Timeline
+
 PROJECT_NAME = "芍药居北里12号院公共空间改造"
 COMMUNITY = "芍药居北里社区"
 
-# two six-storey walk-ups, two units each, three floors of two homes shown per unit
 REGISTER_HEADER = ("楼号", "单元", "房号", "建筑面积", "业主人数", "联系方式")
 
 
 def register_rows() -> list[list[str]]:
-    """24 households of 12号院 (areas in m², owners, a contact for some)."""
+    """24 households of 12号院: buildings 5 and 6, two units each, floors 1–3 with two
+    homes a floor (areas in m², owners, a contact for some)."""
     rows = []
     areas = {"01": (56.8, 57.3, 56.8), "02": (62.4, 61.9, 72.5)}
     owners = (2, 1, 2, 3, 1, 2)
@@ -137,7 +140,7 @@ def build_residents_project(
     direct: ServiceDriver,
     files: dict[str, str],
     now: dt.datetime,
-    when: Any,  # demo_web.Timeline
+    when: Timeline,
     console: Console,
 ) -> ResidentsDemo:
     """The project, from its start 150 working days ago to its satisfaction survey
@@ -192,7 +195,7 @@ def build_residents_project(
     public.set_published(app(at(150, 15)), project_id, by="zhangl")
     codes = [slip.code for slip in households.slip_sheet(app(at(150, 15)), project_id, by="wangrb").slips]
 
-    # 问需: the planner adds the compound's own item, households answer
+    # 问需: the coordinator adds the compound's own item to the menu, households answer
     needs.edit_menu(app(at(149, 10)), project_id, by="zhangl", add=["完善类:院门门禁与快递柜"])
     menu = {item.name: item.id for item in needs.menu_view(app(at(149, 10)), project_id).items}
     for n, (index, chosen, remark) in enumerate(NEEDS_ANSWERS):
