@@ -163,6 +163,8 @@ def build_residents_project(
             planner="wangrb",
             start=local_date(start_moment),
             by="zhangl",
+            # version 2: the residents' surveys, the completion accepted by street and district
+            template_version=2,
             # a compound of 24 homes: the coordinator sets the samples to its size
             params={"households_interviewed_min": "20", "respondents_min": "10"},
             stage_deadlines={"construction-accompany": local_date(now) - dt.timedelta(days=1)},
