@@ -20,9 +20,10 @@ from .bootstrap import App, Origin
 from .clock import ShiftedClock
 from .db.orm import EventRow
 from .demo import ServiceDriver
+from .demo_residents import ResidentsDemo, build_residents_project
 from .i18n import translator
 from .models.deadlines import LOCAL_TZ, local_date
-from .services import accounts, commands
+from .services import accounts, commands, households
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
 
 DEMO_PASSWORD = "accompany-demo"
@@ -60,8 +61,11 @@ def demo_now(app: App) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10), LOCAL_TZ).astimezone(dt.UTC)
 
 
-def build_portfolio(direct: ServiceDriver, files: dict[str, str], console: Console) -> dt.datetime:
-    """The portfolio, through the service layer; returns the demo's "now"."""
+def build_portfolio(
+    direct: ServiceDriver, files: dict[str, str], console: Console
+) -> tuple[dt.datetime, ResidentsDemo]:
+    """The portfolio, through the service layer; returns the demo's "now" and the
+    project whose residents take part."""
     now = demo_now(direct.app(dt.datetime.now(dt.UTC)))
     when = Timeline(direct.app(now), now)
 
@@ -216,7 +220,7 @@ def build_portfolio(direct: ServiceDriver, files: dict[str, str], console: Conso
     console.print(
         Text(_("built a portfolio of 8 more projects (due soon, overdue, returned, waiting, paused …)"))
     )
-    return now
+    return now, build_residents_project(direct, files, now, when, console)
 
 
 def set_demo_passwords(direct: ServiceDriver, now: dt.datetime) -> None:
@@ -227,7 +231,14 @@ def set_demo_passwords(direct: ServiceDriver, now: dt.datetime) -> None:
         accounts.set_password(app, person, DEMO_PASSWORD, by="demo")
 
 
-def serve(direct: ServiceDriver, now: dt.datetime, host: str, port: int, console: Console) -> None:
+def serve(
+    direct: ServiceDriver,
+    now: dt.datetime,
+    host: str,
+    port: int,
+    console: Console,
+    residents: ResidentsDemo | None = None,
+) -> None:
     import uvicorn
 
     from .web.app import create_web_app
@@ -235,7 +246,9 @@ def serve(direct: ServiceDriver, now: dt.datetime, host: str, port: int, console
     app = direct.app(now)
     app.clock = app.wall_clock = ShiftedClock(now)  # the simulated timeline, in real time
     app.origin = Origin("web")
-    app.settings = app.settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    app.settings = app.settings.model_copy(
+        update={"base_url": f"http://{host}:{port}", "public_base_url": None}
+    )
     _ = translator(app.lang)
     console.rule(_("the web app"))
     console.print(
@@ -249,6 +262,17 @@ def serve(direct: ServiceDriver, now: dt.datetime, host: str, port: int, console
     )
     for account, name, role in SIGN_INS:
         console.print(Text(f"  {account:8} {name}  {role}"))
+    if residents is not None:
+        console.print(
+            Text(
+                _(
+                    "residents' public page (no sign-in; household code {code}): {url}",
+                    code=residents.code,
+                    url=households.public_url(app, residents.project_id, residents.code),
+                )
+            ),
+            soft_wrap=True,  # the URL in one piece, to copy
+        )
     console.print(
         Text(
             _(
@@ -263,8 +287,8 @@ def serve(direct: ServiceDriver, now: dt.datetime, host: str, port: int, console
 
 def web_demo(host: str, port: int, console: Console) -> Callable[[ServiceDriver, dict[str, str]], None]:
     def then(direct: ServiceDriver, files: dict[str, str]) -> None:
-        now = build_portfolio(direct, files, console)
+        now, residents = build_portfolio(direct, files, console)
         set_demo_passwords(direct, now)
-        serve(direct, now, host, port, console)
+        serve(direct, now, host, port, console, residents)
 
     return then
