@@ -39,18 +39,18 @@ from ..models.comments import (
 from ..models.deadlines import local_date
 from ..models.errors import InvalidInput, Localized, NotFound, PermissionDenied
 from ..models.events import Event, EventKind
-from ..models.households import address_label, normalise_code
+from ..models.households import normalise_code
 from ..models.people import Person
 from ..models.project import Project
 from ..models.states import StageState
 from ..models.template import StageSpec
+from .households import RESIDENT_ACTOR, household_by_code, households_at, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
     from .unit_of_work import UnitOfWork
 
 #: the actor of a comment left on the public page (no person signed in)
-RESIDENT_ACTOR = "resident"
 
 
 class CommentReceipt(BaseModel):
@@ -138,9 +138,10 @@ def _name(spec: StageSpec) -> Localized:
 
 
 def _by_code(uow: UnitOfWork, project_id: int, code_text: str) -> HouseholdRow:
-    from .consent import _household
-
-    return _household(uow, project_id, code_text)
+    row = household_by_code(uow, project_id, code_text)
+    if row is None:
+        raise unknown_household(code_text)
+    return row
 
 
 def _by_code_or_room(uow: UnitOfWork, project_id: int, text: str) -> HouseholdRow:
@@ -149,12 +150,15 @@ def _by_code_or_room(uow: UnitOfWork, project_id: int, text: str) -> HouseholdRo
     if normalise_code(text or "") is not None:
         return _by_code(uow, project_id, text)
     wanted = (text or "").strip()
-    rows = list(uow.session.scalars(select(HouseholdRow).where(HouseholdRow.project_id == project_id)))
-    found = [r for r in rows if address_label(r.building, r.unit, r.room) == wanted]
+    found = households_at(uow, project_id, wanted)
     if not found:
-        found = [r for r in rows if r.room == wanted]
+        found = list(
+            uow.session.scalars(
+                select(HouseholdRow).where(HouseholdRow.project_id == project_id, HouseholdRow.room == wanted)
+            )
+        )
     if len(found) != 1:
-        return _by_code(uow, project_id, text)  # the register's one message
+        raise unknown_household(text)  # the register's one message
     return found[0]
 
 

@@ -33,16 +33,15 @@ from ..models.consent import (
 )
 from ..models.errors import InvalidInput, Localized, NotFound
 from ..models.events import Event, EventKind
-from ..models.households import may_manage_households, normalise_code
 from ..models.project import Project
 from ..models.template import StageSpec
+from .households import household_by_code, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
     from .unit_of_work import UnitOfWork
 
 #: the actor of a ballot cast on the public page (no person signed in)
-RESIDENT_ACTOR = "resident"
 
 
 class BallotReceipt(BaseModel):
@@ -109,21 +108,9 @@ def consent_stage(project: Project, stage: str | None = None) -> StageSpec:
 
 
 def _household(uow: UnitOfWork, project_id: int, code_text: str) -> HouseholdRow:
-    code = normalise_code(code_text or "")
-    row = (
-        uow.session.scalar(
-            select(HouseholdRow).where(HouseholdRow.project_id == project_id, HouseholdRow.code == code)
-        )
-        if code is not None
-        else None
-    )
+    row = household_by_code(uow, project_id, code_text)
     if row is None:
-        # unknown, purged or another project's: one message, nothing said of which
-        raise NotFound(
-            "household code '{code}' is not in this project's register — check the slip and type it again",
-            field="code",
-            code=(code_text or "").strip()[:12],
-        )
+        raise unknown_household(code_text)
     return row
 
 
@@ -140,21 +127,12 @@ def cast_ballot(
     must be published) or on paper recorded by ``by`` (the planner or a coordinator of
     the street). While the consent stage is in progress only; a second ballot of the
     same household replaces the first (counted once, audited as replaced)."""
-    from .public import is_published_in
+    from .public import respondent
 
     picked = parse_choice(choice)
     now = app.acting_time().at
     with app.uow() as uow:
-        if by is not None:
-            actor = uow.people.resolve(by, field="by")
-        project = uow.projects.get(project_id)  # locks the project: ballots one after the other
-        if by is None:
-            if not is_published_in(uow, project_id):
-                raise NotFound("unknown project {project}", project=project_id)
-            channel, actor_id = Channel.PUBLIC, RESIDENT_ACTOR
-        else:
-            may_manage_households(actor, project)
-            channel, actor_id = Channel.PAPER, actor.id
+        project, channel, actor_id = respondent(uow, project_id, by)
         spec = consent_stage(project, stage)
         if not ballot_open(project.stages[spec.id].state, project.status):
             raise BallotClosed(Localized(spec.name, spec.name_en))

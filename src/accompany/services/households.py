@@ -28,6 +28,7 @@ from ..models.households import (
     mask_contact,
     may_manage_households,
     new_code,
+    normalise_code,
     retention_ends,
 )
 from ..models.people import Person
@@ -135,6 +136,44 @@ def check_access(app: App, project_id: int, by: str) -> None:
     """Refuses (NotFound, PermissionDenied) unless ``by`` may manage the register."""
     with app.reader() as uow:
         _allowed(uow, project_id, by)
+
+
+# -- a household named by a resident or a planner ---------------------------------------------------
+
+
+#: the actor of what a resident gives on the public page (a ballot, an answer, a comment)
+RESIDENT_ACTOR = "resident"
+
+
+def unknown_household(text: str) -> NotFound:
+    """The one message for a code that is unknown, purged or another project's —
+    nothing said of which."""
+    return NotFound(
+        "household code '{code}' is not in this project's register — check the slip and type it again",
+        field="code",
+        code=(text or "").strip()[:12],
+    )
+
+
+def household_by_code(uow: UnitOfWork, project_id: int, text: str) -> HouseholdRow | None:
+    """The project's household with the code ``text`` (as typed: case and spaces
+    forgiven), or None."""
+    code = normalise_code(text or "")
+    if code is None:
+        return None
+    return uow.session.scalar(
+        select(HouseholdRow).where(HouseholdRow.project_id == project_id, HouseholdRow.code == code)
+    )
+
+
+def households_at(uow: UnitOfWork, project_id: int, home: str) -> list[HouseholdRow]:
+    """The project's households whose home reads ``home`` (3-2-501), in register order."""
+    rows = uow.session.scalars(
+        select(HouseholdRow)
+        .where(HouseholdRow.project_id == project_id)
+        .order_by(HouseholdRow.position, HouseholdRow.id)
+    )
+    return [r for r in rows if address_label(r.building, r.unit, r.room) == home]
 
 
 # -- load ---------------------------------------------------------------------------------------

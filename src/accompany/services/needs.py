@@ -23,7 +23,6 @@ from sqlalchemy import delete, func, select
 from ..db.orm import HouseholdRow, NeedsAnswerRow, NeedsChoiceRow, NeedsItemRow, NeedsPointRow
 from ..models.errors import InvalidInput, Localized, NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
-from ..models.households import address_label, may_manage_households, normalise_code
 from ..models.needs import (
     CATEGORY_LABELS,
     DEFAULT_MENU,
@@ -48,13 +47,13 @@ from ..models.needs import (
 )
 from ..models.project import Project
 from ..models.template import StageSpec
+from .households import household_by_code, households_at, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
     from .unit_of_work import UnitOfWork
 
 #: the actor of an answer given on the public page (no person signed in)
-RESIDENT_ACTOR = "resident"
 
 
 class PointInput(BaseModel):
@@ -304,30 +303,12 @@ def _menu_event(now: dt.datetime, actor: str, action: str, item_id: int, name: s
 
 
 def _household(uow: UnitOfWork, project_id: int, text: str, *, by_room: bool) -> HouseholdRow:
-    code = normalise_code(text or "")
-    row = (
-        uow.session.scalar(
-            select(HouseholdRow).where(HouseholdRow.project_id == project_id, HouseholdRow.code == code)
-        )
-        if code is not None
-        else None
-    )
+    row = household_by_code(uow, project_id, text)
     if row is None and by_room:
         # the planner may name the home as people write it: 3-2-501
-        wanted = (text or "").strip()
-        for candidate in uow.session.scalars(
-            select(HouseholdRow).where(HouseholdRow.project_id == project_id)
-        ):
-            if address_label(candidate.building, candidate.unit, candidate.room) == wanted:
-                row = candidate
-                break
+        row = next(iter(households_at(uow, project_id, (text or "").strip())), None)
     if row is None:
-        # unknown, purged or another project's: one message, nothing said of which
-        raise NotFound(
-            "household code '{code}' is not in this project's register — check the slip and type it again",
-            field="code",
-            code=(text or "").strip()[:12],
-        )
+        raise unknown_household(text)
     return row
 
 
@@ -347,7 +328,7 @@ def record_answer(
     of the street; the household named by its code or its home, 3-2-501). While the
     needs-survey stage is in progress only; a later answer of the same household
     replaces the earlier one (counted once, audited as replaced)."""
-    from .public import is_published_in
+    from .public import respondent
 
     wanted = []
     for value in needs:
@@ -381,16 +362,7 @@ def record_answer(
     check_points(checked)
     now = app.acting_time().at
     with app.uow() as uow:
-        if by is not None:
-            actor = uow.people.resolve(by, field="by")
-        project = uow.projects.get(project_id)  # locks the project: answers one after the other
-        if by is None:
-            if not is_published_in(uow, project_id):
-                raise NotFound("unknown project {project}", project=project_id)
-            channel, actor_id = Channel.PUBLIC, RESIDENT_ACTOR
-        else:
-            may_manage_households(actor, project)
-            channel, actor_id = Channel.PAPER, actor.id
+        project, channel, actor_id = respondent(uow, project_id, by)
         spec = needs_stage(project, stage)
         if not survey_open(project.stages[spec.id].state, project.status):
             raise SurveyClosed(Localized(spec.name, spec.name_en))

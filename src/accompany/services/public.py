@@ -13,11 +13,13 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 
 from ..db.orm import PublicPageRow
+from ..models.consent import Channel
 from ..models.deadlines import local_date
 from ..models.errors import NotFound
 from ..models.events import Event, EventKind
-from ..models.households import may_publish
-from .households import _project
+from ..models.households import may_manage_households, may_publish
+from ..models.project import Project
+from .households import RESIDENT_ACTOR, _project
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -79,6 +81,20 @@ def poster(app: App, project_id: int, *, by: str | None = None) -> Poster:
         url=f"{app.settings.resolved_public_base_url()}/public/projects/{project.id}",
         published=published,
     )
+
+
+def respondent(uow: UnitOfWork, project_id: int, by: str | None) -> tuple[Project, Channel, str]:
+    """Who gives a household's answer, and the project locked for it: the resident
+    on the published page (``by`` None: an unpublished project is unknown), or a
+    planner or coordinator of the street recording a paper answer (代录)."""
+    actor = uow.people.resolve(by, field="by") if by is not None else None
+    project = uow.projects.get(project_id)  # locks the project: answers one after the other
+    if actor is None:
+        if not is_published_in(uow, project_id):
+            raise NotFound("unknown project {project}", project=project_id)
+        return project, Channel.PUBLIC, RESIDENT_ACTOR
+    may_manage_households(actor, project)
+    return project, Channel.PAPER, actor.id
 
 
 def set_published(app: App, project_id: int, *, by: str, published: bool = True) -> bool:

@@ -19,7 +19,7 @@ from ..db.orm import HouseholdRow, SatisfactionRow
 from ..models.consent import Channel
 from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound
 from ..models.events import Event, EventKind
-from ..models.households import address_label, may_manage_households, normalise_code
+from ..models.households import may_manage_households
 from ..models.people import Person
 from ..models.project import Project
 from ..models.satisfaction import (
@@ -36,13 +36,13 @@ from ..models.satisfaction import (
     tally,
 )
 from ..models.template import StageSpec
+from .households import household_by_code, households_at, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
     from .unit_of_work import UnitOfWork
 
 #: the actor of an answer given on the public page (no person signed in)
-RESIDENT_ACTOR = "resident"
 
 
 class AnswerReceipt(BaseModel):
@@ -113,20 +113,12 @@ def _household(uow: UnitOfWork, project_id: int, text: str, *, by_room: bool) ->
     """The household by its code or (``by_room``: a paper answer) by its home as
     written, 3-2-501; unknown, purged or another project's: the consent ballot's
     message, nothing said of which."""
-    code = normalise_code(text or "")
-    where = HouseholdRow.project_id == project_id
-    row = uow.session.scalar(select(HouseholdRow).where(where, HouseholdRow.code == code)) if code else None
+    row = household_by_code(uow, project_id, text)
     if row is None and by_room:
-        wanted = "".join((text or "").split())
-        homes = uow.session.scalars(select(HouseholdRow).where(where)).all()
-        found = [h for h in homes if address_label(h.building, h.unit, h.room) == wanted]
+        found = households_at(uow, project_id, "".join((text or "").split()))
         row = found[0] if len(found) == 1 else None
     if row is None:
-        raise NotFound(
-            "household code '{code}' is not in this project's register — check the slip and type it again",
-            field="code",
-            code=(text or "").strip()[:12],
-        )
+        raise unknown_household(text)
     return row
 
 
@@ -147,21 +139,12 @@ def give_answer(
     a coordinator of the street; the household by code or by home, 3-2-501). While
     the survey's stage is in progress only; a second answer of the same household
     replaces the first (counted once, audited as replaced)."""
-    from .public import is_published_in
+    from .public import respondent
 
     answer = make_answer(content, process, management, comment)
     now = app.acting_time().at
     with app.uow() as uow:
-        if by is not None:
-            actor = uow.people.resolve(by, field="by")
-        project = uow.projects.get(project_id)  # locks the project: answers one after the other
-        if by is None:
-            if not is_published_in(uow, project_id):
-                raise NotFound("unknown project {project}", project=project_id)
-            channel, actor_id = Channel.PUBLIC, RESIDENT_ACTOR
-        else:
-            may_manage_households(actor, project)
-            channel, actor_id = Channel.PAPER, actor.id
+        project, channel, actor_id = respondent(uow, project_id, by)
         spec = survey_stage(project, stage)
         if not survey_open(project.stages[spec.id].state, project.status):
             raise SurveyClosed(Localized(spec.name, spec.name_en))
