@@ -24,7 +24,7 @@ from ..models.needs import (
 )
 from ..models.project import Project
 from ..models.template import StageSpec
-from .needs import _menu, _menu_rows, needs_stage
+from .needs import MenuView, _menu, _menu_rows, _menu_view, needs_stage
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -123,13 +123,19 @@ def needs_tally(app: App, project_id: int, *, stage: str | None = None, public: 
         project = uow.projects.get(project_id)
         if public and not is_published_in(uow, project_id):
             raise NotFound("unknown project {project}", project=project_id)
-        spec = needs_stage(project, stage)
-        assert spec.needs is not None
-        found = stage_tally(uow, project_id, spec)
-        result, paper, points = found if found is not None else (tally([], {}), 0, 0)
-        state = project.stages[spec.id].state
-        open_now = survey_open(state, project.status)
-        field = project.template.stage(spec.needs.items_stage).field(spec.needs.items_key)
+        return tally_view(uow, project, needs_stage(project, stage))
+
+
+def tally_view(uow: UnitOfWork, project: Project, spec: StageSpec) -> TallyView:
+    """The tally of ``spec``'s answers, in the caller's unit of work on the project it
+    already holds."""
+    assert spec.needs is not None and project.id is not None
+    project_id = project.id
+    found = stage_tally(uow, project_id, spec)
+    result, paper, points = found if found is not None else (tally([], {}), 0, 0)
+    state = project.stages[spec.id].state
+    open_now = survey_open(state, project.status)
+    field = project.template.stage(spec.needs.items_stage).field(spec.needs.items_key)
     rows = []
     for row in result.rows:
         label = CATEGORY_LABELS[row.item.category]
@@ -168,32 +174,58 @@ def problem_points(app: App, project_id: int) -> list[MapPoint]:
     """The problem points of the project's answers, numbered in the order they were
     given; the caller has checked that the person may see the project."""
     with app.reader() as uow:
-        rows = uow.session.execute(
-            select(NeedsPointRow)
-            .join(NeedsAnswerRow, NeedsAnswerRow.id == NeedsPointRow.answer_id)
-            .where(NeedsAnswerRow.project_id == project_id)
-            .order_by(NeedsAnswerRow.first_answered_at, NeedsAnswerRow.id, NeedsPointRow.position)
-        ).scalars()
-        points = []
-        for number, row in enumerate(rows, start=1):
-            category = PointCategory(row.category)
-            label = POINT_LABELS[category]
-            points.append(
-                MapPoint(
-                    number=number,
-                    id=row.id,
-                    category=category.value,
-                    category_zh=label.zh,
-                    category_en=label.en or label.zh,
-                    colour=POINT_COLOURS[category],
-                    note=row.note,
-                    lat=row.lat,
-                    lng=row.lng,
-                    datum=row.datum,
-                    has_photo=row.photo_stored_as is not None,
-                )
+        return points_in(uow, project_id)
+
+
+def points_in(uow: UnitOfWork, project_id: int) -> list[MapPoint]:
+    """As :func:`problem_points`, in the caller's unit of work."""
+    rows = uow.session.execute(
+        select(NeedsPointRow)
+        .join(NeedsAnswerRow, NeedsAnswerRow.id == NeedsPointRow.answer_id)
+        .where(NeedsAnswerRow.project_id == project_id)
+        .order_by(NeedsAnswerRow.first_answered_at, NeedsAnswerRow.id, NeedsPointRow.position)
+    ).scalars()
+    points = []
+    for number, row in enumerate(rows, start=1):
+        category = PointCategory(row.category)
+        label = POINT_LABELS[category]
+        points.append(
+            MapPoint(
+                number=number,
+                id=row.id,
+                category=category.value,
+                category_zh=label.zh,
+                category_en=label.en or label.zh,
+                colour=POINT_COLOURS[category],
+                note=row.note,
+                lat=row.lat,
+                lng=row.lng,
+                datum=row.datum,
+                has_photo=row.photo_stored_as is not None,
             )
+        )
     return points
+
+
+class NeedsBlock(BaseModel):
+    """The needs survey as the project page shows it: the tally, the menu and the
+    problem points."""
+
+    tally: TallyView
+    menu: MenuView
+    points: list[MapPoint]
+
+
+def project_needs(uow: UnitOfWork, project: Project) -> NeedsBlock | None:
+    """The project page's needs block, in the caller's unit of work on the project it
+    already holds; None when its template takes no needs survey."""
+    if project.id is None or not any(s.needs is not None for s in project.template.stages):
+        return None
+    return NeedsBlock(
+        tally=tally_view(uow, project, needs_stage(project)),
+        menu=_menu_view(uow, project.id),
+        points=points_in(uow, project.id),
+    )
 
 
 def point_photo(app: App, person_id: str, point_id: int):  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ from ..models.template import ApprovalLevel, JointStep, StageSpec
 from .comments import CommentsView, project_comments_in
 from .consent import TallyView, project_tally
 from .delegation import delegators_of
+from .needs_tally import NeedsBlock, project_needs
 from .queries import (
     EventView,
     ProjectDetail,
@@ -980,8 +981,9 @@ class ProjectView(BaseModel):
     survey_comments: list[CommentView] = []
     # residents' comments and objections (问计), when the template takes them
     comments: CommentsView | None = None
-    # whether the template takes a residents' needs survey (问需)
-    takes_needs: bool = False
+    # the residents' needs survey (问需): tally, menu and problem points, when the
+    # template takes one
+    needs: NeedsBlock | None = None
 
 
 def project_view(
@@ -1015,7 +1017,7 @@ def project_view(
             view.consent = project_tally(uow, project)
             view.survey, view.survey_comments = project_survey(uow, project, person)
             view.comments = project_comments_in(app, uow, person, project)
-            view.takes_needs = any(s.needs is not None for s in project.template.stages)
+            view.needs = project_needs(uow, project)
         return view
 
 

@@ -67,20 +67,18 @@ def public_needs_context(app: App, project_id: int, code: str, lang: str) -> dic
     return context
 
 
-def project_needs_context(page: Any, project_id: int) -> dict[str, Any] | None:
+def project_needs_context(page: Any, block: tallies.NeedsBlock | None) -> dict[str, Any] | None:
     """The needs block of the project page (someone who may see the project): the
-    tally, the menu, the problem map and its list."""
-    if not service.has_needs_stage(page.app, project_id):
+    tally, the menu, the problem map and its list, as the project view read them."""
+    if block is None:
         return None
-    view = tallies.needs_tally(page.app, project_id)
-    points = tallies.problem_points(page.app, project_id)
-    drawn = layout([(p.lat, p.lng) for p in points], width=480, height=400, pad=40)
+    drawn = layout([(p.lat, p.lng) for p in block.points], width=480, height=400, pad=40)
     return {
-        "tally": view,
-        "menu": service.menu_view(page.app, project_id),
-        "points": points,
+        "tally": block.tally,
+        "menu": block.menu,
+        "points": block.points,
         "map": drawn,
-        "placed": list(zip(points, drawn.placed, strict=True)),
+        "placed": list(zip(block.points, drawn.placed, strict=True)),
         "categories": point_categories(page.lang),
     }
 

@@ -289,7 +289,7 @@ def residents_context(view, page) -> dict:  # type: ignore[no-untyped-def]
         "scores": SCORES,
         "survey_comments": view.survey_comments,
         "comments": view.comments,
-        "needs": project_needs_context(page, view.detail.id) if view.takes_needs else None,
+        "needs": project_needs_context(page, view.needs),
     }
 
 
