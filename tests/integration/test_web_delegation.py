@@ -33,6 +33,11 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     c = sign_in(web, "zhaoy")
     page = c.get("/account")
     assert page.status_code == 200 and 'action="/account/delegations"' in page.text
+    # the substitute is picked by name among the street offices of the district (not oneself,
+    # not another district's)
+    assert '<option value="lij">李静</option>' in page.text
+    assert '<option value="sunh">孙浩</option>' in page.text
+    assert 'value="zhaoy"' not in page.text and 'value="guoj"' not in page.text
     # without the CSRF token: refused, nothing recorded
     assert (
         c.post(

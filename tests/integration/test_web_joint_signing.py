@@ -118,6 +118,9 @@ def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignor
     url = "/projects/new?template=joint-acceptance@1"
     form = coordinator.get(url).text
     assert 'name="party.design"' in form and 'name="party.community-committee"' in form
+    # the coordinator picks the parties by name; the form sends the person's id
+    assert '<option value="sy-design">示例设计院</option>' in form
+    assert "人员编号" not in visible_text(form)
     data = {
         "template": "joint-acceptance@1",
         "name": "网页会签项目",

@@ -9,7 +9,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
 
+from ..db.orm import PersonRow
 from ..models.delegation import (
     DELEGATED_ACTIONS,
     Delegation,
@@ -164,6 +166,23 @@ def list_delegations(app: App, person: str | None = None) -> list[DelegationView
         )
         for d in rows
     ]
+
+
+def substitute_choices(app: App, person: Person) -> list[tuple[str, str]]:
+    """Whom a person may name as their substitute (``substitute_fits``): the other
+    active people of their role and district, by name."""
+    with app.reader() as uow:
+        rows = uow.session.execute(
+            select(PersonRow.id, PersonRow.name)
+            .where(
+                PersonRow.role == person.role.value,
+                PersonRow.district_id == person.district,
+                PersonRow.active.is_(True),
+                PersonRow.id != person.id,
+            )
+            .order_by(PersonRow.name, PersonRow.id)
+        )
+        return [(row.id, row.name) for row in rows]
 
 
 # -- used by the commands and the sweep ------------------------------------------------------

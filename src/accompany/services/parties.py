@@ -16,7 +16,7 @@ from ..db.repository import person_from_row
 from ..models.errors import NotFound
 from ..models.events import Event
 from ..models.parties import parse_party_assignment
-from ..models.people import STREET_PARTIES, Person
+from ..models.people import PARTY_ROLES, STREET_PARTIES, Person
 from ..models.project import Project
 from ..models.rules import Action
 from ..models.text import has_control_characters
@@ -65,6 +65,26 @@ def street_parties(uow: UnitOfWork, district: str) -> list[Person]:
         )
     )
     return [person_from_row(r) for r in rows]
+
+
+def party_choices(app: App, person: Person) -> dict[str, list[tuple[str, str]]]:
+    """Who a coordinator may pick for each party role when starting a project: the
+    active party people of their district, by name (the form offers names, and sends
+    the person's id)."""
+    with app.reader() as uow:
+        rows = uow.session.execute(
+            select(PersonRow.id, PersonRow.name, PersonRow.role)
+            .where(
+                PersonRow.district_id == person.district,
+                PersonRow.role.in_([r.value for r in PARTY_ROLES]),
+                PersonRow.active.is_(True),
+            )
+            .order_by(PersonRow.name, PersonRow.id)
+        )
+        choices: dict[str, list[tuple[str, str]]] = {}
+        for row in rows:
+            choices.setdefault(row.role, []).append((row.id, row.name))
+        return choices
 
 
 def set_parties(app: App, cmd: SetParties) -> Outcome:

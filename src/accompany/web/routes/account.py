@@ -29,6 +29,7 @@ def _show(
     person = page.require()
     tokens = accounts.list_api_tokens(page.app, person.id)
     mine = delegation.list_delegations(page.app, person.id)
+    may_delegate = person.role in DELEGATING_ROLES
     return render(
         page,
         "account.html",
@@ -38,7 +39,8 @@ def _show(
         tokens=tokens,
         new_token=new_token,
         delegations=mine,
-        may_delegate=person.role in DELEGATING_ROLES,
+        may_delegate=may_delegate,
+        substitutes=delegation.substitute_choices(page.app, person) if may_delegate else [],
     )
 
 

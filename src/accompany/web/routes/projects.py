@@ -15,9 +15,9 @@ from starlette.responses import RedirectResponse, Response
 from ...clock import parse_day
 from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput
-from ...models.people import Role
+from ...models.people import STREET_PARTIES, Role
 from ...presenting import event_summary
-from ...services import worklists
+from ...services import parties, worklists
 from ...services.commands import StartProject, start_project
 from ...services.importing import ImportRejected, import_projects
 from ...templates import template_ref as parse_template_ref
@@ -114,6 +114,8 @@ def _start_form(
         streets=choices.streets,
         planners=choices.planners,
         set_at_start=[s for s in template.stages if s.deadline.set_at_start],
+        party_choices=parties.party_choices(page.app, person) if template.party_roles() else {},
+        street_party_roles={r.value for r in STREET_PARTIES},
         values={"start": today.isoformat(), **values},
         errors=errors,
         duplicate=duplicate,
