@@ -157,8 +157,19 @@ def build_portfolio(
         decision="return",
         comment="清单未区分基础类与提升类需求，请按菜单式重新整理后提交",
     )
-    # overdue, another planner
-    start(40, "夏家园社区无障碍环境改造", "夏家园社区", planner="chenm")
+    # overdue, and handed over to another planner on the way (交接: the open stage moves
+    # with the note; the report credits each planner with the time they held it)
+    handed = start(40, "夏家园社区无障碍环境改造", "夏家园社区")
+    act(
+        when.working_days_ago(15),
+        commands.hand_over_project,
+        commands.HandOverProject(
+            project_id=handed,
+            by="zhangl",
+            planner="chenm",
+            note="王若冰借调区里专项工作；入户访谈已完成 12 户，名单与记录已移交陈敏",
+        ),
+    )
     # a paused clock during construction
     paused = start(120, "太阳宫北街沿街立面整治", "太阳宫北社区")
     for key, evidence, attach, gap in (

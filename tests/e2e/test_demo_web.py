@@ -167,3 +167,17 @@ def test_the_demo_public_page_and_the_residents_sections_on_a_phone(browser, dem
         page.screenshot(path=str(SHOTS / "demo-project-problem-map-phone.png"))
     finally:
         context.close()
+
+
+def test_the_demo_shows_a_handover(demo: tuple[int, str, Path]) -> None:
+    """The issue's "the demo shows a handover": the coordinator handed 夏家园 over from
+    王若冰 to 陈敏, and the project page's audit log says so with the note."""
+    port, _printed, _home = demo
+    with _signed_in(port, "zhangl") as c:
+        listed = c.get("/", params={"q": "夏家园"})
+        found = re.search(r'href="/projects/(\d+)"><strong>夏家园社区无障碍环境改造<', listed.text)
+        assert found is not None, listed.text[:2000]
+        page = c.get(f"/projects/{found[1]}")
+        shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
+        assert "更换责任规划师" in shown and "陈敏" in shown
+        assert "王若冰借调区里专项工作" in shown
