@@ -93,9 +93,9 @@ def test_the_coordinator_sets_a_party(joint_env: dict[str, str]) -> None:
 def test_template_validate_names_the_line_of_an_unknown_party(tmp_path: Path) -> None:
     from accompany.config.settings import BUILTIN_TEMPLATES
 
-    body = yaml.safe_load((BUILTIN_TEMPLATES / "next" / "accompany-service-v3.yaml").read_text("utf-8"))
+    body = yaml.safe_load((BUILTIN_TEMPLATES / "accompany-service-v3.yaml").read_text("utf-8"))
     assert "accompany-service@3" in ok(
-        "template", "validate", str(BUILTIN_TEMPLATES / "next" / "accompany-service-v3.yaml")
+        "template", "validate", str(BUILTIN_TEMPLATES / "accompany-service-v3.yaml")
     )
     stage = next(s for s in body["stages"] if s["id"] == "completion-acceptance")
     stage["approval"] = [{"all": ["developer", "designer"]}, "street-office"]
