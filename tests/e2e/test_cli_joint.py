@@ -38,15 +38,32 @@ def approve(by: str, when: str, stage: str = "acceptance") -> list[str]:
 
 def test_a_joint_signing_as_typed(joint_env: dict[str, str]) -> None:
     before = db_dump(joint_env)
-    line = refused(2, *START, *PARTIES)
-    assert "supervision" in line and "--party supervision=PERSON" in line
     assert "not in the directory" in refused(2, *START, *PARTIES, "--party", "supervision=nobody")
     assert "unknown party role 'designer'" in refused(2, *START, *PARTIES, "--party", "designer=x")
     assert db_dump(joint_env) == before
-    assert "#1" in ok(*START, *PARTIES, "--party", "supervision=sy-jianli")
+    # the supervision is chosen later: the start says whom to name, and before which stage
+    started = " ".join(ok(*START, *PARTIES).split())
+    assert "#1" in started
+    assert "note: name the supervision before 竣工验收 (they sign it): accompany project parties 1" in started
+    before = db_dump(joint_env)
+    done = ["stage", "done", "1", "acceptance", "--by", "wangrb", "--now", "2026-03-05T10:00"]
+    line = refused(6, *done)
+    assert "the project has no supervision yet" in line and "accompany project parties" in line
+    assert db_dump(joint_env) == before
+    ok(
+        "project",
+        "parties",
+        "1",
+        "--set",
+        "supervision=sy-jianli",
+        "--by",
+        "zhangl",
+        "--now",
+        "2026-03-04T09:00",
+    )
     parties = ok("project", "parties", "1")
     assert "Design institute" in parties and "sy-design" in parties and "tyg-jwh" in parties
-    ok("stage", "done", "1", "acceptance", "--by", "wangrb", "--now", "2026-03-05T10:00")
+    ok(*done)
     out = ok(*approve("sy-design", "2026-03-06T10:00"))
     assert "signed by the Design institute" in out and "awaiting" in out
     shown = " ".join(ok("stage", "show", "1", "acceptance").split())  # as read, not as wrapped
