@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, InvalidInput, Localized, PermissionDenied
+from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .people import PARTY_ROLES, ROLE_LABELS_EN, ROLE_LABELS_ZH, STREET_PARTIES, Person, Role
-from .template import JointStep, PartyRole, ProcessTemplate
+from .template import JointStep, PartyRole, ProcessTemplate, StageSpec
 
 if TYPE_CHECKING:
     from .project import Stage
@@ -111,8 +111,10 @@ def resolve_parties(
     """The parties list of a project about to start: the parties named (each must
     fit, see :func:`party_fits_project`; ``None``: an id missing from the directory)
     and, for each street party the template names but nobody gave, the one active
-    person of that role serving the street. A party the template needs that is
-    still missing refuses the start, naming the party and the stage."""
+    person of that role serving the street. A party nobody named stays off the list
+    for now: the construction company or the supervision is usually chosen long after
+    the residents were first asked, so the coordinator names them later and
+    :func:`signers_named` stops the stage that needs them until then."""
     parties: dict[str, str] = {}
     for role, person in named.items():
         check_party_role(role)
@@ -122,28 +124,43 @@ def resolve_parties(
             )
         party_fits_project(role, person, district, street, street_name)
         parties[role] = person.id
-    for role, spec in template.party_roles().items():
-        if role.value in parties:
+    for role in template.party_roles():
+        if role.value in parties or Role(role.value) not in STREET_PARTIES:
             continue
-        if Role(role.value) in STREET_PARTIES:
-            found = [
-                p
-                for p in street_people
-                if p.role.value == role.value and p.active and p.covers_street(district, street)
-            ]
-            if len(found) == 1:
-                parties[role.value] = found[0].id
-                continue
-        raise InvalidInput(
-            "stage {stage_name} needs the signature of the {party}, who is not among the project's "
-            "parties: name them with --party {role}=PERSON",
-            field=f"party.{role.value}",
-            party=party_words(role),
-            role=role.value,
-            stage=spec.id,
-            stage_name=Localized(spec.name, spec.name_en),
-        )
+        found = [
+            p
+            for p in street_people
+            if p.role.value == role.value and p.active and p.covers_street(district, street)
+        ]
+        if len(found) == 1:
+            parties[role.value] = found[0].id
     return parties
+
+
+def parties_missing(template: ProcessTemplate, parties: Mapping[str, str]) -> dict[str, StageSpec]:
+    """The parties the template's stages will need whom the project has not named yet,
+    each with the first stage that needs it (shown on the project page and said at the
+    start, so the coordinator knows whom to name before that stage)."""
+    return {role.value: spec for role, spec in template.party_roles().items() if role.value not in parties}
+
+
+def signers_named(spec: StageSpec, parties: Mapping[str, str]) -> None:
+    """A stage whose approval has a joint step is marked done only when the project's
+    parties list names its signers — every party of a 会签 (``all``), at least one of
+    a 或签 (``any``) — so a submission never waits for a signature nobody can give."""
+    for step in spec.approval:
+        if not isinstance(step, JointStep):
+            continue
+        missing = [p.value for p in step.parties if p.value not in parties]
+        if missing and (step.mode == "all" or len(missing) == len(step.parties)):
+            raise RuleViolation(
+                "stage {stage_name} is signed by the {step}, but the project has no {missing} yet: "
+                "the coordinator names them first (project page, or accompany project parties "
+                "PROJECT --set ROLE=PERSON)",
+                stage_name=Localized(spec.name, spec.name_en),
+                step=step_words(step),
+                missing=parties_words(missing),
+            )
 
 
 def signed_parties(stage: Stage) -> list[str]:

@@ -18,7 +18,14 @@ from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_
 from .errors import N_, InvalidInput, Localized, Problem, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
-from .parties import party_fits_project, party_has_not_signed, party_may_sign, party_words, step_complete
+from .parties import (
+    party_fits_project,
+    party_has_not_signed,
+    party_may_sign,
+    party_words,
+    signers_named,
+    step_complete,
+)
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .rules import (
     ActingTime,
@@ -413,6 +420,7 @@ class Project:
         check_text(note or "", NOTE, field="note", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.COMPLETE)
         spec = self.template.stage(key)
+        signers_named(spec, self.parties)
         if survey is not None and spec.satisfaction is not None:
             evidence = {
                 **evidence,

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from .bootstrap import App, build_app
 from .clock import FixedClock, parse_moment
-from .config.settings import BUILTIN_TEMPLATES, EXAMPLE_PEOPLE, Settings
+from .config.settings import EXAMPLE_PEOPLE, Settings
 from .directory import read_directory
 from .i18n import error_text, translator
 from .labels import label
@@ -30,7 +30,6 @@ from .services.commands import AttachmentInput, CompleteStage, DecideApproval, S
 from .services.queries import list_projects, show_project
 
 #: the templates that are not the default yet (accompany-service@3: completion by 会签)
-NEXT_TEMPLATES = BUILTIN_TEMPLATES / "next"
 #: the parties of the demo's project: the 建设单位 organises the completion acceptance
 #: with the design institute, the construction company and the supervision (会签)
 DEMO_PARTIES = {
@@ -193,12 +192,10 @@ def run_demo(
         refuse_a_database_in_use(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="accompany-demo-"))
     # a home of its own: the user's database, attachments and channels stay untouched
-    # the service template's version 2 too: the demo's completion acceptance is a 会签
     settings = Settings(
         home=workdir,
         attachments_dir=workdir / "attachments",
         apprise_config=None,
-        templates_dir=NEXT_TEMPLATES,
     )
     url = database_url or f"sqlite:///{workdir / 'demo.db'}"
     direct = ServiceDriver(settings, url)

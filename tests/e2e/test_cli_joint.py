@@ -38,15 +38,32 @@ def approve(by: str, when: str, stage: str = "acceptance") -> list[str]:
 
 def test_a_joint_signing_as_typed(joint_env: dict[str, str]) -> None:
     before = db_dump(joint_env)
-    line = refused(2, *START, *PARTIES)
-    assert "supervision" in line and "--party supervision=PERSON" in line
     assert "not in the directory" in refused(2, *START, *PARTIES, "--party", "supervision=nobody")
     assert "unknown party role 'designer'" in refused(2, *START, *PARTIES, "--party", "designer=x")
     assert db_dump(joint_env) == before
-    assert "#1" in ok(*START, *PARTIES, "--party", "supervision=sy-jianli")
+    # the supervision is chosen later: the start says whom to name, and before which stage
+    started = " ".join(ok(*START, *PARTIES).split())
+    assert "#1" in started
+    assert "note: name the supervision before 竣工验收 (they sign it): accompany project parties 1" in started
+    before = db_dump(joint_env)
+    done = ["stage", "done", "1", "acceptance", "--by", "wangrb", "--now", "2026-03-05T10:00"]
+    line = refused(6, *done)
+    assert "the project has no supervision yet" in line and "accompany project parties" in line
+    assert db_dump(joint_env) == before
+    ok(
+        "project",
+        "parties",
+        "1",
+        "--set",
+        "supervision=sy-jianli",
+        "--by",
+        "zhangl",
+        "--now",
+        "2026-03-04T09:00",
+    )
     parties = ok("project", "parties", "1")
     assert "Design institute" in parties and "sy-design" in parties and "tyg-jwh" in parties
-    ok("stage", "done", "1", "acceptance", "--by", "wangrb", "--now", "2026-03-05T10:00")
+    ok(*done)
     out = ok(*approve("sy-design", "2026-03-06T10:00"))
     assert "signed by the Design institute" in out and "awaiting" in out
     shown = " ".join(ok("stage", "show", "1", "acceptance").split())  # as read, not as wrapped
@@ -93,9 +110,9 @@ def test_the_coordinator_sets_a_party(joint_env: dict[str, str]) -> None:
 def test_template_validate_names_the_line_of_an_unknown_party(tmp_path: Path) -> None:
     from accompany.config.settings import BUILTIN_TEMPLATES
 
-    body = yaml.safe_load((BUILTIN_TEMPLATES / "next" / "accompany-service-v3.yaml").read_text("utf-8"))
+    body = yaml.safe_load((BUILTIN_TEMPLATES / "accompany-service-v3.yaml").read_text("utf-8"))
     assert "accompany-service@3" in ok(
-        "template", "validate", str(BUILTIN_TEMPLATES / "next" / "accompany-service-v3.yaml")
+        "template", "validate", str(BUILTIN_TEMPLATES / "accompany-service-v3.yaml")
     )
     stage = next(s for s in body["stages"] if s["id"] == "completion-acceptance")
     stage["approval"] = [{"all": ["developer", "designer"]}, "street-office"]

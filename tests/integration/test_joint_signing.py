@@ -12,7 +12,7 @@ import yaml
 
 from accompany.bootstrap import App
 from accompany.config.settings import Settings
-from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from accompany.services import commands
 from accompany.services.commands import CompleteStage, DecideApproval
 from accompany.services.parties import SetParties, set_parties
@@ -142,9 +142,9 @@ def test_a_party_sees_only_the_projects_it_is_on(people: App) -> None:
         project_view(people, design, other)  # type: ignore[arg-type]
 
 
-def test_start_refuses_a_missing_party_and_changes_nothing(people: App) -> None:
-    with pytest.raises(InvalidInput, match="design institute"):
-        start(people, developer="tyg-jszx", construction="sy-build", supervision="sy-jianli")
+def test_start_refuses_a_party_not_in_the_directory_or_of_another_role_and_changes_nothing(
+    people: App,
+) -> None:
     with pytest.raises(InvalidInput, match="not in the directory"):
         start(people, **{**PARTIES, "design": "no-such-institute"})
     with pytest.raises(InvalidInput, match="not a design institute"):
@@ -178,3 +178,27 @@ def test_the_sweep_reminds_each_party_still_awaited(people: App) -> None:
     _, intents = sweep_decisions(people, dt.date(2026, 3, 12))
     waiting = sorted(i.audience for i in intents if i.kind.value == "approval-waiting")
     assert waiting == ["person:sy-build", "person:sy-jianli", "person:tyg-jszx"]
+
+
+def test_a_party_named_later_and_the_stage_waits_for_it(people: App) -> None:
+    """The construction company is chosen long after the start: the project starts
+    without it, marking the acceptance done is refused (nothing changed) until the
+    coordinator names it."""
+    project_id = start(people, developer="tyg-jszx", design="sy-design", supervision="sy-jianli")
+    assert "construction" not in {p.role for p in show_project(people, project_id).parties}
+    with people.reader() as uow:
+        before = uow.session.execute(__import__("sqlalchemy").text("SELECT count(*) FROM event")).scalar()
+    with pytest.raises(RuleViolation, match="construction company"):
+        submit(people, project_id)
+    with people.reader() as uow:
+        after = uow.session.execute(__import__("sqlalchemy").text("SELECT count(*) FROM event")).scalar()
+    assert after == before
+    assert show_project(people, project_id).stages[0].state == "in_progress"
+    set_parties(people, SetParties(project_id=project_id, by="zhangl", parties={"construction": "sy-build"}))
+    submit(people, project_id)
+    assert show_project(people, project_id).stages[0].signing.awaited == [  # type: ignore[union-attr]
+        "developer",
+        "design",
+        "construction",
+        "supervision",
+    ]

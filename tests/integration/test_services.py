@@ -46,7 +46,7 @@ def survey_done(app: App, project_id: int, evidence_file: Path) -> commands.Outc
 
 def test_start_records_stages_deadlines_and_events(people: App, project_id: int) -> None:
     detail = show_project(people, project_id, with_events=True)
-    assert detail.template == "accompany-service@2"  # the newest version
+    assert detail.template == "accompany-service@3"  # the newest version
     assert [s.state for s in detail.stages][:2] == ["in_progress", "pending"]
     assert detail.stages[0].timing.due == dt.date(2026, 4, 14)
     assert detail.stages[0].deadline_basis["calendar"]["2026"].startswith("chinese-calendar")
@@ -252,9 +252,9 @@ def test_template_version_is_frozen_once_used(people: App, project_id: int, tmp_
     people.__dict__.pop("catalog", None)
     with pytest.raises(InvalidInput, match="defined twice"):
         commands.start_project(people, start_command())
-    (folder / "changed.yaml").write_text(yaml.safe_dump({**changed, "version": 3}))
+    (folder / "changed.yaml").write_text(yaml.safe_dump({**changed, "version": 4}))
     people.__dict__.pop("catalog", None)
-    second = commands.start_project(people, start_command(template_version=3, allow_duplicate=True))
+    second = commands.start_project(people, start_command(template_version=4, allow_duplicate=True))
     assert show_project(people, second.project_id).stages[0].timing.due == dt.date(2026, 3, 30)
     # the first project keeps its version's 30 working days
     assert show_project(people, project_id).stages[0].timing.due == dt.date(2026, 4, 14)

@@ -45,8 +45,6 @@ def test_api_start_and_web_signature(web, app: App) -> None:  # type: ignore[no-
     api = client(web)
     coordinator = bearer(app, "zhangl")
     before = snapshot(app)
-    r = api.post("/api/v1/projects", headers=coordinator, json={**BODY, "parties": {"design": "sy-design"}})
-    assert r.status_code == 400 and "developer" in r.json()["error"]["message"], r.text
     r = api.post(
         "/api/v1/projects", headers=coordinator, json={**BODY, "parties": {**PARTIES, "designer": "x"}}
     )
@@ -112,6 +110,31 @@ def test_api_start_and_web_signature(web, app: App) -> None:  # type: ignore[no-
     )
     assert r.status_code == 200, r.text
 
+    # a project started with only some of its parties: marking the 会签's stage done is
+    # refused (422, naming the missing parties) until the coordinator names them
+    r = api.post(
+        "/api/v1/projects",
+        headers=coordinator,
+        json={**BODY, "name": "竣工验收会签（参与方后补）", "parties": {"design": "sy-design"}},
+    )
+    assert r.status_code == 201, r.text
+    later = r.json()["id"]
+    planner = bearer(app, "wangrb")
+    before = snapshot(app)
+    r = api.post(f"/api/v1/projects/{later}/stages/acceptance/done", headers=planner, json={})
+    assert (
+        r.status_code == 422 and "还没有指定建设单位、施工单位、监理单位" in r.json()["error"]["message"]
+    ), r.text
+    assert snapshot(app) == before
+    r = api.post(
+        f"/api/v1/projects/{later}/parties",
+        headers=coordinator,
+        json={"parties": {k: v for k, v in PARTIES.items() if k != "design"}},
+    )
+    assert r.status_code == 200, r.text
+    r = api.post(f"/api/v1/projects/{later}/stages/acceptance/done", headers=planner, json={})
+    assert r.status_code == 200, r.text
+
 
 def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignore[no-untyped-def]
     coordinator = sign_in(web, "zhangl")
@@ -130,11 +153,25 @@ def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignor
         "start": "2026-03-02",
         **{f"party.{role}": person for role, person in PARTIES.items() if role != "design"},
     }
-    before = snapshot(app)
+    # started without the design institute: it is named later, before the acceptance
     r = post_form(coordinator, url, "/projects/new", data)
-    assert r.status_code == 400 and "设计单位" in visible_text(r.text)
-    assert snapshot(app) == before
-    r = post_form(coordinator, url, "/projects/new", {**data, "party.design": "sy-design"})
     assert r.status_code == 303, visible_text(r.text)[:400]
     project_id = int(r.headers["location"].rsplit("/", 1)[1])
+    page = coordinator.get(f"/projects/{project_id}").text
+    assert "竣工验收需由设计单位签署，本项目尚未指定。" in visible_text(page)
+    assert f'href="/projects/{project_id}/parties"' in page
+    form_url = f"/projects/{project_id}/parties"
+    form_page = coordinator.get(form_url).text
+    assert '<option value="sy-design">示例设计院</option>' in form_page
+    # a person of another role is refused next to the field, nothing changed
+    before = snapshot(app)
+    r = post_form(coordinator, form_url, form_url, {"party.design": "sy-build"})
+    assert r.status_code == 400 and "不是设计单位" in visible_text(r.text)
+    assert snapshot(app) == before
+    r = post_form(coordinator, form_url, form_url, {"party.design": "sy-design"})
+    assert r.status_code == 303, visible_text(r.text)[:400]
     assert {p.role: p.person for p in show_project(app, project_id).parties}["design"] == "sy-design"
+    assert "尚未指定" not in visible_text(coordinator.get(f"/projects/{project_id}").text)
+    # the planner sees no parties form
+    planner = sign_in(web, "wangrb")
+    assert f'href="/projects/{project_id}/parties"' not in planner.get(f"/projects/{project_id}").text

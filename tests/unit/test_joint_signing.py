@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from accompany.config.settings import BUILTIN_TEMPLATES
-from accompany.models.errors import Conflict, InvalidInput, Localized, PermissionDenied
-from accompany.models.parties import awaited_parties, resolve_parties, signed_parties
+from accompany.models.errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
+from accompany.models.parties import awaited_parties, parties_missing, resolve_parties, signed_parties
 from accompany.models.people import Directory
 from accompany.models.project import Project
 from accompany.models.states import StageState
@@ -88,12 +88,16 @@ def sign(p: Project, who: str, when: str = "2026-03-06T10:00", key: str = "accep
     return p.approve_stage(key, PEOPLE[who], comment=None, now=at(when), calendar=CALENDAR)
 
 
-def test_street_parties_are_found_in_the_directory_and_project_parties_must_be_named() -> None:
+def test_street_parties_are_found_in_the_directory_and_project_parties_may_come_later() -> None:
     got = parties()
     assert got["community-committee"] == "tyg-jwh" and got["owners-committee"] == "tyg-ywh"
     assert got["design"] == "sy-design"
-    with pytest.raises(InvalidInput, match="design institute"):
-        parties({k: v for k, v in NAMED.items() if k != "design"})
+    # the construction company is chosen long after the residents were first asked: the
+    # project starts without it, and the list says what is still missing
+    later = parties({k: v for k, v in NAMED.items() if k != "construction"})
+    assert "construction" not in later
+    assert list(parties_missing(TEMPLATE, later)) == ["construction"]
+    assert parties_missing(TEMPLATE, got) == {}
     with pytest.raises(InvalidInput, match="not in the directory"):
         parties({**NAMED, "design": None})
     with pytest.raises(InvalidInput, match="is a construction company, not a design institute"):
@@ -204,7 +208,7 @@ def test_template_refuses_an_unknown_party_and_a_party_in_two_steps() -> None:
 
 
 def test_version_2_of_the_service_template_signs_completion_jointly() -> None:
-    body = yaml.safe_load((BUILTIN_TEMPLATES / "next" / "accompany-service-v3.yaml").read_text("utf-8"))
+    body = yaml.safe_load((BUILTIN_TEMPLATES / "accompany-service-v3.yaml").read_text("utf-8"))
     v2 = build_template(body)
     assert v2.ref == "accompany-service@3"
     step = v2.stage("completion-acceptance").approval[0]
@@ -284,4 +288,39 @@ def test_each_awaited_party_is_asked_and_reminded_in_person() -> None:
     assert sorted(i.audience for i in reminders if i.kind is NotificationKind.APPROVAL_WAITING) == [
         "person:sy-build",
         "person:sy-jianli",
+    ]
+
+
+def test_a_stage_signed_jointly_waits_for_its_parties_to_be_named() -> None:
+    """会签: every party named before the planner marks the stage done; 或签: one is
+    enough. Naming the missing one lets the stage go on; nothing changes before."""
+    started, _ = Project.start(
+        template=TEMPLATE,
+        params={},
+        name="验收",
+        district="chaoyang",
+        street="taiyanggong",
+        community="太阳宫北社区",
+        planner=PEOPLE["wangrb"],
+        coordinator=PEOPLE["zhangl"],
+        start_date=dt.date(2026, 3, 2),
+        fixed_dues={},
+        now=at("2026-03-02T09:00"),
+        calendar=CALENDAR,
+        parties=parties({k: v for k, v in NAMED.items() if k not in ("construction", "supervision")}),
+    )
+    with pytest.raises(RuleViolation, match="construction company, supervision"):
+        submit(started)
+    assert started.stages["acceptance"].state is StageState.IN_PROGRESS
+    started.set_parties(
+        PEOPLE["zhangl"],
+        {"construction": PEOPLE["sy-build"], "supervision": PEOPLE["sy-jianli"]},
+        now=at("2026-03-04T09:00"),
+    )
+    submit(started)
+    assert awaited_parties(started.stages["acceptance"]) == [
+        "developer",
+        "design",
+        "construction",
+        "supervision",
     ]

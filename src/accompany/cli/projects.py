@@ -73,6 +73,7 @@ def project_start(
     json_out: JsonOption = False,
 ) -> None:
     from ..clock import parse_day
+    from ..models.parties import parties_missing, parties_words
     from ..services.commands import StartProject, start_project
     from ..services.parties import parse_assignments
     from ..services.queries import show_project
@@ -120,6 +121,21 @@ def project_start(
         say(
             "the project starts on {day}: its first stages begin then (the daily sweep starts them)",
             day=detail.start_date.isoformat(),
+        )
+    missing = parties_missing(source, {p.role: p.person for p in detail.parties})
+    if missing:
+        zh = lang_of(application) == "zh"
+        words = parties_words(list(missing))
+        say(
+            "note: name the {parties} before {stages} (they sign it): "
+            "accompany project parties {id} --set ROLE=PERSON --by {by}",
+            style="bold yellow",
+            parties=words.zh if zh else str(words),
+            stages=("、" if zh else ", ").join(
+                dict.fromkeys(spec.name if zh else spec.name_en or spec.name for spec in missing.values())
+            ),
+            id=outcome.project_id,
+            by=by,
         )
 
 

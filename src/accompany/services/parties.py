@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ..db.orm import PersonRow
@@ -65,6 +65,35 @@ def street_parties(uow: UnitOfWork, district: str) -> list[Person]:
         )
     )
     return [person_from_row(r) for r in rows]
+
+
+class PartySlot(BaseModel):
+    """One party the project's template needs, as the parties form shows it."""
+
+    role: str
+    # the first stage whose approval needs this party (zh, en)
+    stage_name: str
+    stage_name_en: str
+    person: str | None
+    choices: list[tuple[str, str]]
+
+
+def party_slots(app: App, person: Person, project_id: int) -> list[PartySlot]:
+    """The parties the project's template needs, who holds each now, and whom the
+    coordinator may pick (the active people of that role in the project's district)."""
+    choices = party_choices(app, person)
+    with app.reader() as uow:
+        project = uow.projects.get(project_id)
+        return [
+            PartySlot(
+                role=role.value,
+                stage_name=spec.name,
+                stage_name_en=spec.name_en or spec.name,
+                person=project.parties.get(role.value),
+                choices=choices.get(role.value, []),
+            )
+            for role, spec in project.template.party_roles().items()
+        ]
 
 
 def party_choices(app: App, person: Person) -> dict[str, list[tuple[str, str]]]:

@@ -31,6 +31,7 @@ from ..models.deadlines import local_date
 from ..models.delegation import DELEGATED_ACTIONS, acting_for, may_stand_in
 from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from ..models.events import SYSTEM_ACTOR
+from ..models.parties import parties_missing
 from ..models.people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
@@ -974,6 +975,10 @@ class ProjectView(BaseModel):
     project_actions: list[str] = []
     # the planners the project may be handed over to (id, name), when allowed
     planners: list[tuple[str, str]] = []
+    # the template names parties (会签/或签); and those the project has not named yet:
+    # (role, first stage needing it, its English name)
+    has_parties: bool = False
+    parties_missing: list[tuple[str, str, str]] = []
     # the consent ballot's tally, when asked for and the template has one
     consent: TallyView | None = None
     # the satisfaction survey's tally and, for who manages residents' data, comments
@@ -1071,7 +1076,18 @@ def _view(
             for p in uow.people.planners_of(project.district, project.street)
             if p.id != project.planner_id
         ]
-    return ProjectView(detail=detail, actions=actions, project_actions=project_actions, planners=planners)
+    missing = [
+        (role, spec.name, spec.name_en or spec.name)
+        for role, spec in parties_missing(project.template, project.parties).items()
+    ]
+    return ProjectView(
+        detail=detail,
+        actions=actions,
+        project_actions=project_actions,
+        planners=planners,
+        has_parties=bool(project.template.party_roles()),
+        parties_missing=missing,
+    )
 
 
 class EventsPage(BaseModel):

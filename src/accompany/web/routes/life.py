@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ...models.errors import AccompanyError
 from ...models.people import Person
-from ...services import commands, worklists
+from ...services import commands, parties, worklists
 from ..context import Page, page_for, record_id
 from ..errors import status_for
 from ..forms import MAX_LINE, MAX_TEXT, FormErrors, text
@@ -26,7 +26,7 @@ from ..rendering import render
 router = APIRouter(prefix="/projects/{project_id}")
 
 #: the forms of this page (each at /projects/{id}/<form>)
-FORMS = ("suspend", "cancel", "handover", "edit")
+FORMS = ("suspend", "cancel", "handover", "edit", "parties")
 
 
 def _view(page: Page, project_id: str) -> worklists.ProjectView:
@@ -42,6 +42,7 @@ def _show(
     status: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:
+    slots = parties.party_slots(page.app, page.require(), view.detail.id) if form == "parties" else []
     return render(
         page,
         "project_life.html",
@@ -51,6 +52,7 @@ def _show(
         detail=view.detail,
         errors=errors or FormErrors(),
         values=values or {},
+        slots=slots,
     )
 
 
@@ -158,3 +160,24 @@ async def edit(request: Request, project_id: str) -> Response:
         )
 
     return await _act(request, project_id, "edit", build, commands.edit_project)
+
+
+@router.post("/parties")
+async def name_parties(request: Request, project_id: str) -> Response:
+    """The coordinator names (or replaces) the project's parties: the 建设单位, the
+    design institute, the construction company … each picked by name."""
+
+    def build(page: Page, person: Person, pid: int, form: FormData) -> parties.SetParties:
+        current = {p.role: p.person for p in view_now(page)}
+        chosen = {
+            key.split(".", 1)[1]: text(form, key, lang=page.lang).strip()
+            for key in form
+            if key.startswith("party.")
+        }
+        changes = {role: who for role, who in chosen.items() if who and who != current.get(role)}
+        return parties.SetParties(project_id=pid, by=person.id, parties=changes)
+
+    def view_now(page: Page) -> list[parties.PartySlot]:
+        return parties.party_slots(page.app, page.require(), record_id(project_id, "project"))
+
+    return await _act(request, project_id, "parties", build, parties.set_parties)
