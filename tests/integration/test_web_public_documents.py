@@ -240,3 +240,20 @@ def test_the_public_page_counts_down_the_notice(
     page = client(web).get(f"/public/projects/{project_id}")
     assert page.status_code == 200
     assert expected in visible_text(page.text)
+
+
+def test_a_file_dropped_from_its_stage_takes_its_public_mark_along(
+    app: App, project_id: int, file_id: int
+) -> None:
+    """A consent loop drops the looped stages' files: the mark goes with the file, so a
+    later file can never inherit it (SQLite may reuse a deleted row's id)."""
+    from sqlalchemy import delete, func
+
+    from accompany.db.orm import AttachmentRow, PublicAttachmentRow
+
+    set_document_public(app, file_id, by="wangrb")
+    with app.uow() as uow:
+        uow.session.execute(delete(AttachmentRow).where(AttachmentRow.id == file_id))
+        uow.commit()
+    with app.reader() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(PublicAttachmentRow)) == 0
