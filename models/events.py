@@ -61,6 +61,8 @@ class EventKind(StrEnum):
     NEEDS_MENU_CHANGED = "needs.menu_changed"
     PAGE_PUBLISHED = "project.published"
     PAGE_UNPUBLISHED = "project.unpublished"
+    ATTACHMENT_PUBLISHED = "attachment.published"
+    ATTACHMENT_UNPUBLISHED = "attachment.unpublished"
     AUDIT_BROKEN = "audit.broken"
 
 

@@ -117,6 +117,8 @@ EVENT_KINDS = {
     "needs.answered": N_("Needs survey answered"),
     "needs.answer_replaced": N_("Needs survey answer replaced"),
     "needs.menu_changed": N_("Needs menu changed"),
+    "attachment.published": N_("File made public"),
+    "attachment.unpublished": N_("File no longer public"),
     "audit.broken": N_("Event log found broken"),
 }
 PROJECT_STATES = {

@@ -188,6 +188,8 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return _needs_summary(kind, data, _)
     if kind == "notification.sent":
         return _("message: {kind}", kind=data.get("kind"))
+    if kind in ("attachment.published", "attachment.unpublished"):
+        return _("file: {name}", name=data.get("file"))
     return ""
 
 

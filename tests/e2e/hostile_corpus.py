@@ -1067,6 +1067,12 @@ CASES: list[Case] = [
     case("show: project empty", INVALID, "project", "show", ""),
     case("attachment get: unknown id", NOT_FOUND, "attachment", "get", "999999"),
     case("attachment get: id not a number", INVALID, "attachment", "get", "../../etc/passwd"),
+    case("attachment publish: unknown id", NOT_FOUND, "attachment", "publish", "999999", "--by", "wangrb"),
+    case("attachment publish: id 2^63", INVALID, "attachment", "publish", str(2**63), "--by", "wangrb"),
+    case(
+        "attachment unpublish: id not a number", INVALID, "attachment", "unpublish", MARKUP, "--by", "wangrb"
+    ),
+    case("attachment publish: unknown person", NOT_FOUND, "attachment", "publish", "1", "--by", "\x1b[2J"),
     # --- files: templates, people, calendars, imports
     case("template validate: alias bomb", INVALID, "template", "validate", "{bomb}"),
     case("template validate: 50,000 brackets deep", INVALID, "template", "validate", "{deep}"),

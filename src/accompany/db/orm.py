@@ -554,6 +554,20 @@ class NeedsPointRow(Base):
     photo_stored_as: Mapped[str | None] = mapped_column(String(500))
 
 
+class PublicAttachmentRow(Base):
+    """An evidence file its project's people marked public: listed on the project's
+    public page and downloadable there while the page is published. No row: the file
+    is private (the default)."""
+
+    __tablename__ = "public_attachment"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    published_at: Mapped[dt.datetime]
+    published_by: Mapped[str] = mapped_column(String(64))
+
+
 class PublicPageRow(Base):
     """A project whose public page (no sign-in) a coordinator has published; no row:
     the page does not exist (the default)."""

@@ -42,6 +42,7 @@ from ..models.events import Event, EventKind
 from ..models.households import normalise_code
 from ..models.people import Person
 from ..models.project import Project
+from ..models.public_notice import NoticeCountdown, notice_countdown
 from ..models.states import StageState
 from ..models.template import StageSpec
 from .households import RESIDENT_ACTOR, household_by_code, households_at, unknown_household
@@ -100,6 +101,7 @@ class CommentsView(BaseModel):
     unanswered_objections: int
     items: list[CommentView]
     can_answer: bool = False  # the viewer answers comments and records paper ones
+    countdown: NoticeCountdown | None = None  # the 公示 as of today (public page)
 
 
 def comments_stage(project: Project, stage: str | None = None) -> StageSpec:
@@ -429,6 +431,7 @@ def comments_view(
         answered=counts.answered,
         unanswered_objections=counts.unanswered_objections,
         items=items,
+        countdown=notice_countdown(window.first_day, window.last_day, today) if window else None,
     )
 
 

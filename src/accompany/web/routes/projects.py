@@ -256,6 +256,8 @@ EVENTS_PAGE = 50
 
 @router.get("/projects/{project_id}")
 def project(request: Request, project_id: str) -> Response:
+    from ...services.public_documents import documents_publishing
+
     page = page_for(request)
     person = page.require()
     view = worklists.project_view(
@@ -272,6 +274,12 @@ def project(request: Request, project_id: str) -> Response:
         view=view,
         detail=view.detail,
         summarise=summarise,
+        documents=documents_publishing(
+            page.app,
+            person,
+            view.detail.id,
+            [a.id for s in view.detail.stages for a in s.attachments if a.id],
+        ),
         **residents_context(view, page),
     )
 

@@ -28,6 +28,7 @@ from ...models.errors import AccompanyError, NotFound
 from ...models.households import normalise_code
 from ...services.consent import TallyView, cast_ballot, choice_label, consent_tally, has_consent_stage
 from ...services.public import public_project
+from ...services.public_documents import public_documents
 from ..context import accompany_app, record_id
 from ..errors import status_for
 from ..rendering import environment
@@ -101,11 +102,12 @@ async def public_page(request: Request, project_id: str) -> Response:
         ballot = await run_in_threadpool(_context, app, number, code)
         ballot.update(await run_in_threadpool(public_comments_context, app, number))
         needs = await run_in_threadpool(public_needs_context, app, number, code, lang)
+        documents = await run_in_threadpool(public_documents, app, number, lang)
     except NotFound:
         response = _page(request, lang, 404, project=None)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
-    response = _page(request, lang, 200, project=project, **ballot, **needs)
+    response = _page(request, lang, 200, project=project, documents=documents, **ballot, **needs)
     # the same page for everyone, no cookies; with a code in the form: not stored
     with_code = ballot.get("code") or ballot.get("survey_code") or needs.get("needs_code")
     response.headers["Cache-Control"] = "no-store" if with_code else f"public, max-age={MAX_AGE}"
