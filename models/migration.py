@@ -158,7 +158,9 @@ def stage_mapping(
             or not isinstance(raw.get("stages"), Mapping)
         ):
             raise InvalidInput(
-                "the stage mapping must read stages: {{old-id: new-id or null}}", field="mapping"
+                "the stage mapping must read {shape}",
+                field="mapping",
+                shape="stages: {old-id: new-id | null}",
             )
         given = raw["stages"]
     result: dict[str, str | None] = {}
@@ -560,6 +562,7 @@ def apply_migration(
     assert not plan.refused, "a refused plan is not applied"
     dues = dues or {}
     old_stages = project.stages
+    old_names = {spec.id: spec.name for spec in project.template.stages}
     renames = plan.renames()
     stages: dict[str, Stage] = {}
     for position, spec in enumerate(new.stages):
@@ -598,6 +601,9 @@ def apply_migration(
                         "evidence": s.evidence,
                         "files": s.files,
                         "deadline": s.deadline.value,
+                        # the names people read in the audit log
+                        "from_name": old_names.get(s.old) if s.old else None,
+                        "to_name": new.stage(s.new).name if s.new else None,
                     }
                     for s in plan.stages
                 ],
