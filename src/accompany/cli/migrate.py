@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..models.errors import N_
 from .common import (
     DbOption,
     JsonOption,
@@ -24,11 +25,12 @@ from .common import (
 from .help import T
 from .templates import template_app
 
+#: what happens to a stage, in the plan's words
 CHANGES = {
-    "kept": "kept",
-    "renamed": "renamed",
-    "added": "added",
-    "removed": "removed",
+    "kept": N_("kept"),
+    "renamed": N_("renamed"),
+    "added": N_("added"),
+    "removed": N_("removed"),
 }
 
 
@@ -49,7 +51,10 @@ def template_migrate(
     ] = None,
     mapping: Annotated[
         Path | None,
-        typer.Option("--mapping", help=T("YAML file: stages: {old-id: new-id, removed-id: null}")),
+        typer.Option(
+            "--mapping",
+            help=T("YAML file whose stages: map each old stage id to its new id (null: removed)"),
+        ),
     ] = None,
     due: Annotated[
         list[str] | None,
@@ -154,8 +159,9 @@ def _show_plan(moved: Any, lang: str) -> None:
     for row in moved.rows:
         before = moved.names_before.get(row["from"]) if row["from"] else None
         after = moved.names_after.get(row["to"]) if row["to"] else None
+        change = CHANGES[row["change"]]
         table.add_row(
-            _(CHANGES[row["change"]]),
+            translate(change, lang),
             text(f"{before.text(lang)} ({row['from']})" if before else "—"),
             text(f"{after.text(lang)} ({row['to']})" if after else "—"),
             label("state", row["state"], lang),
