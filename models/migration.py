@@ -134,6 +134,8 @@ class MigrationRefused(RuleViolation):
                     "{count} problem(s) in {projects} project(s) stop the move to {template}; nothing was "
                     "changed"
                 ),
+                # each one, for a reader that lists them (the API's problems)
+                problems=[Problem(e.field, e.template, e.values) for _, e in self.refusals],
                 count=len(self.refusals),
                 projects=len(projects),
                 template=template,
