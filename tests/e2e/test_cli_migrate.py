@@ -56,7 +56,9 @@ def test_dry_run_then_move_v1_to_v2_and_the_audit_log_says_so(people: dict[str, 
     )
 
 
-def test_renamed_added_removed_stages_in_the_plan_and_refusals(people: dict[str, str]) -> None:
+def test_renamed_added_removed_stages_in_the_plan_and_refusals(
+    people: dict[str, str], tmp_path: Path
+) -> None:
     pocket_project(param="legacy_days=4")  # a parameter version 2 no longer has
     pocket_project("第二个口袋公园")
     for stage, evidence, day in (("survey", "households=12", "03"), ("design", "summary=方案", "04")):
@@ -74,20 +76,21 @@ def test_renamed_added_removed_stages_in_the_plan_and_refusals(people: dict[str,
         )
         ok("stage", "approve", "2", stage, "--by", "zhaoy", "--now", f"2026-03-{day}T10:00")
     before = db_dump(people)
-    removing = FIXTURES.parent / "drop-design.yaml"
+    removing = tmp_path / "drop-design.yaml"
     removing.write_text("stages: {design: null, briefing: null}\n", "utf-8")
-    try:
-        line = refused(
-            6, "template", "migrate", "1", "2", "--to", "pocket-park@2", "--mapping", str(removing),
-            "--now", "2026-03-06T09:00",
-        )  # fmt: skip
-    finally:
-        removing.unlink()
+    line = refused(
+        6, "template", "migrate", "1", "2", "--to", "pocket-park@2", "--mapping", str(removing),
+        "--now", "2026-03-06T09:00",
+    )  # fmt: skip
     assert "project #2 cannot move to pocket-park@2: stage Design is approved" in line
     assert "lose approved work" in line
     assert db_dump(people) == before
     refused(3, "template", "migrate", "9", "--to", "pocket-park@2", "--now", "2026-03-06T09:00")
     refused(2, "template", "migrate", "1", "--to", "pocket-park@2", "--mapping", str(EXAMPLE_PEOPLE))
+    listed = tmp_path / "listed-mapping.yaml"
+    listed.write_text("- design\n", "utf-8")
+    line = refused(2, "template", "migrate", "1", "--to", "pocket-park@2", "--mapping", str(listed))
+    assert "the stage mapping must read stages: {old-id: new-id | null}" in line
     assert db_dump(people) == before
     plan = ok(
         "template", "migrate", "--from", "pocket-park@1", "--to", "pocket-park@2", "--mapping", str(MAPPING),

@@ -78,11 +78,16 @@ def template_migrate(
 
     if not to.strip():
         raise InvalidInput("--to is needed: the version to move to, e.g. accompany-service@2", field="to")
+    raw = read_yaml(mapping, "stage mapping file") if mapping else None
+    if raw is not None and not isinstance(raw, dict):
+        raise InvalidInput(
+            "the stage mapping must read {shape}", field="mapping", shape="stages: {old-id: new-id | null}"
+        )
     command = MigrateProjects(
         project_ids=[project_number(p) for p in projects or []],
         template=to,
         from_template=from_,
-        mapping=read_yaml(mapping, "stage mapping file") if mapping else None,
+        mapping=raw,
         dues={key: parse_day(value, f"--due {key}") for key, value in pairs(due, "--due").items()},
         dry_run=dry_run,
         by=by,
