@@ -180,3 +180,25 @@ def test_the_quarterly_report_follows_the_renamed_stage(pocket: App, clock: Fixe
     report = quarterly_report(pocket, Quarter.parse("2026Q1"))
     assert [(row["stage"], row["due"]) for row in report.worst_overdue] == [("design-proposal", design_due)]
     assert report.names["stage"].get("design-proposal") == "方案设计"
+
+
+def test_a_reminder_queued_before_a_rename_is_not_queued_again(pocket: App, clock: FixedClock) -> None:
+    from accompany.db.orm import NotificationRow
+    from accompany.services.reminders import sweep
+
+    project_id = start_pocket(pocket)
+    clock.moment = parse_moment("2026-03-05T09:00")
+    done(pocket, project_id, "survey", {"households": "12"})
+    approve(pocket, project_id, "survey")
+    due = show_project(pocket, project_id).stages[1].timing.due
+    assert due is not None
+    clock.moment = parse_moment(f"{due.isoformat()}T08:00")  # the design is due today
+    first = sweep(pocket)
+    assert any(i.stage == "design" for i in first.intents)
+    migrate(pocket, [project_id])
+    again = sweep(pocket)
+    assert any(i.stage == "design-proposal" for i in again.intents)  # the stage is still due today …
+    assert not any("|design-proposal|" in key for key in again.new_keys)  # … and already reminded
+    with pocket.reader() as uow:
+        keys = {row.stage_key for row in uow.session.scalars(select(NotificationRow))}
+    assert "design-proposal" in keys and "design" not in keys

@@ -112,23 +112,25 @@ def save_migrated(
         ).scalar_one()
         new_versions[key] = (stage_id, 1)
         repository.write_children(connection, stage, stage_id)
-    for old in moved:
-        for row_type in KEYED_TABLES:
-            table = row_type.__table__  # type: ignore[attr-defined]
-            connection.execute(
-                update(table)
-                .where(table.c.project_id == project.id, table.c.stage_key == old)
-                .values(stage_key=f"~{old}"[:64])
-            )
-    for old, new in moved.items():
-        for row_type in KEYED_TABLES:
-            table = row_type.__table__  # type: ignore[attr-defined]
-            connection.execute(
-                update(table)
-                .where(table.c.project_id == project.id, table.c.stage_key == f"~{old}"[:64])
-                .values(stage_key=new)
-            )
-    values: dict[str, Any] = {
+    # residents' records and queued notifications follow a rename (parked first, as
+    # the stages); a notification's dedupe key names its stage too, so a reminder
+    # already queued for the stage is not queued again under its new id
+    for step in (lambda old: (old, f"~{old}"[:64]), lambda old: (f"~{old}"[:64], moved[old])):
+        for old in moved:
+            source, target = step(old)
+            for row_type in KEYED_TABLES:
+                table = row_type.__table__  # type: ignore[attr-defined]
+                values: dict[str, Any] = {"stage_key": target}
+                if row_type is NotificationRow:
+                    values["dedupe_key"] = func.replace(
+                        table.c.dedupe_key, f"|{project.id}|{source}|", f"|{project.id}|{target}|"
+                    )
+                connection.execute(
+                    update(table)
+                    .where(table.c.project_id == project.id, table.c.stage_key == source)
+                    .values(**values)
+                )
+    project_values: dict[str, Any] = {
         "template_pk": template_pk,
         "params": project.params,
         "status": project.status.value,
@@ -136,7 +138,7 @@ def save_migrated(
         "version": project_version + 1,
     }
     result = connection.execute(
-        update(P).where(P.c.id == project.id, P.c.version == project_version).values(**values)
+        update(P).where(P.c.id == project.id, P.c.version == project_version).values(**project_values)
     )
     if result.rowcount != 1:
         raise Conflict(STALE_MESSAGE)
