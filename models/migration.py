@@ -564,7 +564,7 @@ def apply_migration(
     assert not plan.refused, "a refused plan is not applied"
     dues = dues or {}
     old_stages = project.stages
-    old_names = {spec.id: spec.name for spec in project.template.stages}
+    old_names = {spec.id: _name(spec) for spec in project.template.stages}
     renames = plan.renames()
     stages: dict[str, Stage] = {}
     for position, spec in enumerate(new.stages):
@@ -604,8 +604,10 @@ def apply_migration(
                         "files": s.files,
                         "deadline": s.deadline.value,
                         # the names people read in the audit log
-                        "from_name": old_names.get(s.old) if s.old else None,
+                        "from_name": old_names[s.old].zh if s.old else None,
+                        "from_name_en": old_names[s.old].en if s.old else None,
                         "to_name": new.stage(s.new).name if s.new else None,
+                        "to_name_en": new.stage(s.new).name_en if s.new else None,
                     }
                     for s in plan.stages
                 ],

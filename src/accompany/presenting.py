@@ -208,8 +208,9 @@ def migration_summary(data: Mapping[str, Any], lang: str) -> str:
     kept = 0
     for stage in data.get("stages") or ():
         change = stage.get("change")
-        before_name = stage.get("from_name") or stage.get("from")
-        after_name = stage.get("to_name") or stage.get("to")
+        english = "_en" if lang == "en" else ""
+        before_name = stage.get(f"from_name{english}") or stage.get("from_name") or stage.get("from")
+        after_name = stage.get(f"to_name{english}") or stage.get("to_name") or stage.get("to")
         if change == "renamed":
             parts.append(_("{before} renamed {after}", before=before_name, after=after_name))
         elif change == "added":

@@ -124,6 +124,10 @@ def test_renamed_removed_and_added_stages_are_written_and_the_project_goes_on(
     ]
     assert detail.stages[1].timing.due == design_due
     assert detail.stages[3].timing.due == dt.date(2026, 10, 30)  # the set-at-start date is carried
+    # the events before the move name the stage by its old id; people read its name
+    logged = show_project(pocket, project_id, with_events=True).events
+    submitted = next(e for e in logged if e.kind == "stage.submitted" and e.stage == "design")
+    assert submitted.stage_name == "方案设计"
     with pocket.reader() as uow:
         keys = uow.session.scalars(select(StageRow.key).where(StageRow.project_id == project_id)).all()
         assert sorted(keys) == ["build", "design-proposal", "site-review", "survey"]
