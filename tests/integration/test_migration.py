@@ -206,3 +206,20 @@ def test_a_reminder_queued_before_a_rename_is_not_queued_again(pocket: App, cloc
     with pocket.reader() as uow:
         keys = {row.stage_key for row in uow.session.scalars(select(NotificationRow))}
     assert "design-proposal" in keys and "design" not in keys
+
+
+def test_the_project_page_shows_the_moved_project_with_its_new_stages(pocket: App, clock: FixedClock) -> None:
+    from accompany.web.app import create_web_app
+
+    from ..web_support import sign_in, visible_text, with_passwords
+
+    project_id = start_pocket(pocket)
+    clock.moment = parse_moment("2026-03-05T09:00")
+    done(pocket, project_id, "survey", {"households": "12"})
+    migrate(pocket, [project_id])
+    web = create_web_app(with_passwords(pocket, "zhangl"))
+    page = sign_in(web, "zhangl").get(f"/projects/{project_id}")
+    assert page.status_code == 200, page.text
+    text = visible_text(page.text)
+    assert "现场评审" in text  # the added stage
+    assert "模板迁移" in text and "pocket-park@1 → @2" in text and "删除「方案宣讲」" in text
