@@ -20,6 +20,7 @@ class EventKind(StrEnum):
     PROJECT_CANCELLED = "project.cancelled"
     PROJECT_HANDED_OVER = "project.handed_over"
     PROJECT_EDITED = "project.edited"
+    PROJECT_MIGRATED = "project.migrated"
     STAGE_ACTIVATED = "stage.activated"
     DEADLINE_SET = "stage.deadline_set"
     DEADLINE_CHANGED = "stage.deadline_changed"

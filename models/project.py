@@ -1028,6 +1028,29 @@ class Project:
             events += self._refresh_deadline(stage, now, calendar, reason)
         return events
 
+    def settle_stages(self, now: dt.datetime, calendar: WorkingCalendar, *, reason: str) -> list[Event]:
+        """After the stages changed under a begun project (a move to another template
+        version, ``models.migration``): the stages whose dependencies are all approved
+        start now, the stages not started get their deadlines under the current rule
+        (a started stage keeps its due date), and a project with every stage approved
+        is completed."""
+        events = self._activate_ready(now, calendar) if self.has_begun() else []
+        for stage in self.stages.values():
+            if stage.state is StageState.PENDING:
+                events += self._refresh_deadline(stage, now, calendar, reason)
+        if self.stages and all(s.state is StageState.APPROVED for s in self.stages.values()):
+            self.status, self.completed_at, self.project_touched = ProjectStatus.COMPLETED, now, True
+            events.append(
+                Event(
+                    EventKind.PROJECT_COMPLETED,
+                    now,
+                    SYSTEM_ACTOR,
+                    before=ProjectStatus.ACTIVE.value,
+                    after=ProjectStatus.COMPLETED.value,
+                )
+            )
+        return events
+
     # -- internals ----------------------------------------------------------------------
     def _close_pause(
         self, stage: Stage, actor_id: str, now: dt.datetime, calendar: WorkingCalendar, why: str

@@ -282,6 +282,29 @@ class Report:
 # -- the replay ------------------------------------------------------------------------------
 
 
+def _follow_migration(
+    project: ProjectReplay, data: Mapping[str, Any], phases_by_template: Mapping[str, Mapping[str, str]]
+) -> None:
+    """A move to another template version (``models.migration``): the stages carried
+    keep what they had under their new id (the events after the move name them by
+    it), the removed ones leave, the added ones join not started, each stage in the
+    phase the new version puts it."""
+    phases = phases_by_template.get(str(data.get("template_to", "")), {})
+    old = project.stages
+    stages: dict[str, StageReplay] = {}
+    for entry in data.get("stages") or ():
+        before, after = entry.get("from"), entry.get("to")
+        if after is None:
+            continue
+        stage = old.get(before) if before is not None else None
+        if stage is None:
+            stage = StageReplay(after, phases.get(after, ""))
+        stage.key = after
+        stage.phase = phases.get(after, stage.phase)
+        stages[after] = stage
+    project.stages = stages
+
+
 def _local(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL_TZ).date()
 
@@ -375,6 +398,9 @@ def build_report(
             project.status_reason = event.data.get("reason") if event.kind != "project.resumed" else None
             if event.kind == "project.cancelled":
                 project.cancelled_at = event.at
+            continue
+        if event.kind == "project.migrated":
+            _follow_migration(project, event.data, phases_by_template)
             continue
         if event.kind == "project.handed_over":
             # from now on the project's work counts for the new planner's team

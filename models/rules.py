@@ -36,6 +36,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     HANDOVER = "hand over"
     EDIT = "edit"
+    MIGRATE = "move to another template version"
 
     @property
     def words(self) -> Localized:
@@ -56,6 +57,7 @@ ACTION_WORDS = {
     Action.CANCEL: Localized("取消项目", "cancel a project"),
     Action.HANDOVER: Localized("更换责任规划师", "hand a project over to another planner"),
     Action.EDIT: Localized("修改项目信息", "edit a project"),
+    Action.MIGRATE: Localized("迁移项目模板版本", "move a project to another template version"),
 }
 LEVEL_WORDS = {
     ApprovalLevel.STREET_OFFICE: Localized("街道办事处", "street office"),
@@ -566,6 +568,24 @@ class ActorMayCancel(ProjectRule):
             )
 
 
+class ActorMayMigrate(ProjectRule):
+    """A coordinator of the project's street, or the district planning branch of its
+    district, moves it to another template version (the operator at the server
+    acts without a person: see ``services.migration``)."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project, actor = attempt.project, attempt.actor
+        if actor.role is Role.DISTRICT:
+            if actor.district != project.district:
+                raise PermissionDenied(
+                    "{person} does not coordinate {street}", person=actor.name, street=_where(project)
+                )
+            return
+        coordinator_may_act(
+            actor, project.district, project.street, attempt.action, street_name=_where(project)
+        )
+
+
 class ProjectNotFinal(ProjectRule):
     """A cancelled or completed project is final: nothing acts on it any more."""
 
@@ -615,6 +635,8 @@ PROJECT_RULES: dict[Action, tuple[ProjectRule, ...]] = {
     Action.CANCEL: (ProjectActorIsActive(), ActorMayCancel(), ProjectNotFinal()),
     Action.HANDOVER: (ProjectActorIsActive(), ActorCoordinatesWholeProject(), ProjectNotFinal()),
     Action.EDIT: (ProjectActorIsActive(), ActorCoordinatesWholeProject(), ProjectNotFinal()),
+    # the project's state is one of the move's own refusals (models.migration)
+    Action.MIGRATE: (ProjectActorIsActive(), ActorMayMigrate()),
 }
 
 

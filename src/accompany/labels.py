@@ -76,6 +76,7 @@ EVENT_KINDS = {
     "project.cancelled": N_("Project cancelled"),
     "project.handed_over": N_("Planner changed"),
     "project.edited": N_("Project edited"),
+    "project.migrated": N_("Template migrated"),
     "stage.activated": N_("Stage started"),
     "stage.deadline_set": N_("Deadline set"),
     "stage.deadline_changed": N_("Deadline changed"),

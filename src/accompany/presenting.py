@@ -128,6 +128,8 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             after=data.get("to_name") or data.get("to"),
             note=data.get("note"),
         )
+    if kind == "project.migrated":
+        return migration_summary(data, lang)
     if kind == "project.edited":
         what = {"name": _("name"), "community": _("community")}
         parts = [
@@ -191,6 +193,41 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
     if kind in ("attachment.published", "attachment.unpublished"):
         return _("file: {name}", name=data.get("file"))
     return ""
+
+
+def migration_summary(data: Mapping[str, Any], lang: str) -> str:
+    """An audit-log line of a template migration: from and to which version, then
+    each stage that changed (renamed, added, removed); stages kept as they were are
+    counted."""
+    from .i18n import translator
+
+    _ = translator(lang)
+    before = str(data.get("template_from", ""))
+    after = str(data.get("template_to", ""))
+    name, _at, version = after.partition("@")
+    head = f"{before} → @{version}" if before.partition("@")[0] == name else f"{before} → {after}"
+    parts = []
+    kept = 0
+    for stage in data.get("stages") or ():
+        change = stage.get("change")
+        english = "_en" if lang == "en" else ""
+        before_name = stage.get(f"from_name{english}") or stage.get("from_name") or stage.get("from")
+        after_name = stage.get(f"to_name{english}") or stage.get("to_name") or stage.get("to")
+        if change == "renamed":
+            parts.append(_("{before} renamed {after}", before=before_name, after=after_name))
+        elif change == "added":
+            parts.append(_("{stage} added", stage=after_name))
+        elif change == "removed":
+            parts.append(_("{stage} removed", stage=before_name))
+        else:
+            kept += 1
+    if kept:
+        parts.append(_("{count} stage(s) kept", count=kept))
+    dropped = data.get("params_dropped") or []
+    if dropped:
+        parts.append(_("parameters dropped: {names}", names=", ".join(dropped)))
+    separator = "；" if lang == "zh" else "; "
+    return head + ("：" if lang == "zh" else ": ") + separator.join(parts)
 
 
 def _local_minute(text: Any) -> str:

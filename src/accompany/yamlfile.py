@@ -13,6 +13,7 @@ FILE_KINDS = {
     "people file": Localized("人员名录文件", "people file"),
     "template file": Localized("模板文件", "template file"),
     "calendar file": Localized("日历文件", "calendar file"),
+    "stage mapping file": Localized("阶段映射文件", "stage mapping file"),
     "Apprise config": Localized("Apprise 配置", "Apprise config"),
 }
 MAX_YAML_BYTES = 2 * 1024 * 1024  # a template, a directory of people, a year of holidays

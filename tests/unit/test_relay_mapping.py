@@ -138,3 +138,29 @@ def test_an_event_of_no_project_is_about_accompany_and_a_substitute_names_the_de
     roles = {r["prefect.resource.role"]: r for r in on_behalf["related"]}
     assert roles["actor"]["prefect.resource.name"] == "李静"
     assert roles["on-behalf-of"]["prefect.resource.id"] == "accompany.person.zhaoy"
+
+
+def test_a_template_migration_carries_the_versions_but_not_the_stage_plan() -> None:
+    event = prefect_event(
+        _approved(
+            kind="project.migrated",
+            stage=None,
+            stage_name=None,
+            actor=Person("operator"),
+            before="1",
+            after="2",
+            data={
+                "template_from": "accompany-service@1",
+                "template_to": "accompany-service@2",
+                "stages": [{"change": "kept", "from": "needs-survey", "to": "needs-survey"}],
+                "params_dropped": [],
+            },
+        )
+    )
+    assert event["event"] == "accompany.project.migrated"
+    assert event["payload"]["details"] == {
+        "template_from": "accompany-service@1",
+        "template_to": "accompany-service@2",
+    }
+    assert (event["payload"]["before"], event["payload"]["after"]) == ("1", "2")
+    assert not any(r["prefect.resource.role"] == "stage" for r in event["related"])

@@ -21,6 +21,7 @@ from . import (
     demo,
     events,
     households,
+    migrate,
     needs,
     notifications,
     people,
@@ -46,6 +47,8 @@ app.command("init", help=T("Create or upgrade the database schema (also done aut
     setup.init
 )
 app.add_typer(people.people_app, name="people")
+# `template migrate` registers itself on the template group
+assert migrate.template_migrate
 app.add_typer(templates.template_app, name="template")
 app.add_typer(projects.project_app, name="project")
 app.add_typer(stages.stage_app, name="stage")

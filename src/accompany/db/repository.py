@@ -511,6 +511,19 @@ class ProjectRepository:
         project.touched.clear()
         project.project_touched = False
 
+    def stage_versions(self, project_id: int) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The project's version and each stage's (row id, version) as read by this
+        unit of work (``db.migrating`` writes a moved project with them)."""
+        return self._versions[project_id]
+
+    def remember(self, project_id: int, version: int, stages: dict[str, tuple[int, int]]) -> None:
+        """The versions a write outside :meth:`save` left (see :meth:`stage_versions`)."""
+        self._versions[project_id] = (version, stages)
+
+    def write_children(self, connection: Any, stage: Stage, stage_id: int) -> None:
+        """The stage's new and changed child records (see :meth:`_write_children`)."""
+        self._write_children(connection, stage, stage_id)
+
     @staticmethod
     def _write_children(connection: Any, stage: Stage, stage_id: int) -> None:
         """Insert the new child records (id None) and update the ones marked dirty;

@@ -399,7 +399,11 @@ def event_views(
     rows: Iterable[Any], template: ProcessTemplate, lang: str, name: Callable[[str | None], str]
 ) -> list[EventView]:
     """Audit-log rows as a person reads them: names, stage names, both times."""
-    stage_names = {spec.id: spec.label(lang) for spec in template.stages}
+    rows = list(rows)
+    stage_names = {
+        **former_stage_names(rows, lang),
+        **{spec.id: spec.label(lang) for spec in template.stages},
+    }
     return [
         EventView(
             id=e.id,
@@ -420,6 +424,22 @@ def event_views(
         )
         for e in rows
     ]
+
+
+def former_stage_names(rows: Iterable[Any], lang: str) -> dict[str, str]:
+    """The names of stages a template migration renamed or removed, as its
+    ``project.migrated`` event recorded them: the events before the move name the
+    stage by its old id, and people read its name."""
+    names: dict[str, str] = {}
+    english = "_en" if lang == "en" else ""
+    for row in rows:
+        if row.kind != "project.migrated":
+            continue
+        for stage in (row.data or {}).get("stages") or ():
+            old = stage.get("from")
+            if old and old != stage.get("to"):
+                names[old] = stage.get(f"from_name{english}") or stage.get("from_name") or old
+    return names
 
 
 def _signing(

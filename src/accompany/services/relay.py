@@ -67,6 +67,9 @@ SAFE_DATA = (
     "working_days",
     "paused_working_days",
     "suspended_working_days",
+    # a template migration: from and to which version
+    "template_from",
+    "template_to",
 )
 
 

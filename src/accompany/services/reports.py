@@ -35,6 +35,7 @@ LIFECYCLE_KINDS = (
     "project.resumed",
     "project.cancelled",
     "project.handed_over",
+    "project.migrated",
     "stage.activated",
     "stage.deadline_set",
     "stage.deadline_changed",

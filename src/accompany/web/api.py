@@ -33,6 +33,7 @@ from ..services.queries import ProjectDetail
 from ..templates import template_ref
 from .api_delegations import add_delegation_routes
 from .api_documents import add_document_routes
+from .api_migration import add_migration_routes
 from .context import record_id
 from .errors import CODES, status_for
 from .forms import MAX_TEXT, saved_uploads, uploads_of
@@ -170,6 +171,7 @@ def create_api(application: App) -> FastAPI:
     _routes(api)
     add_delegation_routes(api, f"/{VERSION}")
     add_document_routes(api, f"/{VERSION}")
+    add_migration_routes(api, f"/{VERSION}")
     return api
 
 
