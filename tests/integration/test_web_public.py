@@ -76,6 +76,8 @@ def test_the_page_is_cacheable_and_a_repeat_gets_304(people: App, published: int
     again = resident.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert again.headers["cache-control"] == "public, max-age=300"
+    weak = resident.get(url, headers={"If-None-Match": f'"x", W/{etag}'})
+    assert weak.status_code == 304
     other = resident.get(url, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.text == first.text
 

@@ -142,7 +142,9 @@ async def public_page_view(request: Request, project_id: str) -> Response:
         return response
     cache = {"Cache-Control": f"public, max-age={MAX_AGE}", "ETag": _etag(response.body)}
     response.headers.update(cache)
-    if cache["ETag"] in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+    # a proxy may have weakened the tag (W/"…"): the page is the same all the same
+    asked = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
+    if cache["ETag"] in asked or "*" in asked:
         return Response(status_code=304, headers=cache)
     return response
 
