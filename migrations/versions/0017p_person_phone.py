@@ -1,7 +1,7 @@
 """person_phone: a person's optional work phone (the planner's, shown masked on the
 residents' public page)
 
-Revision ID: 0018r
+Revision ID: 0017p
 Revises: 0017r
 Create Date: 2026-11-26
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018r"
+revision = "0017p"
 down_revision = "0017r"
 branch_labels = None
 depends_on = None
