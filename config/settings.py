@@ -131,7 +131,18 @@ class Settings(BaseSettings):
         "use; set this when several servers answer the public page)",
     )
     ballots_per_minute: int = Field(
-        default=30, ge=1, le=10_000, description="public ballots accepted per address and minute (then 429)"
+        default=30,
+        ge=1,
+        le=10_000,
+        description="residents' answers on the public page (ballots, survey answers, comments, needs) "
+        "accepted per address and minute, counted in the database for all server processes (then 429)",
+    )
+    public_pages_per_minute: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="public page views per address and minute in each server process (then 429); "
+        "with up to four workers an address gets fewer than 1,000 a minute",
     )
 
     @field_validator("public_base_url", mode="after")

@@ -27,6 +27,25 @@ def _printable(value: str) -> str:
 # the name columns hold 200 characters on both databases
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
+#: a work phone: digits, spaces, dashes, brackets, a leading + (010-6512 3456)
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]*$")
+MAX_PHONE = 40
+
+
+def work_phone(value: object) -> str | None:
+    """A person's work phone as the directory gives it: a telephone number of 5 to 20
+    digits, or none (an empty value removes it). Residents see it masked."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(text) > MAX_PHONE or not _PHONE.match(text) or not 5 <= len(digits) <= 20:
+        # the number itself is not repeated: error messages end up in logs
+        raise ValueError("is not a telephone number (digits only, like 13812345678 or 010-65123456)")
+    return text
+
 
 class Role(StrEnum):
     COORDINATOR = "coordinator"
@@ -110,6 +129,13 @@ class Person(BaseModel):
     streets: tuple[str, ...] = ()
     team: str | None = Field(default=None, pattern=SLUG)
     active: bool = True
+    # a work phone residents may call, shown masked (138****5678) on every page
+    phone: str | None = None
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, value: object) -> str | None:
+        return work_phone(value)
 
     @field_validator("streets", mode="before")
     @classmethod

@@ -424,3 +424,29 @@ def test_demo_keep_leaves_a_database_the_cli_can_open(cli_env: dict[str, str]) -
         assert any(p["status"] == "completed" for p in json.loads(listed.stdout))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_planners_work_phone_from_the_directory_is_listed_masked(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    text = EXAMPLE_PEOPLE.read_text(encoding="utf-8").replace(
+        "team: tsinghua-tyg}", 'team: tsinghua-tyg, phone: "138 1234 5678"}'
+    )
+    with_phone = tmp_path / "people.yaml"
+    with_phone.write_text(text, encoding="utf-8")
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    assert "1 updated" in ok("people", "load", str(with_phone))
+    listed = ok("people", "list")
+    people = {p["id"]: p for p in json.loads(ok("people", "list", "--json"))}
+    assert people["wangrb"]["phone"] == "138****5678" and "phone" not in people["zhangl"]
+    assert "138****5678" in listed and "5678" not in listed.replace("138****5678", "")
+    assert "1234" not in ok("people", "list", "--json") and "1234" not in listed
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("138 1234 5678", "call me"), encoding="utf-8")
+    line = refused(2, "people", "load", str(bad))
+    assert "phone" in line and "telephone number" in line and "call me" not in line
+
+    # left out and loaded again: the phone is gone
+    assert "1 updated" in ok("people", "load", str(EXAMPLE_PEOPLE))
+    assert "phone" not in {k for p in json.loads(ok("people", "list", "--json")) for k in p}

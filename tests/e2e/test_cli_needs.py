@@ -139,3 +139,39 @@ def test_menu_answers_tally_and_the_list_of_needs(
     shown = ok("project", "show", project, "--json")
     stage = next(s for s in json.loads(shown)["stages"] if s["key"] == "needs-list")
     assert stage["evidence"]["needs_items"] == 2
+
+
+def _photos(env: dict[str, str]) -> list[tuple[str | None, int | None]]:
+    from sqlalchemy import select
+
+    from accompany.bootstrap import build_app
+    from accompany.db.orm import NeedsPointRow
+
+    with build_app(database_url=env["ACCOMPANY_DATABASE_URL"]).reader() as uow:
+        return list(uow.session.execute(select(NeedsPointRow.photo_name, NeedsPointRow.photo_size)).all())
+
+
+def test_a_paper_answers_problem_point_takes_a_photo(
+    project: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    menu = _menu(project)
+    answer = ["needs", "record", project, "--household", "3-2-501", "--need", str(menu["加装电梯"]),
+              "--by", "wangrb"]  # fmt: skip
+    point = ["--point", "安全隐患,39.9089,116.4035,井盖松动"]
+    fake = tmp_path / "井盖.png"
+    fake.write_bytes(b"this is no image at all")
+    text = tmp_path / "note.txt"
+    text.write_text("井盖松动", encoding="utf-8")
+    before = db_dump(cli_env)
+    line = refused(2, *answer, *point, "--photo", str(fake))
+    assert "井盖.png" in line, line
+    assert "note.txt is not a JPEG or PNG image" in refused(2, *answer, *point, "--photo", str(text))
+    assert "does not exist" in refused(2, *answer, *point, "--photo", str(tmp_path / "missing.png"))
+    assert "--photo" in refused(2, *answer, "--photo", str(fake))  # a photo without its point
+    assert db_dump(cli_env) == before and _photos(cli_env) == []
+
+    photo = tmp_path / "井盖松动.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    said = ok(*answer, *point, "--point", "其他,39.9090,116.4036", "--photo", str(photo), "--photo", "")
+    assert "2 problem points" in said
+    assert sorted(_photos(cli_env), key=str) == sorted([("井盖松动.png", 72), (None, None)], key=str)

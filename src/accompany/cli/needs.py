@@ -146,6 +146,16 @@ def needs_record(
     wgs84: Annotated[
         bool, typer.Option("--wgs84", help=T("the points' positions are WGS-84 (GPS), not GCJ-02"))
     ] = False,
+    photo: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--photo",
+            help=T(
+                "a problem point's photo, a JPEG or PNG file: the first --photo goes with the first "
+                '--point and so on ("" for a point without one)'
+            ),
+        ),
+    ] = None,
     stage: StageOption = None,
     db: DbOption = None,
     now: NowOption = None,
@@ -154,8 +164,16 @@ def needs_record(
     from ..models.errors import InvalidInput
     from ..services.needs import PointInput, record_answer
 
+    photos = list(photo or [])
+    if len(photos) > len(point or []):
+        raise InvalidInput(
+            "{photos} --photo for {points} --point: each photo goes with the problem point in the same place",
+            field="photo",
+            photos=len(photos),
+            points=len(point or []),
+        )
     points = []
-    for text in point or []:
+    for index, text in enumerate(point or []):
         parts = text.replace("，", ",").split(",", 3)
         if len(parts) < 3:
             raise InvalidInput(
@@ -170,6 +188,8 @@ def needs_record(
                 lng=parts[2],
                 note=parts[3] if len(parts) > 3 else "",
                 datum="wgs84" if wgs84 else "gcj02",
+                # checked like an upload on the web (a JPEG or PNG by name and content)
+                photo_path=photos[index] if index < len(photos) and photos[index] else None,
             )
         )
     application = make_app(db, now)

@@ -67,6 +67,7 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 
     from ..i18n import translator
     from ..labels import label
+    from ..models.households import mask_contact
     from .render import text
 
     application = make_app(db)
@@ -75,7 +76,17 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         with_password = uow.accounts.has_password([p.id for p in people])
         districts = {d.id: d for d in uow.people.districts()}
     if json_out:
-        print_json([{**p.model_dump(mode="json"), "can_sign_in": p.id in with_password} for p in people])
+        print_json(
+            [
+                {
+                    **p.model_dump(mode="json", exclude={"phone"}),
+                    # a work phone is shown masked, like a household's contact
+                    **({"phone": mask_contact(p.phone)} if p.phone else {}),
+                    "can_sign_in": p.id in with_password,
+                }
+                for p in people
+            ]
+        )
         return
     lang = cli_language()
     _ = translator(lang)
@@ -88,6 +99,7 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         _("District"),
         _("Streets"),
         _("Team"),
+        _("Phone"),
         _("Active"),
         _("Password"),
     ):
@@ -100,6 +112,7 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
             text(districts[p.district].name if p.district in districts else p.district),
             text("、".join(streets.get(s, s) for s in p.streets) or _("the whole district")),
             text(p.team or ""),
+            mask_contact(p.phone),
             _("active") if p.active else _("deactivated"),
             _("set") if p.id in with_password else "—",
         )

@@ -72,6 +72,8 @@ class PersonRow(Base):
     streets: Mapped[list[str]] = mapped_column(default=list)
     team: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a work phone residents may call (shown masked); not resident data
+    phone: Mapped[str | None] = mapped_column(String(40))
 
 
 class TemplateRow(Base):
@@ -392,6 +394,19 @@ class SigninFailureRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(8))
     key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime]
+
+
+class AddressHitRow(Base):
+    """A resident's answer (ballot, survey, comment, needs) accepted from a network
+    address, kept for the throttling window only: every server process counts the
+    same rows, so the per-address limit does not multiply with the workers."""
+
+    __tablename__ = "address_hit"
+    __table_args__ = (Index("ix_address_hit_address_at", "address", "at"), Index("ix_address_hit_at", "at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime]
 
 

@@ -165,6 +165,7 @@ class PeopleRepository:
             "streets": list(person.streets),
             "team": person.team,
             "active": person.active,
+            "phone": person.phone,
         }
         if row is None:
             self.session.add(PersonRow(id=person.id, **values))
@@ -199,6 +200,7 @@ def person_from_row(row: Any) -> Person:
         streets=tuple(row.streets or ()),
         team=row.team,
         active=row.active,
+        phone=row.phone,
     )
 
 

@@ -246,6 +246,7 @@ def load_directory(
     anyone the file marks ``active: false`` — their sessions and API tokens end at
     once. The audit log records who loaded the file and what changed."""
     from ..models.errors import Conflict
+    from ..models.households import mask_contact
     from .accounts import end_access
 
     now = app.acting_time().at
@@ -273,6 +274,9 @@ def load_directory(
             if status == "added":
                 added.append(person.id)
             elif status == "updated":
+                if "phone" in changes:
+                    # the audit log, which is kept for good, never holds a whole phone number
+                    changes["phone"] = [mask_contact(v) or None for v in changes["phone"]]
                 updated[person.id] = changes
                 if changes.get("active") == [True, False]:
                     ended.append(person.id)

@@ -1,13 +1,17 @@
 """The public project page residents reach without signing in (the QR codes on
 their slips point there). Off by default: a coordinator of the project's street
 publishes it. It shows what residents may know — the project, its community, the
-问需/问计/问效 timeline with stage dates, the planner's name — and nothing private:
-no evidence, files, comments, people's ids or contacts."""
+问需/问计/问效 timeline with stage dates, the planner's name and masked work phone —
+and nothing private: no evidence (only the files marked public), people's ids or whole
+contacts.
+
+The page is read in one transaction (:func:`public_page`): the project once, then
+each residents' block (ballot, survey, comments, needs) from the project in hand."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete, select
@@ -17,7 +21,7 @@ from ..models.consent import Channel
 from ..models.deadlines import local_date
 from ..models.errors import NotFound
 from ..models.events import Event, EventKind
-from ..models.households import may_manage_households, may_publish
+from ..models.households import mask_contact, may_manage_households, may_publish
 from ..models.project import Project
 from .households import RESIDENT_ACTOR, _project
 
@@ -46,9 +50,25 @@ class PublicProject(BaseModel):
     street: str
     district: str
     planner: str
+    # the planner's work phone as residents may see it (138****5678), or ""
+    planner_contact: str = ""
     status: str
     start_date: dt.date
     phases: list[PublicPhase]
+
+
+class PublicPage(BaseModel):
+    """Everything the public page shows, read in one transaction: the project and
+    each residents' block its template has (None when it has none). The needs
+    survey's menu (the items still offered) only while the survey is open."""
+
+    project: PublicProject
+    consent: Any = None  # services.consent.TallyView
+    survey: Any = None  # services.satisfaction.SurveyView
+    comments: Any = None  # services.comments.CommentsView
+    needs: Any = None  # services.needs_tally.TallyView
+    needs_menu: list[Any] = []  # services.needs.MenuEntry
+    documents: list[Any] = []  # services.public_documents.PublicDocument
 
 
 class Poster(BaseModel):
@@ -130,13 +150,51 @@ def is_published_in(uow: UnitOfWork, project_id: int) -> bool:
 
 
 def public_project(app: App, project_id: int) -> PublicProject:
-    """The public page's content; an unpublished project is "unknown", exactly like
-    one that does not exist."""
-    from .queries import show_project
+    """The public page's project part; an unpublished project is "unknown", exactly
+    like one that does not exist."""
+    return public_page(app, project_id, blocks=False).project
 
-    if not is_published(app, project_id):
-        raise NotFound("unknown project {project}", project=project_id)
-    detail = show_project(app, project_id)
+
+def public_page(app: App, project_id: int, *, blocks: bool = True) -> PublicPage:
+    """The public page's content in one read-only transaction (``blocks``: with the
+    residents' blocks — ballot, survey, comments, needs); an unpublished project is
+    "unknown", exactly like one that does not exist."""
+    from .comments import comments_stage, comments_view, has_comments_stage
+    from .consent import project_tally
+    from .needs import _menu_view, needs_stage
+    from .needs_tally import tally_view as needs_tally_view
+    from .public_documents import public_documents_in
+    from .satisfaction import survey_stage, survey_view
+
+    with app.reader() as uow:
+        if not is_published_in(uow, project_id):
+            raise NotFound("unknown project {project}", project=project_id)
+        project = uow.projects.get(project_id)
+        page = PublicPage(project=_public_project(app, uow, project))
+        if not blocks:
+            return page
+        stages = project.template.stages
+        page.documents = public_documents_in(uow, project_id, app.lang)
+        page.consent = project_tally(uow, project)
+        if any(s.satisfaction is not None for s in stages):
+            page.survey = survey_view(uow, project, survey_stage(project))
+        if has_comments_stage(project):
+            page.comments = comments_view(
+                uow, project, comments_stage(project), public=True, today=local_date(app.now())
+            )
+        if any(s.needs is not None for s in stages):
+            page.needs = needs_tally_view(uow, project, needs_stage(project))
+            if page.needs.open:
+                page.needs_menu = [i for i in _menu_view(uow, project_id).items if not i.retired]
+        return page
+
+
+def _public_project(app: App, uow: UnitOfWork, project: Project) -> PublicProject:
+    from ..db.orm import PersonRow
+    from .queries import project_detail
+
+    detail = project_detail(app, uow, project)
+    phone = uow.session.scalar(select(PersonRow.phone).where(PersonRow.id == project.planner_id))
 
     def day(moment: dt.datetime | None) -> dt.date | None:
         return local_date(moment) if moment is not None else None
@@ -165,6 +223,7 @@ def public_project(app: App, project_id: int) -> PublicProject:
         street=detail.street_name,
         district=detail.district_name,
         planner=detail.planner_name,
+        planner_contact=mask_contact(phone),
         status=detail.status,
         start_date=detail.start_date,
         phases=phases,

@@ -20,13 +20,8 @@ from ...bootstrap import Origin
 from ...i18n import error_text, normalise_language, translate
 from ...models.errors import AccompanyError, NotFound
 from ...services import worklists
-from ...services.comments import (
-    CommentsView,
-    answer_comment,
-    kind_label,
-    leave_comment,
-    public_comments,
-)
+from ...services.comments import answer_comment, kind_label, leave_comment
+from ...services.public import PublicPage
 from ..context import accompany_app, page_for, record_id
 from ..errors import status_for
 from ..rendering import render
@@ -41,20 +36,19 @@ def _purpose(project_id: int) -> str:
     return f"comments:{project_id}"
 
 
-def public_comments_context(app, project_id: int) -> dict:  # type: ignore[no-untyped-def]
+def public_comments_context(app, page: PublicPage) -> dict:  # type: ignore[no-untyped-def]
     """The public page's 问计 block: the anonymous comments and, while the notice
     runs, the form's token."""
-    view: CommentsView | None = public_comments(app, project_id)
+    view = page.comments
     if view is None:
         return {"comments": None}
-    token = public_form_token(form_secret(app.settings), _purpose(project_id), time.time())
+    token = public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time())
     return {"comments": view, "comments_token": token}
 
 
 @router.post("/public/projects/{project_id}/comments")
 async def public_comment(request: Request, project_id: str) -> Response:
-    from ...services.public import public_project
-    from .public import _ballot_context, _page, _same_origin, _throttle
+    from .public import _page, _same_origin, admitted, ballot_context, read_page
 
     application = accompany_app(request)
     form = await request.form()
@@ -68,12 +62,12 @@ async def public_comment(request: Request, project_id: str) -> Response:
     text = str(form.get("text") or "")[:MAX_FORM_TEXT]
 
     def answer(status: int, *, message: str = "", done: str = "") -> Response:
-        try:
-            project = public_project(app, number)
-        except NotFound:
+        page = read_page(app, number)
+        if page is None:
             response = _page(request, lang, 404, project=None)
         else:
-            context = {**_ballot_context(app, number, ""), **public_comments_context(app, number)}
+            project = page.project
+            context = {**ballot_context(app, page, ""), **public_comments_context(app, page)}
             kept = {"comment_code": code, "comment_kind": kind, "comment_text": text} if message else {}
             response = _page(
                 request,
@@ -88,8 +82,7 @@ async def public_comment(request: Request, project_id: str) -> Response:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    address = request.client.host if request.client else "?"
-    if not _throttle(request).allow(address, time.monotonic()):
+    if not await admitted(request, app):
         message = translate("Too many submissions from this address: wait a minute and try again.", lang)
         response = await run_in_threadpool(answer, 429, message=message)
         response.headers["Retry-After"] = "60"

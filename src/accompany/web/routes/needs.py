@@ -25,7 +25,7 @@ from ...models.needs import MAX_COMMENT, MAX_NOTE, MAX_POINTS, POINT_COLOURS, PO
 from ...needsmap import layout
 from ...services import needs as service
 from ...services import needs_tally as tallies
-from ...services.public import public_project
+from ...services.public import PublicPage
 from ..context import accompany_app, page_for, record_id
 from ..errors import status_for
 from ..forms import SavedUpload, saved_uploads, text, uploads_of
@@ -47,17 +47,17 @@ def point_categories(lang: str) -> list[dict[str, str]]:
     ]
 
 
-def public_needs_context(app: App, project_id: int, code: str, lang: str) -> dict[str, Any]:
+def public_needs_context(app: App, page: PublicPage, code: str, lang: str) -> dict[str, Any]:
     """The needs block of the public page: the tally (aggregates only) and, while the
     survey is open, the form with the menu."""
-    if not service.has_needs_stage(app, project_id):
+    view = page.needs
+    if view is None:
         return {"needs": None}
-    view = tallies.needs_tally(app, project_id, public=True)
     context: dict[str, Any] = {"needs": view}
     if view.open:
         context.update(
-            needs_menu=[i for i in service.menu_view(app, project_id).items if not i.retired],
-            needs_token=public_form_token(form_secret(app.settings), _purpose(project_id), time.time()),
+            needs_menu=page.needs_menu,
+            needs_token=public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time()),
             needs_code=normalise_code(code) or "",
             point_slots=range(1, MAX_POINTS + 1),
             point_categories=point_categories(lang),
@@ -145,18 +145,17 @@ async def public_needs(request: Request, project_id: str) -> Response:
     code = str(form.get("code") or "")[:40]
 
     def reply(status: int, *, message: str = "", done: str = "") -> Response:
-        try:
-            project = public_project(app, number)
-        except NotFound:
+        page = public_routes.read_page(app, number)
+        if page is None:
             response = public_routes._page(request, lang, 404, project=None)
         else:
-            ballot = public_routes._ballot_context(app, number, "")
-            needs = public_needs_context(app, number, code if status != 200 else "", lang)
+            ballot = public_routes.ballot_context(app, page, "")
+            needs = public_needs_context(app, page, code if status != 200 else "", lang)
             response = public_routes._page(
                 request,
                 lang,
                 status,
-                project=project,
+                project=page.project,
                 needs_message=message,
                 needs_done=done,
                 **ballot,
@@ -165,8 +164,7 @@ async def public_needs(request: Request, project_id: str) -> Response:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    address = request.client.host if request.client else "?"
-    if not public_routes._throttle(request).allow(address, time.monotonic()):
+    if not await public_routes.admitted(request, app):
         message = translate("Too many answers from this address: wait a minute and try again.", lang)
         response = await run_in_threadpool(reply, 429, message=message)
         response.headers["Retry-After"] = "60"

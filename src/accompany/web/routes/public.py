@@ -8,12 +8,22 @@ The consent ballot: while the consent stage is in progress the page carries a fo
 (household code — pre-filled from the slip's QR ``?code=`` — and agree / disagree /
 abstain). No cookie is set: the form's CSRF token is an HMAC of the server secret,
 the project and the hour (``security.public_form_token``), the same for everyone, so
-the page stays cacheable; a POST whose Origin is another site is refused too. Ballots
-are throttled per address (ACCOMPANY_BALLOTS_PER_MINUTE, then 429). A page opened
-with ``?code=`` shows the code in the form and is therefore never stored by caches."""
+the page stays cacheable; a POST whose Origin is another site is refused too.
+
+Two brakes per address, then 429 with a message: residents' answers (ballots,
+survey answers, comments, needs — ACCOMPANY_BALLOTS_PER_MINUTE together), counted in
+the database so that every server process shares the count
+(``services.address_limit``); and page views (ACCOMPANY_PUBLIC_PAGES_PER_MINUTE), a
+cheap count in each process's memory.
+
+The page is read in one transaction (``services.public.public_page``) and sent with
+``Cache-Control: public, max-age=300`` and an ETag (a repeated request with
+``If-None-Match`` gets 304). A page opened with ``?code=`` shows the code in the form
+and is therefore never stored by caches (``no-store``), nor is any answer's page."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from urllib.parse import urlsplit
 
@@ -26,9 +36,9 @@ from ...i18n import error_text, normalise_language, translate
 from ...labels import label
 from ...models.errors import AccompanyError, NotFound
 from ...models.households import normalise_code
-from ...services.consent import TallyView, cast_ballot, choice_label, consent_tally, has_consent_stage
-from ...services.public import public_project
-from ...services.public_documents import public_documents
+from ...services.address_limit import admit
+from ...services.consent import cast_ballot, choice_label
+from ...services.public import PublicPage, public_page
 from ..context import accompany_app, record_id
 from ..errors import status_for
 from ..rendering import environment
@@ -36,12 +46,6 @@ from ..security import AddressThrottle, form_secret, public_form_matches, public
 
 router = APIRouter()
 MAX_AGE = 300  # residents see a change within five minutes
-
-
-def public_comments_context(app, project_id: int) -> dict:  # type: ignore[no-untyped-def]
-    from .comments import public_comments_context as context
-
-    return context(app, project_id)
 
 
 def _page(request: Request, lang: str, status: int, **context) -> HTMLResponse:  # type: ignore[no-untyped-def]
@@ -60,57 +64,89 @@ def _purpose(project_id: int) -> str:
     return f"ballot:{project_id}"
 
 
-def _ballot_context(app, project_id: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+def ballot_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no-untyped-def]
     """The ballot block: the tally (aggregates only) and, while it is open, the form."""
-    if not has_consent_stage(app, project_id):
+    tally = page.consent
+    if tally is None:
         return {"tally": None}
-    tally: TallyView = consent_tally(app, project_id, public=True)
-    token = public_form_token(form_secret(app.settings), _purpose(project_id), time.time())
+    token = public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time())
     # the code goes into the form only while there is one to fill in
     return {"tally": tally, "token": token, "code": (normalise_code(code) or "") if tally.open else ""}
 
 
-def _context(app, project_id: int, code: str) -> dict:  # type: ignore[no-untyped-def]
-    """The page's forms: the consent ballot and the satisfaction survey."""
+def page_context(app, page: PublicPage, lang: str, code: str = "") -> dict:  # type: ignore[no-untyped-def]
+    """The whole page: the project and each residents' block, a household ``code``
+    (from the slip's QR code) in each open form."""
+    from .comments import public_comments_context
+    from .needs import public_needs_context
     from .satisfaction import survey_context
 
-    return {**_ballot_context(app, project_id, code), **survey_context(app, project_id, code)}
+    return {
+        "project": page.project,
+        "documents": page.documents,
+        **ballot_context(app, page, code),
+        **survey_context(app, page, code),
+        **public_comments_context(app, page),
+        **public_needs_context(app, page, code, lang),
+    }
 
 
-def public_needs_context(app, project_id: int, code: str, lang: str) -> dict:  # type: ignore[no-untyped-def]
-    from .needs import public_needs_context as context
+def read_page(app, project_id: int) -> PublicPage | None:  # type: ignore[no-untyped-def]
+    """The published page's content (one transaction); None when there is none."""
+    try:
+        return public_page(app, project_id)
+    except NotFound:
+        return None
 
-    return context(app, project_id, code, lang)
+
+async def admitted(request: Request, app) -> bool:  # type: ignore[no-untyped-def]
+    """Whether this address may give one more answer now (then it is counted): the
+    limit all server processes share."""
+    address = request.client.host if request.client else "?"
+    return await run_in_threadpool(admit, app, address, app.settings.ballots_per_minute)
 
 
-def _throttle(request: Request) -> AddressThrottle:
+def _page_throttle(request: Request) -> AddressThrottle:
     state = request.app.state
-    if getattr(state, "ballot_throttle", None) is None:
-        state.ballot_throttle = AddressThrottle(accompany_app(request).settings.ballots_per_minute)
-    return state.ballot_throttle
+    if getattr(state, "page_throttle", None) is None:
+        state.page_throttle = AddressThrottle(accompany_app(request).settings.public_pages_per_minute)
+    return state.page_throttle
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 @router.get("/public/projects/{project_id}")
-async def public_page(request: Request, project_id: str) -> Response:
+async def public_page_view(request: Request, project_id: str) -> Response:
     application = accompany_app(request)
     lang = normalise_language(request.query_params.get("lang"), application.settings.language)
     app = application.via(Origin("web"), language=lang)
     code = (request.query_params.get("code") or "")[:40]
-    try:
-        number = record_id(project_id, "project")
-        project = await run_in_threadpool(public_project, app, number)
-        ballot = await run_in_threadpool(_context, app, number, code)
-        ballot.update(await run_in_threadpool(public_comments_context, app, number))
-        needs = await run_in_threadpool(public_needs_context, app, number, code, lang)
-        documents = await run_in_threadpool(public_documents, app, number, lang)
-    except NotFound:
+    address = request.client.host if request.client else "?"
+    if not _page_throttle(request).allow(address, time.monotonic()):
+        message = translate("Too many requests from this address: wait a minute and try again.", lang)
+        response = _page(request, lang, 429, project=None, throttled=message)
+        response.headers["Retry-After"] = "60"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    page = await run_in_threadpool(read_page, app, record_id(project_id, "project"))
+    if page is None:
         response = _page(request, lang, 404, project=None)
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
-    response = _page(request, lang, 200, project=project, documents=documents, **ballot, **needs)
-    # the same page for everyone, no cookies; with a code in the form: not stored
-    with_code = ballot.get("code") or ballot.get("survey_code") or needs.get("needs_code")
-    response.headers["Cache-Control"] = "no-store" if with_code else f"public, max-age={MAX_AGE}"
+    context = page_context(app, page, lang, code)
+    response = _page(request, lang, 200, **context)
+    # the same page for everyone, no cookies; with a code in a form: never stored
+    if context.get("code") or context.get("survey_code") or context.get("needs_code"):
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    cache = {"Cache-Control": f"public, max-age={MAX_AGE}", "ETag": _etag(response.body)}
+    response.headers.update(cache)
+    # a proxy may have weakened the tag (W/"…"): the page is the same all the same
+    asked = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
+    if cache["ETag"] in asked or "*" in asked:
+        return Response(status_code=304, headers=cache)
     return response
 
 
@@ -135,23 +171,25 @@ async def public_ballot(request: Request, project_id: str) -> Response:
     code = str(form.get("code") or "")[:40]
 
     def answer(status: int, *, message: str = "", done: str = "") -> Response:
-        try:
-            project = public_project(app, number)
-        except NotFound:
+        page = read_page(app, number)
+        if page is None:
             response = _page(request, lang, 404, project=None)
         else:
-            context = {**_context(app, number, code), **public_comments_context(app, number)}
-            needs = public_needs_context(app, number, "", lang)
-            response = _page(
-                request, lang, status, project=project, message=message, done=done, **context, **needs
-            )
+            from .satisfaction import survey_context
+
+            # the code stays in the ballot's and the survey's forms, not the needs'
+            context = {
+                **page_context(app, page, lang),
+                **ballot_context(app, page, code),
+                **survey_context(app, page, code),
+            }
+            response = _page(request, lang, status, message=message, done=done, **context)
         if response.status_code == 200:
             response.status_code = status
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    address = request.client.host if request.client else "?"
-    if not _throttle(request).allow(address, time.monotonic()):
+    if not await admitted(request, app):
         message = translate("Too many ballots from this address: wait a minute and try again.", lang)
         response = await run_in_threadpool(answer, 429, message=message)
         response.headers["Retry-After"] = "60"

@@ -20,13 +20,8 @@ from ...i18n import error_text, normalise_language, translate
 from ...models.errors import AccompanyError, NotFound
 from ...models.households import normalise_code
 from ...services import worklists
-from ...services.public import public_project
-from ...services.satisfaction import (
-    SurveyView,
-    give_answer,
-    has_survey_stage,
-    survey_tally,
-)
+from ...services.public import PublicPage
+from ...services.satisfaction import give_answer
 from ..context import accompany_app, page_for, record_id
 from ..errors import status_for
 from ..rendering import render
@@ -42,13 +37,13 @@ def _purpose(project_id: int) -> str:
     return f"survey:{project_id}"
 
 
-def survey_context(app, project_id: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+def survey_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no-untyped-def]
     """The public page's survey block: the tally (aggregates only) and, while it is
     open, the form."""
-    if not has_survey_stage(app, project_id):
+    survey = page.survey
+    if survey is None:
         return {"survey": None}
-    survey: SurveyView = survey_tally(app, project_id, public=True)
-    token = public_form_token(form_secret(app.settings), _purpose(project_id), time.time())
+    token = public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time())
     return {
         "survey": survey,
         "survey_token": token,
@@ -59,7 +54,7 @@ def survey_context(app, project_id: int, code: str) -> dict:  # type: ignore[no-
 
 @router.post("/public/projects/{project_id}/satisfaction")
 async def public_answer(request: Request, project_id: str) -> Response:
-    from .public import _ballot_context, _page, _same_origin, _throttle
+    from .public import _page, _same_origin, admitted, ballot_context, read_page
 
     application = accompany_app(request)
     form = await request.form()
@@ -71,20 +66,24 @@ async def public_answer(request: Request, project_id: str) -> Response:
     code = str(form.get("code") or "")[:40]
 
     def answer(status: int, *, message: str = "", done: str = "") -> Response:
-        try:
-            project = public_project(app, number)
-        except NotFound:
+        page = read_page(app, number)
+        if page is None:
             response = _page(request, lang, 404, project=None)
         else:
-            context = {**_ballot_context(app, number, ""), **survey_context(app, number, code)}
+            context = {**ballot_context(app, page, ""), **survey_context(app, page, code)}
             response = _page(
-                request, lang, status, project=project, survey_message=message, survey_done=done, **context
+                request,
+                lang,
+                status,
+                project=page.project,
+                survey_message=message,
+                survey_done=done,
+                **context,
             )
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    address = request.client.host if request.client else "?"
-    if not _throttle(request).allow(address, time.monotonic()):
+    if not await admitted(request, app):
         message = translate("Too many answers from this address: wait a minute and try again.", lang)
         response = await run_in_threadpool(answer, 429, message=message)
         response.headers["Retry-After"] = "60"
