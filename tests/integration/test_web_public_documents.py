@@ -257,3 +257,19 @@ def test_a_file_dropped_from_its_stage_takes_its_public_mark_along(
         uow.commit()
     with app.reader() as uow:
         assert uow.session.scalar(select(func.count()).select_from(PublicAttachmentRow)) == 0
+
+
+def test_the_page_shown_after_an_answer_still_lists_the_public_files(
+    web: Any, app: App, project_id: int, file_id: int
+) -> None:
+    """The page re-shown after a resident's answer (here a comment refused for an
+    unknown household code) is the same page: its public files are on it too."""
+    from .test_web_comments import _send
+
+    set_document_public(app, file_id, by="wangrb")
+    set_published(app, project_id, by="zhangl")
+    open_notice(app, project_id)
+    refused = _send(client(web), app, project_id, "ZZZZZZZZ", "希望加装座椅")
+    assert refused.status_code in (400, 404, 422), refused.status_code
+    assert "问题地图.pdf" in visible_text(refused.text)  # the answer was sent in English (lang=en)
+    assert f'href="/public/projects/{project_id}/files/{file_id}"' in refused.text

@@ -67,7 +67,11 @@ async def public_comment(request: Request, project_id: str) -> Response:
             response = _page(request, lang, 404, project=None)
         else:
             project = page.project
-            context = {**ballot_context(app, page, ""), **public_comments_context(app, page)}
+            context = {
+                "documents": page.documents,
+                **ballot_context(app, page, ""),
+                **public_comments_context(app, page),
+            }
             kept = {"comment_code": code, "comment_kind": kind, "comment_text": text} if message else {}
             response = _page(
                 request,

@@ -156,6 +156,7 @@ async def public_needs(request: Request, project_id: str) -> Response:
                 lang,
                 status,
                 project=page.project,
+                documents=page.documents,
                 needs_message=message,
                 needs_done=done,
                 **ballot,

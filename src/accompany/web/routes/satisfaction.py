@@ -70,7 +70,11 @@ async def public_answer(request: Request, project_id: str) -> Response:
         if page is None:
             response = _page(request, lang, 404, project=None)
         else:
-            context = {**ballot_context(app, page, ""), **survey_context(app, page, code)}
+            context = {
+                "documents": page.documents,
+                **ballot_context(app, page, ""),
+                **survey_context(app, page, code),
+            }
             response = _page(
                 request,
                 lang,
