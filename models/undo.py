@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .calendar import WorkingCalendar
-from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
+from .errors import Coded, Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .people import Person
 from .rules import moment_label, project_not_cancelled
@@ -231,7 +231,7 @@ def decision_is_last(project: Project, key: str, history: DecisionHistory) -> No
                 "the decision on stage {stage_name} is no longer the last thing that happened: "
                 "{other} at {when} ({kind}); it cannot be undone",
                 other=Localized(spec.name, spec.name_en) if spec else Localized("项目", "the project"),
-                kind=event.kind,
+                kind=Coded("event", event.kind),
                 when=moment_label(event.at),
                 **_stage_words(project, key),
             )
