@@ -493,6 +493,14 @@ def outcome_line(
                     days=e.data["granted_days"],
                 )
             )
+        elif e.kind is EventKind.EXTENSION_WITHDRAWN:
+            parts.append(
+                _(
+                    "{stage}: the extension request of {days} working days is withdrawn (a new round)",
+                    stage=stage,
+                    days=e.data["working_days"],
+                )
+            )
         elif e.kind is EventKind.EXTENSION_REFUSED:
             parts.append(_("{stage}: extension refused: {reason}", stage=stage, reason=e.data["comment"]))
         elif e.kind is EventKind.PROJECT_COMPLETED:
