@@ -254,6 +254,13 @@ def test_a_loop_withdraws_a_waiting_extension_request(
     # the audit log on the project page says what became of it and why
     text = visible_text(sign_in(web, "wangrb").get(f"/projects/{project_id}?events=all").text)
     assert "延期申请已撤销" in text and "因重新征询而撤销" in text
+    # the quarter's report lists it as withdrawn, not as waiting for a decision
+    from accompany.models.report import Quarter
+    from accompany.services.reports import quarterly_report
+
+    clock.advance(minutes=1)
+    listed = quarterly_report(app, Quarter.parse("2026Q2")).extensions
+    assert [(x["stage"], x["status"]) for x in listed] == [("resident-consent", "withdrawn")]
     # a stale decision is refused, nothing changes
     before = snapshot(app)
     with pytest.raises(RuleViolation, match="no extension request waiting"):
