@@ -35,6 +35,21 @@ class Localized:
 
 
 @dataclass(frozen=True)
+class Coded:
+    """A code of the engine (an event kind, a state …) in a message: the edge names
+    it by its label in the reader's language, from the one table of labels
+    (``accompany.labels``: ``table`` is one of its tables, e.g. ``event``) — never
+    the raw code (``stage.clock_paused``) a person does not read."""
+
+    table: str
+    code: str
+
+    def __str__(self) -> str:
+        # str(error) has no catalogue at hand: the code, as the log holds it
+        return self.code
+
+
+@dataclass(frozen=True)
 class Problem:
     """One of several things wrong with an input, about one field."""
 

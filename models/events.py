@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     EXTENSION_REQUESTED = "stage.extension_requested"
     EXTENSION_GRANTED = "stage.extension_granted"
     EXTENSION_REFUSED = "stage.extension_refused"
+    EXTENSION_WITHDRAWN = "stage.extension_withdrawn"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_DEAD = "notification.dead"
     PEOPLE_LOADED = "people.loaded"

@@ -22,11 +22,15 @@ The loop (:func:`loop_back`):
   round are kept in the log (in the ``stage.looped`` event and the submissions
   before it) but no longer count; the approvals of the old round stay recorded
   under their round; open clock pauses of reset stages are closed;
+- the extension requests still waiting on reset stages are withdrawn
+  (:func:`withdraw_open_extensions`): they asked for more time in a round that is
+  over, so the street office no longer has them to decide;
 - the ballots of the old round are kept, archived under their round (the service
   layer does this): the new round's tally starts from zero.
 
 One ``stage.looped`` event (on the failing stage) carries the reason, the target,
-the stages reset, their old deadlines, evidence and files, and the tally figures.
+the stages reset, their old deadlines, evidence and files, and the tally figures;
+one ``stage.extension_withdrawn`` event per request withdrawn says why.
 Pure: no database, no clock (``now`` and the tally are passed in).
 """
 
@@ -231,11 +235,13 @@ def loop_back(
     calendar: WorkingCalendar,
 ) -> tuple[LoopPlan, list[Event]]:
     """Loop a failed stage back to its template's target (see the module's
-    description). Returns the plan and the events: ``stage.looped``, then the
-    target's new deadline."""
+    description). Returns the plan and the events: ``stage.looped``, the extension
+    requests withdrawn (``stage.extension_withdrawn``), then the target's new
+    deadline."""
     text = loop_reason_given(reason)
     plan = check_loop(project, key, actor, result, local_date(now))
     loop_not_before_history(project, plan.stages, now)
+    withdrawn = withdraw_open_extensions(project, plan, actor, now)
     rounds: dict[str, int] = {}
     old_deadlines: dict[str, str | None] = {}
     old_evidence: dict[str, Any] = {}
@@ -289,7 +295,49 @@ def loop_back(
             "evidence_archived": old_evidence,
             "files_archived": old_files,
             "tally": consent_summary(result) if result is not None else None,
+            "extensions_withdrawn": {e.stage: e.data["working_days"] for e in withdrawn if e.stage},
         },
     )
     target = project.stages[plan.target]
-    return plan, [event, *project._refresh_deadline(target, now, calendar, "new round")]
+    return plan, [event, *withdrawn, *project._refresh_deadline(target, now, calendar, "new round")]
+
+
+def withdraw_open_extensions(
+    project: Project, plan: LoopPlan, actor: Person, now: dt.datetime
+) -> list[Event]:
+    """A new round withdraws the extension requests still waiting on the stages it
+    resets: they asked for more time in a round that is over (the new round's
+    deadlines come from the template's rules), so nobody is left to decide them —
+    they leave the street office's worklist, and the planner asks again in the new
+    round if need be. Each is closed as ``withdrawn`` by whoever looped, with a
+    ``stage.extension_withdrawn`` event saying why (a new round, its reason is in
+    the ``stage.looped`` event)."""
+    events: list[Event] = []
+    for stage_key in plan.stages:
+        stage = project.stages[stage_key]
+        request = stage.open_extension()
+        if request is None:
+            continue
+        request.status = "withdrawn"
+        request.decided_by = actor.id
+        request.decided_at = now
+        request.dirty = True
+        project._touch(stage)
+        events.append(
+            Event(
+                EventKind.EXTENSION_WITHDRAWN,
+                now,
+                actor.id,
+                stage=stage_key,
+                data={
+                    "working_days": request.working_days,
+                    "reason": request.reason,
+                    "requested_by": request.requested_by,
+                    "requested_at": request.requested_at.isoformat(),
+                    "why": "new_round",
+                    "failing_stage": plan.failing,
+                    "target": plan.target,
+                },
+            )
+        )
+    return events

@@ -13,8 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-LEVEL_ZH = {"street-office": "街道办事处", "district": "区规划分局"}
-LEVEL_EN = {"street-office": "street office", "district": "district"}
+from .people import PARTY_ROLES, ROLE_LABELS_EN, ROLE_LABELS_ZH
+
+#: who decides at a level — or, in a joint step (会签/或签), the party who signs
+LEVEL_ZH = {"street-office": "街道办事处", "district": "区规划分局"} | {
+    r.value: ROLE_LABELS_ZH[r] for r in PARTY_ROLES
+}
+LEVEL_EN = {"street-office": "street office", "district": "district"} | {
+    r.value: ROLE_LABELS_EN[r] for r in PARTY_ROLES
+}
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ class ExtensionRequest:
     requested_by: str
     working_days: int
     reason: str
-    status: str = "requested"  # requested | granted | refused
+    status: str = "requested"  # requested | granted | refused | withdrawn (by a new round)
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
     granted_days: int | None = None

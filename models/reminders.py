@@ -471,30 +471,37 @@ def notifications_for_events(project: ProjectFacts, events: Iterable[Event]) -> 
             )
         elif event.kind is EventKind.STAGE_DECISION_UNDONE:
             # whoever the decision told hears that it was withdrawn: the planner of
-            # a return or a final approval, the next level of an approval at one level
+            # a return or a final approval, the next level of an approval at one
+            # level — or, when it made a joint step (会签/或签) the one awaited, each
+            # party that step asked in person (a signature that left its step
+            # waiting told nobody)
             next_level = data.get("next_level")
-            audience = (
-                approvers(next_level, project.district, project.street)
-                if data.get("decision") == "approved" and not data.get("final") and next_level
-                else planner
-            )
-            intents.append(
-                Intent(
-                    audience,
-                    NotificationKind.DECISION_UNDONE,
-                    project.project_id,
-                    event.stage,
-                    f"e{data.get('undone_event')}",
-                    payload(
-                        event,
-                        decision=data.get("decision"),
-                        level=data.get("level"),
-                        reason=data.get("reason"),
-                        decided_at=data.get("decided_at"),
-                        stages_not_started=list(data.get("stages_not_started") or ()),
-                    ),
+            if data.get("decision") == "approved" and not data.get("final") and next_level:
+                audiences = (
+                    [person(p) for p in (data.get("awaited_parties") or {}).values() if p]
+                    if next_level in JOINT_MODES
+                    else [approvers(next_level, project.district, project.street)]
                 )
-            )
+            else:
+                audiences = [planner]
+            for audience in audiences:
+                intents.append(
+                    Intent(
+                        audience,
+                        NotificationKind.DECISION_UNDONE,
+                        project.project_id,
+                        event.stage,
+                        f"e{data.get('undone_event')}",
+                        payload(
+                            event,
+                            decision=data.get("decision"),
+                            level=data.get("level"),
+                            reason=data.get("reason"),
+                            decided_at=data.get("decided_at"),
+                            stages_not_started=list(data.get("stages_not_started") or ()),
+                        ),
+                    )
+                )
         elif event.kind is EventKind.STAGE_LOOPED:
             # the planner (who redoes the work), the street office (who approves it
             # again) and the coordinator hear of the new round

@@ -510,6 +510,16 @@ def build_report(
                         "decision": None,
                     }
                 )
+        elif event.kind == "stage.extension_withdrawn":
+            # a new round withdrew it (models.loop): no longer waiting for a decision
+            for entry in reversed(extensions):
+                if (
+                    entry["project_id"] == project.id
+                    and entry["stage"] == stage.key
+                    and entry["status"] == "requested"
+                ):
+                    entry["status"] = "withdrawn"
+                    break
         elif event.kind in ("stage.extension_granted", "stage.extension_refused"):
             granted = event.kind == "stage.extension_granted"
             if in_quarter(event.at) and in_scope(project) and granted:

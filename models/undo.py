@@ -18,6 +18,14 @@ happened. The stage goes back to where it was before the decision:
   the approvals given in that round before the return count again) and waits for
   the level that returned it.
 
+A party's signature in a joint step (会签/或签: the design institute, the
+construction company …) is a decision too, under the same rules: only the party
+who signed, within the window, nothing since. Undoing one signature of a 会签
+takes back that signature alone (the others' stay, the step waits for the party
+again); undoing the signature that completed the step also puts the step back;
+undoing a party's return (which sent the whole round back) restores the round with
+the signatures given in it.
+
 Clocks: as if the decision had not been given. A decision does not move the decided
 stage's deadline, and a stage waiting for approval has no running clock, so its
 deadline stays as it was; a stage the approval started loses its start and its
@@ -36,12 +44,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .calendar import WorkingCalendar
-from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
+from .errors import Coded, Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .people import Person
 from .rules import moment_label, project_not_cancelled
 from .states import ProjectStatus, StageState
-from .template import ApprovalLevel
+from .template import ApprovalLevel, PartyRole
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
 if TYPE_CHECKING:
@@ -95,19 +103,17 @@ class DecisionHistory:
         return [self.decision.id, *(e.id for e in self.consequences)]
 
 
-def decision_history(stage_key: str, events: Sequence[LoggedEvent]) -> DecisionHistory:
+def decision_history(stage_key: str, events: Sequence[LoggedEvent], by: str | None = None) -> DecisionHistory:
     """Split a project's history events (oldest first; notifications left out) around
-    the stage's last decision. The decision's consequences are the events right
-    after it, in the same transaction (recorded at the same moment), that a decision
-    causes: stages started, deadlines set, the project completed."""
-    index = next(
-        (
-            i
-            for i in range(len(events) - 1, -1, -1)
-            if events[i].stage == stage_key and events[i].kind in DECISION_KINDS
-        ),
-        None,
-    )
+    the stage's last decision — or, given ``by``, the last one that person gave on
+    the stage when they gave one (in a joint round several parties sign: another
+    party's signature since is then a later event, not someone else's decision).
+    The decision's consequences are the events right after it, in the same
+    transaction (recorded at the same moment), that a decision causes: stages
+    started, deadlines set, the project completed."""
+    decisions = [i for i, e in enumerate(events) if e.stage == stage_key and e.kind in DECISION_KINDS]
+    own = [i for i in decisions if events[i].actor == by] if by is not None else []
+    index = (own or decisions or [None])[-1]
     if index is None:
         return DecisionHistory(None)
     decision = events[index]
@@ -231,7 +237,7 @@ def decision_is_last(project: Project, key: str, history: DecisionHistory) -> No
                 "the decision on stage {stage_name} is no longer the last thing that happened: "
                 "{other} at {when} ({kind}); it cannot be undone",
                 other=Localized(spec.name, spec.name_en) if spec else Localized("项目", "the project"),
-                kind=event.kind,
+                kind=Coded("event", event.kind),
                 when=moment_label(event.at),
                 **_stage_words(project, key),
             )
@@ -326,7 +332,7 @@ def undo_decision(
     stage = project.stage(key)
     before = stage.state
     data = decision.data
-    level = ApprovalLevel(data["level"])
+    level = decided_level(data["level"])
     decision_round = int(data.get("round") or stage.round)
     returned = decision.kind == EventKind.STAGE_RETURNED.value
     _drop_record(stage, decision_round, level, "returned" if returned else "approved", decision.actor)
@@ -381,6 +387,10 @@ def undo_decision(
             "round": decision_round,
             "final": bool(data.get("final")),
             "next_level": data.get("next_level"),
+            # a party's signature or return in a joint step (会签/或签)
+            **({"party": data["party"], "step": data.get("step")} if data.get("party") else {}),
+            # the parties the decision asked to sign next (they hear it was withdrawn)
+            **({"awaited_parties": data["awaited_parties"]} if data.get("awaited_parties") else {}),
             "decided_at": decision.at.isoformat(),
             "decided_by": decision.actor,
             "reason": text,
@@ -392,7 +402,16 @@ def undo_decision(
     return [event, *follow]
 
 
-def _drop_record(stage: Stage, round_: int, level: ApprovalLevel, decision: str, by: str) -> None:
+def decided_level(value: str) -> ApprovalLevel | PartyRole:
+    """The level a decision was given at, as the log names it: the street office or
+    the district, or — a signature or a return in a joint step — the party's role."""
+    try:
+        return ApprovalLevel(value)
+    except ValueError:
+        return PartyRole(value)
+
+
+def _drop_record(stage: Stage, round_: int, level: ApprovalLevel | PartyRole, decision: str, by: str) -> None:
     for index in range(len(stage.approvals) - 1, -1, -1):
         record = stage.approvals[index]
         if (record.round, record.level, record.decision, record.decided_by) == (round_, level, decision, by):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from .models.errors import AccompanyError, Localized, Problem
+from .models.errors import AccompanyError, Coded, Localized, Problem
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("zh", "en")
@@ -138,4 +138,8 @@ def problem_text(problem: Problem, lang: str) -> str:
 
 
 def _value(value: object, lang: str) -> object:
+    if isinstance(value, Coded):
+        from .labels import label  # labels reads this module's translate
+
+        return label(value.table, value.code, lang)
     return value.text(lang) if isinstance(value, Localized) else value

@@ -61,6 +61,7 @@ EXTENSION_STATUSES = {
     "requested": N_("waiting for a decision"),
     "granted": N_("granted"),
     "refused": N_("refused"),
+    "withdrawn": N_("withdrawn: a new round started"),
 }
 CHANNELS = {
     "web": N_("web"),
@@ -90,6 +91,7 @@ EVENT_KINDS = {
     "stage.extension_requested": N_("Extension requested"),
     "stage.extension_granted": N_("Extension granted"),
     "stage.extension_refused": N_("Extension refused"),
+    "stage.extension_withdrawn": N_("Extension request withdrawn"),
     "notification.sent": N_("Notification sent"),
     "notification.dead": N_("Notification failed"),
     "people.loaded": N_("Directory loaded"),

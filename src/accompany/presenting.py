@@ -111,6 +111,12 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         )
     if kind == "stage.extension_refused":
         return _("reason: {text}", text=data.get("comment"))
+    if kind == "stage.extension_withdrawn":
+        return _(
+            "{days} working days asked ({reason}): withdrawn by a new round",
+            days=data.get("working_days"),
+            reason=data.get("reason"),
+        )
     if kind in ("stage.deadline_set", "stage.deadline_changed"):
         due = data.get("due")
         provisional = _(" (provisional)") if data.get("provisional") else ""

@@ -219,6 +219,7 @@ VALUE_NAMES = {
         "granted": "批准",
         "refused": "不批准",
         "requested": "待决定",
+        "withdrawn": "已撤销（重新征询）",
         "street-office": "街道办事处",
         "district": "区规划分局",
         True: "是",

@@ -32,8 +32,25 @@ def test_a_failed_consent_loops_back(codes: list[str], cli_env: dict[str, str]) 
     assert "declares no loop" in refused(5, *loop("needs-survey", "--by", "wangrb", "--reason", "x"))
     assert db_dump(cli_env) == before
 
+    # an extension asked for this round: the new round withdraws it (nobody decides it)
+    ok(
+        "stage",
+        "extend",
+        "1",
+        "resident-consent",
+        "--by",
+        "wangrb",
+        "--days",
+        "5",
+        "--reason",
+        "入户需更多时间",
+    )
     out = ok(*loop("居民意见征询", "--by", "王若冰", "--reason", "多数居民反对，修改方案"))
     assert "back to Design proposal for round 2" in out
+    assert "the extension request of 5 working days is withdrawn (a new round)" in " ".join(out.split())
+    logged = " ".join(ok("project", "show", "1", "--events").split())  # as read, not as wrapped
+    assert "extension: 5 working days: 入户需更多时间; withdrawn: a new round started" in logged
+    assert "│ Extension request │" in logged and "(入户需更多时间): │" in logged  # the audit log's row
     shown = json.loads(ok("project", "show", "1", "--json"))
     states = {s["key"]: (s["state"], s["round"]) for s in shown["stages"]}
     assert states["design-proposal"] == ("in_progress", 2)

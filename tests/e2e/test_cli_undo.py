@@ -183,3 +183,30 @@ def test_in_chinese(started: Path, cli_env: dict[str, str]) -> None:
         "2026-03-23T10:01",
     )
     assert "审批通过已撤回" in out
+
+
+@pytest.mark.zh
+def test_a_refusal_names_what_happened_since_by_its_label(started: Path, cli_env: dict[str, str]) -> None:
+    """The event that came after the decision is named as a person reads it (计时暂停),
+    not by its kind in the log (stage.clock_paused)."""
+    survey_done(started)
+    ok("stage", "approve", "1", "needs-survey", "--by", "zhaoy", "--now", "2026-03-23T10:00")
+    ok(
+        "stage",
+        "pause",
+        "1",
+        "needs-list",
+        "--by",
+        "zhangl",
+        "--reason",
+        "冬季停工",
+        "--now",
+        "2026-03-23T10:02",
+    )
+    before = db_dump(cli_env)
+    line = refused(5, "stage", "undo", "1", "needs-survey", "--by", "zhaoy", "--reason", "点错了")
+    assert line.startswith("错误：")
+    assert "已不是最近发生的操作" in line and "需求清单" in line
+    assert "（计时暂停）" in line
+    assert "stage.clock_paused" not in line
+    assert db_dump(cli_env) == before

@@ -192,3 +192,80 @@ def test_the_box_on_the_project_page_and_the_api(
     assert f'action="{action}"' not in after
     # the audit log names the new round; the reason is escaped
     assert "重新开始一轮" in after and "<b>方案</b>" not in after and "&lt;b&gt;方案&lt;/b&gt;" in after
+
+
+def test_a_loop_withdraws_a_waiting_extension_request(
+    app: App, project_id: int, failed: list[str], clock: FixedClock
+) -> None:
+    """The planner asked the street office for more days on the consent, then the
+    ballot failed: the loop withdraws the request (its round is over), with an event
+    saying why; it leaves the street office's worklist (service, page, API) and the
+    planner sees it withdrawn."""
+    from accompany.db.orm import ExtensionRow
+    from accompany.services.worklists import my_work
+
+    from .test_joint_signing import people_get
+
+    clock.moment = parse_moment("2026-06-01T15:00")
+    commands.request_extension(
+        app,
+        commands.RequestExtension(
+            project_id=project_id,
+            stage="resident-consent",
+            by="wangrb",
+            working_days=5,
+            reason="入户征询需更多时间",
+        ),
+    )
+    office = people_get(app, "zhaoy")
+    assert [(x.project_id, x.stage) for x in my_work(app, office).extension_requests] == [
+        (project_id, "resident-consent")
+    ]
+    web = create_web_app(app)
+    office_web = sign_in(web, "zhaoy")
+    decide = f"/projects/{project_id}/stages/resident-consent/extension/decide"
+    assert decide in office_web.get("/").text
+
+    clock.moment = parse_moment("2026-06-02T10:00")
+    outcome = loop(app, project_id)
+    assert outcome.kinds() == ["stage.looped", "stage.extension_withdrawn", "stage.deadline_set"]  # type: ignore[attr-defined]
+
+    assert my_work(app, office).extension_requests == []
+    page = office_web.get("/").text
+    assert decide not in page and "入户征询需更多时间" not in page
+    from accompany.services import accounts
+
+    token = accounts.create_api_token(app, "zhaoy", "t", by="operator").token
+    work = client(web).get("/api/v1/work", headers={"Authorization": f"Bearer {token}"}).json()
+    assert work["extension_requests"] == []
+    mine = my_work(app, people_get(app, "wangrb")).extension_decisions
+    assert [(x.stage, x.status, x.decided_by) for x in mine] == [("resident-consent", "withdrawn", "王若冰")]
+    with app.reader() as uow:
+        request = uow.session.scalars(select(ExtensionRow)).one()
+        event = uow.session.scalars(
+            select(EventRow).where(EventRow.kind == "stage.extension_withdrawn")
+        ).one()
+        looped = uow.session.scalars(select(EventRow).where(EventRow.kind == "stage.looped")).one()
+    assert (request.status, request.decided_by) == ("withdrawn", "wangrb")
+    assert event.stage_key == "resident-consent" and event.actor == "wangrb"
+    assert event.data["why"] == "new_round" and event.data["working_days"] == 5
+    assert looped.data["extensions_withdrawn"] == {"resident-consent": 5}
+    assert verify_log(app).intact
+    # the audit log on the project page says what became of it and why
+    text = visible_text(sign_in(web, "wangrb").get(f"/projects/{project_id}?events=all").text)
+    assert "延期申请已撤销" in text and "因重新征询而撤销" in text
+    # the quarter's report lists it as withdrawn, not as waiting for a decision
+    from accompany.models.report import Quarter
+    from accompany.services.reports import quarterly_report
+
+    clock.advance(minutes=1)
+    listed = quarterly_report(app, Quarter.parse("2026Q2")).extensions
+    assert [(x["stage"], x["status"]) for x in listed] == [("resident-consent", "withdrawn")]
+    # a stale decision is refused, nothing changes
+    before = snapshot(app)
+    with pytest.raises(RuleViolation, match="no extension request waiting"):
+        commands.decide_extension(
+            app,
+            commands.DecideExtension(project_id=project_id, stage="resident-consent", by="zhaoy", grant=True),
+        )
+    assert snapshot(app) == before

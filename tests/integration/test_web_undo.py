@@ -102,3 +102,30 @@ def test_undo_through_the_api(web, app: App, approved: int, clock: FixedClock) -
     twice = c.post(url, headers=office, json={"reason": "点错了"})
     assert twice.status_code == 409
     assert twice.json()["error"]["code"]
+
+
+def test_a_refusal_names_what_happened_since_by_its_label(
+    web, app: App, approved: int, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """After the approval the coordinator paused the next stage's clock: the undo is
+    refused on the page and through the API, naming that event as a person reads it
+    (计时暂停 / Clock paused), never by its kind in the log (stage.clock_paused)."""
+    clock.advance(minutes=2)
+    commands.pause_clock(
+        app, commands.PauseClock(project_id=approved, stage="needs-list", by="zhangl", reason="冬季停工")
+    )
+    office, token = sign_in(web, "zhaoy"), bearer(app, "zhaoy")
+    before = snapshot(app)
+    url = f"/projects/{approved}/stages/needs-survey/undo"
+    page = post_form(office, url, url, {"reason": "点错了"})
+    assert page.status_code == 409
+    text = visible_text(page.text)
+    assert "已不是最近发生的操作" in text and "（计时暂停）" in text
+    assert "stage.clock_paused" not in page.text
+    api = f"/api/v1/projects/{approved}/stages/needs-survey/undo"
+    for lang, label in (("zh", "（计时暂停）"), ("en", "(Clock paused)")):
+        refused = client(web).post(f"{api}?lang={lang}", headers=token, json={"reason": "点错了"})
+        assert refused.status_code == 409
+        message = refused.json()["error"]["message"]
+        assert label in message and "stage.clock_paused" not in message
+    assert snapshot(app) == before

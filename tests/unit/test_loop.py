@@ -353,3 +353,73 @@ def test_a_loop_is_not_dated_before_the_history_of_its_stages() -> None:
             calendar=CALENDAR,
         )
     assert project.stages["design-proposal"].round == 1
+
+
+def test_a_loop_withdraws_the_extension_requests_waiting_on_the_stages_it_resets() -> None:
+    """The planner asked for more days on the consent; the ballot then failed and the
+    project loops back: nobody is left to decide that request (its round is over).
+    It is withdrawn by the loop, with an event saying why; a request decided before
+    stays as it was, and the planner may ask again in the new round."""
+    project = at_consent()
+    planner = PEOPLE["wangrb"]
+    project.request_extension(
+        "resident-consent", planner, working_days=5, reason="入户征询需更多时间", now=at("2026-06-02T09:00")
+    )
+    consent = project.stages["resident-consent"]
+    assert consent.open_extension() is not None
+    now = at("2026-06-03T10:00")
+    _, events = loop_back(
+        project,
+        "resident-consent",
+        planner,
+        reason="多数居民反对方案",
+        result=failing(),  # type: ignore[arg-type]
+        now=now,
+        calendar=CALENDAR,
+    )
+    assert [e.kind for e in events] == [
+        EventKind.STAGE_LOOPED,
+        EventKind.EXTENSION_WITHDRAWN,
+        EventKind.DEADLINE_SET,
+    ]
+    withdrawn = events[1]
+    assert withdrawn.stage == "resident-consent" and withdrawn.actor == "wangrb" and withdrawn.at == now
+    assert withdrawn.data["why"] == "new_round" and withdrawn.data["working_days"] == 5
+    assert withdrawn.data["reason"] == "入户征询需更多时间" and withdrawn.data["target"] == "design-proposal"
+    assert events[0].data["extensions_withdrawn"] == {"resident-consent": 5}
+    request = consent.extensions[0]
+    assert (request.status, request.decided_by, request.decided_at, request.dirty) == (
+        "withdrawn",
+        "wangrb",
+        now,
+        True,
+    )
+    assert consent.open_extension() is None and consent.granted_extension_days() == 0
+
+
+def test_a_loop_without_waiting_requests_withdraws_nothing() -> None:
+    project = at_consent()
+    project.request_extension(
+        "resident-consent", PEOPLE["wangrb"], working_days=3, reason="春节", now=at("2026-06-01T12:00")
+    )
+    project.decide_extension(
+        "resident-consent",
+        PEOPLE["zhaoy"],
+        grant=False,
+        working_days=None,
+        comment="时间够用",
+        now=at("2026-06-01T15:00"),
+        calendar=CALENDAR,
+    )
+    _, events = loop_back(
+        project,
+        "resident-consent",
+        PEOPLE["wangrb"],
+        reason="多数居民反对方案",
+        result=failing(),  # type: ignore[arg-type]
+        now=at("2026-06-03T10:00"),
+        calendar=CALENDAR,
+    )
+    assert EventKind.EXTENSION_WITHDRAWN not in [e.kind for e in events]
+    assert events[0].data["extensions_withdrawn"] == {}
+    assert project.stages["resident-consent"].extensions[0].status == "refused"

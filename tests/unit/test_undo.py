@@ -49,8 +49,8 @@ class Log:
             )
         return events
 
-    def history(self, key: str):  # type: ignore[no-untyped-def]
-        return decision_history(key, self.events)
+    def history(self, key: str, by: str | None = None):  # type: ignore[no-untyped-def]
+        return decision_history(key, self.events, by)
 
 
 def submitted(log: Log) -> Project:
@@ -79,7 +79,7 @@ def undo(
         project,
         key,
         PEOPLE[who],
-        log.history(key),
+        log.history(key, PEOPLE[who].id),
         reason=reason,
         now=at(real),
         real_now=at(real),
@@ -317,8 +317,11 @@ def test_undoing_the_final_district_approval_waits_for_the_district_again() -> N
     after = project.stages["post-evaluation"]
     assert stage.state is StageState.APPROVED and after.state is StageState.IN_PROGRESS
     # the street office cannot undo the district's decision, nor its own earlier one
-    with pytest.raises(PermissionDenied):
+    # (the district's came since)
+    with pytest.raises(Conflict, match="no longer the last thing"):
         undo(project, log, "zhaoy", real="2026-03-24T10:05", key=stage.key)
+    with pytest.raises(PermissionDenied):
+        undo(project, log, "sunh", real="2026-03-24T10:05", key=stage.key)
 
     events = undo(project, log, "zhoux", real="2026-03-24T10:05", key=stage.key)
 

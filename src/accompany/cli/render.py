@@ -431,7 +431,23 @@ def outcome_line(
             parts.append(_("{stage} returned: {reason}", stage=stage, reason=e.data["reason"]))
         elif e.kind is EventKind.STAGE_DECISION_UNDONE:
             level = label("level", e.data.get("level"), lang)
-            if e.data.get("decision") == "returned":
+            if e.data.get("party") and e.data.get("decision") == "returned":
+                parts.append(
+                    _(
+                        "{stage}: the {party}'s return undone; the round's signatures count again",
+                        stage=stage,
+                        party=level,
+                    )
+                )
+            elif e.data.get("party"):
+                parts.append(
+                    _(
+                        "{stage}: the {party}'s signature undone; the joint signing waits for it again",
+                        stage=stage,
+                        party=level,
+                    )
+                )
+            elif e.data.get("decision") == "returned":
                 parts.append(
                     _("{stage}: return undone; waits for the {level} again", stage=stage, level=level)
                 )
@@ -491,6 +507,14 @@ def outcome_line(
                     "{stage}: extension of {days} working days granted",
                     stage=stage,
                     days=e.data["granted_days"],
+                )
+            )
+        elif e.kind is EventKind.EXTENSION_WITHDRAWN:
+            parts.append(
+                _(
+                    "{stage}: the extension request of {days} working days is withdrawn (a new round)",
+                    stage=stage,
+                    days=e.data["working_days"],
                 )
             )
         elif e.kind is EventKind.EXTENSION_REFUSED:

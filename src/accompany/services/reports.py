@@ -47,6 +47,7 @@ LIFECYCLE_KINDS = (
     "stage.extension_requested",
     "stage.extension_granted",
     "stage.extension_refused",
+    "stage.extension_withdrawn",
     "stage.looped",
 )
 Progress = Callable[[int, int | None], None]  # (events read, total once known)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..models.errors import AccompanyError
 from ..models.events import EventKind
+from ..models.reminders import JOINT_MODES
 from ..models.undo import (
     DECISION_KINDS,
     DecisionHistory,
@@ -45,9 +46,10 @@ def undo_window(app: App) -> dt.timedelta:
     return dt.timedelta(minutes=app.settings.undo_window_minutes)
 
 
-def stage_history(uow: UnitOfWork, project_id: int, stage_key: str) -> DecisionHistory:
-    """The stage's last decision and what came after it, from the project's history
-    events in the log (notifications sent are not part of it)."""
+def stage_history(uow: UnitOfWork, project_id: int, stage_key: str, by: str | None = None) -> DecisionHistory:
+    """The stage's last decision (``by``: that person's last one there, when they
+    gave one) and what came after it, from the project's history events in the log
+    (notifications sent are not part of it)."""
     rows = uow.events.rows_for_project(project_id)
     events = [
         LoggedEvent(
@@ -62,7 +64,7 @@ def stage_history(uow: UnitOfWork, project_id: int, stage_key: str) -> DecisionH
         for row in rows
         if row.kind.startswith(("stage.", "project."))
     ]
-    return decision_history(stage_key, events)
+    return decision_history(stage_key, events, by)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -75,7 +77,7 @@ def undo_stage_decision(app: App, cmd: UndoDecision) -> Outcome:
     with app.uow() as uow:
         project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
         key = project.template.resolve_stage(cmd.stage).id
-        history = stage_history(uow, cmd.project_id, key)
+        history = stage_history(uow, cmd.project_id, key, actor.id)
         events = undo_decision(
             project,
             key,
@@ -107,6 +109,9 @@ def _withdraw_notifications(uow: UnitOfWork, project: Project, key: str, decisio
         wanted = {("stage-returned", f"r{round_}")}
     elif data.get("final"):
         wanted = {("stage-approved", f"r{round_}")}
+    elif data.get("next_level") in JOINT_MODES:
+        # a joint step the decision made the awaited one asked each party in person
+        wanted = {("approval-requested", f"r{round_}:{role}") for role in data.get("awaited_parties") or {}}
     else:
         wanted = {("approval-requested", f"r{round_}:{data.get('next_level')}")}
     rows = uow.session.scalars(
@@ -145,11 +150,12 @@ def undoable_stages(app: App, project_id: int, person: Person | None) -> set[str
 
 
 def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> set[str]:
-    """As :func:`undoable_stages`, on a project already read. Only approvers decide,
-    so only their pages read the log for it."""
-    from ..models.people import Role
+    """As :func:`undoable_stages`, on a project already read. Only approvers and the
+    parties signing joint steps (会签/或签) decide, so only their pages read the log
+    for it."""
+    from ..models.people import PARTY_ROLES, Role
 
-    if project.id is None or person.role not in (Role.STREET_OFFICE, Role.DISTRICT):
+    if project.id is None or person.role not in (Role.STREET_OFFICE, Role.DISTRICT, *PARTY_ROLES):
         return set()
     real_now, window = app.real_now(), undo_window(app)
     # most pages: no decision of theirs inside the window — one indexed probe, no log read
@@ -165,7 +171,7 @@ def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> 
     found: set[str] = set()
     for key in {e.stage for e in events if e.actor == person.id and e.stage}:
         if key in project.stages and may_undo(
-            project, key, person, decision_history(key, events), real_now=real_now, window=window
+            project, key, person, decision_history(key, events, person.id), real_now=real_now, window=window
         ):
             found.add(key)
     return found
