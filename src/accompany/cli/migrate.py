@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from ..models.errors import N_
 from .common import (
     DbOption,
     JsonOption,
@@ -26,12 +25,6 @@ from .help import T
 from .templates import template_app
 
 #: what happens to a stage, in the plan's words
-CHANGES = {
-    "kept": N_("kept"),
-    "renamed": N_("renamed"),
-    "added": N_("added"),
-    "removed": N_("removed"),
-}
 
 
 @template_app.command(
@@ -138,6 +131,7 @@ def _show_plan(moved: Any, lang: str) -> None:
 
     from ..i18n import translate, translator
     from ..labels import label
+    from ..migration_words import change_words, deadline_words, evidence_words
     from .render import text
 
     _ = translator(lang)
@@ -164,16 +158,13 @@ def _show_plan(moved: Any, lang: str) -> None:
     for row in moved.rows:
         before = moved.names_before.get(row["from"]) if row["from"] else None
         after = moved.names_after.get(row["to"]) if row["to"] else None
-        change = CHANGES[row["change"]]
         table.add_row(
-            translate(change, lang),
+            change_words(row, lang),
             text(f"{before.text(lang)} ({row['from']})" if before else "—"),
             text(f"{after.text(lang)} ({row['to']})" if after else "—"),
             label("state", row["state"], lang),
-            _("{evidence} item(s), {files} file(s)", evidence=row["evidence"], files=row["files"])
-            if row["evidence"] or row["files"]
-            else "—",
-            _deadline_words(row, lang),
+            evidence_words(row, lang),
+            deadline_words(row, lang),
         )
     console.print(table)
     if plan.params_dropped:
@@ -187,23 +178,6 @@ def _show_plan(moved: Any, lang: str) -> None:
             "new parameters at their defaults: {values}",
             values=", ".join(f"{k}={v}" for k, v in plan.params_added.items()),
         )
-
-
-def _deadline_words(row: dict[str, Any], lang: str) -> str:
-    from ..i18n import translate
-
-    due = row.get("due") or "—"
-    return {
-        "kept": lambda: translate("kept: {due}", lang, due=due),
-        "new-rule": lambda: (
-            translate("under the new rule when it starts", lang)
-            if row.get("due") is None
-            else translate("under the new rule: {due}", lang, due=due)
-        ),
-        "given": lambda: translate("given: {due}", lang, due=due),
-        "from-migration": lambda: translate("starts now: {due}", lang, due=due),
-        "dropped": lambda: translate("dropped with the stage", lang),
-    }[row["deadline"]]()
 
 
 def _show_refusals(refused: Any, lang: str, *, json_out: bool) -> None:

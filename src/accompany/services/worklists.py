@@ -36,7 +36,7 @@ from ..models.people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, ProjectScope
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
 from ..models.states import ProjectStatus, StageState
-from ..models.template import ApprovalLevel, JointStep, StageSpec
+from ..models.template import ApprovalLevel, JointStep, ProcessTemplate, StageSpec
 from .comments import CommentsView, project_comments_in
 from .consent import TallyView, project_tally
 from .delegation import delegators_of
@@ -979,6 +979,8 @@ class ProjectView(BaseModel):
     # (role, first stage needing it, its English name)
     has_parties: bool = False
     parties_missing: list[tuple[str, str, str]] = []
+    # a newer version of the project's template it may move to (id@version), for who may
+    newer_template: str | None = None
     # the consent ballot's tally, when asked for and the template has one
     consent: TallyView | None = None
     # the satisfaction survey's tally and, for who manages residents' data, comments
@@ -1087,7 +1089,18 @@ def _view(
         planners=planners,
         has_parties=bool(project.template.party_roles()),
         parties_missing=missing,
+        newer_template=newer_template(app, project.template) if "migrate" in project_actions else None,
     )
+
+
+def newer_template(app: App, template: ProcessTemplate) -> str | None:
+    """The newest version of the template when it is newer than ``template``."""
+    newer = [
+        f.template
+        for f in app.catalog.files()
+        if f.template.id == template.id and f.template.version > template.version
+    ]
+    return max(newer, key=lambda t: t.version).ref if newer else None
 
 
 class EventsPage(BaseModel):

@@ -1,0 +1,70 @@
+"""Moving a project to the newest version of its template on the web (ASGI, both
+databases): the coordinator sees the plan from the project page and confirms; the
+planner may not; a stale confirmation or a missing CSRF token changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from accompany.bootstrap import App
+from accompany.services import commands
+from accompany.services.queries import show_project
+from accompany.web.app import create_web_app
+
+from ..conftest import start_command
+from ..web_support import post_form, sign_in, snapshot, visible_text, with_passwords
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "wangrb", "zhangl")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+@pytest.fixture
+def on_v2(app: App) -> int:
+    outcome = commands.start_project(app, start_command(template_version=2))
+    assert outcome.project_id is not None
+    return outcome.project_id
+
+
+def test_the_coordinator_moves_a_project_to_the_newest_version(web, app: App, on_v2: int) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    page = coordinator.get(f"/projects/{on_v2}").text
+    assert f'href="/projects/{on_v2}/migrate"' in page and "迁移到 accompany-service@3" in visible_text(page)
+    url = f"/projects/{on_v2}/migrate"
+    plan = coordinator.get(url)
+    assert plan.status_code == 200
+    shown = visible_text(plan.text)
+    assert "从 accompany-service@2 迁移到 accompany-service@3" in shown
+    assert "保留" in shown and "需求调研" in shown and "进行中" in shown
+    assert 'name="to" value="accompany-service@3"' in plan.text
+    before = snapshot(app)
+    # no CSRF token, or a confirmation of another version: nothing changes
+    assert coordinator.post(url, data={"to": "accompany-service@3"}).status_code == 403
+    stale = post_form(coordinator, url, url, {"to": "accompany-service@9"})
+    assert stale.status_code == 409 and "请重新核对迁移方案" in visible_text(stale.text)
+    assert snapshot(app) == before
+    moved = post_form(coordinator, url, url, {"to": "accompany-service@3"})
+    assert moved.status_code == 303, visible_text(moved.text)[:400]
+    assert show_project(app, on_v2).template == "accompany-service@3"
+    after = coordinator.get(f"/projects/{on_v2}").text
+    assert "模板迁移" in visible_text(after) and f'href="/projects/{on_v2}/migrate"' not in after
+    assert "已在使用最新版本" in visible_text(coordinator.get(url).text)
+
+
+def test_the_planner_may_not_move_a_project(web, app: App, on_v2: int) -> None:  # type: ignore[no-untyped-def]
+    planner = sign_in(web, "wangrb")
+    assert f'href="/projects/{on_v2}/migrate"' not in planner.get(f"/projects/{on_v2}").text
+    assert planner.get(f"/projects/{on_v2}/migrate").status_code == 403
+    before = snapshot(app)
+    refused = post_form(
+        planner, f"/projects/{on_v2}", f"/projects/{on_v2}/migrate", {"to": "accompany-service@3"}
+    )
+    assert refused.status_code == 403
+    assert snapshot(app) == before
+    assert show_project(app, on_v2).template == "accompany-service@2"
