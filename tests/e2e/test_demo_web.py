@@ -181,3 +181,32 @@ def test_the_demo_shows_a_handover(demo: tuple[int, str, Path]) -> None:
         shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
         assert "更换责任规划师" in shown and "陈敏" in shown
         assert "王若冰借调区里专项工作" in shown
+
+
+def test_the_coordinator_moves_a_demo_project_to_the_newest_template_on_a_phone(browser, demo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The portfolio began on version 1: from the project page the coordinator sees
+    the plan to version 3 (every stage kept, the one in progress keeping its deadline)
+    and confirms; the audit log says so."""
+    port, _printed, _home = demo
+    base = f"http://127.0.0.1:{port}"
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/signin")
+        page.fill("input[name=account]", "zhangl")
+        page.fill("input[name=password]", "accompany-demo")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.click("text=太阳宫中路社区口袋花园")
+        page.click("text=迁移到 accompany-service@3")
+        assert page.get_by_text("从 accompany-service@1 迁移到 accompany-service@3").is_visible()
+        assert page.locator("table.migration-plan tbody tr").count() == 8
+        _fits(page)
+        _shot(page, "demo-migrate-plan-phone")
+        page.click("text=将项目迁移到 accompany-service@3")
+        page.wait_for_load_state()
+        assert page.url.startswith(f"{base}/projects/") and not page.url.endswith("/migrate")
+        assert "模板迁移" in page.content()  # in the audit log
+        assert page.locator("text=迁移到 accompany-service@3").count() == 0
+    finally:
+        context.close()
