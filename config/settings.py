@@ -145,6 +145,27 @@ class Settings(BaseSettings):
         "with up to four workers an address gets fewer than 1,000 a minute",
     )
 
+    map_tiles: str | None = Field(
+        default=None,
+        description="a map tile URL with {z}, {x} and {y} (web Mercator, 256 px) drawn under the problem "
+        "map; GCJ-02 tiles (e.g. AutoNavi's) so the points fall in place; unset: the offline drawing only",
+    )
+    map_tiles_attribution: str | None = Field(
+        default=None, max_length=200, description="the credit line the tile provider asks for, under the map"
+    )
+
+    @field_validator("map_tiles", mode="after")
+    @classmethod
+    def _tiles(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")) or any(c.isspace() or c in "'\"<>" for c in value):
+            raise ValueError("must be an http:// or https:// URL")
+        if not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("must hold {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png")
+        return value
+
     @field_validator("public_base_url", mode="after")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:

@@ -2,7 +2,11 @@
 equirectangular projection around their mean latitude (a compound is a few hundred
 metres across: the error is far below a pixel), with a scale bar of a round length
 and a north arrow. No tiles, no external requests. Pure geometry; the template
-draws it (and escapes every text)."""
+draws it (and escapes every text).
+
+With a tile server configured (``ACCOMPANY_MAP_TILES``), :func:`tiled_layout` places
+the points in web Mercator at the largest zoom that holds them and lists the 256 px
+tiles under the box; the browser fetches them, the server never does."""
 
 from __future__ import annotations
 
@@ -22,12 +26,24 @@ class Placed:
 
 
 @dataclass(frozen=True)
+class Tile:
+    href: str
+    x: float
+    y: float
+
+
+TILE_PX = 256
+MAX_ZOOM = 18
+
+
+@dataclass(frozen=True)
 class MapLayout:
     width: int
     height: int
     placed: tuple[Placed, ...]
     bar_px: float
     bar_label: str
+    tiles: tuple[Tile, ...] = ()
 
 
 def _round_length(metres: float) -> float:
@@ -57,6 +73,62 @@ def layout(
         Placed(round(width / 2 + (x - mid_x) * scale, 1), round(height / 2 - (y - mid_y) * scale, 1))
         for x, y in zip(xs, ys, strict=True)
     )
-    metres = _round_length(width / 4 / scale)
+    return _with_bar(MapLayout(width, height, placed, 0.0, ""), scale)
+
+
+def _with_bar(drawn: MapLayout, px_per_metre: float, tiles: tuple[Tile, ...] = ()) -> MapLayout:
+    metres = _round_length(drawn.width / 4 / px_per_metre)
     label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-    return MapLayout(width, height, placed, round(metres * scale, 1), label)
+    return MapLayout(drawn.width, drawn.height, drawn.placed, round(metres * px_per_metre, 1), label, tiles)
+
+
+def _mercator(lat: float, lng: float, zoom: int) -> tuple[float, float]:
+    """World pixel of a point at ``zoom`` (web Mercator, 256 px tiles)."""
+    world = TILE_PX * 2**zoom
+    lat = max(min(lat, 85.0511), -85.0511)
+    siny = math.sin(math.radians(lat))
+    return (lng + 180) / 360 * world, (0.5 - math.log((1 + siny) / (1 - siny)) / (4 * math.pi)) * world
+
+
+def tile_href(template: str, zoom: int, x: int, y: int) -> str:
+    """The tile's URL: ``{z}``, ``{x}`` and ``{y}`` replaced (nothing else is read)."""
+    return template.replace("{z}", str(zoom)).replace("{x}", str(x)).replace("{y}", str(y))
+
+
+def tiled_layout(
+    points: Sequence[tuple[float, float]],
+    tiles: str,
+    *,
+    width: int = 640,
+    height: int = 400,
+    pad: int = 36,
+) -> MapLayout:
+    """Place ``points`` (lat, lng) in web Mercator at the largest zoom (≤ 18) whose
+    box holds them with ``pad`` around, and list the tiles the box shows."""
+    if not points:
+        return MapLayout(width, height, (), 0.0, "")
+    zoom = MAX_ZOOM
+    while zoom > 1:
+        pixels = [_mercator(lat, lng, zoom) for lat, lng in points]
+        xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
+        if max(xs) - min(xs) <= width - 2 * pad and max(ys) - min(ys) <= height - 2 * pad:
+            break
+        zoom -= 1
+    pixels = [_mercator(lat, lng, zoom) for lat, lng in points]
+    xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
+    left = (max(xs) + min(xs)) / 2 - width / 2
+    top = (max(ys) + min(ys)) / 2 - height / 2
+    placed = tuple(Placed(round(x - left, 1), round(y - top, 1)) for x, y in pixels)
+    last = 2**zoom - 1
+    found = tuple(
+        Tile(tile_href(tiles, zoom, tx, ty), round(tx * TILE_PX - left, 1), round(ty * TILE_PX - top, 1))
+        for ty in range(
+            max(0, math.floor(top / TILE_PX)), min(last, math.floor((top + height) / TILE_PX)) + 1
+        )
+        for tx in range(
+            max(0, math.floor(left / TILE_PX)), min(last, math.floor((left + width) / TILE_PX)) + 1
+        )
+    )
+    lat0 = sum(lat for lat, _ in points) / len(points)
+    metres_per_px = 2 * math.pi * 6_378_137 * math.cos(math.radians(lat0)) / (TILE_PX * 2**zoom)
+    return _with_bar(MapLayout(width, height, placed, 0.0, ""), 1 / metres_per_px, found)

@@ -234,3 +234,41 @@ def test_paper_answers_and_the_menu_on_the_project_page(
         ).status_code
         == 403
     )
+
+
+def test_the_problem_map_draws_configured_tiles_under_its_points(
+    app: App, project_id: int, survey: list[str]
+) -> None:
+    """With ACCOMPANY_MAP_TILES the map lists the tiles under its box (fetched by the
+    browser: the page's CSP allows that server's images, nothing else from it) and
+    the provider's credit line; without it (the other test) nothing external."""
+    ids = _ids(app, project_id)
+    resident = client(create_web_app(app))
+    for code, lat, lng in ((survey[0], "39.9075", "116.39723"), (survey[1], "39.9089", "116.4035")):
+        done = _answer(
+            resident,
+            project_id,
+            {
+                "code": code,
+                "need": str(ids["加装电梯"]),
+                "point1.category": "safety",
+                "point1.note": "井盖松动",
+                "point1.lat": lat,
+                "point1.lng": lng,
+            },
+        )
+        assert done.status_code == 200, visible_text(done.text)
+    app.settings.map_tiles = "https://tiles.example.cn/{z}/{x}/{y}.png?style=7"
+    app.settings.map_tiles_attribution = "© 示例地图"
+    web = create_web_app(app)
+    page = sign_in(web, "wangrb").get(f"/projects/{project_id}")
+    svg = page.text[page.text.index('<svg class="problem-map"') :]
+    svg = svg[: svg.index("</svg>")]
+    tiles = re.findall(r'<image href="https://tiles\.example\.cn/(\d+)/(\d+)/(\d+)\.png\?style=7"', svg)
+    assert tiles and len({z for z, _, _ in tiles}) == 1
+    # the two points, ~550 m apart, fit at zoom 16 in a 480 × 400 box (1.8 m a pixel; 17 would not)
+    assert tiles[0][0] == "16"
+    assert "© 示例地图" in visible_text(page.text)
+    csp = page.headers["content-security-policy"]
+    assert "img-src 'self' data: blob: https://tiles.example.cn;" in csp
+    assert "script-src 'self';" in csp  # nothing else opened

@@ -24,7 +24,7 @@ from ..models.errors import AccompanyError
 from .context import CsrfFailed, SignInRequired, page_for, signin_url
 from .errors import status_for
 from .rendering import render
-from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders
+from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders, origin_of
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -70,7 +70,7 @@ def create_web_app(application: App) -> FastAPI:
     per_file = application.settings.upload_max_mb * 1024 * 1024
     # a stage done with several photos goes in one request: room for five files
     web.add_middleware(BodyLimit, max_bytes=5 * per_file + 1024 * 1024)
-    web.add_middleware(SecurityHeaders)
+    web.add_middleware(SecurityHeaders, img_origin=origin_of(application.settings.map_tiles))
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         signin,

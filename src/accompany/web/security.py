@@ -125,8 +125,14 @@ class SecurityHeaders:
     """Adds the security headers to every response; pages of signed-in people (and
     API answers) are never stored by caches."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, img_origin: str | None = None):
         self.app = app
+        # a configured map tile server: the browser may load images from it, nothing else
+        self.headers = dict(SECURITY_HEADERS)
+        if img_origin:
+            self.headers["content-security-policy"] = CONTENT_SECURITY_POLICY.replace(
+                "img-src 'self' data: blob:", f"img-src 'self' data: blob: {img_origin}"
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,13 +142,23 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 if not scope["path"].startswith("/static/"):
                     headers.setdefault("cache-control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def origin_of(url: str | None) -> str | None:
+    """``https://host[:port]`` of a URL (a CSP source), None for none."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
 class BodyTooLarge(Exception):

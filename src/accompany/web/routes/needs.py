@@ -22,7 +22,7 @@ from ...i18n import error_text, normalise_language, translate
 from ...models.errors import AccompanyError, InvalidInput, NotFound
 from ...models.households import normalise_code
 from ...models.needs import MAX_COMMENT, MAX_NOTE, MAX_POINTS, POINT_COLOURS, POINT_LABELS
-from ...needsmap import layout
+from ...needsmap import layout, tiled_layout
 from ...services import needs as service
 from ...services import needs_tally as tallies
 from ...services.public import PublicPage
@@ -72,7 +72,13 @@ def project_needs_context(page: Any, block: tallies.NeedsBlock | None) -> dict[s
     tally, the menu, the problem map and its list, as the project view read them."""
     if block is None:
         return None
-    drawn = layout([(p.lat, p.lng) for p in block.points], width=480, height=400, pad=40)
+    points = [(p.lat, p.lng) for p in block.points]
+    tiles = page.app.settings.map_tiles
+    drawn = (
+        tiled_layout(points, tiles, width=480, height=400, pad=40)
+        if tiles
+        else layout(points, width=480, height=400, pad=40)
+    )
     return {
         "tally": block.tally,
         "menu": block.menu,
@@ -80,6 +86,7 @@ def project_needs_context(page: Any, block: tallies.NeedsBlock | None) -> dict[s
         "map": drawn,
         "placed": list(zip(block.points, drawn.placed, strict=True)),
         "categories": point_categories(page.lang),
+        "attribution": page.app.settings.map_tiles_attribution if tiles else None,
     }
 
 
