@@ -19,6 +19,7 @@ from .errors import N_, InvalidInput, Localized, Problem, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .parties import (
+    check_party_role,
     party_fits_project,
     party_has_not_signed,
     party_may_sign,
@@ -727,6 +728,7 @@ class Project:
         where = Localized(self.street_name or self.street)
         changed: dict[str, list[str | None]] = {}
         for role, person in changes.items():
+            check_party_role(role)  # an unknown role first: "not in the directory" would mislead
             if person is None:
                 raise InvalidInput(
                     "party {party}: not in the directory", field=f"party.{role}", party=party_words(role)

@@ -324,3 +324,10 @@ def test_a_stage_signed_jointly_waits_for_its_parties_to_be_named() -> None:
         "construction",
         "supervision",
     ]
+
+
+def test_naming_a_party_of_an_unknown_role_says_so() -> None:
+    """Not "not in the directory": the role is what is wrong."""
+    p = project()
+    with pytest.raises(InvalidInput, match="unknown party role 'bogus'"):
+        p.set_parties(PEOPLE["zhangl"], {"bogus": None}, now=at("2026-03-03T09:00"))

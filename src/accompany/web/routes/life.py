@@ -170,7 +170,7 @@ async def name_parties(request: Request, project_id: str) -> Response:
     def build(page: Page, person: Person, pid: int, form: FormData) -> parties.SetParties:
         current = {p.role: p.person for p in view_now(page)}
         chosen = {
-            key.split(".", 1)[1]: text(form, key, lang=page.lang).strip()
+            key.split(".", 1)[1]: text(form, key, lang=page.lang, label=page._("Party")).strip()
             for key in form
             if key.startswith("party.")
         }
