@@ -17,14 +17,15 @@ from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput
 from ...models.people import Role
 from ...presenting import event_summary
-from ...services import worklists
+from ...services import freshness, worklists
 from ...services.commands import StartProject, start_project
 from ...services.importing import ImportRejected, import_projects
 from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
 from ..forms import FormErrors, text, uploads_of
-from ..rendering import render
+from ..page_cache import cached_page
+from ..rendering import render, render_html
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -254,24 +255,34 @@ EVENTS_PAGE = 50
 
 @router.get("/projects/{project_id}")
 def project(request: Request, project_id: str) -> Response:
+    """One project's page, kept (see ``web.page_cache``) until its head moves: read
+    first, so the page kept is never older than the head it is kept under."""
     page = page_for(request)
     person = page.require()
-    view = worklists.project_view(
-        page.app, person, record_id(project_id, "project"), newest_events=EVENTS_PAGE, with_tally=True
-    )
-    labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
+    number = record_id(project_id, "project")
+    head = freshness.project_head(page.app, number)
 
-    def summarise(event) -> str:  # type: ignore[no-untyped-def]
-        return event_summary(event.kind, event.data, labels.get(event.stage or "", {}), page.lang)
+    def build(csrf: str) -> tuple[str, bool]:
+        view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE, with_tally=True)
+        labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
 
-    return render(
-        page,
-        "project.html",
-        view=view,
-        detail=view.detail,
-        summarise=summarise,
-        **residents_context(view, page),
-    )
+        def summarise(event) -> str:  # type: ignore[no-untyped-def]
+            return event_summary(event.kind, event.data, labels.get(event.stage or "", {}), page.lang)
+
+        html = render_html(
+            page,
+            "project.html",
+            csrf,
+            view=view,
+            detail=view.detail,
+            summarise=summarise,
+            **residents_context(view, page),
+        )
+        # "undo my decision" is offered only within the undo window: the clock
+        # alone takes it away, so such a page is not kept
+        return html, not any("undo" in actions for actions in view.actions.values())
+
+    return cached_page(page, head, build)
 
 
 def residents_context(view, page) -> dict:  # type: ignore[no-untyped-def]

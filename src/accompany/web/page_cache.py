@@ -1,0 +1,104 @@
+"""Rendered pages kept in this process until what they show changes.
+
+A page is kept under everything that decides what it shows:
+
+- its path and query;
+- the viewer — the whole signed-in person as read from the database with the
+  session on this request (id, role, scope, name, active): the actions offered
+  differ per viewer, so one viewer never gets another's page;
+- the language, and the local date (working days left, overdue counts, whether a
+  delegation holds, whether comments are open all change with the day);
+- its *head*, read from the database before the page (e.g.
+  :func:`accompany.services.freshness.project_head`): a change recorded by any
+  process — another worker, the CLI, a flow — moves it, so no in-process
+  invalidation is relied on.
+
+What is only the viewer's session — the form token (CSRF) — is never kept: pages
+are rendered with a random stand-in, and each answer gets its own token put in.
+A page that may change with the clock alone (e.g. an "undo" offered only within
+the undo window) is not kept at all; the builder says so.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from starlette.responses import Response
+
+from ..models.deadlines import local_date
+from .context import Page
+from .rendering import html_response
+
+#: rendered pages kept per process (a project page is ~30–60 KB: ~50 MB at most)
+MAX_PAGES = 1000
+
+
+class PageCache:
+    """A small LRU of rendered HTML, shared by the worker's threads."""
+
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self.size = size
+        # never in any text a person can type: unguessable, new in each process
+        self.stand_in = "csrf-stand-in-" + secrets.token_hex(16)
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._pages.get(key)
+            if html is None:
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._pages[key] = html
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def pages_of(page: Page) -> PageCache:
+    """The cache of this web app (one per app, so two apps on two databases in one
+    process never share pages)."""
+    return page.request.app.state.pages  # type: ignore[no-any-return]
+
+
+def page_key(page: Page, head: Hashable) -> tuple[Any, ...]:
+    url = page.request.url
+    return (url.path, url.query, page.person, page.lang, local_date(page.app.now()), head)
+
+
+def cached_page(page: Page, head: Hashable | None, build: Callable[[str], tuple[str, bool]]) -> Response:
+    """The page kept under ``head`` (see the module), or ``build(csrf)`` — which
+    renders it with that form token and says whether it may be kept. No head (e.g.
+    no such record): always built, never kept."""
+    if head is None:
+        html, _ = build(page.csrf)
+        return html_response(page, html)
+    pages = pages_of(page)
+    key = page_key(page, head)
+    html = pages.get(key)
+    if html is None:
+        html, keep = build(pages.stand_in)
+        if keep:
+            pages.put(key, html)
+    return html_response(page, html.replace(pages.stand_in, page.csrf))
