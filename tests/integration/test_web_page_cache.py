@@ -212,7 +212,7 @@ def test_viewers_never_share_actions_or_form_tokens(web, app: App, project_id: i
     assert kept(web)[1] == 3
 
 
-def test_a_page_offering_undo_is_not_kept(  # type: ignore[no-untyped-def]
+def test_a_page_offering_undo_is_kept_only_until_the_window_closes(  # type: ignore[no-untyped-def]
     web, app: App, clock: FixedClock, project_id: int, evidence_file: Path
 ) -> None:
     url = f"/projects/{project_id}"
@@ -221,8 +221,77 @@ def test_a_page_offering_undo_is_not_kept(  # type: ignore[no-untyped-def]
         app, DecideApproval(project_id=project_id, stage="needs-survey", by="zhaoy", decision="approve")
     )
     office = sign_in(web, "zhaoy")
-    assert "/stages/needs-survey/undo" in shown(web, app, office, url)
-    assert kept(web)[1] == 0
-    clock.advance(minutes=31)  # the window closes: the clock alone took the button away
+    offering = shown(web, app, office, url)
+    assert "/stages/needs-survey/undo" in offering
+    hits = kept(web)[0]
+    clock.advance(minutes=30)  # the window's last moment still counts: the kept page
+    assert shown(web, app, office, url) == offering and kept(web)[0] == hits + 1
+    clock.advance(seconds=1)  # the window closed: the clock alone took the button away
     assert "/stages/needs-survey/undo" not in shown(web, app, office, url)
-    assert kept(web)[1] == 1
+    assert kept(web) == (hits + 1, 1)
+
+
+# -- pages about many projects: "my work" and the portfolio -------------------------------------
+
+
+def test_my_work_and_the_portfolio_show_a_change_at_once(  # type: ignore[no-untyped-def]
+    web, app: App, other: App, project_id: int, evidence_file: Path
+) -> None:
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    coordinator, district = sign_in(web, "zhangl"), sign_in(web, "zhoux")
+    viewers = {"/": (planner, office, coordinator, district), "/projects": (coordinator, district)}
+    before = {(url, i): shown(web, app, c, url) for url, cs in viewers.items() for i, c in enumerate(cs)}
+    hits = kept(web)[0]
+    # a sign-in anywhere changes none of them: still the kept pages
+    sign_in(web, "sunh")
+    assert all(
+        shown(web, app, c, url) == before[(url, i)] for url, cs in viewers.items() for i, c in enumerate(cs)
+    )
+    assert kept(web)[0] == hits + 6
+    # the planner marks the survey done (through another process): it waits for the office
+    survey_done(other, project_id, evidence_file)
+    waiting = shown(web, app, office, "/")
+    assert waiting != before[("/", 1)] and f'href="/projects/{project_id}' in waiting
+    assert shown(web, app, planner, "/") != before[("/", 0)]
+    # a handover shows on the portfolio (the planner's name)
+    portfolio = shown(web, app, coordinator, "/projects")
+    commands.hand_over_project(
+        other, HandOverProject(project_id=project_id, by="zhangl", planner="chenm", note="换人")
+    )
+    handed = shown(web, app, coordinator, "/projects")
+    assert handed != portfolio and "陈敏" in handed
+    for url, cs in viewers.items():
+        for c in cs:
+            shown(web, app, c, url)
+
+
+def test_my_work_follows_the_date_and_the_language(web, app: App, clock: FixedClock, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    clock.moment = parse_moment("2026-03-10T23:30")
+    planner = sign_in(web, "wangrb")
+    today = shown(web, app, planner, "/")
+    planner.cookies.set("accompany_lang", "en")
+    english = shown(web, app, planner, "/")
+    assert english != today and 'lang="en"' in english
+    planner.cookies.set("accompany_lang", "zh")
+    clock.moment = parse_moment("2026-03-11T00:10")  # the next day, nothing recorded
+    assert shown(web, app, planner, "/") != today
+
+
+def test_a_planners_page_with_recent_extension_decisions_is_not_kept(  # type: ignore[no-untyped-def]
+    web, app: App, project_id: int
+) -> None:
+    planner = sign_in(web, "wangrb")
+    commands.request_extension(
+        app,
+        commands.RequestExtension(
+            project_id=project_id, stage="needs-survey", by="wangrb", working_days=5, reason="入户困难"
+        ),
+    )
+    shown(web, app, planner, "/")
+    assert kept(web)[1] == 1  # an open request: kept until it is decided
+    commands.decide_extension(
+        app, commands.DecideExtension(project_id=project_id, stage="needs-survey", by="zhaoy", grant=True)
+    )
+    decided = shown(web, app, planner, "/")
+    assert "入户困难" in decided
+    assert kept(web)[1] == 1  # the decision leaves the list 30 days on, by the clock alone

@@ -70,3 +70,22 @@ def project_head(app: App, project_id: int) -> ProjectHead | None:
     if row is None:
         return None
     return (int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+
+
+#: events that change no page of people at work (sign-ins, passwords, tokens):
+#: a sign-in somewhere in the city does not make every "my work" page anew
+_ACCOUNT_KINDS = "account.%"
+
+_CITY_HEAD = select(func.coalesce(func.max(_E.c.id), 0)).where(_E.c.kind.not_like(_ACCOUNT_KINDS))
+
+
+def city_head(app: App) -> int:
+    """The newest event about anything but accounts: what a page about many projects
+    ("my work", the portfolio) is made of has not changed while this has not moved.
+
+    The newest id is enough here (no count needed): every transaction that appends
+    events takes the log's chain lock before it inserts them (the hash chain,
+    ``db.repository``; on SQLite the database's write lock), so ids are handed out
+    in commit order and a committed event never gets an id below one already seen."""
+    with app.single_read() as uow:
+        return int(uow.session.scalar(_CITY_HEAD) or 0)

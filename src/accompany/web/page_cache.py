@@ -15,12 +15,14 @@ A page is kept under everything that decides what it shows:
 
 What is only the viewer's session — the form token (CSRF) — is never kept: pages
 are rendered with a random stand-in, and each answer gets its own token put in.
-A page that may change with the clock alone (e.g. an "undo" offered only within
-the undo window) is not kept at all; the builder says so.
+A page that changes with the clock alone is kept only until that moment (e.g. an
+"undo" offered only within the undo window, on the real clock) or not at all; the
+builder says which.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 from collections import OrderedDict
@@ -33,6 +35,10 @@ from ..models.deadlines import local_date
 from .context import Page
 from .rendering import html_response
 
+#: what a page's builder says of the page: kept (True), not kept (False), or kept
+#: until that moment of the real clock (its last moment included)
+Keep = bool | dt.datetime
+
 #: rendered pages kept per process (a project page is ~30–60 KB: ~50 MB at most)
 MAX_PAGES = 1000
 
@@ -44,25 +50,28 @@ class PageCache:
         self.size = size
         # never in any text a person can type: unguessable, new in each process
         self.stand_in = "csrf-stand-in-" + secrets.token_hex(16)
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[str, dt.datetime | None]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable, real_now: dt.datetime) -> str | None:
         with self._lock:
-            html = self._pages.get(key)
-            if html is None:
+            found = self._pages.get(key)
+            if found is not None and found[1] is not None and real_now > found[1]:
+                del self._pages[key]  # its time is up
+                found = None
+            if found is None:
                 self.misses += 1
                 return None
             self._pages.move_to_end(key)
             self.hits += 1
-            return html
+            return found[0]
 
-    def put(self, key: Hashable, html: str) -> None:
+    def put(self, key: Hashable, html: str, until: dt.datetime | None = None) -> None:
         if self.size <= 0:
             return
         with self._lock:
-            self._pages[key] = html
+            self._pages[key] = (html, until)
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -96,9 +105,11 @@ def cached_page(page: Page, head: Hashable | None, build: Callable[[str], tuple[
         return html_response(page, html)
     pages = pages_of(page)
     key = page_key(page, head)
-    html = pages.get(key)
+    html = pages.get(key, page.app.real_now())
     if html is None:
         html, keep = build(pages.stand_in)
-        if keep:
+        if keep is True:
             pages.put(key, html)
+        elif keep is not False:
+            pages.put(key, html, until=keep)
     return html_response(page, html.replace(pages.stand_in, page.csrf))

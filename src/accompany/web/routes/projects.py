@@ -24,7 +24,7 @@ from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
 from ..forms import FormErrors, text, uploads_of
-from ..page_cache import cached_page
+from ..page_cache import Keep, cached_page
 from ..rendering import render, render_html
 
 router = APIRouter()
@@ -46,29 +46,38 @@ def _filters(request: Request) -> worklists.ProjectFilter:
 
 
 def portfolio(request: Request, page: Page, heading: str | None = None) -> Response:
+    """The projects of the person's scope, a page at a time; kept (see
+    ``web.page_cache``) until anything but an account changes in the city."""
     person = page.require()
     filters = _filters(request)
     try:
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         offset = 0
-    rows, total, choices = worklists.portfolio(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
-    base = {k: v for k, v in filters.model_dump().items() if v}
-    more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
-    fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
-    return render(
-        page,
-        "projects.html",
-        heading=heading or page._("Projects"),
-        rows=rows,
-        total=total,
-        offset=offset,
-        filters=filters,
-        choices=choices,
-        next_query=more,
-        previous_query=fewer,
-        can_start=person.role is Role.COORDINATOR,
-    )
+    head = ("city", freshness.city_head(page.app), heading)
+
+    def build(csrf: str) -> tuple[str, bool]:
+        rows, total, choices = worklists.portfolio(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
+        base = {k: v for k, v in filters.model_dump().items() if v}
+        more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
+        fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
+        html = render_html(
+            page,
+            "projects.html",
+            csrf,
+            heading=heading or page._("Projects"),
+            rows=rows,
+            total=total,
+            offset=offset,
+            filters=filters,
+            choices=choices,
+            next_query=more,
+            previous_query=fewer,
+            can_start=person.role is Role.COORDINATOR,
+        )
+        return html, True
+
+    return cached_page(page, head, build)
 
 
 @router.get("/projects")
@@ -262,7 +271,7 @@ def project(request: Request, project_id: str) -> Response:
     number = record_id(project_id, "project")
     head = freshness.project_head(page.app, number)
 
-    def build(csrf: str) -> tuple[str, bool]:
+    def build(csrf: str) -> tuple[str, Keep]:
         view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE, with_tally=True)
         labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
 
@@ -279,8 +288,10 @@ def project(request: Request, project_id: str) -> Response:
             **residents_context(view, page),
         )
         # "undo my decision" is offered only within the undo window: the clock
-        # alone takes it away, so such a page is not kept
-        return html, not any("undo" in actions for actions in view.actions.values())
+        # alone takes it away, so such a page is kept only until the window closes
+        if any("undo" in actions for actions in view.actions.values()):
+            return html, view.undo_until or False
+        return html, True
 
     return cached_page(page, head, build)
 
