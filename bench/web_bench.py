@@ -11,9 +11,10 @@ connection per client; a minimal HTTP/1.1 client, not httpx, whose CPU per reque
 was more than the floor's server time on this two-core machine):
 
 - "my work" (GET /) of a planner, a street office, a coordinator (the project
-  list) and a district — the district's page replays the quarter's events and caches
-  the figures per district: its cached loads are measured with the others, its first
-  loads (cache emptied before each round) separately;
+  list) and a district — the server keeps a rendered page until anything but an
+  account changes in the city, and the district's figures (a replay of the quarter's
+  events) until its projects change: kept pages are measured with the others, first
+  loads (all kept pages dropped before each round) separately;
 - the project page (GET /projects/{id}) of projects the signed-in person may see:
   kept pages (the server keeps a rendered page until its project, the people or the
   calendar change: every (person, project) pair is visited once in the warm-up) with
@@ -72,6 +73,7 @@ GC_PATH = "/__bench/gc-pauses"
 FLOOR = "floor: 1 SELECT by id"
 DISTRICT_FIRST = "my work: district, 1st load"
 PROJECT_FIRST = "project page, 1st render"
+WORK_FIRST = "my work: others, 1st render"
 
 
 # -- the server process -----------------------------------------------------------------------
@@ -401,12 +403,14 @@ def first_loads(
     base: str, pid: int, visitors: list[Visitor], levels: list[int], rounds: int, seed: int
 ) -> dict[tuple[str, int], Samples]:
     """Pages right after what the server kept was dropped (as after a change): the
-    district's page (every district once per round) and project pages (200 distinct
-    (viewer, project) pairs per round), at each concurrency."""
+    district's page (every district once per round), the other people's "my work"
+    (each once per round) and project pages (200 distinct (viewer, project) pairs per
+    round), at each concurrency."""
     import httpx
 
     rng = random.Random(seed + 1)
     districts = [("/", v.cookie) for v in visitors if v.role == "district"]
+    others = [("/", v.cookie) for v in visitors if v.role != "district"]
     pairs = project_pairs(visitors)
     out: dict[tuple[str, int], Samples] = {}
     for clients in levels:
@@ -414,6 +418,7 @@ def first_loads(
         for _ in range(rounds):
             httpx.get(base + CLEAR_PATH)
             timed_batch(base, districts, clients, out.setdefault((DISTRICT_FIRST, clients), Samples()), pid)
+            timed_batch(base, others, clients, out.setdefault((WORK_FIRST, clients), Samples()), pid)
             chosen = rng.sample(pairs, min(200, len(pairs)))
             timed_batch(base, chosen, clients, out.setdefault((PROJECT_FIRST, clients), Samples()), pid)
     return out
