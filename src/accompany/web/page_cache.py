@@ -27,6 +27,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import Response
@@ -35,9 +36,23 @@ from ..models.deadlines import local_date
 from .context import Page
 from .rendering import html_response
 
+
+@dataclass(frozen=True)
+class Until:
+    """Kept until ``moment`` (its last instant included) of the real clock, or of
+    the application's clock (``business``: what the page reckons with, e.g. "the
+    last 30 days"; the two differ when a simulation moves one)."""
+
+    moment: dt.datetime
+    business: bool = False
+
+    def passed(self, now: dt.datetime, real_now: dt.datetime) -> bool:
+        return (now if self.business else real_now) > self.moment
+
+
 #: what a page's builder says of the page: kept (True), not kept (False), or kept
-#: until that moment of the real clock (its last moment included)
-Keep = bool | dt.datetime
+#: until a moment (a datetime: of the real clock)
+Keep = bool | dt.datetime | Until
 
 #: rendered pages kept per process (a project page is ~30–60 KB: ~50 MB at most)
 MAX_PAGES = 1000
@@ -50,14 +65,14 @@ class PageCache:
         self.size = size
         # never in any text a person can type: unguessable, new in each process
         self.stand_in = "csrf-stand-in-" + secrets.token_hex(16)
-        self._pages: OrderedDict[Hashable, tuple[str, dt.datetime | None]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[str, Until | None]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable, real_now: dt.datetime) -> str | None:
+    def get(self, key: Hashable, now: dt.datetime, real_now: dt.datetime) -> str | None:
         with self._lock:
             found = self._pages.get(key)
-            if found is not None and found[1] is not None and real_now > found[1]:
+            if found is not None and found[1] is not None and found[1].passed(now, real_now):
                 del self._pages[key]  # its time is up
                 found = None
             if found is None:
@@ -67,7 +82,7 @@ class PageCache:
             self.hits += 1
             return found[0]
 
-    def put(self, key: Hashable, html: str, until: dt.datetime | None = None) -> None:
+    def put(self, key: Hashable, html: str, until: Until | None = None) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -105,11 +120,13 @@ def cached_page(page: Page, head: Hashable | None, build: Callable[[str], tuple[
         return html_response(page, html)
     pages = pages_of(page)
     key = page_key(page, head)
-    html = pages.get(key, page.app.real_now())
+    html = pages.get(key, page.app.now(), page.app.real_now())
     if html is None:
         html, keep = build(pages.stand_in)
         if keep is True:
             pages.put(key, html)
-        elif keep is not False:
+        elif isinstance(keep, Until):
             pages.put(key, html, until=keep)
+        elif isinstance(keep, dt.datetime):
+            pages.put(key, html, until=Until(keep))
     return html_response(page, html.replace(pages.stand_in, page.csrf))

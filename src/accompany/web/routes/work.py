@@ -8,7 +8,7 @@ from starlette.responses import Response
 from ...models.people import PARTY_ROLES, Role
 from ...services import freshness, worklists
 from ..context import page_for
-from ..page_cache import cached_page
+from ..page_cache import Keep, Until, cached_page
 from ..rendering import render_html
 
 router = APIRouter()
@@ -27,7 +27,7 @@ def my_work(request: Request) -> Response:
         return portfolio(request, page, heading=page._("My work"))
     head = ("city", freshness.city_head(page.app))
 
-    def build(csrf: str) -> tuple[str, bool]:
+    def build(csrf: str) -> tuple[str, Keep]:
         work = worklists.my_work(page.app, person)
         overview = None
         if person.role is Role.DISTRICT:
@@ -35,8 +35,11 @@ def my_work(request: Request) -> Response:
         html = render_html(
             page, "work.html", csrf, work=work, overview=overview, party_roles=[r.value for r in PARTY_ROLES]
         )
-        # a planner sees the extension decisions of the last 30 days: one leaves the
-        # list at the minute it turns 30 days old, with nothing recorded — not kept
-        return html, not any(x.decided_at is not None for x in work.extension_decisions)
+        # a planner sees the extension decisions of the last 30 days: the first
+        # leaves the list the moment it turns 30 days old, with nothing recorded
+        decided = [x.decided_at for x in work.extension_decisions if x.decided_at is not None]
+        if decided:
+            return html, Until(min(decided) + worklists.RECENT_DECISIONS, business=True)
+        return html, True
 
     return cached_page(page, head, build)
