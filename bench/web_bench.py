@@ -11,10 +11,15 @@ connection per client; a minimal HTTP/1.1 client, not httpx, whose CPU per reque
 was more than the floor's server time on this two-core machine):
 
 - "my work" (GET /) of a planner, a street office, a coordinator (the project
-  list) and a district — the district's page replays the quarter's events and caches
-  the figures per district: its cached loads are measured with the others, its first
-  loads (cache emptied before each round) separately;
-- the project page (GET /projects/{id}) of projects the signed-in person may see.
+  list) and a district — the server keeps a rendered page until anything but an
+  account changes in the city, and the district's figures (a replay of the quarter's
+  events) until its projects change: kept pages are measured with the others, first
+  loads (all kept pages dropped before each round) separately;
+- the project page (GET /projects/{id}) of projects the signed-in person may see:
+  kept pages (the server keeps a rendered page until its project, the people or the
+  calendar change: every (person, project) pair is visited once in the warm-up) with
+  the others, and first renders (the kept pages dropped before each round, each pair
+  at most once a round) separately.
 
 Server time: the served ASGI app is wrapped (here, not in the product) by a layer
 that times each request from the moment the ASGI app is called to the start of its
@@ -66,6 +71,9 @@ FLOOR_PREFIX = "/__floor/"
 CLEAR_PATH = "/__bench/clear-overviews"
 GC_PATH = "/__bench/gc-pauses"
 FLOOR = "floor: 1 SELECT by id"
+DISTRICT_FIRST = "my work: district, 1st load"
+PROJECT_FIRST = "project page, 1st render"
+WORK_FIRST = "my work: others, 1st render"
 
 
 # -- the server process -----------------------------------------------------------------------
@@ -121,6 +129,7 @@ def served_app(url: str) -> Any:
         if scope["path"] in (CLEAR_PATH, GC_PATH):
             if scope["path"] == CLEAR_PATH:
                 worklists._OVERVIEWS.clear()
+                web.state.pages.clear()
                 body = b""
             else:
                 body = json.dumps(pauses).encode()
@@ -320,6 +329,15 @@ class Page:
     requests: Callable[[random.Random, int], list[Request]]
 
 
+def project_viewers(visitors: list[Visitor]) -> list[Visitor]:
+    return [v for v in visitors if v.role != "district"] + [v for v in visitors if v.role == "district"][:8]
+
+
+def project_pairs(visitors: list[Visitor]) -> list[Request]:
+    """Every project page the benchmark asks for: (viewer, project) pairs."""
+    return [(f"/projects/{p}", v.cookie) for v in project_viewers(visitors) for p in v.projects]
+
+
 def pages(visitors: list[Visitor], projects: int) -> list[Page]:
     def rotation(role: str) -> list[Visitor]:
         return [v for v in visitors if v.role == role][:8]
@@ -328,7 +346,7 @@ def pages(visitors: list[Visitor], projects: int) -> list[Page]:
         who = rotation(role)
         return lambda rng, n: [("/", who[i % len(who)].cookie) for i in range(n)]
 
-    viewers = [v for v in visitors if v.role != "district"] + rotation("district")
+    viewers = project_viewers(visitors)
 
     def project_pages(rng: random.Random, n: int) -> list[Request]:
         out = []
@@ -343,7 +361,7 @@ def pages(visitors: list[Visitor], projects: int) -> list[Page]:
         Page("my work: street office", work_of("street_office")),
         Page("my work: district (cached)", work_of("district")),
         Page("my work: coordinator", work_of("coordinator")),
-        Page("project page", project_pages),
+        Page("project page (kept)", project_pages),
     ]
 
 
@@ -368,6 +386,7 @@ def measure(
     httpx.get(base + CLEAR_PATH)
     for page in all_pages:
         asyncio.run(run_batch(base, page.requests(rng, 60), 4, Samples()))
+    asyncio.run(run_batch(base, project_pairs(visitors), 4, Samples()))  # every project page kept
     httpx.get(base + GC_PATH)  # count the collector's pauses from here on
     for clients in levels:
         print(f"  {clients} client(s) …", file=sys.stderr)
@@ -381,20 +400,27 @@ def measure(
 
 
 def first_loads(
-    base: str, pid: int, visitors: list[Visitor], levels: list[int], rounds: int
-) -> dict[int, Samples]:
-    """The district's page right after its cached figures were dropped (as after an
-    event of one of its projects): every district once per round, at each
-    concurrency."""
+    base: str, pid: int, visitors: list[Visitor], levels: list[int], rounds: int, seed: int
+) -> dict[tuple[str, int], Samples]:
+    """Pages right after what the server kept was dropped (as after a change): the
+    district's page (every district once per round), the other people's "my work"
+    (each once per round) and project pages (200 distinct (viewer, project) pairs per
+    round), at each concurrency."""
     import httpx
 
+    rng = random.Random(seed + 1)
     districts = [("/", v.cookie) for v in visitors if v.role == "district"]
-    out: dict[int, Samples] = {}
+    others = [("/", v.cookie) for v in visitors if v.role != "district"]
+    pairs = project_pairs(visitors)
+    out: dict[tuple[str, int], Samples] = {}
     for clients in levels:
-        print(f"  district first loads, {clients} client(s) …", file=sys.stderr)
+        print(f"  first loads, {clients} client(s) …", file=sys.stderr)
         for _ in range(rounds):
             httpx.get(base + CLEAR_PATH)
-            timed_batch(base, districts, clients, out.setdefault(clients, Samples()), pid)
+            timed_batch(base, districts, clients, out.setdefault((DISTRICT_FIRST, clients), Samples()), pid)
+            timed_batch(base, others, clients, out.setdefault((WORK_FIRST, clients), Samples()), pid)
+            chosen = rng.sample(pairs, min(200, len(pairs)))
+            timed_batch(base, chosen, clients, out.setdefault((PROJECT_FIRST, clients), Samples()), pid)
     return out
 
 
@@ -460,7 +486,7 @@ def main() -> None:
             options.seed,
         )
         firsts = first_loads(
-            base, server.pid, visitors, [c for c in levels if c <= 8], options.first_load_rounds
+            base, server.pid, visitors, [c for c in levels if c <= 8], options.first_load_rounds, options.seed
         )
     finally:
         server.terminate()
@@ -470,7 +496,7 @@ def main() -> None:
 
 def report(
     results: dict[tuple[str, int], Samples],
-    firsts: dict[int, Samples],
+    firsts: dict[tuple[str, int], Samples],
     gc_pauses: dict[str, list[float]],
     levels: list[int],
     options: Any,
@@ -489,7 +515,7 @@ def report(
         f"{'floor p50':>10}{'floor p95':>10}{'p95/floor':>10}"
     )
     rows = [(name, clients, results[(name, clients)]) for name in names for clients in levels]
-    rows += [("my work: district, 1st load", clients, s) for clients, s in firsts.items()]
+    rows += [(name, clients, s) for (name, clients), s in firsts.items()]
     verdicts = []
     for name, clients, s in rows:
         f = results[(FLOOR, clients)]

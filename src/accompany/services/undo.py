@@ -153,14 +153,23 @@ def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> 
     """As :func:`undoable_stages`, on a project already read. Only approvers and the
     parties signing joint steps (会签/或签) decide, so only their pages read the log
     for it."""
+    return undoable_until(app, uow, project, person)[0]
+
+
+def undoable_until(
+    app: App, uow: UnitOfWork, project: Project, person: Person
+) -> tuple[set[str], dt.datetime | None]:
+    """The stages whose last decision ``person`` may undo now, and the last moment
+    the first of those undos is still offered (the window closes on the real clock
+    alone, with nothing recorded: a page offering it is good until then)."""
     from ..models.people import PARTY_ROLES, Role
 
     if project.id is None or person.role not in (Role.STREET_OFFICE, Role.DISTRICT, *PARTY_ROLES):
-        return set()
+        return set(), None
     real_now, window = app.real_now(), undo_window(app)
     # most pages: no decision of theirs inside the window — one indexed probe, no log read
     if not uow.events.has_recent(project.id, person.id, DECISION_KINDS, real_now - window):
-        return set()
+        return set(), None
     rows = [r for r in uow.events.rows_for_project(project.id) if r.kind.startswith(("stage.", "project."))]
     events = [
         LoggedEvent(
@@ -169,9 +178,14 @@ def undoable_in(app: App, uow: UnitOfWork, project: Project, person: Person) -> 
         for r in rows
     ]
     found: set[str] = set()
+    until: dt.datetime | None = None
     for key in {e.stage for e in events if e.actor == person.id and e.stage}:
-        if key in project.stages and may_undo(
-            project, key, person, decision_history(key, events, person.id), real_now=real_now, window=window
-        ):
+        if key not in project.stages:
+            continue
+        history = decision_history(key, events, person.id)
+        if may_undo(project, key, person, history, real_now=real_now, window=window):
             found.add(key)
-    return found
+            if history.decision is not None:
+                closes = history.decision.recorded_at + window
+                until = closes if until is None else min(until, closes)
+    return found, until

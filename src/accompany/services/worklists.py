@@ -991,6 +991,8 @@ class ProjectView(BaseModel):
     # the residents' needs survey (问需): tally, menu and problem points, when the
     # template takes one
     needs: NeedsBlock | None = None
+    # the last moment (real clock) the first "undo" among the actions is still offered
+    undo_until: dt.datetime | None = None
 
 
 def project_view(
@@ -1054,9 +1056,10 @@ def _view(
                 actions.setdefault(key, []).append(action.name.lower())
                 break
     # the person's own last decision, within the undo window (撤回)
-    from .undo import undoable_in
+    from .undo import undoable_until
 
-    for key in sorted(undoable_in(app, uow, project, person)):
+    undoable, undo_until = undoable_until(app, uow, project, person)
+    for key in sorted(undoable):
         actions.setdefault(key, []).append("undo")
     # a failed consent the person may loop back for a new round (models.loop)
     from .loop import loopable
@@ -1090,6 +1093,7 @@ def _view(
         has_parties=bool(project.template.party_roles()),
         parties_missing=missing,
         newer_template=newer_template(app, project.template) if "migrate" in project_actions else None,
+        undo_until=undo_until,
     )
 
 

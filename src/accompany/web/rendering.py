@@ -62,7 +62,9 @@ def format_size(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def render(page: Page, template_name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render_html(page: Page, template_name: str, csrf: str, **context: Any) -> str:
+    """The page's HTML with ``csrf`` as the form token (the page cache renders with a
+    stand-in and puts each viewer's own token in)."""
     lang = page.lang
 
     def gettext(message: str, **values: Any) -> str:
@@ -71,7 +73,7 @@ def render(page: Page, template_name: str, status: int = 200, **context: Any) ->
     def lbl(table: str, code: str | None) -> str:
         return label(table, code, lang)
 
-    html = (
+    return (
         environment()
         .get_template(template_name)
         .render(
@@ -80,10 +82,17 @@ def render(page: Page, template_name: str, status: int = 200, **context: Any) ->
             page=page,
             person=page.person,
             lang=lang,
-            csrf_field=Markup('<input type="hidden" name="csrf" value="{}">').format(page.csrf),
+            csrf_field=Markup('<input type="hidden" name="csrf" value="{}">').format(csrf),
             settings=page.app.settings,
             **context,
         )
     )
+
+
+def html_response(page: Page, html: str, status: int = 200) -> HTMLResponse:
     response = HTMLResponse(html, status_code=status)
     return page.apply_cookies(response)  # type: ignore[return-value]
+
+
+def render(page: Page, template_name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return html_response(page, render_html(page, template_name, page.csrf, **context), status)

@@ -17,14 +17,15 @@ from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput
 from ...models.people import STREET_PARTIES, Role
 from ...presenting import event_summary
-from ...services import parties, worklists
+from ...services import freshness, parties, worklists
 from ...services.commands import StartProject, start_project
 from ...services.importing import ImportRejected, import_projects
 from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
 from ..forms import FormErrors, text, uploads_of
-from ..rendering import render
+from ..page_cache import Keep, cached_page
+from ..rendering import render, render_html
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -45,29 +46,38 @@ def _filters(request: Request) -> worklists.ProjectFilter:
 
 
 def portfolio(request: Request, page: Page, heading: str | None = None) -> Response:
+    """The projects of the person's scope, a page at a time; kept (see
+    ``web.page_cache``) until anything but an account changes in the city."""
     person = page.require()
     filters = _filters(request)
     try:
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         offset = 0
-    rows, total, choices = worklists.portfolio(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
-    base = {k: v for k, v in filters.model_dump().items() if v}
-    more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
-    fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
-    return render(
-        page,
-        "projects.html",
-        heading=heading or page._("Projects"),
-        rows=rows,
-        total=total,
-        offset=offset,
-        filters=filters,
-        choices=choices,
-        next_query=more,
-        previous_query=fewer,
-        can_start=person.role is Role.COORDINATOR,
-    )
+    head = ("city", freshness.city_head(page.app), heading)
+
+    def build(csrf: str) -> tuple[str, bool]:
+        rows, total, choices = worklists.portfolio(page.app, person, filters, limit=PAGE_SIZE, offset=offset)
+        base = {k: v for k, v in filters.model_dump().items() if v}
+        more = urlencode({**base, "offset": offset + PAGE_SIZE}) if offset + PAGE_SIZE < total else None
+        fewer = urlencode({**base, "offset": max(0, offset - PAGE_SIZE)}) if offset > 0 else None
+        html = render_html(
+            page,
+            "projects.html",
+            csrf,
+            heading=heading or page._("Projects"),
+            rows=rows,
+            total=total,
+            offset=offset,
+            filters=filters,
+            choices=choices,
+            next_query=more,
+            previous_query=fewer,
+            can_start=person.role is Role.COORDINATOR,
+        )
+        return html, True
+
+    return cached_page(page, head, build)
 
 
 @router.get("/projects")
@@ -256,32 +266,44 @@ EVENTS_PAGE = 50
 
 @router.get("/projects/{project_id}")
 def project(request: Request, project_id: str) -> Response:
+    """One project's page, kept (see ``web.page_cache``) until its head moves: read
+    first, so the page kept is never older than the head it is kept under."""
     from ...services.public_documents import documents_publishing
 
     page = page_for(request)
     person = page.require()
-    view = worklists.project_view(
-        page.app, person, record_id(project_id, "project"), newest_events=EVENTS_PAGE, with_tally=True
-    )
-    labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
+    number = record_id(project_id, "project")
+    head = freshness.project_head(page.app, number)
 
-    def summarise(event) -> str:  # type: ignore[no-untyped-def]
-        return event_summary(event.kind, event.data, labels.get(event.stage or "", {}), page.lang)
+    def build(csrf: str) -> tuple[str, Keep]:
+        view = worklists.project_view(page.app, person, number, newest_events=EVENTS_PAGE, with_tally=True)
+        labels = {s.key: {e.key: e.label for e in s.evidence_items} for s in view.detail.stages}
 
-    return render(
-        page,
-        "project.html",
-        view=view,
-        detail=view.detail,
-        summarise=summarise,
-        documents=documents_publishing(
-            page.app,
-            person,
-            view.detail.id,
-            [a.id for s in view.detail.stages for a in s.attachments if a.id],
-        ),
-        **residents_context(view, page),
-    )
+        def summarise(event) -> str:  # type: ignore[no-untyped-def]
+            return event_summary(event.kind, event.data, labels.get(event.stage or "", {}), page.lang)
+
+        html = render_html(
+            page,
+            "project.html",
+            csrf,
+            view=view,
+            detail=view.detail,
+            summarise=summarise,
+            documents=documents_publishing(
+                page.app,
+                person,
+                view.detail.id,
+                [a.id for s in view.detail.stages for a in s.attachments if a.id],
+            ),
+            **residents_context(view, page),
+        )
+        # "undo my decision" is offered only within the undo window: the clock
+        # alone takes it away, so such a page is kept only until the window closes
+        if any("undo" in actions for actions in view.actions.values()):
+            return html, view.undo_until or False
+        return html, True
+
+    return cached_page(page, head, build)
 
 
 def residents_context(view, page) -> dict:  # type: ignore[no-untyped-def]
