@@ -280,7 +280,13 @@ def _lifecycle(console: Console, direct: ServiceDriver, driver: ServiceDriver, f
     console.print(Text(_("steps run through: {driver}", driver=_(driver.label))))
     if isinstance(driver, PrefectDriver):
         console.print(Text(_("(the first flow run starts a local Prefect server: ~10 s)"), style="dim"))
-    counts = commands.load_directory(direct.app(at("2026-03-02T08:30")), read_directory(EXAMPLE_PEOPLE))
+    directory = read_directory(EXAMPLE_PEOPLE)
+    # the demo's planner gives residents a work phone: their public page shows it masked
+    people = tuple(
+        p.model_copy(update={"phone": "13911226688"}) if p.id == "wangrb" else p for p in directory.people
+    )
+    directory = directory.model_copy(update={"people": people})
+    counts = commands.load_directory(direct.app(at("2026-03-02T08:30")), directory)
     console.print(Text(_("loaded the example directory: {count} people", count=counts["added"])))
 
     start = StartProject(

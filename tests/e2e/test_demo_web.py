@@ -119,6 +119,8 @@ def test_the_demo_has_a_published_project_with_its_residents_answers(demo: tuple
     assert page.status_code == 200
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
     assert "芍药居北里12号院公共空间改造" in text and "责任规划师 王若冰" in text
+    # the planner's work phone, masked: never the whole number
+    assert "139****6688" in text and "13911226688" not in page.text
     # the needs survey: 15 households, 4 problem points, the menu counted
     assert "已答卷 15 户；已标注问题点 4 个" in text
     assert "加装电梯 4 27%" in text and "院门门禁与快递柜 2 13%" in text
