@@ -273,3 +273,13 @@ def test_the_page_shown_after_an_answer_still_lists_the_public_files(
     assert refused.status_code in (400, 404, 422), refused.status_code
     assert "问题地图.pdf" in visible_text(refused.text)  # the answer was sent in English (lang=en)
     assert f'href="/public/projects/{project_id}/files/{file_id}"' in refused.text
+
+
+def test_the_open_form_comes_first_on_the_public_page(web: Any, app: App, project_id: int) -> None:
+    """During the 公示 the comments form is open and the ballot is not: a resident who
+    scanned the slip finds the open form first (it came after the ballot's block)."""
+    set_published(app, project_id, by="zhangl")
+    open_notice(app, project_id)
+    page = client(web).get(f"/public/projects/{project_id}").text
+    comments = page.index(f'action="/public/projects/{project_id}/comments"')
+    assert comments < page.index("表决尚未开始")
