@@ -16,6 +16,7 @@ import pytest
 from accompany.bootstrap import App, build_app
 from accompany.clock import FixedClock, parse_moment
 from accompany.config.settings import Settings
+from accompany.models.events import SYSTEM_ACTOR, Event, EventKind
 from accompany.services import commands, households
 from accompany.services.commands import DecideApproval, HandOverProject
 from accompany.services.comments import answer_comment, leave_comment
@@ -248,6 +249,17 @@ def test_my_work_and_the_portfolio_show_a_change_at_once(  # type: ignore[no-unt
         shown(web, app, c, url) == before[(url, i)] for url, cs in viewers.items() for i, c in enumerate(cs)
     )
     assert kept(web)[0] == hits + 6
+    # nor does a reminder sent (the sweep sends them by the hundred; neither page shows them)
+    with other.uow() as uow:
+        uow.events.append(
+            project_id,
+            [Event(EventKind.NOTIFICATION_SENT, other.now(), SYSTEM_ACTOR, stage="needs-survey", data={})],
+        )
+        uow.commit()
+    assert all(
+        shown(web, app, c, url) == before[(url, i)] for url, cs in viewers.items() for i, c in enumerate(cs)
+    )
+    assert kept(web)[0] == hits + 12
     # the planner marks the survey done (through another process): it waits for the office
     survey_done(other, project_id, evidence_file)
     waiting = shown(web, app, office, "/")

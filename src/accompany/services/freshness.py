@@ -72,16 +72,22 @@ def project_head(app: App, project_id: int) -> ProjectHead | None:
     return (int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
 
 
-#: events that change no page of people at work (sign-ins, passwords, tokens):
-#: a sign-in somewhere in the city does not make every "my work" page anew
-_ACCOUNT_KINDS = "account.%"
+#: events that change no "my work" or portfolio page: sign-ins, passwords, tokens,
+#: and the reminders sent (neither page shows them; the sweep sends them by the
+#: hundred) — a sign-in or a reminder somewhere in the city does not make every
+#: "my work" page anew. (A project's own page keeps counting them: its audit log
+#: lists them.)
+_QUIET_KINDS = ("account.%", "notification.%")
 
-_CITY_HEAD = select(func.coalesce(func.max(_E.c.id), 0)).where(_E.c.kind.not_like(_ACCOUNT_KINDS))
+_CITY_HEAD = select(func.coalesce(func.max(_E.c.id), 0)).where(
+    *(_E.c.kind.not_like(kinds) for kinds in _QUIET_KINDS)
+)
 
 
 def city_head(app: App) -> int:
-    """The newest event about anything but accounts: what a page about many projects
-    ("my work", the portfolio) is made of has not changed while this has not moved.
+    """The newest event about anything but accounts and reminders sent: what a page
+    about many projects ("my work", the portfolio) is made of has not changed while
+    this has not moved.
 
     The newest id is enough here (no count needed): every transaction that appends
     events takes the log's chain lock before it inserts them (the hash chain,
