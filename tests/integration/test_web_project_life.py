@@ -101,3 +101,21 @@ def test_change_of_planner_and_cancel_from_the_web(web, app: App, project_id: in
     assert "已取消" in page and "居民反对" in page
     listed = visible_text(coordinator.get("/projects?state=cancelled").text)
     assert "已取消" in listed and "居民反对" in listed
+
+
+def test_a_form_the_rule_refuses_says_why_instead_of_offering_itself(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Opened by its address: the planner may not suspend (403); a cancelled project
+    takes no more edits (the rule's words, no form)."""
+    planner = sign_in(web, "wangrb")
+    refused = planner.get(f"/projects/{project_id}/suspend")
+    assert refused.status_code == 403 and 'action="/projects/' not in refused.text.split("<main", 1)[1]
+    assert "王若冰" in visible_text(refused.text) and "返回项目" in visible_text(refused.text)
+    coordinator = sign_in(web, "zhangl")
+    url = f"/projects/{project_id}/cancel"
+    done = post_form(coordinator, url, url, {"reason": "街道调整计划"})
+    assert done.status_code == 303
+    for form in ("edit", "parties", "handover", "suspend", "cancel"):
+        page = coordinator.get(f"/projects/{project_id}/{form}")
+        assert page.status_code in (409, 422), (form, page.status_code)
+        assert f'action="/projects/{project_id}/{form}"' not in page.text
+        assert "已取消" in visible_text(page.text)

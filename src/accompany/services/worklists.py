@@ -34,7 +34,7 @@ from ..models.events import SYSTEM_ACTOR
 from ..models.parties import parties_missing
 from ..models.people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, ProjectScope, Role
 from ..models.project import Project
-from ..models.rules import PROJECT_RULES, STAGE_ACTIONS
+from ..models.rules import PROJECT_RULES, STAGE_ACTIONS, Action
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, JointStep, ProcessTemplate, StageSpec
 from .comments import CommentsView, project_comments_in
@@ -1095,6 +1095,20 @@ def _view(
         newer_template=newer_template(app, project.template) if "migrate" in project_actions else None,
         undo_until=undo_until,
     )
+
+
+def project_action_refusal(
+    app: App, person: Person, project_id: int, action: Action
+) -> AccompanyError | None:
+    """Why ``person`` may not take ``action`` on the project now (the rule's own
+    refusal), or None when they may."""
+    with app.reader() as uow:
+        project = uow.projects.get(project_id)
+        try:
+            project.ensure_project_allowed(person, action)
+        except AccompanyError as exc:
+            return exc
+    return None
 
 
 def newer_template(app: App, template: ProcessTemplate) -> str | None:

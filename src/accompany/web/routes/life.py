@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ...models.errors import AccompanyError
 from ...models.people import Person
+from ...models.rules import Action
 from ...services import commands, parties, worklists
 from ..context import Page, page_for, record_id
 from ..errors import status_for
@@ -27,6 +28,14 @@ router = APIRouter(prefix="/projects/{project_id}")
 
 #: the forms of this page (each at /projects/{id}/<form>)
 FORMS = ("suspend", "cancel", "handover", "edit", "parties")
+#: the rule each form's command is checked against
+FORM_ACTIONS = {
+    "suspend": Action.SUSPEND,
+    "cancel": Action.CANCEL,
+    "handover": Action.HANDOVER,
+    "edit": Action.EDIT,
+    "parties": Action.EDIT,
+}
 
 
 def _view(page: Page, project_id: str) -> worklists.ProjectView:
@@ -41,6 +50,7 @@ def _show(
     errors: FormErrors | None = None,
     status: int = 200,
     values: dict[str, str] | None = None,
+    refused: bool = False,
 ) -> Response:
     slots = parties.party_slots(page.app, page.require(), view.detail.id) if form == "parties" else []
     return render(
@@ -53,13 +63,24 @@ def _show(
         errors=errors or FormErrors(),
         values=values or {},
         slots=slots,
+        refused=refused,
     )
 
 
 def _form_page(form: str) -> Callable[[Request, str], Response]:
     def show(request: Request, project_id: str) -> Response:
         page = page_for(request)
-        return _show(page, form, _view(page, project_id))
+        view = _view(page, project_id)
+        # opened by its address when the rule says no (a completed project, another
+        # role): the rule's own words instead of a form that would be refused
+        refusal = worklists.project_action_refusal(
+            page.app, page.require(), view.detail.id, FORM_ACTIONS[form]
+        )
+        if refusal is not None:
+            return _show(
+                page, form, view, FormErrors.of(refusal, page.lang), status_for(refusal), refused=True
+            )
+        return _show(page, form, view)
 
     return show
 
