@@ -78,12 +78,12 @@ class PartySlot(BaseModel):
     choices: list[tuple[str, str]]
 
 
-def party_slots(app: App, person: Person, project_id: int) -> list[PartySlot]:
+def party_slots(app: App, project_id: int) -> list[PartySlot]:
     """The parties the project's template needs, who holds each now, and whom the
     coordinator may pick (the active people of that role in the project's district)."""
-    choices = party_choices(app, person)
     with app.reader() as uow:
         project = uow.projects.get(project_id)
+        choices = _choices_in(uow, project.district)
         return [
             PartySlot(
                 role=role.value,
@@ -101,19 +101,23 @@ def party_choices(app: App, person: Person) -> dict[str, list[tuple[str, str]]]:
     active party people of their district, by name (the form offers names, and sends
     the person's id)."""
     with app.reader() as uow:
-        rows = uow.session.execute(
-            select(PersonRow.id, PersonRow.name, PersonRow.role)
-            .where(
-                PersonRow.district_id == person.district,
-                PersonRow.role.in_([r.value for r in PARTY_ROLES]),
-                PersonRow.active.is_(True),
-            )
-            .order_by(PersonRow.name, PersonRow.id)
+        return _choices_in(uow, person.district)
+
+
+def _choices_in(uow: UnitOfWork, district: str) -> dict[str, list[tuple[str, str]]]:
+    rows = uow.session.execute(
+        select(PersonRow.id, PersonRow.name, PersonRow.role)
+        .where(
+            PersonRow.district_id == district,
+            PersonRow.role.in_([r.value for r in PARTY_ROLES]),
+            PersonRow.active.is_(True),
         )
-        choices: dict[str, list[tuple[str, str]]] = {}
-        for row in rows:
-            choices.setdefault(row.role, []).append((row.id, row.name))
-        return choices
+        .order_by(PersonRow.name, PersonRow.id)
+    )
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        choices.setdefault(row.role, []).append((row.id, row.name))
+    return choices
 
 
 def set_parties(app: App, cmd: SetParties) -> Outcome:

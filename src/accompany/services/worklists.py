@@ -31,7 +31,7 @@ from ..models.deadlines import local_date
 from ..models.delegation import DELEGATED_ACTIONS, acting_for, may_stand_in
 from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from ..models.events import SYSTEM_ACTOR
-from ..models.parties import parties_missing
+from ..models.parties import parties_missing, parties_words
 from ..models.people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, ProjectScope, Role
 from ..models.project import Project
 from ..models.rules import PROJECT_RULES, STAGE_ACTIONS, Action
@@ -975,10 +975,10 @@ class ProjectView(BaseModel):
     project_actions: list[str] = []
     # the planners the project may be handed over to (id, name), when allowed
     planners: list[tuple[str, str]] = []
-    # the template names parties (会签/或签); and those the project has not named yet:
-    # (role, first stage needing it, its English name)
+    # the template names parties (会签/或签); and those the project has not named yet,
+    # per stage needing them: (stage, its English name, the parties, in English)
     has_parties: bool = False
-    parties_missing: list[tuple[str, str, str]] = []
+    parties_missing: list[tuple[str, str, str, str]] = []
     # a newer version of the project's template it may move to (id@version), for who may
     newer_template: str | None = None
     # the consent ballot's tally, when asked for and the template has one
@@ -1067,13 +1067,9 @@ def _view(
     looping = loopable(app, uow, project, person)
     if looping is not None:
         actions.setdefault(looping, []).append("loop")
-    project_actions = []
-    for action in PROJECT_RULES:
-        try:
-            project.ensure_project_allowed(person, action)
-        except AccompanyError:
-            continue
-        project_actions.append(action.name.lower())
+    project_actions = [
+        action.name.lower() for action in PROJECT_RULES if _project_refusal(project, person, action) is None
+    ]
     planners: list[tuple[str, str]] = []
     if "handover" in project_actions:
         planners = [
@@ -1081,9 +1077,13 @@ def _view(
             for p in uow.people.planners_of(project.district, project.street)
             if p.id != project.planner_id
         ]
+    # the parties still to be named, per stage that needs them (in the stages' order)
+    waiting: dict[str, tuple[StageSpec, list[str]]] = {}
+    for role, spec in parties_missing(project.template, project.parties).items():
+        waiting.setdefault(spec.id, (spec, []))[1].append(role)
     missing = [
-        (role, spec.name, spec.name_en or spec.name)
-        for role, spec in parties_missing(project.template, project.parties).items()
+        (spec.name, spec.name_en or spec.name, parties_words(roles).zh, str(parties_words(roles)))
+        for spec, roles in waiting.values()
     ]
     return ProjectView(
         detail=detail,
@@ -1103,11 +1103,14 @@ def project_action_refusal(
     """Why ``person`` may not take ``action`` on the project now (the rule's own
     refusal), or None when they may."""
     with app.reader() as uow:
-        project = uow.projects.get(project_id)
-        try:
-            project.ensure_project_allowed(person, action)
-        except AccompanyError as exc:
-            return exc
+        return _project_refusal(uow.projects.get(project_id), person, action)
+
+
+def _project_refusal(project: Project, person: Person, action: Action) -> AccompanyError | None:
+    try:
+        project.ensure_project_allowed(person, action)
+    except AccompanyError as exc:
+        return exc
     return None
 
 

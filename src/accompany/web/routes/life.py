@@ -52,7 +52,7 @@ def _show(
     values: dict[str, str] | None = None,
     refused: bool = False,
 ) -> Response:
-    slots = parties.party_slots(page.app, page.require(), view.detail.id) if form == "parties" else []
+    slots = parties.party_slots(page.app, view.detail.id) if form == "parties" else []
     return render(
         page,
         "project_life.html",
@@ -189,7 +189,7 @@ async def name_parties(request: Request, project_id: str) -> Response:
     design institute, the construction company … each picked by name."""
 
     def build(page: Page, person: Person, pid: int, form: FormData) -> parties.SetParties:
-        current = {p.role: p.person for p in view_now(page)}
+        current = {p.role: p.person for p in parties.party_slots(page.app, pid)}
         chosen = {
             key.split(".", 1)[1]: text(form, key, lang=page.lang, label=page._("Party")).strip()
             for key in form
@@ -197,8 +197,5 @@ async def name_parties(request: Request, project_id: str) -> Response:
         }
         changes = {role: who for role, who in chosen.items() if who and who != current.get(role)}
         return parties.SetParties(project_id=pid, by=person.id, parties=changes)
-
-    def view_now(page: Page) -> list[parties.PartySlot]:
-        return parties.party_slots(page.app, page.require(), record_id(project_id, "project"))
 
     return await _act(request, project_id, "parties", build, parties.set_parties)
