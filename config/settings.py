@@ -159,8 +159,8 @@ class Settings(BaseSettings):
     def _tiles(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        value = value.strip()
-        if not value.startswith(("http://", "https://")) or any(c.isspace() or c in "'\"<>" for c in value):
+        value = cls._http_url(value)
+        if any(c in "'\"<>" for c in value):  # it goes into an attribute and the CSP
             raise ValueError("must be an http:// or https:// URL")
         if not all(part in value for part in ("{z}", "{x}", "{y}")):
             raise ValueError("must hold {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png")

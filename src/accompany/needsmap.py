@@ -107,15 +107,11 @@ def tiled_layout(
     box holds them with ``pad`` around, and list the tiles the box shows."""
     if not points:
         return MapLayout(width, height, (), 0.0, "")
-    zoom = MAX_ZOOM
-    while zoom > 1:
+    for zoom in range(MAX_ZOOM, 0, -1):
         pixels = [_mercator(lat, lng, zoom) for lat, lng in points]
         xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
         if max(xs) - min(xs) <= width - 2 * pad and max(ys) - min(ys) <= height - 2 * pad:
             break
-        zoom -= 1
-    pixels = [_mercator(lat, lng, zoom) for lat, lng in points]
-    xs, ys = [p[0] for p in pixels], [p[1] for p in pixels]
     left = (max(xs) + min(xs)) / 2 - width / 2
     top = (max(ys) + min(ys)) / 2 - height / 2
     placed = tuple(Placed(round(x - left, 1), round(y - top, 1)) for x, y in pixels)

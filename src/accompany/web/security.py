@@ -21,20 +21,27 @@ LANG_COOKIE = "accompany_lang"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
+
+def content_security_policy(img_origin: str | None = None) -> str:
+    """The pages' CSP; ``img_origin``: a configured map tile server, the one other
+    place the browser may load images from."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: {img_origin}" if img_origin else "img-src 'self' data: blob:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
@@ -127,12 +134,7 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, img_origin: str | None = None):
         self.app = app
-        # a configured map tile server: the browser may load images from it, nothing else
-        self.headers = dict(SECURITY_HEADERS)
-        if img_origin:
-            self.headers["content-security-policy"] = CONTENT_SECURITY_POLICY.replace(
-                "img-src 'self' data: blob:", f"img-src 'self' data: blob: {img_origin}"
-            )
+        self.headers = {**SECURITY_HEADERS, "content-security-policy": content_security_policy(img_origin)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
