@@ -467,6 +467,10 @@ def build_city(url: str, projects: int, seed: int = 20261124, quiet: bool = Fals
                     "kind": e.kind.value,
                     "actor": e.actor,
                     "occurred_at": e.at,
+                    # recorded when it happened, as in a real city (not all at build time:
+                    # that made every decision in the city look a minute old to the undo
+                    # window and to the report's count of back-dated events)
+                    "recorded_at": e.at,
                     "before_state": e.before,
                     "after_state": e.after,
                     "data": _jsonable(e.data),

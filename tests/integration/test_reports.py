@@ -622,43 +622,43 @@ def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
 PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("sqlite", "2026Q3", None): (
         "fef5d26b1e1b7224ff6e7a05e90a7a0a",
-        "cbcc6c326def9b5d68e5a1112407e5b7",
-        "7f08252a4043e0b8e1c566ffc58e5e7c",
+        "fe39e650a661b9f585baa4ad26272149",
+        "090f9ccd99a5edf58700355a41d2f87d",
     ),
     ("sqlite", "2026Q2", None): (
         "34d748db0acd518525d1401130a37e80",
-        "c936a5d55ee5018fdbe29b2e20509bbc",
-        "94d3d8a88bd37afbd6b2482af2a94834",
+        "4f264d959d2327075aee22f99af562dd",
+        "49009a73940f0dd4eaaa5856efb6261a",
     ),
     ("sqlite", "2026Q3", "dongcheng"): (
         "7d215b8774f490b85622b78fe0859aa9",
-        "68c55e2c35d6af5412dd6829830270e1",
-        "9598798cc2ddc64beed5c2c489507d86",
+        "0baa835bf93801ff6df515224014d17f",
+        "5b8789d57c1564ee3c79a12980731d61",
     ),
     ("sqlite", "2026Q4", None): (
         "77a70255270aeb8e90a3a6b51c7f6268",
-        "fdd9a0f0f1954003a93b49764c30b660",
-        "ac3f28249508b02c516dcae911d16eab",
+        "553d83a6d0463decc1931ec0fb608db8",
+        "fe2624b4ed8e55f73bea42b8c7a5d0b5",
     ),
     ("postgresql", "2026Q3", None): (
         "3185cab0f0cae3a13db0ef5afa9bc7af",
-        "18fc018c25414b9bc0f5c9a5b2fb6a14",
-        "c3b5f46a13472d02e92a4d71d02881e7",
+        "133b061b34610031a43718eaa9cdc098",
+        "9cd9fd22d060c9b25b828233830d1bc5",
     ),
     ("postgresql", "2026Q2", None): (
         "df8a8348f281d18c3908906515b59828",
-        "156e201233d315f9f116bb9c13c00541",
-        "d38740fb94ef80668c4391f8b351dc48",
+        "985fd3a364cff7940be4d2e8b57cf7e3",
+        "aa029ed8469d69e8c05659023ed97335",
     ),
     ("postgresql", "2026Q3", "dongcheng"): (
         "dca598dd6267aba146f4bee0f8d1e1a5",
-        "2040e34490aa1d2d3ae267d6b9354288",
-        "64b83a5dca82f7a5c81424b3beeb126b",
+        "5d93a9124c8d9325675c77af78987d80",
+        "b169a61a6f1154d923076b95b28115e5",
     ),
     ("postgresql", "2026Q4", None): (
         "462bc77275106c7673d788d581111618",
-        "47d7708d2da75a276728ffa85720a4d1",
-        "a2c673a394b1039a5eaabc718a053fc7",
+        "900413758fbcccb11bec8fad2d194abb",
+        "b49b0090e3fa452ddbcd618c7395e911",
     ),
 }
 # the events read, the same on both
