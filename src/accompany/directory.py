@@ -17,4 +17,6 @@ def read_directory(path: Path) -> Directory:
     try:
         return Directory.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidInput(f"people file {path}: {describe_validation_error(exc)}") from None
+        raise InvalidInput(
+            "people file {path}: {problem}", path=str(path), problem=describe_validation_error(exc)
+        ) from None

@@ -342,7 +342,7 @@ class ProjectRepository:
         query = _PROJECT_FOR_UPDATE if self.lock else _PROJECT
         row = connection.execute(query, {"project_id": project_id}).first()
         if row is None:
-            raise NotFound(f"unknown project {project_id}")
+            raise NotFound("unknown project {project}", project=project_id)
         return self._assemble(connection, row)
 
     def _assemble(self, connection: Any, row: Any) -> Project:

@@ -175,10 +175,14 @@ def retry_dead(app: App, ids: list[int] | None) -> int:
             }
             missing = [i for i in ids if i not in rows]
             if missing:
-                raise NotFound(f"unknown notification {missing[0]}")
+                raise NotFound("unknown notification {notification}", notification=missing[0])
             not_dead = [r for r in rows.values() if r.status != DEAD]
             if not_dead:
-                raise InvalidInput(f"notification {not_dead[0].id} is {not_dead[0].status}, not dead")
+                raise InvalidInput(
+                    "notification {notification} is {status}, not dead",
+                    notification=not_dead[0].id,
+                    status=not_dead[0].status,
+                )
             targets = list(rows.values())
         else:
             targets = list(uow.session.scalars(query))
