@@ -141,6 +141,13 @@ def test_errors_map_to_statuses_and_change_nothing(web, app: App, project_id: in
     ]
     for response, status, code in cases:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), response.text
+    # in the caller's language, like every refusal (it was an English f-string)
+    not_json = c.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+        headers={**planner, "Accept-Language": "zh-CN"},
+        content=b"{not json",
+    )
+    assert not_json.json()["error"]["message"].startswith("请求正文不是有效的阶段完成请求："), not_json.text
     assert snapshot(app) == before
 
 

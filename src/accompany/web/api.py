@@ -393,7 +393,7 @@ def _routes(api: FastAPI) -> None:
                 body = DoneBody.model_validate_json(await request.body() or b"{}")
             except ValueError as exc:
                 raise InvalidInput(
-                    f"the body is not a stage-done request: {str(exc).splitlines()[0]}"
+                    "the body is not a stage-done request: {problem}", problem=str(exc).splitlines()[0]
                 ) from None
             evidence, note = body.evidence, body.note
         with saved_uploads(uploads, max_bytes=who.app.settings.upload_max_mb << 20, lang=who.lang) as saved:
