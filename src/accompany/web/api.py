@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -27,6 +27,7 @@ from ..i18n import error_text, normalise_language, problem_text
 from ..models.errors import AccompanyError, InvalidInput, Unauthenticated
 from ..models.events import Event
 from ..models.people import Person
+from ..models.template import describe_validation_error
 from ..services import accounts, commands, worklists
 from ..services.importing import ImportRejected, import_projects
 from ..services.queries import ProjectDetail
@@ -391,9 +392,10 @@ def _routes(api: FastAPI) -> None:
         else:
             try:
                 body = DoneBody.model_validate_json(await request.body() or b"{}")
-            except ValueError as exc:
+            except ValidationError as exc:
+                # which field and why (the JSON's own words), not pydantic's headline
                 raise InvalidInput(
-                    "the body is not a stage-done request: {problem}", problem=str(exc).splitlines()[0]
+                    "the body is not a stage-done request: {problem}", problem=describe_validation_error(exc)
                 ) from None
             evidence, note = body.evidence, body.note
         with saved_uploads(uploads, max_bytes=who.app.settings.upload_max_mb << 20, lang=who.lang) as saved:
