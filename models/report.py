@@ -321,13 +321,16 @@ def build_report(
     street: str | None = None,
     worst: int = 20,
     undone: Collection[int] = frozenset(),
+    project_names: Mapping[int, str] | None = None,
 ) -> Report:
     """Replay ``events`` (ordered by time, all at or before ``cutoff``) and compute the
     quarter's figures. ``notifications`` are (project id, stage, kind, count) of the
     notifications sent inside the quarter. ``undone``: the ids of the events an
     undo (``stage.decision_undone``) at or before the cut-off took back — with the
     undo events themselves they are skipped, as if the decision had not been given
-    (see ``models.undo.undone_event_ids``)."""
+    (see ``models.undo.undone_event_ids``). ``project_names``: each project's name
+    now — a rename (``project.edited``) is a correction, so every report shows the
+    corrected name, not the one the project started with."""
     q_start, q_end = quarter.start, min(quarter.end, cutoff)
     checkpoints = _weekly_checkpoints(quarter, cutoff)
     trend: list[dict[str, Any]] = []
@@ -375,7 +378,7 @@ def build_report(
             phases = phases_by_template.get(d.get("template", ""), {})
             project = ProjectReplay(
                 id=event.project_id,
-                name=d.get("name", ""),
+                name=(project_names or {}).get(event.project_id) or d.get("name", ""),
                 district=d.get("district", ""),
                 street=d.get("street", ""),
                 team=d.get("team") or f"({d.get('planner')})",

@@ -573,6 +573,22 @@ def test_a_stopped_project_is_listed_with_its_reason_and_a_cancelled_one_is_neve
     assert "暂停与取消的项目 (2)" in page and "已取消" in page and "居民反对" in page
 
 
+def test_a_renamed_project_is_reported_under_its_corrected_name(people: App, clock: FixedClock) -> None:
+    """A rename is a correction: every report, this quarter's and past ones, shows the
+    name the project has now (it showed the name it started with)."""
+    from accompany.services.commands import EditProject
+
+    at(clock, "2026-03-02T09:00")
+    renamed = commands.start_project(people, start_command(name="错字的名称")).project_id
+    at(clock, "2026-04-02T09:00")
+    commands.edit_project(people, EditProject(project_id=renamed, by="zhangl", name="改正后的名称"))
+    for quarter in ("2026Q1", "2026Q2"):
+        report = quarterly_report(people, Quarter.parse(quarter))
+        rows = {(r["level"], r["key"]): r for r in report.rows}
+        assert rows[("project", str(renamed))]["name"] == "改正后的名称"
+        assert "错字的名称" not in render_csv(report, "zh")
+
+
 def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
     people: App, clock: FixedClock, evidence_file: Path
 ) -> None:

@@ -211,6 +211,7 @@ def quarterly_report(
             district=district_id,
             street=street_id,
             undone=undone,
+            project_names={i: name for i, name in session.execute(scope.add_columns(ProjectRow.name))},
         )
         total = read
         if progress:
