@@ -173,9 +173,11 @@ PARTICIPATION_COLUMNS = [
 ]
 PARTICIPATION_SHEET = {"zh": "居民参与", "en": "Residents' participation"}
 PARTICIPATION_LEVELS = {
-    "zh": {"all": "全部", "district": "区", "street": "街道", "project": "项目"},
-    "en": {"all": "all", "district": "district", "street": "street", "project": "project"},
+    "zh": {"all": "全部", "district": "区", "street": "街道", "team": "团队", "project": "项目"},
+    "en": {"all": "all", "district": "district", "street": "street", "team": "team", "project": "project"},
 }
+#: the CSV's first column, naming what a row counts (a Chinese reader's words in zh)
+LEVEL_HEADER = {"zh": "层级", "en": "level"}
 
 
 def _participation_cell(key: str, item: dict[str, Any], lang: str, report: Report) -> Any:
@@ -347,7 +349,10 @@ def _cell(value: Any) -> Any:
 def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
     zh = lang == "zh"
     meta = report.meta
-    scope = ", ".join(f"{k}={v}" for k, v in report.scope.items() if v) or ("全市" if zh else "all")
+    # named as people read them (朝阳区 · 太阳宫街道), not district=chaoyang
+    scope = " · ".join(str(_name(report, k, v, lang)) for k, v in report.scope.items() if v) or (
+        "全市" if zh else "all"
+    )
     return [
         ("季度" if zh else "quarter", report.quarter),
         ("期间" if zh else "period", f"{report.period_start} — {report.period_end}"),
@@ -407,9 +412,10 @@ def render_csv(report: Report, lang: str = "zh") -> str:
     writer = _SafeWriter(csv.writer(out))
     ident = IDENTITY[lang]
     figures = [key for key, _, _ in FIGURES]
+    levels = PARTICIPATION_LEVELS[lang]
     writer.writerow(
         [
-            "level",
+            LEVEL_HEADER[lang],
             ident["district"],
             ident["street"],
             ident["team"],
@@ -418,11 +424,11 @@ def render_csv(report: Report, lang: str = "zh") -> str:
             *(_label(f, lang) for f in figures),
         ]
     )
-    writer.writerow(["all", "", "", "", "", "", *(report.summary.get(f) for f in figures)])
+    writer.writerow([levels["all"], "", "", "", "", "", *(report.summary.get(f) for f in figures)])
     for row in map(lambda r: _row_names(report, r), report.rows):
         writer.writerow(
             [
-                row["level"],
+                levels.get(row["level"], row["level"]),
                 row["district"] or "",
                 row["street"] or "",
                 row["team"] or "",
@@ -442,12 +448,15 @@ def render_csv_participation(report: Report, lang: str = "zh") -> str:
     out = io.StringIO()
     writer = _SafeWriter(csv.writer(out))
     writer.writerow(
-        ["level", *(zh if lang == "zh" else en for key, zh, en in PARTICIPATION_COLUMNS if key != "level")]
+        [
+            LEVEL_HEADER[lang],
+            *(zh if lang == "zh" else en for key, zh, en in PARTICIPATION_COLUMNS if key != "level"),
+        ]
     )
     for item, row in zip(
         [{"level": "all"}, *report.participation], participation_rows(report, lang), strict=True
     ):
-        writer.writerow([item["level"], *row[1:]])
+        writer.writerow([PARTICIPATION_LEVELS[lang].get(item["level"], item["level"]), *row[1:]])
     return out.getvalue()
 
 

@@ -152,7 +152,7 @@ def test_the_report_counts_residents_participation(
     ]
     assert table[-1][-1] == "not passed"
     write(report, "csv", tmp_path / "q1.csv", "zh")
-    assert (tmp_path / "q1-participation.csv").read_text(encoding="utf-8-sig").startswith("level,区")
+    assert (tmp_path / "q1-participation.csv").read_text(encoding="utf-8-sig").startswith("层级,区")
 
     # Q2 (running): the satisfaction answers; the consent still as of the cut-off
     clock.moment = parse_moment("2026-04-10T10:00")  # the cut-off (now) is after the answers

@@ -227,6 +227,9 @@ def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
         ("team", "dongsi/bucea-dc"),
         ("project", str(dataset["C"])),
     }
+    # the about section names the scope as people read it (it said district=dongcheng)
+    about = dict(row.split(",", 1) for row in render_csv_about(dongcheng, "zh").splitlines()[1:])
+    assert about["范围"] == "东城区"
     chaoyang = quarterly_report(people, q2, district="chaoyang")
     assert figures(chaoyang) == (3, 0, 0, 2)  # A's design-proposal due later; B and D overdue
     assert {r["district"] for r in chaoyang.rows} == {"chaoyang"}
@@ -649,7 +652,7 @@ PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("sqlite", "2026Q3", "dongcheng"): (
         "7d215b8774f490b85622b78fe0859aa9",
         "0baa835bf93801ff6df515224014d17f",
-        "5b8789d57c1564ee3c79a12980731d61",
+        "d0b1ae7abc3a9b0e1d78e6c2a696965e",
     ),
     ("sqlite", "2026Q4", None): (
         "77a70255270aeb8e90a3a6b51c7f6268",
@@ -669,7 +672,7 @@ PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("postgresql", "2026Q3", "dongcheng"): (
         "dca598dd6267aba146f4bee0f8d1e1a5",
         "5d93a9124c8d9325675c77af78987d80",
-        "b169a61a6f1154d923076b95b28115e5",
+        "a33c35a4263e01912e7a252ab2eb2865",
     ),
     ("postgresql", "2026Q4", None): (
         "462bc77275106c7673d788d581111618",
@@ -773,8 +776,8 @@ def test_a_district_reads_names_percentages_and_dates(
 
     csv_path = write(report, "csv", tmp_path / "q1.csv", "zh")
     text = csv_path.read_text(encoding="utf-8-sig")
-    assert text.startswith("level,区,街道") and "#" not in text.splitlines()[0]
-    assert "\ndistrict,朝阳区,,,chaoyang,朝阳区," in text  # names, and the id in the key column
+    assert text.startswith("层级,区,街道") and "#" not in text.splitlines()[0]
+    assert "\n区,朝阳区,,,chaoyang,朝阳区," in text  # names, and the id in the key column
     about_text = (tmp_path / "q1-about.csv").read_text(encoding="utf-8-sig")
     assert report.meta["inputs_sha256"] in about_text and "数据截止" in about_text
 
