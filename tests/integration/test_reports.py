@@ -637,7 +637,10 @@ def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
 # format, against the one built in memory), and when the template gained its consent
 # rule (the inputs checksum hashes the template) and returns their on_behalf_of: the
 # figures themselves compared equal before and after each change. 2026Q4 (running at
-# the cut-off) moved when a stage closed before its due date began to count.
+# the cut-off) moved when a stage closed before its due date began to count. The JSON and
+# XLSX (not the inputs checksum) moved when the synthetic city began to record its events
+# at their moment instead of all at build time (the back-dated count changed), and a
+# district's XLSX when its about sheet began to name the scope (东城区, not district=dongcheng).
 PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("sqlite", "2026Q3", None): (
         "fef5d26b1e1b7224ff6e7a05e90a7a0a",
