@@ -78,6 +78,9 @@ def test_a_resident_votes_with_the_code_from_the_qr(
     assert "not passed" in text and "未通过" not in text and "major matter" in text
     for code in ballot:
         assert code not in text
+    # the audit log names who acted as people read it (it showed the actor id "resident")
+    log = visible_text(sign_in(web, "zhangl").get(f"/projects/{project_id}/events").text)
+    assert "居民（公开页面）" in log and " resident " not in log
 
 
 def test_token_origin_unknown_code_and_closed(web: Any, app: App, project_id: int, ballot: list[str]) -> None:

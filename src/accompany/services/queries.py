@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from ..db.orm import EventRow, PersonRow, ProjectRow, StreetRow
+from ..i18n import translate
 from ..models.calendar import WorkingCalendar
 from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.delegation import on_behalf_label
@@ -21,6 +22,7 @@ from ..models.project import Project, Stage
 from ..models.rules import is_backdated
 from ..models.states import StageState
 from ..models.template import JointStep, ProcessTemplate
+from .households import RESIDENT_ACTOR
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -400,6 +402,7 @@ def event_views(
 ) -> list[EventView]:
     """Audit-log rows as a person reads them: names, stage names, both times."""
     rows = list(rows)
+    resident = translate("resident (public page)", lang)
     stage_names = {
         **former_stage_names(rows, lang),
         **{spec.id: spec.label(lang) for spec in template.stages},
@@ -416,7 +419,9 @@ def event_views(
             after=e.after_state,
             data=e.data,
             # a substitute's decision names the delegator: 李静（代 赵阳）
-            actor_name=on_behalf_label(name(e.actor), name((e.data or {}).get("on_behalf_of")) or None, lang),
+            actor_name=resident
+            if e.actor == RESIDENT_ACTOR  # a resident on the public page, not a person of the directory
+            else on_behalf_label(name(e.actor), name((e.data or {}).get("on_behalf_of")) or None, lang),
             stage_name=stage_names.get(e.stage_key) if e.stage_key else None,
             channel=e.channel,
             os_user=e.os_user,
