@@ -200,15 +200,15 @@ def test_the_coordinator_moves_a_demo_project_to_the_newest_template_on_a_phone(
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/")
         page.click("text=太阳宫中路社区口袋花园")
-        page.click("text=迁移到 accompany-service@3")
-        assert page.get_by_text("从 accompany-service@1 迁移到 accompany-service@3").is_visible()
+        page.click("text=迁移到第 3 版")
+        assert page.get_by_text("从第 1 版迁移到第 3 版").is_visible()
         assert page.locator("table.migration-plan tbody tr").count() == 8
         _fits(page)
         _shot(page, "demo-migrate-plan-phone")
-        page.click("text=将项目迁移到 accompany-service@3")
+        page.click("text=将项目迁移到第 3 版")
         page.wait_for_load_state()
         assert page.url.startswith(f"{base}/projects/") and not page.url.endswith("/migrate")
         assert "模板迁移" in page.content()  # in the audit log
-        assert page.locator("text=迁移到 accompany-service@3").count() == 0
+        assert page.locator("text=迁移到第 3 版").count() == 0
     finally:
         context.close()

@@ -73,12 +73,18 @@ def render_html(page: Page, template_name: str, csrf: str, **context: Any) -> st
     def lbl(table: str, code: str | None) -> str:
         return label(table, code, lang)
 
+    def version_of(ref: str | None) -> str:
+        """A template version as people name it: 第 3 版 (not accompany-service@3)."""
+        version = (ref or "").rpartition("@")[2]
+        return translate("version {version}", lang, version=version) if version.isdigit() else ref or ""
+
     return (
         environment()
         .get_template(template_name)
         .render(
             _=gettext,
             label=lbl,
+            version_of=version_of,
             page=page,
             person=page.person,
             lang=lang,

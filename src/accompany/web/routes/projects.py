@@ -103,7 +103,13 @@ def _start_form(
     newest: dict[str, object] = {}
     for item in files:
         newest[item.template.id] = item  # files() lists versions in order; the last is the newest
-    refs = [item.template.ref for item in files]
+    titles = [
+        (
+            item.template.ref,
+            item.template.name if page.lang == "zh" else item.template.name_en or item.template.name,
+        )
+        for item in files
+    ]
     chosen = None
     if template_ref:
         name, _, version = template_ref.partition("@")
@@ -120,7 +126,7 @@ def _start_form(
         "project_new.html",
         status=status,
         template=template,
-        templates=refs,
+        templates=titles,
         streets=choices.streets,
         planners=choices.planners,
         set_at_start=[s for s in template.stages if s.deadline.set_at_start],
