@@ -269,7 +269,8 @@ def test_coordinator_starts_a_project_and_filters_the_portfolio(web, app: App) -
     form = coordinator.get("/projects/new")
     assert 'name="deadline.construction-accompany"' in form.text and "王若冰" in form.text
     # the process by its name and version, as people name it (not accompany-service@3)
-    assert "责任规划师陪伴式服务 · 第 3 版" in form.text and "accompany-service@" not in visible_text(form.text)
+    assert "责任规划师陪伴式服务 · 第 3 版" in form.text
+    assert "accompany-service@" not in visible_text(form.text)
     before = snapshot(app)
     missing = post_form(
         coordinator,
