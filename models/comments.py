@@ -233,12 +233,12 @@ def count(items: Iterable[tuple[Kind, bool]]) -> Counts:
 
 
 def comments_evidence(counts: Counts) -> str:
-    """The objections evidence generated from the comments (both languages: the
-    evidence is kept as it was shown)."""
+    """The objections evidence generated from the comments, in the record's language
+    like the evidence the planner types (it was kept in both languages at once, which
+    read as one mixed string in either)."""
     return (
         f"公示期间收到意见 {counts.comments} 条、异议 {counts.objections} 条，"
         f"已答复 {counts.answered} 条（详见问计记录）"
-        f" / {counts.comments} comments, {counts.objections} objections, {counts.answered} answered"
     )
 
 

@@ -80,7 +80,7 @@ def test_a_resident_comments_and_the_page_shows_it_anonymously_and_escaped(
     page = resident.get(f"/public/projects/{project_id}?lang=en")
     assert SCRIPT not in page.text and "&lt;script&gt;" in page.text
     text = visible_text(page.text)
-    assert "1 comments, 1 objections, 0 answered" in text
+    assert "comments: 1, objections: 1, answered: 0" in text
     assert text.index("反对砍树") < text.index("希望加装座椅")  # newest first
     for code in notice:
         assert code not in page.text
@@ -181,7 +181,7 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
     )
     assert amend.status_code == 403
     public = client(web).get(f"/public/projects/{project_id}?lang=en")
-    assert "保留 &lt;b&gt;大树&lt;/b&gt;" in public.text and "1 answered" in visible_text(public.text)
+    assert "保留 &lt;b&gt;大树&lt;/b&gt;" in public.text and "answered: 1" in visible_text(public.text)
     log = planner.get(url).text
     assert "&lt;script&gt;" in log and SCRIPT not in log
 

@@ -124,7 +124,7 @@ def test_unanswered_objections_block_the_stage() -> None:
     assert caught.value.values["count"] == 2
     # an unanswered comment (not an objection) does not block
     every_objection_answered(NAME, count([(Kind.COMMENT, False), (Kind.OBJECTION, True)]))
-    assert comments_evidence(counts).startswith("公示期间收到意见 1 条、异议 3 条，已答复 1 条")
+    assert comments_evidence(counts) == "公示期间收到意见 1 条、异议 3 条，已答复 1 条（详见问计记录）"
 
 
 def _stage(**extra: object) -> dict:  # type: ignore[type-arg]
