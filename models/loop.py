@@ -46,6 +46,7 @@ from .deadlines import local_date
 from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .events import Event, EventKind
 from .people import Person, Role
+from .project import WITHDRAWN_NEW_ROUND
 from .rules import moment_label, project_not_cancelled
 from .states import ProjectStatus, StageState
 from .template import ProcessTemplate
@@ -314,30 +315,12 @@ def withdraw_open_extensions(
     the ``stage.looped`` event)."""
     events: list[Event] = []
     for stage_key in plan.stages:
-        stage = project.stages[stage_key]
-        request = stage.open_extension()
-        if request is None:
-            continue
-        request.status = "withdrawn"
-        request.decided_by = actor.id
-        request.decided_at = now
-        request.dirty = True
-        project._touch(stage)
-        events.append(
-            Event(
-                EventKind.EXTENSION_WITHDRAWN,
-                now,
-                actor.id,
-                stage=stage_key,
-                data={
-                    "working_days": request.working_days,
-                    "reason": request.reason,
-                    "requested_by": request.requested_by,
-                    "requested_at": request.requested_at.isoformat(),
-                    "why": "new_round",
-                    "failing_stage": plan.failing,
-                    "target": plan.target,
-                },
-            )
+        events += project.withdraw_open_extension(
+            project.stages[stage_key],
+            actor.id,
+            now,
+            why=WITHDRAWN_NEW_ROUND,
+            status="withdrawn",
+            data={"failing_stage": plan.failing, "target": plan.target},
         )
     return events

@@ -45,6 +45,11 @@ from .template import ApprovalLevel, JointStep, PartyRole, ProcessTemplate, Rati
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
 MAX_EXTENSION_WORKING_DAYS = 250
+#: why a waiting extension request was withdrawn (the ``why`` of ``stage.extension_withdrawn``)
+WITHDRAWN_NEW_ROUND = "new_round"
+WITHDRAWN_STAGE_DONE = "stage_done"
+WITHDRAWN_STAGE_APPROVED = "stage_approved"
+WITHDRAWN_PROJECT_CANCELLED = "project_cancelled"
 
 
 @dataclass
@@ -104,7 +109,9 @@ class ExtensionRequest:
     requested_by: str
     working_days: int
     reason: str
-    status: str = "requested"  # requested | granted | refused | withdrawn (by a new round)
+    # requested | granted | refused | withdrawn (by a new round, models.loop) | lapsed
+    # (withdrawn because nothing is left for it to extend: see Project.withdraw_open_extension)
+    status: str = "requested"
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
     granted_days: int | None = None
@@ -540,6 +547,8 @@ class Project:
                 },
             )
         )
+        # the work is delivered: the clock the request asked to extend has stopped
+        events += self.withdraw_open_extension(stage, actor.id, now, why=WITHDRAWN_STAGE_DONE)
         if not spec.approval:
             events += self._approve_fully(stage, actor.id, now, calendar)
         return events
@@ -923,7 +932,7 @@ class Project:
         open_stages = [s.key for s in self.stages.values() if s.state is not StageState.APPROVED]
         approved = len(self.stages) - len(open_stages)
         self._set_status(ProjectStatus.CANCELLED, reason, actor.id, now)
-        return [
+        events = [
             Event(
                 EventKind.PROJECT_CANCELLED,
                 now,
@@ -933,6 +942,10 @@ class Project:
                 data={"reason": reason, "open_stages": open_stages, "approved_stages": approved},
             )
         ]
+        # a cancelled project is final: nobody is left to decide its waiting requests
+        for stage in self.stages.values():
+            events += self.withdraw_open_extension(stage, actor.id, now, why=WITHDRAWN_PROJECT_CANCELLED)
+        return events
 
     def hand_over(
         self,
@@ -1053,6 +1066,52 @@ class Project:
             )
         return events
 
+    # -- extension requests nobody is left to decide ----------------------------------------
+    def withdraw_open_extension(
+        self,
+        stage: Stage,
+        actor_id: str,
+        now: dt.datetime,
+        *,
+        why: str,
+        status: str = "lapsed",
+        data: Mapping[str, Any] | None = None,
+    ) -> list[Event]:
+        """Close the stage's waiting extension request, if any, when nothing is left
+        for it to extend: the stage was marked done (its clock stopped; on time or
+        late is judged at the submission), approved, or its project cancelled — or
+        a new round reset the stage (``models.loop``, status ``withdrawn``). The
+        street office no longer has it to decide, and a decision on it is refused
+        (``rules.ExtensionRequestOpen``); the planner asks again if the stage runs
+        again (a return). A suspension does not withdraw it: the stage's clock is
+        only paused and the request is decided when the project resumes. One
+        ``stage.extension_withdrawn`` event says why, by whoever's command closed
+        the clock, in that command's transaction."""
+        request = stage.open_extension()
+        if request is None:
+            return []
+        request.status = status
+        request.decided_by = actor_id
+        request.decided_at = now
+        request.dirty = True
+        self._touch(stage)
+        return [
+            Event(
+                EventKind.EXTENSION_WITHDRAWN,
+                now,
+                actor_id,
+                stage=stage.key,
+                data={
+                    "working_days": request.working_days,
+                    "reason": request.reason,
+                    "requested_by": request.requested_by,
+                    "requested_at": request.requested_at.isoformat(),
+                    "why": why,
+                    **(data or {}),
+                },
+            )
+        ]
+
     # -- internals ----------------------------------------------------------------------
     def _close_pause(
         self, stage: Stage, actor_id: str, now: dt.datetime, calendar: WorkingCalendar, why: str
@@ -1102,6 +1161,9 @@ class Project:
         stage.state = StageState.APPROVED
         stage.approved_at = now
         self._touch(stage)
+        # a request still waiting (one made before submissions withdrew them) has
+        # nothing left to extend: withdrawn by the approval, in its transaction
+        withdrawn = self.withdraw_open_extension(stage, actor_id, now, why=WITHDRAWN_STAGE_APPROVED)
         if record_event:
             events.append(
                 Event(
@@ -1119,6 +1181,7 @@ class Project:
                     },
                 )
             )
+        events += withdrawn
         events += self._activate_ready(now, calendar)
         # a later stage's deadline may count from this approval
         for other in self.stages.values():

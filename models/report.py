@@ -514,18 +514,25 @@ def build_report(
                     }
                 )
         elif event.kind == "stage.extension_withdrawn":
-            # a new round withdrew it (models.loop): no longer waiting for a decision
+            # a new round withdrew it (models.loop), or the stage closed its clock or
+            # the project was cancelled before a decision: no longer waiting, not granted
             for entry in reversed(extensions):
                 if (
                     entry["project_id"] == project.id
                     and entry["stage"] == stage.key
                     and entry["status"] == "requested"
                 ):
-                    entry["status"] = "withdrawn"
+                    entry["status"] = (
+                        "withdrawn" if event.data.get("why", "new_round") == "new_round" else "lapsed"
+                    )
                     break
         elif event.kind in ("stage.extension_granted", "stage.extension_refused"):
             granted = event.kind == "stage.extension_granted"
-            if in_quarter(event.at) and in_scope(project) and granted:
+            # a grant recorded on a stage already done or approved (before such grants
+            # were refused) moved no deadline: it does not count as an extension
+            # granted, and the request reads as withdrawn when the stage closed
+            void = granted and stage.state not in ("in_progress", "pending")
+            if in_quarter(event.at) and in_scope(project) and granted and not void:
                 add(project, "extensions_granted")
             for entry in reversed(extensions):
                 if (
@@ -533,8 +540,8 @@ def build_report(
                     and entry["stage"] == stage.key
                     and entry["status"] == "requested"
                 ):
-                    entry["status"] = "granted" if granted else "refused"
-                    entry["granted_days"] = event.data.get("granted_days")
+                    entry["status"] = "lapsed" if void else "granted" if granted else "refused"
+                    entry["granted_days"] = None if void else event.data.get("granted_days")
                     entry["decision"] = event.data.get("comment")
                     break
     while checkpoint_index < len(checkpoints):

@@ -422,14 +422,60 @@ class NoOpenExtensionRequest(TransitionRule):
             )
 
 
+#: what became of an extension request that no longer waits, in a refusal's words
+EXTENSION_OUTCOMES = {
+    "granted": Localized("已批准", "granted"),
+    "refused": Localized("已驳回", "refused"),
+    "withdrawn": Localized("因重新征询而撤销", "withdrawn by a new round"),
+    "lapsed": Localized(
+        "已撤销（阶段已提交或项目已取消）", "withdrawn (the stage was marked done or the project cancelled)"
+    ),
+}
+
+
 class ExtensionRequestOpen(TransitionRule):
-    """Only a waiting extension request can be granted or refused."""
+    """Only a waiting extension request can be granted or refused; one already
+    decided or withdrawn is a conflict (someone, or the stage's own progress, got
+    there first)."""
 
     def check(self, attempt: Attempt) -> None:
-        if attempt.stage.open_extension() is None:
-            raise RuleViolation(
-                "stage {stage_name} has no extension request waiting", **_stage(attempt.stage)
+        stage = attempt.stage
+        if stage.open_extension() is not None:
+            return
+        last = stage.extensions[-1] if stage.extensions else None
+        if last is None:
+            raise RuleViolation("stage {stage_name} has no extension request waiting", **_stage(stage))
+        raise Conflict(
+            "the extension request on stage {stage_name} no longer waits for a decision: {outcome} on {when}",
+            outcome=EXTENSION_OUTCOMES.get(last.status, Localized(last.status)),
+            when=moment_label(last.decided_at) if last.decided_at else "?",
+            **_stage(stage),
+        )
+
+
+class ExtensionClockRuns(TransitionRule):
+    """An extension moves the deadline of a stage whose clock runs: once the stage is
+    marked done or approved there is nothing left to extend (a request still
+    waiting from before that rule was withdrawn is refused here too)."""
+
+    def check(self, attempt: Attempt) -> None:
+        stage = attempt.stage
+        if stage.state is StageState.IN_PROGRESS:
+            return
+        if stage.state is StageState.APPROVED:
+            raise Conflict(
+                "stage {stage_name} is already approved: its deadline no longer runs, so no extension can be "
+                "decided",
+                **_stage(stage),
             )
+        if stage.state is StageState.SUBMITTED:
+            raise Conflict(
+                "stage {stage_name} is already done (at {when}): its deadline no longer runs, so no "
+                "extension can be decided",
+                when=stage.submitted_label(),
+                **_stage(stage),
+            )
+        raise RuleViolation("stage {stage_name} has not started yet", **_stage(stage))
 
 
 RULES: dict[Action, tuple[TransitionRule, ...]] = {
@@ -475,6 +521,7 @@ RULES: dict[Action, tuple[TransitionRule, ...]] = {
         ActorIsStreetOffice(),
         ProjectOpenForWork(),
         ExtensionRequestOpen(),
+        ExtensionClockRuns(),
     ),
 }
 

@@ -67,8 +67,16 @@ CONSEQUENCE_KINDS = frozenset(
         EventKind.DEADLINE_SET.value,
         EventKind.DEADLINE_CHANGED.value,
         EventKind.PROJECT_COMPLETED.value,
+        EventKind.EXTENSION_WITHDRAWN.value,
     }
 )
+#: consequences the undo does not take back. An extension request the final approval
+#: withdrew (``Project.withdraw_open_extension``) stays withdrawn: the undo puts the
+#: stage back to waiting for approval, where its clock does not run and no request
+#: waits (a submission withdraws them too); if the stage is returned, the planner
+#: asks again. The withdrawal is still part of the decision's transaction, so it
+#: does not count as something that happened since (the undo is not refused for it).
+KEPT_CONSEQUENCE_KINDS = frozenset({EventKind.EXTENSION_WITHDRAWN.value})
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,10 @@ class DecisionHistory:
     def undone_ids(self) -> list[int]:
         if self.decision is None:
             return []
-        return [self.decision.id, *(e.id for e in self.consequences)]
+        return [
+            self.decision.id,
+            *(e.id for e in self.consequences if e.kind not in KEPT_CONSEQUENCE_KINDS),
+        ]
 
 
 def decision_history(stage_key: str, events: Sequence[LoggedEvent], by: str | None = None) -> DecisionHistory:

@@ -62,6 +62,7 @@ EXTENSION_STATUSES = {
     "granted": N_("granted"),
     "refused": N_("refused"),
     "withdrawn": N_("withdrawn: a new round started"),
+    "lapsed": N_("withdrawn: the stage was marked done or the project cancelled first"),
 }
 CHANNELS = {
     "web": N_("web"),

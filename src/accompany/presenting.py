@@ -112,11 +112,16 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
     if kind == "stage.extension_refused":
         return _("reason: {text}", text=data.get("comment"))
     if kind == "stage.extension_withdrawn":
-        return _(
-            "{days} working days asked ({reason}): withdrawn by a new round",
-            days=data.get("working_days"),
-            reason=data.get("reason"),
-        )
+        why = data.get("why", "new_round")
+        if why == "stage_done":
+            text = N_("{days} working days asked ({reason}): withdrawn, the stage was marked done")
+        elif why == "stage_approved":
+            text = N_("{days} working days asked ({reason}): withdrawn, the stage was approved")
+        elif why == "project_cancelled":
+            text = N_("{days} working days asked ({reason}): withdrawn, the project was cancelled")
+        else:
+            text = N_("{days} working days asked ({reason}): withdrawn by a new round")
+        return _(text, days=data.get("working_days"), reason=data.get("reason"))
     if kind in ("stage.deadline_set", "stage.deadline_changed"):
         due = data.get("due")
         provisional = _(" (provisional)") if data.get("provisional") else ""

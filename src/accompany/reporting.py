@@ -222,12 +222,19 @@ VALUE_NAMES = {
         "refused": "不批准",
         "requested": "待决定",
         "withdrawn": "已撤销（重新征询）",
+        "lapsed": "已撤销（阶段已提交或项目已取消）",
         "street-office": "街道办事处",
         "district": "区规划分局",
         True: "是",
         False: "否",
     },
-    "en": {"street-office": "street office", "district": "district", True: "yes", False: "no"},
+    "en": {
+        "lapsed": "withdrawn (the stage closed first)",
+        "street-office": "street office",
+        "district": "district",
+        True: "yes",
+        False: "no",
+    },
 }
 #: list columns holding an id, and the kind of name shown for it
 NAMED_COLUMNS = {

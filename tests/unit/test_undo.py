@@ -354,3 +354,29 @@ def test_whoever_the_decision_told_hears_it_was_withdrawn() -> None:
     assert told(decision="returned", final=False) == ["person:wangrb"]
     assert told(decision="approved", final=True) == ["person:wangrb"]
     assert told(decision="approved", final=False, next_level="district") == ["district:chaoyang"]
+
+
+def test_undoing_an_approval_that_withdrew_an_extension_request_keeps_it_withdrawn() -> None:
+    # a request left waiting on the submitted stage (made before submissions withdrew
+    # them): the final approval withdraws it in its own transaction
+    from accompany.models.project import ExtensionRequest
+
+    log = Log()
+    project = submitted(log)
+    survey = project.stages["needs-survey"]
+    survey.extensions.append(ExtensionRequest(at("2026-03-19T09:00"), "wangrb", 5, "住户外出"))
+    events = approve(project, log)
+    assert EventKind.EXTENSION_WITHDRAWN in [e.kind for e in events]
+    withdrawal = next(e for e in log.events if e.kind == EventKind.EXTENSION_WITHDRAWN.value)
+    history = log.history("needs-survey", "zhaoy")
+    # the withdrawal is part of the approval, not something that happened since
+    assert may_undo(
+        project, "needs-survey", PEOPLE["zhaoy"], history, real_now=at("2026-03-23T10:05"), window=WINDOW
+    )
+    (event, *_) = undo(project, log, real="2026-03-23T10:05")
+    assert survey.state is StageState.SUBMITTED
+    # the request stays withdrawn (a stage waiting for approval runs no clock); the
+    # log replay does not bring it back either
+    assert survey.open_extension() is None and survey.extensions[0].status == "lapsed"
+    assert withdrawal.id not in event.data["undone_events"]
+    assert withdrawal.id not in undone_event_ids([event.data])

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from ..i18n import translate
 from ..labels import label
+from ..models.errors import N_
 from ..models.events import Event, EventKind
 from ..presenting import event_summary, evidence_text, printable
 
@@ -512,7 +513,12 @@ def outcome_line(
         elif e.kind is EventKind.EXTENSION_WITHDRAWN:
             parts.append(
                 _(
-                    "{stage}: the extension request of {days} working days is withdrawn (a new round)",
+                    N_("{stage}: the extension request of {days} working days is withdrawn (a new round)")
+                    if e.data.get("why", "new_round") == "new_round"
+                    else N_(
+                        "{stage}: the extension request of {days} working days is withdrawn (nothing left to "
+                        "extend)"
+                    ),
                     stage=stage,
                     days=e.data["working_days"],
                 )

@@ -211,6 +211,8 @@ class StageDetail(StageSummary):
     phase_name: str = ""
     evidence_items: list[EvidenceItem] = []
     notes: list[NoteView] = []
+    # the note of the submission the stage stands on (done or approved), for the approver
+    current_note: NoteView | None = None
     round: int
     depends_on: list[str]
     rule: str
@@ -351,14 +353,19 @@ def project_detail(
         _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
     ]
     notes: dict[str, list[NoteView]] = {}
+    latest: dict[str, NoteView | None] = {}  # the last submission's note (None: it gave none)
     for e in submissions:
         text = (e.data or {}).get("note")
-        if text:
-            notes.setdefault(e.stage_key or "", []).append(
-                NoteView(at=local(e.occurred_at), by=e.actor, by_name=name(e.actor), text=text)
-            )
+        note = (
+            NoteView(at=local(e.occurred_at), by=e.actor, by_name=name(e.actor), text=text) if text else None
+        )
+        latest[e.stage_key or ""] = note
+        if note is not None:
+            notes.setdefault(e.stage_key or "", []).append(note)
     for stage_detail in stages:
         stage_detail.notes = notes.get(stage_detail.key, [])
+        if stage_detail.state in ("submitted", "approved"):
+            stage_detail.current_note = latest.get(stage_detail.key)
     events = event_views(events_rows, project.template, lang, name) if with_events else None
     template = project.template
     return ProjectDetail(

@@ -22,6 +22,7 @@ from ..models.undo import (
     DECISION_KINDS,
     DecisionHistory,
     LoggedEvent,
+    check_undo,
     decision_history,
     may_undo,
     undo_decision,
@@ -95,6 +96,20 @@ def undo_stage_decision(app: App, cmd: UndoDecision) -> Outcome:
         record(app, uow, project, events)
         uow.commit()
     return Outcome(project_id=cmd.project_id, events=events)
+
+
+def undo_refusal(app: App, project_id: int, stage_key: str, person: Person) -> AccompanyError | None:
+    """Why ``person`` may not undo the stage's last decision now (the rule's own
+    refusal, for the undo page opened by its address), or None when they may."""
+    with app.reader() as uow:
+        project = uow.projects.get(project_id)
+        key = project.template.resolve_stage(stage_key).id
+        history = stage_history(uow, project_id, key, person.id)
+        try:
+            check_undo(project, key, person, history, real_now=app.real_now(), window=undo_window(app))
+        except AccompanyError as exc:
+            return exc
+    return None
 
 
 def _withdraw_notifications(uow: UnitOfWork, project: Project, key: str, decision: LoggedEvent) -> int:

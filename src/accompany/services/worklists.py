@@ -340,7 +340,7 @@ def my_work(app: App, person: Person) -> MyWork:
                 app,
                 uow,
                 scope_condition(person.scope()),
-                and_(ExtensionRow.status == "requested", P.c.status == ProjectStatus.ACTIVE.value),
+                _DECIDABLE_EXTENSION,
                 lang=app.lang,
             )
         elif person.role is Role.PLANNER:
@@ -354,6 +354,16 @@ def my_work(app: App, person: Person) -> MyWork:
             )
         work.standing_in = _standing_in(app, uow, person, work, today)
     return work
+
+
+#: the extension requests a street office has to decide: waiting, on a stage whose
+#: clock runs (one left waiting on a stage done or approved before submissions
+#: withdrew them is not decided: see ``rules.ExtensionClockRuns``), of an active project
+_DECIDABLE_EXTENSION = and_(
+    ExtensionRow.status == "requested",
+    S.c.state == StageState.IN_PROGRESS.value,
+    P.c.status == ProjectStatus.ACTIVE.value,
+)
 
 
 def _waiting_for(uow: UnitOfWork, approver: Person) -> list[Any]:
@@ -443,7 +453,7 @@ def _standing_in(app: App, uow: UnitOfWork, person: Person, work: MyWork, today:
                     app,
                     uow,
                     scope_condition(delegator.scope()),
-                    and_(ExtensionRow.status == "requested", P.c.status == ProjectStatus.ACTIVE.value),
+                    _DECIDABLE_EXTENSION,
                     lang=app.lang,
                 )
                 if (x.project_id, x.stage) not in own
@@ -1193,6 +1203,29 @@ def stage_form(app: App, person: Person, project_id: int, stage: str) -> StageFo
         view = _view(app, uow, person, project, with_events=False)
     detail = next(s for s in view.detail.stages if s.key == spec.id)
     return StageForm(view=view, stage=detail, spec=spec)
+
+
+def stage_action_refusal(
+    app: App, person: Person, project_id: int, stage: str, action: Action
+) -> AccompanyError | None:
+    """Why ``person`` may not take ``action`` on the stage now (the rule's own refusal,
+    for a stage form opened by its address), or None when they may — themselves or
+    in the place of someone they stand in for (代理审批)."""
+    with app.reader() as uow:
+        project = uow.projects.get(project_id)
+        key = project.template.stage(stage).id
+        acting = [person]
+        if action in DELEGATED_ACTIONS:
+            acting += [acting_for(person, d) for d in delegators_of(uow, person, app.now())]
+    refusal: AccompanyError | None = None
+    for who in acting:
+        try:
+            project.ensure_allowed(key, who, action)
+        except AccompanyError as exc:
+            refusal = refusal or exc
+            continue
+        return None
+    return refusal
 
 
 class StoredAttachment(BaseModel):

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from ...models.errors import AccompanyError, InvalidInput
 from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS
 from ...models.people import Person
+from ...models.rules import Action
 from ...models.template import EvidenceType
 from ...services import commands, worklists
 from ..context import Page, page_for, record_id
@@ -53,11 +54,13 @@ def _show(
     status: int = 200,
     values: dict[str, str] | None = None,
     computed: dict[str, str] | None = None,
+    refused: bool = False,
 ) -> Response:
     return render(
         page,
         FORMS.get(form, form),
         status=status,
+        refused=refused,
         view=context.view,
         detail=context.view.detail,
         stage=context.stage,
@@ -73,6 +76,40 @@ def _show(
     )
 
 
+#: the rule each stage form's command is checked against (the decide page says on
+#: its own that nothing waits for the person's decision)
+FORM_ACTIONS = {
+    "stage_done.html": Action.COMPLETE,
+    "pause": Action.PAUSE,
+    "extension": Action.REQUEST_EXTENSION,
+    "extension-decision": Action.DECIDE_EXTENSION,
+}
+
+
+def _refusal(page: Page, form: str, context: worklists.StageForm) -> AccompanyError | None:
+    """Why the signed-in person may not use the form now (the rule's own refusal)."""
+    person = page.require()
+    if form == "undo":
+        from ...services.undo import undo_refusal
+
+        return undo_refusal(page.app, context.view.detail.id, context.spec.id, person)
+    return worklists.stage_action_refusal(
+        page.app, person, context.view.detail.id, context.spec.id, FORM_ACTIONS[form]
+    )
+
+
+def _form_or_refusal(page: Page, form: str, context: worklists.StageForm, **shown: Any) -> Response:
+    """The form, or — opened by its address when the rule says no (another role, a
+    stage already done, nothing to undo) — the rule's own words and the way back,
+    with its status, instead of a form that would be refused."""
+    refusal = _refusal(page, form, context)
+    if refusal is not None:
+        return _show(
+            page, form, context, FormErrors.of(refusal, page.lang), status_for(refusal), refused=True
+        )
+    return _show(page, form, context, **shown)
+
+
 def _back(project_id: int, stage: str) -> Response:
     return RedirectResponse(f"/projects/{project_id}#stage-{stage}", status_code=303)
 
@@ -85,7 +122,7 @@ def done_form(request: Request, project_id: str, stage: str) -> Response:
     page = page_for(request)
     context = _context(page, project_id, stage)
     computed = _computed(page, context)
-    return _show(page, "stage_done.html", context, values=computed, computed=computed)
+    return _form_or_refusal(page, "stage_done.html", context, values=computed, computed=computed)
 
 
 def _computed(page: Page, context: worklists.StageForm) -> dict[str, str]:
@@ -148,7 +185,16 @@ async def done(request: Request, project_id: str, stage: str) -> Response:
             )
             await run_in_threadpool(commands.complete_stage, page.app, command)
     except AccompanyError as exc:
-        return _show(page, "stage_done.html", context, FormErrors.of(exc, lang), status_for(exc), values)
+        refused = status_for(exc) in (403, 409)
+        return _show(
+            page,
+            "stage_done.html",
+            context,
+            FormErrors.of(exc, lang),
+            status_for(exc),
+            values,
+            refused=refused,
+        )
     return _back(context.view.detail.id, spec.id)
 
 
@@ -173,7 +219,10 @@ async def _act(
         command = build(page, person, context.view.detail.id, context.spec.id, form)
         await run_in_threadpool(service, page.app, command)
     except AccompanyError as exc:
-        return _show(page, form_name, context, FormErrors.of(exc, page.lang), status_for(exc), values)
+        refused = form_name in (*FORM_ACTIONS, "undo") and status_for(exc) in (403, 409)
+        return _show(
+            page, form_name, context, FormErrors.of(exc, page.lang), status_for(exc), values, refused=refused
+        )
     return _back(context.view.detail.id, context.spec.id)
 
 
@@ -231,7 +280,7 @@ async def return_stage(request: Request, project_id: str, stage: str) -> Respons
 @router.get("/pause")
 def pause_form(request: Request, project_id: str, stage: str) -> Response:
     page = page_for(request)
-    return _show(page, "pause", _context(page, project_id, stage))
+    return _form_or_refusal(page, "pause", _context(page, project_id, stage))
 
 
 @router.post("/pause")
@@ -263,7 +312,7 @@ async def resume(request: Request, project_id: str, stage: str) -> Response:
 @router.get("/extension")
 def extension_form(request: Request, project_id: str, stage: str) -> Response:
     page = page_for(request)
-    return _show(page, "extension", _context(page, project_id, stage))
+    return _form_or_refusal(page, "extension", _context(page, project_id, stage))
 
 
 @router.post("/extension")
@@ -287,7 +336,7 @@ async def request_extension(request: Request, project_id: str, stage: str) -> Re
 @router.get("/extension/decide")
 def extension_decision_form(request: Request, project_id: str, stage: str) -> Response:
     page = page_for(request)
-    return _show(page, "extension-decision", _context(page, project_id, stage))
+    return _form_or_refusal(page, "extension-decision", _context(page, project_id, stage))
 
 
 @router.post("/extension/grant")
@@ -329,7 +378,7 @@ async def refuse_extension(request: Request, project_id: str, stage: str) -> Res
 @router.get("/undo")
 def undo_form(request: Request, project_id: str, stage: str) -> Response:
     page = page_for(request)
-    return _show(page, "undo", _context(page, project_id, stage))
+    return _form_or_refusal(page, "undo", _context(page, project_id, stage))
 
 
 @router.post("/undo")

@@ -1,0 +1,129 @@
+"""Stage forms opened by their address by someone the rule refuses show the rule's
+words and the way back (403/409), not a form; an extension request waits only while
+its stage's clock runs; the approver reads the planner's note (ASGI, both databases)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from accompany.bootstrap import App
+from accompany.clock import parse_moment
+from accompany.web.app import create_web_app
+
+from ..web_support import csrf_of, post_form, sign_in, snapshot, visible_text, with_passwords
+
+PDF = b"%PDF-1.4 problem map"
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "wangrb", "zhaoy", "zhangl")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+def _forms(page: str) -> bool:
+    """Whether the page's content holds a form acting on the project."""
+    return 'action="/projects/' in page.split("<footer")[0]
+
+
+def _url(project_id: int, tail: str) -> str:
+    return f"/projects/{project_id}/stages/needs-survey/{tail}"
+
+
+def _submit(c, project_id: int, note: str = "请重点看<b>问题地图</b>"):  # type: ignore[no-untyped-def]
+    return post_form(
+        c,
+        _url(project_id, "done"),
+        _url(project_id, "done"),
+        {"evidence.households_interviewed": "36", "evidence.observation_days": "4", "note": note},
+        files=[("attach.problem_map", ("问题地图.pdf", PDF, "application/pdf"))],
+    )
+
+
+def _ask_for_time(c, project_id: int):  # type: ignore[no-untyped-def]
+    return post_form(
+        c, _url(project_id, "extension"), _url(project_id, "extension"), {"days": "5", "reason": "居民外出"}
+    )
+
+
+def test_an_extension_request_is_withdrawn_when_its_stage_is_done_and_cannot_be_granted(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _ask_for_time(planner, project_id).status_code == 303
+    assert "居民外出" in visible_text(office.get("/").text)
+    app.clock.moment = parse_moment("2026-03-30T10:05")  # type: ignore[attr-defined]
+    assert _submit(planner, project_id).status_code == 303
+    assert post_form(office, _url(project_id, "decide"), _url(project_id, "approve"), {}).status_code == 303
+    # no longer in the office's work, and the decide page says why, with no form
+    assert "居民外出" not in visible_text(office.get("/").text)
+    page = office.get(_url(project_id, "extension/decide"))
+    assert page.status_code == 409
+    assert "已不在待审批" in visible_text(page.text)
+    assert not _forms(page.text) and f'href="/projects/{project_id}#stage-needs-survey"' in page.text
+    before = snapshot(app)
+    token_page = office.get(f"/projects/{project_id}")
+    response = office.post(
+        _url(project_id, "extension/grant"), data={"days": "5", "csrf": csrf_of(token_page.text)}
+    )
+    assert response.status_code == 409 and 'action="/projects/' not in response.text.split("<footer")[0]
+    assert snapshot(app) == before
+    # the withdrawal is recorded; the quarter counts the request, not a grant
+    with app.engine.connect() as connection:
+        kinds = [
+            k
+            for (k,) in connection.execute(
+                text("SELECT kind FROM event WHERE project_id = :p ORDER BY id"), {"p": project_id}
+            )
+        ]
+    assert "stage.extension_withdrawn" in kinds and "stage.extension_granted" not in kinds
+
+
+def test_forms_the_rule_refuses_are_not_shown(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _ask_for_time(planner, project_id).status_code == 303
+    # the planner cannot decide their own request
+    page = planner.get(_url(project_id, "extension/decide"))
+    assert page.status_code == 403 and not _forms(page.text)
+    assert f'href="/projects/{project_id}#stage-needs-survey"' in page.text
+    # the street office does not mark the planner's stage done
+    page = office.get(_url(project_id, "done"))
+    assert page.status_code == 403 and 'type="file"' not in page.text and not _forms(page.text)
+    # nor asks for time, nor pauses the clock (the coordinator's)
+    assert office.get(_url(project_id, "extension")).status_code == 403
+    assert office.get(_url(project_id, "pause")).status_code == 403
+    # nothing to undo
+    page = office.get(_url(project_id, "undo"))
+    assert page.status_code == 409 and 'name="reason"' not in page.text
+    # a second request while one waits: the rule's words, no form
+    page = planner.get(_url(project_id, "extension"))
+    assert page.status_code == 409 and 'name="days"' not in page.text
+    # who may, sees the form
+    assert office.get(_url(project_id, "extension/decide")).status_code == 200
+    assert planner.get(_url(project_id, "done")).status_code == 200
+    assert sign_in(web, "zhangl").get(_url(project_id, "pause")).status_code == 200
+
+
+def test_the_approver_reads_the_planners_note_and_the_previous_return(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _submit(planner, project_id, note="第一次提交").status_code == 303
+    response = post_form(
+        office, _url(project_id, "decide"), _url(project_id, "return"), {"reason": "缺少驻场照片"}
+    )
+    assert response.status_code == 303
+    assert _submit(planner, project_id).status_code == 303
+    page = office.get(_url(project_id, "decide"))
+    text = visible_text(page.text)
+    assert "请重点看<b>问题地图</b>" in text and "&lt;b&gt;" in page.text and "<b>问题地图" not in page.text
+    assert "第一次提交" not in text
+    assert "缺少驻场照片" in text
+    card = visible_text(office.get(f"/projects/{project_id}").text)
+    assert "请重点看<b>问题地图</b>" in card
