@@ -641,6 +641,10 @@ def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
 # XLSX (not the inputs checksum) moved when the synthetic city began to record its events
 # at their moment instead of all at build time (the back-dated count changed), and a
 # district's XLSX when its about sheet began to name the scope (东城区, not district=dongcheng).
+# 2026Q4's JSON and XLSX moved when a grant recorded on a stage already marked done stopped
+# counting as an extension granted (it moved no deadline): the synthetic city has 6 such
+# grants of 25 (its simulation picks the done day without looking at the decision's day),
+# one of them in 2026Q4 (project 141, 2026-10-14).
 PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("sqlite", "2026Q3", None): (
         "fef5d26b1e1b7224ff6e7a05e90a7a0a",
@@ -659,8 +663,8 @@ PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ),
     ("sqlite", "2026Q4", None): (
         "77a70255270aeb8e90a3a6b51c7f6268",
-        "553d83a6d0463decc1931ec0fb608db8",
-        "fe2624b4ed8e55f73bea42b8c7a5d0b5",
+        "008adc3ef011f78855134b3513feb716",
+        "21b87b0707b2a4afb77290e7c5020f04",
     ),
     ("postgresql", "2026Q3", None): (
         "3185cab0f0cae3a13db0ef5afa9bc7af",
@@ -679,8 +683,8 @@ PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ),
     ("postgresql", "2026Q4", None): (
         "462bc77275106c7673d788d581111618",
-        "900413758fbcccb11bec8fad2d194abb",
-        "b49b0090e3fa452ddbcd618c7395e911",
+        "258bbc8aa87f11d86a94baa566148327",
+        "ad09d65c053d17d0f10dd2239224dd77",
     ),
 }
 # the events read, the same on both
