@@ -158,6 +158,8 @@ def test_bad_answers_are_refused_next_to_the_form(
         ({**good, "point1.lat": "139.9", "point1.lng": "16.4"}, None, 400, "not in China"),
         ({**good, "point1.lat": "39.9"}, None, 400, "give its position"),
         ({**good, "comment": "x\x1by"}, None, 400, "control characters"),
+        # the textarea's own limit and label (it said 'comment' … at most 1000 characters)
+        ({**good, "comment": "长" * 1001}, None, 400, "Anything else (optional) is too long: at most 500"),
         (
             {**good, "point1.lat": "39.9", "point1.lng": "116.4"},
             {"point1.photo": ("photo.png", b"MZ not an image at all", "image/png")},

@@ -111,7 +111,11 @@ def _points(form: FormData, lang: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def _answer(app: App, number: int, form: FormData, lang: str, *, by: str | None) -> service.AnswerReceipt:
-    comment = text(form, "comment", limit=MAX_COMMENT * 2, lang=lang)
+    # the form's own limit, with the field's label: the same limit and words as the
+    # textarea's (it said 「comment」过长：最多 1000 个字符 against a textarea of 500)
+    comment = text(
+        form, "comment", limit=MAX_COMMENT, lang=lang, label=translate("Anything else (optional)", lang)
+    )
     needs = [str(v) for v in form.getlist("need") if isinstance(v, str)]
     filled = _points(form, lang)
     uploads = []
