@@ -263,7 +263,7 @@ def test_a_loop_withdraws_a_waiting_extension_request(
     assert [(x["stage"], x["status"]) for x in listed] == [("resident-consent", "withdrawn")]
     # a stale decision is refused, nothing changes
     before = snapshot(app)
-    with pytest.raises(RuleViolation, match="no extension request waiting"):
+    with pytest.raises(Conflict, match="no longer waits for a decision: withdrawn by a new round"):
         commands.decide_extension(
             app,
             commands.DecideExtension(project_id=project_id, stage="resident-consent", by="zhaoy", grant=True),
