@@ -191,7 +191,25 @@ app.info.cls = OneLineGroup
 
 
 def run() -> None:
-    app()
+    try:
+        app()
+    finally:
+        let_the_process_end()
+
+
+def let_the_process_end() -> None:
+    """The command has run: close its database connections, then spare the interpreter's
+    exit the cycle collector's passes over everything the command imported (some
+    100,000 objects: a seventh of a quick command's CPU time). What is frozen is only
+    what the process holds when it ends; the connections are closed here, as the
+    collector closed them, so SQLite checkpoints and removes its write-ahead log."""
+    import gc
+    import sys
+
+    bootstrap = sys.modules.get("accompany.bootstrap")
+    if bootstrap is not None:
+        bootstrap.dispose_engines()
+    gc.freeze()
 
 
 if __name__ == "__main__":
