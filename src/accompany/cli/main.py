@@ -57,8 +57,8 @@ app.command(
 
 # The command groups, in the order help lists them: name → (module, its Typer app). A
 # group's module is imported, and its commands built, only when the command line names
-# it (or help lists them all) — building all eighty commands' parameters for the one
-# that runs was a sixth of a quick command's start-up.
+# it (or help lists them all) — building some eighty commands' parameters for the one
+# that runs was ~50 ms of a quick command's start-up.
 GROUPS = {
     "people": ("people", "people_app"),
     "template": ("templates", "template_app"),
@@ -194,7 +194,7 @@ def run() -> None:
     import gc
 
     # Start-up imports what the command uses: some 100,000 objects and hardly any
-    # garbage in cycles. The cycle collector's passes over them were a tenth of a quick
+    # garbage in cycles. The cycle collector's passes over them took ~50 ms of a quick
     # command's CPU time, so it is off until the command's modules are imported: back on
     # when the command builds the application or starts a server
     # (common.start_up_done); a command that does neither ends soon after.
@@ -208,7 +208,7 @@ def run() -> None:
 def let_the_process_end() -> None:
     """The command has run: close its database connections, then spare the interpreter's
     exit the cycle collector's passes over everything the command imported (some
-    100,000 objects: a seventh of a quick command's CPU time). What is frozen is only
+    100,000 objects: ~100 ms of a quick command's CPU time). What is frozen is only
     what the process holds when it ends; the connections are closed here, as the
     collector closed them, so SQLite checkpoints and removes its write-ahead log."""
     import gc

@@ -15,7 +15,7 @@ class JsonOrJsonb(TypeDecorator[Any]):
 
     What ``JSON().with_variant(JSONB(), "postgresql")`` says, with JSONB imported
     only when a PostgreSQL database is used: importing SQLAlchemy's PostgreSQL dialect
-    was a twentieth of every command's start-up on the embedded SQLite default."""
+    took ~25 ms of every command's start-up on the embedded SQLite default."""
 
     impl = JSON
     cache_ok = True
