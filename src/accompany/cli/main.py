@@ -211,12 +211,15 @@ def let_the_process_end() -> None:
     100,000 objects: ~100 ms of a quick command's CPU time). What is frozen is only
     what the process holds when it ends; the connections are closed here, as the
     collector closed them, so SQLite checkpoints and removes its write-ahead log."""
+    import contextlib
     import gc
     import sys
 
     bootstrap = sys.modules.get("accompany.bootstrap")
+    # a connection that fails to close says nothing more than the command's own outcome
     if bootstrap is not None:
-        bootstrap.dispose_engines()
+        with contextlib.suppress(Exception):
+            bootstrap.dispose_engines()
     gc.freeze()
 
 
