@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 ONE_DAY = dt.timedelta(days=1)
 NO_YEARS: frozenset[int] = frozenset()
@@ -98,14 +99,20 @@ class WorkingCalendar:
         self._origin = dt.date(first, 1, 1)
         self._end = dt.date(last, 12, 31)
         days = (self._end - self._origin).days + 1
-        cumulative = [0] * (days + 1)  # cumulative[i]: working days in [origin, origin + i)
-        count = 0
-        day = self._origin
-        for index in range(days):
-            count += self.is_working_day(day)
-            cumulative[index + 1] = count
-            day += ONE_DAY
-        self._cumulative = cumulative
+        # day i of the span is a working day: weekdays first, then each known year's
+        # holidays and make-up days (the answers of is_working_day, built as a list in
+        # one pass instead of one call per day: it is built on every command)
+        week = [1, 1, 1, 1, 1, 0, 0]
+        first_weekday = self._origin.weekday()
+        working = (week[first_weekday:] + week[:first_weekday]) * (days // 7 + 1)
+        del working[days:]
+        for schedule in self._years.values():  # (each year's days lie in the span)
+            for day in schedule.holidays:
+                working[(day - self._origin).days] = 0
+            for day in schedule.makeup_workdays:
+                working[(day - self._origin).days] = 1
+        # cumulative[i]: working days in [origin, origin + i)
+        self._cumulative = list(accumulate(working, initial=0))
 
     # -- what is known ---------------------------------------------------------
     @property

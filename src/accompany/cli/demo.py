@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import handle_errors
+from .common import handle_errors, start_up_done
 from .help import T
 
 
@@ -33,6 +33,7 @@ def demo(
 
     from ..demo import run_demo
 
+    start_up_done()  # the demo may serve the web app: the cycle collector back on
     # the demo's own narrative uses markup; everything from people in it is Text
     console = Console(highlight=False)
 

@@ -9,31 +9,18 @@ automation and people share one code path without people paying Prefect's start-
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING
+
 import typer
 
 from ..models.errors import N_
-from . import (
-    attachments,
-    audit,
-    calendar,
-    comments,
-    consent,
-    demo,
-    events,
-    households,
-    migrate,
-    needs,
-    notifications,
-    people,
-    projects,
-    reports,
-    satisfaction,
-    setup,
-    stages,
-    templates,
-    web,
-)
+from . import demo, notifications, setup, web
 from .help import T
+
+if TYPE_CHECKING:
+    from typer.models import TyperInfo
 
 app = typer.Typer(
     name="accompany",
@@ -46,17 +33,6 @@ app = typer.Typer(
 app.command("init", help=T("Create or upgrade the database schema (also done automatically on first use)."))(
     setup.init
 )
-app.add_typer(people.people_app, name="people")
-# `template migrate` registers itself on the template group
-assert migrate.template_migrate
-app.add_typer(templates.template_app, name="template")
-app.add_typer(projects.project_app, name="project")
-app.add_typer(stages.stage_app, name="stage")
-app.add_typer(attachments.attachment_app, name="attachment")
-app.add_typer(calendar.calendar_app, name="calendar")
-app.add_typer(setup.db_app, name="db")
-app.add_typer(notifications.reminders_app, name="reminders")
-app.add_typer(notifications.notifications_app, name="notifications")
 app.command(
     "serve",
     help=T(
@@ -64,15 +40,6 @@ app.command(
         "deployments on Asia/Shanghai cron schedules, until stopped."
     ),
 )(notifications.serve)
-app.add_typer(reports.report_app, name="report")
-app.add_typer(audit.audit_app, name="audit")
-app.add_typer(events.events_app, name="events")
-app.add_typer(households.households_app, name="households")
-app.add_typer(households.public_app, name="public")
-app.add_typer(consent.consent_app, name="consent")
-app.add_typer(satisfaction.satisfaction_app, name="satisfaction")
-app.add_typer(comments.comments_app, name="comments")
-app.add_typer(needs.needs_app, name="needs")
 app.command(
     "web",
     help=T(
@@ -87,6 +54,80 @@ app.command(
         "serve the web app on it: one sign-in per role)."
     ),
 )(demo.demo)
+
+# The command groups, in the order help lists them: name → (module, its Typer app). A
+# group's module is imported, and its commands built, only when the command line names
+# it (or help lists them all) — building some eighty commands' parameters for the one
+# that runs was ~50 ms of a quick command's start-up.
+GROUPS = {
+    "people": ("people", "people_app"),
+    "template": ("templates", "template_app"),
+    "project": ("projects", "project_app"),
+    "stage": ("stages", "stage_app"),
+    "attachment": ("attachments", "attachment_app"),
+    "calendar": ("calendar", "calendar_app"),
+    "db": ("setup", "db_app"),
+    "reminders": ("notifications", "reminders_app"),
+    "notifications": ("notifications", "notifications_app"),
+    "report": ("reports", "report_app"),
+    "audit": ("audit", "audit_app"),
+    "events": ("events", "events_app"),
+    "households": ("households", "households_app"),
+    "public": ("households", "public_app"),
+    "consent": ("consent", "consent_app"),
+    "satisfaction": ("satisfaction", "satisfaction_app"),
+    "comments": ("comments", "comments_app"),
+    "needs": ("needs", "needs_app"),
+}
+# modules that add commands to another module's group
+EXTENSIONS = {"template": ("migrate",)}
+
+
+def group_info(name: str) -> TyperInfo:
+    """The group ``name`` as ``app.add_typer(group, name=name)`` registers it."""
+    from typer.models import TyperInfo
+
+    module, attribute = GROUPS[name]
+    for extension in EXTENSIONS.get(name, ()):
+        importlib.import_module(f"{__package__}.{extension}")
+    return TyperInfo(getattr(importlib.import_module(f"{__package__}.{module}"), attribute), name=name)
+
+
+class GroupsOnDemand(MutableMapping[str, typer.core.TyperGroup]):
+    """The top-level commands, each group built on first look-up (in help's order)."""
+
+    def __init__(self, built: MutableMapping[str, typer.core.TyperGroup]) -> None:
+        self.built = dict(built)
+        self.order = [*built, *(name for name in GROUPS if name not in built)]
+
+    def __getitem__(self, name: str) -> typer.core.TyperGroup:
+        if name not in self.built:
+            if name not in GROUPS or name not in self.order:
+                raise KeyError(name)
+            from typer.main import get_group_from_info
+
+            self.built[name] = get_group_from_info(
+                group_info(name),
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                suggest_commands=app.suggest_commands,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+        return self.built[name]
+
+    def __setitem__(self, name: str, command: typer.core.TyperGroup) -> None:
+        if name not in self.order:
+            self.order.append(name)
+        self.built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self.order.remove(name)
+        self.built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.order))
+
+    def __len__(self) -> int:
+        return len(self.order)
 
 
 USAGE_ERRORS = (
@@ -118,6 +159,13 @@ class OneLineGroup(typer.core.TyperGroup):
     every other refusal — never a usage box. (In the group itself, so a test runner
     invoking the app sees exactly what a person at the shell sees.)"""
 
+    def __init__(self, **attrs):  # type: ignore[no-untyped-def]
+        super().__init__(**attrs)
+        self.commands = GroupsOnDemand(self.commands)
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # names only: builds nothing
+        return list(self.commands)
+
     def main(self, *args, standalone_mode: bool = True, **extra):  # type: ignore[no-untyped-def,override]
         import sys
 
@@ -143,7 +191,36 @@ app.info.cls = OneLineGroup
 
 
 def run() -> None:
-    app()
+    import gc
+
+    # Start-up imports what the command uses: some 100,000 objects and hardly any
+    # garbage in cycles. The cycle collector's passes over them took ~50 ms of a quick
+    # command's CPU time, so it is off until the command's modules are imported: back on
+    # when the command builds the application or starts a server
+    # (common.start_up_done); a command that does neither ends soon after.
+    gc.disable()
+    try:
+        app()
+    finally:
+        let_the_process_end()
+
+
+def let_the_process_end() -> None:
+    """The command has run: close its database connections, then spare the interpreter's
+    exit the cycle collector's passes over everything the command imported (some
+    100,000 objects: ~100 ms of a quick command's CPU time). What is frozen is only
+    what the process holds when it ends; the connections are closed here, as the
+    collector closed them, so SQLite checkpoints and removes its write-ahead log."""
+    import contextlib
+    import gc
+    import sys
+
+    bootstrap = sys.modules.get("accompany.bootstrap")
+    # a connection that fails to close says nothing more than the command's own outcome
+    if bootstrap is not None:
+        with contextlib.suppress(Exception):
+            bootstrap.dispose_engines()
+    gc.freeze()
 
 
 if __name__ == "__main__":

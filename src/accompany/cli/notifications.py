@@ -19,6 +19,7 @@ from .common import (
     make_app,
     print_json,
     say,
+    start_up_done,
 )
 from .help import T
 
@@ -344,6 +345,7 @@ def serve(
     deployments on Asia/Shanghai cron schedules, until stopped."""
     from ..flows.serve import build_deployments, serve_forever
 
+    start_up_done()  # a server: the cycle collector back on
     settings = load_settings()
     if check:
         for deployment in build_deployments(settings):

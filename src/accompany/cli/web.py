@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOption, handle_errors, load_settings, say
+from .common import DbOption, handle_errors, load_settings, say, start_up_done
 from .help import T
 
 
@@ -27,6 +27,7 @@ def web(
 
     from ..db.engine import redact_url
 
+    start_up_done()  # a server: the cycle collector back on
     settings = load_settings()
     url = db or settings.resolved_database_url()
     if db:

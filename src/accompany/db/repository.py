@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, bindparam, delete, func, insert, literal_column, or_, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..models import chain
@@ -896,7 +896,7 @@ class EventLog:
             # committed events
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(_LOCK_AND_LAST_HASH)
+                cursor.execute(_lock_and_last_hash())
                 cursor.nextset()
                 last = cursor.fetchone()
             finally:
@@ -1096,12 +1096,19 @@ _LAST_HASH = (
     .order_by(EventRow.__table__.c.id.desc())
     .limit(1)
 )
-# PostgreSQL: take the lock, then read the head — two statements in one query text
-# (no parameters: psycopg sends it with the simple protocol, one round trip; under
-# READ COMMITTED each statement reads its own snapshot)
-_LOCK_AND_LAST_HASH = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}); " + str(
-    select(EventRow.__table__.c.hash)
-    .order_by(EventRow.__table__.c.id.desc())
-    .limit(1)
-    .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-)
+
+
+@functools.cache
+def _lock_and_last_hash() -> str:
+    """PostgreSQL: take the lock, then read the head — two statements in one query text
+    (no parameters: psycopg sends it with the simple protocol, one round trip; under
+    READ COMMITTED each statement reads its own snapshot). Built on first use: a command
+    on SQLite need not load SQLAlchemy's PostgreSQL dialect."""
+    from sqlalchemy.dialects import postgresql
+
+    return f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}); " + str(
+        select(EventRow.__table__.c.hash)
+        .order_by(EventRow.__table__.c.id.desc())
+        .limit(1)
+        .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )

@@ -4,11 +4,11 @@ dispatcher per row at a time) and recording delivery results."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -27,17 +27,24 @@ QUEUE_BATCH = 400  # rows per INSERT: well under SQLite's bound-parameter limit
 
 def insert_for(session: Session) -> Any:
     """The dialect's INSERT (it has ON CONFLICT) for this session's database."""
-    return _DIALECT_INSERT[session.get_bind().dialect.name]
+    return _dialect_insert(session.get_bind().dialect.name)
 
 
-def _queue_statement(insert: Any) -> Any:
+def _dialect_insert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        # imported when a PostgreSQL database is used: a command on SQLite need not
+        # load SQLAlchemy's PostgreSQL dialect
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    return {"sqlite": sqlite_insert}[dialect]
+
+
+@functools.cache  # built once per dialect: a command queues notifications every time
+def _queue_statement(dialect: str) -> Any:
     table = NotificationRow.__table__
+    insert = _dialect_insert(dialect)
     return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
-
-
-_DIALECT_INSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
-# built once: a command queues notifications every time
-_QUEUE = {name: _queue_statement(insert) for name, insert in _DIALECT_INSERT.items()}
 
 
 class Outbox:
@@ -53,7 +60,7 @@ class Outbox:
         """As :meth:`queue`; returns the keys of the intents that were new."""
         if not intents:
             return set()
-        statement = _QUEUE[self.session.get_bind().dialect.name]
+        statement = _queue_statement(self.session.get_bind().dialect.name)
         connection = self.session.connection()
         added: set[str] = set()
         for start in range(0, len(intents), QUEUE_BATCH):
