@@ -1,4 +1,4 @@
-"""Settings, read from ``ACCOMPANY_*`` environment variables.
+"""Settings, read from ``ACCOMPANY_*`` environment variables (pydantic-settings).
 
 Everything has a default that works on a fresh machine: the SQLite database and
 attachments live under ``ACCOMPANY_HOME`` (``~/.local/share/accompany`` unless
@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
 BUILTIN_TEMPLATES = CONFIG_DIR / "templates"
@@ -25,30 +26,8 @@ def default_home() -> Path:
     return Path(base) / "accompany"
 
 
-ENV_PREFIX = "accompany_"
-
-
-def from_environment(fields: dict[str, Any]) -> dict[str, str]:
-    """The ``ACCOMPANY_<FIELD>`` variables set, by field: the name in any case, the text
-    as it is (the field's type reads it), as pydantic-settings read them."""
-    found = {}
-    for name, text in os.environ.items():
-        name = name.lower()
-        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX) :] in fields:
-            found[name[len(ENV_PREFIX) :]] = text
-    return found
-
-
-class Settings(BaseModel):
-    """Arguments first, then the environment, then the defaults. (Read here rather than
-    by pydantic-settings, whose import — its many settings sources, some built as models — was
-    ~45 ms of a quick command's start-up; every field is a single value.)"""
-
-    # validate_default: the defaults go through the validators too (a home of "~/…")
-    model_config = ConfigDict(extra="ignore", validate_default=True)
-
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**{**from_environment(type(self).model_fields), **values})
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCOMPANY_", extra="ignore")
 
     home: Path = Field(default_factory=default_home, description="data directory")
     database_url: SecretStr | None = Field(

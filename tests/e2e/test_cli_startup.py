@@ -27,7 +27,7 @@ runpy.run_module("accompany", run_name="__main__")
 
 #: nothing a person's quick command on SQLite needs: the web app, Prefect, the
 #: spreadsheet reader, the messaging library, templates for pages, the PostgreSQL
-#: dialect, pendulum (for --now as typed), pydantic-settings
+#: dialect, pendulum (for --now as typed)
 NOT_FOR_A_QUICK_COMMAND = (
     "fastapi",
     "starlette",
@@ -38,7 +38,6 @@ NOT_FOR_A_QUICK_COMMAND = (
     "jinja2",
     "sqlalchemy.dialects.postgresql",
     "pendulum",
-    "pydantic_settings",
     "accompany.web",
     "accompany.flows",
 )

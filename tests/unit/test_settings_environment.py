@@ -1,5 +1,5 @@
-"""Settings read from ``ACCOMPANY_*`` variables the way pydantic-settings read them
-(the model reads them itself since: a quicker start-up)."""
+"""Settings read from ``ACCOMPANY_*`` variables (pydantic-settings): names in any
+case, arguments before the environment, defaults validated."""
 
 from __future__ import annotations
 
