@@ -331,10 +331,22 @@ def test_help_describes_every_command_in_chinese(cli_env: dict[str, str]) -> Non
     assert "提交阶段完成及公众参与材料" in done and "执行操作的人" in done
     for group in ("project", "stage", "people", "calendar", "notifications", "reminders", "audit"):
         shown = ok(group, "--help")
-        commands = shown.split("Commands", 1)[-1]
+        # Typer's own words too: 用法：, 选项：, 命令：, [必填] (they were Usage:, Options …)
+        assert shown.startswith("用法：") and "选项：" in shown and "显示本帮助并退出。" in shown
+        assert "Usage" not in shown and "Options" not in shown and "Show this message" not in shown
+        commands = shown.split("命令：", 1)[-1]
         # each command's description is Chinese (no line of the command list is English only)
         for line in commands.splitlines()[1:]:
             text = line.strip(" │╭╮╰╯─")
             if text and " " in text:
                 description = text.split(None, 1)[1]
                 assert any("\u4e00" <= ch <= "\u9fff" for ch in description), (group, line)
+    assert "[必填]" in done and "[required]" not in done
+
+
+def test_a_group_alone_shows_its_help_and_a_typo_is_answered_in_chinese(cli_env: dict[str, str]) -> None:
+    code, _, err = cli("stage")
+    # the group's help as it is: not prefixed 错误： nor followed by （见 --help）
+    assert code == 2 and err.startswith("用法：accompany stage") and "错误" not in err
+    assert "没有这个命令：dne（是否要用 done？）" in refused(2, "stage", "dne")
+    assert "没有这个选项：--b（是否要用 --by, --db？）" in refused(2, "stage", "done", "1", "x", "--b", "w")

@@ -207,6 +207,27 @@ def test_every_hostile_input_is_refused_in_one_line(world: World, case: Case) ->
     assert world.contents() == before, f"{case.name}: the database changed"
 
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_every_hostile_input_is_refused_in_chinese_by_default(world: World) -> None:
+    """The same corpus as a Chinese-speaking operator sees it (the default language):
+    each refusal is one line in Chinese, not the English template (a message raised
+    as a ready-made f-string escapes the catalogue and was printed in English)."""
+    if "sqlite" not in world.env["ACCOMPANY_DATABASE_URL"]:
+        pytest.skip("the language of a refusal does not depend on the database (run once, on SQLite)")
+    env = {**world.env, "ACCOMPANY_LANGUAGE": "zh"}
+    english = []
+    for case in CASES:
+        code, _, err = _invoke(env, [_fill(arg, world.files) for arg in case.args], stdin="")
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code == case.code and len(lines) == 1, f"{case.name}: exit {code}\n{err}"
+        assert lines[0].startswith("错误："), f"{case.name}: {lines[0]}"
+        if not CJK.search(lines[0].removeprefix("错误：")):
+            english.append(f"{case.name}: {lines[0]}")
+    assert not english, "refused in English:\n" + "\n".join(english)
+
+
 LEGITIMATE_NAMES = (
     "[/bold]关闭标记",
     "[red]红色[/red] :smile: $(rm -rf /) `id`",
@@ -267,24 +288,3 @@ def test_hostile_but_legitimate_input_is_kept_as_text_and_every_listing_works(wo
 def test_an_unreachable_database_with_a_password_is_one_line_without_it() -> None:
     code, out, err = _invoke({"ACCOMPANY_LANGUAGE": "en"}, ["project", "list", "--db", SECRET_DB])
     assert code == 69 and "DbSecret" not in out + err and len(err.strip().splitlines()) == 1
-
-
-CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def test_every_hostile_input_is_refused_in_chinese_by_default(world: World) -> None:
-    """The same corpus as a Chinese-speaking operator sees it (the default language):
-    each refusal is one line in Chinese, not the English template (a message raised
-    as a ready-made f-string escapes the catalogue and was printed in English)."""
-    if "sqlite" not in world.env["ACCOMPANY_DATABASE_URL"]:
-        pytest.skip("the language of a refusal does not depend on the database (run once, on SQLite)")
-    env = {**world.env, "ACCOMPANY_LANGUAGE": "zh"}
-    english = []
-    for case in CASES:
-        code, _, err = _invoke(env, [_fill(arg, world.files) for arg in case.args], stdin="")
-        lines = [line for line in err.splitlines() if line.strip()]
-        assert code == case.code and len(lines) == 1, f"{case.name}: exit {code}\n{err}"
-        assert lines[0].startswith("错误："), f"{case.name}: {lines[0]}"
-        if not CJK.search(lines[0].removeprefix("错误：")):
-            english.append(f"{case.name}: {lines[0]}")
-    assert not english, "refused in English:\n" + "\n".join(english)

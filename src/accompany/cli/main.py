@@ -17,10 +17,12 @@ import typer
 
 from ..models.errors import N_
 from . import demo, notifications, setup, web
-from .help import T
+from .help import T, toolkit_in_language
 
 if TYPE_CHECKING:
     from typer.models import TyperInfo
+
+toolkit_in_language()  # "Usage:", "Options", "[required]" in the CLI's language too
 
 app = typer.Typer(
     name="accompany",
@@ -133,7 +135,19 @@ class GroupsOnDemand(MutableMapping[str, typer.core.TyperGroup]):
 USAGE_ERRORS = (
     (r"^Missing option '(?P<name>[^']+)'\.?$", N_("missing option {name}")),
     (r"^Missing argument '(?P<name>[^']+)'\.?$", N_("missing argument {name}")),
+    (
+        r"^No such option: (?P<name>\S+)\s+Did you mean (?P<suggestion>\S+?)\?$",
+        N_("no such option: {name} (did you mean {suggestion}?)"),
+    ),
+    (
+        r"^No such option: (?P<name>\S+)\s+\(Possible options: (?P<suggestion>.*)\)$",
+        N_("no such option: {name} (did you mean {suggestion}?)"),
+    ),
     (r"^No such option: (?P<name>\S+)", N_("no such option: {name}")),
+    (
+        r"^No such command '(?P<name>[^']+)'\. Did you mean '(?P<suggestion>[^']+)'\?$",
+        N_("no such command: {name} (did you mean {suggestion}?)"),
+    ),
     (r"^No such command '(?P<name>[^']+)'\.?$", N_("no such command: {name}")),
     (r"^Invalid value for '(?P<name>[^']+)': (?P<detail>.*)$", N_("invalid value for {name}: {detail}")),
     (r"^Got unexpected extra arguments? \((?P<name>.*)\)$", N_("unexpected extra argument(s): {name}")),
@@ -177,6 +191,12 @@ class OneLineGroup(typer.core.TyperGroup):
             sys.exit(1)
         except typer.TyperException as exc:  # Typer's click: usage and parameter errors
             from ..i18n import translate
+
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # `accompany` or `accompany stage` alone: the help, as it is (it was
+                # prefixed "错误：" and followed by "(see --help)"), exit 2 as Click's
+                sys.stderr.write(exc.format_message().rstrip("\n") + "\n")
+                sys.exit(2)
 
             lang = cli_language()
             hint = translate("(see --help)", lang)
