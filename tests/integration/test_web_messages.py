@@ -1,0 +1,111 @@
+"""What the web pages say when something is refused, in the reader's language (Chinese
+by default, English on request) and in the reader's terms: the file as they named it,
+the column as their file heads it, streets and projects by their names — never a
+server path, an exception class, an internal key or a command-line instruction. And
+an address that only takes a form, opened as a page, leads back to the form's page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from accompany.bootstrap import App
+from accompany.web.app import create_web_app
+from accompany.web.security import LANG_COOKIE
+
+from ..web_support import post_form, sign_in, visible_text, with_passwords
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(range(128, 256))  # not UTF-8, not a zip
+BAD_ROWS = re.compile(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>")
+#: English words of the engine's messages that must not show on a Chinese page
+ENGLISH = re.compile(r"\b(is not|does not|unknown|the same|is empty|expected|a whole number|fraction)\b")
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "zhangl", "wangrb", "zhaoy")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+def _import(c, name: str, content: bytes):  # type: ignore[no-untyped-def]
+    return post_form(
+        c, "/projects/import", "/projects/import", {}, files=[("file", (name, content, "text/csv"))]
+    )
+
+
+def _english(c) -> None:  # type: ignore[no-untyped-def]
+    c.cookies.set(LANG_COOKIE, "en")
+
+
+# -- 1. the import names the file as the person named it ------------------------------------
+
+
+def test_import_refusals_name_the_uploaded_file_never_the_servers_copy(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    cases = {
+        "空文件.csv": b"",
+        "gbk.csv": "项目名称,区\n甲,朝阳区\n".encode("gbk"),
+        "程序.csv": ELF,
+        "程序.xlsx": ELF,
+    }
+    for name, content in cases.items():
+        response = _import(coordinator, name, content)
+        shown = visible_text(response.text)
+        assert response.status_code == 400, shown[:300]
+        assert name in shown, shown[:500]
+        assert "/tmp" not in shown and "upload." not in shown and "accompany-import" not in shown
+        assert "BadZipFile" not in shown and "Error" not in shown
+        assert "导入文件" in shown
+    # the household register shares the reading: the same for its upload
+    for name in ("登记册.xlsx", "登记册.csv"):
+        response = post_form(
+            coordinator,
+            f"/projects/{project_id}/households",
+            f"/projects/{project_id}/households",
+            {},
+            files=[("file", (name, ELF, "application/octet-stream"))],
+        )
+        shown = visible_text(response.text)
+        assert response.status_code == 400 and name in shown, shown[:500]
+        assert "/tmp" not in shown and "upload." not in shown and "BadZipFile" not in shown
+
+
+# -- 2. the bad rows in the page's language, named by the file's own headers ------------------
+
+BAD_CSV = (
+    "项目名称,区,街道,社区,责任规划师,启动日期,deadline:construction-accompany\n"
+    "甲,朝阳区,太阳宫街道,太阳宫北社区,wangrb,2026-03-02,2026-10-30\n"
+    "乙,朝阳区,太阳宫街道,太阳宫北社区,wangrb,2026-02-30,2026-10-30\n"
+    ",朝阳区,太阳宫街道,太阳宫北社区,wangrb,2026-03-02,2026-10-30\n"
+    "丙,东城区,东四街道,东四社区,hel,2026-03-02,2026-10-30\n"
+    "丁,朝阳区,太阳宫街道,太阳宫北社区,nobody,2026-03-02,2026-10-30\n"
+    "甲,朝阳区,太阳宫街道,太阳宫北社区,wangrb,2026-03-02,2026-10-30\n"
+).encode()
+
+
+def test_import_problems_are_in_the_pages_language_under_the_files_own_headers(web) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    response = _import(coordinator, "projects.csv", BAD_CSV)
+    assert response.status_code == 400
+    rows = {int(r): (column, problem) for r, column, problem in BAD_ROWS.findall(response.text)}
+    assert set(rows) == {3, 4, 5, 6, 7}, rows
+    headers = BAD_CSV.decode().splitlines()[0].split(",")
+    for column, problem in rows.values():
+        assert column in headers, (column, problem)  # never an internal key (by)
+        assert not ENGLISH.search(problem), problem
+        assert re.search(r"[\u4e00-\u9fff]", problem), problem
+    assert rows[5][0] == "街道" and "东四街道" in rows[5][1]  # out of the coordinator's streets
+    assert rows[3][0] == "启动日期" and "2026-02-30" in rows[3][1]
+    assert rows[6][0] == "责任规划师" and "nobody" in rows[6][1]
+    assert "第 2 行" in rows[7][1]
+    _english(coordinator)
+    english = _import(coordinator, "projects.csv", BAD_CSV)
+    problems = {int(r): p for r, _c, p in BAD_ROWS.findall(english.text)}
+    assert "is not a date" in problems[3] and "unknown person" in problems[6]
