@@ -109,3 +109,32 @@ def test_import_problems_are_in_the_pages_language_under_the_files_own_headers(w
     english = _import(coordinator, "projects.csv", BAD_CSV)
     problems = {int(r): p for r, _c, p in BAD_ROWS.findall(english.text)}
     assert "is not a date" in problems[3] and "unknown person" in problems[6]
+
+
+# -- 3. template parameters: the expected kind in the page's language -------------------------
+
+
+def _new_project(c, **values: str):  # type: ignore[no-untyped-def]
+    form = {
+        "name": "新项目",
+        "street": "taiyanggong",
+        "community": "太阳宫北社区",
+        "planner": "wangrb",
+        "start": "2026-03-02",
+        "deadline.construction-accompany": "2026-10-30",
+        **values,
+    }
+    return post_form(c, "/projects/new", "/projects/new", form)
+
+
+def test_a_wrong_template_parameter_is_refused_in_one_language(web) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    whole = visible_text(_new_project(coordinator, **{"param.households_interviewed_min": "abc"}).text)
+    assert "households_interviewed_min" in whole and "应为整数" in whole and "「abc」" in whole
+    ratio = visible_text(_new_project(coordinator, **{"param.consent_ratio_min": "1/0"}).text)
+    assert "应为分数（如 2/3）" in ratio and "「1/0」" in ratio
+    for shown in (whole, ratio):
+        assert "a whole number" not in shown and "a fraction like" not in shown
+    _english(coordinator)
+    english = visible_text(_new_project(coordinator, **{"param.households_interviewed_min": "abc"}).text)
+    assert "expected a whole number" in english
