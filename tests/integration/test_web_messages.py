@@ -12,9 +12,9 @@ import pytest
 
 from accompany.bootstrap import App
 from accompany.web.app import create_web_app
-from accompany.web.security import LANG_COOKIE
+from accompany.web.security import LANG_COOKIE, SESSION_COOKIE
 
-from ..web_support import post_form, sign_in, visible_text, with_passwords
+from ..web_support import client, csrf_of, post_form, sign_in, visible_text, with_passwords
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(range(128, 256))  # not UTF-8, not a zip
 BAD_ROWS = re.compile(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>")
@@ -138,3 +138,57 @@ def test_a_wrong_template_parameter_is_refused_in_one_language(web) -> None:  # 
     _english(coordinator)
     english = visible_text(_new_project(coordinator, **{"param.households_interviewed_min": "abc"}).text)
     assert "expected a whole number" in english
+
+
+# -- 4. a form's address opened as a page ------------------------------------------------------
+
+
+def test_a_form_address_opened_as_a_page_answers_in_the_readers_language_with_a_way_back(
+    web, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    office = sign_in(web, "zhaoy")
+    approve = f"/projects/{project_id}/stages/needs-survey/approve"
+    response = office.get(approve)
+    shown = visible_text(response.text)
+    assert response.status_code == 405 and "Method Not Allowed" not in shown
+    assert "此地址只用于提交表单" in shown and "我的待办" in shown  # the app's own layout
+    assert f'href="/projects/{project_id}"' in response.text
+    signout = office.get("/signout")
+    assert signout.status_code == 405 and "此地址只用于提交表单" in visible_text(signout.text)
+    _english(office)
+    assert "This address takes a form" in visible_text(office.get(approve).text)
+    # the API keeps answering in JSON
+    api = client(web).get("/api/v1/projects/import")
+    assert api.status_code in (401, 405) and api.headers["content-type"].startswith("application/json")
+
+
+def test_signing_in_again_after_a_form_expired_lands_on_the_forms_page(web, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    approve = f"/projects/{project_id}/stages/needs-survey/approve"
+    # the session ran out while the form was open: the form is sent without one
+    stale = client(web)
+    stale.cookies.set(SESSION_COOKIE, "expired-token")
+    sent = stale.post(approve, data={"csrf": "x"})
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/signin?next=")
+    assert "approve" not in sent.headers["location"]
+    # a sign-in link that names the form's address still comes back to a page
+    c = client(web)
+    form = c.get("/signin", params={"next": approve})
+    assert f'name="next" value="/projects/{project_id}"' in form.text
+    signed = c.post(
+        "/signin",
+        data={
+            "account": "zhaoy",
+            "password": "correct-horse-battery",
+            "csrf": csrf_of(form.text),
+            "next": approve,
+        },
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == f"/projects/{project_id}"
+    assert c.get(signed.headers["location"]).status_code == 200
+    # signing out by a link: back to the start, not to an English 405
+    again = c.get("/signin", params={"next": "/signout"})
+    assert again.status_code == 303 and again.headers["location"] == "/"
+    # the open-redirect protection is as it was
+    for outside in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        page = client(web).get("/signin", params={"next": outside})
+        assert 'name="next" value="/"' in page.text
