@@ -7,14 +7,18 @@ an address that only takes a form, opened as a page, leads back to the form's pa
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 import pytest
 
 from accompany.bootstrap import App
+from accompany.services import households
+from accompany.services.public import set_published
 from accompany.web.app import create_web_app
 from accompany.web.security import LANG_COOKIE, SESSION_COOKIE
 
 from ..web_support import client, csrf_of, post_form, sign_in, visible_text, with_passwords
+from .test_consent import HEADER, ROWS, codes
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(range(128, 256))  # not UTF-8, not a zip
 BAD_ROWS = re.compile(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>")
@@ -192,3 +196,37 @@ def test_signing_in_again_after_a_form_expired_lands_on_the_forms_page(web, proj
     for outside in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         page = client(web).get("/signin", params={"next": outside})
         assert 'name="next" value="/"' in page.text
+
+
+# -- 5. the public page's language link keeps the household's code ----------------------------
+
+
+def test_the_public_pages_language_link_keeps_the_household_code(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    households.load_register(app, project_id, HEADER, ROWS, by="zhangl")
+    set_published(app, project_id, by="zhangl")
+    code = codes(app, project_id)[0]
+    resident = client(web)
+    page = resident.get(f"/public/projects/{project_id}", params={"code": code})
+    assert page.status_code == 200
+    link = re.search(r'<a href="([^"]*lang=en[^"]*)"', page.text)
+    assert link, "no link to the English page"
+    target = link.group(1).replace("&amp;", "&")
+    assert target == f"/public/projects/{project_id}?code={code}&lang=en"
+    english = resident.get(target)
+    assert english.status_code == 200 and f'value="{code}"' in english.text
+    back = re.search(r'<a href="([^"]*lang=zh[^"]*)"', english.text)
+    assert (
+        back and back.group(1).replace("&amp;", "&") == f"/public/projects/{project_id}?code={code}&lang=zh"
+    )
+
+
+def test_the_layouts_language_switch_from_a_refused_form_returns_to_a_page(web, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    office = sign_in(web, "zhaoy")
+    token = csrf_of(office.get(f"/projects/{project_id}").text)
+    switched = office.post(
+        "/lang",
+        data={"lang": "en", "csrf": token, "next": f"/projects/{project_id}/stages/needs-survey/approve"},
+    )
+    assert switched.status_code == 303 and switched.headers["location"] == f"/projects/{project_id}"
+    kept = office.post("/lang", data={"lang": "zh", "csrf": token, "next": "/projects?state=overdue&q=公园"})
+    assert unquote(kept.headers["location"]) == "/projects?state=overdue&q=公园"
