@@ -547,7 +547,9 @@ class ProcessTemplate(_Strict):
             "unknown stage '{stage}' in template {template} (stages: {stages})",
             stage=stage_id[:64],
             template=self.ref,
-            stages=Localized("、".join(s.name for s in self.stages), ", ".join(self.stage_ids)),
+            stages=Localized(
+                "、".join(s.name for s in self.stages), ", ".join(s.label("en") for s in self.stages)
+            ),
         )
 
     def find_stage(self, text: str) -> StageSpec | None:

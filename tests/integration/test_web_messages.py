@@ -230,3 +230,28 @@ def test_the_layouts_language_switch_from_a_refused_form_returns_to_a_page(web, 
     assert switched.status_code == 303 and switched.headers["location"] == f"/projects/{project_id}"
     kept = office.post("/lang", data={"lang": "zh", "csrf": token, "next": "/projects?state=overdue&q=公园"})
     assert unquote(kept.headers["location"]) == "/projects?state=overdue&q=公园"
+
+
+# -- 7. no ids, keys or command lines in a coordinator's messages ------------------------------
+
+
+def test_refusals_name_streets_and_projects_by_name_and_give_no_command_lines(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    street = visible_text(_new_project(coordinator, street="dongsi").text)
+    assert "「dongsi」" in street and "太阳宫街道" in street and "酒仙桥街道" in street
+    assert "jiuxianqiao" not in street and "taiyanggong" not in street
+    planner = visible_text(_new_project(coordinator, planner="nobody").text)
+    assert "nobody" in planner and "people load" not in planner and "accompany people" not in planner
+    same = post_form(
+        coordinator,
+        f"/projects/{project_id}/handover",
+        f"/projects/{project_id}/handover",
+        {"planner": "wangrb", "note": "交接"},
+    )
+    shown = visible_text(same.text)
+    assert "王若冰 已经是「太阳宫北街口袋公园更新」的责任规划师" in shown and f"#{project_id}" not in shown
+    _english(coordinator)
+    unknown = visible_text(coordinator.get(f"/projects/{project_id}/stages/nonexistent/done").text)
+    assert "nonexistent" in unknown and "needs-survey" not in unknown and "Needs survey" in unknown
