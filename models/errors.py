@@ -35,6 +35,17 @@ class Localized:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """Words of the engine's own inside a message (``a whole number``): a message id
+    of the catalogue (marked with :func:`N_`), translated with the message it is in."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
 class Coded:
     """A code of the engine (an event kind, a state …) in a message: the edge names
     it by its label in the reader's language, from the one table of labels

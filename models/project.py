@@ -979,10 +979,10 @@ class Project:
             )
         if planner.id == self.planner_id:
             raise RuleViolation(
-                "{person} already is the planner of project #{id}",
+                "{person} already is the planner of {project}",
                 field="planner",
                 person=planner.name,
-                id=self.id,
+                project=self.name,
             )
         old = self.planner_id
         self.planner_id = planner.id

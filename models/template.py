@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InvalidInput, Localized, NotFound
+from .errors import N_, InvalidInput, Localized, NotFound, Phrase
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 KEY = r"^[a-z][a-z0-9_]*$"
@@ -547,7 +547,9 @@ class ProcessTemplate(_Strict):
             "unknown stage '{stage}' in template {template} (stages: {stages})",
             stage=stage_id[:64],
             template=self.ref,
-            stages=Localized("、".join(s.name for s in self.stages), ", ".join(self.stage_ids)),
+            stages=Localized(
+                "、".join(s.name for s in self.stages), ", ".join(s.label("en") for s in self.stages)
+            ),
         )
 
     def find_stage(self, text: str) -> StageSpec | None:
@@ -637,8 +639,10 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
     within a sane range: counts and days are whole numbers from 0 to 100000, ratios
     are fractions above 0 and at most 1."""
     text = raw.strip()
-    kind = {bool: "yes or no", int: "a whole number", float: "a number"}.get(
-        type(default), "a fraction like 2/3"
+    kind = Phrase(
+        {bool: N_("yes or no"), int: N_("a whole number"), float: N_("a number")}.get(
+            type(default), N_("a fraction like 2/3")
+        )
     )
     wrong = InvalidInput(
         "parameter {name}: expected {kind}, got '{value}'",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from .models.errors import AccompanyError, Coded, Localized, Problem
+from .models.errors import AccompanyError, Coded, Localized, Phrase, Problem
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("zh", "en")
@@ -142,4 +142,6 @@ def _value(value: object, lang: str) -> object:
         from .labels import label  # labels reads this module's translate
 
         return label(value.table, value.code, lang)
+    if isinstance(value, Phrase):
+        return translate(value.message, lang)
     return value.text(lang) if isinstance(value, Localized) else value

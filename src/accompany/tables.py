@@ -56,12 +56,11 @@ def read_table(
 
         try:
             book = load_workbook(path, read_only=True, data_only=not refuse_formulas)
-        except Exception as exc:  # openpyxl raises zipfile/KeyError/… for a broken file
+        except Exception:  # openpyxl raises zipfile/KeyError/… for a broken file: none says more
             raise InvalidInput(
-                "import file {path}: not a readable XLSX workbook ({detail})",
+                "import file {path}: not a readable XLSX workbook (save it again from Excel as .xlsx)",
                 field="file",
                 path=shown,
-                detail=type(exc).__name__,
             ) from None
         sheet = book.worksheets[0]
         rows = [

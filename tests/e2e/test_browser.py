@@ -338,3 +338,31 @@ def test_a_failed_consent_is_sent_back_for_a_new_round_from_the_project_page(bro
     planner.wait_for_url(re.compile(rf"/projects/{a}(#.*)?$"))
     assert planner.locator("#consent-failed").count() == 0
     assert "进行中" in planner.inner_text("#stage-design-proposal")
+
+
+def test_the_project_page_in_english_fits_a_phone(browser, world) -> None:  # type: ignore[no-untyped-def]
+    """English words are longer: the consent ballot's table (Floor area (m²)) and the
+    other tables scroll inside their own box, the page itself never sideways."""
+    from accompany.services import households
+    from accompany.services.consent import cast_ballot
+    from accompany.web.security import LANG_COOKIE
+
+    from ..integration.test_consent import HEADER, ROWS, codes, open_consent
+
+    app, server, ids = world
+    a = ids["a"]
+    households.load_register(app, a, HEADER, ROWS, by="zhangl")
+    open_consent(app, a)
+    for code, choice in zip(codes(app, a)[:3], ("agree", "agree", "abstain"), strict=True):
+        cast_ballot(app, a, code, choice, by="wangrb")
+    app.clock.moment += dt.timedelta(minutes=5)  # type: ignore[attr-defined]
+
+    for account in ("wangrb", "zhangl"):
+        page = _sign_in(browser, server, account, PHONE)
+        page.context.add_cookies([{"name": LANG_COOKIE, "value": "en", "url": server.url}])
+        page.goto(f"{server.url}/projects/{a}")
+        assert "Floor area (m²)" in page.inner_text("#consent")
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        _shot(page, f"{account}-project-en-phone")
+        assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
+        page.context.close()

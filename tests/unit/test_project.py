@@ -402,7 +402,7 @@ def test_consent_ratio_check() -> None:
 
 def test_unknown_stage_names_the_template_stages() -> None:
     project = new_project()
-    with pytest.raises(NotFound, match=r"unknown stage 'survey'.*needs-survey"):
+    with pytest.raises(NotFound, match=r"unknown stage 'survey'.*Needs survey"):
         project.approve_stage(
             "survey", PEOPLE["zhaoy"], comment=None, now=at("2026-03-23T10:00"), calendar=CALENDAR
         )

@@ -66,7 +66,7 @@ class PeopleRepository:
         row = self.session.connection().execute(_PERSON, {"person_id": person_id}).first()
         if row is None:
             raise NotFound(
-                "unknown person '{person}' (load the directory with `accompany people load`)",
+                "unknown person '{person}'",
                 person=person_id[:100],
             )
         return person_from_row(row)
@@ -89,7 +89,7 @@ class PeopleRepository:
                 ids=", ".join(sorted(r.id for r in named)),
             )
         raise NotFound(
-            "unknown person '{person}' (load the directory with `accompany people load`)",
+            "unknown person '{person}'",
             field=field,
             person=text[:100],
         )
@@ -137,7 +137,8 @@ class PeopleRepository:
         for street in district.streets:
             if text in (street.id, street.name):
                 return street
-        names = ", ".join(s.id for s in district.streets) or "none loaded"
+        # by their names (a person reads 太阳宫街道, never its id); either is accepted
+        names = "、".join(s.name for s in district.streets) or "—"
         raise NotFound(
             "unknown street '{street}' in {district} (streets: {names})",
             street=text[:100],

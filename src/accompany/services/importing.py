@@ -404,5 +404,10 @@ def _check(
         }
         row.started = Project.start(**row.start_args, now=now, calendar=app.calendar)
     except AccompanyError as exc:
-        bad(_column_for(exc), exc)
+        column = _column_for(exc)
+        if column == "by" and "by" not in headers:
+            # no 协调人 column (the web import: the person signed in): what is out of
+            # their reach is the street the row names
+            column = "street"
+        bad(column, exc)
     return problems

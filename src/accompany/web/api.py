@@ -144,7 +144,8 @@ def create_api(application: App) -> FastAPI:
         payload: dict[str, Any] = {"error": body.model_dump()}
         if isinstance(exc, ImportRejected):
             payload["bad_rows"] = [
-                {"row": b.row, "column": b.column, "reason": b.reason} for b in exc.report.bad
+                {"row": b.row, "column": b.column, "reason": error_text(b.problem, lang)}
+                for b in exc.report.bad
             ]
         headers = {"www-authenticate": "Bearer"} if status == 401 else {}
         if status == 429:
@@ -333,14 +334,15 @@ def _routes(api: FastAPI) -> None:
         files = uploads_of(form, "file")
         if not files:
             raise InvalidInput("send the file as the multipart field 'file'", field="file")
-        suffix = Path(files[0].filename or "").suffix.lower()
+        name = Path(files[0].filename or "").name[:100]
+        suffix = Path(name).suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise InvalidInput("only .csv and .xlsx files can be imported", field="file")
         dry_run = form.get("dry_run") in ("1", "true")
         with tempfile.TemporaryDirectory(prefix="accompany-import-") as folder:
             path = Path(folder) / f"upload{suffix}"
             path.write_bytes(await files[0].read())
-            header, rows = await run_in_threadpool(read_table, path)
+            header, rows = await run_in_threadpool(lambda: read_table(path, name=name))
             report = await run_in_threadpool(
                 lambda: import_projects(who.app, header, rows, dry_run=dry_run, acting_as=who.person.id)
             )

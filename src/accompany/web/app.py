@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from ..bootstrap import App
 from ..i18n import error_text
 from ..models.errors import AccompanyError
-from .context import CsrfFailed, SignInRequired, page_for, signin_url
+from .context import CsrfFailed, SignInRequired, page_for, page_to_open, signin_url
 from .errors import status_for
 from .page_cache import PageCache
 from .rendering import render
@@ -96,7 +96,9 @@ def create_web_app(application: App) -> FastAPI:
 
     @web.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        response = RedirectResponse(signin_url(exc.next_path, exc.expired), status_code=303)
+        # a form sent after the session ran out comes back to the form's page, not its address
+        target = page_to_open(web.router.routes, exc.next_path)
+        response = RedirectResponse(signin_url(target, exc.expired), status_code=303)
         if request.cookies.get(SESSION_COOKIE):
             response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
         return response
@@ -125,6 +127,23 @@ def create_web_app(application: App) -> FastAPI:
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         page = page_for(request)
+        if exc.status_code == 405:
+            # a form's address opened as a page (a bookmark, a sign-in that came back
+            # to it): say so in the reader's language and offer the page of the form
+            back = page_to_open(web.router.routes, request.url.path)
+            response = render(
+                page,
+                "error.html",
+                status=405,
+                title=page._("This address takes a form"),
+                message=page._(
+                    "This address only receives a form sent from its page; it cannot be opened on its own."
+                ),
+                back=back if back != "/" else None,
+            )
+            if exc.headers:
+                response.headers.update(exc.headers)
+            return response
         title = page._("Page not found") if exc.status_code == 404 else page._("Not possible")
         message = page._("There is no such page.") if exc.status_code == 404 else str(exc.detail)
         return render(page, "error.html", status=exc.status_code, title=title, message=message)

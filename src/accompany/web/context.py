@@ -5,6 +5,7 @@ through the ``web`` channel in that language."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -12,6 +13,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 
 from ..bootstrap import App, Origin
 from ..i18n import normalise_language, translator
@@ -154,6 +156,35 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc:
         return "/"
     return target
+
+
+def page_to_open(routes: Sequence[BaseRoute], target: str) -> str:
+    """``target`` (a path on this site, see :func:`safe_next`) if it can be opened;
+    for an address that only takes a form (``/projects/3/stages/needs-survey/approve``
+    after a session ran out while the form was open, ``/signout``) the nearest page
+    above it that can be — the project's page, else the start page. An address no
+    route knows stays as it is (its page says so)."""
+    path = target.partition("?")[0].partition("#")[0]
+
+    def opens(candidate: str) -> Match:
+        scope = {"type": "http", "path": candidate, "root_path": "", "method": "GET"}
+        found = Match.NONE
+        for route in routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return Match.FULL
+            found = Match.PARTIAL if match is Match.PARTIAL else found
+        return found
+
+    if opens(path) is not Match.PARTIAL:
+        return target
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 2:
+        parts.pop()
+        candidate = "/".join(parts)
+        if opens(candidate) is Match.FULL:
+            return candidate
+    return "/"
 
 
 def signin_url(next_path: str, expired: bool = False) -> str:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from ...clock import parse_day
+from ...i18n import error_text
 from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput
 from ...models.people import STREET_PARTIES, Role
@@ -231,14 +232,16 @@ async def import_upload(request: Request) -> Response:
             done=None,
         )
     upload = files[0]
-    suffix = Path(upload.filename or "").suffix.lower()
+    # refusals name the file as the person knows it, never the server's temporary copy
+    name = Path(upload.filename or "").name[:100]
+    suffix = Path(name).suffix.lower()
     try:
         if suffix not in (".csv", ".xlsx"):
             raise InvalidInput(page._("Only .csv and .xlsx files can be imported."), field="file")
         with tempfile.TemporaryDirectory(prefix="accompany-import-") as folder:
             path = Path(folder) / f"upload{suffix}"
             path.write_bytes(await upload.read())
-            header, rows = await run_in_threadpool(read_table, path)
+            header, rows = await run_in_threadpool(lambda: read_table(path, name=name))
             report = await run_in_threadpool(
                 lambda: import_projects(page.app, header, rows, dry_run=dry_run, acting_as=person.id)
             )
@@ -248,7 +251,7 @@ async def import_upload(request: Request) -> Response:
             "project_import.html",
             status=400,
             errors=FormErrors.of(rejected, page.lang),
-            bad=rejected.report.bad,
+            bad=[(b.row, b.column, error_text(b.problem, page.lang)) for b in rejected.report.bad],
             done=None,
         )
     except AccompanyError as exc:

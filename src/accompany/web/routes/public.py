@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -55,9 +55,34 @@ def _page(request: Request, lang: str, status: int, **context) -> HTMLResponse: 
     html = (
         environment()
         .get_template("public_project.html")
-        .render(_=gettext, label=lambda table, code: label(table, code, lang), lang=lang, **context)
+        .render(
+            _=gettext,
+            label=lambda table, code: label(table, code, lang),
+            lang=lang,
+            other_language=_other_language(
+                request,
+                lang,
+                context.get("code") or context.get("survey_code") or context.get("needs_code"),
+                shown=context.get("project") is not None,
+            ),
+            **context,
+        )
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _other_language(request: Request, lang: str, code: str | None, *, shown: bool) -> str:
+    """The page in the other language: the same address with every parameter it was
+    opened with (a household's ``code`` above all), only ``lang`` changed — relative,
+    so a page that is not there reads the same at any address. After a form was sent
+    (a ballot …) it is the project's page, not the form's address."""
+    path = ""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    if request.method != "GET" and shown:
+        path = f"/public/projects/{request.path_params.get('project_id', '')}"
+        if code and not any(k == "code" for k, _ in kept):  # the household's code, from the form
+            kept.append(("code", code))
+    return path + "?" + urlencode([*kept, ("lang", "en" if lang == "zh" else "zh")])
 
 
 def _purpose(project_id: int) -> str:

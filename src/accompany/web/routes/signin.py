@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from ...i18n import LANGUAGES, error_text
 from ...models.errors import AccompanyError, Throttled
 from ...services import accounts
-from ..context import page_for, safe_next
+from ..context import page_for, page_to_open, safe_next
 from ..errors import status_for
 from ..rendering import render
 from ..security import LANG_COOKIE, SESSION_COOKIE
@@ -21,10 +21,11 @@ MAX_ACCOUNT_LENGTH = 64
 @router.get("/signin")
 def signin_form(request: Request, next: str = "/", expired: str | None = None) -> Response:
     page = page_for(request)
+    target = page_to_open(request.app.router.routes, safe_next(next))
     if page.person is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+        return RedirectResponse(target, status_code=303)
     notice = page._("Your session has expired; please sign in again.") if expired else None
-    return render(page, "signin.html", next=safe_next(next), account="", error=None, notice=notice)
+    return render(page, "signin.html", next=target, account="", error=None, notice=notice)
 
 
 @router.post("/signin")
@@ -34,7 +35,7 @@ async def signin_submit(request: Request) -> Response:
     page.check_csrf(form)
     account = str(form.get("account") or "")[:MAX_ACCOUNT_LENGTH]
     password = str(form.get("password") or "")
-    target = safe_next(str(form.get("next") or "/"))
+    target = page_to_open(request.app.router.routes, safe_next(str(form.get("next") or "/")))
     address = request.client.host if request.client else None
     try:
         token = await run_in_threadpool(
@@ -145,7 +146,9 @@ async def switch_language(request: Request) -> Response:
     form = await request.form()
     page.check_csrf(form)
     lang = str(form.get("lang") or "")
-    target = safe_next(str(form.get("next") or "/"))
+    # a page shown after a form was sent (a refusal) has the form's address: back to
+    # the page that can be opened, not to an address that takes only the form
+    target = page_to_open(request.app.router.routes, safe_next(str(form.get("next") or "/")))
     if lang in LANGUAGES:
         page.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600)
     return page.apply_cookies(RedirectResponse(target, status_code=303))
