@@ -698,7 +698,10 @@ def build_report(
                     stage.team,
                 )
         hierarchy[("district", project.district)] = (project.district, None, None)
-    for (level, key), acc in sorted(accumulators.items(), key=lambda item: _order(item[0], hierarchy)):
+    # each row's figures leave the accumulators as the row is made: the two are never
+    # all in memory at once (a row per project)
+    for level, key in sorted(accumulators, key=lambda item: _order(item, hierarchy)):
+        acc = accumulators.pop((level, key))
         district_id, street_id, team = hierarchy.get((level, key), (None, None, None))
         row = {
             "level": level,
