@@ -370,15 +370,22 @@ def build_report(
     # decisions need the submission they decide on
     in_quarter = lambda moment: q_start <= moment < q_end  # noqa: E731
 
-    def keys(project: ProjectReplay, team: str | None = None) -> list[tuple[str, str]]:
+    # the rows a project's figures count in, by project and team: made once
+    counted_in: dict[tuple[int, str], tuple[tuple[str, str], ...]] = {}
+
+    def keys(project: ProjectReplay, team: str | None = None) -> tuple[tuple[str, str], ...]:
         """The rows a figure counts in; ``team``: the team that did the work, when
         not the project's team now (a stage submitted before a change of planner)."""
-        return [
-            ("district", project.district),
-            ("street", project.street),
-            ("team", f"{project.street}/{team or project.team}"),  # a team under the street it serves
-            ("project", str(project.id)),
-        ]
+        team = team or project.team
+        rows = counted_in.get((project.id, team))
+        if rows is None:
+            rows = counted_in[project.id, team] = (
+                ("district", project.district),
+                ("street", project.street),
+                ("team", f"{project.street}/{team}"),  # a team under the street it serves
+                ("project", str(project.id)),
+            )
+        return rows
 
     def add(project: ProjectReplay, name: str, amount: float = 1, team: str | None = None) -> None:
         for key in keys(project, team):
@@ -582,6 +589,7 @@ def build_report(
     cutoff_day = _local(cutoff - dt.timedelta(microseconds=1))
     # a stage is due by the cut-off when its last day ended before it
     due_before = _local(cutoff)
+    first_day, last_day = quarter.first_day, quarter.last_day
     overdue: list[dict[str, Any]] = []
     for project in projects.values():
         if not in_scope(project):
@@ -590,7 +598,7 @@ def build_report(
         completed = project.completed_at
         cancelled = project.cancelled_at
         if (
-            started <= quarter.last_day
+            started <= last_day
             and started <= cutoff_day
             and (completed is None or completed >= q_start)
             and (cancelled is None or cancelled >= q_start)
@@ -608,7 +616,7 @@ def build_report(
                     "reason": project.status_reason,
                 }
             )
-        if quarter.first_day <= started <= quarter.last_day and started <= cutoff_day:
+        if first_day <= started <= last_day and started <= cutoff_day:
             add(project, "projects_started")
         if completed is not None and in_quarter(completed):
             add(project, "projects_completed")
@@ -631,7 +639,7 @@ def build_report(
             # cannot be late yet and does not pull the rate down)
             if (
                 stage.due is not None
-                and quarter.first_day <= stage.due <= quarter.last_day
+                and first_day <= stage.due <= last_day
                 and (closed or stage.due < due_before)
             ):
                 # a closed stage counts for whoever submitted it; an open one for its holder now
