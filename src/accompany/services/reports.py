@@ -208,8 +208,7 @@ def quarterly_report(
             nonlocal groups
             if not events_hashed:
                 raise RuntimeError("the notifications are hashed after the events")
-            lines: list[str] = []
-            for project_id, stage, kind_, count in session.connection().execute(
+            counts = session.connection().execute(
                 select(e.project_id, e.stage_key, kind, func.count())
                 .where(
                     e.kind == "notification.sent",
@@ -221,15 +220,12 @@ def quarterly_report(
                 .group_by(e.project_id, e.stage_key, kind)
                 .order_by(e.project_id, e.stage_key, kind)
                 .execution_options(stream_results=True, yield_per=STREAM_BATCH)
-            ):
-                item = (project_id, stage, kind_, count)
-                lines.append(f"notification {item}\n")
-                if len(lines) == STREAM_BATCH:
-                    digest.update("".join(lines).encode())
-                    lines.clear()
-                groups += 1
-                yield item
-            digest.update("".join(lines).encode())
+            )
+            for batch in counts.partitions():
+                items = [(project_id, stage, kind_, count) for project_id, stage, kind_, count in batch]
+                digest.update("".join(f"notification {item}\n" for item in items).encode())
+                groups += len(items)
+                yield from items
 
         with _collection_paused():
             taken = notifications()
