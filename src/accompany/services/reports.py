@@ -135,7 +135,7 @@ def quarterly_report(
             # (a server-side cursor's default): the notifications' aggregation would
             # walk the whole log by project instead of the quarter's by time
             session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
-        utc_text = _utc_text(dialect)
+        as_text, zone = _time_text(dialect)
         # The streaming is this statement's option, not the connection's: the later
         # queries (the notifications' aggregation) run as plain ones — as a
         # server-side cursor PostgreSQL plans that aggregation for its first rows,
@@ -144,13 +144,13 @@ def quarterly_report(
             select(
                 e.id,
                 e.kind,
-                utc_text(e.occurred_at).label("at"),
+                as_text(e.occurred_at).label("at"),
                 e.project_id,
                 e.stage_key,
                 e.actor,
                 e.after_state,
                 cast(e.data, String).label("data"),
-                utc_text(e.recorded_at).label("recorded"),
+                as_text(e.recorded_at).label("recorded"),
             )
             .where(*base)
             .order_by(e.occurred_at, e.id)
@@ -170,21 +170,22 @@ def quarterly_report(
                 lines = []  # the checksum's lines, hashed once per batch (same digest)
                 line = lines.append
                 for id_, kind_, at, project_id, stage, actor, after, raw, recorded in batch:
-                    # naive UTC text, 2026-03-02 01:00:00.000000
+                    # 2026-03-02 01:00:00.000000 (+ zone): see _time_text
                     if at == last_text:
                         at, iso = last_at, last_iso
                     else:
-                        last_text = stamp = at
-                        at = from_text(stamp + "+00:00")  # UTC, as .replace(tzinfo=dt.UTC)
-                        if len(stamp) == 26 and stamp[10] == " " and stamp[19] == ".":
+                        last_text = at
+                        stamp = at + zone
+                        at = from_text(stamp)
+                        if len(stamp) == 32 and stamp[10] == " " and stamp[19] == "." and stamp[26] in "+-":
                             # its isoformat() from the text: microseconds only if any
-                            fraction = "" if stamp.endswith(".000000") else stamp[19:]
-                            iso = f"{stamp[:10]}T{stamp[11:19]}{fraction}+00:00"
+                            fraction = "" if stamp[19:26] == ".000000" else stamp[19:26]
+                            iso = f"{stamp[:10]}T{stamp[11:19]}{fraction}{stamp[26:]}"
                         else:
                             iso = at.isoformat()
                         last_at, last_iso = at, iso
                     if recorded is not None and at >= start:
-                        recorded = from_text(recorded).replace(tzinfo=dt.UTC)
+                        recorded = from_text(recorded + zone)
                         if is_backdated(at, recorded):
                             backdated[0] += 1
                     raw = raw or "{}"
@@ -271,12 +272,15 @@ def quarterly_report(
     return report
 
 
-def _utc_text(dialect: str) -> Callable[[Any], Any]:
-    """A timestamp column read as naive UTC text, 2026-03-02 01:00:00.000000: as
-    SQLite stores it; PostgreSQL formats it (whatever the session's time zone)."""
+def _time_text(dialect: str) -> tuple[Callable[[Any], Any], str]:
+    """A timestamp column read as text, and the zone to add to it: SQLite stores naive
+    UTC text (2026-03-02 01:00:00.000000, + "+00:00"); PostgreSQL formats it with its
+    offset, in the session's time zone — the zone psycopg's datetimes were in, whose
+    isoformat() the checksum hashed (2026-03-02 09:00:00.000000+08:00 on a server in
+    Asia/Shanghai), so a checksum made before stays the same."""
     if dialect == "postgresql":
-        return lambda column: func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
-    return lambda column: type_coerce(column, NullType())
+        return lambda column: func.to_char(column, "YYYY-MM-DD HH24:MI:SS.USTZH:TZM"), ""
+    return lambda column: type_coerce(column, NullType()), "+00:00"
 
 
 @contextmanager
