@@ -288,7 +288,7 @@ def _collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while the events are replayed: the replay makes
     and drops millions of small objects (rows, events, lines) and keeps a growing
     state (projects, stages, rows of figures), and the collector, run every few
-    hundred allocations, walks them again and again (a fifth of the replay's time)
+    hundred allocations, walks them again and again (12–30 % of the report's time)
     to find no cycle — they are freed by their reference counts."""
     if not gc.isenabled():
         yield
