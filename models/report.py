@@ -148,14 +148,27 @@ class EventFact:
     ):
         self.id, self.kind, self.at, self.project_id = id, kind, at, project_id
         self.stage, self.actor, self.after = stage, actor, after
-        self._raw = data if isinstance(data, str) else None
-        self._data = None if isinstance(data, str) else data
+        if data.__class__ is str:
+            self._raw, self._data = data, None
+        else:
+            self._raw, self._data = None, data
 
     @property
     def data(self) -> Mapping[str, Any]:
         if self._data is None:
             self._data = json.loads(self._raw or "{}")
         return self._data
+
+    @property
+    def data_as_read(self) -> Mapping[str, Any] | str:
+        """``data``, or its JSON text while not decoded yet (the smaller to keep)."""
+        return (self._raw or "{}") if self._data is None else self._data
+
+
+def _decoded(data: Mapping[str, Any] | str | None) -> Mapping[str, Any]:
+    if data is None:
+        return {}
+    return json.loads(data) if isinstance(data, str) else data
 
 
 @dataclass(slots=True)  # one per stage of every project replayed: 80,000 for a city
@@ -166,14 +179,23 @@ class StageReplay:
     due: dt.date | None = None
     paused: bool = False
     submitted_at: dt.datetime | None = None
-    evidence: Mapping[str, Any] = field(default_factory=dict)
-    approved_at: dt.datetime | None = None
+    # the last submission's data as read (its JSON text): decoded only when an
+    # approval inside the quarter counts its evidence and survey — most never are
+    submission: Mapping[str, Any] | str | None = None
+    # a new round voided the submission's evidence (its survey answers stand)
+    evidence_voided: bool = False
     # who held the stage when it was (last) submitted: its work counts for them,
     # whoever holds the project after a change of planner
     team: str | None = None
-    planner: str | None = None
-    # the residents' satisfaction answers as the submission counted them (问效)
-    survey: Mapping[str, Any] | None = None
+
+    @property
+    def evidence(self) -> Mapping[str, Any]:
+        return {} if self.evidence_voided else _decoded(self.submission).get("evidence") or {}
+
+    @property
+    def survey(self) -> Mapping[str, Any] | None:
+        """The residents' satisfaction answers as the submission counted them (问效)."""
+        return _decoded(self.submission).get("satisfaction")
 
 
 @dataclass(slots=True)
@@ -305,6 +327,10 @@ def _follow_migration(
     project.stages = stages
 
 
+#: later than every event: the replay's last checkpoint passed
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def _local(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL_TZ).date()
 
@@ -344,36 +370,44 @@ def build_report(
     # decisions need the submission they decide on
     in_quarter = lambda moment: q_start <= moment < q_end  # noqa: E731
 
-    def keys(project: ProjectReplay, team: str | None = None) -> list[tuple[str, str]]:
+    # the rows a project's figures count in, by project and team: made once
+    counted_in: dict[tuple[int, str], tuple[tuple[str, str], ...]] = {}
+
+    def keys(project: ProjectReplay, team: str | None = None) -> tuple[tuple[str, str], ...]:
         """The rows a figure counts in; ``team``: the team that did the work, when
         not the project's team now (a stage submitted before a change of planner)."""
-        return [
-            ("district", project.district),
-            ("street", project.street),
-            ("team", f"{project.street}/{team or project.team}"),  # a team under the street it serves
-            ("project", str(project.id)),
-        ]
+        team = team or project.team
+        rows = counted_in.get((project.id, team))
+        if rows is None:
+            rows = counted_in[project.id, team] = (
+                ("district", project.district),
+                ("street", project.street),
+                ("team", f"{project.street}/{team}"),  # a team under the street it serves
+                ("project", str(project.id)),
+            )
+        return rows
 
     def add(project: ProjectReplay, name: str, amount: float = 1, team: str | None = None) -> None:
         for key in keys(project, team):
             accumulators[key].figures[name] += amount
-
-    def stage_keys(stage: StageReplay) -> Any:
-        return lambda project: keys(project, stage.team)
 
     def in_scope(project: ProjectReplay) -> bool:
         return (district is None or project.district == district) and (
             street is None or project.street == street
         )
 
-    checkpoint_index = 0
+    # the end of the next week (the trend counts the overdue stages as the replay passes
+    # it); _NEVER once all are passed
+    upcoming = iter(checkpoints)
+    checkpoint = next(upcoming, _NEVER)
     for event in events:
-        while checkpoint_index < len(checkpoints) and event.at >= checkpoints[checkpoint_index]:
-            trend.append(_overdue_at(projects, checkpoints[checkpoint_index], in_scope))
-            checkpoint_index += 1
-        if event.id in undone or event.kind == "stage.decision_undone":
+        kind, at = event.kind, event.at
+        while at >= checkpoint:
+            trend.append(_overdue_at(projects, checkpoint, in_scope))
+            checkpoint = next(upcoming, _NEVER)
+        if kind == "stage.decision_undone" or event.id in undone:
             continue
-        if event.kind == "project.started":
+        if kind == "project.started":
             d = event.data
             phases = phases_by_template.get(d.get("template", ""), {})
             project = ProjectReplay(
@@ -391,28 +425,28 @@ def build_report(
         project = projects.get(event.project_id)
         if project is None:
             continue
-        stage = project.stages.get(event.stage or "") if event.stage else None
-        if event.kind == "project.completed":
-            project.completed_at = event.at
+        stage = project.stages.get(event.stage) if event.stage else None
+        if kind == "project.completed":
+            project.completed_at = at
             continue
-        if event.kind in ("project.suspended", "project.resumed", "project.cancelled"):
+        if kind in ("project.suspended", "project.resumed", "project.cancelled"):
             project.status = event.after or project.status
-            project.status_at = event.at
-            project.status_reason = event.data.get("reason") if event.kind != "project.resumed" else None
-            if event.kind == "project.cancelled":
-                project.cancelled_at = event.at
+            project.status_at = at
+            project.status_reason = event.data.get("reason") if kind != "project.resumed" else None
+            if kind == "project.cancelled":
+                project.cancelled_at = at
             continue
-        if event.kind == "project.migrated":
+        if kind == "project.migrated":
             _follow_migration(project, event.data, phases_by_template)
             continue
-        if event.kind == "project.handed_over":
+        if kind == "project.handed_over":
             # from now on the project's work counts for the new planner's team
             project.planner = event.data.get("to") or event.after or project.planner
             project.team = event.data.get("team") or f"({project.planner})"
             continue
         if stage is None:
             continue
-        if event.kind == "stage.looped":
+        if kind == "stage.looped":
             # a new round (models.loop): the reset stages start again — the target in
             # progress (its new deadline follows in a stage.deadline_set), the others
             # not started; their old deadlines, submissions and evidence no longer count
@@ -424,26 +458,25 @@ def build_report(
                 reset.state = "in_progress" if key == target else "pending"
                 reset.due = None
                 reset.paused = False
-                reset.submitted_at = reset.approved_at = None
-                reset.evidence = {}
+                reset.submitted_at = None
+                reset.evidence_voided = True
             continue
-        if event.kind == "stage.activated":
+        if kind == "stage.activated":
             stage.state = "in_progress"
-        elif event.kind in ("stage.deadline_set", "stage.deadline_changed"):
+        elif kind == "stage.deadline_set" or kind == "stage.deadline_changed":
             stage.due = dt.date.fromisoformat(event.after) if event.after else None
-        elif event.kind == "stage.submitted":
+        elif kind == "stage.submitted":
             stage.state = "submitted"
-            stage.submitted_at = event.at
-            stage.evidence = event.data.get("evidence") or {}
-            stage.survey = event.data.get("satisfaction")
-            stage.team, stage.planner = project.team, project.planner
-        elif event.kind == "stage.returned":
-            if in_quarter(event.at) and in_scope(project):
-                _decision(project, stage, event, calendar, accumulators, stage_keys(stage))
+            stage.submitted_at = at
+            stage.submission, stage.evidence_voided = event.data_as_read, False
+            stage.team = project.team
+        elif kind == "stage.returned":
+            if q_start <= at < q_end and in_scope(project):
+                _decision(project, stage, event, calendar, accumulators, keys(project, stage.team))
                 add(project, "returns", team=stage.team)
                 returns.append(
                     {
-                        "at": event.at.astimezone(LOCAL_TZ),
+                        "at": at.astimezone(LOCAL_TZ),
                         "project_id": project.id,
                         "project": project.name,
                         "street": project.street,
@@ -457,23 +490,26 @@ def build_report(
                 )
             stage.state = "in_progress"
             stage.submitted_at = None
-        elif event.kind == "stage.approved":
-            if in_quarter(event.at) and in_scope(project) and event.data.get("level"):
-                _decision(project, stage, event, calendar, accumulators, stage_keys(stage))
+        elif kind == "stage.approved":
+            counted = q_start <= at < q_end and in_scope(project)
+            if counted and event.data.get("level"):
+                _decision(project, stage, event, calendar, accumulators, keys(project, stage.team))
             if event.after == "approved":
                 stage.state = "approved"
-                stage.approved_at = event.at
-                if in_quarter(event.at) and in_scope(project):
-                    _evidence(project, stage, accumulators, stage_keys(stage))
-                    if stage.survey:
-                        surveys.append(survey_row(project, stage))
-        elif event.kind == "stage.clock_paused":
+                if counted:
+                    submitted = _decoded(stage.submission)
+                    evidence = {} if stage.evidence_voided else submitted.get("evidence") or {}
+                    _evidence(evidence, accumulators, keys(project, stage.team))
+                    survey = submitted.get("satisfaction")
+                    if survey:
+                        surveys.append(survey_row(project, stage, survey))
+        elif kind == "stage.clock_paused":
             stage.paused = True
-            if in_quarter(event.at) and in_scope(project):
+            if q_start <= at < q_end and in_scope(project):
                 add(project, "pauses")
                 pauses.append(
                     {
-                        "at": event.at.astimezone(LOCAL_TZ),
+                        "at": at.astimezone(LOCAL_TZ),
                         "project_id": project.id,
                         "project": project.name,
                         "street": project.street,
@@ -484,7 +520,7 @@ def build_report(
                         "paused_working_days": None,
                     }
                 )
-        elif event.kind == "stage.clock_resumed":
+        elif kind == "stage.clock_resumed":
             stage.paused = False
             for entry in reversed(pauses):
                 if (
@@ -492,15 +528,15 @@ def build_report(
                     and entry["stage"] == stage.key
                     and entry["resumed_at"] is None
                 ):
-                    entry["resumed_at"] = event.at.astimezone(LOCAL_TZ)
+                    entry["resumed_at"] = at.astimezone(LOCAL_TZ)
                     entry["paused_working_days"] = event.data.get("paused_working_days")
                     break
-        elif event.kind == "stage.extension_requested":
-            if in_quarter(event.at) and in_scope(project):
+        elif kind == "stage.extension_requested":
+            if q_start <= at < q_end and in_scope(project):
                 add(project, "extensions_requested")
                 extensions.append(
                     {
-                        "at": event.at.astimezone(LOCAL_TZ),
+                        "at": at.astimezone(LOCAL_TZ),
                         "project_id": project.id,
                         "project": project.name,
                         "street": project.street,
@@ -513,7 +549,7 @@ def build_report(
                         "decision": None,
                     }
                 )
-        elif event.kind == "stage.extension_withdrawn":
+        elif kind == "stage.extension_withdrawn":
             # a new round withdrew it (models.loop), or the stage closed its clock or
             # the project was cancelled before a decision: no longer waiting, not granted
             for entry in reversed(extensions):
@@ -526,13 +562,13 @@ def build_report(
                         "withdrawn" if event.data.get("why", "new_round") == "new_round" else "lapsed"
                     )
                     break
-        elif event.kind in ("stage.extension_granted", "stage.extension_refused"):
-            granted = event.kind == "stage.extension_granted"
+        elif kind in ("stage.extension_granted", "stage.extension_refused"):
+            granted = kind == "stage.extension_granted"
             # a grant recorded on a stage already done or approved (before such grants
             # were refused) moved no deadline: it does not count as an extension
             # granted, and the request reads as withdrawn when the stage closed
             void = granted and stage.state not in ("in_progress", "pending")
-            if in_quarter(event.at) and in_scope(project) and granted and not void:
+            if q_start <= at < q_end and in_scope(project) and granted and not void:
                 add(project, "extensions_granted")
             for entry in reversed(extensions):
                 if (
@@ -544,15 +580,16 @@ def build_report(
                     entry["granted_days"] = None if void else event.data.get("granted_days")
                     entry["decision"] = event.data.get("comment")
                     break
-    while checkpoint_index < len(checkpoints):
-        trend.append(_overdue_at(projects, checkpoints[checkpoint_index], in_scope))
-        checkpoint_index += 1
+    while checkpoint is not _NEVER:
+        trend.append(_overdue_at(projects, checkpoint, in_scope))
+        checkpoint = next(upcoming, _NEVER)
 
     # the last day the report covers: a cut-off at the quarter's end (midnight) is the
     # state at the end of its last day
     cutoff_day = _local(cutoff - dt.timedelta(microseconds=1))
     # a stage is due by the cut-off when its last day ended before it
     due_before = _local(cutoff)
+    first_day, last_day = quarter.first_day, quarter.last_day
     overdue: list[dict[str, Any]] = []
     for project in projects.values():
         if not in_scope(project):
@@ -561,7 +598,7 @@ def build_report(
         completed = project.completed_at
         cancelled = project.cancelled_at
         if (
-            started <= quarter.last_day
+            started <= last_day
             and started <= cutoff_day
             and (completed is None or completed >= q_start)
             and (cancelled is None or cancelled >= q_start)
@@ -579,7 +616,7 @@ def build_report(
                     "reason": project.status_reason,
                 }
             )
-        if quarter.first_day <= started <= quarter.last_day and started <= cutoff_day:
+        if first_day <= started <= last_day and started <= cutoff_day:
             add(project, "projects_started")
         if completed is not None and in_quarter(completed):
             add(project, "projects_completed")
@@ -602,7 +639,7 @@ def build_report(
             # cannot be late yet and does not pull the rate down)
             if (
                 stage.due is not None
-                and quarter.first_day <= stage.due <= quarter.last_day
+                and first_day <= stage.due <= last_day
                 and (closed or stage.due < due_before)
             ):
                 # a closed stage counts for whoever submitted it; an open one for its holder now
@@ -669,7 +706,10 @@ def build_report(
                     stage.team,
                 )
         hierarchy[("district", project.district)] = (project.district, None, None)
-    for (level, key), acc in sorted(accumulators.items(), key=lambda item: _order(item[0], hierarchy)):
+    # each row's figures leave the accumulators as the row is made: the two are never
+    # all in memory at once (a row per project)
+    for level, key in sorted(accumulators, key=lambda item: _order(item, hierarchy)):
+        acc = accumulators.pop((level, key))
         district_id, street_id, team = hierarchy.get((level, key), (None, None, None))
         row = {
             "level": level,
@@ -704,10 +744,13 @@ def build_report(
     )
 
 
-def survey_row(project: ProjectReplay, stage: StageReplay) -> dict[str, Any]:
+def survey_row(
+    project: ProjectReplay, stage: StageReplay, survey: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """An evaluated project's satisfaction: each dimension's average score (two
-    decimals) over its households that answered, and the satisfied share."""
-    survey = stage.survey or {}
+    decimals) over its households that answered, and the satisfied share
+    (``survey``: the stage's, when already read)."""
+    survey = (stage.survey if survey is None else survey) or {}
     sums = survey.get("sums") or {}
     respondents = int(survey.get("respondents") or 0)
     satisfied = int(survey.get("satisfied") or 0)
@@ -752,24 +795,32 @@ def _averages(sums: Mapping[str, Any], respondents: int) -> dict[str, float | No
 
 
 def _decision(project, stage, event, calendar, accumulators, keys) -> None:  # type: ignore[no-untyped-def]
-    for key in keys(project):
-        accumulators[key].figures["decisions"] += 1
+    """A decision (``keys``: the rows it counts in) and, on a submission, how long it waited."""
+    waited = None
     if stage.submitted_at is not None:
         waited = calendar.working_days_late(_local(stage.submitted_at), _local(event.at)).days
-        for key in keys(project):
-            accumulators[key].latencies.append(waited)
-
-
-def _evidence(project, stage, accumulators, keys) -> None:  # type: ignore[no-untyped-def]
-    evidence = stage.evidence
-    for key in keys(project):
+    for key in keys:
         acc = accumulators[key]
-        for name in EVIDENCE_KEYS:
-            value = evidence.get(name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                acc.figures[name] += value
-        satisfaction, respondents = evidence.get("satisfaction_pct"), evidence.get("respondents")
-        if isinstance(satisfaction, int | float) and isinstance(respondents, int) and respondents > 0:
+        acc.figures["decisions"] += 1
+        if waited is not None:
+            acc.latencies.append(waited)
+
+
+def _evidence(evidence, accumulators, keys) -> None:  # type: ignore[no-untyped-def]
+    """An approved submission's evidence, counted in the rows of ``keys``."""
+    amounts = [
+        (name, value)
+        for name in EVIDENCE_KEYS
+        if isinstance(value := evidence.get(name), int | float) and not isinstance(value, bool)
+    ]
+    satisfaction, respondents = evidence.get("satisfaction_pct"), evidence.get("respondents")
+    weighted = isinstance(satisfaction, int | float) and isinstance(respondents, int) and respondents > 0
+    for key in keys:
+        acc = accumulators[key]
+        figures = acc.figures
+        for name, value in amounts:
+            figures[name] += value
+        if weighted:
             acc.satisfaction_weighted += satisfaction * respondents
             acc.satisfaction_weight += respondents
 
@@ -809,11 +860,12 @@ def _weekly_checkpoints(quarter: Quarter, cutoff: dt.datetime) -> list[dt.dateti
 
 def _overdue_at(projects: Mapping[int, ProjectReplay], moment: dt.datetime, in_scope: Any) -> dict[str, Any]:
     day = _local(moment) - dt.timedelta(days=1)  # the state at the end of that day
-    count = sum(
-        1
-        for project in projects.values()
-        if in_scope(project) and project.status != "cancelled"
-        for stage in project.stages.values()
-        if stage.state == "in_progress" and not stage.paused and stage.due is not None and stage.due < day
-    )
+    count = 0  # (run at every week's end over every stage: plain loops)
+    for project in projects.values():
+        if project.status == "cancelled" or not in_scope(project):
+            continue
+        for stage in project.stages.values():
+            due = stage.due
+            if stage.state == "in_progress" and not stage.paused and due is not None and due < day:
+                count += 1
     return {"date": day, "overdue": count}

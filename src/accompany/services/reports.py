@@ -9,12 +9,14 @@ input, so a re-run of a past quarter can be checked against the original.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, func, select, type_coerce
+from sqlalchemy import String, cast, func, select, text, type_coerce
 from sqlalchemy.types import NullType
 
 from ..db.orm import EventRow, ProjectRow, StreetRow, TemplateRow
@@ -124,32 +126,43 @@ def quarterly_report(
         # thousands of events and the ORM's per-row work would dominate. Streamed in
         # batches (a server-side cursor on PostgreSQL): memory stays flat in the
         # number of events, and no COUNT pass is needed — the events are counted as
-        # they are read.
-        rows = (
-            session.connection()
-            .execution_options(stream_results=True, yield_per=STREAM_BATCH)
-            .execute(
-                select(
-                    e.id,
-                    e.kind,
-                    type_coerce(e.occurred_at, NullType()).label("at"),
-                    e.project_id,
-                    e.stage_key,
-                    e.actor,
-                    e.after_state,
-                    cast(e.data, String).label("data"),
-                    type_coerce(e.recorded_at, NullType()).label("recorded"),
-                )
-                .where(*base)
-                .order_by(e.occurred_at, e.id)
+        # they are read. The times as UTC text on both databases (as SQLite stores
+        # them): the events of one command share a time, parsed once, and its
+        # checksum text is cut from it.
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            # the streamed queries' plans for reading every row, not the first tenth
+            # (a server-side cursor's default): the notifications' aggregation would
+            # walk the whole log by project instead of the quarter's by time
+            session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+        as_text, zone = _time_text(dialect)
+        # The streaming is this statement's option, not the connection's: the later
+        # queries (the notifications' aggregation) run as plain ones — as a
+        # server-side cursor PostgreSQL plans that aggregation for its first rows,
+        # ten times slower.
+        rows = session.connection().execute(
+            select(
+                e.id,
+                e.kind,
+                as_text(e.occurred_at).label("at"),
+                e.project_id,
+                e.stage_key,
+                e.actor,
+                e.after_state,
+                cast(e.data, String).label("data"),
+                as_text(e.recorded_at).label("recorded"),
             )
+            .where(*base)
+            .order_by(e.occurred_at, e.id)
+            .execution_options(stream_results=True, yield_per=STREAM_BATCH)
         )
         read = 0
+        events_hashed = False
 
         backdated = [0]  # events of the quarter recorded well after their moment
 
         def facts() -> Iterator[EventFact]:
-            nonlocal read
+            nonlocal read, events_hashed
             from_text = dt.datetime.fromisoformat
             start = quarter.start
             last_text, last_at, last_iso = None, None, ""  # events of one command share a time
@@ -157,24 +170,22 @@ def quarterly_report(
                 lines = []  # the checksum's lines, hashed once per batch (same digest)
                 line = lines.append
                 for id_, kind_, at, project_id, stage, actor, after, raw, recorded in batch:
-                    if isinstance(at, str):  # SQLite: naive UTC text, 2026-03-02 01:00:00.000000
-                        if at == last_text:
-                            at, iso = last_at, last_iso
-                        else:
-                            last_text = text = at
-                            at = from_text(text + "+00:00")  # UTC, as .replace(tzinfo=dt.UTC)
-                            if len(text) == 26 and text[10] == " " and text[19] == ".":
-                                # its isoformat() from the text: microseconds only if any
-                                fraction = "" if text.endswith(".000000") else text[19:]
-                                iso = f"{text[:10]}T{text[11:19]}{fraction}+00:00"
-                            else:
-                                iso = at.isoformat()
-                            last_at, last_iso = at, iso
+                    # 2026-03-02 01:00:00.000000 (+ zone): see _time_text
+                    if at == last_text:
+                        at, iso = last_at, last_iso
                     else:
-                        iso = at.isoformat()
-                    if at >= start and recorded is not None:
-                        if isinstance(recorded, str):
-                            recorded = from_text(recorded).replace(tzinfo=dt.UTC)
+                        last_text = at
+                        stamp = at + zone
+                        at = from_text(stamp)
+                        if len(stamp) == 32 and stamp[10] == " " and stamp[19] == "." and stamp[26] in "+-":
+                            # its isoformat() from the text: microseconds only if any
+                            fraction = "" if stamp[19:26] == ".000000" else stamp[19:26]
+                            iso = f"{stamp[:10]}T{stamp[11:19]}{fraction}{stamp[26:]}"
+                        else:
+                            iso = at.isoformat()
+                        last_at, last_iso = at, iso
+                    if recorded is not None and at >= start:
+                        recorded = from_text(recorded + zone)
                         if is_backdated(at, recorded):
                             backdated[0] += 1
                     raw = raw or "{}"
@@ -184,11 +195,21 @@ def quarterly_report(
                 read += len(batch)
                 if progress:
                     progress(read, None)
+            events_hashed = True
 
         kind = e.data["kind"].as_string()
-        notifications = [
-            (project_id, stage, kind_, count)
-            for project_id, stage, kind_, count in session.execute(
+        groups = 0  # of notifications: (project, stage, kind)
+
+        def notifications() -> Iterator[tuple[int, str | None, str, int]]:
+            """The counts of notifications sent in the quarter, (project id, stage,
+            kind, count), read and hashed as the replay takes them — tens of
+            thousands, never all kept. The checksum hashes them right after the
+            events: the replay takes them once it has every event. Core rows, like
+            the events': through the ORM each row cost more than its aggregation."""
+            nonlocal groups
+            if not events_hashed:
+                raise RuntimeError("the notifications are hashed after the events")
+            counts = session.connection().execute(
                 select(e.project_id, e.stage_key, kind, func.count())
                 .where(
                     e.kind == "notification.sent",
@@ -199,20 +220,30 @@ def quarterly_report(
                 )
                 .group_by(e.project_id, e.stage_key, kind)
                 .order_by(e.project_id, e.stage_key, kind)
+                .execution_options(stream_results=True, yield_per=STREAM_BATCH)
             )
-        ]
-        report = build_report(
-            quarter=quarter,
-            cutoff=cutoff,
-            events=facts(),
-            phases_by_template=phases,
-            notifications=notifications,
-            calendar=app.calendar,
-            district=district_id,
-            street=street_id,
-            undone=undone,
-            project_names={i: name for i, name in session.execute(scope.add_columns(ProjectRow.name))},
-        )
+            for batch in counts.partitions():
+                items = [(project_id, stage, kind_, count) for project_id, stage, kind_, count in batch]
+                digest.update("".join(f"notification {item}\n" for item in items).encode())
+                groups += len(items)
+                yield from items
+
+        with _collection_paused():
+            taken = notifications()
+            report = build_report(
+                quarter=quarter,
+                cutoff=cutoff,
+                events=facts(),
+                phases_by_template=phases,
+                notifications=taken,
+                calendar=app.calendar,
+                district=district_id,
+                street=street_id,
+                undone=undone,
+                project_names={i: name for i, name in session.execute(scope.add_columns(ProjectRow.name))},
+            )
+            for _ in taken:  # (all hashed, whatever the replay read)
+                pass
         total = read
         if progress:
             progress(total, total)
@@ -221,7 +252,6 @@ def quarterly_report(
         report.participation, report.participation_overall, residents = residents_participation(
             session, quarter.start, cutoff, district_id, street_id
         )
-    digest.update("".join(f"notification {item}\n" for item in notifications).encode())
     years = range(quarter.year - 1, quarter.year + 2)
     calendar_sources = app.calendar.fingerprint(years)
     digest.update(json.dumps(calendar_sources, sort_keys=True).encode())
@@ -233,13 +263,41 @@ def quarterly_report(
         "complete_quarter": report.complete_quarter,
         "events_read": total,
         "backdated_events": backdated[0],
-        "notification_groups": len(notifications),
+        "notification_groups": groups,
         "inputs_sha256": digest.hexdigest(),
         "calendar": calendar_sources,
         "templates": sorted(phases),
         "definitions": "see models/report.py and the README (Quarterly compliance reports)",
     }
     return report
+
+
+def _time_text(dialect: str) -> tuple[Callable[[Any], Any], str]:
+    """A timestamp column read as text, and the zone to add to it: SQLite stores naive
+    UTC text (2026-03-02 01:00:00.000000, + "+00:00"); PostgreSQL formats it with its
+    offset, in the session's time zone — the zone psycopg's datetimes were in, whose
+    isoformat() the checksum hashed (2026-03-02 09:00:00.000000+08:00 on a server in
+    Asia/Shanghai), so a checksum made before stays the same."""
+    if dialect == "postgresql":
+        return lambda column: func.to_char(column, "YYYY-MM-DD HH24:MI:SS.USTZH:TZM"), ""
+    return lambda column: type_coerce(column, NullType()), "+00:00"
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the events are replayed: the replay makes
+    and drops millions of small objects (rows, events, lines) and keeps a growing
+    state (projects, stages, rows of figures), and the collector, run every few
+    hundred allocations, walks them again and again (12–30 % of the report's time)
+    to find no cycle — they are freed by their reference counts."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _names(uow: Any, session: Any) -> dict[str, dict[str, str]]:
