@@ -808,11 +808,14 @@ def _portfolio_statement(shape: tuple[Any, ...]) -> Any:
         .cte("page")
     )
     # the page's stages numbered and counted per project: the ones in hand, and
-    # the first one of each project (so that a finished project has its counts)
-    per_project = {"partition_by": S.c.project_id}
-    stages = (
+    # the first one of each project (so that a finished project has its counts).
+    # The stages are joined to the page by the stage table's own index and numbered
+    # over the join: numbering them in a subquery joined to the page afterwards left
+    # SQLite two unindexed results to match row by row (10,000 × 80,000: 40 s)
+    per_project = {"partition_by": page.c.id}
+    numbered = (
         select(
-            S.c.project_id,
+            page,
             S.c.key,
             S.c.phase,
             S.c.state,
@@ -821,37 +824,37 @@ def _portfolio_statement(shape: tuple[Any, ...]) -> Any:
             S.c.due_provisional,
             S.c.paused_since,
             S.c.position,
-            func.count().over(**per_project).label("stages_total"),
+            func.count(S.c.id).over(**per_project).label("stages_total"),
             func.sum(case((S.c.state == StageState.APPROVED.value, 1), else_=0))
             .over(**per_project)
             .label("stages_approved"),
             func.row_number().over(order_by=S.c.position, **per_project).label("nth"),
         )
-        .where(S.c.project_id.in_(select(page.c.id)))
-        .subquery("stages")
+        .select_from(page.outerjoin(S, S.c.project_id == page.c.id))
+        .subquery("numbered")
     )
-    in_hand = stages.c.state.in_(_OPEN_STATES)
+    row = numbered.c
     statement = (
         select(
-            page,
+            *(row[c.name] for c in page.c),
             PLANNER.c.name.label("planner_name"),
             ST.c.name.label("street_name"),
             DI.c.name.label("district_name"),
-            stages.c.key,
-            stages.c.phase,
-            stages.c.state,
-            stages.c.waiting_for,
-            stages.c.due_date,
-            stages.c.due_provisional,
-            stages.c.paused_since,
-            stages.c.stages_total,
-            stages.c.stages_approved,
+            row.key,
+            row.phase,
+            row.state,
+            row.waiting_for,
+            row.due_date,
+            row.due_provisional,
+            row.paused_since,
+            row.stages_total,
+            row.stages_approved,
         )
-        .outerjoin(stages, and_(stages.c.project_id == page.c.id, or_(in_hand, stages.c.nth == 1)))
-        .outerjoin(PLANNER, PLANNER.c.id == page.c.planner_id)
-        .outerjoin(ST, ST.c.id == page.c.street_id)
-        .outerjoin(DI, DI.c.id == page.c.district_id)
-        .order_by(page.c.id.desc(), stages.c.position)
+        .where(or_(row.state.in_(_OPEN_STATES), row.nth == 1))
+        .outerjoin(PLANNER, PLANNER.c.id == row.planner_id)
+        .outerjoin(ST, ST.c.id == row.street_id)
+        .outerjoin(DI, DI.c.id == row.district_id)
+        .order_by(row.id.desc(), row.position)
     )
     count = select(func.count()).select_from(P).where(where)
     _PORTFOLIO[shape] = (statement, count)
