@@ -48,8 +48,10 @@ def test_a_dropped_connection_fails_one_command_as_a_database_error(
             connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
     killer.dispose()
 
-    with pytest.raises(OperationalError):
+    with pytest.raises(OperationalError) as failure:
         complete(people, project_id, evidence_file)
+    # the command's own statement failed, not a later ROLLBACK of its broken transaction
+    assert "FROM project" in (failure.value.statement or ""), failure.value
     # the dropped connections were discarded: the retry runs
     complete(people, project_id, evidence_file)
     with people.reader() as uow:
