@@ -32,8 +32,13 @@ def delegation_from_row(row: Any) -> Delegation:
 
 
 class DelegationRepository:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, days_without_delegations: set[dt.date] | None = None):
         self.session = session
+        # the Beijing dates no delegation covers, as this transaction read them along
+        # with a project (``ProjectRepository.get_with_actor``): nothing to look up
+        self.days_without_delegations = (
+            days_without_delegations if days_without_delegations is not None else set()
+        )
 
     def add(self, delegation: Delegation) -> int:
         row = DelegationRow(
@@ -47,6 +52,7 @@ class DelegationRepository:
         )
         self.session.add(row)
         self.session.flush()
+        self.days_without_delegations.clear()
         return row.id
 
     def get(self, delegation_id: int, *, lock: bool = False) -> Delegation:
@@ -85,6 +91,8 @@ class DelegationRepository:
     ) -> list[tuple[Delegation, Person]]:
         """The delegations holding at ``moment``, each with its delegator."""
         day = local_date(moment)
+        if day in self.days_without_delegations:
+            return []
         query = (
             select(DelegationRow, PersonRow)
             .join(PersonRow, PersonRow.id == DelegationRow.delegator_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
@@ -75,7 +77,19 @@ def make_engine(url: str) -> Engine:
     # dropped fails one command ("database unavailable"), SQLAlchemy then discards
     # the pool's stale connections, and the next command (or the flow's retry)
     # reconnects; recycling avoids most of it on idle workers.
-    return create_engine(parsed, pool_size=5, max_overflow=10, pool_recycle=1800)
+    return create_engine(
+        parsed, pool_size=5, max_overflow=10, pool_recycle=1800, json_deserializer=_json_from_postgresql
+    )
+
+
+_decode_json = json.JSONDecoder().decode  # what json.loads uses
+
+
+def _json_from_postgresql(data: bytes | str) -> Any:
+    """``json.loads`` without its guessing of the encoding (UTF-16? UTF-32?) on
+    every value: the driver hands over the server's UTF-8 text (a command loads
+    some twenty JSON values)."""
+    return _decode_json(data.decode() if isinstance(data, bytes | bytearray) else data)
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -467,7 +467,7 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             Path(item.path), item.filename, field=f"attach.{item.key}" if item.key else "attach"
         )
     with app.uow() as uow:
-        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by, at=now)
         spec = project.template.resolve_stage(cmd.stage)
         # who and what state first, so a refusal names the real problem
         project.ensure_allowed(spec.id, actor, Action.COMPLETE)
@@ -595,7 +595,7 @@ def _on_stage(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: igno
     time = app.acting_time()
     now = time.at
     with app.uow() as uow:
-        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by, at=now)
         key = project.template.resolve_stage(cmd.stage).id
         # a substitute decides in a delegator's place during the delegation's range
         actor, delegator = acting_person(uow, project, key, actor, action, now)
@@ -671,7 +671,7 @@ def _on_project(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: ig
     time = app.acting_time()
     now = time.at
     with app.uow() as uow:
-        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by, at=now)
         try:
             project.ensure_project_allowed(actor, action)
         except AccompanyError:

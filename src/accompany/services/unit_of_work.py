@@ -7,6 +7,7 @@ the same session, so they commit or roll back together with the change they desc
 
 from __future__ import annotations
 
+import datetime as dt
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -44,8 +45,12 @@ class UnitOfWork:
         self.session = self._factory()
         self.people = PeopleRepository(self.session)
         self.accounts = AccountRepository(self.session)
-        self.delegations = DelegationRepository(self.session)
-        self.projects = ProjectRepository(self.session, lock=not self.readonly)
+        # the dates no delegation covers, read with a project by a writing command
+        quiet_days: set[dt.date] = set()
+        self.delegations = DelegationRepository(self.session, days_without_delegations=quiet_days)
+        self.projects = ProjectRepository(
+            self.session, lock=not self.readonly, days_without_delegations=quiet_days
+        )
         self.templates = TemplateRepository(self.session)
         self.events = EventLog(
             self.session,
