@@ -1061,13 +1061,8 @@ def _view(
     for key in project.stages:
         for action in STAGE_ACTIONS:
             acting = [person, *proxies] if action in DELEGATED_ACTIONS else [person]
-            for who in acting:
-                try:
-                    project.ensure_allowed(key, who, action)
-                except AccompanyError:
-                    continue
+            if _stage_refusal(project, key, acting, action) is None:
                 actions.setdefault(key, []).append(action.name.lower())
-                break
     # the person's own last decision, within the undo window (撤回)
     from .undo import undoable_until
 
@@ -1220,6 +1215,12 @@ def stage_action_refusal(
         acting = [person]
         if action in DELEGATED_ACTIONS:
             acting += [acting_for(person, d) for d in delegators_of(uow, person, app.now())]
+    return _stage_refusal(project, key, acting, action)
+
+
+def _stage_refusal(project: Project, key: str, acting: list[Person], action: Action) -> AccompanyError | None:
+    """None when one of ``acting`` (the person, then whoever they stand in for) may
+    take ``action`` on the stage; else the rule's refusal to the first of them."""
     refusal: AccompanyError | None = None
     for who in acting:
         try:

@@ -89,6 +89,9 @@ FORM_ACTIONS = {
 def _refusal(page: Page, form: str, context: worklists.StageForm) -> AccompanyError | None:
     """Why the signed-in person may not use the form now (the rule's own refusal)."""
     person = page.require()
+    action = "undo" if form == "undo" else FORM_ACTIONS[form].name.lower()
+    if action in context.view.actions.get(context.spec.id, []):
+        return None  # the view asked the rules already: allowed, nothing to read again
     if form == "undo":
         from ...services.undo import undo_refusal
 
@@ -108,6 +111,12 @@ def _form_or_refusal(page: Page, form: str, context: worklists.StageForm, **show
             page, form, context, FormErrors.of(refusal, page.lang), status_for(refusal), refused=True
         )
     return _show(page, form, context, **shown)
+
+
+def _refused(form: str, exc: AccompanyError) -> bool:
+    """A submitted form the rule refuses outright (not allowed, or no longer possible):
+    shown without the form, like the form opened by its address."""
+    return form in (*FORM_ACTIONS, "undo") and status_for(exc) in (403, 409)
 
 
 def _back(project_id: int, stage: str) -> Response:
@@ -185,7 +194,6 @@ async def done(request: Request, project_id: str, stage: str) -> Response:
             )
             await run_in_threadpool(commands.complete_stage, page.app, command)
     except AccompanyError as exc:
-        refused = status_for(exc) in (403, 409)
         return _show(
             page,
             "stage_done.html",
@@ -193,7 +201,7 @@ async def done(request: Request, project_id: str, stage: str) -> Response:
             FormErrors.of(exc, lang),
             status_for(exc),
             values,
-            refused=refused,
+            refused=_refused("stage_done.html", exc),
         )
     return _back(context.view.detail.id, spec.id)
 
@@ -219,9 +227,14 @@ async def _act(
         command = build(page, person, context.view.detail.id, context.spec.id, form)
         await run_in_threadpool(service, page.app, command)
     except AccompanyError as exc:
-        refused = form_name in (*FORM_ACTIONS, "undo") and status_for(exc) in (403, 409)
         return _show(
-            page, form_name, context, FormErrors.of(exc, page.lang), status_for(exc), values, refused=refused
+            page,
+            form_name,
+            context,
+            FormErrors.of(exc, page.lang),
+            status_for(exc),
+            values,
+            refused=_refused(form_name, exc),
         )
     return _back(context.view.detail.id, context.spec.id)
 
