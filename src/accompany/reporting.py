@@ -172,7 +172,8 @@ PARTICIPATION_COLUMNS = [
     ("consent_passed", "表决结果", "consent verdict"),
 ]
 PARTICIPATION_SHEET = {"zh": "居民参与", "en": "Residents' participation"}
-PARTICIPATION_LEVELS = {
+#: what a row counts (the CSVs' first column, the participation sheet's level)
+ROW_LEVELS = {
     "zh": {"all": "全部", "district": "区", "street": "街道", "team": "团队", "project": "项目"},
     "en": {"all": "all", "district": "district", "street": "street", "team": "team", "project": "project"},
 }
@@ -183,7 +184,7 @@ LEVEL_HEADER = {"zh": "层级", "en": "level"}
 def _participation_cell(key: str, item: dict[str, Any], lang: str, report: Report) -> Any:
     value = item.get(key)
     if key == "level":
-        return PARTICIPATION_LEVELS[lang].get(value, value)
+        return ROW_LEVELS[lang].get(value, value)
     if key in ("district", "street"):
         return _name(report, key, value, lang)
     if key == "consent_rule" and value:
@@ -419,7 +420,7 @@ def render_csv(report: Report, lang: str = "zh") -> str:
     writer = _SafeWriter(csv.writer(out))
     ident = IDENTITY[lang]
     figures = [key for key, _, _ in FIGURES]
-    levels = PARTICIPATION_LEVELS[lang]
+    levels = ROW_LEVELS[lang]
     writer.writerow(
         [
             LEVEL_HEADER[lang],
@@ -454,16 +455,10 @@ def render_csv_participation(report: Report, lang: str = "zh") -> str:
         return ""
     out = io.StringIO()
     writer = _SafeWriter(csv.writer(out))
-    writer.writerow(
-        [
-            LEVEL_HEADER[lang],
-            *(zh if lang == "zh" else en for key, zh, en in PARTICIPATION_COLUMNS if key != "level"),
-        ]
-    )
-    for item, row in zip(
-        [{"level": "all"}, *report.participation], participation_rows(report, lang), strict=True
-    ):
-        writer.writerow([PARTICIPATION_LEVELS[lang].get(item["level"], item["level"]), *row[1:]])
+    # the rows as the sheet shows them: their level named (层级 全部/区/…) like the figures' CSV
+    writer.writerow([zh if lang == "zh" else en for _, zh, en in PARTICIPATION_COLUMNS])
+    for row in participation_rows(report, lang):
+        writer.writerow(row)
     return out.getvalue()
 
 
