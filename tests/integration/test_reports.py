@@ -233,6 +233,63 @@ def test_only_the_events_and_the_notification_counts_are_streamed(
     assert any("FROM person" in statement for statement in plain)
 
 
+def test_the_events_are_read_ahead_in_order_and_the_reader_stops_with_the_replay() -> None:
+    """The batches come in their order; a reading error is raised in the replay's
+    thread; a replay that stops early stops the reader too (it was blocked on a full
+    box) and waits for it, so the connection is never left in use by it."""
+    import threading
+
+    from accompany.services.reports import _read_ahead
+
+    assert list(_read_ahead(iter(range(50)), ahead=2)) == list(range(50))
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        raise RuntimeError("connection lost")
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        list(_read_ahead(failing()))
+
+    pulled: list[int] = []
+
+    def endless():  # type: ignore[no-untyped-def]
+        n = 0
+        while True:
+            pulled.append(n)
+            yield n
+            n += 1
+
+    batches = _read_ahead(endless(), ahead=2)
+    assert next(batches) == 0
+    batches.close()
+    assert not any(t.name == "report-read-ahead" for t in threading.enumerate())
+    settled = len(pulled)
+    assert settled <= 6  # at most the box and the batch in hand, not the whole source
+    assert len(pulled) == settled
+
+
+def test_a_replay_that_fails_midway_leaves_the_database_usable(
+    people: App, dataset: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal or error inside the replay, the events half read: the reader thread is
+    stopped before the connection goes back to the pool, and the next report runs."""
+    from accompany.services import reports
+
+    expected = quarterly_report(people, Q1).meta["inputs_sha256"]
+    real = reports.build_report
+
+    def failing(**kwargs):  # type: ignore[no-untyped-def]
+        events = kwargs["events"]
+        next(events)
+        raise RuntimeError("the replay broke")
+
+    monkeypatch.setattr(reports, "build_report", failing)
+    with pytest.raises(RuntimeError, match="the replay broke"):
+        quarterly_report(people, Q1)
+    monkeypatch.setattr(reports, "build_report", real)
+    assert quarterly_report(people, Q1).meta["inputs_sha256"] == expected
+
+
 def test_scope_filters(people: App, dataset: dict[str, int]) -> None:
     street = quarterly_report(people, Q1, street="酒仙桥街道")
     assert street.summary["projects_active"] == 1 and street.summary["stages_due"] == 1
