@@ -113,8 +113,10 @@ def create_web_app(application: App) -> FastAPI:
             title=page._("The form has expired"),
             message=page._(
                 "This form was opened in another session or has expired. "
-                "Go back, reload the page and try again."
+                "Open the form again: what you typed is filled back in (in this browser tab)."
             ),
+            back=page_to_open(web.router.routes, request.url.path),
+            keep_draft=True,  # app.js: the form's page, opened again, fills back what was typed
         )
 
     @web.exception_handler(AccompanyError)

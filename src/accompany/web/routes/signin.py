@@ -25,7 +25,7 @@ def signin_form(request: Request, next: str = "/", expired: str | None = None) -
     if page.person is not None:
         return RedirectResponse(target, status_code=303)
     notice = page._("Your session has expired; please sign in again.") if expired else None
-    return render(page, "signin.html", next=target, account="", error=None, notice=notice)
+    return render(page, "signin.html", keep_draft=True, next=target, account="", error=None, notice=notice)
 
 
 @router.post("/signin")
@@ -58,6 +58,7 @@ async def signin_submit(request: Request) -> Response:
         response = render(
             page,
             "signin.html",
+            keep_draft=True,
             status=status_for(exc),
             next=target,
             account=account,

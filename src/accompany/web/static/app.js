@@ -22,3 +22,59 @@ window.addEventListener("pageshow", function () {
 document.addEventListener("click", function (event) {
   if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
 });
+// What was typed into a form survives a sign-in that ran out or a form that expired
+// (a planner's long note on a phone): on sending, the form's typed fields are kept in
+// this tab's sessionStorage (never passwords, files or hidden fields; gone when the tab
+// closes). The sign-in and "form expired" pages mark the sending as interrupted; the
+// form's page, opened again in this tab, fills them back into its empty fields and says
+// so. Any other page after a sending means it arrived, and the copy is dropped.
+(function () {
+  var KEY = "accompany-draft";
+  var body = document.body;
+  if (!body || !body.hasAttribute("data-draft-notice") || !window.sessionStorage) { return; }
+  function typed(field) {
+    var type = (field.type || "").toLowerCase();
+    return field.name && field.name !== "csrf" && !field.disabled &&
+      ["hidden", "password", "file", "submit", "button", "checkbox", "radio"].indexOf(type) < 0;
+  }
+  function path(form) { return new URL(form.action, window.location.href).pathname; }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.method || form.method.toLowerCase() !== "post" || form.hasAttribute("data-no-draft")) { return; }
+    var fields = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (typed(field) && field.value) { fields[field.name] = field.value; }
+    });
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ action: path(form), fields: fields, interrupted: false }));
+    } catch (e) { /* storage full or refused: the form is sent all the same */ }
+  }, true);
+  var draft = null;
+  try { draft = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (e) { draft = null; }
+  if (!draft) { return; }
+  if (body.hasAttribute("data-draft-keep")) {
+    draft.interrupted = true;
+    sessionStorage.setItem(KEY, JSON.stringify(draft));
+    return;
+  }
+  var form = draft.interrupted && Array.prototype.filter.call(document.forms, function (f) {
+    return f.method.toLowerCase() === "post" && path(f) === draft.action;
+  })[0];
+  sessionStorage.removeItem(KEY);
+  if (!form) { return; }
+  var restored = 0;
+  Object.keys(draft.fields).forEach(function (name) {
+    var field = form.elements.namedItem(name);
+    if (field && field.nodeType === 1 && typed(field) && !field.value) {
+      field.value = draft.fields[name];
+      restored += 1;
+    }
+  });
+  if (restored) {
+    var notice = document.createElement("p");
+    notice.className = "notice draft-restored";
+    notice.setAttribute("role", "status");
+    notice.textContent = body.getAttribute("data-draft-notice");
+    form.insertBefore(notice, form.firstChild);
+  }
+})();
