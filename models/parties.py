@@ -212,3 +212,26 @@ def party_has_not_signed(actor: Person, stage: Stage, stage_name: Localized) -> 
             person=actor.name,
             stage_name=stage_name,
         )
+
+
+def check_party_removable(role: str, parties: Mapping[str, str], stages: Sequence[Stage]) -> None:
+    """A party taken off a project's list (named by mistake, or no longer part of the
+    work): it must be on the list, and no submitted stage may be waiting for its
+    signature — that stage would wait for a signature nobody can give (name another
+    instead, which the signature follows)."""
+    check_party_role(role)
+    if role not in parties:
+        raise InvalidInput(
+            "party {party}: not named on this project", field=f"party.{role}", party=party_words(role)
+        )
+    for stage in stages:
+        step = stage.next_approval_level()
+        awaited = isinstance(step, JointStep) and role in {p.value for p in step.parties}
+        if awaited and role not in signed_parties(stage):
+            raise RuleViolation(
+                "party {party}: stage {stage_name} is waiting for its signature; "
+                "name another {party} instead of removing it",
+                field=f"party.{role}",
+                party=party_words(role),
+                stage_name=Localized(stage.spec.name, stage.spec.name_en) if stage.spec else stage.key,
+            )

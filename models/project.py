@@ -19,6 +19,7 @@ from .errors import N_, InvalidInput, Localized, Problem, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .parties import (
+    check_party_removable,
     check_party_role,
     party_fits_project,
     party_has_not_signed,
@@ -728,14 +729,23 @@ class Project:
         actor: Person,
         changes: Mapping[str, Person | None],
         *,
+        removed: Sequence[str] = (),
         now: dt.datetime,
     ) -> list[Event]:
         """The coordinator names (or replaces) parties on the project's parties list;
         each must fit the project (see ``parties.party_fits_project``; ``None``: an id
-        missing from the directory). Signatures already given stay."""
+        missing from the directory). ``removed``: roles taken off the list (see
+        ``parties.check_party_removable``). Signatures already given stay."""
         self.ensure_project_allowed(actor, Action.EDIT)
         where = Localized(self.street_name or self.street)
         changed: dict[str, list[str | None]] = {}
+        for role in removed:
+            if role in changes:
+                raise InvalidInput(
+                    "party {party}: named and removed at once", field=f"party.{role}", party=party_words(role)
+                )
+            check_party_removable(role, self.parties, list(self.stages.values()))
+            changed[role] = [self.parties[role], None]
         for role, person in changes.items():
             check_party_role(role)  # an unknown role first: "not in the directory" would mislead
             if person is None:
@@ -748,8 +758,10 @@ class Project:
         if not changed:
             raise InvalidInput("nothing to change: the parties are already so", field="party")
         for role, (_, new) in changed.items():
-            assert new is not None
-            self.parties[role] = new
+            if new is None:
+                del self.parties[role]
+            else:
+                self.parties[role] = new
         self.parties_touched = True
         self.project_touched = True  # the project's version check guards the list
         return [Event(EventKind.PROJECT_EDITED, now, actor.id, data={"parties": changed})]

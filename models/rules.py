@@ -701,7 +701,7 @@ def not_before_project_history(
     check_acting_time(time)
     if last is not None and time.at < last:
         raise RuleViolation(
-            "cannot {action} project #{id} at {at}: its last recorded event is later, at {then}",
+            "cannot {action} at {at} (project #{id}): its last recorded event is later, at {then}",
             field="now",
             action=action.words,
             at=moment_label(time.at),

@@ -105,6 +105,19 @@ def test_the_coordinator_sets_a_party(joint_env: dict[str, str]) -> None:
         "--now",
         "2026-03-03T09:00",
     )
+    # named by mistake: taken off the list again
+    out = ok("project", "parties", "1", "--remove", "expert", "--by", "zhangl", "--now", "2026-03-03T10:00")
+    assert "Expert: linzj → —" in out
+    assert "linzj" not in ok("project", "parties", "1")
+    line = refused(
+        2, "project", "parties", "1", "--remove", "expert", "--by", "zhangl", "--now", "2026-03-03T10:00"
+    )
+    assert "not named on this project" in line
+    # a back-filled edit before the project's last event says which project, once
+    line = refused(
+        6, "project", "parties", "1", "--set", "expert=linzj", "--by", "zhangl", "--now", "2026-03-03T09:30"
+    )
+    assert "cannot edit a project at 2026-03-03 09:30 (project #1)" in line
 
 
 def test_template_validate_names_the_line_of_an_unknown_party(tmp_path: Path) -> None:

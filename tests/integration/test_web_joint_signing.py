@@ -172,6 +172,15 @@ def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignor
     assert r.status_code == 303, visible_text(r.text)[:400]
     assert {p.role: p.person for p in show_project(app, project_id).parties}["design"] == "sy-design"
     assert "尚未指定" not in visible_text(coordinator.get(f"/projects/{project_id}").text)
+    # named by mistake: "— not named yet —" takes it off the list again
+    r = post_form(coordinator, form_url, form_url, {"party.design": ""})
+    assert r.status_code == 303, visible_text(r.text)[:400]
+    assert "design" not in {p.role for p in show_project(app, project_id).parties}
+    assert "竣工验收需由设计单位签署，本项目尚未指定。" in visible_text(
+        coordinator.get(f"/projects/{project_id}").text
+    )
+    r = post_form(coordinator, form_url, form_url, {"party.design": "sy-design"})
+    assert r.status_code == 303, visible_text(r.text)[:400]
     # the planner sees no parties form
     planner = sign_in(web, "wangrb")
     assert f'href="/projects/{project_id}/parties"' not in planner.get(f"/projects/{project_id}").text

@@ -194,6 +194,35 @@ def test_the_coordinator_edits_the_parties() -> None:
         p.set_parties(PEOPLE["zhangl"], {"expert": PEOPLE["linzj"]}, now=at("2026-03-03T09:00"))
 
 
+def test_the_coordinator_takes_a_party_off_the_list_unless_a_stage_awaits_its_signature() -> None:
+    p = project()
+    when = at("2026-03-03T09:00")
+    # named by mistake: taken off (it no longer sees the project); the stage it signs
+    # then waits for a new one to be named before it is marked done
+    events = p.set_parties(PEOPLE["zhangl"], {}, removed=["construction"], now=when)
+    assert "construction" not in p.parties
+    assert events[0].data["parties"] == {"construction": ["sy-build", None]}
+    with pytest.raises(RuleViolation, match="has no construction company yet"):
+        submit(p)
+    with pytest.raises(InvalidInput, match="not named on this project"):
+        p.set_parties(PEOPLE["zhangl"], {}, removed=["construction"], now=when)
+    with pytest.raises(InvalidInput, match="named and removed at once"):
+        p.set_parties(PEOPLE["zhangl"], {"design": PEOPLE["sy-design"]}, removed=["design"], now=when)
+    with pytest.raises(InvalidInput, match="unknown party role"):
+        p.set_parties(PEOPLE["zhangl"], {}, removed=["mayor"], now=when)
+    with pytest.raises(PermissionDenied):
+        p.set_parties(PEOPLE["wangrb"], {}, removed=["design"], now=when)
+    p.set_parties(PEOPLE["zhangl"], {"construction": PEOPLE["sy-build"]}, now=when)
+    submit(p)
+    sign(p, "sy-design")
+    # the stage waits for the others' signatures: none of them may leave the list now…
+    with pytest.raises(RuleViolation, match="waiting for its signature"):
+        p.set_parties(PEOPLE["zhangl"], {}, removed=["construction"], now=at("2026-03-06T11:00"))
+    # …but one that signed this round may (its signature stays)
+    p.set_parties(PEOPLE["zhangl"], {}, removed=["design"], now=at("2026-03-06T11:00"))
+    assert signed_parties(p.stages["acceptance"]) == ["design"]
+
+
 def test_template_refuses_an_unknown_party_and_a_party_in_two_steps() -> None:
     bad = yaml.safe_load(yaml.safe_dump(BODY))
     bad["stages"][0]["approval"] = [{"all": ["designer"]}]

@@ -391,7 +391,8 @@ def project_edit(
     "parties",
     help=T(
         "A project's parties (design institute, construction company, community committee …); "
-        "--set ROLE=PERSON names or replaces one (a coordinator of its street; audited)."
+        "--set ROLE=PERSON names or replaces one, --remove ROLE takes one off the list "
+        "(a coordinator of its street; audited)."
     ),
 )
 @handle_errors
@@ -399,6 +400,10 @@ def project_parties(
     project_id: ProjectArg,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help=T("ROLE=PERSON, e.g. design=sy-design (repeatable)"))
+    ] = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option("--remove", help=T("ROLE taken off the list, e.g. construction (repeatable)")),
     ] = None,
     by: Annotated[str | None, typer.Option("--by", help=T("who does it: person id or name"))] = None,
     db: DbOption = None,
@@ -412,10 +417,12 @@ def project_parties(
     from .stages import _run_and_report
 
     number = project_number(project_id)
-    if set_:
+    if set_ or remove:
         if not by:
-            raise InvalidInput("--set needs --by: who names the parties", field="by")
-        command = SetParties(project_id=number, by=by, parties=parse_assignments(set_))
+            raise InvalidInput("--set and --remove need --by: who changes the parties", field="by")
+        command = SetParties(
+            project_id=number, by=by, parties=parse_assignments(set_ or []), removed=list(remove or [])
+        )
         _run_and_report(db, now, lambda application: set_parties(application, command))
         return
     application = make_app(db, now)

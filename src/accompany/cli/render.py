@@ -555,7 +555,7 @@ def outcome_line(
                         "{what}: {before} → {after}",
                         what=label("role", role, lang),
                         before=before or "—",
-                        after=after,
+                        after=after or "—",
                     )
                 )
             for key, (before, after) in (e.data.get("changes") or {}).items():

@@ -32,6 +32,8 @@ class SetParties(Command):
     by: str
     # party role → person id (or name), as ``--set design=ID`` gives them
     parties: dict[str, str] = Field(default_factory=dict)
+    # party roles taken off the list (``--remove design``)
+    removed: list[str] = Field(default_factory=list)
 
 
 def parse_assignments(texts: list[str]) -> dict[str, str]:
@@ -121,9 +123,9 @@ def _choices_in(uow: UnitOfWork, district: str) -> dict[str, list[tuple[str, str
 
 
 def set_parties(app: App, cmd: SetParties) -> Outcome:
-    """The coordinator names or replaces parties on a project's parties list."""
+    """The coordinator names, replaces or removes parties on a project's parties list."""
 
     def act(project: Project, actor: Person, uow: UnitOfWork, now: dt.datetime) -> list[Event]:
-        return project.set_parties(actor, named_parties(uow, cmd.parties), now=now)
+        return project.set_parties(actor, named_parties(uow, cmd.parties), removed=cmd.removed, now=now)
 
     return _on_project(app, cmd, Action.EDIT, act)

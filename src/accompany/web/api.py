@@ -210,7 +210,12 @@ class StartProjectBody(_Body):
 
 
 class PartiesBody(_Body):
-    parties: dict[str, str] = Field(description="party role → person id: named or replaced")
+    parties: dict[str, str] = Field(
+        default_factory=dict, description="party role → person id: named or replaced"
+    )
+    removed: list[str] = Field(
+        default_factory=list, max_length=20, description="party roles taken off the list"
+    )
 
 
 class DoneBody(_Body):
@@ -555,11 +560,12 @@ def _routes(api: FastAPI) -> None:
 
     @api.post(f"{v}/projects/{{project_id}}/parties", response_model=Done, tags=["project life"])
     def parties(who: Who, project_id: str, body: PartiesBody) -> Done:
-        """Name or replace parties of the project (a coordinator of its street)."""
+        """Name, replace or remove parties of the project (a coordinator of its street)."""
         from ..services.parties import SetParties, set_parties
 
         pid = _project(who, project_id)
-        return _done(set_parties(who.app, SetParties(project_id=pid, by=who.person.id, parties=body.parties)))
+        command = SetParties(project_id=pid, by=who.person.id, parties=body.parties, removed=body.removed)
+        return _done(set_parties(who.app, command))
 
     @api.get(f"{v}/attachments/{{attachment_id}}", tags=["projects"])
     def attachment(who: Who, attachment_id: str) -> Response:

@@ -185,8 +185,8 @@ async def edit(request: Request, project_id: str) -> Response:
 
 @router.post("/parties")
 async def name_parties(request: Request, project_id: str) -> Response:
-    """The coordinator names (or replaces) the project's parties: the 建设单位, the
-    design institute, the construction company … each picked by name."""
+    """The coordinator names, replaces or removes the project's parties: the 建设单位,
+    the design institute, the construction company … each picked by name."""
 
     def build(page: Page, person: Person, pid: int, form: FormData) -> parties.SetParties:
         current = {p.role: p.person for p in parties.party_slots(page.app, pid)}
@@ -196,6 +196,8 @@ async def name_parties(request: Request, project_id: str) -> Response:
             if key.startswith("party.")
         }
         changes = {role: who for role, who in chosen.items() if who and who != current.get(role)}
-        return parties.SetParties(project_id=pid, by=person.id, parties=changes)
+        # "— not named —" chosen for a named party takes it off the list
+        removed = [role for role, who in chosen.items() if not who and current.get(role)]
+        return parties.SetParties(project_id=pid, by=person.id, parties=changes, removed=removed)
 
     return await _act(request, project_id, "parties", build, parties.set_parties)
