@@ -119,10 +119,10 @@ class InvalidInput(AccompanyError):
 class Refusals:
     """The refusals of an input's independent checks (one field each), kept as they
     come so that a person learns of every field to correct in one answer, not one per
-    submission. ``check(run, *args)`` runs one check and gives its value (None when it refused);
-    ``raise_any`` raises what was kept: one refusal as it is, several as one
-    :class:`InvalidInput` listing them, each with its own field. Only
-    :class:`InvalidInput` is kept: any other refusal ends the checks at once."""
+    submission. ``check(run, *args)`` runs one check and gives its value (None when it
+    refused); ``raise_any`` raises what was kept: one refusal as it is, several as one
+    :class:`SeveralInvalid`. Only :class:`InvalidInput` is kept: any other refusal (not
+    allowed, not found) ends the checks at once."""
 
     def __init__(self) -> None:
         self.errors: list[InvalidInput] = []
@@ -133,9 +133,6 @@ class Refusals:
         except InvalidInput as error:
             self.errors.append(error)
             return None
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
 
     def raise_any(self) -> None:
         if len(self.errors) == 1:

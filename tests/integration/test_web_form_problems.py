@@ -51,14 +51,22 @@ NEW_PROJECT = {
 def test_the_new_project_form_names_every_bad_field_at_once(web: Any, app: App) -> None:
     coordinator = sign_in(web, "zhangl")
     before = snapshot(app)
-    # what the form itself reads: a name too long and a day that is not one
-    typed = {**NEW_PROJECT, "name": "长" * 301, "start": "2026-02-30", "community": "我写的社区"}
+    # what the form itself reads: a name too long, a day that is not one, a NUL
+    typed = {
+        **NEW_PROJECT,
+        "name": "长" * 301,
+        "start": "2026-02-30",
+        "community": "我写的社区",
+        "param.observation_days_min": "3\x00",
+    }
     refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
     assert refused.status_code == 400
     assert "「项目名称」过长：最多 300 个字符" in next_to(refused.text, "name")
     assert "'2026-02-30' 不是有效日期" in next_to(refused.text, "start")
+    assert "含有空字符（NUL）" in next_to(refused.text, "param.observation_days_min")
+    assert "<details open>" in refused.text  # the parameters' box opened on its problem
     top = visible_text(re.search(r'<p class="form-error" role="alert">(.*?)</p>', refused.text, re.S)[1])
-    assert top.startswith("有 2 处需要修改") and "过长" in top and "不是有效日期" in top
+    assert top.startswith("有 3 处需要修改") and "过长" in top and "不是有效日期" in top
     # what was typed is kept
     assert 'value="我写的社区"' in refused.text and 'value="2026-02-30"' in refused.text
     assert 'value="2026-10-30"' in refused.text
