@@ -8,9 +8,11 @@ stage, key ...).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def N_(message: str) -> str:
@@ -112,6 +114,46 @@ class AccompanyError(Exception):
 
 class InvalidInput(AccompanyError):
     """The input itself is malformed (a date that doesn't parse, a wrong type)."""
+
+
+class Refusals:
+    """The refusals of an input's independent checks (one field each), kept as they
+    come so that a person learns of every field to correct in one answer, not one per
+    submission. ``check(run, *args)`` runs one check and gives its value (None when it
+    refused); ``raise_any`` raises what was kept: one refusal as it is, several as one
+    :class:`SeveralInvalid`. Only :class:`InvalidInput` is kept: any other refusal (not
+    allowed, not found) ends the checks at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[InvalidInput] = []
+
+    def check(self, run: Callable[..., T], *args: Any, **named: Any) -> T | None:
+        try:
+            return run(*args, **named)
+        except InvalidInput as error:
+            self.errors.append(error)
+            return None
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise SeveralInvalid(self.errors)
+
+
+class SeveralInvalid(InvalidInput):
+    """Several refusals of independent checks told at once (see :class:`Refusals`):
+    each a problem with its own field; ``errors`` the refusals themselves, for a
+    reader that lists them apart (the import's bad cells)."""
+
+    def __init__(self, errors: Sequence[InvalidInput]):
+        self.errors = list(errors)
+        problems = [
+            problem
+            for error in self.errors
+            for problem in (error.problems or (Problem(error.field, error.template, error.values),))
+        ]
+        super().__init__(N_("{count} things to correct: {problems}"), problems=problems, count=len(problems))
 
 
 class NotFound(AccompanyError):

@@ -15,7 +15,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .consent import FAILED_LABELS, RULE_LABELS, Tally, consent_evidence, consent_summary, failed_conditions
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
-from .errors import N_, InvalidInput, Localized, Problem, RuleViolation
+from .errors import N_, InvalidInput, Localized, Problem, Refusals, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .parties import (
@@ -252,67 +252,59 @@ class Project:
         """A coordinator starts a project for their street; the stages with no
         dependencies start on the project's start date. ``parties``: the project's
         parties list, as ``parties.resolve_parties`` checked it."""
-        check_text(name, PROJECT_NAME, field="name")
-        check_text(community, COMMUNITY, field="community", limit=MAX_NAME)
-        if not name.strip():
-            raise InvalidInput("project name is empty", field="name")
-        if not community.strip():
-            raise InvalidInput("community is empty", field="community")
+        # each field's problems are told together (a person corrects them in one go);
+        # who may start a project is asked before the planner, as before
+        refusals = Refusals()
+        refusals.check(_required_text, name, PROJECT_NAME, "name", 300, N_("project name is empty"))
+        refusals.check(_required_text, community, COMMUNITY, "community", MAX_NAME, N_("community is empty"))
         if not coordinator.active:
             raise RuleViolation("{person} is no longer active in the directory", person=coordinator.name)
         where = Localized(street_name or street)
         coordinator_may_act(coordinator, district, street, Action.START, street_name=where)
-        if planner.role is not Role.PLANNER:
-            raise InvalidInput(
-                "{person} is a {role}, not a planner",
-                field="planner",
-                person=planner.name,
-                role=role_name(planner),
-            )
-        if not planner.active:
-            raise InvalidInput(
-                "{person} is no longer active in the directory", field="planner", person=planner.name
-            )
-        if not planner.covers_street(district, street):
-            raise InvalidInput(
-                "planner {person} does not serve {street}", field="planner", person=planner.name, street=where
-            )
+        refusals.check(_check_planner, planner, district, street, where)
         needs_date = [s.id for s in template.stages if s.deadline.set_at_start]
-        unknown = set(fixed_dues) - set(template.stage_ids)
-        if unknown:
-            raise InvalidInput("--stage-deadline names unknown stage {stage}", stage=sorted(unknown)[0])
-        not_settable = set(fixed_dues) - set(needs_date)
-        if not_settable:
-            key = sorted(not_settable)[0]
+        for stage_id in sorted(set(fixed_dues) - set(template.stage_ids)):
+            refusals.errors.append(
+                InvalidInput("--stage-deadline names unknown stage {stage}", stage=stage_id)
+            )
+        for key in sorted(set(fixed_dues) & set(template.stage_ids) - set(needs_date)):
             settable = [template.stage(s) for s in needs_date]
-            raise InvalidInput(
-                "stage {stage_name} has a deadline rule in the template; only {settable} take a deadline at "
-                "the start",
-                field=f"deadline.{key}",
-                stage=key,
-                stage_name=stage_name(template.stage(key)),
-                settable=Localized(
-                    "、".join(s.name for s in settable) or "无",
-                    ", ".join(f"{s.name_en or s.name} ({s.id})" for s in settable) or "none",
-                ),
-            )
-        missing = [s for s in needs_date if s not in fixed_dues]
-        if missing:
-            raise InvalidInput(
-                "stage {stage_name} needs its deadline set at start: --stage-deadline {stage}=YYYY-MM-DD",
-                field=f"deadline.{missing[0]}",
-                stage=missing[0],
-                stage_name=stage_name(template.stage(missing[0])),
-            )
-        for stage_id, due in fixed_dues.items():
-            if due <= start_date:
-                raise InvalidInput(
-                    "the deadline of {stage_name} ({due}) is not after the project start",
-                    field=f"deadline.{stage_id}",
-                    stage=stage_id,
-                    stage_name=stage_name(template.stage(stage_id)),
-                    due=due.isoformat(),
+            refusals.errors.append(
+                InvalidInput(
+                    "stage {stage_name} has a deadline rule in the template; only {settable} take a deadline "
+                    "at the start",
+                    field=f"deadline.{key}",
+                    stage=key,
+                    stage_name=stage_name(template.stage(key)),
+                    settable=Localized(
+                        "、".join(s.name for s in settable) or "无",
+                        ", ".join(f"{s.name_en or s.name} ({s.id})" for s in settable) or "none",
+                    ),
                 )
+            )
+        for stage_id in needs_date:
+            due = fixed_dues.get(stage_id)
+            if due is None:
+                refusals.errors.append(
+                    InvalidInput(
+                        "stage {stage_name} needs its deadline set at start: "
+                        "--stage-deadline {stage}=YYYY-MM-DD",
+                        field=f"deadline.{stage_id}",
+                        stage=stage_id,
+                        stage_name=stage_name(template.stage(stage_id)),
+                    )
+                )
+            elif due <= start_date:
+                refusals.errors.append(
+                    InvalidInput(
+                        "the deadline of {stage_name} ({due}) is not after the project start",
+                        field=f"deadline.{stage_id}",
+                        stage=stage_id,
+                        stage_name=stage_name(template.stage(stage_id)),
+                        due=due.isoformat(),
+                    )
+                )
+        refusals.raise_any()
 
         project = cls(
             id=None,
@@ -558,14 +550,18 @@ class Project:
         self, key: str, actor: Person, *, working_days: int, reason: str, now: dt.datetime
     ) -> list[Event]:
         """The planner asks the street office for more working days, with a reason."""
+        refusals = Refusals()  # the days and the reason told together
         if working_days <= 0 or working_days > MAX_EXTENSION_WORKING_DAYS:
-            raise InvalidInput(
-                "an extension must be 1–{most} working days, got {days}",
-                field="days",
-                most=MAX_EXTENSION_WORKING_DAYS,
-                days=working_days,
+            refusals.errors.append(
+                InvalidInput(
+                    "an extension must be 1–{most} working days, got {days}",
+                    field="days",
+                    most=MAX_EXTENSION_WORKING_DAYS,
+                    days=working_days,
+                )
             )
-        reason = _require_reason(reason, "an extension request")
+        reason = refusals.check(_require_reason, reason, "an extension request") or ""
+        refusals.raise_any()
         stage = self._attempt(key, actor, Action.REQUEST_EXTENSION)
         stage.extensions.append(ExtensionRequest(now, actor.id, working_days, reason))
         self._touch(stage)
@@ -1033,9 +1029,7 @@ class Project:
         ):
             if value is None:
                 continue
-            check_text(value, what, field=key, limit=limit)
-            if not value.strip():
-                raise InvalidInput(empty, field=key)
+            _required_text(value, what, key, limit, empty)
             old = getattr(self, key)
             if value.strip() != old:
                 changes[key] = [old, value.strip()]
@@ -1355,6 +1349,31 @@ def check_text(text: str, what: Localized, *, field: str, limit: int = 300) -> N
         )
     if has_control_characters(text, allowed=LINE_BREAKS_AND_TABS):
         raise InvalidInput("{what} contains control characters", field=field, what=what)
+
+
+def _required_text(text: str, what: Localized, field: str, limit: int, empty: str) -> None:
+    check_text(text, what, field=field, limit=limit)
+    if not text.strip():
+        raise InvalidInput(empty, field=field)
+
+
+def _check_planner(planner: Person, district: str, street: str, where: Localized) -> None:
+    """The person named as a project's planner: an active planner serving its street."""
+    if planner.role is not Role.PLANNER:
+        raise InvalidInput(
+            "{person} is a {role}, not a planner",
+            field="planner",
+            person=planner.name,
+            role=role_name(planner),
+        )
+    if not planner.active:
+        raise InvalidInput(
+            "{person} is no longer active in the directory", field="planner", person=planner.name
+        )
+    if not planner.covers_street(district, street):
+        raise InvalidInput(
+            "planner {person} does not serve {street}", field="planner", person=planner.name, street=where
+        )
 
 
 def stage_name(spec: StageSpec) -> Localized:

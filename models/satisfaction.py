@@ -21,7 +21,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from .consent import Channel
-from .errors import N_, Conflict, InvalidInput, Localized
+from .errors import N_, Conflict, InvalidInput, Localized, Refusals
 from .states import ProjectStatus, StageState
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
@@ -108,9 +108,14 @@ def check_comment(text: str | None) -> str | None:
 
 
 def make_answer(content: object, process: object, management: object, comment: str | None = None) -> Answer:
-    """An answer from what was typed: each score checked, then the comment."""
-    scores = [parse_score(v, d) for v, d in zip((content, process, management), DIMENSIONS, strict=True)]
-    return Answer(*scores, comment=check_comment(comment))
+    """An answer from what was typed: each score and the comment checked, every
+    problem told at once."""
+    refusals = Refusals()
+    typed = (content, process, management)
+    scores = [refusals.check(parse_score, value, d) for value, d in zip(typed, DIMENSIONS, strict=True)]
+    checked = refusals.check(check_comment, comment)
+    refusals.raise_any()
+    return Answer(*(s or 0 for s in scores), comment=checked)
 
 
 def is_satisfied(answer: Answer) -> bool:

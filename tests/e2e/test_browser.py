@@ -31,7 +31,7 @@ from accompany.directory import read_directory
 from accompany.services import commands
 
 from ..conftest import start_command
-from ..web_support import PASSWORD, with_passwords
+from ..web_support import PASSWORD, snapshot, with_passwords
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.zh  # the pages in their default language, Chinese
@@ -272,6 +272,30 @@ def test_every_page_on_a_phone_and_a_desk(browser, world) -> None:  # type: igno
                 slug = url.strip("/").replace("/", "-") or "my-work"
                 _shot(page, f"{account}-{slug}-{label}")
             page.context.close()
+
+
+def test_the_new_project_form_names_every_bad_field_at_once(browser, world) -> None:  # type: ignore[no-untyped-def]
+    """A name and a community of spaces pass the browser's ``required``: the one answer
+    names both, each next to its field, and keeps what was typed."""
+    app, server, _ids = world
+    page = _sign_in(browser, server, "zhangl", PHONE)
+    page.goto(server.url + "/projects/new")
+    before = snapshot(app)
+    page.fill("input[name=name]", "   ")
+    page.fill("input[name=community]", "   ")
+    page.select_option("select[name=planner]", "wangrb")
+    page.fill("input[name='deadline.construction-accompany']", "2026-10-30")
+    page.click("form[action='/projects/new'] button[type=submit]")
+    page.wait_for_load_state()
+    assert "有 2 处需要修改" in page.inner_text(".form-error")
+    assert page.inner_text("#error-name") == "请填写项目名称"
+    assert page.inner_text("#error-community") == "请填写社区"
+    assert page.input_value("input[name='deadline.construction-accompany']") == "2026-10-30"
+    assert page.input_value("select[name=planner]") == "wangrb"
+    _fits(page)
+    _shot(page, "zhangl-projects-new-two-problems-phone")
+    assert snapshot(app) == before
+    page.context.close()
 
 
 def test_the_street_office_undoes_its_approval_from_the_project_page(browser, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -83,6 +83,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(people: App) -> None:
         row("已有项目"),
         row("好项目"),
         row("参与者不是规划师", planner="zhaoy"),
+        # two cells wrong in one row: each named (the rules tell them together)
+        row("两处不对", planner="zhaoy", **{"deadline:construction-accompany": ""}),
     ]
     with pytest.raises(ImportRejected) as rejected:
         import_projects(people, HEADER, rows)
@@ -96,11 +98,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(people: App) -> None:
         (8, "name"),
         (9, "name"),
         (10, "planner"),
+        (11, "planner"),
+        (11, "deadline:construction-accompany"),
     }
     assert "unknown person 'nobody'" in bad[(3, "planner")]
     assert "not a date" in bad[(4, "start")]
     assert "already exists" in bad[(8, "name")] and "row 2" in bad[(9, "name")]
-    assert "8 of 9 row(s) are invalid" in str(rejected.value)
+    assert "9 of 10 row(s) are invalid" in str(rejected.value)
     assert snapshot(people) == before
 
 

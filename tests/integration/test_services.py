@@ -290,3 +290,33 @@ def test_conflict_when_a_version_moved_underneath(people: App, project_id: int) 
             other.commit()
         project.pause_clock("needs-survey", uow.people.get("zhangl"), reason="冬季停工", now=people.now())
         uow.projects.save(project)
+
+
+def test_a_start_with_several_bad_fields_names_each_of_them(people: App) -> None:
+    """The rules' checks of independent fields (name, community, planner, each
+    deadline) are told together, each with its field, in the reader's language."""
+    from accompany.i18n import error_text
+
+    before = snapshot(people)
+    with pytest.raises(InvalidInput) as caught:
+        commands.start_project(
+            people,
+            start_command(
+                name=" ",
+                community="a\x00b",
+                planner="zhangl",
+                stage_deadlines={"construction-accompany": dt.date(2026, 3, 2)},
+            ),
+        )
+    assert [p.field for p in caught.value.problems] == [
+        "name",
+        "community",
+        "planner",
+        "deadline.construction-accompany",
+    ]
+    line = error_text(caught.value, "zh")
+    assert line.startswith("有 4 处需要修改：请填写项目名称；") and "不是责任规划师" in line
+    with pytest.raises(InvalidInput) as params:
+        commands.start_project(people, start_command(params={"nope": "1", "nor-this": "2"}))
+    assert [p.field for p in params.value.problems] == ["param.nope", "param.nor-this"]
+    assert snapshot(people) == before

@@ -76,6 +76,11 @@ def test_a_resident_answers_with_a_point_and_a_photo(
     assert page.status_code == 200 and "set-cookie" not in page.headers
     assert page.headers["cache-control"] == "no-store" and "/static/needs.js" in page.text
     assert "加装电梯" in page.text and "<script>" not in page.text.split("</head>")[1]
+    # the position is asked for in the words of a map app, not of its datum (GCJ-02)
+    english = visible_text(page.text)
+    assert "as a Chinese map app (Amap, Tencent Maps) shows them" in english and "GCJ" not in english
+    chinese = visible_text(resident.get(f"/public/projects/{project_id}?code={survey[0]}").text)
+    assert "按高德地图、腾讯地图等国内地图应用显示的数值填写" in chinese and "GCJ" not in chinese
     ids = _ids(app, project_id)
     done = _answer(
         resident,
@@ -123,6 +128,7 @@ def test_a_resident_answers_with_a_point_and_a_photo(
     planner = sign_in(web, "wangrb")
     project_page = planner.get(f"/projects/{project_id}")
     html = project_page.text
+    assert "116.40350 (高德、腾讯等国内地图坐标)" in visible_text(html) and "GCJ" not in visible_text(html)
     assert project_page.status_code == 200 and '<svg class="problem-map"' in html
     assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     svg = html[

@@ -58,6 +58,16 @@ def test_scores_are_whole_numbers_one_to_five() -> None:
         assert caught.value.field == "process"
 
 
+def test_an_answer_is_refused_with_every_problem_at_once() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        make_answer("0", "4", "", "a\x00b")
+    assert [p.field for p in caught.value.problems] == ["content", "management", "comment"]
+    assert str(caught.value).startswith("3 things to correct: the score for renovation content")
+    with pytest.raises(InvalidInput) as one:  # a single problem is told as it is
+        make_answer("4", "9", "4")
+    assert one.value.field == "process" and not one.value.problems
+
+
 def test_comments_are_short_and_without_control_characters() -> None:
     assert check_comment("  ") is None and check_comment(None) is None
     assert check_comment(" 很好\n谢谢\t! ") == "很好\n谢谢\t!"

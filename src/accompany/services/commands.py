@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models.errors import AccompanyError, Conflict, InvalidInput, Localized
+from ..models.errors import AccompanyError, Conflict, InvalidInput, Localized, Refusals
 from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
 from ..models.parties import resolve_parties
@@ -340,15 +340,20 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
     source = app.catalog.get(cmd.template, cmd.template_version)
     defaults = source.template.parameters
     params = {}
+    refusals = Refusals()  # every parameter's problem told at once
     for name, raw in cmd.params.items():
         if name not in defaults:
-            raise InvalidInput(
-                "unknown template parameter '{name}' (parameters: {names})",
-                field=f"param.{name}",
-                name=name[:60],
-                names=", ".join(sorted(defaults)) or "—",
+            refusals.errors.append(
+                InvalidInput(
+                    "unknown template parameter '{name}' (parameters: {names})",
+                    field=f"param.{name}",
+                    name=name[:60],
+                    names=", ".join(sorted(defaults)) or "—",
+                )
             )
-        params[name] = coerce_parameter(name, defaults[name], raw)
+            continue
+        params[name] = refusals.check(coerce_parameter, name, defaults[name], raw)
+    refusals.raise_any()
     with app.uow() as uow:
         coordinator = uow.people.resolve(cmd.by, field="by")
         planner = uow.people.resolve(cmd.planner, field="planner")

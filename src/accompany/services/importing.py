@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..db.orm import ProjectRow
-from ..models.errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied
+from ..models.errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied, SeveralInvalid
 from ..models.people import District, Person, Street
 from ..models.project import Project
 from ..models.template import ProcessTemplate, build_template, coerce_parameter
@@ -404,10 +404,12 @@ def _check(
         }
         row.started = Project.start(**row.start_args, now=now, calendar=app.calendar)
     except AccompanyError as exc:
-        column = _column_for(exc)
-        if column == "by" and "by" not in headers:
-            # no 协调人 column (the web import: the person signed in): what is out of
-            # their reach is the street the row names
-            column = "street"
-        bad(column, exc)
+        # several problems told at once: each in its own column
+        for part in exc.errors if isinstance(exc, SeveralInvalid) else [exc]:
+            column = _column_for(part)
+            if column == "by" and "by" not in headers:
+                # no 协调人 column (the web import: the person signed in): what is out of
+                # their reach is the street the row names
+                column = "street"
+            bad(column, part)
     return problems

@@ -42,6 +42,11 @@ class FormErrors:
     def get(self, name: str) -> list[str]:
         return self.by_field.get(name, [])
 
+    def any_under(self, prefix: str) -> bool:
+        """Whether a field named ``prefix…`` (``param.``) has a problem: its folded
+        box is shown open."""
+        return any(name.startswith(prefix) for name in self.by_field)
+
     def __bool__(self) -> bool:
         return bool(self.message or self.by_field)
 

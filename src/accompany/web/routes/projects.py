@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from ...clock import parse_day
 from ...i18n import error_text
 from ...models.deadlines import local_date
-from ...models.errors import AccompanyError, Conflict, InvalidInput
+from ...models.errors import AccompanyError, Conflict, InvalidInput, Refusals
 from ...models.people import STREET_PARTIES, Role
 from ...presenting import event_summary
 from ...services import freshness, parties, worklists
@@ -157,26 +157,37 @@ async def start(request: Request) -> Response:
     template_ref = str(form.get("template") or "accompany-service")
     try:
         name, version = parse_template_ref(template_ref)
+        # every field the form itself finds wrong is told at once; the rules' own
+        # checks (``Project.start``) then tell theirs together
+        checks = Refusals()
         deadlines = {}
         params = {}
         parties: dict[str, str] = {}
         for key, value in values.items():
             if key.startswith("deadline.") and value.strip():
-                deadlines[key.split(".", 1)[1]] = _day(value, key, page)
+                day = checks.check(_day, value, key, page)
+                if day is not None:
+                    deadlines[key.split(".", 1)[1]] = day
             elif key.startswith("param.") and value.strip():
-                params[key.split(".", 1)[1]] = text(form, key, lang=lang)
+                params[key.split(".", 1)[1]] = checks.check(text, form, key, lang=lang) or ""
             elif key.startswith("party.") and value.strip():
-                parties[key.split(".", 1)[1]] = text(form, key, lang=lang).strip()
-        street = text(form, "street", lang=lang)
+                parties[key.split(".", 1)[1]] = (checks.check(text, form, key, lang=lang) or "").strip()
+        street = checks.check(text, form, "street", lang=lang) or ""
+        project_name = checks.check(text, form, "name", lang=lang, label=page._("Project name")) or ""
+        community = checks.check(text, form, "community", lang=lang, label=page._("Community")) or ""
+        planner = checks.check(text, form, "planner", lang=lang) or ""
+        start_day = checks.check(_day, values.get("start", ""), "start", page)
+        checks.raise_any()
+        assert start_day is not None
         command = StartProject(
             template=name,
             template_version=version,
-            name=text(form, "name", lang=lang, label=page._("Project name")).strip(),
+            name=project_name.strip(),
             district=person.district,
             street=street,
-            community=text(form, "community", lang=lang, label=page._("Community")).strip(),
-            planner=text(form, "planner", lang=lang),
-            start=_day(values.get("start", ""), "start", page),
+            community=community.strip(),
+            planner=planner,
+            start=start_day,
             by=person.id,  # the acting person is the one signed in, never a form field
             stage_deadlines=deadlines,
             params=params,

@@ -13,6 +13,7 @@ import time
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from ...bootstrap import Origin
@@ -24,6 +25,7 @@ from ...services.public import PublicPage
 from ...services.satisfaction import give_answer
 from ..context import accompany_app, page_for, record_id
 from ..errors import status_for
+from ..forms import MAX_TEXT, FormErrors
 from ..rendering import render
 from ..security import form_secret, public_form_matches, public_form_token
 
@@ -65,7 +67,9 @@ async def public_answer(request: Request, project_id: str) -> Response:
     number = record_id(project_id, "project")
     code = str(form.get("code") or "")[:40]
 
-    def answer(status: int, *, message: str = "", done: str = "") -> Response:
+    def answer(
+        status: int, *, message: str = "", done: str = "", refused: FormErrors | None = None
+    ) -> Response:
         page = read_page(app, number)
         if page is None:
             response = _page(request, lang, 404, project=None)
@@ -80,8 +84,11 @@ async def public_answer(request: Request, project_id: str) -> Response:
                 lang,
                 status,
                 project=page.project,
-                survey_message=message,
+                survey_message=message or (refused.message if refused else ""),
                 survey_done=done,
+                # a refused answer comes back as typed, each problem next to its question
+                survey_errors=refused,
+                survey_values=_typed(form) if refused else None,
                 **context,
             )
         response.headers["Cache-Control"] = "no-store"
@@ -113,9 +120,9 @@ async def public_answer(request: Request, project_id: str) -> Response:
     except NotFound as exc:
         if exc.field != "code":
             return await run_in_threadpool(answer, 404)
-        return await run_in_threadpool(answer, 400, message=error_text(exc, lang))
+        return await run_in_threadpool(answer, 400, refused=FormErrors.of(exc, lang))
     except AccompanyError as exc:
-        return await run_in_threadpool(answer, status_for(exc), message=error_text(exc, lang))
+        return await run_in_threadpool(answer, status_for(exc), refused=FormErrors.of(exc, lang))
     if receipt.replaced:
         done = translate("Your answer replaces your household's earlier one. Thank you.", lang)
     else:
@@ -155,6 +162,17 @@ async def paper_answer(request: Request, project_id: str) -> Response:
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
-            **{**residents_context(view, page), "survey_error": error_text(exc, page.lang)},
+            **{
+                **residents_context(view, page),
+                "survey_error": error_text(exc, page.lang),
+                "survey_errors": FormErrors.of(exc, page.lang),
+                "survey_values": {"household": str(form.get("household") or "")[:40], **_typed(form)},
+            },
         )
     return RedirectResponse(f"/projects/{number}#satisfaction", status_code=303)
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    """The answer as typed, for the form shown again with its refusal."""
+    fields = ("content", "process", "management", "comment")
+    return {key: str(form.get(key) or "")[:MAX_TEXT] for key in fields}

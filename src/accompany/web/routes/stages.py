@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from ...models.errors import AccompanyError, InvalidInput
+from ...models.errors import AccompanyError, InvalidInput, Refusals
 from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS
 from ...models.people import Person
 from ...models.rules import Action
@@ -335,14 +335,22 @@ async def request_extension(request: Request, project_id: str, stage: str) -> Re
         project_id,
         stage,
         "extension",
-        lambda page, person, pid, key, form: commands.RequestExtension(
-            project_id=pid,
-            stage=key,
-            by=person.id,
-            working_days=_days(page, form, required=True) or 0,
-            reason=_reason(page, form),
-        ),
+        _extension_request,
         commands.request_extension,
+    )
+
+
+def _extension_request(
+    page: Page, person: Person, project_id: int, stage: str, form: FormData
+) -> commands.RequestExtension:
+    """The request as typed: the days and the reason the form itself finds wrong are
+    told together (the rules' own checks then tell theirs together)."""
+    checks = Refusals()
+    days = checks.check(_days, page, form, required=True)
+    reason = checks.check(_reason, page, form)
+    checks.raise_any()
+    return commands.RequestExtension(
+        project_id=project_id, stage=stage, by=person.id, working_days=days or 0, reason=reason or ""
     )
 
 

@@ -1,0 +1,164 @@
+"""A form with several bad fields is refused once, naming every one of them, each next
+to its own field (in Chinese), with what the person typed kept: the new-project form,
+the extension request and the satisfaction survey (public and paper) — through the
+ASGI app on both databases; nothing is written."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from accompany.bootstrap import App
+from accompany.clock import parse_moment
+from accompany.services import households
+from accompany.services.public import set_published
+from accompany.web.app import create_web_app
+
+from ..web_support import client, post_form, sign_in, snapshot, visible_text, with_passwords
+from .test_consent import HEADER, codes
+from .test_satisfaction import ROWS, open_survey
+
+
+@pytest.fixture
+def app(people: App) -> App:
+    return with_passwords(people, "wangrb", "zhangl")
+
+
+@pytest.fixture
+def web(app: App):  # type: ignore[no-untyped-def]
+    return create_web_app(app)
+
+
+def next_to(html: str, field: str) -> str:
+    """The messages shown next to ``field`` (each in its own ``error-<field>``)."""
+    found = re.findall(rf'<small class="field-error" id="error-{re.escape(field)}">(.*?)</small>', html, re.S)
+    assert found, f"no message next to {field}"
+    return " ".join(visible_text(m) for m in found)
+
+
+NEW_PROJECT = {
+    "name": "新项目",
+    "street": "taiyanggong",
+    "community": "太阳宫中路社区",
+    "planner": "wangrb",
+    "start": "2026-03-02",
+    "deadline.construction-accompany": "2026-10-30",
+}
+
+
+def test_the_new_project_form_names_every_bad_field_at_once(web: Any, app: App) -> None:
+    coordinator = sign_in(web, "zhangl")
+    before = snapshot(app)
+    # what the form itself reads: a name too long, a day that is not one, a NUL
+    typed = {
+        **NEW_PROJECT,
+        "name": "长" * 301,
+        "start": "2026-02-30",
+        "community": "我写的社区",
+        "param.observation_days_min": "3\x00",
+    }
+    refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
+    assert refused.status_code == 400
+    assert "「项目名称」过长：最多 300 个字符" in next_to(refused.text, "name")
+    assert "'2026-02-30' 不是有效日期" in next_to(refused.text, "start")
+    assert "含有空字符（NUL）" in next_to(refused.text, "param.observation_days_min")
+    assert "<details open>" in refused.text  # the parameters' box opened on its problem
+    top = visible_text(re.search(r'<p class="form-error" role="alert">(.*?)</p>', refused.text, re.S)[1])
+    assert top.startswith("有 3 处需要修改") and "过长" in top and "不是有效日期" in top
+    # what was typed is kept
+    assert 'value="我写的社区"' in refused.text and 'value="2026-02-30"' in refused.text
+    assert 'value="2026-10-30"' in refused.text
+
+    # what the rules check (``Project.start``): every field of theirs at once too
+    typed = {
+        **NEW_PROJECT,
+        "name": " ",
+        "community": " ",
+        "planner": "zhangl",
+        "deadline.construction-accompany": "2026-03-01",
+    }
+    refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
+    assert refused.status_code == 400
+    assert next_to(refused.text, "name") == "请填写项目名称"
+    assert next_to(refused.text, "community") == "请填写社区"
+    assert "不是责任规划师" in next_to(refused.text, "planner")
+    assert "不晚于项目启动日期" in next_to(refused.text, "deadline.construction-accompany")
+    assert "有 4 处需要修改" in visible_text(refused.text)
+    assert 'value="2026-03-01"' in refused.text and 'value="2026-03-02"' in refused.text
+    assert snapshot(app) == before
+
+
+def test_the_extension_request_names_both_bad_fields_at_once(web: Any, app: App, project_id: int) -> None:
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    address = f"/projects/{project_id}/stages/needs-survey/extension"
+    # the form's own checks: days not a number, a reason too long
+    refused = post_form(planner, address, address, {"days": "五天", "reason": "等" * 5001})
+    assert refused.status_code == 400
+    assert next_to(refused.text, "days") == "请填写工作日天数（整数），例如 5。"
+    assert next_to(refused.text, "reason") == "「原因」过长：最多 5000 个字符"
+    assert 'value="五天"' in refused.text and "等" * 5001 in refused.text
+    # the rules' checks: days out of range, no reason
+    refused = post_form(planner, address, address, {"days": "0", "reason": "  "})
+    assert refused.status_code == 400
+    assert next_to(refused.text, "days") == "延期天数须为 1–250 个工作日，实际 0"
+    assert next_to(refused.text, "reason") == "申请延期需要填写理由"
+    assert "有 2 处需要修改" in visible_text(refused.text)
+    assert 'value="0"' in refused.text
+    assert snapshot(app) == before
+
+
+@pytest.fixture
+def survey(app: App, project_id: int) -> list[str]:
+    households.load_register(app, project_id, HEADER, ROWS, by="zhangl")
+    set_published(app, project_id, by="zhangl")
+    open_survey(app, project_id)
+    return codes(app, project_id)
+
+
+BAD_ANSWER = {"content": "0", "process": "4", "management": "", "comment": "很好" * 300}
+
+
+def _assert_every_problem_next_to_its_question(html: str) -> None:
+    assert "改造内容的评分须为1（非常不满意）到5（非常满意）的整数" in next_to(html, "content")
+    assert "长效管理的评分须为1" in next_to(html, "management")
+    assert next_to(html, "comment") == "意见长600个字符；最多500个字符"
+    assert "有 3 处需要修改" in visible_text(html)
+    assert 'id="error-process"' not in html
+    # the answer as typed: the good score still chosen, the comment kept
+    assert re.search(r'name="process" value="4" required checked', html)
+    assert not re.search(r'name="(content|management)" value="\d" required checked', html)
+    assert "很好" * 300 + "</textarea>" in html
+
+
+def test_the_public_survey_names_every_bad_question_at_once(
+    web: Any, app: App, project_id: int, survey: list[str]
+) -> None:
+    resident = client(web)
+    page = resident.get(f"/public/projects/{project_id}")
+    token = re.search(r'name="token" value="([^"]+)"', page.text.split("/satisfaction")[1])[1]  # type: ignore[index]
+    before = snapshot(app)
+    refused = resident.post(
+        f"/public/projects/{project_id}/satisfaction",
+        data={"code": survey[0], **BAD_ANSWER, "token": token, "lang": "zh"},
+    )
+    assert refused.status_code == 400
+    _assert_every_problem_next_to_its_question(refused.text)
+    assert f'value="{survey[0]}"' in refused.text
+    assert snapshot(app) == before
+
+
+def test_the_paper_answer_names_every_bad_question_at_once(
+    web: Any, app: App, project_id: int, survey: list[str]
+) -> None:
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    address = f"/projects/{project_id}/satisfaction"
+    refused = post_form(planner, f"/projects/{project_id}", address, {"household": "1-1-101", **BAD_ANSWER})
+    assert refused.status_code == 400
+    _assert_every_problem_next_to_its_question(refused.text)
+    assert 'name="household" value="1-1-101"' in refused.text
+    assert snapshot(app) == before
