@@ -128,3 +128,31 @@ def test_loading_again_names_and_renames_teams_and_the_checksum_stays(teams_app:
     assert after.rows == before.rows and after.summary == before.summary
     assert "清华大学太阳宫团队（新）" in render_csv(after, "zh") and TSINGHUA not in render_csv(after, "zh")
     assert "北京工业大学朝阳区责任规划师团队" in render_csv(after, "zh")
+
+
+def test_the_web_downloads_and_the_api_name_the_teams(teams_app: App) -> None:
+    from openpyxl import load_workbook
+
+    from accompany.services import accounts
+    from accompany.web.app import create_web_app
+
+    from ..web_support import client, sign_in, with_passwords
+
+    web = create_web_app(with_passwords(teams_app, "zhoux"))
+    district = sign_in(web, "zhoux")
+    for fmt in ("csv", "html"):
+        text = district.get("/reports/download", params={"quarter": "2026Q1", "format": fmt}).text
+        assert TSINGHUA in text and "bjut-cy" in text, fmt
+    xlsx = district.get("/reports/download", params={"quarter": "2026Q1", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content))["规划师团队"]
+    assert {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)} == {TSINGHUA, "bjut-cy"}
+
+    token = accounts.create_api_token(teams_app, "zhoux", "test", by="operator").token
+    api = client(web).get(
+        "/api/v1/reports/quarterly",
+        params={"quarter": "2026Q1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    rows = {r["key"]: r for r in api.json()["rows"] if r["level"] == "team"}
+    assert rows["taiyanggong/tsinghua-tyg"]["team_name"] == TSINGHUA
+    assert rows["taiyanggong/tsinghua-tyg"]["team"] == "tsinghua-tyg"
