@@ -6,4 +6,4 @@ upgrade when they differ. ``tests/integration/test_migrations.py`` checks that i
 matches the scripts' real head.
 """
 
-HEAD = "0019"
+HEAD = "0020"

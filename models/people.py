@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .errors import N_, Problem
 from .text import has_control_characters
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -24,8 +25,10 @@ def _printable(value: str) -> str:
     return value
 
 
-# the name columns hold 200 characters on both databases
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+# the name columns hold 200 characters on both databases, the id columns 64
+MAX_NAME = 200
+MAX_ID = 64
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_printable)]
 
 #: a work phone: digits, spaces, dashes, brackets, a leading + (010-6512 3456)
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]*$")
@@ -116,6 +119,70 @@ class District(BaseModel):
     streets: tuple[Street, ...] = ()
 
 
+class Team(BaseModel):
+    """A planners' team (责任规划师团队) the directory names: the report shows its
+    name where it would show the id a planner's ``team:`` gives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SLUG, max_length=MAX_ID)
+    name: Name
+
+
+def team_problems(raw: object) -> tuple[Problem, ...]:
+    """What is wrong with a directory's ``teams:`` section as the file gives it, in
+    the catalogue's words (the edge words them in the reader's language); none for a
+    good one or none at all (older directories have no teams). A planner's team the
+    section leaves out stays allowed: it is shown by its id."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list | tuple):
+        return (Problem("teams", N_("teams: expected a list of teams, each with an id and a name"), {}),)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+
+    def refuse(field: str, template: str, where: str, **values: object) -> None:
+        problems.append(Problem(field, template, {"where": where, **values}))
+
+    for index, entry in enumerate(raw):
+        field = where = f"teams[{index}]"
+        if not isinstance(entry, dict):
+            refuse(field, N_("{where}: expected a team with an id and a name"), where)
+            continue
+        team_id = entry.get("id")
+        if not isinstance(team_id, str) or len(team_id) > MAX_ID or not re.fullmatch(SLUG, team_id):
+            template = N_(
+                "{where}: the id is missing or not like tsinghua-tyg (lower-case letters, digits, dashes)"
+            )
+            refuse(f"{field}.id", template, where)
+        else:
+            where = f"{field} ({team_id})"
+            if team_id in seen:
+                refuse(f"{field}.id", N_("{where}: this team id is listed twice"), where)
+            seen.add(team_id)
+        for key in entry:
+            if key not in Team.model_fields:
+                refuse(
+                    field,
+                    N_("{where}: unknown key '{key}' (a team has an id and a name)"),
+                    where,
+                    key=str(key)[:40],
+                )
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            refuse(f"{field}.name", N_("{where}: the team's name is missing"), where)
+        elif len(name) > MAX_NAME:
+            refuse(
+                f"{field}.name",
+                N_("{where}: the team's name is longer than {max} characters"),
+                where,
+                max=MAX_NAME,
+            )
+        elif has_control_characters(name):
+            refuse(f"{field}.name", N_("{where}: the team's name contains control characters"), where)
+    return tuple(problems)
+
+
 class Person(BaseModel):
     """Someone who acts in the process. A street-office or coordinator person with
     no streets listed acts for the whole district."""
@@ -197,12 +264,25 @@ class ProjectScope(BaseModel):
 
 
 class Directory(BaseModel):
-    """The people directory file: the organisation and the people in it."""
+    """The people directory file: the organisation, the planners' teams it names and
+    the people in it."""
 
     model_config = ConfigDict(extra="forbid")
 
     districts: tuple[District, ...] = Field(min_length=1)
+    teams: tuple[Team, ...] = ()
     people: tuple[Person, ...] = ()
+
+    @field_validator("teams", mode="before")
+    @classmethod
+    def _teams(cls, value: object) -> object:
+        # the same rules the file's reader words in the reader's language (read_directory)
+        if isinstance(value, list | tuple):  # teams built in code are checked like the file's
+            value = [t.model_dump() if isinstance(t, Team) else t for t in value]
+        problems = team_problems(value)
+        if problems:
+            raise ValueError("; ".join(map(str, problems)))
+        return value
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Directory:

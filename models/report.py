@@ -289,8 +289,8 @@ class Report:
     # projects suspended or cancelled at the cut-off, with the reason
     stopped: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
-    # what people read instead of ids, by kind ("district", "street", "person", "stage",
-    # "stage_en"): the writers show names, the JSON keeps the ids
+    # what people read instead of ids, by kind ("district", "street", "team", "person",
+    # "stage", "stage_en"): the writers show names, the JSON keeps the ids
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     # residents' satisfaction per evaluated project and overall (empty: no answers)
     satisfaction: list[dict[str, Any]] = field(default_factory=list)

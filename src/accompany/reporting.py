@@ -241,6 +241,7 @@ VALUE_NAMES = {
 NAMED_COLUMNS = {
     "district": "district",
     "street": "street",
+    "team": "team",
     "planner": "person",
     "by": "person",
     "stage": "stage",
@@ -254,6 +255,11 @@ def _name(report: Report, kind: str, value: Any, lang: str = "zh") -> Any:
         kind = "stage_en"
     if value is None:
         return None
+    if kind == "team" and str(value).startswith("(") and str(value).endswith(")"):
+        # a planner without a team counts as "(their id)": shown as "(their name)"
+        planner = str(value)[1:-1]
+        return f"({report.names.get('person', {}).get(planner, planner)})"
+    # a team the directory never named is shown by its id
     return report.names.get(kind, {}).get(value, value)
 
 
@@ -282,13 +288,16 @@ def _list_cell(name: str, key: str, item: dict[str, Any], lang: str, report: Rep
 
 
 def _row_names(report: Report, row: dict[str, Any]) -> dict[str, Any]:
-    """A figures row with names for its district, street and (district/street level) name;
-    a project's key as a number."""
+    """A figures row with names for its district, street, team and (district/street/team
+    level) name; a project's key as a number."""
     named = dict(row)
     named["district"] = _name(report, "district", row["district"])
     named["street"] = _name(report, "street", row["street"])
+    named["team"] = _name(report, "team", row["team"])
     if row["level"] in ("district", "street"):
         named["name"] = _name(report, row["level"], row["key"])
+    elif row["level"] == "team":
+        named["name"] = named["team"]
     if row["level"] == "project" and str(row["key"]).isdigit():
         named["key"] = int(row["key"])
     return named
@@ -387,6 +396,15 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
 # -- JSON and CSV -------------------------------------------------------------------------
 
 
+def _with_team_names(report: Report, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items, each whose team the directory names with a ``team_name`` beside its
+    ``team`` (the export keeps the ids; a team never named has no ``team_name``)."""
+    teams = report.names.get("team") or {}
+    return [
+        {**item, "team_name": teams[item["team"]]} if item.get("team") in teams else item for item in items
+    ]
+
+
 def render_json(report: Report) -> str:
     data = {
         "quarter": report.quarter,
@@ -395,8 +413,8 @@ def render_json(report: Report) -> str:
         "complete_quarter": report.complete_quarter,
         "scope": report.scope,
         "summary": report.summary,
-        "rows": report.rows,
-        "worst_overdue": report.worst_overdue,
+        "rows": _with_team_names(report, report.rows),
+        "worst_overdue": _with_team_names(report, report.worst_overdue),
         "returns": report.returns,
         "pauses": report.pauses,
         "extensions": report.extensions,

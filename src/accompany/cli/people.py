@@ -75,6 +75,7 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         people = uow.people.all()
         with_password = uow.accounts.has_password([p.id for p in people])
         districts = {d.id: d for d in uow.people.districts()}
+        teams = uow.people.team_names()
     if json_out:
         print_json(
             [
@@ -82,6 +83,8 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
                     **p.model_dump(mode="json", exclude={"phone"}),
                     # a work phone is shown masked, like a household's contact
                     **({"phone": mask_contact(p.phone)} if p.phone else {}),
+                    # the ids stay; a team the directory names has its name beside
+                    **({"team_name": teams[p.team]} if p.team in teams else {}),
                     "can_sign_in": p.id in with_password,
                 }
                 for p in people
@@ -111,7 +114,7 @@ def people_list(db: DbOption = None, json_out: JsonOption = False) -> None:
             label("role", p.role.value, lang),
             text(districts[p.district].name if p.district in districts else p.district),
             text("、".join(streets.get(s, s) for s in p.streets) or _("the whole district")),
-            text(p.team or ""),
+            text(teams.get(p.team, p.team) if p.team else ""),
             mask_contact(p.phone),
             _("active") if p.active else _("deactivated"),
             _("set") if p.id in with_password else "—",

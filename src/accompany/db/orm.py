@@ -62,6 +62,16 @@ class StreetRow(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class TeamRow(Base):
+    """A planners' team the directory names (a person's ``team`` holds its id; a
+    team the directory never named has no row and is shown by its id)."""
+
+    __tablename__ = "team"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class PersonRow(Base):
     __tablename__ = "person"
 

@@ -31,7 +31,7 @@ from ..models import chain
 from ..models.deadlines import Deadline, local_date
 from ..models.errors import Conflict, InvalidInput, Localized, NotFound
 from ..models.events import SYSTEM_ACTOR, Event
-from ..models.people import District, Person, Role, Street
+from ..models.people import District, Person, Role, Street, Team
 from ..models.project import (
     ApprovalRecord,
     Attachment,
@@ -55,6 +55,7 @@ from .orm import (
     ProjectRow,
     StageRow,
     StreetRow,
+    TeamRow,
     TemplateRow,
 )
 
@@ -166,6 +167,14 @@ class PeopleRepository:
         self.session.merge(DistrictRow(id=district.id, name=district.name))
         for street in district.streets:
             self.session.merge(StreetRow(id=street.id, district_id=district.id, name=street.name))
+
+    def upsert_team(self, team: Team) -> None:
+        self.session.merge(TeamRow(id=team.id, name=team.name))
+
+    def team_names(self) -> dict[str, str]:
+        """Team id → the name the directory gave it (teams it never named are absent)."""
+        rows = self.session.execute(select(TeamRow.id, TeamRow.name).order_by(TeamRow.id))
+        return {team_id: name for team_id, name in rows}
 
     def upsert(self, person: Person) -> str:
         """Insert or update; returns "added", "updated" or "unchanged"."""

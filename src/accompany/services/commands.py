@@ -264,6 +264,8 @@ def load_directory(
             )
         for district in directory.districts:
             uow.people.upsert_district(district)
+        for team in directory.teams:  # named or renamed; a team left out keeps its name
+            uow.people.upsert_team(team)
         uow.session.flush()
         added: list[str] = []
         updated: dict[str, dict[str, list[Any]]] = {}

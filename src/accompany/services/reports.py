@@ -341,10 +341,12 @@ def _collection_paused() -> Iterator[None]:
 
 
 def _names(uow: Any, session: Any) -> dict[str, dict[str, str]]:
-    """Ids to the names people read (districts, streets, people, stages)."""
+    """Ids to the names people read (districts, streets, planners' teams, people,
+    stages); a team the directory never named is absent (shown by its id)."""
     names: dict[str, dict[str, str]] = {
         "district": {},
         "street": {},
+        "team": uow.people.team_names(),
         "person": {},
         "stage": {},
         "stage_en": {},
