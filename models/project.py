@@ -726,12 +726,15 @@ class Project:
         changes: Mapping[str, Person | None],
         *,
         removed: Sequence[str] = (),
+        names: Mapping[str, str] | None = None,
         now: dt.datetime,
     ) -> list[Event]:
         """The coordinator names (or replaces) parties on the project's parties list;
         each must fit the project (see ``parties.party_fits_project``; ``None``: an id
         missing from the directory). ``removed``: roles taken off the list (see
-        ``parties.check_party_removable``). Signatures already given stay."""
+        ``parties.check_party_removable``). Signatures already given stay. ``names``:
+        the names of the people on the list now (the event names everyone it mentions,
+        so the history reads names, not ids, whoever leaves the directory later)."""
         self.ensure_project_allowed(actor, Action.EDIT)
         where = Localized(self.street_name or self.street)
         changed: dict[str, list[str | None]] = {}
@@ -760,7 +763,19 @@ class Project:
                 self.parties[role] = new
         self.parties_touched = True
         self.project_touched = True  # the project's version check guards the list
-        return [Event(EventKind.PROJECT_EDITED, now, actor.id, data={"parties": changed})]
+        named = {**(names or {}), **{p.id: p.name for p in changes.values() if p is not None}}
+        mentioned = {pid for pair in changed.values() for pid in pair if pid is not None}
+        return [
+            Event(
+                EventKind.PROJECT_EDITED,
+                now,
+                actor.id,
+                data={
+                    "parties": changed,
+                    "names": {pid: named[pid] for pid in sorted(mentioned) if pid in named},
+                },
+            )
+        ]
 
     def decide_extension(
         self,

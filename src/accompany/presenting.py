@@ -147,6 +147,12 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             f"{what.get(key, key)}: {before} → {after}"
             for key, (before, after) in (data.get("changes") or {}).items()
         ]
+        names = data.get("names") or {}
+        parts += [
+            f"{label('role', role, lang)}: {names.get(before, before) if before else '—'} → "
+            f"{names.get(after, after) if after else '—'}"
+            for role, (before, after) in (data.get("parties") or {}).items()
+        ]
         return "；".join(parts) if lang == "zh" else "; ".join(parts)
     if kind == "households.loaded":
         return _(

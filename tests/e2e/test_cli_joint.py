@@ -89,7 +89,7 @@ def test_the_coordinator_sets_a_party(joint_env: dict[str, str]) -> None:
     out = ok(
         "project", "parties", "1", "--set", "expert=linzj", "--by", "zhangl", "--now", "2026-03-03T09:00"
     )
-    assert "Expert" in out and "linzj" in out
+    assert "Expert: — → 林专家" in out
     refused(
         4, "project", "parties", "1", "--set", "expert=linzj", "--by", "wangrb", "--now", "2026-03-03T09:00"
     )
@@ -107,7 +107,7 @@ def test_the_coordinator_sets_a_party(joint_env: dict[str, str]) -> None:
     )
     # named by mistake: taken off the list again
     out = ok("project", "parties", "1", "--remove", "expert", "--by", "zhangl", "--now", "2026-03-03T10:00")
-    assert "Expert: linzj → —" in out
+    assert "Expert: 林专家 → —" in out
     assert "linzj" not in ok("project", "parties", "1")
     line = refused(
         2, "project", "parties", "1", "--remove", "expert", "--by", "zhangl", "--now", "2026-03-03T10:00"

@@ -549,13 +549,14 @@ def outcome_line(
                 )
             )
         elif e.kind is EventKind.PROJECT_EDITED:
+            names = e.data.get("names") or {}
             for role, (before, after) in (e.data.get("parties") or {}).items():
                 parts.append(
                     _(
                         "{what}: {before} → {after}",
                         what=label("role", role, lang),
-                        before=before or "—",
-                        after=after or "—",
+                        before=names.get(before, before) if before else "—",
+                        after=names.get(after, after) if after else "—",
                     )
                 )
             for key, (before, after) in (e.data.get("changes") or {}).items():

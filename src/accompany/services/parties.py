@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -126,6 +127,12 @@ def set_parties(app: App, cmd: SetParties) -> Outcome:
     """The coordinator names, replaces or removes parties on a project's parties list."""
 
     def act(project: Project, actor: Person, uow: UnitOfWork, now: dt.datetime) -> list[Event]:
-        return project.set_parties(actor, named_parties(uow, cmd.parties), removed=cmd.removed, now=now)
+        names = {}
+        for person_id in project.parties.values():
+            with suppress(NotFound):  # one who left the directory: the history shows the id
+                names[person_id] = uow.people.get(person_id).name
+        return project.set_parties(
+            actor, named_parties(uow, cmd.parties), removed=cmd.removed, names=names, now=now
+        )
 
     return _on_project(app, cmd, Action.EDIT, act)
