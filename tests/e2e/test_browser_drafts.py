@@ -66,6 +66,8 @@ def test_the_typed_reason_survives_a_session_that_ran_out(browser, office) -> No
     _shot(page, "draft-restored-after-sign-in")
     page.click("form[action$='/suspend'] button[type=submit]")
     page.wait_for_url(f"{server.url}/projects/{project}")
+    assert page.inner_text(".done-notice") == "项目已暂停。"  # the form done says so
+    _shot(page, "done-notice-suspended")
     with app.reader() as uow:
         assert uow.projects.get(project).status.value == "suspended"
     # sent and arrived: the copy is gone, the form's page opens empty again

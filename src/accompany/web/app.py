@@ -23,6 +23,7 @@ from ..i18n import error_text
 from ..models.errors import AccompanyError
 from .context import CsrfFailed, SignInRequired, page_for, page_to_open, signin_url
 from .errors import status_for
+from .notices import DoneNotices
 from .page_cache import PageCache
 from .rendering import render
 from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders, origin_of
@@ -71,6 +72,7 @@ def create_web_app(application: App) -> FastAPI:
     web.state.pages = PageCache()  # rendered pages, kept until they change (page_cache)
     per_file = application.settings.upload_max_mb * 1024 * 1024
     # a stage done with several photos goes in one request: room for five files
+    web.add_middleware(DoneNotices)
     web.add_middleware(BodyLimit, max_bytes=5 * per_file + 1024 * 1024)
     web.add_middleware(SecurityHeaders, img_origin=origin_of(application.settings.map_tiles))
     web.mount("/static", StaticFiles(directory=STATIC), name="static")

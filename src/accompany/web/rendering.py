@@ -17,6 +17,7 @@ from ..i18n import translate
 from ..labels import label
 from ..models.deadlines import LOCAL_TZ
 from .context import Page
+from .notices import NOTICE_COOKIE, NOTICE_MARK, notice_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -96,7 +97,12 @@ def render_html(page: Page, template_name: str, csrf: str, **context: Any) -> st
 
 
 def html_response(page: Page, html: str, status: int = 200) -> HTMLResponse:
+    done = page.request.cookies.get(NOTICE_COOKIE)
+    if NOTICE_MARK in html:  # the line confirming the form just done (see .notices)
+        html = html.replace(NOTICE_MARK, notice_html(done, page.lang) if done else "", 1)
     response = HTMLResponse(html, status_code=status)
+    if done:
+        response.delete_cookie(NOTICE_COOKIE, path="/", httponly=True, samesite="lax")
     return page.apply_cookies(response)  # type: ignore[return-value]
 
 
