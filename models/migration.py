@@ -351,7 +351,7 @@ def parties_on_project(
                 problems.append(
                     RuleViolation(
                         "stage {stage_name} of {template} is signed by the {party}, and the project has "
-                        "none: name it first (accompany project parties {id} --set {role}=ID --by ID)",
+                        "none: name it on the project's parties list first",
                         field=f"party.{party.value}",
                         stage=spec.id,
                         stage_name=_name(spec),

@@ -69,3 +69,27 @@ def test_the_planner_may_not_move_a_project(web, app: App, on_v2: int) -> None: 
     assert refused.status_code == 403
     assert snapshot(app) == before
     assert show_project(app, on_v2).template == "accompany-service@2"
+
+
+def test_a_move_waiting_for_parties_links_to_the_parties_page(web, app: App, on_v2: int) -> None:  # type: ignore[no-untyped-def]
+    """The acceptance submitted under version 2 is signed jointly under version 3: the
+    plan names the parties missing in words (no command line) and
+    leads to the page where they are named."""
+    from sqlalchemy import update
+
+    from accompany.db.orm import StageRow
+
+    with app.uow() as uow:
+        uow.session.execute(
+            update(StageRow)
+            .where(StageRow.project_id == on_v2, StageRow.key == "completion-acceptance")
+            .values(state="submitted", submitted_at=app.now())
+        )
+        uow.commit()
+    coordinator = sign_in(web, "zhangl")
+    plan = coordinator.get(f"/projects/{on_v2}/migrate")
+    shown = visible_text(plan.text)
+    assert plan.status_code in (409, 422), shown[:300]
+    assert "由建设单位签署" in shown and "请先在项目参与方中指定" in shown
+    assert "accompany project" not in shown and "--set" not in shown and "accompany template" not in shown
+    assert f'href="/projects/{on_v2}/parties"' in plan.text

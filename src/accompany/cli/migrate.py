@@ -91,6 +91,8 @@ def template_migrate(
         result = migrate_projects(application, command)
     except MigrationRefused as refused:
         _show_refusals(refused, lang, json_out=json_out)
+        if not json_out:
+            _party_hints(refused)
         raise
     if json_out:
         print_json(
@@ -178,6 +180,14 @@ def _show_plan(moved: Any, lang: str) -> None:
             "new parameters at their defaults: {values}",
             values=", ".join(f"{k}={v}" for k, v in plan.params_added.items()),
         )
+
+
+def _party_hints(refused: Any) -> None:
+    """How to name each missing party from here (the refusal itself says what, not how)."""
+    for project_id, error in refused.refusals:
+        if (error.field or "").startswith("party."):
+            role = error.field.split(".", 1)[1]
+            say("name it: accompany project parties {id} --set {role}=ID --by ID", id=project_id, role=role)
 
 
 def _show_refusals(refused: Any, lang: str, *, json_out: bool) -> None:

@@ -69,12 +69,14 @@ def _show(
     page: Page, view: worklists.ProjectView, target: str | None, status: int = 200, message: str = ""
 ) -> Response:
     refusals: list[str] = [message] if message else []
+    parties_missing = False
     moved = None
     if target is not None:
         try:
             moved = _move(page, view, target, dry_run=True)
         except MigrationRefused as refused:
             refusals = [error_text(error, page.lang) for _, error in refused.refusals]
+            parties_missing = any((error.field or "").startswith("party.") for _, error in refused.refusals)
             status = max(status, status_for(refused))
     return render(
         page,
@@ -86,6 +88,7 @@ def _show(
         params_dropped=list(moved.plan.params_dropped) if moved else [],
         params_added=dict(moved.plan.params_added) if moved else {},
         refusals=refusals,
+        parties_missing=parties_missing,
     )
 
 
