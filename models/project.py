@@ -287,8 +287,7 @@ class Project:
             if due is None:
                 refusals.errors.append(
                     InvalidInput(
-                        "stage {stage_name} needs its deadline set at start: "
-                        "--stage-deadline {stage}=YYYY-MM-DD",
+                        "stage {stage_name} needs its deadline set at start (a date like 2026-10-30)",
                         field=f"deadline.{stage_id}",
                         stage=stage_id,
                         stage_name=stage_name(template.stage(stage_id)),

@@ -280,3 +280,34 @@ def test_import_of_50_rows_writes_the_same_rows_and_events(people: App, notify: 
     assert report.project_ids == list(range(1, 51))
     assert content_digest(people) == PINNED_IMPORT[notify]
     assert verify_log(people).finding is None  # one executemany, still one chain
+
+
+def test_days_as_spreadsheets_write_them_and_a_missing_deadline_in_words(people: App) -> None:
+    """2026/3/2, 2026.3.2 and 2026年3月2日 are the day 2026-03-02 (Excel writes the
+    first); 3/2/2026 stays refused (month or day first?). A row without the deadline a
+    stage takes at the start says so without the CLI's option."""
+    days = ["2026/3/2", "2026.3.2", "2026年3月2日"]
+    rows = [row(f"项目{i}", start=day) for i, day in enumerate(days)]
+    report = import_projects(people, HEADER, rows, dry_run=True)
+    assert report.bad == [] and report.rows == 3
+    with pytest.raises(ImportRejected) as refused:
+        import_projects(people, HEADER, [row("项目9", start="3/2/2026")])
+    assert "is not a date like 2026-03-15" in str(refused.value.report.bad[0].problem)
+    without = [c for c in HEADER if not c.startswith("deadline:")]
+    with pytest.raises(ImportRejected) as refused:
+        import_projects(people, without, [row("项目8")[: len(without)]])
+    problem = str(refused.value.report.bad[0].problem)
+    assert "needs its deadline set at start" in problem and "--stage-deadline" not in problem
+
+
+def test_the_sample_file_imports_as_it_is(people: App, tmp_path: Path) -> None:
+    from accompany.services.importing import sample_table
+
+    with people.reader() as uow:
+        coordinator = uow.people.get("zhangl")
+    header, example = sample_table(people, coordinator)
+    assert header[:6] == ["项目名称", "区", "街道", "社区", "责任规划师", "启动日期"]
+    assert header[6:] == ["截止:施工陪伴"]
+    assert example[1:3] == ["朝阳区", "太阳宫街道"]
+    report = import_projects(people, header, [example], acting_as="zhangl", dry_run=True)
+    assert report.bad == [] and report.rows == 1

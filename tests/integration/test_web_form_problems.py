@@ -62,7 +62,7 @@ def test_the_new_project_form_names_every_bad_field_at_once(web: Any, app: App) 
     refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
     assert refused.status_code == 400
     assert "「项目名称」过长：最多 300 个字符" in next_to(refused.text, "name")
-    assert "'2026-02-30' 不是有效日期" in next_to(refused.text, "start")
+    assert "「2026-02-30」不是有效日期" in next_to(refused.text, "start")
     assert "含有空字符（NUL）" in next_to(refused.text, "param.observation_days_min")
     assert "<details open>" in refused.text  # the parameters' box opened on its problem
     top = visible_text(re.search(r'<p class="form-error" role="alert">(.*?)</p>', refused.text, re.S)[1])

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..db.orm import ProjectRow
+from ..models.deadlines import local_date
 from ..models.errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied, SeveralInvalid
 from ..models.people import District, Person, Street
 from ..models.project import Project
@@ -119,7 +120,7 @@ def _columns(
             raise InvalidInput(
                 "unknown column '{column}' (columns: 项目名称/name, 区/district, 街道/street, "
                 "社区/community, 责任规划师/planner, 启动日期/start, 协调人/by, 流程模板/template, "
-                "截止:<阶段>, 参数:<名称>)",
+                "截止:<阶段>/deadline:<stage>, 参数:<名称>/param:<name>)",
                 column=name[:60],
             )
         if canonical in columns:
@@ -139,12 +140,24 @@ def _day(value: Any) -> dt.date:
         return value
     text = str(value).strip()
     try:
-        day = dt.date.fromisoformat(text)
+        day = _spreadsheet_day(text)
     except ValueError:
         raise InvalidInput("'{text}' is not a date like 2026-03-15", text=text[:40]) from None
     if not 2000 <= day.year <= 2100:
         raise InvalidInput("'{text}' is outside the years 2000–2100", text=text[:40])
     return day
+
+
+_DAY_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": None})
+
+
+def _spreadsheet_day(text: str) -> dt.date:
+    """A day as spreadsheets and people write it: 2027-02-01, 2027/2/1, 2027.2.1 or
+    2027年2月1日 (year first, as in China; never the ambiguous 2/1/2027)."""
+    parts = text.translate(_DAY_SEPARATORS).split("-")
+    if len(parts) != 3 or len(parts[0]) != 4 or not all(p.isdigit() and 0 < len(p) <= 4 for p in parts):
+        raise ValueError(text)
+    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
 
 
 def _text(value: Any) -> str:
@@ -413,3 +426,37 @@ def _check(
                 column = "street"
             bad(column, part)
     return problems
+
+
+def sample_table(app: App, person: Person) -> list[list[str]]:
+    """A file to start from (the import page offers it): the header of the newest
+    default template's columns — the stages whose deadline is set at the start among
+    them — and one example row in the coordinator's own district, street and planner,
+    so that the first try imports (after its name is changed)."""
+    from .worklists import filter_choices
+
+    template = app.catalog.get("accompany-service").template
+    choices = filter_choices(app, person)
+    with app.reader() as uow:
+        district = uow.people.resolve_district(person.district).name
+    start = local_date(app.now())
+    set_at_start = [s for s in template.stages if s.deadline.set_at_start]
+    header = [
+        "项目名称",
+        "区",
+        "街道",
+        "社区",
+        "责任规划师",
+        "启动日期",
+        *(f"截止:{s.name}" for s in set_at_start),
+    ]
+    example = [
+        "（示例）某小区综合整治",
+        district,
+        choices.streets[0][1] if choices.streets else "",
+        "某社区",
+        choices.planners[0][1] if choices.planners else "",
+        start.isoformat(),
+        *((start + dt.timedelta(days=180)).isoformat() for _ in set_at_start),
+    ]
+    return [header, example]

@@ -20,7 +20,7 @@ from ...models.people import STREET_PARTIES, Role
 from ...presenting import event_summary
 from ...services import freshness, parties, worklists
 from ...services.commands import StartProject, start_project
-from ...services.importing import ImportRejected, import_projects
+from ...services.importing import ImportRejected, import_projects, sample_table
 from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
@@ -204,11 +204,13 @@ async def start(request: Request) -> Response:
 
 
 def _day(value: str, field: str, page: Page) -> dt.date:
+    if not value.strip():
+        raise InvalidInput(page._("Choose a date."), field=field)
     try:
         return parse_day(value, field)
     except InvalidInput:
         raise InvalidInput(
-            page._("{value!r} is not a date like 2026-03-15", value=value[:40]), field=field
+            page._("'{value}' is not a date like 2026-03-15", value=value[:40]), field=field
         ) from None
 
 
@@ -220,6 +222,23 @@ def import_form(request: Request) -> Response:
     page = page_for(request)
     page.require()
     return render(page, "project_import.html", errors=FormErrors(), bad=None, done=None)
+
+
+@router.get("/projects/import/sample.csv")
+def import_sample(request: Request) -> Response:
+    """A CSV to start an import from (UTF-8 with its mark, as Excel opens it)."""
+    import csv
+    import io
+
+    page = page_for(request)
+    person = page.require()
+    out = io.StringIO()
+    csv.writer(out).writerows(sample_table(page.app, person))
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": "attachment; filename*=UTF-8''import-sample.csv"},
+    )
 
 
 @router.post("/projects/import")
