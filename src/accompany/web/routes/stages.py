@@ -180,7 +180,10 @@ async def done(request: Request, project_id: str, stage: str) -> Response:
         if len(photos) > MAX_PHOTOS:
             raise InvalidInput(page._("At most {count} photos at a time.", count=MAX_PHOTOS), field="attach")
         uploads += [(None, f) for f in photos]
-        note = text(form, "note", limit=MAX_TEXT, lang=lang, label=page._("Note")).strip() or None
+        note = (
+            text(form, "note", limit=MAX_TEXT, lang=lang, label=page._("Note for the approver")).strip()
+            or None
+        )
         with saved_uploads(uploads, max_bytes=page.app.settings.upload_max_mb << 20, lang=lang) as saved:
             command = commands.CompleteStage(
                 project_id=context.view.detail.id,
