@@ -127,3 +127,47 @@ def test_the_approver_reads_the_planners_note_and_the_previous_return(web, app: 
     assert "缺少驻场照片" in text
     card = visible_text(office.get(f"/projects/{project_id}").text)
     assert "请重点看<b>问题地图</b>" in card
+
+
+def _item(page: str, project_id: int) -> str:
+    """The to-do card of the project's needs survey on "my work"."""
+    return page.split(f'id="item-{project_id}-needs-survey"', 1)[1].split("</article>", 1)[0]
+
+
+def test_my_work_offers_no_mark_done_on_a_paused_stage_but_says_it_is_paused(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The to-do list asks the same rule as the stage form: a stage whose clock the
+    coordinator paused shows its pause, not a button whose form would be refused;
+    the same holds for a stage returned to the planner."""
+    from accompany.services import commands
+    from accompany.services.commands import PauseClock, ResumeClock
+
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    card = _item(planner.get("/").text, project_id)
+    assert f'href="/projects/{project_id}/stages/needs-survey/done"' in card
+    commands.pause_clock(
+        app, PauseClock(project_id=project_id, stage="needs-survey", by="zhangl", reason="等待意见")
+    )
+    card = _item(planner.get("/").text, project_id)
+    assert "/done" not in card and 'role="button"' not in card
+    assert "计时暂停" in visible_text(card) and "等待意见" in visible_text(card)
+    assert planner.get(_url(project_id, "done")).status_code == 422  # the form says the same
+    # returned, then paused: no "fix and submit again" either
+    commands.resume_clock(app, ResumeClock(project_id=project_id, stage="needs-survey", by="zhangl"))
+    assert _submit(planner, project_id).status_code == 303
+    office = sign_in(web, "zhaoy")
+    assert (
+        post_form(
+            office, _url(project_id, "decide"), _url(project_id, "return"), {"reason": "缺少驻场照片"}
+        ).status_code
+        == 303
+    )
+    card = _item(planner.get("/").text, project_id)
+    assert f'href="/projects/{project_id}/stages/needs-survey/done"' in card
+    commands.pause_clock(
+        app, PauseClock(project_id=project_id, stage="needs-survey", by="zhangl", reason="等待意见")
+    )
+    card = _item(planner.get("/").text, project_id)
+    assert "缺少驻场照片" in visible_text(card) and "/done" not in card and "计时暂停" in visible_text(card)

@@ -162,6 +162,9 @@ class WorkItem(BaseModel):
     submitted_at: dt.datetime | None = None
     waiting_working_days: int | None = None
     returned: ReturnInfo | None = None
+    #: planner: why the stage cannot be marked done now (the rule's words, e.g. its
+    #: clock paused by the coordinator), or None when it can
+    refused: str | None = None
 
 
 class ExtensionItem(BaseModel):
@@ -331,6 +334,8 @@ def my_work(app: App, person: Person) -> MyWork:
                     work.in_progress.append(item)
             else:
                 work.to_decide.append(item)
+        if person.role is Role.PLANNER:
+            _ask_the_rule(uow, person, [*work.in_progress, *work.returned], app.lang)
         work.in_progress.sort(key=_by_deadline)
         work.returned.sort(key=_by_deadline)
         work.submitted.sort(key=_by_submission)
@@ -354,6 +359,20 @@ def my_work(app: App, person: Person) -> MyWork:
             )
         work.standing_in = _standing_in(app, uow, person, work, today)
     return work
+
+
+def _ask_the_rule(uow: UnitOfWork, planner: Person, items: list[WorkItem], lang: str) -> None:
+    """Mark each stage the rule does not let the planner mark done now with the rule's
+    own words, as the stage form would refuse it (the same rule the project page asks)."""
+    from ..i18n import error_text
+
+    projects: dict[int, Project] = {}
+    for item in items:
+        project = projects.get(item.project_id)
+        if project is None:
+            project = projects[item.project_id] = uow.projects.get(item.project_id)
+        refusal = _stage_refusal(project, item.stage, [planner], Action.COMPLETE)
+        item.refused = error_text(refusal, lang) if refusal is not None else None
 
 
 #: the extension requests a street office has to decide: waiting, on a stage whose
