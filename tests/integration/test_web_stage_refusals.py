@@ -83,6 +83,26 @@ def test_an_extension_request_is_withdrawn_when_its_stage_is_done_and_cannot_be_
             )
         ]
     assert "stage.extension_withdrawn" in kinds and "stage.extension_granted" not in kinds
+    # the planner and the project page read why it was withdrawn, not every reason it might have been
+    for page in (planner.get("/").text, planner.get(f"/projects/{project_id}").text):
+        assert "已撤销：阶段已先提交完成" in visible_text(page) and "或项目已取消" not in page
+
+
+def test_a_granted_extension_reads_as_chinese_on_my_work(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _ask_for_time(planner, project_id).status_code == 303
+    response = post_form(
+        office,
+        _url(project_id, "extension/decide"),
+        _url(project_id, "extension/grant"),
+        {"days": "3", "comment": "抓紧"},
+    )
+    assert response.status_code == 303
+    text = visible_text(planner.get("/").text)
+    assert "已批准 赵阳 准予延期 3 个工作日：抓紧" in text
+    project = visible_text(planner.get(f"/projects/{project_id}").text)
+    assert "3 个工作日 · 赵阳：抓紧" in project and ": 抓紧" not in project
 
 
 def test_forms_the_rule_refuses_are_not_shown(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -153,6 +173,7 @@ def test_my_work_offers_no_mark_done_on_a_paused_stage_but_says_it_is_paused(
     card = _item(planner.get("/").text, project_id)
     assert "/done" not in card and 'role="button"' not in card
     assert "计时暂停" in visible_text(card) and "等待意见" in visible_text(card)
+    assert "请联系协调人恢复计时" in visible_text(card)
     assert planner.get(_url(project_id, "done")).status_code == 422  # the form says the same
     # returned, then paused: no "fix and submit again" either
     commands.resume_clock(app, ResumeClock(project_id=project_id, stage="needs-survey", by="zhangl"))

@@ -50,6 +50,7 @@ from .queries import (
     local,
     project_detail,
     timing,
+    withdrawal_reasons,
 )
 from .satisfaction import CommentView, SurveyView, project_survey
 
@@ -182,6 +183,7 @@ class ExtensionItem(BaseModel):
     decided_by: str | None
     decided_at: dt.datetime | None
     comment: str | None
+    withdrawn_why: str | None = None  # as ``queries.ExtensionView.withdrawn_why``
 
 
 class StandIn(BaseModel):
@@ -550,6 +552,10 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
         .order_by(X.requested_at)
     ).all()
     stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
+    reasons = {
+        project_id: withdrawal_reasons(uow, project_id)
+        for project_id in {r.project_id for r in rows if r.status in ("withdrawn", "lapsed")}
+    }
     return [
         ExtensionItem(
             id=r.id,
@@ -566,6 +572,7 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
             decided_by=_named(r.decided_by_name, r.decided_by) if r.decided_by else None,
             decided_at=local(r.decided_at),
             comment=r.comment,
+            withdrawn_why=reasons.get(r.project_id, {}).get((r.key, local(r.decided_at))),
         )
         for r in rows
     ]
