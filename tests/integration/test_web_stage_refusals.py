@@ -4,6 +4,8 @@ its stage's clock runs; the approver reads the planner's note (ASGI, both databa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -192,3 +194,19 @@ def test_my_work_offers_no_mark_done_on_a_paused_stage_but_says_it_is_paused(
     )
     card = _item(planner.get("/").text, project_id)
     assert "缺少驻场照片" in visible_text(card) and "/done" not in card and "计时暂停" in visible_text(card)
+
+
+def test_the_approver_reads_each_file_under_its_evidence_label(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    response = post_form(
+        planner,
+        _url(project_id, "done"),
+        _url(project_id, "done"),
+        {"evidence.households_interviewed": "36", "evidence.observation_days": "4", "note": "见附件"},
+        files=[("attach.problem_map", ("map.pdf", PDF, "application/pdf"))],
+    )
+    assert response.status_code == 303
+    page = office.get(_url(project_id, "decide")).text
+    evidence = page.split('<dl class="evidence">', 1)[1].split("</dl>", 1)[0]
+    assert re.search(r"<dt>问题地图</dt>\s*<dd>.*?>map\.pdf</a>", evidence, re.S)
