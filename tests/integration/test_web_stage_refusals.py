@@ -210,3 +210,25 @@ def test_the_approver_reads_each_file_under_its_evidence_label(web, app: App, pr
     page = office.get(_url(project_id, "decide")).text
     evidence = page.split('<dl class="evidence">', 1)[1].split("</dl>", 1)[0]
     assert re.search(r"<dt>问题地图</dt>\s*<dd>.*?>map\.pdf</a>", evidence, re.S)
+
+
+def test_a_pdf_sent_as_a_site_photo_is_refused_next_to_the_field(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The photos field takes images: a PDF sent past the browser's accept filter is
+    refused on the server, in the reader's words next to the field, nothing stored."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    response = post_form(
+        planner,
+        _url(project_id, "done"),
+        _url(project_id, "done"),
+        {"evidence.households_interviewed": "36", "evidence.observation_days": "4"},
+        files=[
+            ("attach.problem_map", ("问题地图.pdf", PDF, "application/pdf")),
+            ("photos", ("现场.pdf", PDF, "application/pdf")),
+        ],
+    )
+    assert response.status_code == 400
+    error = re.search(r'<small class="field-error" id="error-attach">(.*?)</small>', response.text, re.S)
+    assert error and "现场.pdf" in error[1] and "图片" in error[1]
+    assert snapshot(app) == before
