@@ -57,6 +57,18 @@ def safe_filename(name: str) -> str:
     return base
 
 
+def check_photo_name(filename: str, *, field: str | None = None) -> None:
+    """Refuse a file sent as a photo (a stage's site photos) whose name is not an
+    image's; its content is then checked against the name like any file's."""
+    if PurePosixPath(filename).suffix.lower() not in IMAGE_EXTENSIONS:
+        raise InvalidInput(
+            "{file}: a photo must be an image file (accepted: {accepted})",
+            field=field,
+            file=filename,
+            accepted=" ".join(IMAGE_EXTENSIONS),
+        )
+
+
 def check_file_content(filename: str, head: bytes, *, field: str | None = None) -> str:
     """Refuse a file whose extension is not an evidence type, or whose first bytes do
     not match its extension; returns the extension (lower case)."""

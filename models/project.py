@@ -296,11 +296,12 @@ class Project:
             elif due <= start_date:
                 refusals.errors.append(
                     InvalidInput(
-                        "the deadline of {stage_name} ({due}) is not after the project start",
+                        "the deadline of {stage_name} ({due}) must be later than the project start ({start})",
                         field=f"deadline.{stage_id}",
                         stage=stage_id,
                         stage_name=stage_name(template.stage(stage_id)),
                         due=due.isoformat(),
+                        start=start_date.isoformat(),
                     )
                 )
         refusals.raise_any()

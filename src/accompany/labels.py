@@ -64,6 +64,14 @@ EXTENSION_STATUSES = {
     "withdrawn": N_("withdrawn: a new round started"),
     "lapsed": N_("withdrawn: the stage was marked done or the project cancelled first"),
 }
+#: why a waiting extension request was withdrawn, when its ``stage.extension_withdrawn``
+#: event says so (``models.project.WITHDRAWN_*``): shown instead of the status
+WITHDRAWAL_REASONS = {
+    "new_round": N_("withdrawn: a new round started"),
+    "stage_done": N_("withdrawn: the stage was marked done first"),
+    "stage_approved": N_("withdrawn: the stage was approved first"),
+    "project_cancelled": N_("withdrawn: the project was cancelled"),
+}
 CHANNELS = {
     "web": N_("web"),
     "api": N_("API"),
@@ -179,6 +187,7 @@ _TABLES = {
     "level": APPROVAL_LEVELS,
     "decision": DECISIONS,
     "extension": EXTENSION_STATUSES,
+    "withdrawal": WITHDRAWAL_REASONS,
     "channel": CHANNELS,
     "event": EVENT_KINDS,
     "project_state": PROJECT_STATES,
@@ -190,7 +199,7 @@ _TABLES = {
 
 def label(table: str, code: str | None, lang: str) -> str:
     """The label of ``code`` in ``table`` (one of role, state, status, level,
-    decision, extension, channel, event, project_state, notification,
+    decision, extension, withdrawal, channel, event, project_state, notification,
     notification_status, delegation); an unknown code is shown as it is."""
     if code is None:
         return ""

@@ -131,7 +131,7 @@ def test_a_paused_stage_is_not_marked_done(started: Path, cli_env: dict[str, str
         "--now", "2026-03-30T10:00",
     )  # fmt: skip
     assert line == (
-        "错误：「需求调研」已由 张磊 于 2026-03-10 09:00 暂停计时（冬季停工）；请先请协调人恢复计时"
+        "错误：「需求调研」已由 张磊 于 2026-03-10 09:00 暂停计时（冬季停工）；请联系协调人恢复计时"
     )
     assert db_dump(cli_env) == before
 
@@ -155,7 +155,7 @@ def test_a_grant_that_leaves_the_deadline_past_says_so(started: Path, cli_env: d
     assert "需求调研 截止日期 2026-04-14 → 2026-04-16" in out
     assert "新的截止日期 2026-04-16 已经过去：该阶段已逾期" in out
     shown = ok("project", "show", "1", "--now", "2026-05-06T10:00")
-    assert "延期: 2 个工作日：补访; 赵阳 批准 2 个工作日" in shown
+    assert "延期: 2 个工作日：补访; 赵阳 准予延期 2 个工作日" in shown
 
 
 def test_a_file_given_again_is_listed_once_and_can_be_fetched(

@@ -84,7 +84,9 @@ def test_the_new_project_form_names_every_bad_field_at_once(web: Any, app: App) 
     assert next_to(refused.text, "name") == "请填写项目名称"
     assert next_to(refused.text, "community") == "请填写社区"
     assert "不是责任规划师" in next_to(refused.text, "planner")
-    assert "不晚于项目启动日期" in next_to(refused.text, "deadline.construction-accompany")
+    assert next_to(refused.text, "deadline.construction-accompany").endswith(
+        "的截止日期（2026-03-01）须晚于项目启动日期（2026-03-02）"
+    )
     assert "有 4 处需要修改" in visible_text(refused.text)
     assert 'value="2026-03-01"' in refused.text and 'value="2026-03-02"' in refused.text
     assert snapshot(app) == before

@@ -280,3 +280,20 @@ def test_the_problem_map_draws_configured_tiles_under_its_points(
     csp = page.headers["content-security-policy"]
     assert "img-src 'self' data: blob: https://tiles.example.cn;" in csp
     assert "script-src 'self';" in csp  # nothing else opened
+
+
+def test_a_project_not_started_yet_says_its_survey_opens_with_the_stage(web: Any, app: App) -> None:
+    """Before the project starts (将于 … 启动) the survey has not begun: the project page
+    says it opens when the stage starts, not that it is over."""
+    import datetime as dt
+
+    from accompany.clock import parse_moment
+
+    from ..conftest import start_command
+
+    app.clock.moment = parse_moment("2026-01-10T10:00")  # type: ignore[attr-defined]
+    outcome = commands.start_project(app, start_command(start=dt.date(2026, 2, 2)))
+    assert outcome.project_id is not None
+    page = sign_in(web, "wangrb").get(f"/projects/{outcome.project_id}").text
+    needs = visible_text(page.split('<section class="needs"', 1)[1].split("</section>", 1)[0])
+    assert "阶段开始后开放调查" in needs and "调查已结束" not in needs

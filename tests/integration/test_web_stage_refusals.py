@@ -4,6 +4,8 @@ its stage's clock runs; the approver reads the planner's note (ASGI, both databa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -83,6 +85,26 @@ def test_an_extension_request_is_withdrawn_when_its_stage_is_done_and_cannot_be_
             )
         ]
     assert "stage.extension_withdrawn" in kinds and "stage.extension_granted" not in kinds
+    # the planner and the project page read why it was withdrawn, not every reason it might have been
+    for page in (planner.get("/").text, planner.get(f"/projects/{project_id}").text):
+        assert "已撤销：阶段已先提交完成" in visible_text(page) and "或项目已取消" not in page
+
+
+def test_a_granted_extension_reads_as_chinese_on_my_work(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _ask_for_time(planner, project_id).status_code == 303
+    response = post_form(
+        office,
+        _url(project_id, "extension/decide"),
+        _url(project_id, "extension/grant"),
+        {"days": "3", "comment": "抓紧"},
+    )
+    assert response.status_code == 303
+    text = visible_text(planner.get("/").text)
+    assert "已批准 赵阳 准予延期 3 个工作日：抓紧" in text
+    project = visible_text(planner.get(f"/projects/{project_id}").text)
+    assert "3 个工作日 · 赵阳：抓紧" in project and ": 抓紧" not in project
 
 
 def test_forms_the_rule_refuses_are_not_shown(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -127,3 +149,86 @@ def test_the_approver_reads_the_planners_note_and_the_previous_return(web, app: 
     assert "缺少驻场照片" in text
     card = visible_text(office.get(f"/projects/{project_id}").text)
     assert "请重点看<b>问题地图</b>" in card
+
+
+def _item(page: str, project_id: int) -> str:
+    """The to-do card of the project's needs survey on "my work"."""
+    return page.split(f'id="item-{project_id}-needs-survey"', 1)[1].split("</article>", 1)[0]
+
+
+def test_my_work_offers_no_mark_done_on_a_paused_stage_but_says_it_is_paused(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The to-do list asks the same rule as the stage form: a stage whose clock the
+    coordinator paused shows its pause, not a button whose form would be refused;
+    the same holds for a stage returned to the planner."""
+    from accompany.services import commands
+    from accompany.services.commands import PauseClock, ResumeClock
+
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    card = _item(planner.get("/").text, project_id)
+    assert f'href="/projects/{project_id}/stages/needs-survey/done"' in card
+    commands.pause_clock(
+        app, PauseClock(project_id=project_id, stage="needs-survey", by="zhangl", reason="等待意见")
+    )
+    card = _item(planner.get("/").text, project_id)
+    assert "/done" not in card and 'role="button"' not in card
+    assert "计时暂停" in visible_text(card) and "等待意见" in visible_text(card)
+    assert "请联系协调人恢复计时" in visible_text(card)
+    assert planner.get(_url(project_id, "done")).status_code == 422  # the form says the same
+    # returned, then paused: no "fix and submit again" either
+    commands.resume_clock(app, ResumeClock(project_id=project_id, stage="needs-survey", by="zhangl"))
+    assert _submit(planner, project_id).status_code == 303
+    office = sign_in(web, "zhaoy")
+    assert (
+        post_form(
+            office, _url(project_id, "decide"), _url(project_id, "return"), {"reason": "缺少驻场照片"}
+        ).status_code
+        == 303
+    )
+    card = _item(planner.get("/").text, project_id)
+    assert f'href="/projects/{project_id}/stages/needs-survey/done"' in card
+    commands.pause_clock(
+        app, PauseClock(project_id=project_id, stage="needs-survey", by="zhangl", reason="等待意见")
+    )
+    card = _item(planner.get("/").text, project_id)
+    assert "缺少驻场照片" in visible_text(card) and "/done" not in card and "计时暂停" in visible_text(card)
+
+
+def test_the_approver_reads_each_file_under_its_evidence_label(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    response = post_form(
+        planner,
+        _url(project_id, "done"),
+        _url(project_id, "done"),
+        {"evidence.households_interviewed": "36", "evidence.observation_days": "4", "note": "见附件"},
+        files=[("attach.problem_map", ("map.pdf", PDF, "application/pdf"))],
+    )
+    assert response.status_code == 303
+    page = office.get(_url(project_id, "decide")).text
+    evidence = page.split('<dl class="evidence">', 1)[1].split("</dl>", 1)[0]
+    assert re.search(r"<dt>问题地图</dt>\s*<dd>.*?>map\.pdf</a>", evidence, re.S)
+
+
+def test_a_pdf_sent_as_a_site_photo_is_refused_next_to_the_field(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The photos field takes images: a PDF sent past the browser's accept filter is
+    refused on the server, in the reader's words next to the field, nothing stored."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    response = post_form(
+        planner,
+        _url(project_id, "done"),
+        _url(project_id, "done"),
+        {"evidence.households_interviewed": "36", "evidence.observation_days": "4"},
+        files=[
+            ("attach.problem_map", ("问题地图.pdf", PDF, "application/pdf")),
+            ("photos", ("现场.pdf", PDF, "application/pdf")),
+        ],
+    )
+    assert response.status_code == 400
+    error = re.search(r'<small class="field-error" id="error-attach">(.*?)</small>', response.text, re.S)
+    assert error and "现场.pdf" in error[1] and "图片" in error[1]
+    assert snapshot(app) == before

@@ -141,6 +141,20 @@ class ExtensionView(BaseModel):
     comment: str | None
     requested_by_name: str = ""
     decided_by_name: str | None = None
+    #: why it was withdrawn (``models.project.WITHDRAWN_*``), when it was and its
+    #: event says so
+    withdrawn_why: str | None = None
+
+
+def withdrawal_reasons(uow: UnitOfWork, project_id: int) -> dict[tuple[str, dt.datetime | None], str]:
+    """Why each of the project's withdrawn extension requests was withdrawn, by stage
+    and the moment it was (the request's ``decided_at``): the ``why`` its
+    ``stage.extension_withdrawn`` event carries."""
+    return {
+        (e.stage_key or "", local(e.occurred_at)): str(e.data["why"])
+        for e in uow.events.rows_for_project(project_id, kinds=("stage.extension_withdrawn",))
+        if (e.data or {}).get("why")
+    }
 
 
 class AttachmentView(BaseModel):
@@ -352,6 +366,11 @@ def project_detail(
     stages = [
         _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
     ]
+    withdrawn = [(s, x) for s in stages for x in s.extensions if x.status in ("withdrawn", "lapsed")]
+    if withdrawn:
+        reasons = withdrawal_reasons(uow, project_id)
+        for s, x in withdrawn:
+            x.withdrawn_why = reasons.get((s.key, x.decided_at))
     notes: dict[str, list[NoteView]] = {}
     latest: dict[str, NoteView | None] = {}  # the last submission's note (None: it gave none)
     for e in submissions:

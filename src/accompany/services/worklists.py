@@ -50,6 +50,7 @@ from .queries import (
     local,
     project_detail,
     timing,
+    withdrawal_reasons,
 )
 from .satisfaction import CommentView, SurveyView, project_survey
 
@@ -162,6 +163,9 @@ class WorkItem(BaseModel):
     submitted_at: dt.datetime | None = None
     waiting_working_days: int | None = None
     returned: ReturnInfo | None = None
+    #: planner: why the stage cannot be marked done now (the rule's words, e.g. its
+    #: clock paused by the coordinator), or None when it can
+    refused: str | None = None
 
 
 class ExtensionItem(BaseModel):
@@ -179,6 +183,7 @@ class ExtensionItem(BaseModel):
     decided_by: str | None
     decided_at: dt.datetime | None
     comment: str | None
+    withdrawn_why: str | None = None  # as ``queries.ExtensionView.withdrawn_why``
 
 
 class StandIn(BaseModel):
@@ -331,6 +336,8 @@ def my_work(app: App, person: Person) -> MyWork:
                     work.in_progress.append(item)
             else:
                 work.to_decide.append(item)
+        if person.role is Role.PLANNER:
+            _ask_the_rule(uow, person, [*work.in_progress, *work.returned], app.lang)
         work.in_progress.sort(key=_by_deadline)
         work.returned.sort(key=_by_deadline)
         work.submitted.sort(key=_by_submission)
@@ -354,6 +361,20 @@ def my_work(app: App, person: Person) -> MyWork:
             )
         work.standing_in = _standing_in(app, uow, person, work, today)
     return work
+
+
+def _ask_the_rule(uow: UnitOfWork, planner: Person, items: list[WorkItem], lang: str) -> None:
+    """Mark each stage the rule does not let the planner mark done now with the rule's
+    own words, as the stage form would refuse it (the same rule the project page asks)."""
+    from ..i18n import error_text
+
+    projects: dict[int, Project] = {}
+    for item in items:
+        project = projects.get(item.project_id)
+        if project is None:
+            project = projects[item.project_id] = uow.projects.get(item.project_id)
+        refusal = _stage_refusal(project, item.stage, [planner], Action.COMPLETE)
+        item.refused = error_text(refusal, lang) if refusal is not None else None
 
 
 #: the extension requests a street office has to decide: waiting, on a stage whose
@@ -531,6 +552,10 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
         .order_by(X.requested_at)
     ).all()
     stage_names = _stage_names(app, uow, {r.template_pk for r in rows}, lang)
+    reasons = {
+        project_id: withdrawal_reasons(uow, project_id)
+        for project_id in {r.project_id for r in rows if r.status in ("withdrawn", "lapsed")}
+    }
     return [
         ExtensionItem(
             id=r.id,
@@ -547,6 +572,7 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
             decided_by=_named(r.decided_by_name, r.decided_by) if r.decided_by else None,
             decided_at=local(r.decided_at),
             comment=r.comment,
+            withdrawn_why=reasons.get(r.project_id, {}).get((r.key, local(r.decided_at))),
         )
         for r in rows
     ]

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from ...models.errors import AccompanyError, InvalidInput, Refusals
-from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS
+from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS, check_photo_name
 from ...models.people import Person
 from ...models.rules import Action
 from ...models.template import EvidenceType
@@ -179,6 +179,8 @@ async def done(request: Request, project_id: str, stage: str) -> Response:
         photos = uploads_of(form, "photos")
         if len(photos) > MAX_PHOTOS:
             raise InvalidInput(page._("At most {count} photos at a time.", count=MAX_PHOTOS), field="attach")
+        for photo in photos:  # the browser's accept filter can be bypassed
+            check_photo_name(photo.filename or "", field="attach")
         uploads += [(None, f) for f in photos]
         note = (
             text(form, "note", limit=MAX_TEXT, lang=lang, label=page._("Note for the approver")).strip()
