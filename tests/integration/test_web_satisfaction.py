@@ -109,9 +109,13 @@ def test_bad_input_changes_nothing(web: Any, app: App, project_id: int, survey: 
     assert _answer(resident, project_id, survey[0], origin="https://evil.example").status_code == 403
     unknown = _answer(resident, project_id, "ZZZZZZZZ")
     assert unknown.status_code == 400 and "not in this project's register" in visible_text(unknown.text)
-    for scores in ((0, 4, 4), (4, 6, 4), (4, 4, "")):
+    for scores in ((0, 4, 4), (4, 6, 4)):
         bad = _answer(resident, project_id, survey[0], scores)
         assert bad.status_code == 400 and "whole number from 1" in visible_text(bad.text)
+    unchosen = _answer(resident, project_id, survey[0], (4, 4, ""))
+    assert unchosen.status_code == 400 and "please give long-term management a score" in visible_text(
+        unchosen.text
+    )
     control = _answer(resident, project_id, survey[0], comment="a\x00b")
     assert control.status_code == 400
     assert snapshot(app) == before
