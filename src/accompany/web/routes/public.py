@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
@@ -35,10 +36,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ...bootstrap import Origin
 from ...i18n import error_text, normalise_language, translate
 from ...labels import label
-from ...models.errors import AccompanyError, NotFound
+from ...models.comments import KIND_LABELS, Kind
+from ...models.consent import CHOICE_LABELS, Choice
+from ...models.errors import N_, AccompanyError, Localized, NotFound
 from ...models.households import normalise_code
 from ...services.address_limit import admit
-from ...services.consent import cast_ballot, choice_label
+from ...services.consent import cast_ballot
 from ...services.public import PublicPage, public_page
 from ..context import accompany_app, record_id
 from ..errors import status_for
@@ -92,11 +95,27 @@ def _purpose(project_id: int) -> str:
 
 # -- after an answer: back to the page (Post/Redirect/Get) ------------------------------------------
 
+
+def _notice(context_key: str, msgid: str, **values: Localized) -> tuple[str, Callable[[str], str]]:
+    return context_key, lambda lang: translate(msgid, lang, **{k: v.text(lang) for k, v in values.items()})
+
+
+_COUNTED = N_("Your answer is counted. Thank you.")
+_REPLACED = N_("Your answer replaces your household's earlier one. Thank you.")
+_BALLOT_COUNTED = N_("Your ballot ({choice}) is counted. Thank you.")
+_BALLOT_REPLACED = N_("Your ballot ({choice}) replaces your household's earlier one.")
+_COMMENT_RECORDED = N_("Your {kind} is recorded; the planner's answer will appear here. Thank you.")
+
 #: what the public page says after a form was taken (``?sent=…``): a fixed list of
 #: (the page's context key, the message), so the address carries no text of its own
-SENT: dict[str, tuple[str, str]] = {
-    "survey": ("survey_done", "Your answer is counted. Thank you."),
-    "survey-replaced": ("survey_done", "Your answer replaces your household's earlier one. Thank you."),
+SENT: dict[str, tuple[str, Callable[[str], str]]] = {
+    "survey": _notice("survey_done", _COUNTED),
+    "survey-replaced": _notice("survey_done", _REPLACED),
+    "needs": _notice("needs_done", _COUNTED),
+    "needs-replaced": _notice("needs_done", _REPLACED),
+    **{f"ballot-{c}": _notice("done", _BALLOT_COUNTED, choice=CHOICE_LABELS[c]) for c in Choice},
+    **{f"ballot-{c}-replaced": _notice("done", _BALLOT_REPLACED, choice=CHOICE_LABELS[c]) for c in Choice},
+    **{f"comment-{k.value}": _notice("comment_done", _COMMENT_RECORDED, kind=KIND_LABELS[k]) for k in Kind},
 }
 
 
@@ -104,7 +123,7 @@ def sent_context(sent: str, lang: str) -> dict[str, str]:
     """The confirmation a page opened after an answer (``?sent=``) shows; nothing for
     anything not in ``SENT``."""
     found = SENT.get(sent)
-    return {found[0]: translate(found[1], lang)} if found else {}
+    return {found[0]: found[1](lang)} if found else {}
 
 
 def back_to_page(project_id: int, lang: str, code: str, sent: str, anchor: str) -> Response:
@@ -290,9 +309,5 @@ async def public_ballot(request: Request, project_id: str) -> Response:
         return await run_in_threadpool(answer, 400, message=error_text(exc, lang))
     except AccompanyError as exc:
         return await run_in_threadpool(answer, status_for(exc), message=error_text(exc, lang))
-    choice = choice_label(receipt.choice, lang)
-    if receipt.replaced:
-        done = translate("Your ballot ({choice}) replaces your household's earlier one.", lang, choice=choice)
-    else:
-        done = translate("Your ballot ({choice}) is counted. Thank you.", lang, choice=choice)
-    return await run_in_threadpool(answer, 200, done=done)
+    sent = f"ballot-{receipt.choice}" + ("-replaced" if receipt.replaced else "")
+    return back_to_page(number, lang, code, sent, "ballot")
