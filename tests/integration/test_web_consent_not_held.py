@@ -10,12 +10,13 @@ from sqlalchemy import update
 
 from accompany.bootstrap import App
 from accompany.db.orm import StageRow
+from accompany.services import households
 from accompany.services.consent import consent_tally
 from accompany.services.public import set_published
 from accompany.web.app import create_web_app
 
 from ..web_support import client, sign_in, visible_text, with_passwords
-from .test_consent import open_consent
+from .test_consent import HEADER, ROWS, open_consent
 
 
 @pytest.fixture
@@ -39,7 +40,12 @@ def _consent_done(app: App, project_id: int) -> None:
         uow.commit()
 
 
-def test_a_consent_done_without_online_ballots_is_not_a_failed_vote(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("register", [False, True], ids=["no-register", "register-no-ballot"])
+def test_a_consent_done_without_online_ballots_is_not_a_failed_vote(
+    web, app: App, project_id: int, register: bool
+) -> None:  # type: ignore[no-untyped-def]
+    if register:  # a register loaded, the consultation held on paper all the same
+        households.load_register(app, project_id, HEADER, ROWS, by="zhangl")
     set_published(app, project_id, by="zhangl")
     _consent_done(app, project_id)
     view = consent_tally(app, project_id)
@@ -53,6 +59,7 @@ def test_a_consent_done_without_online_ballots_is_not_a_failed_vote(web, app: Ap
         assert "未通过" not in section and "表决已结束" not in section, section[:300]
         assert "未使用线上表决（征询结果见阶段材料）" in section
         assert "住户名册" not in section  # no all-zero table
+        assert "重大事项" not in section.split("。")[0]  # no rule of a ballot that did not run
     english = visible_text(client(web).get(f"/public/projects/{project_id}?lang=en").text)
     assert "not passed" not in english and "No online ballot was used" in english
 
