@@ -58,6 +58,23 @@ CHOICE_LABELS = {
 VERDICT_LABELS = {True: Localized("通过", "passed"), False: Localized("未通过", "not passed")}
 
 
+class Outcome(StrEnum):
+    """What a consent stage's online ballot came to. ``NOT_HELD``: no household cast
+    a ballot (no register, or the consultation was held on paper and its result typed
+    as the stage's evidence) — the ballot neither passed nor failed."""
+
+    NOT_HELD = "not_held"
+    PASSED = "passed"
+    NOT_PASSED = "not_passed"
+
+
+OUTCOME_LABELS = {
+    Outcome.NOT_HELD: Localized("未使用线上表决", "no online ballot"),
+    Outcome.PASSED: VERDICT_LABELS[True],
+    Outcome.NOT_PASSED: VERDICT_LABELS[False],
+}
+
+
 def approval_met(part: Fraction, whole: Fraction, rule: Rule) -> bool:
     """Whether ``part`` of ``whole`` is enough under ``rule``: ≥ 3/4 (major) or
     strictly > 1/2 (ordinary). Nothing of nothing is never enough."""
@@ -144,6 +161,20 @@ class Tally:
     @property
     def ballots(self) -> int:
         return self.participating.households
+
+    @property
+    def held(self) -> bool:
+        """Whether a ballot ran at all: at least one household of the register cast
+        one. Without any, nothing was decided online (the Art. 278 arithmetic of
+        nothing is "not passed", which would read as the residents' refusal)."""
+        return self.ballots > 0
+
+    @property
+    def outcome(self) -> Outcome:
+        """未使用线上表决 when no ballot was cast, else 通过 / 未通过 under Art. 278."""
+        if not self.held:
+            return Outcome.NOT_HELD
+        return Outcome.PASSED if self.passed else Outcome.NOT_PASSED
 
 
 def tally(register: Mapping[str, Home], ballots: Mapping[str, Choice], rule: Rule) -> Tally:
@@ -255,7 +286,9 @@ FAILED_LABELS = {
 
 def failed_conditions(result: Tally) -> list[str]:
     """Which of the four conditions failed (keys of ``FAILED_LABELS``); empty when
-    the ballot passed."""
+    the ballot passed or was not held (no ballot cast: nothing failed)."""
+    if not result.held:
+        return []
     return [
         name
         for name, ok in (

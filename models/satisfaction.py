@@ -73,8 +73,13 @@ class Answer:
 
 def parse_score(value: object, dimension: Dimension) -> int:
     """A score as typed or sent by a form: a whole number 1–5 (or its label, 满意).
-    Anything else is refused, naming the dimension."""
+    Anything else is refused, naming the dimension; nothing chosen is asked for
+    (a range and an empty "got" would read as if something wrong had been sent)."""
     text = str(value if value is not None else "").strip()
+    if not text:
+        raise InvalidInput(
+            "please give {dimension} a score", field=dimension.value, dimension=DIMENSION_LABELS[dimension]
+        )
     for score, label in SCORE_LABELS.items():
         if text in (label.zh, label.en):
             return score

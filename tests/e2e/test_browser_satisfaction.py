@@ -72,6 +72,11 @@ def test_a_resident_answers_on_a_phone_and_the_evidence_follows(browser, world) 
     survey.locator("button[type=submit]").click()
     page.wait_for_selector("p.notice[role=status]")
     assert "您的答卷已计入" in page.inner_text("p.notice[role=status]")
+    # the browser is on the public page (code kept, at the survey), not the form's address:
+    # a reload opens the page again, without the 405 "this address takes a form"
+    assert page.url.startswith(f"{server.url}/public/projects/{project_id}?code={found[0]}")
+    assert page.url.endswith("#survey")
+    assert page.reload().status == 200 and survey.locator("input[name=code]").input_value() == found[0]
     tally = page.inner_text("section.satisfaction")
     assert "4户中已有1户作答" in tally and "满意率：100.0%" in tally and "5.00" in tally
     _fits(page)

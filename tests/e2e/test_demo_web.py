@@ -129,7 +129,8 @@ def test_the_demo_has_a_published_project_with_its_residents_answers(demo: tuple
     assert "反对把6号楼北侧的绿地改成停车位。 责任规划师答复" in text
     assert text.count("责任规划师答复") == 4
     # the consent ballot passed Art. 278 (18 agree, 2 disagree, 1 abstain of 24)
-    assert "意见征询表决 · 居民意见征询 通过" in text
+    # (the closed ballot's line under the section's heading, not above it)
+    assert "意见征询表决 · 居民意见征询 表决已结束。 通过" in text
     assert "参与表决 21 " in text and "同意 18 " in text and "不同意 2 " in text and "弃权 1 " in text
     # the satisfaction survey runs now; the printed code is one that has not answered
     assert "24户中已有12户作答" in text
@@ -143,6 +144,11 @@ def test_the_demo_has_a_published_project_with_its_residents_answers(demo: tuple
         assert "需求条目数 15 " in shown
         assert "公示期间收到意见 3 条、异议 1 条，已答复 4 条" in shown
         assert "征询户数 21 同意户数 18 " in shown
+        # project 1's consent was typed as evidence (征询户数 96, 同意户数 88), no ballot
+        # cast online: its page tells no failed vote
+        first = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c.get("/projects/1").text))
+        consent = first[first.index("意见征询表决 ·") :]
+        assert "未使用线上表决（征询结果见阶段材料）" in consent and "未通过" not in consent
 
 
 def test_the_demo_public_page_and_the_residents_sections_on_a_phone(browser, demo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -110,9 +110,11 @@ def test_bad_scores_comments_and_codes_change_nothing(
     for code in ("ZZZZZZZZ", "not a code", "", foreign):
         with pytest.raises(NotFound, match="not in this project's register"):
             give_answer(people, project_id, code, 4, 4, 4)
-    for bad in (0, 6, "", "4.5", "x", -1):
+    for bad in (0, 6, "4.5", "x", -1):
         with pytest.raises(InvalidInput, match="whole number from 1"):
             give_answer(people, project_id, survey[0], 4, bad, 4)
+    with pytest.raises(InvalidInput, match="please give renovation process a score"):
+        give_answer(people, project_id, survey[0], 4, "", 4)
     with pytest.raises(InvalidInput, match="control character"):
         give_answer(people, project_id, survey[0], 4, 4, 4, "ok\x1b[31m")
     with pytest.raises(InvalidInput, match="at most 500"):

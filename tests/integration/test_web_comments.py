@@ -73,10 +73,11 @@ def test_a_resident_comments_and_the_page_shows_it_anonymously_and_escaped(
     token = re.search(r'name="token" value="([^"]+)"', page.text)
     assert token is not None
     sent = _send(resident, app, project_id, notice[0].lower(), "希望加装座椅", token=token.group(1))
-    assert sent.status_code == 200 and "set-cookie" not in sent.headers
-    assert "Your comment is recorded" in visible_text(sent.text)
+    assert sent.status_code == 303 and "set-cookie" not in sent.headers
+    assert sent.headers["location"].endswith("#comments")
+    assert "Your comment is recorded" in visible_text(resident.get(sent.headers["location"]).text)
     objection = _send(resident, app, project_id, notice[1], SCRIPT + " 反对砍树", kind="objection")
-    assert objection.status_code == 200
+    assert objection.status_code == 303
     page = resident.get(f"/public/projects/{project_id}?lang=en")
     assert SCRIPT not in page.text and "&lt;script&gt;" in page.text
     text = visible_text(page.text)

@@ -68,10 +68,13 @@ def test_a_resident_votes_with_the_code_from_the_qr(
     assert plain.headers["cache-control"] == "public, max-age=300" and ballot[0] not in plain.text
 
     cast = _vote(resident, project_id, ballot[0], "agree", _token(page.text))
-    assert cast.status_code == 200 and "set-cookie" not in cast.headers
-    assert "Your ballot (agree) is counted" in visible_text(cast.text)
+    assert cast.status_code == 303 and "set-cookie" not in cast.headers
+    assert cast.headers["location"].endswith("#ballot") and f"code={ballot[0]}" in cast.headers["location"]
+    assert "Your ballot (agree) is counted" in visible_text(resident.get(cast.headers["location"]).text)
     again = _vote(resident, project_id, ballot[0].lower(), "disagree")
-    assert "replaces your household's earlier one" in visible_text(again.text)
+    assert "replaces your household's earlier one" in visible_text(
+        resident.get(again.headers["location"]).text
+    )
     view = consent_tally(app, project_id)
     assert (view.participating.households, view.disagreeing.households) == (1, 1)
     text = visible_text(resident.get(f"/public/projects/{project_id}?lang=en").text)
@@ -92,7 +95,7 @@ def test_token_origin_unknown_code_and_closed(web: Any, app: App, project_id: in
     assert unknown.status_code == 400 and "not in this project's register" in visible_text(unknown.text)
     assert snapshot(app) == before
 
-    assert _vote(resident, project_id, ballot[0], "agree", origin="http://testserver").status_code == 200
+    assert _vote(resident, project_id, ballot[0], "agree", origin="http://testserver").status_code == 303
     for code in ballot[1:]:
         _vote(resident, project_id, code, "agree")
     commands.complete_stage(
@@ -118,7 +121,7 @@ def test_thirty_ballots_a_minute_per_address_then_429(
     resident = client(web)
     token = _token(resident.get(f"/public/projects/{project_id}").text)
     answers = [_vote(resident, project_id, ballot[0], "agree", token).status_code for _ in range(30)]
-    assert answers == [200] * 30
+    assert answers == [303] * 30
     refused = _vote(resident, project_id, ballot[0], "agree", token)
     assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
     assert "Too many ballots" in visible_text(refused.text)

@@ -126,7 +126,7 @@ BAD_ANSWER = {"content": "0", "process": "4", "management": "", "comment": "很�
 
 def _assert_every_problem_next_to_its_question(html: str) -> None:
     assert "改造内容的评分须为1（非常不满意）到5（非常满意）的整数" in next_to(html, "content")
-    assert "长效管理的评分须为1" in next_to(html, "management")
+    assert next_to(html, "management") == "请为长效管理打分"  # nothing chosen: asked for, no range
     assert next_to(html, "comment") == "意见长600个字符；最多500个字符"
     assert "有 3 处需要修改" in visible_text(html)
     assert 'id="error-process"' not in html

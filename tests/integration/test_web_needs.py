@@ -98,10 +98,14 @@ def test_a_resident_answers_with_a_point_and_a_photo(
         files={"point1.photo": ("坑.png", PNG, "image/png")},
         token=_token(page.text),
     )
-    assert done.status_code == 200, visible_text(done.text)
-    assert "Your answer is counted" in visible_text(done.text) and SCRIPT not in done.text
+    assert done.status_code == 303, visible_text(done.text)
+    assert done.headers["location"].endswith("#needs")
+    shown = resident.get(done.headers["location"])
+    assert "Your answer is counted" in visible_text(shown.text) and SCRIPT not in shown.text
     again = _answer(resident, project_id, {"code": survey[0].lower(), "need": str(ids["绿化提升"])})
-    assert "replaces your household's earlier one" in visible_text(again.text)
+    assert "replaces your household's earlier one" in visible_text(
+        resident.get(again.headers["location"]).text
+    )
     view = needs_tally(app, project_id)
     assert (view.responses, view.items_chosen, view.points) == (1, 1, 0)
     _answer(
@@ -265,7 +269,7 @@ def test_the_problem_map_draws_configured_tiles_under_its_points(
                 "point1.lng": lng,
             },
         )
-        assert done.status_code == 200, visible_text(done.text)
+        assert done.status_code == 303, visible_text(done.text)
     app.settings.map_tiles = "https://tiles.example.cn/{z}/{x}/{y}.png?style=7"
     app.settings.map_tiles_attribution = "© 示例地图"
     web = create_web_app(app)

@@ -90,10 +90,14 @@ def test_a_resident_answers_with_the_code_from_the_qr(
     assert plain.headers["cache-control"] == "public, max-age=300" and survey[0] not in plain.text
 
     given = _answer(resident, project_id, survey[0], (5, 4, 3), token=_token(page.text))
-    assert given.status_code == 200 and "set-cookie" not in given.headers
-    assert "Your answer is counted" in visible_text(given.text)
+    assert given.status_code == 303 and "set-cookie" not in given.headers
+    shown = resident.get(given.headers["location"])
+    assert shown.headers["cache-control"] == "no-store"
+    assert "Your answer is counted" in visible_text(shown.text)
     again = _answer(resident, project_id, survey[0].lower(), (2, 2, 2))
-    assert "replaces your household's earlier one" in visible_text(again.text)
+    assert "replaces your household's earlier one" in visible_text(
+        resident.get(again.headers["location"]).text
+    )
     view = survey_tally(app, project_id)
     assert (view.respondents, view.satisfied) == (1, 0)  # counted once, the later answer
     text = visible_text(resident.get(f"/public/projects/{project_id}?lang=en").text)
@@ -109,9 +113,13 @@ def test_bad_input_changes_nothing(web: Any, app: App, project_id: int, survey: 
     assert _answer(resident, project_id, survey[0], origin="https://evil.example").status_code == 403
     unknown = _answer(resident, project_id, "ZZZZZZZZ")
     assert unknown.status_code == 400 and "not in this project's register" in visible_text(unknown.text)
-    for scores in ((0, 4, 4), (4, 6, 4), (4, 4, "")):
+    for scores in ((0, 4, 4), (4, 6, 4)):
         bad = _answer(resident, project_id, survey[0], scores)
         assert bad.status_code == 400 and "whole number from 1" in visible_text(bad.text)
+    unchosen = _answer(resident, project_id, survey[0], (4, 4, ""))
+    assert unchosen.status_code == 400 and "please give long-term management a score" in visible_text(
+        unchosen.text
+    )
     control = _answer(resident, project_id, survey[0], comment="a\x00b")
     assert control.status_code == 400
     assert snapshot(app) == before
@@ -122,7 +130,7 @@ def test_a_script_in_the_comment_is_shown_escaped(
 ) -> None:
     resident = client(web)
     script = "<script>alert('x')</script>"
-    assert _answer(resident, project_id, survey[0], comment=script).status_code == 200
+    assert _answer(resident, project_id, survey[0], comment=script).status_code == 303
     public = resident.get(f"/public/projects/{project_id}").text
     assert "alert(" not in public  # the public page never shows comments
     planner = sign_in(web, "wangrb")
@@ -137,7 +145,7 @@ def test_a_script_in_the_comment_is_shown_escaped(
 def test_the_survey_closes_with_the_stage(web: Any, app: App, project_id: int, survey: list[str]) -> None:
     resident = client(web)
     for code in survey[:25]:  # (the page takes 30 answers a minute from one address)
-        assert _answer(resident, project_id, code, (5, 5, 4)).status_code == 200
+        assert _answer(resident, project_id, code, (5, 5, 4)).status_code == 303
     for code in survey[25:30]:
         give_answer(app, project_id, code, 5, 5, 4, by="wangrb")
     planner = sign_in(web, "wangrb")
@@ -201,3 +209,52 @@ def test_the_done_form_is_filled_with_what_the_answers_show(
     )
     assert done.status_code == 303
     assert survey_tally(app, project_id).open is False
+
+
+def test_an_answer_sends_the_resident_back_to_the_page_with_the_code(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """Post/Redirect/Get: after an answer the browser is on the public page (code and
+    language kept, at the survey's section) with the confirmation, so a reload or a
+    shared address opens the page, not the form's address."""
+    resident = client(web)
+    given = _answer(resident, project_id, survey[0].lower(), (5, 5, 4))
+    assert given.status_code == 303
+    location = given.headers["location"]
+    assert location.startswith(f"/public/projects/{project_id}?") and location.endswith("#survey")
+    assert f"code={survey[0]}" in location and "lang=en" in location
+    page = resident.get(location)
+    text = visible_text(page.text)
+    assert page.status_code == 200 and f'value="{survey[0]}"' in page.text
+    section = text[text.index("How satisfied is your household") :]
+    assert "Your answer is counted" in section  # under the survey's heading, where the anchor lands
+    assert resident.get(location).status_code == 200  # a reload is the page again
+    # a made-up confirmation shows nothing
+    forged = visible_text(resident.get(f"/public/projects/{project_id}?sent=whatever&lang=en").text)
+    assert "Thank you" not in forged
+
+
+def test_a_public_form_address_opened_as_a_page_leads_back_to_the_public_page(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    resident = client(web)
+    for form in ("satisfaction", "ballot", "comments", "needs"):
+        url = f"/public/projects/{project_id}/{form}"
+        opened = resident.get(
+            url, headers={"referer": f"http://testserver/public/projects/{project_id}?code={survey[0]}"}
+        )
+        text = visible_text(opened.text)
+        assert opened.status_code == 405 and opened.headers["allow"] == "POST"
+        assert "<title>此地址只用于提交表单 · accompany</title>" in opened.text
+        assert "我的待办" not in text and "登录" not in text and "/signin" not in opened.text
+        assert f'href="/public/projects/{project_id}?code={survey[0]}&amp;lang=zh"' in opened.text, form
+    english = resident.get(f"/public/projects/{project_id}/satisfaction?code={survey[1]}&lang=en")
+    assert f'href="/public/projects/{project_id}?code={survey[1]}&amp;lang=en"' in english.text
+    assert "Open the project's page" in visible_text(english.text)
+    other_site = resident.get(
+        f"/public/projects/{project_id}/satisfaction",
+        headers={"referer": f"https://evil.example/?code={survey[0]}"},
+    )
+    assert f'href="/public/projects/{project_id}?lang=zh"' in other_site.text
+    # a signed-in form's address keeps the staff page
+    assert "/signin" in resident.get(f"/projects/{project_id}/satisfaction").text

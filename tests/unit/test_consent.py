@@ -164,3 +164,20 @@ def test_the_readme_worked_example() -> None:
     assert ordinary.approval_area_ok and not ordinary.approval_owners_ok and not ordinary.passed
     changed = tally(homes, votes(A, A, A, None), Rule.MAJOR)
     assert changed.passed and (changed.participating.households, changed.agreeing.households) == (3, 3)
+
+
+def test_a_ballot_nobody_cast_was_not_held_rather_than_failed() -> None:
+    """No ballot (no register, or the consultation held on paper): Art. 278's
+    arithmetic of nothing is "not passed", but nothing was decided — the outcome is
+    "not held" and no condition failed. One ballot makes it a real ballot."""
+    from accompany.models.consent import OUTCOME_LABELS, Outcome
+
+    for homes in ({}, register((6000, 1), (6000, 1))):
+        nothing = tally(homes, {}, Rule.MAJOR)
+        assert not nothing.passed and not nothing.held
+        assert nothing.outcome is Outcome.NOT_HELD and failed_conditions(nothing) == []
+        assert OUTCOME_LABELS[nothing.outcome].zh == "未使用线上表决"
+    one = tally(register((6000, 1), (6000, 1)), votes(D), Rule.MAJOR)
+    assert one.held and one.outcome is Outcome.NOT_PASSED and failed_conditions(one)
+    both = tally(register((6000, 1), (6000, 1)), votes(A, A), Rule.MAJOR)
+    assert both.outcome is Outcome.PASSED and OUTCOME_LABELS[both.outcome].zh == "通过"

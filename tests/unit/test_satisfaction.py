@@ -52,10 +52,21 @@ def test_scores_are_whole_numbers_one_to_five() -> None:
         4,
         1,
     ]
-    for bad in (0, 6, "", None, "4.5", "-1", "05x", "٣", "10"):
+    for bad in (0, 6, "4.5", "-1", "05x", "٣", "10"):
         with pytest.raises(InvalidInput, match="whole number from 1") as caught:
             parse_score(bad, Dimension.PROCESS)
         assert caught.value.field == "process"
+
+
+def test_a_score_not_chosen_is_asked_for_not_said_out_of_range() -> None:
+    from accompany.i18n import error_text
+
+    for nothing in ("", None, "  "):
+        with pytest.raises(InvalidInput) as caught:
+            parse_score(nothing, Dimension.PROCESS)
+        assert caught.value.field == "process"
+        assert error_text(caught.value, "zh") == "请为改造过程打分"
+        assert error_text(caught.value, "en") == "please give renovation process a score"
 
 
 def test_an_answer_is_refused_with_every_problem_at_once() -> None:

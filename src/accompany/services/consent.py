@@ -17,8 +17,8 @@ from sqlalchemy import select
 from ..db.orm import BallotRow, HouseholdRow
 from ..models.consent import (
     CHOICE_LABELS,
+    OUTCOME_LABELS,
     RULE_LABELS,
-    VERDICT_LABELS,
     BallotClosed,
     Channel,
     Choice,
@@ -82,6 +82,8 @@ class TallyView(BaseModel):
     approval_area_ok: bool
     approval_owners_ok: bool
     passed: bool
+    held: bool  # a household cast a ballot; without any there is no verdict (models.consent.Outcome)
+    outcome: str  # not_held / passed / not_passed
     verdict_zh: str
     verdict_en: str
     failed: list[str]
@@ -206,8 +208,8 @@ def _part(count) -> Part:  # type: ignore[no-untyped-def]
 
 def consent_tally(app: App, project_id: int, *, stage: str | None = None, public: bool = False) -> TallyView:
     """The ballot's aggregates (``public``: only for a published page, else the
-    project is unknown). Without any ballot every count is zero and the verdict is
-    未通过."""
+    project is unknown). Without any ballot every count is zero and no ballot
+    was held (未使用线上表决): neither passed nor failed."""
     from .public import is_published_in
 
     with app.reader() as uow:
@@ -247,7 +249,7 @@ def tally_view(uow: UnitOfWork, project: Project, spec: StageSpec) -> TallyView:
     state = project.stages[spec.id].state
     open_now = ballot_open(state, project.status)
     rule = RULE_LABELS[result.rule]
-    verdict = VERDICT_LABELS[result.passed]
+    verdict = OUTCOME_LABELS[result.outcome]
     return TallyView(
         project_id=project_id,
         stage=spec.id,
@@ -268,6 +270,8 @@ def tally_view(uow: UnitOfWork, project: Project, spec: StageSpec) -> TallyView:
         approval_area_ok=result.approval_area_ok,
         approval_owners_ok=result.approval_owners_ok,
         passed=result.passed,
+        held=result.held,
+        outcome=result.outcome.value,
         verdict_zh=verdict.zh,
         verdict_en=verdict.en or verdict.zh,
         failed=failed_conditions(result),

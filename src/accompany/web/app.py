@@ -130,6 +130,13 @@ def create_web_app(application: App) -> FastAPI:
 
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            from .routes.public import form_address_page
+
+            # a resident's form address: no sign-in nor worklist, back to the public page
+            public = form_address_page(request, application.settings.language)
+            if public is not None:
+                return public
         page = page_for(request)
         if exc.status_code == 405:
             # a form's address opened as a page (a bookmark, a sign-in that came back

@@ -20,7 +20,7 @@ from ...bootstrap import Origin
 from ...i18n import error_text, normalise_language, translate
 from ...models.errors import AccompanyError, NotFound
 from ...services import worklists
-from ...services.comments import answer_comment, kind_label, leave_comment
+from ...services.comments import answer_comment, leave_comment
 from ...services.public import PublicPage
 from ..context import accompany_app, page_for, record_id
 from ..errors import status_for
@@ -48,7 +48,7 @@ def public_comments_context(app, page: PublicPage) -> dict:  # type: ignore[no-u
 
 @router.post("/public/projects/{project_id}/comments")
 async def public_comment(request: Request, project_id: str) -> Response:
-    from .public import _page, _same_origin, admitted, ballot_context, read_page
+    from .public import _page, _same_origin, admitted, back_to_page, ballot_context, read_page
 
     application = accompany_app(request)
     form = await request.form()
@@ -105,12 +105,7 @@ async def public_comment(request: Request, project_id: str) -> Response:
         return await run_in_threadpool(answer, 400, message=error_text(exc, lang))
     except AccompanyError as exc:
         return await run_in_threadpool(answer, status_for(exc), message=error_text(exc, lang))
-    done = translate(
-        "Your {kind} is recorded; the planner's answer will appear here. Thank you.",
-        lang,
-        kind=kind_label(receipt.kind, lang),
-    )
-    return await run_in_threadpool(answer, 200, done=done)
+    return back_to_page(number, lang, code, f"comment-{receipt.kind}", "comments")
 
 
 # -- the signed-in project page ------------------------------------------------------------------

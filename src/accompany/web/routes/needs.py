@@ -195,11 +195,8 @@ async def public_needs(request: Request, project_id: str) -> Response:
         return await run_in_threadpool(reply, 400, message=error_text(exc, lang))
     except AccompanyError as exc:
         return await run_in_threadpool(reply, status_for(exc), message=error_text(exc, lang))
-    if receipt.replaced:
-        done = translate("Your answer replaces your household's earlier one. Thank you.", lang)
-    else:
-        done = translate("Your answer is counted. Thank you.", lang)
-    return await run_in_threadpool(reply, 200, done=done)
+    sent = "needs-replaced" if receipt.replaced else "needs"
+    return public_routes.back_to_page(number, lang, code, sent, "needs")
 
 
 async def _project_page_error(page: Any, number: int, message: str, status: int) -> Response:

@@ -24,20 +24,24 @@ and is therefore never stored by caches (``no-store``), nor is any answer's page
 from __future__ import annotations
 
 import hashlib
+import re
 import time
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ...bootstrap import Origin
 from ...i18n import error_text, normalise_language, translate
 from ...labels import label
-from ...models.errors import AccompanyError, NotFound
+from ...models.comments import KIND_LABELS, Kind
+from ...models.consent import CHOICE_LABELS, Choice
+from ...models.errors import N_, AccompanyError, Localized, NotFound
 from ...models.households import normalise_code
 from ...services.address_limit import admit
-from ...services.consent import cast_ballot, choice_label
+from ...services.consent import cast_ballot
 from ...services.public import PublicPage, public_page
 from ..context import accompany_app, record_id
 from ..errors import status_for
@@ -87,6 +91,74 @@ def _other_language(request: Request, lang: str, code: str | None, *, shown: boo
 
 def _purpose(project_id: int) -> str:
     return f"ballot:{project_id}"
+
+
+# -- after an answer: back to the page (Post/Redirect/Get) ------------------------------------------
+
+
+def _notice(context_key: str, msgid: str, **values: Localized) -> tuple[str, Callable[[str], str]]:
+    return context_key, lambda lang: translate(msgid, lang, **{k: v.text(lang) for k, v in values.items()})
+
+
+_COUNTED = N_("Your answer is counted. Thank you.")
+_REPLACED = N_("Your answer replaces your household's earlier one. Thank you.")
+_BALLOT_COUNTED = N_("Your ballot ({choice}) is counted. Thank you.")
+_BALLOT_REPLACED = N_("Your ballot ({choice}) replaces your household's earlier one.")
+_COMMENT_RECORDED = N_("Your {kind} is recorded; the planner's answer will appear here. Thank you.")
+
+#: what the public page says after a form was taken (``?sent=…``): a fixed list of
+#: (the page's context key, the message), so the address carries no text of its own
+SENT: dict[str, tuple[str, Callable[[str], str]]] = {
+    "survey": _notice("survey_done", _COUNTED),
+    "survey-replaced": _notice("survey_done", _REPLACED),
+    "needs": _notice("needs_done", _COUNTED),
+    "needs-replaced": _notice("needs_done", _REPLACED),
+    **{f"ballot-{c}": _notice("done", _BALLOT_COUNTED, choice=CHOICE_LABELS[c]) for c in Choice},
+    **{f"ballot-{c}-replaced": _notice("done", _BALLOT_REPLACED, choice=CHOICE_LABELS[c]) for c in Choice},
+    **{f"comment-{k.value}": _notice("comment_done", _COMMENT_RECORDED, kind=KIND_LABELS[k]) for k in Kind},
+}
+
+
+def sent_context(sent: str, lang: str) -> dict[str, str]:
+    """The confirmation a page opened after an answer (``?sent=``) shows; nothing for
+    anything not in ``SENT``."""
+    found = SENT.get(sent)
+    return {found[0]: found[1](lang)} if found else {}
+
+
+def back_to_page(project_id: int, lang: str, code: str, sent: str, anchor: str) -> Response:
+    """303 to the public page after an answer was taken: reloading or sharing the
+    address then opens the page, not the form's address; the household's code and
+    the language stay, the page opens at the form's section and says what was done."""
+    query = [("code", normalise_code(code) or "")] if normalise_code(code) else []
+    query += [("lang", lang), ("sent", sent)]
+    response = RedirectResponse(f"/public/projects/{project_id}?{urlencode(query)}#{anchor}", status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+_FORM_ADDRESS = re.compile(r"^/public/projects/(\d{1,9})(?:/|$)")
+
+
+def form_address_page(request: Request, default_language: str) -> Response | None:
+    """The 405 page of a public form's address opened as a page (a reload after an
+    error, a shared link): for a resident — no sign-in, no worklist — with a link to
+    the project's public page, keeping the household's code when the address or the
+    page it came from (Referer) had one. None for an address that is not public."""
+    found = _FORM_ADDRESS.match(request.url.path)
+    if found is None:
+        return None
+    lang = normalise_language(request.query_params.get("lang"), default_language)
+    code = request.query_params.get("code") or ""
+    referer = urlsplit(request.headers.get("referer") or "")
+    if not code and referer.netloc == request.headers.get("host", ""):
+        code = (parse_qs(referer.query).get("code") or [""])[0]
+    query = [("code", normalise_code(code[:40]) or "")] if normalise_code(code[:40]) else []
+    back = f"/public/projects/{found.group(1)}?{urlencode([*query, ('lang', lang)])}"
+    response = _page(request, lang, 405, project=None, form_address=back)
+    response.headers["Allow"] = "POST"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def ballot_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no-untyped-def]
@@ -161,9 +233,11 @@ async def public_page_view(request: Request, project_id: str) -> Response:
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
     context = page_context(app, page, lang, code)
-    response = _page(request, lang, 200, **context)
-    # the same page for everyone, no cookies; with a code in a form: never stored
-    if context.get("code") or context.get("survey_code") or context.get("needs_code"):
+    sent = sent_context(request.query_params.get("sent") or "", lang)
+    response = _page(request, lang, 200, **context, **sent)
+    # the same page for everyone, no cookies; with a code in a form or an answer's
+    # confirmation: never stored
+    if sent or context.get("code") or context.get("survey_code") or context.get("needs_code"):
         response.headers["Cache-Control"] = "no-store"
         return response
     cache = {"Cache-Control": f"public, max-age={MAX_AGE}", "ETag": _etag(response.body)}
@@ -235,9 +309,5 @@ async def public_ballot(request: Request, project_id: str) -> Response:
         return await run_in_threadpool(answer, 400, message=error_text(exc, lang))
     except AccompanyError as exc:
         return await run_in_threadpool(answer, status_for(exc), message=error_text(exc, lang))
-    choice = choice_label(receipt.choice, lang)
-    if receipt.replaced:
-        done = translate("Your ballot ({choice}) replaces your household's earlier one.", lang, choice=choice)
-    else:
-        done = translate("Your ballot ({choice}) is counted. Thank you.", lang, choice=choice)
-    return await run_in_threadpool(answer, 200, done=done)
+    sent = f"ballot-{receipt.choice}" + ("-replaced" if receipt.replaced else "")
+    return back_to_page(number, lang, code, sent, "ballot")

@@ -56,7 +56,7 @@ def survey_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no
 
 @router.post("/public/projects/{project_id}/satisfaction")
 async def public_answer(request: Request, project_id: str) -> Response:
-    from .public import _page, _same_origin, admitted, ballot_context, read_page
+    from .public import _page, _same_origin, admitted, back_to_page, ballot_context, read_page
 
     application = accompany_app(request)
     form = await request.form()
@@ -123,11 +123,8 @@ async def public_answer(request: Request, project_id: str) -> Response:
         return await run_in_threadpool(answer, 400, refused=FormErrors.of(exc, lang))
     except AccompanyError as exc:
         return await run_in_threadpool(answer, status_for(exc), refused=FormErrors.of(exc, lang))
-    if receipt.replaced:
-        done = translate("Your answer replaces your household's earlier one. Thank you.", lang)
-    else:
-        done = translate("Your answer is counted. Thank you.", lang)
-    return await run_in_threadpool(answer, 200, done=done)
+    sent = "survey-replaced" if receipt.replaced else "survey"
+    return back_to_page(number, lang, code, sent, "survey")
 
 
 @router.post("/projects/{project_id}/satisfaction")
