@@ -16,7 +16,7 @@ from typing import Any
 
 from .models.consent import RULE_LABELS, VERDICT_LABELS, Rule
 from .models.delegation import on_behalf_label
-from .models.report import Report
+from .models.report import Report, quarter_name
 from .services.reports import jsonable
 
 FIGURES: list[tuple[str, str, str]] = [
@@ -363,7 +363,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
+def _about(report: Report, lang: str, pinned: bool = False) -> list[tuple[str, Any]]:
+    """The report's about section; ``pinned``: in the wording the workbook's pinned
+    cells hold (compact quarter, the calendar's and templates' codes)."""
     zh = lang == "zh"
     meta = report.meta
     # named as people read them (朝阳区 · 太阳宫街道), not district=chaoyang
@@ -371,7 +373,7 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
         "全市" if zh else "all"
     )
     return [
-        ("季度" if zh else "quarter", report.quarter),
+        ("季度" if zh else "quarter", report.quarter if pinned else quarter_name(report.quarter, lang)),
         ("期间" if zh else "period", f"{report.period_start} — {report.period_end}"),
         ("范围" if zh else "scope", scope),
         ("数据截止（北京时间）" if zh else "data cut-off (Beijing time)", _cell(report.cutoff)),
@@ -633,11 +635,13 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     title = WriteOnlyCell(
         summary,
         value=f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
+        # the workbook's cells are pinned (tests/integration/test_reports.py): its
+        # wording changes only with a new pin
         f"{report.quarter}",
     )
     title.font = Font(bold=True, size=14)
     summary.append([title])
-    about = _about(report, lang)[:5]
+    about = _about(report, lang, pinned=True)[:5]
     for key, value in about:
         _put_row(summary, [key, _cell(value)])
     summary.append([])
@@ -700,7 +704,7 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     table(
         about_sheet,
         ["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"],
-        ([k, v] for k, v in _about(report, lang)),
+        ([k, v] for k, v in _about(report, lang, pinned=True)),
         fixed={"A": 30, "B": 80},
     )
     book.save(path)
@@ -879,7 +883,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
             )
         )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])
-    title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {report.quarter}"
+    title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {quarter_name(report.quarter, lang)}"
     return f"""<!DOCTYPE html>
 <html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>

@@ -549,6 +549,8 @@ def test_published_reports_reach_the_district_with_files(
     assert (sent.claimed, sent.sent, sent.retried, sent.dead) == (4, 1, 3, 0)
     mail = next(m for m in smtp.messages if "季度合规报告" in m.subject)
     assert mail.to == ["ghj@chaoyang.example"]
+    # the quarter as a Chinese reader names it (the file names keep 2026Q1)
+    assert "2026年第一季度" in mail.subject
     assert set(mail.attachments) == {"accompany-2026Q1-chaoyang.xlsx", "accompany-2026Q1-chaoyang.html"}
     assert mail.attachments["accompany-2026Q1-chaoyang.xlsx"][:2] == b"PK"  # a zip: the workbook
     assert "按时率 40%" in mail.body and "reports" in mail.body

@@ -10,6 +10,7 @@ import typer
 
 from ..i18n import translate
 from ..labels import N_
+from ..models.report import quarter_name
 from .common import (
     DbOption,
     NowOption,
@@ -113,7 +114,7 @@ def report_quarterly(
     say(
         WROTE_COMPLETE if report.complete_quarter else WROTE_RUNNING,
         file=target,
-        quarter=report.quarter,
+        quarter=quarter_name(report.quarter, language),
         cutoff=f"{report.cutoff:%Y-%m-%d %H:%M}",
         events=report.meta["events_read"],
         digest=report.meta["inputs_sha256"][:16],
