@@ -83,7 +83,12 @@ def report_quarterly(
     language = lang or application.lang
     with Progress(console=error_console, transient=True) as bar:
         task = bar.add_task(
-            translate("{quarter}: replaying events", cli_language(), quarter=period.label), total=None
+            translate(
+                "{quarter}: replaying events",
+                cli_language(),
+                quarter=quarter_name(period.label, cli_language()),
+            ),
+            total=None,
         )
         report = quarterly_report(
             application,
@@ -114,7 +119,7 @@ def report_quarterly(
     say(
         WROTE_COMPLETE if report.complete_quarter else WROTE_RUNNING,
         file=target,
-        quarter=quarter_name(report.quarter, language),
+        quarter=quarter_name(report.quarter, cli_language()),
         cutoff=f"{report.cutoff:%Y-%m-%d %H:%M}",
         events=report.meta["events_read"],
         digest=report.meta["inputs_sha256"][:16],
