@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .people import PARTY_ROLES, ROLE_LABELS_EN, ROLE_LABELS_ZH
+from .report import quarter_name
 
 #: who decides at a level — or, in a joint step (会签/或签), the party who signs
 LEVEL_ZH = {"street-office": "街道办事处", "district": "区规划分局"} | {
@@ -155,14 +156,14 @@ def _report_body(p: dict[str, Any], zh: bool) -> str:
     files = "\n".join(p.get("attachments", []))
     if zh:
         return (
-            f"{p.get('scope_name')} {p.get('quarter')} 陪伴式服务合规报告（数据截止 {p.get('cutoff')}，北京时间）：\n"
+            f"{p.get('scope_name')} {quarter_name(str(p.get('quarter')), 'zh')} 陪伴式服务合规报告（数据截止 {p.get('cutoff')}，北京时间）：\n"
             f"在建项目 {f.get('projects_active')}，本季到期阶段 {f.get('stages_due')}，按时率 {rate_text}，"
             f"当前逾期 {f.get('overdue_now')}，退回 {f.get('returns')} 次，审批用时中位数 "
             f"{f.get('approval_latency_median')} 个工作日。\n报告见附件；如本渠道不支持附件，文件位于：\n{files}\n"
             f"校验和 {p.get('checksum', '')[:16]}"
         )
     return (
-        f"{p.get('scope_name')} {p.get('quarter')} accompany-service compliance report (data cut-off "
+        f"{p.get('scope_name')} {quarter_name(str(p.get('quarter')), 'en')} accompany-service compliance report (data cut-off "
         f"{p.get('cutoff')}, Beijing time): {f.get('projects_active')} projects active, {f.get('stages_due')} "
         f"stages due, on time {rate_text}, {f.get('overdue_now')} overdue now, {f.get('returns')} returns, "
         f"median approval {f.get('approval_latency_median')} working days.\nReport attached; where this channel "
@@ -206,7 +207,7 @@ def _audit_body(p: dict[str, Any], zh: bool) -> str:
 def _event_title_zh(item: Item) -> str:
     p = item.payload
     titles = {
-        "quarterly-report": f"【季度合规报告】{p.get('quarter')} {p.get('scope_name')}",
+        "quarterly-report": f"【季度合规报告】{quarter_name(str(p.get('quarter')), 'zh')} {p.get('scope_name')}",
         "audit-broken": f"【审计告警】事件日志校验失败（事件 #{p.get('event_id')}）",
         "project-started": f"【陪伴式服务】项目启动：{p.get('project')}",
         "approval-requested": f"【待审批】{p.get('project')} · {p.get('stage_name')}",
@@ -227,7 +228,7 @@ def _event_title_zh(item: Item) -> str:
 def _event_title_en(item: Item) -> str:
     p = item.payload
     titles = {
-        "quarterly-report": f"[Quarterly compliance report] {p.get('quarter')} {p.get('scope_name')}",
+        "quarterly-report": f"[Quarterly compliance report] {quarter_name(str(p.get('quarter')), 'en')} {p.get('scope_name')}",
         "audit-broken": f"[Audit alert] the event log fails verification (event #{p.get('event_id')})",
         "project-started": f"[Accompany] project started: {p.get('project')}",
         "approval-requested": f"[Approval needed] {p.get('project')} · {_stage_en(p)}",

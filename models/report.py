@@ -115,6 +115,22 @@ class Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
 
+#: the quarters' ordinals as a Chinese reader writes them (2027年第一季度)
+QUARTER_ORDINALS_ZH = ("一", "二", "三", "四")
+
+
+def quarter_name(quarter: str, lang: str) -> str:
+    """A quarter as people read it: ``2027Q1`` → 2027年第一季度 / 2027 Q1. The compact
+    form stays in URLs, file names and the JSON export; text that is not a quarter is
+    shown as it is."""
+    year, q, number = quarter.partition("Q")
+    if not (q and year.isdigit() and number in ("1", "2", "3", "4")):
+        return quarter
+    if lang == "zh":
+        return f"{year}年第{QUARTER_ORDINALS_ZH[int(number) - 1]}季度"
+    return f"{year} Q{number}"
+
+
 def quarter_to_report(today: dt.date, calendar: WorkingCalendar) -> Quarter | None:
     """The quarter whose report is due ``today``: the previous quarter, on the first
     working day of a quarter (which may be a make-up weekend, or after a holiday

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import N_, InvalidInput, Localized, NotFound, Phrase
+from .errors import N_, Coded, InvalidInput, Localized, NotFound, Phrase
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 KEY = r"^[a-z][a-z0-9_]*$"
@@ -647,7 +647,7 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
     wrong = InvalidInput(
         "parameter {name}: expected {kind}, got '{value}'",
         field=f"param.{name}",
-        name=name,
+        name=Coded("parameter", name),
         kind=kind,
         value=raw[:40],
     )
@@ -672,7 +672,7 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
             raise InvalidInput(
                 "parameter {name}: {value} is not a ratio above 0 and at most 1",
                 field=f"param.{name}",
-                name=name,
+                name=Coded("parameter", name),
                 value=raw[:40],
             )
         return str(fraction)
@@ -682,7 +682,7 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
         raise InvalidInput(
             "parameter {name}: {value} is more than {limit}",
             field=f"param.{name}",
-            name=name,
+            name=Coded("parameter", name),
             value=raw[:40],
             limit=MAX_PARAMETER,
         )

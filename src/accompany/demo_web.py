@@ -22,17 +22,31 @@ from .db.orm import EventRow
 from .demo import ServiceDriver
 from .demo_residents import ResidentsDemo, build_residents_project
 from .i18n import translator
+from .labels import label
 from .models.deadlines import LOCAL_TZ, local_date
 from .services import accounts, commands, households
 from .services.commands import AttachmentInput, CompleteStage, DecideApproval, StartProject
 
 DEMO_PASSWORD = "accompany-demo"
+#: the demo's accounts: account, name, role (labels.ROLES), where they work (a place's name)
 SIGN_INS = (
-    ("zhangl", "张磊", "协调人 coordinator (太阳宫街道)"),
-    ("wangrb", "王若冰", "责任规划师 planner"),
-    ("zhaoy", "赵阳", "街道办事处 street office (太阳宫街道)"),
-    ("zhoux", "周昕", "区规划分局 district (朝阳区)"),
+    ("zhangl", "张磊", "coordinator", "太阳宫街道"),
+    ("wangrb", "王若冰", "planner", None),
+    ("zhaoy", "赵阳", "street-office", "太阳宫街道"),
+    ("zhoux", "周昕", "district", "朝阳区"),
 )
+
+
+def sign_in_lines(lang: str) -> list[str]:
+    """The printed sign-in list, each role in the reader's language only:
+    ``zhangl   张磊  协调人（太阳宫街道）`` / ``zhangl   张磊  Coordinator (太阳宫街道)``."""
+    lines = []
+    for account, name, role, place in SIGN_INS:
+        role_name = label("role", role, lang)
+        if place:
+            role_name = f"{role_name}（{place}）" if lang == "zh" else f"{role_name} ({place})"
+        lines.append(f"  {account:8} {name}  {role_name}")
+    return lines
 
 
 class Timeline:
@@ -271,8 +285,8 @@ def serve(
             )
         )
     )
-    for account, name, role in SIGN_INS:
-        console.print(Text(f"  {account:8} {name}  {role}"))
+    for line in sign_in_lines(app.lang):
+        console.print(Text(line))
     if residents is not None:
         console.print(
             Text(

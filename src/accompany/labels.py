@@ -179,6 +179,16 @@ DELEGATION_STATUSES = {
     "over": N_("over"),
     "ended": N_("ended"),
 }
+#: the built-in templates' parameters (config/templates/*.yaml) as people name them;
+#: a template's own parameter not listed here is shown by its key
+PARAMETERS = {
+    "households_interviewed_min": N_("minimum households interviewed"),
+    "observation_days_min": N_("minimum days of on-site observation"),
+    "notice_calendar_days": N_("public notice period (calendar days)"),
+    "consent_ratio_min": N_("minimum consent ratio"),
+    "site_visit_every_working_days": N_("longest gap between construction site visits (working days)"),
+    "respondents_min": N_("minimum satisfaction survey respondents"),
+}
 
 _TABLES = {
     "role": ROLES,
@@ -194,13 +204,14 @@ _TABLES = {
     "notification": NOTIFICATION_KINDS,
     "notification_status": NOTIFICATION_STATUSES,
     "delegation": DELEGATION_STATUSES,
+    "parameter": PARAMETERS,
 }
 
 
 def label(table: str, code: str | None, lang: str) -> str:
     """The label of ``code`` in ``table`` (one of role, state, status, level,
     decision, extension, withdrawal, channel, event, project_state, notification,
-    notification_status, delegation); an unknown code is shown as it is."""
+    notification_status, delegation, parameter); an unknown code is shown as it is."""
     if code is None:
         return ""
     message = _TABLES[table].get(code)

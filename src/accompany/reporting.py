@@ -16,7 +16,7 @@ from typing import Any
 
 from .models.consent import RULE_LABELS, VERDICT_LABELS, Rule
 from .models.delegation import on_behalf_label
-from .models.report import Report
+from .models.report import Report, quarter_name
 from .services.reports import jsonable
 
 FIGURES: list[tuple[str, str, str]] = [
@@ -363,7 +363,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
+#: a year's holidays the calendar does not know (models/calendar.py), as the reader reads it
+UNKNOWN_CALENDAR_YEAR = "unknown: weekdays only (provisional)"
+UNKNOWN_CALENDAR_YEAR_NAMES = {"zh": "未知：仅按周一至周五计算（暂定）", "en": UNKNOWN_CALENDAR_YEAR}
+
+
+def _calendar_source(source: str, lang: str) -> str:
+    if source == UNKNOWN_CALENDAR_YEAR:
+        return UNKNOWN_CALENDAR_YEAR_NAMES.get(lang, source)
+    return source
+
+
+def _template_name(report: Report, ref: str, lang: str) -> str:
+    """A template as the web names it: 责任规划师陪伴式服务 第 1 版 (not accompany-service@1)."""
+    template, _, version = ref.rpartition("@")
+    if not template or not version.isdigit():
+        return ref
+    names = report.names.get("template_en" if lang != "zh" else "template", {})
+    name = names.get(template, template)
+    return f"{name} 第 {version} 版" if lang == "zh" else f"{name}, version {version}"
+
+
+def _about(report: Report, lang: str, pinned: bool = False) -> list[tuple[str, Any]]:
+    """The report's about section; ``pinned``: in the wording the workbook's pinned
+    cells hold (compact quarter, the calendar's and templates' codes)."""
     zh = lang == "zh"
     meta = report.meta
     # named as people read them (朝阳区 · 太阳宫街道), not district=chaoyang
@@ -371,7 +394,7 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
         "全市" if zh else "all"
     )
     return [
-        ("季度" if zh else "quarter", report.quarter),
+        ("季度" if zh else "quarter", report.quarter if pinned else quarter_name(report.quarter, lang)),
         ("期间" if zh else "period", f"{report.period_start} — {report.period_end}"),
         ("范围" if zh else "scope", scope),
         ("数据截止（北京时间）" if zh else "data cut-off (Beijing time)", _cell(report.cutoff)),
@@ -385,9 +408,19 @@ def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
             meta.get("backdated_events", 0),
         ),
         ("输入校验和 (SHA-256)" if zh else "inputs checksum (SHA-256)", meta.get("inputs_sha256")),
-        ("流程模板" if zh else "templates", ", ".join(meta.get("templates", []))),
+        (
+            "流程模板" if zh else "templates",
+            ", ".join(meta.get("templates", []))
+            if pinned
+            else ("；" if zh else "; ").join(
+                _template_name(report, ref, lang) for ref in meta.get("templates", [])
+            ),
+        ),
         *(
-            (f"{'节假日数据' if zh else 'calendar'} {year}", source)
+            (
+                f"{'节假日数据' if zh else 'calendar'} {year}",
+                source if pinned else _calendar_source(source, lang),
+            )
             for year, source in meta.get("calendar", {}).items()
         ),
     ]
@@ -430,6 +463,27 @@ def render_json(report: Report) -> str:
     return json.dumps(jsonable(data), ensure_ascii=False, indent=2)
 
 
+#: the CSV's rate columns in percent, the unit in the header (按时率(%) 77.78) like
+#: 满意度(%): the figures (the JSON export, the workbook) keep the fractions
+CSV_PERCENT_HEADERS = {
+    "on_time_rate": ("按时率(%)", "on-time rate %"),
+    "consent_ratio": ("同意率(%)", "consent ratio %"),
+}
+
+
+def _csv_header(figure: str, lang: str) -> str:
+    if figure in CSV_PERCENT_HEADERS:
+        zh, en = CSV_PERCENT_HEADERS[figure]
+        return zh if lang == "zh" else en
+    return _label(figure, lang)
+
+
+def _csv_figure(figure: str, value: Any) -> Any:
+    if figure in RATES and isinstance(value, int | float) and not isinstance(value, bool):
+        return round(value * 100, 2)
+    return value
+
+
 def render_csv(report: Report, lang: str = "zh") -> str:
     """One row per district, street, team and project (a ``level`` column), after a
     summary row; a plain table (no comment line): the cut-off and checksum are in
@@ -447,10 +501,12 @@ def render_csv(report: Report, lang: str = "zh") -> str:
             ident["team"],
             ident["key"],
             ident["name"],
-            *(_label(f, lang) for f in figures),
+            *(_csv_header(f, lang) for f in figures),
         ]
     )
-    writer.writerow([levels["all"], "", "", "", "", "", *(report.summary.get(f) for f in figures)])
+    writer.writerow(
+        [levels["all"], "", "", "", "", "", *(_csv_figure(f, report.summary.get(f)) for f in figures)]
+    )
     for row in map(lambda r: _row_names(report, r), report.rows):
         writer.writerow(
             [
@@ -460,7 +516,7 @@ def render_csv(report: Report, lang: str = "zh") -> str:
                 row["team"] or "",
                 row["key"],
                 row["name"],
-                *(row.get(f) for f in figures),
+                *(_csv_figure(f, row.get(f)) for f in figures),
             ]
         )
     return out.getvalue()
@@ -633,11 +689,13 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     title = WriteOnlyCell(
         summary,
         value=f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
+        # the workbook's cells are pinned (tests/integration/test_reports.py): its
+        # wording changes only with a new pin
         f"{report.quarter}",
     )
     title.font = Font(bold=True, size=14)
     summary.append([title])
-    about = _about(report, lang)[:5]
+    about = _about(report, lang, pinned=True)[:5]
     for key, value in about:
         _put_row(summary, [key, _cell(value)])
     summary.append([])
@@ -700,7 +758,7 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     table(
         about_sheet,
         ["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"],
-        ([k, v] for k, v in _about(report, lang)),
+        ([k, v] for k, v in _about(report, lang, pinned=True)),
         fixed={"A": 30, "B": 80},
     )
     book.save(path)
@@ -879,7 +937,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
             )
         )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])
-    title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {report.quarter}"
+    title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {quarter_name(report.quarter, lang)}"
     return f"""<!DOCTYPE html>
 <html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>

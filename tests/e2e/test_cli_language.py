@@ -264,8 +264,11 @@ def test_the_report_command_speaks_chinese(started: Path, cli_env: dict[str, str
     out = ok(
         "report", "quarterly", "--quarter", "2026Q1", "--out", str(tmp_path), "--now", "2026-04-02T09:00"
     )
-    assert out.startswith("已写入 ") and "（完整季度），数据截至北京时间 2026-04-01 00:00" in out
+    line = " ".join(out.split())  # as one line, whatever the terminal's width wrapped
+    assert line.startswith("已写入 ") and "（完整季度），数据截至北京时间 2026-04-01 00:00" in line
     assert "wrote" not in out
+    # the quarter as a Chinese reader names it (the file name keeps 2026Q1)
+    assert "—— 2026年第一季度（完整季度）" in line and "accompany-2026Q1-" in line
     shown = ok("report", "quarterly", "--help")
     assert "季度合规报表" in shown and "报表语言" in shown and "only this" not in shown
 

@@ -3,6 +3,9 @@ permissions, errors as JSON with the CLI's classes as HTTP statuses."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, Literal
+
 import pytest
 
 from accompany.bootstrap import App
@@ -149,6 +152,75 @@ def test_errors_map_to_statuses_and_change_nothing(web, app: App, project_id: in
     )
     assert not_json.json()["error"]["message"].startswith("请求正文不是有效的阶段完成请求："), not_json.text
     assert snapshot(app) == before
+
+
+def test_validation_errors_read_in_the_callers_language(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    office, planner = bearer(app, "zhaoy"), bearer(app, "wangrb")
+    c = client(web)
+    back = f"/api/v1/projects/{project_id}/stages/needs-survey/return"
+
+    def error(path: str, headers: dict[str, str], **sent: Any) -> dict[str, Any]:
+        response = c.post(path, headers=headers, **sent)
+        assert response.status_code == 400, response.text
+        return response.json()["error"]  # type: ignore[no-any-return]
+
+    long = error(back, {**office, "Accept-Language": "zh-CN"}, json={"reason": "长" * 5001})
+    assert long["message"] == "reason：最多 5000 个字符" and long["fields"] == ["reason"]
+    assert long["problems"] == [{"field": "reason", "message": "reason：最多 5000 个字符"}]
+    # the default language is Chinese
+    assert error(back, office, json=[1])["message"] == "请求正文：应为 JSON 对象"
+    extra = error(back, office, json={"reason": "x", "extra": 1})["message"]
+    assert extra == "extra：不是此请求的字段"
+    assert error(back, office, json={})["message"] == "reason：必填"
+    extension = f"/api/v1/projects/{project_id}/stages/needs-survey/extension"
+    days = error(extension, planner, json={"days": "three", "reason": "x"})["message"]
+    assert days == "days：应为整数"
+    english = error(back, {**office, "Accept-Language": "en"}, json={"reason": "x" * 5001})
+    assert english["message"] == "reason: should have at most 5000 characters"
+    # a stage-done body too
+    done = c.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+        headers={**planner, "Accept-Language": "zh-CN"},
+        json={"evidence": {}, "nope": 1},
+    )
+    expected = "请求正文不是有效的阶段完成请求：nope：不是此请求的字段"
+    assert done.json()["error"]["message"] == expected, done.text
+
+
+def test_validation_messages_cover_pydantics_common_types() -> None:
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    from accompany.web.validation import validation_text
+
+    class Body(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        text: str = Field(min_length=2, max_length=3)
+        count: int = Field(ge=1, le=5)
+        day: dt.date
+        flag: bool
+        items: list[int]
+        kind: Literal["a", "b"]
+
+    def zh(value: dict[str, Any]) -> str:
+        with pytest.raises(ValidationError) as caught:
+            Body.model_validate(value)
+        return validation_text(caught.value.errors(), "zh")
+
+    good = {"text": "ab", "count": 1, "day": "2026-04-01", "flag": True, "items": [], "kind": "a"}
+    assert zh({**good, "text": "a"}) == "text：至少 2 个字符"
+    assert zh({**good, "count": 0}) == "count：应不小于 1"
+    assert zh({**good, "count": 6}) == "count：应不大于 5"
+    assert zh({**good, "day": "04/01"}) == "day：应为日期，如 2026-04-01"
+    assert zh({**good, "day": "2026-04-01T09:30"}) == "day：应为日期，如 2026-04-01"
+    assert zh({**good, "flag": "maybe"}) == "flag：应为 true 或 false"
+    assert zh({**good, "items": 3}) == "items：应为列表"
+    assert zh({**good, "kind": "c"}) == "kind：应为以下之一：'a'、'b'"
+    with pytest.raises(ValidationError) as caught:
+        Body.model_validate_json(b"{not json")
+    assert validation_text(caught.value.errors(), "zh") == "请求正文：不是有效的 JSON"
+    # a type without a message keeps pydantic's words
+    unknown = {"type": "url_parsing", "loc": ("body", "site"), "msg": "Input should be a URL"}
+    assert validation_text([unknown], "zh") == "site：Input should be a URL"
 
 
 def test_another_district_sees_nothing(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -469,6 +469,37 @@ def test_xlsx_html_csv_json(people: App, dataset: dict[str, int], tmp_path: Path
     )
 
 
+def test_the_csv_states_every_rate_in_percent_and_its_about_in_the_readers_words(
+    people: App, dataset: dict[str, int]
+) -> None:
+    import csv
+    import io
+    import json
+
+    report = quarterly_report(people, Q1)
+    before = (report.meta["inputs_sha256"], render_json(report))
+    rows = list(csv.reader(io.StringIO(render_csv(report, "zh"))))
+    header, overall = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert "按时率(%)" in header and "同意率(%)" in header and "满意度(%)" in header
+    assert "按时率" not in header and "同意率" not in header
+    assert overall["按时率(%)"] == "40.0"  # 0.4 in the figures
+    english = next(csv.reader(io.StringIO(render_csv(report, "en"))))
+    assert "on-time rate %" in english and "consent ratio %" in english
+    about = dict(csv.reader(io.StringIO(render_csv_about(report, "zh"))))
+    assert about["季度"] == "2026年第一季度"
+    versions = [ref.partition("@")[2] for ref in report.meta["templates"]]
+    assert versions and about["流程模板"] == "；".join(f"责任规划师陪伴式服务 第 {v} 版" for v in versions)
+    # 2025–2027 around the quarter: a year with no holiday file is said in Chinese
+    calendar = [v for k, v in about.items() if k.startswith("节假日数据")]
+    assert calendar and not any("weekdays only" in v or "unknown" in v for v in calendar)
+    assert "未知：仅按周一至周五计算（暂定）" in calendar
+    english_about = dict(csv.reader(io.StringIO(render_csv_about(report, "en"))))
+    assert english_about["templates"].startswith("Responsible planners' accompany-style service, version ")
+    # the figures and their checksum are the same
+    assert (report.meta["inputs_sha256"], render_json(report)) == before
+    assert json.loads(render_json(report))["summary"]["on_time_rate"] == 0.4
+
+
 def test_the_replay_keeps_to_its_district_when_given_every_districts_events() -> None:
     """build_report filters by district itself, whatever events it is given."""
     from tests.unit.world import CALENDAR
@@ -549,6 +580,8 @@ def test_published_reports_reach_the_district_with_files(
     assert (sent.claimed, sent.sent, sent.retried, sent.dead) == (4, 1, 3, 0)
     mail = next(m for m in smtp.messages if "季度合规报告" in m.subject)
     assert mail.to == ["ghj@chaoyang.example"]
+    # the quarter as a Chinese reader names it (the file names keep 2026Q1)
+    assert "2026年第一季度" in mail.subject
     assert set(mail.attachments) == {"accompany-2026Q1-chaoyang.xlsx", "accompany-2026Q1-chaoyang.html"}
     assert mail.attachments["accompany-2026Q1-chaoyang.xlsx"][:2] == b"PK"  # a zip: the workbook
     assert "按时率 40%" in mail.body and "reports" in mail.body

@@ -92,6 +92,28 @@ def test_the_new_project_form_names_every_bad_field_at_once(web: Any, app: App) 
     assert snapshot(app) == before
 
 
+def test_the_template_parameters_are_named_as_people_name_them(web: Any, app: App) -> None:
+    coordinator = sign_in(web, "zhangl")
+    form = coordinator.get("/projects/new").text
+    shown = visible_text(form)
+    for words in ("最少入户访谈户数", "最少驻场观察天数", "方案公示期（自然日）", "意见征询最低同意率"):
+        assert words in shown
+    assert "满意度调查最少样本数" in shown and "施工陪伴现场间隔上限（工作日）" in shown
+    # the keys stay the fields' names, out of sight
+    assert "households_interviewed_min" not in shown
+    assert 'name="param.households_interviewed_min"' in form
+    before = snapshot(app)
+    typed = {**NEW_PROJECT, "param.households_interviewed_min": "三十", "param.consent_ratio_min": "3/2"}
+    refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
+    assert refused.status_code == 400
+    assert next_to(refused.text, "param.households_interviewed_min") == (
+        "参数 最少入户访谈户数：应为整数，实际为「三十」"
+    )
+    assert "意见征询最低同意率" in next_to(refused.text, "param.consent_ratio_min")
+    assert "households_interviewed_min" not in visible_text(refused.text)
+    assert snapshot(app) == before
+
+
 def test_the_extension_request_names_both_bad_fields_at_once(web: Any, app: App, project_id: int) -> None:
     app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
     planner = sign_in(web, "wangrb")

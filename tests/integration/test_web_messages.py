@@ -134,14 +134,16 @@ def _new_project(c, **values: str):  # type: ignore[no-untyped-def]
 def test_a_wrong_template_parameter_is_refused_in_one_language(web) -> None:  # type: ignore[no-untyped-def]
     coordinator = sign_in(web, "zhangl")
     whole = visible_text(_new_project(coordinator, **{"param.households_interviewed_min": "abc"}).text)
-    assert "households_interviewed_min" in whole and "应为整数" in whole and "「abc」" in whole
+    # named in words (labels.PARAMETERS), not by the template's key
+    assert "最少入户访谈户数：应为整数" in whole and "「abc」" in whole
+    assert "households_interviewed_min" not in whole
     ratio = visible_text(_new_project(coordinator, **{"param.consent_ratio_min": "1/0"}).text)
     assert "应为分数（如 2/3）" in ratio and "「1/0」" in ratio
     for shown in (whole, ratio):
         assert "a whole number" not in shown and "a fraction like" not in shown
     _english(coordinator)
     english = visible_text(_new_project(coordinator, **{"param.households_interviewed_min": "abc"}).text)
-    assert "expected a whole number" in english
+    assert "parameter minimum households interviewed: expected a whole number" in english
 
 
 # -- 4. a form's address opened as a page ------------------------------------------------------

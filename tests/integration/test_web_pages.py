@@ -15,6 +15,7 @@ from accompany.clock import parse_moment
 from accompany.services import commands
 from accompany.services.commands import CompleteStage, DecideApproval
 from accompany.web.app import create_web_app
+from accompany.web.security import LANG_COOKIE
 
 from ..conftest import start_command
 from ..web_support import client, post_form, sign_in, snapshot, visible_text, with_passwords
@@ -373,7 +374,7 @@ def test_district_sees_the_quarter_and_downloads_reports(web, app: App, project_
     app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
     district = sign_in(web, "zhoux")
     page = visible_text(district.get("/").text)
-    assert "2026Q1" in page and "按时率" in page and "太阳宫街道" in page
+    assert "2026年第一季度" in page and "按时率" in page and "太阳宫街道" in page
     reports = district.get("/reports")
     assert reports.status_code == 200 and "季度报表" in reports.text
     xlsx = district.get("/reports/download", params={"quarter": "2026Q1", "format": "xlsx"})
@@ -391,6 +392,29 @@ def test_district_sees_the_quarter_and_downloads_reports(web, app: App, project_
     )
     assert district.get("/reports/download", params={"quarter": "2026Q1", "format": "exe"}).status_code == 400
     assert district.get("/reports", params={"street": "dongsi"}).status_code == 404
+
+
+def test_reports_name_quarters_as_readers_do(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+    reports = district.get("/reports")
+    text = visible_text(reports.text)
+    assert "2026年第一季度" in text and "2025年第四季度" in text and "2026Q1" not in text
+    # the URL form stays: the choices' values and the download links
+    assert 'value="2026Q1"' in reports.text and "quarter=2026Q1&amp;" in reports.text
+    # no link from the reports page back to itself
+    assert 'href="/reports?quarter=' not in reports.text
+    # the work page's overview does lead to the reports
+    assert 'href="/reports?quarter=2026Q1"' in district.get("/").text
+    html = district.get("/reports/download", params={"quarter": "2026Q1", "format": "html"})
+    assert "<h1>陪伴式服务季度合规报告 2026年第一季度</h1>" in html.text
+    csv = district.get("/reports/download", params={"quarter": "2026Q1", "format": "csv"})
+    assert "季度,2026年第一季度" in csv.text
+    # file names keep the compact form
+    assert "2026Q1" in csv.headers["content-disposition"]
+    district.cookies.set(LANG_COOKIE, "en")
+    english = visible_text(district.get("/reports").text)
+    assert "2026 Q1" in english and "2026Q1" not in english
 
 
 def test_attachments_download_only_within_scope(web, app: App, project_id: int, evidence_file) -> None:  # type: ignore[no-untyped-def]
@@ -567,7 +591,7 @@ def test_the_district_figures_follow_the_districts_own_events(web, app: App, mon
         page = district.get("/")
         assert page.status_code == 200
         text = visible_text(page.text)
-        assert "2026Q1" in text and "按时率" in text
+        assert "2026年第一季度" in text and "按时率" in text
         return text
 
     first = figures()

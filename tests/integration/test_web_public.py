@@ -188,3 +188,16 @@ def test_a_phone_that_is_no_number_is_refused_naming_the_person(tmp_path: Path) 
         read_directory(_directory_with_phone(tmp_path, "call me maybe"))
     assert "phone" in str(refused.value) and "telephone number" in str(refused.value)
     assert "call me" not in str(refused.value)
+
+
+def test_every_page_has_a_favicon_served_here(people: App, published: int) -> None:
+    """/favicon.ico answered 404 on every page: now an icon of our own (no CDN)."""
+    visitor = client(create_web_app(people))
+    asked = visitor.get("/favicon.ico", follow_redirects=False)
+    assert asked.status_code == 301 and asked.headers["location"] == "/static/favicon.svg"
+    icon = visitor.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg") and "http" not in icon.text.replace("http://www.w3.org/2000/svg", "")
+    link = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    assert link in visitor.get(f"/public/projects/{published}").text  # the residents' page
+    assert link in visitor.get("/signin").text  # base.html

@@ -26,3 +26,19 @@ def test_the_csv_writer_neutralises_every_cell() -> None:
     out = io.StringIO()
     _SafeWriter(csv.writer(out)).writerow(["=1+2", -5, "@x", "ok"])
     assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'=1+2", "-5", "'@x", "ok"]
+
+
+@pytest.mark.parametrize(
+    ("quarter", "lang", "name"),
+    [
+        ("2027Q1", "zh", "2027年第一季度"),
+        ("2026Q4", "zh", "2026年第四季度"),
+        ("2027Q1", "en", "2027 Q1"),
+        ("not a quarter", "zh", "not a quarter"),
+        ("2027Q5", "zh", "2027Q5"),
+    ],
+)
+def test_quarters_are_named_as_readers_name_them(quarter: str, lang: str, name: str) -> None:
+    from accompany.models.report import quarter_name
+
+    assert quarter_name(quarter, lang) == name

@@ -10,6 +10,7 @@ import typer
 
 from ..i18n import translate
 from ..labels import N_
+from ..models.report import quarter_name
 from .common import (
     DbOption,
     NowOption,
@@ -82,7 +83,12 @@ def report_quarterly(
     language = lang or application.lang
     with Progress(console=error_console, transient=True) as bar:
         task = bar.add_task(
-            translate("{quarter}: replaying events", cli_language(), quarter=period.label), total=None
+            translate(
+                "{quarter}: replaying events",
+                cli_language(),
+                quarter=quarter_name(period.label, cli_language()),
+            ),
+            total=None,
         )
         report = quarterly_report(
             application,
@@ -113,7 +119,7 @@ def report_quarterly(
     say(
         WROTE_COMPLETE if report.complete_quarter else WROTE_RUNNING,
         file=target,
-        quarter=report.quarter,
+        quarter=quarter_name(report.quarter, cli_language()),
         cutoff=f"{report.cutoff:%Y-%m-%d %H:%M}",
         events=report.meta["events_read"],
         digest=report.meta["inputs_sha256"][:16],

@@ -350,6 +350,8 @@ def _names(uow: Any, session: Any) -> dict[str, dict[str, str]]:
         "person": {},
         "stage": {},
         "stage_en": {},
+        "template": {},
+        "template_en": {},
     }
     for person in uow.people.all():
         names["person"][person.id] = person.name
@@ -358,6 +360,9 @@ def _names(uow: Any, session: Any) -> dict[str, dict[str, str]]:
         for street in district.streets:
             names["street"][street.id] = street.name
     for row in session.scalars(select(TemplateRow).order_by(TemplateRow.pk)):
+        name = row.body.get("name") or row.template_id
+        names["template"].setdefault(row.template_id, name)
+        names["template_en"].setdefault(row.template_id, row.body.get("name_en") or name)
         for stage in row.body.get("stages", []):
             names["stage"].setdefault(stage["id"], stage.get("name", stage["id"]))
             names["stage_en"].setdefault(stage["id"], stage.get("name_en") or stage.get("name", stage["id"]))

@@ -27,7 +27,6 @@ from ..i18n import error_text, normalise_language, problem_text
 from ..models.errors import AccompanyError, InvalidInput, Unauthenticated
 from ..models.events import Event
 from ..models.people import Person
-from ..models.template import describe_validation_error
 from ..services import accounts, commands, worklists
 from ..services.importing import ImportRejected, import_projects
 from ..services.queries import ProjectDetail
@@ -39,6 +38,7 @@ from .context import record_id
 from .errors import CODES, status_for
 from .forms import MAX_TEXT, saved_uploads, uploads_of
 from .security import CSRF_HEADER, SESSION_COOKIE, csrf_matches
+from .validation import problem_line, validation_problems, validation_text
 
 VERSION = "v1"
 
@@ -154,10 +154,15 @@ def create_api(application: App) -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
-        fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in errors]
-        message = "; ".join(f"{f}: {e.get('msg')}" for f, e in zip(fields, errors, strict=True))
-        body = ErrorBody(code="invalid_input", message=message, fields=fields)
+        lang = _language(request, application)
+        problems = validation_problems(exc.errors())
+        separator = "；" if lang == "zh" else "; "
+        body = ErrorBody(
+            code="invalid_input",
+            message=separator.join(problem_line(p, lang) for p in problems),
+            fields=[p.field or "" for p in problems],
+            problems=[Problem(field=p.field, message=problem_line(p, lang)) for p in problems],
+        )
         return JSONResponse({"error": body.model_dump()}, status_code=400)
 
     @api.get("/docs", include_in_schema=False)
@@ -402,7 +407,8 @@ def _routes(api: FastAPI) -> None:
             except ValidationError as exc:
                 # which field and why (the JSON's own words), not pydantic's headline
                 raise InvalidInput(
-                    "the body is not a stage-done request: {problem}", problem=describe_validation_error(exc)
+                    "the body is not a stage-done request: {problem}",
+                    problem=validation_text(exc.errors(), who.lang),
                 ) from None
             evidence, note = body.evidence, body.note
         with saved_uploads(uploads, max_bytes=who.app.settings.upload_max_mb << 20, lang=who.lang) as saved:

@@ -96,6 +96,13 @@ def create_web_app(application: App) -> FastAPI:
         web.include_router(module.router)
     web.mount("/api", api.create_api(application))
 
+    @web.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # what a browser asks for on its own, before it reads a page's <link rel="icon">
+        return RedirectResponse(
+            "/static/favicon.svg", status_code=301, headers={"cache-control": "max-age=86400"}
+        )
+
     @web.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         # a form sent after the session ran out comes back to the form's page, not its address

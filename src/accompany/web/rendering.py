@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from ..i18n import translate
 from ..labels import label
 from ..models.deadlines import LOCAL_TZ
+from ..models.report import quarter_name
 from .context import Page
 from .notices import NOTICE_COOKIE, NOTICE_MARK, notice_html
 
@@ -86,6 +87,7 @@ def render_html(page: Page, template_name: str, csrf: str, **context: Any) -> st
             _=gettext,
             label=lbl,
             version_of=version_of,
+            quarter_name=lambda quarter: quarter_name(quarter, lang),
             page=page,
             person=page.person,
             lang=lang,
