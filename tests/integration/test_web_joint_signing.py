@@ -187,3 +187,18 @@ def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignor
     # the planner sees no parties form
     planner = sign_in(web, "wangrb")
     assert f'href="/projects/{project_id}/parties"' not in planner.get(f"/projects/{project_id}").text
+
+
+def test_the_parties_page_of_a_template_without_parties_says_so(app: App) -> None:
+    """A project on version 1 of the service template (no stage signed by parties):
+    its parties page, opened by its address, says there are none to name — no empty
+    form with a Save button."""
+    from ..conftest import start_command
+
+    web = create_web_app(app)
+    project_id = commands.start_project(app, start_command(template_version=1)).project_id
+    coordinator = sign_in(web, "zhangl")
+    page = coordinator.get(f"/projects/{project_id}/parties")
+    assert page.status_code == 200
+    assert "无需指定参与方" in visible_text(page.text)
+    assert f'action="/projects/{project_id}/parties"' not in page.text
