@@ -75,7 +75,11 @@ def test_a_resident_comments_and_the_page_shows_it_anonymously_and_escaped(
     sent = _send(resident, app, project_id, notice[0].lower(), "希望加装座椅", token=token.group(1))
     assert sent.status_code == 303 and "set-cookie" not in sent.headers
     assert sent.headers["location"].endswith("#comments")
-    assert "Your comment is recorded" in visible_text(resident.get(sent.headers["location"]).text)
+    back = resident.get(sent.headers["location"])
+    assert "Your comment is recorded" in visible_text(back.text)
+    # the page the answer came back to has the household's code in the form again
+    # (the slip's QR code carries it), and is never stored by a cache
+    assert f'value="{notice[0]}"' in back.text and back.headers["cache-control"] == "no-store"
     objection = _send(resident, app, project_id, notice[1], SCRIPT + " 反对砍树", kind="objection")
     assert objection.status_code == 303
     page = resident.get(f"/public/projects/{project_id}?lang=en")

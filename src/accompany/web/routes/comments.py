@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from ...bootstrap import Origin
 from ...i18n import error_text, normalise_language, translate
 from ...models.errors import AccompanyError, NotFound
+from ...models.households import normalise_code
 from ...services import worklists
 from ...services.comments import answer_comment, leave_comment
 from ...services.public import PublicPage
@@ -36,14 +37,15 @@ def _purpose(project_id: int) -> str:
     return f"comments:{project_id}"
 
 
-def public_comments_context(app, page: PublicPage) -> dict:  # type: ignore[no-untyped-def]
+def public_comments_context(app, page: PublicPage, code: str = "") -> dict:  # type: ignore[no-untyped-def]
     """The public page's 问计 block: the anonymous comments and, while the notice
-    runs, the form's token."""
+    runs, the form's token and the household ``code`` of the address (the slip's QR
+    code, or the page an answer came back to) in its form."""
     view = page.comments
     if view is None:
         return {"comments": None}
     token = public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time())
-    return {"comments": view, "comments_token": token}
+    return {"comments": view, "comments_token": token, "comment_code": normalise_code(code) or ""}
 
 
 @router.post("/public/projects/{project_id}/comments")
@@ -72,7 +74,10 @@ async def public_comment(request: Request, project_id: str) -> Response:
                 **ballot_context(app, page, ""),
                 **public_comments_context(app, page),
             }
-            kept = {"comment_code": code, "comment_kind": kind, "comment_text": text} if message else {}
+            # after a refusal the form comes back as typed, the code with it
+            kept = {"comment_kind": kind, "comment_text": text} if message else {}
+            if message:
+                context["comment_code"] = code
             response = _page(
                 request,
                 lang,

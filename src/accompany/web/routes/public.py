@@ -66,7 +66,10 @@ def _page(request: Request, lang: str, status: int, **context) -> HTMLResponse: 
             other_language=_other_language(
                 request,
                 lang,
-                context.get("code") or context.get("survey_code") or context.get("needs_code"),
+                context.get("code")
+                or context.get("survey_code")
+                or context.get("needs_code")
+                or context.get("comment_code"),
                 shown=context.get("project") is not None,
             ),
             **context,
@@ -183,7 +186,7 @@ def page_context(app, page: PublicPage, lang: str, code: str = "") -> dict:  # t
         "documents": page.documents,
         **ballot_context(app, page, code),
         **survey_context(app, page, code),
-        **public_comments_context(app, page),
+        **public_comments_context(app, page, code),
         **public_needs_context(app, page, code, lang),
     }
 
@@ -237,7 +240,8 @@ async def public_page_view(request: Request, project_id: str) -> Response:
     response = _page(request, lang, 200, **context, **sent)
     # the same page for everyone, no cookies; with a code in a form or an answer's
     # confirmation: never stored
-    if sent or context.get("code") or context.get("survey_code") or context.get("needs_code"):
+    codes = ("code", "survey_code", "needs_code", "comment_code")
+    if sent or any(context.get(key) for key in codes):
         response.headers["Cache-Control"] = "no-store"
         return response
     cache = {"Cache-Control": f"public, max-age={MAX_AGE}", "ETag": _etag(response.body)}
