@@ -384,9 +384,9 @@ def _template_name(report: Report, ref: str, lang: str) -> str:
     return f"{name} 第 {version} 版" if lang == "zh" else f"{name}, version {version}"
 
 
-def _about(report: Report, lang: str, pinned: bool = False) -> list[tuple[str, Any]]:
-    """The report's about section; ``pinned``: in the wording the workbook's pinned
-    cells hold (compact quarter, the calendar's and templates' codes)."""
+def _about(report: Report, lang: str) -> list[tuple[str, Any]]:
+    """The report's about section, as people read it (2026年第一季度, the templates by
+    name and version, the calendar's state in words)."""
     zh = lang == "zh"
     meta = report.meta
     # named as people read them (朝阳区 · 太阳宫街道), not district=chaoyang
@@ -394,7 +394,7 @@ def _about(report: Report, lang: str, pinned: bool = False) -> list[tuple[str, A
         "全市" if zh else "all"
     )
     return [
-        ("季度" if zh else "quarter", report.quarter if pinned else quarter_name(report.quarter, lang)),
+        ("季度" if zh else "quarter", quarter_name(report.quarter, lang)),
         ("期间" if zh else "period", f"{report.period_start} — {report.period_end}"),
         ("范围" if zh else "scope", scope),
         ("数据截止（北京时间）" if zh else "data cut-off (Beijing time)", _cell(report.cutoff)),
@@ -410,16 +410,14 @@ def _about(report: Report, lang: str, pinned: bool = False) -> list[tuple[str, A
         ("输入校验和 (SHA-256)" if zh else "inputs checksum (SHA-256)", meta.get("inputs_sha256")),
         (
             "流程模板" if zh else "templates",
-            ", ".join(meta.get("templates", []))
-            if pinned
-            else ("；" if zh else "; ").join(
+            ("；" if zh else "; ").join(
                 _template_name(report, ref, lang) for ref in meta.get("templates", [])
             ),
         ),
         *(
             (
                 f"{'节假日数据' if zh else 'calendar'} {year}",
-                source if pinned else _calendar_source(source, lang),
+                _calendar_source(source, lang),
             )
             for year, source in meta.get("calendar", {}).items()
         ),
@@ -689,13 +687,11 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     title = WriteOnlyCell(
         summary,
         value=f"{'陪伴式服务季度合规报告' if lang == 'zh' else 'Accompany-service quarterly compliance report'} "
-        # the workbook's cells are pinned (tests/integration/test_reports.py): its
-        # wording changes only with a new pin
-        f"{report.quarter}",
+        f"{quarter_name(report.quarter, lang)}",
     )
     title.font = Font(bold=True, size=14)
     summary.append([title])
-    about = _about(report, lang, pinned=True)[:5]
+    about = _about(report, lang)[:5]
     for key, value in about:
         _put_row(summary, [key, _cell(value)])
     summary.append([])
@@ -758,7 +754,7 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
     table(
         about_sheet,
         ["项目" if lang == "zh" else "item", "值" if lang == "zh" else "value"],
-        ([k, v] for k, v in _about(report, lang, pinned=True)),
+        ([k, v] for k, v in _about(report, lang)),
         fixed={"A": 30, "B": 80},
     )
     book.save(path)
