@@ -984,22 +984,7 @@ class Project:
         them done). ``previous`` is the planner who held it, when known."""
         note = _require_reason(note, "a handover")
         self.ensure_project_allowed(actor, Action.HANDOVER)
-        where = Localized(self.street_name or self.street)
-        if planner.role is not Role.PLANNER:
-            raise InvalidInput(
-                "{person} is a {role}, not a planner",
-                field="planner",
-                person=planner.name,
-                role=role_name(planner),
-            )
-        if not planner.active:
-            raise InvalidInput(
-                "{person} is no longer active in the directory", field="planner", person=planner.name
-            )
-        if not planner.covers_street(self.district, self.street):
-            raise InvalidInput(
-                "planner {person} does not serve {street}", field="planner", person=planner.name, street=where
-            )
+        _check_planner(planner, self.district, self.street, Localized(self.street_name or self.street))
         if planner.id == self.planner_id:
             raise RuleViolation(
                 "{person} already is the planner of {project}",
