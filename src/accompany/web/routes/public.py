@@ -66,10 +66,7 @@ def _page(request: Request, lang: str, status: int, **context) -> HTMLResponse: 
             other_language=_other_language(
                 request,
                 lang,
-                context.get("code")
-                or context.get("survey_code")
-                or context.get("needs_code")
-                or context.get("comment_code"),
+                household_code(context),
                 shown=context.get("project") is not None,
             ),
             **context,
@@ -129,12 +126,27 @@ def sent_context(sent: str, lang: str) -> dict[str, str]:
     return {found[0]: found[1](lang)} if found else {}
 
 
+#: the context keys of the page's forms that hold the household's code (ballot, survey,
+#: needs, comments): a page with one in a form is the household's, never stored
+CODE_KEYS = ("code", "survey_code", "needs_code", "comment_code")
+
+
+def household_code(context: dict) -> str | None:  # type: ignore[type-arg]
+    """The household's code a page's forms hold, if any."""
+    return next((context[key] for key in CODE_KEYS if context.get(key)), None)
+
+
+def _code_query(code: str) -> list[tuple[str, str]]:
+    """``code=…`` for an address, when ``code`` is a household's code."""
+    normal = normalise_code(code)
+    return [("code", normal)] if normal else []
+
+
 def back_to_page(project_id: int, lang: str, code: str, sent: str, anchor: str) -> Response:
     """303 to the public page after an answer was taken: reloading or sharing the
     address then opens the page, not the form's address; the household's code and
     the language stay, the page opens at the form's section and says what was done."""
-    query = [("code", normalise_code(code) or "")] if normalise_code(code) else []
-    query += [("lang", lang), ("sent", sent)]
+    query = [*_code_query(code), ("lang", lang), ("sent", sent)]
     response = RedirectResponse(f"/public/projects/{project_id}?{urlencode(query)}#{anchor}", status_code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -156,8 +168,7 @@ def form_address_page(request: Request, default_language: str) -> Response | Non
     referer = urlsplit(request.headers.get("referer") or "")
     if not code and referer.netloc == request.headers.get("host", ""):
         code = (parse_qs(referer.query).get("code") or [""])[0]
-    query = [("code", normalise_code(code[:40]) or "")] if normalise_code(code[:40]) else []
-    back = f"/public/projects/{found.group(1)}?{urlencode([*query, ('lang', lang)])}"
+    back = f"/public/projects/{found.group(1)}?{urlencode([*_code_query(code[:40]), ('lang', lang)])}"
     response = _page(request, lang, 405, project=None, form_address=back)
     response.headers["Allow"] = "POST"
     response.headers["Cache-Control"] = "no-store"
@@ -240,8 +251,7 @@ async def public_page_view(request: Request, project_id: str) -> Response:
     response = _page(request, lang, 200, **context, **sent)
     # the same page for everyone, no cookies; with a code in a form or an answer's
     # confirmation: never stored
-    codes = ("code", "survey_code", "needs_code", "comment_code")
-    if sent or any(context.get(key) for key in codes):
+    if sent or household_code(context):
         response.headers["Cache-Control"] = "no-store"
         return response
     cache = {"Cache-Control": f"public, max-age={MAX_AGE}", "ETag": _etag(response.body)}
