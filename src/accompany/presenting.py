@@ -33,6 +33,21 @@ def evidence_text(values: Mapping[str, Any], labels: Mapping[str, str], lang: st
     return "，".join(parts) if lang == "zh" else ", ".join(parts)
 
 
+def party_changes(data: Mapping[str, Any], lang: str) -> list[tuple[str, str, str]]:
+    """A ``project.edited`` event's changes of parties: (the party's role in words, who
+    held it, who holds it now), each by the name the event recorded (by id when it
+    recorded none), "—" for nobody."""
+    names = data.get("names") or {}
+    return [
+        (
+            label("role", role, lang),
+            names.get(before, before) if before else "—",
+            names.get(after, after) if after else "—",
+        )
+        for role, (before, after) in (data.get("parties") or {}).items()
+    ]
+
+
 def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[str, str], lang: str) -> str:
     """The details of one event (the kind, actor and time are shown beside it)."""
 
@@ -147,12 +162,7 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
             f"{what.get(key, key)}: {before} → {after}"
             for key, (before, after) in (data.get("changes") or {}).items()
         ]
-        names = data.get("names") or {}
-        parts += [
-            f"{label('role', role, lang)}: {names.get(before, before) if before else '—'} → "
-            f"{names.get(after, after) if after else '—'}"
-            for role, (before, after) in (data.get("parties") or {}).items()
-        ]
+        parts += [f"{what}: {before} → {after}" for what, before, after in party_changes(data, lang)]
         return "；".join(parts) if lang == "zh" else "; ".join(parts)
     if kind == "households.loaded":
         return _(

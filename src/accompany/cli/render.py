@@ -20,7 +20,7 @@ from ..i18n import translate
 from ..labels import label
 from ..models.errors import N_
 from ..models.events import Event, EventKind
-from ..presenting import event_summary, evidence_text, printable
+from ..presenting import event_summary, evidence_text, party_changes, printable
 
 if TYPE_CHECKING:  # annotations only: `stage done` needs no worklists at start-up
     from ..services.queries import EventView, ProjectDetail, StageDetail, Timing
@@ -549,16 +549,8 @@ def outcome_line(
                 )
             )
         elif e.kind is EventKind.PROJECT_EDITED:
-            names = e.data.get("names") or {}
-            for role, (before, after) in (e.data.get("parties") or {}).items():
-                parts.append(
-                    _(
-                        "{what}: {before} → {after}",
-                        what=label("role", role, lang),
-                        before=names.get(before, before) if before else "—",
-                        after=names.get(after, after) if after else "—",
-                    )
-                )
+            for what, before, after in party_changes(e.data, lang):
+                parts.append(_("{what}: {before} → {after}", what=what, before=before, after=after))
             for key, (before, after) in (e.data.get("changes") or {}).items():
                 what = _("name") if key == "name" else _("community")
                 parts.append(_("{what}: {before} → {after}", what=what, before=before, after=after))

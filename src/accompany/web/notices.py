@@ -27,7 +27,6 @@ _DONE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), key)
     for pattern, key in (
         (r"^/projects/new$", "started"),
-        (r"^/projects/import$", "imported"),
         (r"/stages/[^/]+/done$", "stage_done"),
         (r"/stages/[^/]+/approve$", "approved"),
         (r"/stages/[^/]+/return$", "returned"),
@@ -42,15 +41,13 @@ _DONE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/projects/\d+/resume$", "project_resumed"),
         (r"^/projects/\d+/cancel$", "cancelled"),
         (r"^/projects/\d+/handover$", "handed_over"),
-        (r"^/projects/\d+/(edit|parties|migrate)$", "saved"),
-        (r"^/projects/\d+/", "saved"),  # comments, households, needs, ballots, files …
+        (r"^/projects/\d+/", "saved"),  # edit, parties, migrate, comments, households, files …
         (r"^/account/", "saved"),
     )
 )
 
 NOTICES = {
     "started": N_("The project is started."),
-    "imported": N_("The projects are imported."),
     "stage_done": N_("The stage is marked done."),
     "approved": N_("Approved."),
     "returned": N_("Returned with your reason; the planner sees it on their work list."),
