@@ -46,3 +46,16 @@ def test_a_missing_start_date_is_asked_for(people: App) -> None:
     )
     shown = visible_text(answer.text)
     assert answer.status_code == 400 and "请选择日期" in shown and "''" not in shown
+
+
+def test_the_sample_file_never_holds_a_formula(people: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A name of the directory that a spreadsheet would run (=HYPERLINK(…)) reaches the
+    sample file as text, as in the reports."""
+    from accompany.web.routes import projects
+
+    rows = [["项目名称", "区"], ['=HYPERLINK("http://x")', "+1+1"]]
+    monkeypatch.setattr(projects, "sample_table", lambda app, person: rows)
+    web = create_web_app(with_passwords(people, "zhangl"))
+    sample = sign_in(web, "zhangl").get("/projects/import/sample.csv")
+    line = sample.content.decode("utf-8-sig").splitlines()[1]
+    assert line == """"'=HYPERLINK(""http://x"")",'+1+1"""

@@ -232,8 +232,11 @@ def import_sample(request: Request) -> Response:
 
     page = page_for(request)
     person = page.require()
+    from ...reporting import neutralised
+
     out = io.StringIO()
-    csv.writer(out).writerows(sample_table(page.app, person))
+    # the directory's names go into a spreadsheet: none is ever run as a formula
+    csv.writer(out).writerows([neutralised(v) for v in row] for row in sample_table(page.app, person))
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
