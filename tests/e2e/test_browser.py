@@ -189,6 +189,9 @@ def test_return_resubmit_approve_and_the_district_sees_it(browser, world, tmp_pa
     planner.wait_for_url(re.compile(rf"/projects/{b}(#.*)?$"))
     stage = planner.locator("#stage-needs-survey")
     assert "待审批" in stage.inner_text() and "现场照片.jpg" in stage.inner_text()
+    # the page opens at the stage just done, below the line saying so (not under it)
+    notice, opened = planner.locator(".done-notice").bounding_box(), stage.bounding_box()
+    assert notice and opened and opened["y"] >= notice["y"] + notice["height"], (notice, opened)
     _fits(planner)
     _shot(planner, "planner-project-page-phone")
 

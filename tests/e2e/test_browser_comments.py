@@ -87,6 +87,16 @@ def test_a_resident_objects_and_the_planner_answers(browser, notice) -> None:  #
     planner = _sign_in(browser, server, "wangrb", PHONE)
     planner.goto(f"{server.url}/projects/{project}#comments")
     assert "3 号楼 2 单元" in planner.inner_text("#comments")
+    # an answer of spaces only (the browser's "required" lets it through) is refused
+    # far down the long project page: the refusal is brought into view, not left
+    # screens below a page that opened at its top
+    planner.fill("#comments article form textarea[name=text]", "   ")
+    planner.click("#comments article form button[type=submit]")
+    refusal = planner.locator("#comments p.error")
+    assert refusal.count() == 1
+    box = refusal.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+    _shot(planner, "project-comment-refused-in-view-phone")
     planner.fill("#comments article form textarea[name=text]", "槐树保留，入口改到东侧")
     planner.click("#comments article form button[type=submit]")
     assert "槐树保留，入口改到东侧" in planner.inner_text("#comments")

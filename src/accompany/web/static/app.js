@@ -78,3 +78,16 @@ document.addEventListener("click", function (event) {
     form.insertBefore(notice, form.firstChild);
   }
 })();
+// A refused form comes back with its problems next to its fields. On a long page (the
+// project's, with a form per stage and the residents' answers below) the page opens at
+// its top and the problem may be screens below: the first one is brought into view and
+// its field focused, so the person sees that something needs correcting.
+(function () {
+  if (window.location.hash) { return; }
+  var first = document.querySelector("[aria-invalid=true], .field-error, [role=alert]");
+  if (!first) { return; }
+  var box = first.getBoundingClientRect();
+  if (box.top >= 0 && box.bottom <= window.innerHeight) { return; }
+  first.scrollIntoView({ block: "center" });
+  if (first.matches("input, textarea, select")) { first.focus({ preventScroll: true }); }
+})();
