@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -316,7 +317,32 @@ def check_register(header: Sequence[Any], data: Sequence[Sequence[Any]]) -> Regi
                 )
             )
         check.bad += problems
+    if not check.bad and not check.households:
+        # a register of nobody would replace the households, and their answers with them
+        raise InvalidInput("the file lists no households: nothing was changed", field="file")
     return check
+
+
+def check_kept(
+    existing: Mapping[tuple[str, str, str], str], homes: Iterable[tuple[str, str, str]], took_part: Set[str]
+) -> None:
+    """A new register replaces the old one. A home whose residents have taken part
+    (answered a survey, voted, commented: named by its code in ``took_part``) must stay
+    in it: their answers count by the code, which a home keeps only while it is listed,
+    so dropping it would silently take them out of every tally."""
+    listed = set(homes)
+    dropped = sorted(
+        address_label(*key) for key, code in existing.items() if key not in listed and code in took_part
+    )
+    if dropped:
+        shown = "、".join(dropped[:10]) + ("…" if len(dropped) > 10 else "")
+        raise InvalidInput(
+            "{count} households that have taken part are missing from the new file: {homes}; "
+            "keep them in it (their answers and ballots count by their household code)",
+            field="file",
+            count=len(dropped),
+            homes=shown,
+        )
 
 
 # -- masking, codes, retention, permission ---------------------------------------------------
@@ -346,9 +372,9 @@ def new_code(randbelow: Callable[[int], int], taken: set[str] | frozenset[str] =
 
 
 def normalise_code(text: str) -> str | None:
-    """A code as a resident types it (any case, spaces or dashes), or None when it
-    cannot be one."""
-    code = re.sub(r"[\s\-]", "", text).upper()
+    """A code as a resident types it (any case, spaces or dashes, full-width from a
+    Chinese keyboard: ＱＪＦＱ ＮＢＸ４), or None when it cannot be one."""
+    code = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text)).upper()
     return code if _CODE.match(code) else None
 
 

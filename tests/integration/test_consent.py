@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from accompany.bootstrap import App
 from accompany.db.orm import BallotRow, EventRow, HouseholdRow, StageRow
+from accompany.i18n import error_text
 from accompany.models.consent import BallotClosed
 from accompany.models.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from accompany.services import commands, households
@@ -222,3 +223,24 @@ def test_without_ballots_the_typed_figures_still_count(people: App, project_id: 
         ),
     )
     assert "consent" not in outcome.events[-1].data
+
+
+def test_a_new_register_keeps_the_homes_that_voted_and_an_empty_one_is_refused(
+    people: App, project_id: int, ballot: list[str]
+) -> None:
+    """A register loaded again replaces the old one: dropping a home that has voted
+    would take its ballot out of the tally for good (its code goes with it), so it is
+    refused, naming the home; a file of no households would drop them all."""
+    cast_ballot(people, project_id, ballot[1], "agree")
+    before = snapshot(people)
+    with pytest.raises(InvalidInput) as refused:
+        households.load_register(people, project_id, HEADER, [ROWS[0], ROWS[2], ROWS[3]], by="zhangl")
+    assert refused.value.field == "file" and refused.value.values["homes"] == "1-1-102"
+    assert "1 户已参与的住户不在新文件中：1-1-102" in error_text(refused.value, "zh")
+    with pytest.raises(InvalidInput, match="no households") as empty:
+        households.load_register(people, project_id, HEADER, [], by="zhangl")
+    assert empty.value.field == "file"
+    assert snapshot(people) == before
+    # a home that has not taken part may leave; the one that voted keeps its code
+    households.load_register(people, project_id, HEADER, ROWS[:3], by="zhangl")
+    assert codes(people, project_id) == ballot[:3]

@@ -118,6 +118,8 @@ def test_codes_are_unambiguous_and_avoid_taken_ones() -> None:
     assert new_code(random.Random(1).randrange, taken) not in taken
     assert normalise_code(" abcd-efgh ".replace("e", "2")) == "ABCD2FGH"
     assert normalise_code("ABCD0FGH") is None
+    # typed on a Chinese keyboard in full-width mode
+    assert normalise_code("ａｂｃｄ－２ＦＧＨ") == "ABCD2FGH"
 
 
 def test_who_manages_the_register() -> None:

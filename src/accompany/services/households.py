@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, union, update
 
-from ..db.orm import BallotRow, HouseholdRow, NeedsAnswerRow, ProjectRow, SatisfactionRow
+from ..db.orm import BallotRow, CommentRow, HouseholdRow, NeedsAnswerRow, ProjectRow, SatisfactionRow
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.households import (
     Household,
     RegisterRejected,
     address_label,
+    check_kept,
     check_register,
     mask_contact,
     may_manage_households,
@@ -202,6 +203,7 @@ def load_register(
                 )
             )
         }
+        check_kept(existing, (h.key for h in check.households), _took_part(uow, project.id))
         taken = set(uow.session.scalars(select(HouseholdRow.code)))
         rows, kept = [], 0
         for position, household in enumerate(check.households):
@@ -231,6 +233,14 @@ def load_register(
         uow.events.append(project.id, [event])
         uow.commit()
     return report
+
+
+def _took_part(uow: UnitOfWork, project_id: int) -> set[str]:
+    """The codes of the households that have taken part in the project: a ballot, a
+    survey answer, a comment or a needs answer, in any stage or round."""
+    rows = (BallotRow, SatisfactionRow, CommentRow, NeedsAnswerRow)
+    query = union(*(select(row.code).where(row.project_id == project_id) for row in rows))
+    return set(uow.session.scalars(query))
 
 
 def _values(project_id: int, h: Household, code: str, position: int, now: dt.datetime) -> dict[str, Any]:
