@@ -156,6 +156,30 @@ class SeveralInvalid(InvalidInput):
         super().__init__(N_("{count} things to correct: {problems}"), problems=problems, count=len(problems))
 
 
+def together(
+    errors: Sequence[InvalidInput], rule: AccompanyError | None, *, unsure: tuple[str, ...] = ()
+) -> AccompanyError:
+    """A form's own refusals (``errors``, at least one) told with what the rule would
+    refuse of the rest (``rule``, found without acting): one answer for every problem.
+    A refusal that is not about the input (not allowed, not found, changed meanwhile)
+    is told alone, since correcting the fields would not help; the rule's problems with
+    a field the form already refused are left out (a figure too long is not also
+    "missing"), as are those with fields starting with one of ``unsure`` (the rule
+    was asked with a stand-in for a refused value they depend on)."""
+    if rule is not None and not isinstance(rule, InvalidInput | RuleViolation):
+        return rule
+    kept = list(errors)
+    if rule is not None:
+        told = {f for e in errors for f in (e.field, *e.fields, *(p.field for p in e.problems)) if f}
+        problems = rule.problems or (Problem(rule.field, rule.template, rule.values),)
+        rest = [
+            p for p in problems if p.field is None or (p.field not in told and not p.field.startswith(unsure))
+        ]
+        if rest:
+            kept.append(InvalidInput(rule.template, problems=rest, **rule.values))
+    return kept[0] if len(kept) == 1 else SeveralInvalid(kept)
+
+
 class NotFound(AccompanyError):
     """An unknown project, stage, person, template, notification ..."""
 

@@ -418,10 +418,12 @@ class Project:
         (a stage with ``satisfaction:``); it becomes the respondents and satisfaction
         evidence the same way, and its per-dimension sums go into the event for the
         quarterly report."""
-        check_text(note or "", NOTE, field="note", limit=MAX_REASON)
         stage = self._attempt(key, actor, Action.COMPLETE)
         spec = self.template.stage(key)
         signers_named(spec, self.parties)
+        # a bad note is told with the evidence's shortfalls, not a submission before them
+        bad_note = Refusals()
+        bad_note.check(check_text, note or "", NOTE, field="note", limit=MAX_REASON)
         if survey is not None and spec.satisfaction is not None:
             evidence = {
                 **evidence,
@@ -499,6 +501,9 @@ class Project:
                     ),
                 )
             )
+        if bad_note.errors and not problems:
+            bad_note.raise_any()
+        problems += [("note", Problem(e.field, e.template, e.values)) for e in bad_note.errors]
         if problems:
             raise RuleViolation(
                 "stage {stage_name} cannot be marked done: {problems}",

@@ -232,3 +232,52 @@ def test_a_pdf_sent_as_a_site_photo_is_refused_next_to_the_field(web, app: App, 
     error = re.search(r'<small class="field-error" id="error-attach">(.*?)</small>', response.text, re.S)
     assert error and "现场.pdf" in error[1] and "图片" in error[1]
     assert snapshot(app) == before
+
+
+def _field_error(page: str, field: str) -> str:
+    found = re.search(rf'<small class="field-error" id="error-{re.escape(field)}">(.*?)</small>', page, re.S)
+    return found[1] if found else ""
+
+
+def test_mark_done_tells_every_problem_at_once_the_forms_and_the_rules(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """A note too long, a PDF as a site photo, a required file missing and a figure
+    left out: one answer names all four, each next to its field (before, the form's
+    own problems came first and the rule's only on the next try); nothing stored."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    response = post_form(
+        planner,
+        _url(project_id, "done"),
+        _url(project_id, "done"),
+        {"evidence.observation_days": "4", "note": "很长" * 2600},
+        files=[("photos", ("现场.pdf", PDF, "application/pdf"))],
+    )
+    assert response.status_code == 400
+    assert "5000" in _field_error(response.text, "note")
+    assert "图片" in _field_error(response.text, "attach")
+    assert _field_error(response.text, "attach.problem_map")
+    assert _field_error(response.text, "evidence.households_interviewed")
+    assert snapshot(app) == before
+    # what was typed stays in the form
+    assert 'value="4"' in response.text
+
+
+def test_mark_done_by_someone_the_rule_refuses_says_so_not_the_forms_problems(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The form's own problems are told with the rule's only when the person may act:
+    someone who may not mark the stage done learns that, not that a note is long."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    office = sign_in(web, "zhaoy")
+    before = snapshot(app)
+    page = office.get(f"/projects/{project_id}")
+    response = office.post(
+        _url(project_id, "done"),
+        data={"evidence.observation_days": "4", "note": "长" * 5001, "csrf": csrf_of(page.text)},
+    )
+    assert response.status_code == 403
+    assert "5000" not in visible_text(response.text)
+    assert snapshot(app) == before

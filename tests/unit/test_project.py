@@ -141,6 +141,46 @@ def test_missing_and_insufficient_evidence_are_named() -> None:
     assert project.stages["needs-survey"].evidence == {}
 
 
+def test_a_bad_note_is_told_with_the_missing_evidence_and_alone_when_nothing_else_is_wrong() -> None:
+    """One answer for a note with a control character and the evidence's shortfalls
+    (before, the note was refused first and the evidence on the next try); the rule on
+    who may act still comes first."""
+    project = new_project()
+    with pytest.raises(RuleViolation) as refused:
+        project.complete_stage(
+            "needs-survey",
+            PEOPLE["wangrb"],
+            evidence={"households_interviewed": 36},
+            attachments=[],
+            note="见\x07附件",
+            now=at("2026-03-20T10:00"),
+            calendar=CALENDAR,
+        )
+    fields = [problem.field for problem in refused.value.problems]
+    assert "note" in fields and "evidence.observation_days" in fields and "attach.problem_map" in fields
+    with pytest.raises(InvalidInput, match="control characters"):
+        project.complete_stage(
+            "needs-survey",
+            PEOPLE["wangrb"],
+            evidence=SURVEY_OK,
+            attachments=[file("problem_map")],
+            note="见\x07附件",
+            now=at("2026-03-20T10:00"),
+            calendar=CALENDAR,
+        )
+    with pytest.raises(PermissionDenied):
+        project.complete_stage(
+            "needs-survey",
+            PEOPLE["chenm"],
+            evidence={},
+            attachments=[],
+            note="长" * 6000,
+            now=at("2026-03-20T10:00"),
+            calendar=CALENDAR,
+        )
+    assert project.stages["needs-survey"].state is StageState.IN_PROGRESS
+
+
 def test_parameter_override_changes_the_rule() -> None:
     project = new_project(households_interviewed_min=40)
     with pytest.raises(RuleViolation, match="≥ 40"):

@@ -339,6 +339,35 @@ def set_person_active(app: App, person_id: str, active: bool, *, by: str) -> boo
 
 def start_project(app: App, cmd: StartProject) -> Outcome:
     now = app.acting_time().at
+    with app.uow() as uow:
+        project, events, template_row = _starting(app, uow, cmd, now)
+        # a twin is looked for once the project itself is valid: a wrong planner or
+        # date is named first
+        if not cmd.allow_duplicate:
+            _refuse_twin(uow, cmd, project)
+        project_id = uow.projects.add(project, template_row)
+        record(app, uow, project, events)
+        uow.commit()
+    return Outcome(project_id=project_id, events=events)
+
+
+def start_refusal(app: App, cmd: StartProject) -> AccompanyError | None:
+    """What starting the project would refuse, found without starting it (the
+    transaction is rolled back; a twin is not looked for). A form with problems of
+    its own asks this, so that one answer tells every problem."""
+    try:
+        with app.uow() as uow:
+            _starting(app, uow, cmd, app.acting_time().at)
+    except AccompanyError as error:
+        return error
+    return None
+
+
+def _starting(
+    app: App, uow: UnitOfWork, cmd: StartProject, now: dt.datetime
+) -> tuple[Project, list[Event], Any]:
+    """The project as the command starts it, and the template's stored snapshot
+    (stored in ``uow`` if new; the caller commits or not)."""
     source = app.catalog.get(cmd.template, cmd.template_version)
     defaults = source.template.parameters
     params = {}
@@ -356,58 +385,54 @@ def start_project(app: App, cmd: StartProject) -> Outcome:
             continue
         params[name] = refusals.check(coerce_parameter, name, defaults[name], raw)
     refusals.raise_any()
-    with app.uow() as uow:
-        coordinator = uow.people.resolve(cmd.by, field="by")
-        planner = uow.people.resolve(cmd.planner, field="planner")
-        district = uow.people.resolve_district(cmd.district)
-        street = uow.people.resolve_street(district, cmd.street)
-        template_row = uow.templates.snapshot(source.body, now)
-        template = uow.templates.parsed(template_row, params)
-        from .parties import named_parties, street_parties
+    coordinator = uow.people.resolve(cmd.by, field="by")
+    planner = uow.people.resolve(cmd.planner, field="planner")
+    district = uow.people.resolve_district(cmd.district)
+    street = uow.people.resolve_street(district, cmd.street)
+    template_row = uow.templates.snapshot(source.body, now)
+    template = uow.templates.parsed(template_row, params)
+    from .parties import named_parties, street_parties
 
-        parties = resolve_parties(
-            template,
-            named_parties(uow, cmd.parties),
-            street_parties(uow, district.id) if template.party_roles() else [],
-            district=district.id,
-            street=street.id,
-            street_name=Localized(street.name),
+    parties = resolve_parties(
+        template,
+        named_parties(uow, cmd.parties),
+        street_parties(uow, district.id) if template.party_roles() else [],
+        district=district.id,
+        street=street.id,
+        street_name=Localized(street.name),
+    )
+    project, events = Project.start(
+        template=template,
+        params=params,
+        name=cmd.name,
+        district=district.id,
+        street=street.id,
+        street_name=street.name,
+        district_name=district.name,
+        community=cmd.community,
+        planner=planner,
+        coordinator=coordinator,
+        start_date=cmd.start,
+        fixed_dues=cmd.stage_deadlines,
+        now=now,
+        calendar=app.calendar,
+        parties=parties,
+    )
+    return project, events, template_row
+
+
+def _refuse_twin(uow: UnitOfWork, cmd: StartProject, project: Project) -> None:
+    twin = uow.projects.find_duplicate(cmd.name.strip(), project.street, cmd.start)
+    if twin is not None:
+        raise Conflict(
+            "project #{id} “{name}” in {street} already starts on {start}; start another one like it "
+            "with --allow-duplicate",
+            field="name",
+            id=twin,
+            name=cmd.name.strip(),
+            street=Localized(project.street_name or project.street),
+            start=cmd.start.isoformat(),
         )
-        project, events = Project.start(
-            template=template,
-            params=params,
-            name=cmd.name,
-            district=district.id,
-            street=street.id,
-            street_name=street.name,
-            district_name=district.name,
-            community=cmd.community,
-            planner=planner,
-            coordinator=coordinator,
-            start_date=cmd.start,
-            fixed_dues=cmd.stage_deadlines,
-            now=now,
-            calendar=app.calendar,
-            parties=parties,
-        )
-        # a twin is looked for once the project itself is valid: a wrong planner or
-        # date is named first
-        if not cmd.allow_duplicate:
-            twin = uow.projects.find_duplicate(cmd.name.strip(), street.id, cmd.start)
-            if twin is not None:
-                raise Conflict(
-                    "project #{id} “{name}” in {street} already starts on {start}; start another one like it "
-                    "with --allow-duplicate",
-                    field="name",
-                    id=twin,
-                    name=cmd.name.strip(),
-                    street=Localized(street.name),
-                    start=cmd.start.isoformat(),
-                )
-        project_id = uow.projects.add(project, template_row)
-        record(app, uow, project, events)
-        uow.commit()
-    return Outcome(project_id=project_id, events=events)
 
 
 def begin_due_projects(app: App) -> int:
@@ -466,7 +491,6 @@ def resume_clock(app: App, cmd: ResumeClock) -> Outcome:
 
 def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
     time = app.acting_time()
-    now = time.at
     # Files are checked before anything else and copied before the transaction, so
     # the database never refers to a file that is not there.
     for item in cmd.attachments:
@@ -474,38 +498,65 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
             Path(item.path), item.filename, field=f"attach.{item.key}" if item.key else "attach"
         )
     with app.uow() as uow:
-        project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by, at=now)
-        spec = project.template.resolve_stage(cmd.stage)
-        # who and what state first, so a refusal names the real problem
-        project.ensure_allowed(spec.id, actor, Action.COMPLETE)
-        _check_time(uow, project, spec.id, Action.COMPLETE, time)
-        evidence = parse_evidence(spec, cmd.evidence)
-        consent = None
-        if spec.consent is not None:
-            from .consent import stage_tally
+        project, events = _completion(app, uow, cmd, time, store=True)
+        uow.projects.save(project)
+        record(app, uow, project, events)
+        uow.commit()
+    return Outcome(project_id=cmd.project_id, events=events)
 
-            found = stage_tally(uow, cmd.project_id, spec)
-            consent = found[0] if found is not None else None
-        survey = None
-        if spec.satisfaction is not None:
-            from .satisfaction import stage_survey
 
-            survey = stage_survey(uow, cmd.project_id, spec)
-        if spec.comments is not None:
-            from .comments import stage_evidence
+def completion_refusal(app: App, cmd: CompleteStage) -> AccompanyError | None:
+    """What marking the stage done would refuse, found without doing it: nothing is
+    written and no file is read (only the evidence keys the files are given for).
+    A form with problems of its own asks this, so that one answer tells the person
+    every problem, the form's and the rule's, instead of one round each."""
+    try:
+        with app.reader() as uow:
+            _completion(app, uow, cmd, app.acting_time(), store=False)
+    except AccompanyError as error:
+        return error
+    return None
 
-            evidence = stage_evidence(uow, cmd.project_id, spec, evidence)
-        if any(s.needs is not None for s in project.template.stages):
-            from ..models.needs import needs_evidence
-            from .needs_tally import items_evidence_tally
 
-            counted = items_evidence_tally(uow, project, spec)
-            if counted is not None:  # the list of needs as the residents' answers show it
-                evidence = {
-                    **evidence,
-                    **needs_evidence(evidence, counted[1], key=counted[0], labels=spec.evidence_labels()),
-                }
-        keys = [_file_key(spec, item.key) for item in cmd.attachments]
+def _completion(
+    app: App, uow: UnitOfWork, cmd: CompleteStage, time: ActingTime, *, store: bool
+) -> tuple[Project, list[Event]]:
+    """The stage marked done on the project as read in ``uow`` (the caller saves it):
+    with ``store``, the files are stored; without, they stand for themselves by key."""
+    now = time.at
+    project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by, at=now)
+    spec = project.template.resolve_stage(cmd.stage)
+    # who and what state first, so a refusal names the real problem
+    project.ensure_allowed(spec.id, actor, Action.COMPLETE)
+    _check_time(uow, project, spec.id, Action.COMPLETE, time)
+    evidence = parse_evidence(spec, cmd.evidence)
+    consent = None
+    if spec.consent is not None:
+        from .consent import stage_tally
+
+        found = stage_tally(uow, cmd.project_id, spec)
+        consent = found[0] if found is not None else None
+    survey = None
+    if spec.satisfaction is not None:
+        from .satisfaction import stage_survey
+
+        survey = stage_survey(uow, cmd.project_id, spec)
+    if spec.comments is not None:
+        from .comments import stage_evidence
+
+        evidence = stage_evidence(uow, cmd.project_id, spec, evidence)
+    if any(s.needs is not None for s in project.template.stages):
+        from ..models.needs import needs_evidence
+        from .needs_tally import items_evidence_tally
+
+        counted = items_evidence_tally(uow, project, spec)
+        if counted is not None:  # the list of needs as the residents' answers show it
+            evidence = {
+                **evidence,
+                **needs_evidence(evidence, counted[1], key=counted[0], labels=spec.evidence_labels()),
+            }
+    keys = [_file_key(spec, item.key) for item in cmd.attachments]
+    if store:
         stored = [
             (key, app.attachments.store(Path(item.path), item.filename))
             for key, item in zip(keys, cmd.attachments, strict=True)
@@ -513,21 +564,23 @@ def complete_stage(app: App, cmd: CompleteStage) -> Outcome:
         attachments = [
             Attachment(key, f.filename, f.sha256, f.size, f.stored_as, actor.id, now) for key, f in stored
         ]
-        events = project.complete_stage(
-            spec.id,
-            actor,
-            evidence=evidence,
-            attachments=attachments,
-            note=cmd.note,
-            now=now,
-            calendar=app.calendar,
-            consent=consent,
-            survey=survey,
-        )
-        uow.projects.save(project)
-        record(app, uow, project, events)
-        uow.commit()
-    return Outcome(project_id=cmd.project_id, events=events)
+    else:
+        attachments = [
+            Attachment(key, item.filename or Path(item.path).name, "", 0, "", actor.id, now)
+            for key, item in zip(keys, cmd.attachments, strict=True)
+        ]
+    events = project.complete_stage(
+        spec.id,
+        actor,
+        evidence=evidence,
+        attachments=attachments,
+        note=cmd.note,
+        now=now,
+        calendar=app.calendar,
+        consent=consent,
+        survey=survey,
+    )
+    return project, events
 
 
 def _check_time(uow: UnitOfWork, project: Project, key: str, action: Action, time: ActingTime) -> None:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from ...models.errors import AccompanyError, InvalidInput, Refusals
+from ...models.errors import AccompanyError, InvalidInput, Refusals, together
 from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS, check_photo_name
 from ...models.people import Person
 from ...models.rules import Action
@@ -162,41 +162,54 @@ async def done(request: Request, project_id: str, stage: str) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     lang = page.lang
     try:
+        # the form's own checks, each kept (not the first only), then the rule's
+        checks = Refusals()
         evidence: dict[str, str] = {}
         uploads = []
         for item in spec.evidence:
             if item.type is EvidenceType.ATTACHMENT:
                 files = uploads_of(form, f"attach.{item.key}")
                 if len(files) > 1:
-                    raise InvalidInput(
-                        page._("Give one file for {label}.", label=item.label), field=f"attach.{item.key}"
+                    checks.errors.append(
+                        InvalidInput(
+                            page._("Give one file for {label}.", label=item.label), field=f"attach.{item.key}"
+                        )
                     )
-                uploads += [(item.key, f) for f in files]
+                uploads += [(item.key, f) for f in files[:1]]
                 continue
-            raw = text(form, f"evidence.{item.key}", limit=MAX_TEXT, lang=lang, label=item.label).strip()
-            if raw:
-                evidence[item.key] = raw
+            raw = checks.check(
+                text, form, f"evidence.{item.key}", limit=MAX_TEXT, lang=lang, label=item.label
+            )
+            if raw and raw.strip():
+                evidence[item.key] = raw.strip()
         photos = uploads_of(form, "photos")
         if len(photos) > MAX_PHOTOS:
-            raise InvalidInput(page._("At most {count} photos at a time.", count=MAX_PHOTOS), field="attach")
-        for photo in photos:  # the browser's accept filter can be bypassed
-            check_photo_name(photo.filename or "", field="attach")
-        uploads += [(None, f) for f in photos]
-        note = (
-            text(form, "note", limit=MAX_TEXT, lang=lang, label=page._("Note for the approver")).strip()
-            or None
-        )
-        with saved_uploads(uploads, max_bytes=page.app.settings.upload_max_mb << 20, lang=lang) as saved:
-            command = commands.CompleteStage(
-                project_id=context.view.detail.id,
-                stage=spec.id,
-                by=person.id,
-                evidence=evidence,
-                attachments=[
-                    commands.AttachmentInput(path=s.path, key=s.key, filename=s.filename) for s in saved
-                ],
-                note=note,
+            checks.errors.append(
+                InvalidInput(page._("At most {count} photos at a time.", count=MAX_PHOTOS), field="attach")
             )
+        for photo in photos[:MAX_PHOTOS]:  # the browser's accept filter can be bypassed
+            checks.check(check_photo_name, photo.filename or "", field="attach")
+        uploads += [(None, f) for f in photos]
+        note = checks.check(
+            text, form, "note", limit=MAX_TEXT, lang=lang, label=page._("Note for the approver")
+        )
+        command = commands.CompleteStage(
+            project_id=context.view.detail.id,
+            stage=spec.id,
+            by=person.id,
+            evidence=evidence,
+            attachments=[
+                commands.AttachmentInput(path=f.filename or "", key=key, filename=f.filename)
+                for key, f in uploads
+            ],
+            note=(note or "").strip() or None,
+        )
+        if checks.errors:
+            rule = await run_in_threadpool(commands.completion_refusal, page.app, command)
+            raise together(checks.errors, rule)
+        with saved_uploads(uploads, max_bytes=page.app.settings.upload_max_mb << 20, lang=lang) as saved:
+            files = [commands.AttachmentInput(path=s.path, key=s.key, filename=s.filename) for s in saved]
+            command = command.model_copy(update={"attachments": files})
             await run_in_threadpool(commands.complete_stage, page.app, command)
     except AccompanyError as exc:
         return _show(
