@@ -136,10 +136,9 @@ class ActorCoordinatesProject(TransitionRule):
         )
 
 
-def coordinator_may_act(
-    actor: Person, district: str, street: str, action: Action, *, street_name: Localized | None = None
-) -> None:
-    where = street_name or Localized(street)
+def coordinator_only(actor: Person, action: Action) -> None:
+    """Only coordinators do ``action`` anywhere (start or import projects): asked before
+    a form for it is shown, so that nobody fills one in to be refused."""
     if actor.role is not Role.COORDINATOR:
         raise PermissionDenied(
             "{person} is a {role}: only a coordinator can {action}",
@@ -147,6 +146,13 @@ def coordinator_may_act(
             role=_role(actor),
             action=action.words,
         )
+
+
+def coordinator_may_act(
+    actor: Person, district: str, street: str, action: Action, *, street_name: Localized | None = None
+) -> None:
+    where = street_name or Localized(street)
+    coordinator_only(actor, action)
     if not actor.covers_street(district, street):
         raise PermissionDenied("{person} does not coordinate {street}", person=actor.name, street=where)
 

@@ -92,6 +92,29 @@ def test_the_new_project_form_names_every_bad_field_at_once(web: Any, app: App) 
     assert snapshot(app) == before
 
 
+def test_the_new_project_form_tells_its_own_problems_and_the_rules_in_one_answer(web: Any, app: App) -> None:
+    """A day that is not one (the form's) with a planner who is not one and an empty
+    community (the rules'): one answer, not one round each. The deadline, which the
+    rules would compare with the refused start, is not blamed; nothing is written."""
+    with_passwords(app, "zhangl", "zhaoy")
+    coordinator = sign_in(web, "zhangl")
+    before = snapshot(app)
+    typed = {**NEW_PROJECT, "start": "2026-02-30", "planner": "zhangl", "community": " "}
+    refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
+    assert refused.status_code == 400
+    assert "不是有效日期" in next_to(refused.text, "start")
+    assert "不是责任规划师" in next_to(refused.text, "planner")
+    assert next_to(refused.text, "community") == "请填写社区"
+    assert 'id="error-deadline.construction-accompany"' not in refused.text
+    assert "有 3 处需要修改" in visible_text(refused.text)
+    assert snapshot(app) == before
+    # someone who may not start projects here learns that, not the form's problems
+    office = sign_in(web, "zhaoy")
+    refused = post_form(office, "/projects/new", "/projects/new", typed)
+    assert refused.status_code == 403 and "不是有效日期" not in visible_text(refused.text)
+    assert snapshot(app) == before
+
+
 def test_the_template_parameters_are_named_as_people_name_them(web: Any, app: App) -> None:
     coordinator = sign_in(web, "zhangl")
     form = coordinator.get("/projects/new").text
@@ -185,4 +208,30 @@ def test_the_paper_answer_names_every_bad_question_at_once(
     assert refused.status_code == 400
     _assert_every_problem_next_to_its_question(refused.text)
     assert 'name="household" value="1-1-101"' in refused.text
+    assert snapshot(app) == before
+
+
+def test_only_a_coordinator_is_shown_the_new_project_and_import_forms(web: Any, app: App) -> None:
+    """A planner or a street office opening the forms by their address learns at once
+    that only a coordinator starts projects (403, the rule's words, no form), not after
+    filling one in — nor once per row of an imported file."""
+    with_passwords(app, "wangrb", "zhaoy")
+    before = snapshot(app)
+    for account in ("wangrb", "zhaoy"):
+        person = sign_in(web, account)
+        for address in ("/projects/new", "/projects/import"):
+            page = person.get(address)
+            assert page.status_code == 403, (account, address)
+            assert "只有协调人可以启动项目" in visible_text(page.text)
+            assert 'action="/projects/' not in page.text.split("<footer")[0]
+        token = re.search(r'name="csrf" value="([^"]+)"', person.get("/account").text)
+        assert token
+        sample = "名称,街道,社区,责任规划师,启动日期\n口袋公园,太阳宫街道,太阳宫北社区,王若冰,2026-03-02\n"
+        refused = person.post(
+            "/projects/import",
+            data={"csrf": token[1]},
+            files=[("file", ("projects.csv", sample.encode(), "text/csv"))],
+        )
+        assert refused.status_code == 403
+        assert visible_text(refused.text).count("只有协调人可以启动项目") == 1
     assert snapshot(app) == before

@@ -15,11 +15,12 @@ from starlette.responses import RedirectResponse, Response
 from ...clock import parse_day
 from ...i18n import error_text
 from ...models.deadlines import local_date
-from ...models.errors import AccompanyError, Conflict, InvalidInput, Refusals
+from ...models.errors import AccompanyError, Conflict, InvalidInput, Refusals, together
 from ...models.people import STREET_PARTIES, Role
+from ...models.rules import Action, coordinator_only
 from ...presenting import event_summary
 from ...services import freshness, parties, worklists
-from ...services.commands import StartProject, start_project
+from ...services.commands import StartProject, start_project, start_refusal
 from ...services.importing import ImportRejected, import_projects, sample_table
 from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
@@ -142,7 +143,7 @@ def _start_form(
 @router.get("/projects/new")
 def new_project(request: Request, template: str | None = None) -> Response:
     page = page_for(request)
-    page.require()
+    coordinator_only(page.require(), Action.START)  # a 403 page, not a form to be refused
     return _start_form(page, template, {}, FormErrors())
 
 
@@ -152,6 +153,7 @@ async def start(request: Request) -> Response:
     person = page.require()
     form = await request.form()
     page.check_csrf(form)
+    coordinator_only(person, Action.START)
     lang = page.lang
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     template_ref = str(form.get("template") or "accompany-service")
@@ -177,8 +179,6 @@ async def start(request: Request) -> Response:
         community = checks.check(text, form, "community", lang=lang, label=page._("Community")) or ""
         planner = checks.check(text, form, "planner", lang=lang) or ""
         start_day = checks.check(_day, values.get("start", ""), "start", page)
-        checks.raise_any()
-        assert start_day is not None
         command = StartProject(
             template=name,
             template_version=version,
@@ -187,13 +187,18 @@ async def start(request: Request) -> Response:
             street=street,
             community=community.strip(),
             planner=planner,
-            start=start_day,
+            # a start that is not a date: the rules are asked with today's, and what
+            # they say of the deadlines (later than the start?) is not told
+            start=start_day or local_date(page.app.now()),
             by=person.id,  # the acting person is the one signed in, never a form field
             stage_deadlines=deadlines,
             params=params,
             allow_duplicate=form.get("allow_duplicate") == "1",
             parties=parties,
         )
+        if checks.errors:
+            rule = await run_in_threadpool(start_refusal, page.app, command)
+            raise together(checks.errors, rule, unsure=() if start_day else ("deadline.",))
         outcome = await run_in_threadpool(start_project, page.app, command)
     except AccompanyError as exc:
         duplicate = isinstance(exc, Conflict) and exc.field == "name"
@@ -220,7 +225,7 @@ def _day(value: str, field: str, page: Page) -> dt.date:
 @router.get("/projects/import")
 def import_form(request: Request) -> Response:
     page = page_for(request)
-    page.require()
+    coordinator_only(page.require(), Action.START)
     return render(page, "project_import.html", errors=FormErrors(), bad=None, done=None)
 
 
@@ -252,6 +257,7 @@ async def import_upload(request: Request) -> Response:
     person = page.require()
     form = await request.form()
     page.check_csrf(form)
+    coordinator_only(person, Action.START)  # one refusal, not one per row
     dry_run = form.get("dry_run") == "1"
     files = uploads_of(form, "file")
     if not files:
