@@ -235,3 +235,17 @@ def test_only_a_coordinator_is_shown_the_new_project_and_import_forms(web: Any, 
         assert refused.status_code == 403
         assert visible_text(refused.text).count("只有协调人可以启动项目") == 1
     assert snapshot(app) == before
+
+
+def test_a_twin_project_is_told_with_the_forms_own_way_on_not_the_clis(web: Any, app: App) -> None:
+    """The same name, street and start again: the refusal points at the box the form
+    shows ("仍然新建"), never at a command-line option; ticking it starts the twin."""
+    coordinator = sign_in(web, "zhangl")
+    assert post_form(coordinator, "/projects/new", "/projects/new", NEW_PROJECT).status_code == 303
+    twin = post_form(coordinator, "/projects/new", "/projects/new", NEW_PROJECT)
+    assert twin.status_code == 409
+    told = next_to(twin.text, "name")
+    assert "请勾选下方的“仍然新建：这是同名的另一个项目”" in told and "--" not in visible_text(twin.text)
+    assert 'name="allow_duplicate"' in twin.text
+    again = post_form(coordinator, "/projects/new", "/projects/new", {**NEW_PROJECT, "allow_duplicate": "1"})
+    assert again.status_code == 303

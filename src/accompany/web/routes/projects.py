@@ -202,6 +202,13 @@ async def start(request: Request) -> Response:
         outcome = await run_in_threadpool(start_project, page.app, command)
     except AccompanyError as exc:
         duplicate = isinstance(exc, Conflict) and exc.field == "name"
+        if duplicate:  # the form's own way to go on (a box to tick), not the CLI's option
+            exc = Conflict(
+                "project #{id} “{name}” in {street} already starts on {start}; if this is another "
+                "project, tick the box below and start it again",
+                field="name",
+                **exc.values,
+            )
         return _start_form(
             page, template_ref, values, FormErrors.of(exc, lang), status=status_for(exc), duplicate=duplicate
         )
