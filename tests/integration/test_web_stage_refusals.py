@@ -281,3 +281,23 @@ def test_mark_done_by_someone_the_rule_refuses_says_so_not_the_forms_problems(
     assert response.status_code == 403
     assert "5000" not in visible_text(response.text)
     assert snapshot(app) == before
+
+
+def test_a_comment_too_long_is_named_as_the_form_names_it_next_to_it(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Past the browser's length limit: the approval's comment is refused by its label,
+    next to the field (it read "「comment」过长", at the top only)."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _submit(planner, project_id).status_code == 303
+    before = snapshot(app)
+    refused = post_form(
+        office, _url(project_id, "decide"), _url(project_id, "approve"), {"comment": "好" * 5001}
+    )
+    assert refused.status_code == 400
+    assert "「意见」过长" in _field_error(refused.text, "comment")
+    assert "comment" not in visible_text(refused.text)
+    refused = post_form(
+        office, _url(project_id, "decide"), _url(project_id, "return"), {"reason": "改" * 5001}
+    )
+    assert "「退回原因" in _field_error(refused.text, "reason")
+    assert snapshot(app) == before

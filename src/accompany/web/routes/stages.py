@@ -257,8 +257,8 @@ async def _act(
     return _back(context.view.detail.id, context.spec.id)
 
 
-def _reason(page: Page, form: FormData, name: str = "reason") -> str:
-    return text(form, name, limit=MAX_TEXT, lang=page.lang, label=page._("Reason"))
+def _reason(page: Page, form: FormData, name: str = "reason", label: str | None = None) -> str:
+    return text(form, name, limit=MAX_TEXT, lang=page.lang, label=label or page._("Reason"))
 
 
 def _days(page: Page, form: FormData, *, required: bool) -> int | None:
@@ -288,7 +288,8 @@ async def approve(request: Request, project_id: str, stage: str) -> Response:
             stage=key,
             by=person.id,
             decision="approve",
-            comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang).strip() or None,
+            comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang, label=page._("Comment")).strip()
+            or None,
         ),
         commands.decide_approval,
     )
@@ -302,7 +303,11 @@ async def return_stage(request: Request, project_id: str, stage: str) -> Respons
         stage,
         "decide",
         lambda page, person, pid, key, form: commands.DecideApproval(
-            project_id=pid, stage=key, by=person.id, decision="return", comment=_reason(page, form)
+            project_id=pid,
+            stage=key,
+            by=person.id,
+            decision="return",
+            comment=_reason(page, form, label=page._("Reason for returning (what the planner must fix)")),
         ),
         commands.decide_approval,
     )
@@ -391,7 +396,8 @@ async def grant_extension(request: Request, project_id: str, stage: str) -> Resp
             by=person.id,
             grant=True,
             working_days=_days(page, form, required=False),
-            comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang).strip() or None,
+            comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang, label=page._("Comment")).strip()
+            or None,
         ),
         commands.decide_extension,
     )
@@ -405,7 +411,11 @@ async def refuse_extension(request: Request, project_id: str, stage: str) -> Res
         stage,
         "extension-decision",
         lambda page, person, pid, key, form: commands.DecideExtension(
-            project_id=pid, stage=key, by=person.id, grant=False, comment=_reason(page, form)
+            project_id=pid,
+            stage=key,
+            by=person.id,
+            grant=False,
+            comment=_reason(page, form, label=page._("Reason for refusing")),
         ),
         commands.decide_extension,
     )
