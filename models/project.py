@@ -15,7 +15,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .consent import FAILED_LABELS, RULE_LABELS, Tally, consent_evidence, consent_summary, failed_conditions
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
-from .errors import N_, InvalidInput, Localized, Problem, Refusals, RuleViolation
+from .errors import N_, Conflict, InvalidInput, Localized, Problem, Refusals, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .parties import (
@@ -983,12 +983,23 @@ class Project:
         note: str,
         now: dt.datetime,
         previous: Person | None = None,
+        from_planner: str | None = None,
     ) -> list[Event]:
         """The coordinator gives the project to another planner of its street, with a
         handover note; its open stages go with it (from now on the new planner marks
-        them done). ``previous`` is the planner who held it, when known."""
+        them done). ``previous`` is the planner who held it, when known.
+        ``from_planner``: the planner the person saw holding it (a form's); when it is
+        no longer so, the handover was decided on a stale page (the back button after
+        a handover) and is refused rather than handing the project on again."""
         note = _require_reason(note, "a handover")
         self.ensure_project_allowed(actor, Action.HANDOVER)
+        if from_planner is not None and from_planner != self.planner_id:
+            raise Conflict(
+                "the project has been handed over to {person} meanwhile; look at it again before "
+                "handing it over",
+                field="planner",
+                person=previous.name if previous is not None else self.planner_id,
+            )
         _check_planner(planner, self.district, self.street, Localized(self.street_name or self.street))
         if planner.id == self.planner_id:
             raise RuleViolation(

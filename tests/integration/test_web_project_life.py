@@ -81,7 +81,10 @@ def test_change_of_planner_and_cancel_from_the_web(web, app: App, project_id: in
     app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
     coordinator = sign_in(web, "zhangl")
     form = coordinator.get(f"/projects/{project_id}/handover").text
-    assert 'value="chenm"' in form and 'value="wangrb"' not in form  # only another planner of the street
+    options = form.split('name="planner"', 1)[1].split("</select>", 1)[0]
+    assert (
+        'value="chenm"' in options and 'value="wangrb"' not in options
+    )  # only another planner of the street
     moved = post_form(
         coordinator,
         f"/projects/{project_id}/handover",
@@ -119,3 +122,20 @@ def test_a_form_the_rule_refuses_says_why_instead_of_offering_itself(web, app: A
         assert page.status_code in (409, 422), (form, page.status_code)
         assert f'action="/projects/{project_id}/{form}"' not in page.text
         assert "已取消" in visible_text(page.text)
+
+
+def test_a_handover_sent_again_from_a_stale_page_is_refused(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Back after a handover shows the old form (王若冰 holding it): sent again, it
+    would hand the project on once more. The form carries the planner it showed; the
+    service refuses when that is no longer so, and nothing changes."""
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")
+    url = f"/projects/{project_id}/handover"
+    assert 'name="from_planner" value="wangrb"' in coordinator.get(url).text
+    stale = {"planner": "chenm", "note": "王老师调任", "from_planner": "wangrb"}
+    assert post_form(coordinator, url, url, stale).status_code == 303
+    before = snapshot(app)
+    again = post_form(coordinator, url, url, {**stale, "planner": "wangrb"})
+    assert again.status_code == 409
+    assert "项目已在此期间移交给陈敏" in visible_text(again.text)
+    assert snapshot(app) == before and show_project(app, project_id).planner_id == "chenm"

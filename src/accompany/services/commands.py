@@ -129,6 +129,8 @@ class HandOverProject(Command):
     by: str
     planner: str
     note: str
+    # the planner the form showed holding the project (a stale form is refused)
+    from_planner: str | None = None
 
 
 class EditProject(Command):
@@ -710,7 +712,9 @@ def hand_over_project(app: App, cmd: HandOverProject) -> Outcome:
             previous = uow.people.get(project.planner_id)
         except AccompanyError:
             previous = None
-        return project.hand_over(actor, planner, note=cmd.note, now=now, previous=previous)
+        return project.hand_over(
+            actor, planner, note=cmd.note, now=now, previous=previous, from_planner=cmd.from_planner
+        )
 
     return _on_project(app, cmd, Action.HANDOVER, act)
 

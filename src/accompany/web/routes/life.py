@@ -162,6 +162,7 @@ async def handover(request: Request, project_id: str) -> Response:
             by=person.id,
             planner=text(form, "planner", lang=page.lang, label=page._("Planner")).strip(),
             note=text(form, "note", limit=MAX_TEXT, lang=page.lang, label=page._("Handover note")),
+            from_planner=text(form, "from_planner", lang=page.lang) or None,
         ),
         commands.hand_over_project,
     )
