@@ -269,3 +269,23 @@ def test_a_loop_withdraws_a_waiting_extension_request(
             commands.DecideExtension(project_id=project_id, stage="resident-consent", by="zhaoy", grant=True),
         )
     assert snapshot(app) == before
+
+
+def test_the_loop_page_opened_by_its_address_says_why_not_instead_of_a_form(
+    app: App, project_id: int, failed: list[str], clock: FixedClock
+) -> None:
+    """The loop page by its address: for the failed consent the planner sees the form;
+    for a stage with no new round, or for a street office, the rule's own words and
+    the way back — no form claiming a ballot failed, and no CLI option or template key."""
+    clock.moment = parse_moment("2026-06-02T10:00")
+    web = create_web_app(app)
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    consent = f"/projects/{project_id}/stages/resident-consent/loop"
+    assert 'action="' + consent + '"' in planner.get(consent).text
+    other = planner.get(f"/projects/{project_id}/stages/post-evaluation/loop")
+    assert other.status_code == 409
+    shown = visible_text(other.text)
+    assert "只能取消" in shown and "on_failure" not in shown and "project cancel" not in shown
+    assert "本轮表决未通过" not in shown and 'action="/projects/' not in other.text.split("<footer")[0]
+    refused = office.get(consent)
+    assert refused.status_code == 403 and 'action="/projects/' not in refused.text.split("<footer")[0]

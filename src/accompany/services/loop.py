@@ -97,6 +97,19 @@ def loop_stage(app: App, cmd: LoopStage) -> Outcome:
     return Outcome(project_id=cmd.project_id, events=events)
 
 
+def loop_refusal(app: App, project_id: int, stage: str, person: Person) -> AccompanyError | None:
+    """Why ``person`` may not loop ``stage`` back now (every rule of a loop, in its
+    order), or None: the loop page asks before showing its form."""
+    try:
+        with app.reader() as uow:
+            project = uow.projects.get(project_id)
+            key = project.template.resolve_stage(stage).id
+            check_loop(project, key, person, _tally(uow, project, key), local_date(app.now()))
+    except AccompanyError as error:
+        return error
+    return None
+
+
 def loopable(app: App, uow: UnitOfWork, project: Project, person: Person | None) -> str | None:
     """The consent stage of ``project`` that ``person`` may loop back now (the web
     page shows the box for it), or None."""
@@ -119,4 +132,4 @@ def loopable(app: App, uow: UnitOfWork, project: Project, person: Person | None)
     return None
 
 
-__all__ = ["LoopStage", "archive_ballots", "check_loop", "loop_stage", "loopable"]
+__all__ = ["LoopStage", "archive_ballots", "check_loop", "loop_refusal", "loop_stage", "loopable"]

@@ -116,7 +116,7 @@ def _form_or_refusal(page: Page, form: str, context: worklists.StageForm, **show
 def _refused(form: str, exc: AccompanyError) -> bool:
     """A submitted form the rule refuses outright (not allowed, or no longer possible):
     shown without the form, like the form opened by its address."""
-    return form in (*FORM_ACTIONS, "undo") and status_for(exc) in (403, 409)
+    return form in (*FORM_ACTIONS, "undo", "loop") and status_for(exc) in (403, 409)
 
 
 def _back(project_id: int, stage: str) -> Response:
@@ -451,8 +451,18 @@ async def undo(request: Request, project_id: str, stage: str) -> Response:
 
 @router.get("/loop")
 def loop_form(request: Request, project_id: str, stage: str) -> Response:
+    from ...services.loop import loop_refusal
+
     page = page_for(request)
-    return _show(page, "loop", _context(page, project_id, stage))
+    context = _context(page, project_id, stage)
+    # opened by its address when the rules say no (a ballot that passed, a stage with
+    # no new round, another role): their words and the way back, not a form
+    refusal = loop_refusal(page.app, context.view.detail.id, context.spec.id, page.require())
+    if refusal is not None:
+        return _show(
+            page, "loop", context, FormErrors.of(refusal, page.lang), status_for(refusal), refused=True
+        )
+    return _show(page, "loop", context)
 
 
 @router.post("/loop")
