@@ -67,6 +67,14 @@ def test_coordinator_uploads_sees_masked_contacts_and_prints_slips(web, app: App
 def test_only_the_coordinator_and_the_planner_manage_the_register(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
     planner = sign_in(web, "wangrb")
     assert _upload(planner, project_id, GOOD).status_code == 200
+    # the planner prints the slips too: she is told their QR codes lead nowhere yet
+    off = "在协调人发布之前，编码条上的二维码打不开"
+    assert off in visible_text(planner.get(f"/projects/{project_id}/households").text)
+    assert off in visible_text(planner.get(f"/projects/{project_id}/households/slips").text)
+    from accompany.services.public import set_published
+
+    set_published(app, project_id, by="zhangl")
+    assert off not in visible_text(planner.get(f"/projects/{project_id}/households/slips").text)
     office = sign_in(web, "zhaoy")  # the street office: may approve, not manage residents' data
     assert office.get(f"/projects/{project_id}/households").status_code == 403
     assert office.get(f"/projects/{project_id}/households/slips").status_code == 403

@@ -96,11 +96,14 @@ def slips(request: Request, project_id: str) -> Response:
 
     page = page_for(request)
     person = page.require()
+    from ...services.public import is_published
+
     sheet = households.slip_sheet(page.app, record_id(project_id, "project"), by=person.id)
     response = render(
         page,
         "household_slips.html",
         sheet=sheet,
+        published=is_published(page.app, sheet.project_id),
         images={slip.code: qr_data_uri(slip.url) for slip in sheet.slips},
         caption=slip_caption(page.lang),
     )
