@@ -301,3 +301,18 @@ def test_a_comment_too_long_is_named_as_the_form_names_it_next_to_it(web, app: A
     )
     assert "「退回原因" in _field_error(refused.text, "reason")
     assert snapshot(app) == before
+
+
+def test_an_extension_card_says_where_like_the_other_cards(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The street office's card for an extension request names the street and the
+    community under the project, like an approval's card (it read "· 需求调研" with no
+    place), and its reason shows its first lines only (the decide page has it all)."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _ask_for_time(planner, project_id).status_code == 303
+    page = office.get("/").text
+    card = page.split("<h2>延期申请", 1)[1].split("</article>", 1)[0]
+    header = card.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert "太阳宫街道 · 太阳宫北社区" in visible_text(header) and "· 需求调研" not in visible_text(header)
+    assert '<span class="stage-name">需求调研</span>' in card
+    assert '<p class="clamp">' in card and "居民外出" in card

@@ -184,6 +184,8 @@ class ExtensionItem(BaseModel):
     decided_at: dt.datetime | None
     comment: str | None
     withdrawn_why: str | None = None  # as ``queries.ExtensionView.withdrawn_why``
+    street: str = ""  # where, as a to-do card says it (by name)
+    community: str = ""
 
 
 class StandIn(BaseModel):
@@ -543,9 +545,13 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
             P.c.template_pk,
             REQUESTER.c.name.label("requested_by_name"),
             DECIDER.c.name.label("decided_by_name"),
+            P.c.street_id,
+            P.c.community,
+            ST.c.name.label("street_name"),
         )
         .join(S, S.c.id == X.stage_id)
         .join(P, P.c.id == S.c.project_id)
+        .outerjoin(ST, ST.c.id == P.c.street_id)
         .outerjoin(REQUESTER, REQUESTER.c.id == X.requested_by)
         .outerjoin(DECIDER, DECIDER.c.id == X.decided_by)
         .where(where, status)
@@ -573,6 +579,8 @@ def _extensions(app: App, uow: UnitOfWork, where: Any, status: Any, lang: str) -
             decided_at=local(r.decided_at),
             comment=r.comment,
             withdrawn_why=reasons.get(r.project_id, {}).get((r.key, local(r.decided_at))),
+            street=r.street_name if r.street_name is not None else r.street_id,
+            community=r.community,
         )
         for r in rows
     ]
