@@ -161,12 +161,13 @@ def together(
 ) -> AccompanyError:
     """A form's own refusals (``errors``, at least one) told with what the rule would
     refuse of the rest (``rule``, found without acting): one answer for every problem.
-    A refusal that is not about the input (not allowed, not found, changed meanwhile)
+    A refusal about no field (not allowed, the project not found, changed meanwhile)
     is told alone, since correcting the fields would not help; the rule's problems with
     a field the form already refused are left out (a figure too long is not also
     "missing"), as are those with fields starting with one of ``unsure`` (the rule
     was asked with a stand-in for a refused value they depend on)."""
-    if rule is not None and not isinstance(rule, InvalidInput | RuleViolation):
+    about_a_field = rule is not None and bool(rule.field or rule.fields or rule.problems)
+    if rule is not None and not isinstance(rule, InvalidInput | RuleViolation) and not about_a_field:
         return rule
     kept = list(errors)
     if rule is not None:

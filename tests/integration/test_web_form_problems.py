@@ -249,3 +249,18 @@ def test_a_twin_project_is_told_with_the_forms_own_way_on_not_the_clis(web: Any,
     assert 'name="allow_duplicate"' in twin.text
     again = post_form(coordinator, "/projects/new", "/projects/new", {**NEW_PROJECT, "allow_duplicate": "1"})
     assert again.status_code == 303
+
+
+def test_no_planner_chosen_is_told_as_such(web: Any, app: App) -> None:
+    """Past the browser's "required": no planner reads "请选择责任规划师", not "the
+    directory has no ''", told with the other problems."""
+    coordinator = sign_in(web, "zhangl")
+    before = snapshot(app)
+    refused = post_form(
+        coordinator, "/projects/new", "/projects/new", {**NEW_PROJECT, "planner": " ", "start": ""}
+    )
+    assert refused.status_code == 400
+    assert next_to(refused.text, "planner") == "请选择责任规划师。"
+    assert next_to(refused.text, "start") == "请选择日期。"
+    assert "「」" not in visible_text(refused.text)
+    assert snapshot(app) == before

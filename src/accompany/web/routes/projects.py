@@ -177,7 +177,9 @@ async def start(request: Request) -> Response:
         street = checks.check(text, form, "street", lang=lang) or ""
         project_name = checks.check(text, form, "name", lang=lang, label=page._("Project name")) or ""
         community = checks.check(text, form, "community", lang=lang, label=page._("Community")) or ""
-        planner = checks.check(text, form, "planner", lang=lang) or ""
+        planner = (checks.check(text, form, "planner", lang=lang) or "").strip()
+        if not planner:  # not "the directory has no ''": nobody was chosen
+            checks.errors.append(InvalidInput(page._("Choose the planner."), field="planner"))
         start_day = checks.check(_day, values.get("start", ""), "start", page)
         command = StartProject(
             template=name,
