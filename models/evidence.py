@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from .errors import InvalidInput, Localized, Problem
 from .template import EvidenceField, EvidenceType, RateCheck, RatioCheck, StageSpec
-from .text import LINE_BREAKS_AND_TABS, has_control_characters
+from .text import LINE_BREAKS_AND_TABS, as_typed_number, has_control_characters
 
 JsonValue = int | float | str | bool
 
@@ -62,8 +62,8 @@ def parse_evidence(spec: StageSpec, raw: Mapping[str, str]) -> dict[str, JsonVal
 
 
 def _parse_value(field: EvidenceField, text: str) -> JsonValue:
-    text = text.strip()
     kind = field.type
+    text = as_typed_number(text) if kind in (EvidenceType.INTEGER, EvidenceType.NUMBER) else text.strip()
     where = {
         "field": f"evidence.{field.key}",
         "key": field.key,

@@ -25,6 +25,7 @@ from typing import Any
 
 from .errors import N_, AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
+from .text import as_typed_number
 
 MAX_AREA_M2 = Decimal(10000)
 MAX_OWNERS = 1000
@@ -210,7 +211,7 @@ def parse_label(value: Any, column: str, *, required: bool = True) -> str:
 
 def parse_area(value: Any) -> int:
     """Floor area in m² (> 0, ≤ 10000, at most two decimals) as hundredths."""
-    text = _cell_text(value, WHAT["area"], 30).replace(",", "")
+    text = as_typed_number(_cell_text(value, WHAT["area"], 30)).replace(",", "")
     for suffix in ("㎡", "m²", "m2", "平方米", "平米"):
         text = text.removesuffix(suffix).strip()
     if not text:
@@ -227,7 +228,9 @@ def parse_area(value: Any) -> int:
 
 
 def parse_owners(value: Any) -> int:
-    text = _cell_text(value, WHAT["owners"], 10)
+    text = as_typed_number(_cell_text(value, WHAT["owners"], 10))
+    if re.fullmatch(r"-[0-9]{1,6}", text):  # a whole number below zero: the range says it
+        raise InvalidInput("number of owners {value} is outside 1 to {limit}", value=text, limit=MAX_OWNERS)
     if not text.isascii() or not text.isdigit():
         raise InvalidInput("number of owners '{value}' is not a whole number like 2", value=text[:20])
     owners = int(text)

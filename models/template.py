@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from .errors import N_, Coded, InvalidInput, Localized, NotFound, Phrase
+from .text import as_typed_number
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 KEY = r"^[a-z][a-z0-9_]*$"
@@ -638,7 +639,7 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
     """Turn a ``--param name=value`` string into the type of the parameter's default,
     within a sane range: counts and days are whole numbers from 0 to 100000, ratios
     are fractions above 0 and at most 1."""
-    text = raw.strip()
+    text = as_typed_number(raw)
     kind = Phrase(
         {bool: N_("yes or no"), int: N_("a whole number"), float: N_("a number")}.get(
             type(default), N_("a fraction like 2/3")
@@ -656,6 +657,13 @@ def coerce_parameter(name: str, default: Any, raw: str) -> Any:
             raise wrong
         return text.lower() in ("true", "yes", "1")
     if isinstance(default, int):
+        if re.fullmatch(r"-[0-9]{1,6}", text):  # a whole number, but below zero
+            raise InvalidInput(
+                "parameter {name}: must be 0 or more, got {value}",
+                field=f"param.{name}",
+                name=Coded("parameter", name),
+                value=text,
+            )
         if not re.fullmatch(r"[0-9]{1,6}", text):
             raise wrong
         value: Any = int(text)

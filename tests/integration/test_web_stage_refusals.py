@@ -316,3 +316,19 @@ def test_an_extension_card_says_where_like_the_other_cards(web, app: App, projec
     assert "太阳宫街道 · 太阳宫北社区" in visible_text(header) and "· 需求调研" not in visible_text(header)
     assert '<span class="stage-name">需求调研</span>' in card
     assert '<p class="clamp">' in card and "居民外出" in card
+
+
+def test_extension_days_below_one_are_told_by_the_range_and_full_width_days_are_read(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """ "-3" is a whole number: the answer names the range (1–250), not "give a whole
+    number"; "５" typed full-width is 5."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    before = snapshot(app)
+    url = _url(project_id, "extension")
+    refused = post_form(planner, url, url, {"days": "-3", "reason": "居民外出"})
+    assert refused.status_code == 400
+    assert "须为 1–250 个工作日" in _field_error(refused.text, "days")
+    assert snapshot(app) == before
+    assert post_form(planner, url, url, {"days": "５", "reason": "居民外出"}).status_code == 303

@@ -152,7 +152,9 @@ def test_problems_read_in_chinese_with_chinese_labels() -> None:
     [
         ("36", 36),
         ("+36", 36),
-        ("３６", None),
+        ("３６", 36),  # a Chinese keyboard's full-width digits
+        ("3²", None),
+        ("①", None),
         ("1_000", None),
         ("36.0", None),
         ("9" * 16, None),

@@ -6,6 +6,7 @@ the actor; a refusal re-shows the form with the message next to its field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS, check_photo_na
 from ...models.people import Person
 from ...models.rules import Action
 from ...models.template import EvidenceType
+from ...models.text import as_typed_number
 from ...services import commands, worklists
 from ..context import Page, page_for, record_id
 from ..errors import status_for
@@ -262,12 +264,12 @@ def _reason(page: Page, form: FormData, name: str = "reason", label: str | None 
 
 
 def _days(page: Page, form: FormData, *, required: bool) -> int | None:
-    raw = text(form, "days", lang=page.lang).strip()
+    raw = as_typed_number(text(form, "days", lang=page.lang))
     if not raw and not required:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+    if not re.fullmatch(r"-?[0-9]{1,4}", raw):
         raise InvalidInput(page._("Give the number of working days as a whole number, e.g. 5."), field="days")
-    return int(raw)
+    return int(raw)  # below 1 or too many: the rule says its range
 
 
 @router.get("/decide")
