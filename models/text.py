@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 #: the control characters a multi-line text from people may hold
 LINE_BREAKS_AND_TABS = "\n\r\t"
 
@@ -11,3 +14,19 @@ def has_control_characters(text: str, allowed: str = "") -> bool:
     a NUL is refused by PostgreSQL and would be kept by SQLite, an escape sequence
     would reach terminals."""
     return any((ord(c) < 32 and c not in allowed) or c == "\x7f" for c in text)
+
+
+class TableRow(list[Any]):
+    """The cells of one data row read from a file, and the row's number as the person
+    sees the file: the spreadsheet's row number, or the line a CSV record starts on
+    (blank rows and line breaks inside cells make it differ from the row's index)."""
+
+    def __init__(self, cells: Iterable[Any], number: int) -> None:
+        super().__init__(cells)
+        self.number = number
+
+
+def row_number(cells: Sequence[Any], index: int) -> int:
+    """The number a problem in data row ``index`` is told by: the row's own when it was
+    read from a file, else counted as in a file with the header in row 1."""
+    return cells.number if isinstance(cells, TableRow) else index + 2
