@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import N_, AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
-from .text import as_typed_number
+from .text import as_typed_number, row_number
 
 MAX_AREA_M2 = Decimal(10000)
 MAX_OWNERS = 1000
@@ -275,7 +275,7 @@ def check_register(header: Sequence[Any], data: Sequence[Sequence[Any]]) -> Regi
     }
     seen: dict[tuple[str, str, str], int] = {}
     for index, cells in enumerate(data):
-        number = index + 2
+        number = row_number(cells, index)
         values: dict[str, Any] = {}
         problems: list[RowProblem] = []
         for position, column in enumerate(columns):

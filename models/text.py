@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 #: the control characters a multi-line text from people may hold
 LINE_BREAKS_AND_TABS = "\n\r\t"
 
@@ -23,3 +26,19 @@ def as_typed_number(text: str) -> str:
     surrounding spaces go. Only the full-width forms: not NFKC, which would also read
     ① as 1 and 3² as 32."""
     return text.translate(FULL_WIDTH).strip()
+
+
+class TableRow(list[Any]):
+    """The cells of one data row read from a file, and the row's number as the person
+    sees the file: the spreadsheet's row number, or the line a CSV record starts on
+    (blank rows and line breaks inside cells make it differ from the row's index)."""
+
+    def __init__(self, cells: Iterable[Any], number: int) -> None:
+        super().__init__(cells)
+        self.number = number
+
+
+def row_number(cells: Sequence[Any], index: int) -> int:
+    """The number a problem in data row ``index`` is told by: the row's own when it was
+    read from a file, else counted as in a file with the header in row 1."""
+    return cells.number if isinstance(cells, TableRow) else index + 2

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from .models.errors import InvalidInput
+from .models.text import TableRow
 
 MAX_TABLE_BYTES = 50 * 1024 * 1024  # a city's portfolio is a few MB
 
 
+def _csv_records(text: str) -> Iterator[TableRow]:
+    """The records of a CSV, each numbered by the line it starts on (a quoted cell may
+    hold line breaks; a blank line is an empty record)."""
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        yield TableRow(cells, first_line)
+
+
 def read_table(
     path: Path, *, max_bytes: int = MAX_TABLE_BYTES, refuse_formulas: bool = False, name: str | None = None
-) -> tuple[list[str], list[list[Any]]]:
-    """Header and data rows of a CSV (UTF-8, with or without BOM) or XLSX file.
+) -> tuple[list[str], list[TableRow]]:
+    """Header and data rows of a CSV (UTF-8, with or without BOM) or XLSX file. Blank
+    rows are left out; each row keeps its number in the file (``TableRow.number``), so
+    that a problem is told by the row the person sees in Excel or the CSV's line.
 
     ``refuse_formulas``: a file with a formula anywhere (an XLSX formula cell, or a
     cell starting with ``=``) is refused whole, and so is text with NUL characters —
@@ -50,7 +66,7 @@ def read_table(
             raise InvalidInput(
                 "import file {path} contains NUL characters: not a text CSV", field="file", path=shown
             )
-        rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+        rows = [row for row in _csv_records(text) if any(cell.strip() for cell in row)]
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -63,9 +79,10 @@ def read_table(
                 path=shown,
             ) from None
         sheet = book.worksheets[0]
+        # from row 1, blank rows included (read-only sheets fill them in): Excel's numbers
         rows = [
-            ["" if cell is None else cell for cell in row]
-            for row in sheet.iter_rows(values_only=True)
+            TableRow(("" if cell is None else cell for cell in row), number)
+            for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
             if any(cell not in (None, "") for cell in row)
         ]
         book.close()
@@ -74,7 +91,7 @@ def read_table(
     if not rows:
         raise InvalidInput("import file {path} is empty", field="file", path=shown)
     if refuse_formulas:
-        for number, row in enumerate(rows, start=1):
+        for row in rows:
             for position, cell in enumerate(row):
                 if isinstance(cell, str) and cell.lstrip().startswith("="):
                     raise InvalidInput(
@@ -82,7 +99,7 @@ def read_table(
                         "save the values only",
                         field="file",
                         path=shown,
-                        row=number,
+                        row=row.number,
                         column=position + 1,
                     )
                 if isinstance(cell, str) and "\x00" in cell:

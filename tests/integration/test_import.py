@@ -198,6 +198,100 @@ def test_unreadable_files(tmp_path: Path, name: str, content: str | bytes | None
         read_table(path)
 
 
+# -- the file as the person sees it: row numbers, blank headers, short rows, no rows -----------
+
+
+def test_bad_rows_are_told_by_the_row_number_excel_shows(people: App, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(row("甲"))
+    sheet.append([])  # rows 3 and 4 left blank
+    sheet.append([])
+    sheet.append(row("乙", planner="nobody"))  # Excel's row 5
+    path = tmp_path / "projects.xlsx"
+    book.save(path)
+    header, rows = read_table(path)
+    with pytest.raises(ImportRejected) as rejected:
+        import_projects(people, header, rows, dry_run=True)
+    assert [(b.row, b.column) for b in rejected.value.report.bad] == [(5, "planner")]
+
+
+def test_bad_rows_are_told_by_the_line_a_csv_record_starts_on(people: App, tmp_path: Path) -> None:
+    lines = [
+        ",".join(HEADER),
+        "",  # a blank line (line 2)
+        ",".join(row("甲")),
+        ",".join(row('"乙\n二期"')),  # a line break inside a quoted cell: lines 4 and 5
+        ",".join(row("丙", start="2026-02-30")),  # line 6
+        ",".join(row("丁", street="东四街道")),  # line 7
+        ",".join(row("甲")),  # line 8: the same project as line 3
+    ]
+    path = tmp_path / "projects.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    header, rows = read_table(path)
+    with pytest.raises(ImportRejected) as rejected:
+        import_projects(people, header, rows, dry_run=True)
+    bad = {(b.row, b.column): b.reason for b in rejected.value.report.bad}
+    assert set(bad) == {(6, "start"), (7, "street"), (8, "name")}
+    assert "the same project as row 3" in bad[(8, "name")]
+
+
+def test_a_formula_is_told_by_its_row_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "projects.csv"
+    path.write_text("name,start\n\n\n甲,=TODAY()\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="row 4, column 2 holds a formula"):
+        read_table(path, refuse_formulas=True)
+
+
+def test_a_blank_header_over_an_empty_column_is_left_out(people: App, tmp_path: Path) -> None:
+    # Excel saves a trailing empty column's header cell as blank
+    path = tmp_path / "projects.csv"
+    path.write_text(",".join([*HEADER, ""]) + "\n" + ",".join([*row("甲"), ""]) + "\n", encoding="utf-8")
+    header, rows = read_table(path)
+    report = import_projects(people, header, rows, dry_run=True)
+    assert report.bad == [] and report.rows == 1
+
+
+def test_a_value_without_a_header_is_told_by_its_column(people: App) -> None:
+    header = [*HEADER[:2], "", *HEADER[2:]]
+    stray = [*row("甲")[:2], "多余", *row("甲")[2:]]
+    beyond = [*row("乙")[:2], "", *row("乙")[2:], "", "也多余"]
+    with pytest.raises(ImportRejected) as rejected:
+        import_projects(people, header, [stray, beyond], dry_run=True)
+    bad = {(b.row, b.column): b.reason for b in rejected.value.report.bad}
+    assert set(bad) == {(2, "#3"), (3, "#11")}
+    assert bad[(2, "#3")] == "a value in a column without a header"
+
+
+def test_an_empty_cell_is_told_as_empty_not_looked_up(people: App) -> None:
+    header = ["项目名称", "区", "街道", "社区", "责任规划师", "启动日期", "协调人"]
+    short = ["甲", "朝阳区", "", "太阳宫北社区"]  # the row stops after 社区
+    blank_district = ["乙", " ", "太阳宫街道", "太阳宫北社区", "wangrb", "2026-03-02", "zhangl"]
+    with pytest.raises(ImportRejected) as rejected:
+        import_projects(people, header, [short, blank_district], dry_run=True)
+    bad = {(b.row, b.column): b.reason for b in rejected.value.report.bad}
+    assert bad == {
+        (2, "街道"): "'街道' is empty",
+        (2, "责任规划师"): "'责任规划师' is empty",
+        (2, "启动日期"): "'启动日期' is empty",
+        (2, "协调人"): "'协调人' is empty",
+        (3, "区"): "'区' is empty",
+    }
+
+
+def test_a_file_of_only_a_header_is_refused(people: App, tmp_path: Path) -> None:
+    path = tmp_path / "projects.csv"
+    path.write_text(",".join(HEADER) + "\n\n", encoding="utf-8")
+    header, rows = read_table(path)
+    for dry_run in (True, False):
+        with pytest.raises(InvalidInput, match="lists no projects, only a header row") as refused:
+            import_projects(people, header, rows, dry_run=dry_run)
+        assert refused.value.field == "file"
+
+
 # -- the batched import writes exactly what the row-by-row import wrote --------------------
 
 EXAMPLE_ROWS = [

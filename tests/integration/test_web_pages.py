@@ -370,6 +370,42 @@ def test_bulk_import_upload_shows_the_bad_rows(web, app: App) -> None:  # type: 
     assert response.status_code == 200 and "已导入 1 个项目" in visible_text(response.text)
 
 
+def test_bulk_import_tells_rows_as_the_file_numbers_them_and_keeps_the_check_box(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    coordinator = sign_in(web, "zhangl")
+    header = "项目名称,区,街道,社区,责任规划师,启动日期,deadline:construction-accompany,\n"
+    good = "甲,朝阳区,太阳宫街道,太阳宫北社区,wangrb,2026-03-02,2026-10-30,\n"
+    short = "乙,朝阳区,,太阳宫北社区\n"  # line 5, after a blank line; 街道 empty, the rest missing
+    before = snapshot(app)
+
+    def upload(body: str, **data: str):  # type: ignore[no-untyped-def]
+        files = [("file", ("p.csv", body.encode(), "text/csv"))]
+        return post_form(coordinator, "/projects/import", "/projects/import", data, files=files)
+
+    checkbox = re.compile(r'<input type="checkbox" name="dry_run" value="1"( checked)?>')
+    refused = upload(header + good + "\n" + "\n" + short, dry_run="1")
+    assert refused.status_code == 400
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", refused.text)
+    assert rows == [
+        ("5", "街道", "「街道」为空"),
+        ("5", "责任规划师", "「责任规划师」为空"),
+        ("5", "启动日期", "「启动日期」为空"),
+    ]
+    assert checkbox.search(refused.text).group(1) == " checked"  # type: ignore[union-attr]
+
+    only_header = upload(header, dry_run="1")
+    assert only_header.status_code == 400 and 'id="error-file"' in only_header.text
+    assert "文件中只有表头，没有任何项目：未导入任何项目" in visible_text(only_header.text)
+    assert "全部 0 行" not in visible_text(only_header.text)
+
+    checked = upload(header + good, dry_run="1")
+    assert checked.status_code == 200 and "仅检查" in visible_text(checked.text)
+    assert checkbox.search(checked.text).group(1) == " checked"  # type: ignore[union-attr]
+    assert snapshot(app) == before
+    imported = upload(header + good)
+    assert imported.status_code == 200 and "已导入 1 个项目" in visible_text(imported.text)
+    assert checkbox.search(imported.text).group(1) is None  # type: ignore[union-attr]
+
+
 def test_district_sees_the_quarter_and_downloads_reports(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
     app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
     district = sign_in(web, "zhoux")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -80,6 +81,32 @@ def test_every_bad_row_is_named_with_the_files_own_header() -> None:
     assert "listed twice (rows 2 and 3)" in next(b.reason for b in check.bad if b.row == 3)
     assert "formula" in next(b.reason for b in check.bad if (b.row, b.column) == (6, "建筑面积"))
     assert "control characters" in next(b.reason for b in check.bad if (b.row, b.column) == (6, "联系方式"))
+
+
+def test_bad_rows_are_told_by_their_row_in_the_file(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from accompany.tables import read_table
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(ZH)
+    sheet.append(["3", "2", "501", "56.8", "2", ""])
+    sheet.append([])  # rows 3 and 4 left blank
+    sheet.append([])
+    sheet.append(["3", "2", "502", "-5", "1", ""])  # Excel's row 5
+    sheet.append(["3", "2", "501", "60", "1", ""])  # row 6: the home of row 2 again
+    path = tmp_path / "住户.xlsx"
+    book.save(path)
+    check = check_register(*read_table(path, refuse_formulas=True))
+    assert {(b.row, b.column) for b in check.bad} == {(5, "建筑面积"), (6, "房号")}
+    assert "listed twice (rows 2 and 6)" in next(b.reason for b in check.bad if b.row == 6)
+
+    csv = tmp_path / "住户.csv"
+    csv.write_text(",".join(ZH) + '\n\n3,"2\n",501,56.8,2,\n3,2,502,0,1,\n', encoding="utf-8")
+    check = check_register(*read_table(csv, refuse_formulas=True))
+    # the record of line 3 goes on to line 4 (a line break in a cell): the next is line 5
+    assert {(b.row, b.column) for b in check.bad} == {(5, "建筑面积")}
 
 
 @pytest.mark.parametrize(

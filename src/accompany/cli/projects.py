@@ -275,7 +275,7 @@ def project_import(
         say(
             "all {rows} row(s) of {file} are valid; nothing imported (--dry-run)", rows=report.rows, file=file
         )
-    elif report.project_ids:
+    else:
         say(
             "imported {count} project(s) from {file} (ids {first}–{last})",
             count=len(report.project_ids),
@@ -283,8 +283,6 @@ def project_import(
             first=report.project_ids[0],
             last=report.project_ids[-1],
         )
-    else:
-        say("{file} has no data rows; nothing imported", file=file)
 
 
 # -- the project's life -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..models.errors import N_, AccompanyError, InvalidInput, Localized, Permiss
 from ..models.people import District, Person, Street
 from ..models.project import Project
 from ..models.template import ProcessTemplate, build_template, coerce_parameter
+from ..models.text import row_number
 from ..templates import template_ref
 
 if TYPE_CHECKING:
@@ -89,13 +90,17 @@ class ImportRejected(InvalidInput):
 
 def _columns(
     header: Sequence[str], template: ProcessTemplate, *, by_given: bool = False
-) -> tuple[list[str], dict[str, str]]:
-    """Canonical column names, and each one's header as the file writes it; unknown,
-    repeated or missing columns are refused."""
-    columns: list[str] = []
+) -> tuple[list[str | None], dict[str, str]]:
+    """Each header's canonical column (None: a blank header, as Excel often saves after
+    the last column; a value under it is told row by row), and each column's header as
+    the file writes it; unknown, repeated or missing columns are refused."""
+    columns: list[str | None] = []
     headers: dict[str, str] = {}
     for raw in header:
         name = str(raw).strip()
+        if not name:
+            columns.append(None)
+            continue
         canonical = ALIASES.get(name, name)
         prefix, colon, rest = name.replace("：", ":").partition(":")
         if canonical in REQUIRED or canonical == "template":
@@ -244,6 +249,11 @@ def import_projects(
     naming someone else is refused."""
     default = app.catalog.get("accompany-service").template
     columns, headers = _columns(header, default, by_given=acting_as is not None)
+    if not data:
+        # a header alone is most likely the wrong file (or sheet): say so, never "all 0 valid"
+        raise InvalidInput(
+            "the file lists no projects, only a header row: nothing was imported", field="file"
+        )
     report = ImportReport(rows=len(data), dry_run=dry_run)
     now = app.now() if dry_run else app.acting_time().at
     with app.reader() as uow:
@@ -258,7 +268,15 @@ def import_projects(
     checked: list[_Row] = []
     templates: dict[tuple[str, str], ProcessTemplate] = {}  # (ref, params) → built once
     for index, cells in enumerate(data):
-        row = _Row(index + 2, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)})
+        row = _Row(
+            row_number(cells, index),
+            {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c is not None},
+        )
+        report.bad += [
+            BadRow(row.number, f"#{position + 1}", InvalidInput("a value in a column without a header"))
+            for position, cell in enumerate(cells)
+            if (position >= len(columns) or columns[position] is None) and _text(cell)
+        ]
         if acting_as is not None:
             named = _text(row.values.get("by"))
             me = directory.people.get(acting_as)
@@ -302,7 +320,7 @@ def import_projects(
             progress(N_("checking"), index + 1, len(data))
     if report.bad:
         raise ImportRejected(report)
-    if dry_run or not checked:
+    if dry_run:
         return report
 
     from .commands import record
@@ -344,6 +362,11 @@ def _check(
     def bad(column: str, problem: AccompanyError) -> None:
         problems.append(BadRow(row.number, headers.get(column, column), problem))
 
+    # an empty cell (a short row too) is told as empty, not looked up as a name ''
+    empty = [column for column in REQUIRED if not _text(values.get(column))]
+    for column in empty:
+        bad(column, InvalidInput("'{column}' is empty", column=headers.get(column, column)))
+
     template_text = _text(values.get("template")) or "accompany-service"
     try:
         source = app.catalog.get(*template_ref(template_text))
@@ -353,19 +376,24 @@ def _check(
         return problems
     fields: dict[str, Any] = {}
     try:
-        fields["start"] = _day(values["start"])
+        if "start" not in empty:
+            fields["start"] = _day(values["start"])
     except AccompanyError as exc:
         bad("start", exc)
     try:
-        district = directory.district(_text(values["district"]))
-        fields["district"] = district
-        try:
-            fields["street"] = directory.street(district, _text(values["street"]))
-        except AccompanyError as exc:
-            bad("street", exc)
+        if "district" not in empty:
+            district = directory.district(_text(values["district"]))
+            fields["district"] = district
+            if "street" not in empty:
+                try:
+                    fields["street"] = directory.street(district, _text(values["street"]))
+                except AccompanyError as exc:
+                    bad("street", exc)
     except AccompanyError as exc:
         bad("district", exc)
     for column in ("planner", "by"):
+        if column in empty:
+            continue
         try:
             fields[column] = directory.person(_text(values[column]))
         except AccompanyError as exc:

@@ -235,7 +235,7 @@ def _day(value: str, field: str, page: Page) -> dt.date:
 def import_form(request: Request) -> Response:
     page = page_for(request)
     coordinator_only(page.require(), Action.START)
-    return render(page, "project_import.html", errors=FormErrors(), bad=None, done=None)
+    return render(page, "project_import.html", errors=FormErrors(), bad=None, done=None, dry_run=False)
 
 
 @router.get("/projects/import/sample.csv")
@@ -278,6 +278,7 @@ async def import_upload(request: Request) -> Response:
             errors=FormErrors.of(error, page.lang),
             bad=None,
             done=None,
+            dry_run=dry_run,
         )
     upload = files[0]
     # refusals name the file as the person knows it, never the server's temporary copy
@@ -301,6 +302,7 @@ async def import_upload(request: Request) -> Response:
             errors=FormErrors.of(rejected, page.lang),
             bad=[(b.row, b.column, error_text(b.problem, page.lang)) for b in rejected.report.bad],
             done=None,
+            dry_run=dry_run,
         )
     except AccompanyError as exc:
         return render(
@@ -310,8 +312,9 @@ async def import_upload(request: Request) -> Response:
             errors=FormErrors.of(exc, page.lang),
             bad=None,
             done=None,
+            dry_run=dry_run,
         )
-    return render(page, "project_import.html", errors=FormErrors(), bad=None, done=report)
+    return render(page, "project_import.html", errors=FormErrors(), bad=None, done=report, dry_run=dry_run)
 
 
 # -- one project -------------------------------------------------------------------------------
