@@ -13,9 +13,10 @@ from .models.text import TableRow
 MAX_TABLE_BYTES = 50 * 1024 * 1024  # a city's portfolio is a few MB
 
 
-def _csv_records(text: str) -> Iterator[TableRow]:
+def _csv_records(text: str, shown: str) -> Iterator[TableRow]:
     """The records of a CSV, each numbered by the line it starts on (a quoted cell may
-    hold line breaks; a blank line is an empty record)."""
+    hold line breaks; a blank line is an empty record). A record the csv module cannot
+    read (a cell over its 128 KB limit) is refused by its line."""
     reader = csv.reader(io.StringIO(text))
     while True:
         first_line = reader.line_num + 1
@@ -23,6 +24,13 @@ def _csv_records(text: str) -> Iterator[TableRow]:
             cells = next(reader)
         except StopIteration:
             return
+        except csv.Error:
+            raise InvalidInput(
+                "import file {path}: the record from line {line} cannot be read (a cell far too long)",
+                field="file",
+                path=shown,
+                line=first_line,
+            ) from None
         yield TableRow(cells, first_line)
 
 
@@ -66,7 +74,7 @@ def read_table(
             raise InvalidInput(
                 "import file {path} contains NUL characters: not a text CSV", field="file", path=shown
             )
-        rows = [row for row in _csv_records(text) if any(cell.strip() for cell in row)]
+        rows = [row for row in _csv_records(text, shown) if any(cell.strip() for cell in row)]
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 

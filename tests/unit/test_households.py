@@ -185,3 +185,15 @@ def test_retention_counts_from_completion() -> None:
     done = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
     assert retention_ends(None, 365) is None
     assert retention_ends(done, 365) == dt.datetime(2027, 5, 1, tzinfo=dt.UTC)
+
+
+def test_a_csv_cell_past_the_csv_modules_limit_is_refused_by_its_line(tmp_path: Path) -> None:
+    """A cell over 128 KB made the csv module raise its own error (a 500 on the web):
+    refused like any bad file, naming the line the record starts on."""
+    from accompany.tables import read_table
+
+    csv = tmp_path / "住户.csv"
+    csv.write_text(",".join(ZH) + "\n3,2,501,56.8,2,\n3,2," + "9" * 200_000 + ",60,1,\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as refused:
+        read_table(csv, refuse_formulas=True, name="住户.csv")
+    assert refused.value.field == "file" and refused.value.values["line"] == 3
