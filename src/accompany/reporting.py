@@ -482,6 +482,13 @@ def _csv_figure(figure: str, value: Any) -> Any:
     return value
 
 
+#: the CSV's key column: the row's id (chaoyang, taiyanggong/tsinghua-tyg, a project's
+#: number), kept to join the rows with the JSON export and across quarters; the
+#: header says it is a code (编号 read as a name column), the 名称 column next to it
+#: names the row
+CSV_KEY_HEADER = {"zh": "代码", "en": "key"}
+
+
 def render_csv(report: Report, lang: str = "zh") -> str:
     """One row per district, street, team and project (a ``level`` column), after a
     summary row; a plain table (no comment line): the cut-off and checksum are in
@@ -497,7 +504,7 @@ def render_csv(report: Report, lang: str = "zh") -> str:
             ident["district"],
             ident["street"],
             ident["team"],
-            ident["key"],
+            CSV_KEY_HEADER[lang],
             ident["name"],
             *(_csv_header(f, lang) for f in figures),
         ]

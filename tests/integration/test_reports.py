@@ -500,6 +500,27 @@ def test_the_csv_states_every_rate_in_percent_and_its_about_in_the_readers_words
     assert json.loads(render_json(report))["summary"]["on_time_rate"] == 0.4
 
 
+def test_the_csv_key_column_says_it_is_a_code_and_the_name_is_beside_it(
+    people: App, dataset: dict[str, int]
+) -> None:
+    """The key column holds ids (chaoyang, taiyanggong/tsinghua-tyg, a project's
+    number), kept to join the rows with the JSON export: its header said 编号, read as
+    a name. It says 代码, and 名称 next to it names the row."""
+    import csv
+    import io
+
+    report = quarterly_report(people, Q1)
+    rows = list(csv.reader(io.StringIO(render_csv(report, "zh"))))
+    header = rows[0]
+    assert "编号" not in header and header.index("名称") == header.index("代码") + 1
+    by_code = {(row[0], row[4]): row[5] for row in rows[1:]}
+    assert by_code[("区", "chaoyang")] == "朝阳区"
+    assert by_code[("街道", "taiyanggong")] == "太阳宫街道"
+    assert by_code[("项目", str(dataset["A"]))] == "A 口袋公园"
+    # the JSON export has the same keys: the column joins them
+    assert {r["key"] for r in report.rows} == {code for (level, code) in by_code if level != "全部"}
+
+
 def test_the_replay_keeps_to_its_district_when_given_every_districts_events() -> None:
     """build_report filters by district itself, whatever events it is given."""
     from tests.unit.world import CALENDAR
