@@ -417,6 +417,17 @@ def test_reports_name_quarters_as_readers_do(web, app: App, project_id: int) -> 
     assert "2026 Q1" in english and "2026Q1" not in english
 
 
+def test_a_report_download_without_a_quarter_asks_for_one(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """It said 输入有误：quarter (the parameter's name) when the quarter was left out."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+    for params in ({"format": "csv"}, {"quarter": "", "format": "csv"}):
+        missing = district.get("/reports/download", params=params)
+        text = visible_text(missing.text)
+        assert missing.status_code == 400 and "请选择报表的季度" in text, text
+        assert "quarter" not in text
+
+
 def test_attachments_download_only_within_scope(web, app: App, project_id: int, evidence_file) -> None:  # type: ignore[no-untyped-def]
     from accompany.services.commands import AttachmentInput
     from accompany.services.queries import show_project

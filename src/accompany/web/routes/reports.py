@@ -75,7 +75,9 @@ def reports(request: Request, quarter: str | None = None, street: str | None = N
 
 
 @router.get("/download")
-def download(request: Request, quarter: str, format: str = "xlsx", street: str | None = None) -> Response:
+def download(
+    request: Request, quarter: str | None = None, format: str = "xlsx", street: str | None = None
+) -> Response:
     from ...reporting import render_csv_with_about, render_html, write_xlsx
     from ...services.reports import quarterly_report, report_filename
 
@@ -83,6 +85,9 @@ def download(request: Request, quarter: str, format: str = "xlsx", street: str |
     person = page.require()
     if format not in FORMATS:
         raise InvalidInput("format '{format}' is not one of xlsx, csv, html", format=format[:10])
+    if not quarter:
+        # a download names its quarter (the page's links do); the page itself shows this one
+        raise InvalidInput("choose the quarter of the report", field="quarter")
     chosen, street = _scope(page, quarter, street)
     report = quarterly_report(page.app, Quarter.parse(chosen), district=person.district, street=street)
     name = report_filename(report, format)
