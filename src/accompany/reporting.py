@@ -219,11 +219,12 @@ PROJECT_STATE_NAMES = {
 #: report values as the reader reads them (the report is built without the catalogue)
 VALUE_NAMES = {
     "zh": {
-        "granted": "批准",
-        "refused": "不批准",
-        "requested": "待决定",
-        "withdrawn": "已撤销（重新征询）",
-        "lapsed": "已撤销（阶段已提交或项目已取消）",
+        # an extension's outcome in the web pages' words (labels.EXTENSION_STATUSES)
+        "granted": "已批准",
+        "refused": "已驳回",
+        "requested": "待审批",
+        "withdrawn": "已撤销：已重新征询",
+        "lapsed": "已撤销：阶段已提交或项目已取消",
         "street-office": "街道办事处",
         "district": "区规划分局",
         True: "是",
@@ -369,9 +370,17 @@ UNKNOWN_CALENDAR_YEAR_NAMES = {"zh": "未知：仅按周一至周五计算（暂
 
 
 def _calendar_source(source: str, lang: str) -> str:
+    """A year's holiday data as the reader reads it: where it comes from, and its
+    checksum labelled as one (the inputs' meta keeps ``chinese-calendar 1.11.0
+    #ffe7b2168251``, which the inputs checksum hashes)."""
     if source == UNKNOWN_CALENDAR_YEAR:
         return UNKNOWN_CALENDAR_YEAR_NAMES.get(lang, source)
-    return source
+    origin, mark, digest = source.rpartition(" #")
+    if not (mark and origin and digest.isalnum()):
+        return source
+    if lang == "zh":
+        return f"来源：{origin}（数据校验码：{digest}）"
+    return f"source: {origin} (data checksum: {digest})"
 
 
 def _template_name(report: Report, ref: str, lang: str) -> str:
@@ -482,6 +491,13 @@ def _csv_figure(figure: str, value: Any) -> Any:
     return value
 
 
+#: the CSV's key column: the row's id (chaoyang, taiyanggong/tsinghua-tyg, a project's
+#: number), kept to join the rows with the JSON export and across quarters; the
+#: header says it is a code (编号 read as a name column), the 名称 column next to it
+#: names the row
+CSV_KEY_HEADER = {"zh": "代码", "en": "key"}
+
+
 def render_csv(report: Report, lang: str = "zh") -> str:
     """One row per district, street, team and project (a ``level`` column), after a
     summary row; a plain table (no comment line): the cut-off and checksum are in
@@ -497,7 +513,7 @@ def render_csv(report: Report, lang: str = "zh") -> str:
             ident["district"],
             ident["street"],
             ident["team"],
-            ident["key"],
+            CSV_KEY_HEADER[lang],
             ident["name"],
             *(_csv_header(f, lang) for f in figures),
         ]

@@ -282,3 +282,10 @@ def test_the_quarterly_report_through_the_api(web, app: App, project_id: int) ->
         ).status_code
         == 404
     )
+    # another street of the office's own district: refused by its name, not "unknown"
+    other = c.get(
+        "/api/v1/reports/quarterly",
+        params={"quarter": "2026Q1", "street": "jiuxianqiao"},
+        headers=bearer(app, "zhaoy"),
+    )
+    assert other.status_code == 403 and "酒仙桥街道" in other.text, other.text

@@ -89,7 +89,8 @@ def test_the_report_shows_team_names_and_falls_back_to_ids(teams_app: App, tmp_p
     assert "tsinghua-tyg" not in cells and "(hel)" not in cells
 
     rows = list(csv.reader(io.StringIO(render_csv(report, "zh"))))
-    assert rows[0][:6] == ["层级", "区", "街道", "团队", "编号", "名称"]
+    # the key column holds ids (joins with the JSON export): its header says so (代码, not 编号)
+    assert rows[0][:6] == ["层级", "区", "街道", "团队", "代码", "名称"]
     by_team = {row[4]: row for row in rows if row[0] == "团队"}
     assert by_team["taiyanggong/tsinghua-tyg"][3] == TSINGHUA == by_team["taiyanggong/tsinghua-tyg"][5]
     assert by_team["jiuxianqiao/bjut-cy"][3] == "bjut-cy"  # never named: its id

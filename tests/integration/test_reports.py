@@ -500,6 +500,60 @@ def test_the_csv_states_every_rate_in_percent_and_its_about_in_the_readers_words
     assert json.loads(render_json(report))["summary"]["on_time_rate"] == 0.4
 
 
+def test_the_csv_key_column_says_it_is_a_code_and_the_name_is_beside_it(
+    people: App, dataset: dict[str, int]
+) -> None:
+    """The key column holds ids (chaoyang, taiyanggong/tsinghua-tyg, a project's
+    number), kept to join the rows with the JSON export: its header said 编号, read as
+    a name. It says 代码, and 名称 next to it names the row."""
+    import csv
+    import io
+
+    report = quarterly_report(people, Q1)
+    rows = list(csv.reader(io.StringIO(render_csv(report, "zh"))))
+    header = rows[0]
+    assert "编号" not in header and header.index("名称") == header.index("代码") + 1
+    by_code = {(row[0], row[4]): row[5] for row in rows[1:]}
+    assert by_code[("区", "chaoyang")] == "朝阳区"
+    assert by_code[("街道", "taiyanggong")] == "太阳宫街道"
+    assert by_code[("项目", str(dataset["A"]))] == "A 口袋公园"
+    # the JSON export has the same keys: the column joins them
+    assert {r["key"] for r in report.rows} == {code for (level, code) in by_code if level != "全部"}
+
+
+def test_the_about_section_labels_the_holiday_datas_checksum(people: App, dataset: dict[str, int]) -> None:
+    """It showed chinese-calendar 1.11.0 #ffe7b2168251: a bare hash. The reader sees
+    the source and the checksum, each labelled; the meta (hashed into the inputs
+    checksum) keeps its form."""
+    import csv
+    import io
+
+    report = quarterly_report(people, Q1)
+    source = report.meta["calendar"]["2026"]
+    origin, _, digest = source.rpartition(" #")
+    assert origin.startswith("chinese-calendar") and digest
+    about = dict(csv.reader(io.StringIO(render_csv_about(report, "zh"))))
+    assert about["节假日数据 2026"] == f"来源：{origin}（数据校验码：{digest}）"
+    assert not [v for k, v in about.items() if k.startswith("节假日数据") and " #" in v]
+    english = dict(csv.reader(io.StringIO(render_csv_about(report, "en"))))
+    assert english["calendar 2026"] == f"source: {origin} (data checksum: {digest})"
+
+
+def test_the_workbook_names_a_refused_extension_as_the_pages_do(
+    people: App, dataset: dict[str, int], tmp_path: Path
+) -> None:
+    """The 延期 sheet said 不批准 where the pages say 已驳回."""
+    from openpyxl import load_workbook
+
+    report = quarterly_report(people, Q1)
+    write_xlsx(report, tmp_path / "q1.xlsx", "zh")
+    sheet = load_workbook(tmp_path / "q1.xlsx")["延期"]
+    header = [c.value for c in sheet[1]]
+    statuses = [row[header.index("结果")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert statuses == ["已驳回"]
+    assert "已驳回" in render_html(report, "zh") and "不批准" not in render_html(report, "zh")
+
+
 def test_the_replay_keeps_to_its_district_when_given_every_districts_events() -> None:
     """build_report filters by district itself, whatever events it is given."""
     from tests.unit.world import CALENDAR
@@ -763,47 +817,50 @@ def test_a_stages_work_counts_for_the_team_that_held_it_when_it_was_submitted(
 # one of them in 2026Q4 (project 141, 2026-10-14). The XLSX (only: the inputs checksum and
 # the JSON stayed) moved when its title and about sheet began to read as the CSV and the web
 # do — 2026年第三季度 not 2026Q3, the templates by name and version, the calendar's state in
-# words.
+# words. The XLSX (only, again) moved when its wording did: the about sheet labels the holiday
+# data's source and checksum (来源：chinese-calendar 1.11.0（数据校验码：…）, was the bare
+# "chinese-calendar 1.11.0 #…"), and the 延期 sheet names an extension's outcome in the web
+# pages' words (已驳回, 已批准, 待审批 …; was 不批准, 批准, 待决定).
 PINNED_REPORTS: dict[tuple[str, str, str | None], tuple[str, str, str]] = {
     ("sqlite", "2026Q3", None): (
         "fef5d26b1e1b7224ff6e7a05e90a7a0a",
         "fe39e650a661b9f585baa4ad26272149",
-        "789e5565ca746bd331995ffe48fa471a",
+        "ff1ba95c7a682f28d04c49dfdebb2575",
     ),
     ("sqlite", "2026Q2", None): (
         "34d748db0acd518525d1401130a37e80",
         "4f264d959d2327075aee22f99af562dd",
-        "d95022ca182231c0b72ef0f5aad46e6e",
+        "d52cf0931298d10ba0ea723d304c2771",
     ),
     ("sqlite", "2026Q3", "dongcheng"): (
         "7d215b8774f490b85622b78fe0859aa9",
         "0baa835bf93801ff6df515224014d17f",
-        "67720e59b2e566ce0a09c5366bd29bd8",
+        "7ba3db0e308e2800bd20d330de379260",
     ),
     ("sqlite", "2026Q4", None): (
         "77a70255270aeb8e90a3a6b51c7f6268",
         "008adc3ef011f78855134b3513feb716",
-        "3df33009c3287f3ceb6b6016ace013c7",
+        "2d9393625089724d2a2f542f11f018cf",
     ),
     ("postgresql", "2026Q3", None): (
         "3185cab0f0cae3a13db0ef5afa9bc7af",
         "133b061b34610031a43718eaa9cdc098",
-        "ef1af5f98f486b34d14952a21be409d0",
+        "c39ab41fc8c01e1d5476ef9839aa808d",
     ),
     ("postgresql", "2026Q2", None): (
         "df8a8348f281d18c3908906515b59828",
         "985fd3a364cff7940be4d2e8b57cf7e3",
-        "57315eea0d3d3f162c4b3ae545d24619",
+        "c7e9a9d963c0093a1e077bd0eacdc0b9",
     ),
     ("postgresql", "2026Q3", "dongcheng"): (
         "dca598dd6267aba146f4bee0f8d1e1a5",
         "5d93a9124c8d9325675c77af78987d80",
-        "3b01425e9684858203de1a62a188cff1",
+        "576e1ceb7c07bc8bec661931c6248d76",
     ),
     ("postgresql", "2026Q4", None): (
         "462bc77275106c7673d788d581111618",
         "258bbc8aa87f11d86a94baa566148327",
-        "b26864e59099d8b40f3a9086584f5433",
+        "90376df97c49d838c9f6a4f7901acfec",
     ),
 }
 # the events read, the same on both

@@ -453,6 +453,40 @@ def test_reports_name_quarters_as_readers_do(web, app: App, project_id: int) -> 
     assert "2026 Q1" in english and "2026Q1" not in english
 
 
+def test_a_report_download_without_a_quarter_asks_for_one(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """It said 输入有误：quarter (the parameter's name) when the quarter was left out."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    district = sign_in(web, "zhoux")
+    for params in ({"format": "csv"}, {"quarter": "", "format": "csv"}):
+        missing = district.get("/reports/download", params=params)
+        text = visible_text(missing.text)
+        assert missing.status_code == 400 and "请选择报表的季度" in text, text
+        assert "quarter" not in text
+
+
+def test_another_street_of_the_district_is_refused_by_its_name(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """zhaoy (太阳宫街道) asking for jiuxianqiao, a street of her district, read
+    没有名为「jiuxianqiao」的街道: untrue, and an id. A street of another district
+    stays unknown; a quarter out of range is listed as the page names quarters."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    office = sign_in(web, "zhaoy")
+    for address in ("/reports", "/reports/download"):
+        other = office.get(address, params={"quarter": "2026Q1", "street": "jiuxianqiao", "format": "csv"})
+        text = visible_text(other.text)
+        assert other.status_code == 403, text
+        assert "您只能查看太阳宫街道的报表，不能查看酒仙桥街道的报表" in text and "jiuxianqiao" not in text
+    assert office.get("/reports", params={"quarter": "2026Q1", "street": "taiyanggong"}).status_code == 200
+    assert office.get("/reports", params={"street": "dongsi"}).status_code == 404
+    out_of_range = office.get("/reports", params={"quarter": "2024Q1"})
+    text = visible_text(out_of_range.text)
+    assert out_of_range.status_code == 400, text
+    assert "2024年第一季度不在可选季度之内（可选：2026年第一季度、2025年第四季度、" in text, text
+    assert "2026Q1" not in text and "2025Q4" not in text
+    office.cookies.set(LANG_COOKIE, "en")
+    english = visible_text(office.get("/reports", params={"quarter": "2024Q1"}).text)
+    assert "2024 Q1 is not one of the quarters offered (2026 Q1, 2025 Q4, " in english, english
+
+
 def test_attachments_download_only_within_scope(web, app: App, project_id: int, evidence_file) -> None:  # type: ignore[no-untyped-def]
     from accompany.services.commands import AttachmentInput
     from accompany.services.queries import show_project

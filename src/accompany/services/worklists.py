@@ -1331,16 +1331,33 @@ def ensure_may_see_reports(person: Person) -> None:
 
 def report_street(app: App, person: Person, street: str | None) -> str | None:
     """The street a person's report is about: the one asked for if it is in their
-    scope (else "unknown", like a project), their own if they act for one street,
-    None for a whole district."""
+    scope, their own if they act for one street, None for a whole district. A street
+    of another district is "unknown", like a project; another street of their own
+    district is refused by its name — a street office knows its neighbours, and "no
+    such street" would be untrue."""
     scope = person.scope()
     ensure_may_see_reports(person)
     if street is None:
         return scope.streets[0] if scope.streets else None
     with app.reader() as uow:
         district = uow.session.scalar(select(StreetRow.district_id).where(StreetRow.id == street))
-    if district != scope.district or (scope.streets and street not in scope.streets):
-        raise NotFound("unknown street '{street}'", street=street[:64])
+        if district != scope.district:
+            raise NotFound("unknown street '{street}'", street=street[:64])
+        if scope.streets and street not in scope.streets:
+            names = dict(
+                uow.session.execute(
+                    select(StreetRow.id, StreetRow.name).where(StreetRow.id.in_([street, *scope.streets]))
+                ).all()
+            )
+            raise PermissionDenied(
+                "you may only see the reports of {own}, not of {street}",
+                field="street",
+                own=Localized(
+                    "、".join(names.get(s, s) for s in scope.streets),
+                    ", ".join(names.get(s, s) for s in scope.streets),
+                ),
+                street=names.get(street, street),
+            )
     return street
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 from ...models.deadlines import local_date
-from ...models.errors import InvalidInput, NotFound
+from ...models.errors import InvalidInput, Localized, NotFound
 from ...models.people import Role
-from ...models.report import Quarter
+from ...models.report import Quarter, quarter_name
 from ...services import worklists
 from ..context import Page, page_for
 from ..rendering import render
@@ -45,10 +45,19 @@ def _scope(page: Page, quarter: str | None, street: str | None) -> tuple[str, st
     if not quarter:
         quarter = quarters[0]
     elif quarter not in quarters:
+        # the quarters as the page's choices name them (2027年第一季度), not 2027Q1
         raise InvalidInput(
-            "quarter {quarter} is not one of {quarters}", quarter=quarter[:10], quarters=", ".join(quarters)
+            "{quarter} is not one of the quarters offered ({quarters})",
+            field="quarter",
+            quarter=Localized(quarter_name(quarter[:10], "zh"), quarter_name(quarter[:10], "en")),
+            quarters=Localized(
+                "、".join(quarter_name(q, "zh") for q in quarters),
+                ", ".join(quarter_name(q, "en") for q in quarters),
+            ),
         )
     if street and street not in {s for s, _ in streets}:
+        # another street of the district: refused by its name (see report_street)
+        worklists.report_street(page.app, person, street[:64])
         raise NotFound("unknown street '{street}'", street=street[:40])
     if not street and person.role is not Role.DISTRICT and person.streets:
         street = person.streets[0]
@@ -75,7 +84,9 @@ def reports(request: Request, quarter: str | None = None, street: str | None = N
 
 
 @router.get("/download")
-def download(request: Request, quarter: str, format: str = "xlsx", street: str | None = None) -> Response:
+def download(
+    request: Request, quarter: str | None = None, format: str = "xlsx", street: str | None = None
+) -> Response:
     from ...reporting import render_csv_with_about, render_html, write_xlsx
     from ...services.reports import quarterly_report, report_filename
 
@@ -83,6 +94,9 @@ def download(request: Request, quarter: str, format: str = "xlsx", street: str |
     person = page.require()
     if format not in FORMATS:
         raise InvalidInput("format '{format}' is not one of xlsx, csv, html", format=format[:10])
+    if not quarter:
+        # a download names its quarter (the page's links do); the page itself shows this one
+        raise InvalidInput("choose the quarter of the report", field="quarter")
     chosen, street = _scope(page, quarter, street)
     report = quarterly_report(page.app, Quarter.parse(chosen), district=person.district, street=street)
     name = report_filename(report, format)
