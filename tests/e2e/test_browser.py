@@ -277,6 +277,25 @@ def test_every_page_on_a_phone_and_a_desk(browser, world) -> None:  # type: igno
             page.context.close()
 
 
+def test_the_audit_log_reads_on_a_phone_one_entry_a_block(browser, world) -> None:  # type: ignore[no-untyped-def]
+    """Six columns squeezed into 390 px broke each word into a letter a line: on a phone
+    each entry is a block, every value as wide as the screen under its column's name."""
+    _app, server, ids = world
+    page = _sign_in(browser, server, "wangrb", PHONE)
+    page.goto(f"{server.url}/projects/{ids['a']}/events")
+    first = page.locator("table.audit-log tbody tr").first
+    for cell in first.locator("td").all():
+        box = cell.bounding_box()
+        if box is not None and box["height"] > 0:
+            assert box["width"] >= PHONE["width"] * 0.75, box
+    labels = first.locator("td").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert any("操作人" in label for label in labels), labels
+    _fits(page)
+    _shot(page, "planner-audit-log-phone")
+
+
 def test_the_new_project_form_names_every_bad_field_at_once(browser, world) -> None:  # type: ignore[no-untyped-def]
     """A name and a community of spaces pass the browser's ``required``: the one answer
     names both, each next to its field, and keeps what was typed."""
