@@ -198,6 +198,45 @@ def test_the_public_survey_names_every_bad_question_at_once(
     assert snapshot(app) == before
 
 
+def _public_answer(resident: Any, project_id: int, data: dict[str, str]) -> Any:
+    page = resident.get(f"/public/projects/{project_id}")
+    token = re.search(r'name="token" value="([^"]+)"', page.text.split("/satisfaction")[1])[1]  # type: ignore[index]
+    return resident.post(
+        f"/public/projects/{project_id}/satisfaction", data={**data, "token": token, "lang": "zh"}
+    )
+
+
+def test_a_blank_household_code_is_asked_for_next_to_its_field(
+    web: Any, app: App, project_id: int, survey: list[str]
+) -> None:
+    """Not "code '' is not in the register": the code is asked for, and counted with
+    the other problems of the form."""
+    resident = client(web)
+    before = snapshot(app)
+    scored = _public_answer(
+        resident, project_id, {"code": " ", "content": "4", "process": "4", "management": "4"}
+    )
+    assert scored.status_code == 400
+    assert next_to(scored.text, "code") == "请输入住户编码"
+    assert "不在本项目的住户名册中" not in visible_text(scored.text)
+    nothing = _public_answer(
+        resident, project_id, {"code": "", "content": "", "process": "", "management": ""}
+    )
+    assert nothing.status_code == 400
+    assert "有 4 处需要修改" in visible_text(nothing.text) and "请输入住户编码" in visible_text(nothing.text)
+    assert next_to(nothing.text, "code") == "请输入住户编码"
+    assert next_to(nothing.text, "management") == "请为长效管理打分"
+    planner = sign_in(web, "wangrb")
+    paper = post_form(
+        planner,
+        f"/projects/{project_id}",
+        f"/projects/{project_id}/satisfaction",
+        {"household": "", "content": "4", "process": "4", "management": "4"},
+    )
+    assert paper.status_code == 400 and next_to(paper.text, "code") == "请输入住户编码或门牌（如 3-2-501）"
+    assert snapshot(app) == before
+
+
 def test_the_paper_answer_names_every_bad_question_at_once(
     web: Any, app: App, project_id: int, survey: list[str]
 ) -> None:

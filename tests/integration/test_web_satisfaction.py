@@ -258,3 +258,25 @@ def test_a_public_form_address_opened_as_a_page_leads_back_to_the_public_page(
     assert f'href="/public/projects/{project_id}?lang=zh"' in other_site.text
     # a signed-in form's address keeps the staff page
     assert "/signin" in resident.get(f"/projects/{project_id}/satisfaction").text
+
+
+def test_a_paper_answer_names_the_home_the_planner_typed(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """A room the register does not hold is the form's bad input (400, as on the public
+    page), told as the home she typed — she has no slip to check; a home typed on a
+    Chinese keyboard (full-width) is the same home."""
+    planner = sign_in(web, "wangrb")
+    url = f"/projects/{project_id}"
+    form = {"household": "9-9-999", "content": "5", "process": "4", "management": "4"}
+    before = snapshot(app)
+    unknown = post_form(planner, url, f"/projects/{project_id}/satisfaction", form)
+    text = visible_text(unknown.text)
+    assert unknown.status_code == 400 and "本项目住户名册中没有 9-9-999 这一户" in text
+    assert "住户编码“9-9-999”" not in text and "告知单" not in text
+    assert snapshot(app) == before
+    wide = post_form(
+        planner, url, f"/projects/{project_id}/satisfaction", {**form, "household": "１－１－１０１"}
+    )
+    assert wide.status_code == 303
+    assert survey_tally(app, project_id).paper_answers == 1
