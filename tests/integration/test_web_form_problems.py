@@ -172,7 +172,7 @@ BAD_ANSWER = {"content": "0", "process": "4", "management": "", "comment": "很�
 def _assert_every_problem_next_to_its_question(html: str) -> None:
     assert "改造内容的评分须为1（非常不满意）到5（非常满意）的整数" in next_to(html, "content")
     assert next_to(html, "management") == "请为长效管理打分"  # nothing chosen: asked for, no range
-    assert next_to(html, "comment") == "意见长600个字符；最多500个字符"
+    assert next_to(html, "comment") == "意见过长：600 字（最多 500 字）"  # refused, not cut
     assert "有 3 处需要修改" in visible_text(html)
     assert 'id="error-process"' not in html
     # the answer as typed: the good score still chosen, the comment kept

@@ -280,3 +280,13 @@ def test_a_paper_answer_names_the_home_the_planner_typed(
     )
     assert wide.status_code == 303
     assert survey_tally(app, project_id).paper_answers == 1
+
+
+def test_a_comment_too_long_is_told_as_a_limit(web, app: App, project_id: int, survey: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Refused, not cut: the English line says the limit, not what is "kept"."""
+    resident = client(web)
+    refused = _answer(resident, project_id, survey[0], comment="x" * 501)
+    text = visible_text(refused.text)
+    assert refused.status_code == 400 and "the comment is too long: 501 characters (at most 500)" in text
+    assert "kept" not in text
+    assert survey_tally(app, project_id).respondents == 0
