@@ -290,3 +290,36 @@ def test_a_comment_too_long_is_told_as_a_limit(web, app: App, project_id: int, s
     assert refused.status_code == 400 and "the comment is too long: 501 characters (at most 500)" in text
     assert "kept" not in text
     assert survey_tally(app, project_id).respondents == 0
+
+
+def test_the_slip_and_the_forms_name_the_code_alike(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """The printed slip is the 住户编码条 and holds the 住户编码; the public page's forms
+    ask for that, by that name — never an 识别码 or a 告知单 the resident was not given."""
+    from accompany.slips import slips_html
+
+    planner = sign_in(web, "wangrb")
+    printed = visible_text(planner.get(f"/projects/{project_id}/households/slips").text)
+    standalone = visible_text(slips_html(households.slip_sheet(app, project_id), "zh"))
+    for sheet in (printed, standalone):
+        assert "住户编码条" in sheet and "输入上方的住户编码" in sheet and "识别码" not in sheet
+    resident = client(web)
+    page = visible_text(resident.get(f"/public/projects/{project_id}").text)
+    assert "输入住户编码条上的住户编码" in page
+    token = _token(resident.get(f"/public/projects/{project_id}").text)
+    refused = resident.post(
+        f"/public/projects/{project_id}/satisfaction",
+        data={
+            "code": "ZZZZZZZZ",
+            "content": "4",
+            "process": "4",
+            "management": "4",
+            "token": token,
+            "lang": "zh",
+        },
+    )
+    unknown = visible_text(refused.text)
+    assert refused.status_code == 400 and "请核对住户编码条后重新输入" in unknown
+    for text in (page, unknown):
+        assert "识别码" not in text and "告知单" not in text
