@@ -381,6 +381,24 @@ def normalise_code(text: str) -> str | None:
     return code if _CODE.match(code) else None
 
 
+def normalise_home(text: str) -> str:
+    """A home as a planner types it from a paper form (3-2-501): full-width digits
+    and dashes from a Chinese keyboard (５－１－１０１) read as the register writes
+    them, blanks dropped."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def require_household(text: str, *, or_home: bool = False) -> None:
+    """Refuses a household left blank (a resident's code, or — ``or_home``: a paper
+    answer — its code or its home), next to the form's code field: asked for, not
+    looked up and reported as unknown."""
+    if normalise_home(text):
+        return
+    if or_home:
+        raise InvalidInput("type the household code or its home (3-2-501)", field="code")
+    raise InvalidInput("type your household code", field="code")
+
+
 def retention_ends(completed_at: dt.datetime | None, days: int) -> dt.datetime | None:
     """When a register must be deleted: ``days`` after the project completed (never
     while it runs)."""

@@ -101,11 +101,13 @@ def check_comment(text: str | None) -> str | None:
     if not comment:
         return None
     if len(comment) > MAX_COMMENT:
+        # refused, not cut: the resident decides what to leave out
         raise InvalidInput(
-            "the comment is {length} characters long; at most {most} are kept",
+            "{what} is too long: {length} characters (at most {limit})",
             field="comment",
+            what=Localized("意见", "the comment"),
             length=len(comment),
-            most=MAX_COMMENT,
+            limit=MAX_COMMENT,
         )
     if has_control_characters(comment, LINE_BREAKS_AND_TABS):
         raise InvalidInput("the comment holds a control character", field="comment")

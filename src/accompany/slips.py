@@ -50,7 +50,10 @@ def _write(out: Path, data: bytes) -> None:
 
 
 def slip_caption(lang: str) -> str:
-    return translate("Scan the code or enter it on the project page to take part.", lang)
+    # names the code printed above it as the residents' forms do ("Household code")
+    return translate(
+        "Scan the QR code, or type the household code above on the project's page, to take part.", lang
+    )
 
 
 def slips_html(sheet: SlipSheet, lang: str) -> str:

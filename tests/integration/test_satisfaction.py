@@ -107,9 +107,11 @@ def test_bad_scores_comments_and_codes_change_nothing(
     set_published(people, other, by="zhangl")
     foreign = codes(people, other)[0]
     before = snapshot(people)
-    for code in ("ZZZZZZZZ", "not a code", "", foreign):
+    for code in ("ZZZZZZZZ", "not a code", foreign):
         with pytest.raises(NotFound, match="not in this project's register"):
             give_answer(people, project_id, code, 4, 4, 4)
+    with pytest.raises(InvalidInput, match="type your household code"):  # asked for, not looked up
+        give_answer(people, project_id, " ", 4, 4, 4)
     for bad in (0, 6, "4.5", "x", -1):
         with pytest.raises(InvalidInput, match="whole number from 1"):
             give_answer(people, project_id, survey[0], 4, bad, 4)

@@ -142,7 +142,7 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
         planner,
         url,
         f"/projects/{project_id}/comments",
-        {"household": "1-2-102", "kind": "objection", "text": "纸质异议"},
+        {"household": "１－２－１０２", "kind": "objection", "text": "纸质异议"},  # full-width: the same home
     )
     assert paper.status_code == 303
     items = list_comments(app, project_id).items
@@ -158,7 +158,10 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
         f"/projects/{project_id}/comments",
         {"household": "9-9-9", "kind": "comment", "text": "x"},
     )
-    assert bad_household.status_code == 400 and "不在本项目的住户名册中" in visible_text(bad_household.text)
+    assert bad_household.status_code == 400
+    # the home as the planner typed it, not a code from a slip she does not have
+    assert "本项目住户名册中没有 9-9-9 这一户" in visible_text(bad_household.text)
+    assert "告知单" not in visible_text(bad_household.text)
     other = sign_in(web, "hel")
     # another street's planner: the project does not exist for them
     assert (

@@ -144,3 +144,17 @@ def test_the_project_page_shows_the_tally_and_takes_paper_ballots(
         street_office, url, f"/projects/{project_id}/consent", {"code": ballot[1], "choice": "agree"}
     )
     assert refused.status_code == 403
+
+
+def test_a_paper_ballot_for_an_unknown_household_is_the_forms_bad_input(
+    web, app: App, project_id: int, ballot: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """400 next to the form, as on the public page — not "page not found"."""
+    planner = sign_in(web, "wangrb")
+    url = f"/projects/{project_id}"
+    before = snapshot(app)
+    unknown = post_form(planner, url, f"{url}/consent", {"code": "ZZZZZZZZ", "choice": "agree"})
+    assert unknown.status_code == 400 and "不在本项目的住户名册中" in visible_text(unknown.text)
+    blank = post_form(planner, url, f"{url}/consent", {"code": "", "choice": "agree"})
+    assert blank.status_code == 400 and "请输入住户编码" in visible_text(blank.text)
+    assert snapshot(app) == before

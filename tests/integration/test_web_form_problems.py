@@ -172,7 +172,7 @@ BAD_ANSWER = {"content": "0", "process": "4", "management": "", "comment": "很�
 def _assert_every_problem_next_to_its_question(html: str) -> None:
     assert "改造内容的评分须为1（非常不满意）到5（非常满意）的整数" in next_to(html, "content")
     assert next_to(html, "management") == "请为长效管理打分"  # nothing chosen: asked for, no range
-    assert next_to(html, "comment") == "意见长600个字符；最多500个字符"
+    assert next_to(html, "comment") == "意见过长：600 字（最多 500 字）"  # refused, not cut
     assert "有 3 处需要修改" in visible_text(html)
     assert 'id="error-process"' not in html
     # the answer as typed: the good score still chosen, the comment kept
@@ -195,6 +195,45 @@ def test_the_public_survey_names_every_bad_question_at_once(
     assert refused.status_code == 400
     _assert_every_problem_next_to_its_question(refused.text)
     assert f'value="{survey[0]}"' in refused.text
+    assert snapshot(app) == before
+
+
+def _public_answer(resident: Any, project_id: int, data: dict[str, str]) -> Any:
+    page = resident.get(f"/public/projects/{project_id}")
+    token = re.search(r'name="token" value="([^"]+)"', page.text.split("/satisfaction")[1])[1]  # type: ignore[index]
+    return resident.post(
+        f"/public/projects/{project_id}/satisfaction", data={**data, "token": token, "lang": "zh"}
+    )
+
+
+def test_a_blank_household_code_is_asked_for_next_to_its_field(
+    web: Any, app: App, project_id: int, survey: list[str]
+) -> None:
+    """Not "code '' is not in the register": the code is asked for, and counted with
+    the other problems of the form."""
+    resident = client(web)
+    before = snapshot(app)
+    scored = _public_answer(
+        resident, project_id, {"code": " ", "content": "4", "process": "4", "management": "4"}
+    )
+    assert scored.status_code == 400
+    assert next_to(scored.text, "code") == "请输入住户编码"
+    assert "不在本项目的住户名册中" not in visible_text(scored.text)
+    nothing = _public_answer(
+        resident, project_id, {"code": "", "content": "", "process": "", "management": ""}
+    )
+    assert nothing.status_code == 400
+    assert "有 4 处需要修改" in visible_text(nothing.text) and "请输入住户编码" in visible_text(nothing.text)
+    assert next_to(nothing.text, "code") == "请输入住户编码"
+    assert next_to(nothing.text, "management") == "请为长效管理打分"
+    planner = sign_in(web, "wangrb")
+    paper = post_form(
+        planner,
+        f"/projects/{project_id}",
+        f"/projects/{project_id}/satisfaction",
+        {"household": "", "content": "4", "process": "4", "management": "4"},
+    )
+    assert paper.status_code == 400 and next_to(paper.text, "code") == "请输入住户编码或门牌（如 3-2-501）"
     assert snapshot(app) == before
 
 

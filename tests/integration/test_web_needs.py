@@ -301,3 +301,21 @@ def test_a_project_not_started_yet_says_its_survey_opens_with_the_stage(web: Any
     page = sign_in(web, "wangrb").get(f"/projects/{outcome.project_id}").text
     needs = visible_text(page.split('<section class="needs"', 1)[1].split("</section>", 1)[0])
     assert "阶段开始后开放调查" in needs and "调查已结束" not in needs
+
+
+def test_a_paper_answer_names_the_home_the_planner_typed(
+    web: Any, app: App, project_id: int, survey: list[str]
+) -> None:
+    """An unknown home is the form's bad input (400), told as typed — not a code from a
+    slip; a full-width home is the same home."""
+    planner = sign_in(web, "wangrb")
+    url = f"/projects/{project_id}"
+    need = str(_ids(app, project_id)["适老化改造"])
+    before = snapshot(app)
+    unknown = post_form(planner, url, f"{url}/needs", {"code": "9-9-999", "need": need})
+    text = visible_text(unknown.text)
+    assert unknown.status_code == 400 and "本项目住户名册中没有 9-9-999 这一户" in text
+    assert "告知单" not in text
+    assert snapshot(app) == before
+    wide = post_form(planner, url, f"{url}/needs", {"code": "１－１－２０１", "need": need})
+    assert wide.status_code == 303 and needs_tally(app, project_id).paper == 1

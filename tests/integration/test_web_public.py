@@ -201,3 +201,26 @@ def test_every_page_has_a_favicon_served_here(people: App, published: int) -> No
     link = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
     assert link in visitor.get(f"/public/projects/{published}").text  # the residents' page
     assert link in visitor.get("/signin").text  # base.html
+
+
+def test_a_bad_project_address_is_the_residents_not_found_page(people: App, published: int) -> None:
+    """/public/projects/abc (a mistyped QR link) is the residents' "not found" — no
+    worklist, no sign-in — like an unpublished project, and 404."""
+    resident = client(create_web_app(people))
+    for url in (
+        "/public/projects/abc",
+        "/public/projects/abc?lang=en",
+        "/public/projects/99999999999",
+        f"/public/projects/{published}/nothing-here",
+    ):
+        page = resident.get(url)
+        text = visible_text(page.text)
+        assert page.status_code == 404, url
+        assert "我的待办" not in text and "My to-do" not in text and "/signin" not in page.text, url
+        assert "There is no public page at this address" in text or "此地址没有公开页面" in text, url
+    assert "There is no public page at this address" in visible_text(
+        resident.get("/public/projects/abc?lang=en").text
+    )
+    sent = resident.post("/public/projects/abc/satisfaction", data={"code": "X"})
+    assert sent.status_code == 404 and "/signin" not in sent.text
+    assert "此地址没有公开页面" in visible_text(sent.text)

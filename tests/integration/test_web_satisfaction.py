@@ -258,3 +258,68 @@ def test_a_public_form_address_opened_as_a_page_leads_back_to_the_public_page(
     assert f'href="/public/projects/{project_id}?lang=zh"' in other_site.text
     # a signed-in form's address keeps the staff page
     assert "/signin" in resident.get(f"/projects/{project_id}/satisfaction").text
+
+
+def test_a_paper_answer_names_the_home_the_planner_typed(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """A room the register does not hold is the form's bad input (400, as on the public
+    page), told as the home she typed — she has no slip to check; a home typed on a
+    Chinese keyboard (full-width) is the same home."""
+    planner = sign_in(web, "wangrb")
+    url = f"/projects/{project_id}"
+    form = {"household": "9-9-999", "content": "5", "process": "4", "management": "4"}
+    before = snapshot(app)
+    unknown = post_form(planner, url, f"/projects/{project_id}/satisfaction", form)
+    text = visible_text(unknown.text)
+    assert unknown.status_code == 400 and "本项目住户名册中没有 9-9-999 这一户" in text
+    assert "住户编码“9-9-999”" not in text and "告知单" not in text
+    assert snapshot(app) == before
+    wide = post_form(
+        planner, url, f"/projects/{project_id}/satisfaction", {**form, "household": "１－１－１０１"}
+    )
+    assert wide.status_code == 303
+    assert survey_tally(app, project_id).paper_answers == 1
+
+
+def test_a_comment_too_long_is_told_as_a_limit(web, app: App, project_id: int, survey: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Refused, not cut: the English line says the limit, not what is "kept"."""
+    resident = client(web)
+    refused = _answer(resident, project_id, survey[0], comment="x" * 501)
+    text = visible_text(refused.text)
+    assert refused.status_code == 400 and "the comment is too long: 501 characters (at most 500)" in text
+    assert "kept" not in text
+    assert survey_tally(app, project_id).respondents == 0
+
+
+def test_the_slip_and_the_forms_name_the_code_alike(
+    web, app: App, project_id: int, survey: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """The printed slip is the 住户编码条 and holds the 住户编码; the public page's forms
+    ask for that, by that name — never an 识别码 or a 告知单 the resident was not given."""
+    from accompany.slips import slips_html
+
+    planner = sign_in(web, "wangrb")
+    printed = visible_text(planner.get(f"/projects/{project_id}/households/slips").text)
+    standalone = visible_text(slips_html(households.slip_sheet(app, project_id), "zh"))
+    for sheet in (printed, standalone):
+        assert "住户编码条" in sheet and "输入上方的住户编码" in sheet and "识别码" not in sheet
+    resident = client(web)
+    page = visible_text(resident.get(f"/public/projects/{project_id}").text)
+    assert "输入住户编码条上的住户编码" in page
+    token = _token(resident.get(f"/public/projects/{project_id}").text)
+    refused = resident.post(
+        f"/public/projects/{project_id}/satisfaction",
+        data={
+            "code": "ZZZZZZZZ",
+            "content": "4",
+            "process": "4",
+            "management": "4",
+            "token": token,
+            "lang": "zh",
+        },
+    )
+    unknown = visible_text(refused.text)
+    assert refused.status_code == 400 and "请核对住户编码条后重新输入" in unknown
+    for text in (page, unknown):
+        assert "识别码" not in text and "告知单" not in text

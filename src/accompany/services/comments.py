@@ -37,15 +37,15 @@ from ..models.comments import (
     parse_kind,
 )
 from ..models.deadlines import local_date
-from ..models.errors import InvalidInput, Localized, NotFound, PermissionDenied
+from ..models.errors import InvalidInput, Localized, NotFound, PermissionDenied, Refusals
 from ..models.events import Event, EventKind
-from ..models.households import normalise_code
+from ..models.households import require_household
 from ..models.people import Person
 from ..models.project import Project
 from ..models.public_notice import NoticeCountdown, notice_countdown
 from ..models.states import StageState
 from ..models.template import StageSpec
-from .households import RESIDENT_ACTOR, household_by_code, households_at, unknown_household
+from .households import RESIDENT_ACTOR, household_by_code, household_on_paper, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -146,24 +146,6 @@ def _by_code(uow: UnitOfWork, project_id: int, code_text: str) -> HouseholdRow:
     return row
 
 
-def _by_code_or_room(uow: UnitOfWork, project_id: int, text: str) -> HouseholdRow:
-    """A household by its code or by its address (3-2-501, or the room alone when it
-    is unique in the register)."""
-    if normalise_code(text or "") is not None:
-        return _by_code(uow, project_id, text)
-    wanted = (text or "").strip()
-    found = households_at(uow, project_id, wanted)
-    if not found:
-        found = list(
-            uow.session.scalars(
-                select(HouseholdRow).where(HouseholdRow.project_id == project_id, HouseholdRow.room == wanted)
-            )
-        )
-    if len(found) != 1:
-        raise unknown_household(text)  # the register's one message
-    return found[0]
-
-
 def leave_comment(
     app: App,
     project_id: int,
@@ -182,8 +164,12 @@ def leave_comment(
     from .public import is_published_in
     from .worklists import ensure_visible
 
-    picked = parse_kind(kind)
-    body = check_comment_text(text)
+    refusals = Refusals()  # every problem of the form in one answer, a blank household with them
+    refusals.check(require_household, household, or_home=by is not None)
+    picked = refusals.check(parse_kind, kind)
+    body = refusals.check(check_comment_text, text)
+    refusals.raise_any()
+    assert picked is not None and body is not None
     now = app.acting_time().at
     with app.uow() as uow:
         if by is not None:
@@ -202,7 +188,7 @@ def leave_comment(
         else:
             may_answer(actor, project)
             ensure_paper_open(_name(spec), state, project.status)
-            row_household = _by_code_or_room(uow, project_id, household)
+            row_household = household_on_paper(uow, project_id, household)
             channel, actor_id = Channel.PAPER, actor.id
         already = uow.session.scalar(
             select(func.count(CommentRow.id)).where(

@@ -31,8 +31,9 @@ from ..models.consent import (
     parse_choice,
     tally,
 )
-from ..models.errors import InvalidInput, Localized, NotFound
+from ..models.errors import InvalidInput, Localized, NotFound, Refusals
 from ..models.events import Event, EventKind
+from ..models.households import require_household
 from ..models.project import Project
 from ..models.template import StageSpec
 from .households import household_by_code, unknown_household
@@ -131,7 +132,11 @@ def cast_ballot(
     same household replaces the first (counted once, audited as replaced)."""
     from .public import respondent
 
-    picked = parse_choice(choice)
+    refusals = Refusals()  # a blank code is told with a missing choice, not looked up
+    refusals.check(require_household, code)
+    picked = refusals.check(parse_choice, choice)
+    refusals.raise_any()
+    assert picked is not None
     now = app.acting_time().at
     with app.uow() as uow:
         project, channel, actor_id = respondent(uow, project_id, by)

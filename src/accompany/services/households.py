@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, union, update
 
 from ..db.orm import BallotRow, CommentRow, HouseholdRow, NeedsAnswerRow, ProjectRow, SatisfactionRow
-from ..models.errors import NotFound
+from ..models.errors import InvalidInput, NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.households import (
     Household,
@@ -30,6 +30,7 @@ from ..models.households import (
     may_manage_households,
     new_code,
     normalise_code,
+    normalise_home,
     retention_ends,
 )
 from ..models.people import Person
@@ -154,6 +155,43 @@ def unknown_household(text: str) -> NotFound:
         field="code",
         code=(text or "").strip()[:12],
     )
+
+
+def unknown_home(home: str) -> NotFound:
+    """A paper answer's home (3-2-501) that the register does not hold: named as the
+    planner typed it, not as a code from a slip she does not have."""
+    return NotFound("home {home} is not in this project's register", field="code", home=home[:40])
+
+
+def household_on_paper(uow: UnitOfWork, project_id: int, text: str) -> HouseholdRow:
+    """The household a paper answer names (代录): by its code, or by its home as
+    written — 3-2-501, full-width forgiven, or the room alone when only one home has
+    it. A code-shaped text that is neither is told as an unknown code; any other text
+    as a home the register does not hold, or holds more than once."""
+    row = household_by_code(uow, project_id, text)
+    if row is not None:
+        return row
+    home = normalise_home(text)
+    found = households_at(uow, project_id, home)
+    if not found:
+        found = list(
+            uow.session.scalars(
+                select(HouseholdRow)
+                .where(HouseholdRow.project_id == project_id, HouseholdRow.room == home)
+                .order_by(HouseholdRow.position, HouseholdRow.id)
+            )
+        )
+    if not found:
+        raise unknown_household(text) if normalise_code(text or "") is not None else unknown_home(home)
+    if len(found) > 1:
+        raise InvalidInput(
+            "{count} homes of this project's register read {home}: type the whole home (3-2-501) or "
+            "the household code",
+            field="code",
+            count=len(found),
+            home=home[:40],
+        )
+    return found[0]
 
 
 def household_by_code(uow: UnitOfWork, project_id: int, text: str) -> HouseholdRow | None:

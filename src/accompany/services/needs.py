@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select
 from ..db.orm import HouseholdRow, NeedsAnswerRow, NeedsChoiceRow, NeedsItemRow, NeedsPointRow
 from ..models.errors import InvalidInput, Localized, NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
+from ..models.households import require_household
 from ..models.needs import (
     CATEGORY_LABELS,
     DEFAULT_MENU,
@@ -47,7 +48,7 @@ from ..models.needs import (
 )
 from ..models.project import Project
 from ..models.template import StageSpec
-from .households import household_by_code, households_at, unknown_household
+from .households import household_by_code, household_on_paper, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -303,10 +304,9 @@ def _menu_event(now: dt.datetime, actor: str, action: str, item_id: int, name: s
 
 
 def _household(uow: UnitOfWork, project_id: int, text: str, *, by_room: bool) -> HouseholdRow:
+    if by_room:  # the planner may name the home as people write it: 3-2-501
+        return household_on_paper(uow, project_id, text)
     row = household_by_code(uow, project_id, text)
-    if row is None and by_room:
-        # the planner may name the home as people write it: 3-2-501
-        row = next(iter(households_at(uow, project_id, (text or "").strip())), None)
     if row is None:
         raise unknown_household(text)
     return row
@@ -330,6 +330,7 @@ def record_answer(
     replaces the earlier one (counted once, audited as replaced)."""
     from .public import respondent
 
+    require_household(code, or_home=by is not None)
     wanted = []
     for value in needs:
         text = str(value).strip().lstrip("#")

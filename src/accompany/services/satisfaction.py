@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from ..db.orm import HouseholdRow, SatisfactionRow
 from ..models.consent import Channel
-from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound
+from ..models.errors import AccompanyError, InvalidInput, Localized, NotFound, Refusals
 from ..models.events import Event, EventKind
-from ..models.households import may_manage_households
+from ..models.households import may_manage_households, require_household
 from ..models.people import Person
 from ..models.project import Project
 from ..models.satisfaction import (
@@ -36,7 +36,7 @@ from ..models.satisfaction import (
     tally,
 )
 from ..models.template import StageSpec
-from .households import household_by_code, households_at, unknown_household
+from .households import household_by_code, household_on_paper, unknown_household
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -110,13 +110,12 @@ def survey_stage(project: Project, stage: str | None = None) -> StageSpec:
 
 
 def _household(uow: UnitOfWork, project_id: int, text: str, *, by_room: bool) -> HouseholdRow:
-    """The household by its code or (``by_room``: a paper answer) by its home as
-    written, 3-2-501; unknown, purged or another project's: the consent ballot's
-    message, nothing said of which."""
+    """The household by its code (unknown, purged or another project's: the consent
+    ballot's message, nothing said of which) or (``by_room``: a paper answer) by its
+    home as written, 3-2-501."""
+    if by_room:
+        return household_on_paper(uow, project_id, text)
     row = household_by_code(uow, project_id, text)
-    if row is None and by_room:
-        found = households_at(uow, project_id, "".join((text or "").split()))
-        row = found[0] if len(found) == 1 else None
     if row is None:
         raise unknown_household(text)
     return row
@@ -141,7 +140,12 @@ def give_answer(
     replaces the first (counted once, audited as replaced)."""
     from .public import respondent
 
-    answer = make_answer(content, process, management, comment)
+    # a household left blank is one more problem of the form, told with the scores'
+    refusals = Refusals()
+    refusals.check(require_household, household, or_home=by is not None)
+    answer = refusals.check(make_answer, content, process, management, comment)
+    refusals.raise_any()
+    assert answer is not None
     now = app.acting_time().at
     with app.uow() as uow:
         project, channel, actor_id = respondent(uow, project_id, by)

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..bootstrap import App
 from ..i18n import error_text
-from ..models.errors import AccompanyError
+from ..models.errors import AccompanyError, NotFound
 from .context import CsrfFailed, SignInRequired, page_for, page_to_open, signin_url
 from .errors import status_for
 from .notices import DoneNotices
@@ -130,6 +130,13 @@ def create_web_app(application: App) -> FastAPI:
 
     @web.exception_handler(AccompanyError)
     async def _refused(request: Request, exc: AccompanyError) -> Response:
+        if isinstance(exc, NotFound):
+            from .routes.public import not_found_page
+
+            # a resident's address (/public/projects/abc): the residents' page, no staff links
+            public = not_found_page(request, application.settings.language)
+            if public is not None:
+                return public
         page = page_for(request)
         status = status_for(exc)
         message = error_text(exc, page.lang)
@@ -137,6 +144,12 @@ def create_web_app(application: App) -> FastAPI:
 
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            from .routes.public import not_found_page
+
+            public = not_found_page(request, application.settings.language)
+            if public is not None:
+                return public
         if exc.status_code == 405:
             from .routes.public import form_address_page
 

@@ -41,3 +41,12 @@ def status_for(exc: AccompanyError) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 400
+
+
+def form_status(exc: AccompanyError) -> int:
+    """The status of a residents' form refused: a household the form named that the
+    register does not hold (``field`` "code") is the form's bad input, 400 — as on the
+    public page — not a page that is not there."""
+    if isinstance(exc, NotFound) and exc.field == "code":
+        return 400
+    return status_for(exc)

@@ -27,7 +27,7 @@ from ...services import needs as service
 from ...services import needs_tally as tallies
 from ...services.public import PublicPage
 from ..context import accompany_app, page_for, record_id
-from ..errors import status_for
+from ..errors import form_status, status_for
 from ..forms import SavedUpload, saved_uploads, text, uploads_of
 from ..security import form_secret, public_form_matches, public_form_token
 from . import public as public_routes
@@ -233,7 +233,7 @@ async def paper_answer(request: Request, project_id: str) -> Response:
     try:
         await run_in_threadpool(lambda: _answer(page.app, number, form, page.lang, by=person.id))
     except AccompanyError as exc:
-        return await _project_page_error(page, number, error_text(exc, page.lang), status_for(exc))
+        return await _project_page_error(page, number, error_text(exc, page.lang), form_status(exc))
     return RedirectResponse(f"/projects/{number}#needs", status_code=303)
 
 

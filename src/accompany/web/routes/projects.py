@@ -394,7 +394,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
     from ...i18n import error_text
     from ...models.errors import AccompanyError
     from ...services.consent import cast_ballot
-    from ..errors import status_for
+    from ..errors import form_status
 
     page = page_for(request)
     person = page.require()
@@ -412,7 +412,7 @@ async def paper_ballot(request: Request, project_id: str) -> Response:
         return render(
             page,
             "project.html",
-            status=status_for(exc),
+            status=form_status(exc),
             view=view,
             detail=view.detail,
             summarise=lambda event: "",

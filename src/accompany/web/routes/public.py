@@ -175,6 +175,18 @@ def form_address_page(request: Request, default_language: str) -> Response | Non
     return response
 
 
+def not_found_page(request: Request, default_language: str) -> Response | None:
+    """The residents' "not found" page for any address under /public/ that names no
+    page (a mistyped project number, /public/projects/abc): the same page as an
+    unpublished project, without sign-in or worklist. None for any other address."""
+    if not request.url.path.startswith("/public/"):
+        return None
+    lang = normalise_language(request.query_params.get("lang"), default_language)
+    response = _page(request, lang, 404, project=None)
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
+    return response
+
+
 def ballot_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no-untyped-def]
     """The ballot block: the tally (aggregates only) and, while it is open, the form."""
     tally = page.consent

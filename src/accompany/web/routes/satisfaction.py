@@ -24,7 +24,7 @@ from ...services import worklists
 from ...services.public import PublicPage
 from ...services.satisfaction import give_answer
 from ..context import accompany_app, page_for, record_id
-from ..errors import status_for
+from ..errors import form_status, status_for
 from ..forms import MAX_TEXT, FormErrors
 from ..rendering import render
 from ..security import form_secret, public_form_matches, public_form_token
@@ -155,7 +155,7 @@ async def paper_answer(request: Request, project_id: str) -> Response:
         return render(
             page,
             "project.html",
-            status=status_for(exc),
+            status=form_status(exc),
             view=view,
             detail=view.detail,
             summarise=lambda event: "",
