@@ -79,6 +79,7 @@ def test_a_resident_answers_with_a_point_and_a_photo(
     # the position is asked for in the words of a map app, not of its datum (GCJ-02)
     english = visible_text(page.text)
     assert "as a Chinese map app (Amap, Tencent Maps) shows them" in english and "GCJ" not in english
+    assert "Needs survey · Needs survey" not in english  # the stage's name says it once
     chinese = visible_text(resident.get(f"/public/projects/{project_id}?code={survey[0]}").text)
     assert "按高德地图、腾讯地图等国内地图应用显示的数值填写" in chinese and "GCJ" not in chinese
     ids = _ids(app, project_id)
