@@ -77,7 +77,15 @@ def test_the_planner_makes_a_file_public_and_a_resident_reads_it_with_the_countd
     planner = _sign_in(browser, server, "wangrb", PHONE)
     planner.goto(f"{server.url}/projects/{project}#stage-needs-survey")
     item = planner.locator("ul.files li").filter(has_text="太阳宫北街问题地图.pdf")
+    # one tap asks first (it reaches residents at once): cancelled, nothing is published
+    asked: list[str] = []
+    planner.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     item.locator("form.attachment-public button").click()
+    assert asked and "太阳宫北街问题地图.pdf" in asked[0] and "公开页" in asked[0], asked
+    assert "已公开" not in item.inner_text()
+    planner.once("dialog", lambda dialog: dialog.accept())
+    item.locator("form.attachment-public button").click()
+    planner.wait_for_load_state()
     item = planner.locator("ul.files li").filter(has_text="太阳宫北街问题地图.pdf")
     assert "已公开" in item.inner_text()
     assert item.locator("button[value='0']").inner_text().strip() == "不再公开"

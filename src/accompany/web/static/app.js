@@ -18,6 +18,12 @@ document.addEventListener("htmx:configRequest", function (event) {
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
 });
+// A button whose effect reaches residents at once (a file made public) asks first:
+// one tap on a phone should not publish a file by mistake. Without script it sends.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+});
 // A "print" button (the household slips) prints the page.
 document.addEventListener("click", function (event) {
   if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
