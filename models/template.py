@@ -547,7 +547,7 @@ class ProcessTemplate(_Strict):
         raise NotFound(
             "unknown stage '{stage}' in template {template} (stages: {stages})",
             stage=stage_id[:64],
-            template=self.ref,
+            template=Localized(f"「{self.name}」", self.ref),  # people know it by name
             stages=Localized(
                 "、".join(s.name for s in self.stages), ", ".join(s.label("en") for s in self.stages)
             ),

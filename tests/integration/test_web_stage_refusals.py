@@ -332,3 +332,13 @@ def test_extension_days_below_one_are_told_by_the_range_and_full_width_days_are_
     assert "须为 1–250 个工作日" in _field_error(refused.text, "days")
     assert snapshot(app) == before
     assert post_form(planner, url, url, {"days": "５", "reason": "居民外出"}).status_code == 303
+
+
+def test_an_unknown_stage_in_the_address_names_the_template_by_its_name(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    planner = sign_in(web, "wangrb")
+    page = planner.get(f"/projects/{project_id}/stages/nosuch/done")
+    assert page.status_code == 404
+    shown = visible_text(page.text)
+    assert "中没有阶段「nosuch」" in shown and "accompany-service@" not in shown
