@@ -139,3 +139,23 @@ def test_a_handover_sent_again_from_a_stale_page_is_refused(web, app: App, proje
     assert again.status_code == 409
     assert "项目已在此期间移交给陈敏" in visible_text(again.text)
     assert snapshot(app) == before and show_project(app, project_id).planner_id == "chenm"
+
+
+def test_editing_a_project_in_the_web_app(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A saved edit is recorded; saving unchanged says so in the form's words (it told
+    the CLI's --name/--community); a community past its 200 characters is refused by
+    the same limit the field shows, nothing written."""
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")
+    url = f"/projects/{project_id}/edit"
+    detail = show_project(app, project_id)
+    before = snapshot(app)
+    same = post_form(coordinator, url, url, {"name": detail.name, "community": detail.community})
+    assert same.status_code == 400
+    shown = visible_text(same.text)
+    assert "没有需要保存的修改" in shown and "--" not in shown
+    long = post_form(coordinator, url, url, {"name": detail.name, "community": "社" * 250})
+    assert long.status_code == 400 and "最多 200 个字符" in visible_text(long.text)
+    assert snapshot(app) == before
+    saved = post_form(coordinator, url, url, {"name": "太阳宫口袋公园", "community": detail.community})
+    assert saved.status_code == 303 and show_project(app, project_id).name == "太阳宫口袋公园"

@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from ...models.errors import AccompanyError
+from ...models.errors import AccompanyError, InvalidInput
 from ...models.people import Person
+from ...models.project import MAX_NAME
 from ...models.rules import Action
 from ...services import commands, parties, worklists
 from ..context import Page, page_for, record_id
@@ -172,13 +173,16 @@ async def handover(request: Request, project_id: str) -> Response:
 async def edit(request: Request, project_id: str) -> Response:
     def build(page: Page, person: Person, pid: int, form: FormData) -> commands.EditProject:
         name = text(form, "name", limit=MAX_LINE, lang=page.lang, label=page._("Project name"))
-        community = text(form, "community", limit=MAX_LINE, lang=page.lang, label=page._("Community"))
+        community = text(form, "community", limit=MAX_NAME, lang=page.lang, label=page._("Community"))
         view = _view(page, project_id)
+        changed_name = name if name.strip() != view.detail.name else None
+        changed_community = community if community.strip() != view.detail.community else None
+        if changed_name is None and changed_community is None:  # the form's words, not the CLI's options
+            raise InvalidInput(
+                page._("Nothing to save: the name and the community are as they were."), field="name"
+            )
         return commands.EditProject(
-            project_id=pid,
-            by=person.id,
-            name=name if name.strip() != view.detail.name else None,
-            community=community if community.strip() != view.detail.community else None,
+            project_id=pid, by=person.id, name=changed_name, community=changed_community
         )
 
     return await _act(request, project_id, "edit", build, commands.edit_project)

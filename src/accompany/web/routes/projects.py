@@ -17,6 +17,7 @@ from ...i18n import error_text
 from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput, Refusals, together
 from ...models.people import STREET_PARTIES, Role
+from ...models.project import MAX_NAME
 from ...models.rules import Action, coordinator_only
 from ...presenting import event_summary
 from ...services import freshness, parties, worklists
@@ -176,7 +177,9 @@ async def start(request: Request) -> Response:
                 parties[key.split(".", 1)[1]] = (checks.check(text, form, key, lang=lang) or "").strip()
         street = checks.check(text, form, "street", lang=lang) or ""
         project_name = checks.check(text, form, "name", lang=lang, label=page._("Project name")) or ""
-        community = checks.check(text, form, "community", lang=lang, label=page._("Community")) or ""
+        community = (
+            checks.check(text, form, "community", limit=MAX_NAME, lang=lang, label=page._("Community")) or ""
+        )
         planner = (checks.check(text, form, "planner", lang=lang) or "").strip()
         if not planner:  # not "the directory has no ''": nobody was chosen
             checks.errors.append(InvalidInput(page._("Choose the planner."), field="planner"))
