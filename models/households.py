@@ -244,11 +244,18 @@ def parse_contact(value: Any) -> str | None:
     text = _cell_text(value, WHAT["contact"], MAX_CONTACT)
     if not text:
         return None
+    # what is wrong, said without the value: a contact is never echoed, even a wrong one
+    # (it may be a real number typed in the wrong column)
     digits = re.sub(r"\D", "", text)
-    if not _CONTACT.match(text) or not 5 <= len(digits) <= 20:
+    if not _CONTACT.match(text):
         raise InvalidInput(
-            "contact '{value}' is not a telephone number (digits only, like 13812345678)",
-            value=mask_contact(text),
+            "the contact holds characters a telephone number does not have "
+            "(only digits, spaces, dashes, brackets and a leading +, like 13812345678)"
+        )
+    if not 5 <= len(digits) <= 20:
+        raise InvalidInput(
+            "the contact has {count} digits; a telephone number has 5 to 20, like 13812345678",
+            count=len(digits),
         )
     return text
 

@@ -197,3 +197,17 @@ def test_a_csv_cell_past_the_csv_modules_limit_is_refused_by_its_line(tmp_path: 
     with pytest.raises(InvalidInput) as refused:
         read_table(csv, refuse_formulas=True, name="住户.csv")
     assert refused.value.field == "file" and refused.value.values["line"] == 3
+
+
+def test_a_bad_contact_says_what_is_wrong_without_echoing_it() -> None:
+    from accompany.i18n import error_text
+    from accompany.models.households import parse_contact
+
+    with pytest.raises(InvalidInput) as letters:
+        parse_contact("138-abc-5678")
+    assert "含有电话号码中不会有的字符" in error_text(letters.value, "zh")
+    with pytest.raises(InvalidInput) as short:
+        parse_contact("138")
+    assert error_text(short.value, "zh").startswith("联系方式有 3 位数字")
+    for refused in (letters.value, short.value):
+        assert "138" not in error_text(refused, "zh").split("如 ")[0] and "****" not in str(refused)
