@@ -19,11 +19,17 @@ PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
 
 
+def as_typed_password(password: str) -> str:
+    """A password as it is set and checked: NFC-normalised, so that the same password
+    typed on a phone and on a desktop keyboard (é as one character or as e and an
+    accent) matches, at sign-in as when it was set."""
+    return unicodedata.normalize("NFC", password)
+
+
 def check_new_password(password: str, person: Person) -> str:
     """A password a person may set: long enough, not their id or name, not one
-    character repeated. Returns it NFC-normalised (the same password typed on a
-    phone and a desktop keyboard must match)."""
-    password = unicodedata.normalize("NFC", password)
+    character repeated. Returns it as :func:`as_typed_password` keeps it."""
+    password = as_typed_password(password)
     if any(unicodedata.category(c) == "Cc" for c in password):
         raise InvalidInput("the password contains control characters", field="password")
     if len(password) < PASSWORD_MIN_LENGTH:

@@ -8,6 +8,8 @@ import hashlib
 import secrets
 from functools import cached_property
 
+from .models.accounts import as_typed_password
+
 
 class PasswordHasher:
     """Argon2id with pwdlib's recommended parameters (64 MiB, 3 passes: ~0.15 s a
@@ -35,6 +37,7 @@ class PasswordHasher:
         """True when ``password`` matches ``stored``. With no stored hash (an unknown
         account, or one without a password) a dummy hash is verified anyway, so the
         answer takes as long as for a real account and tells nothing by its timing."""
+        password = as_typed_password(password)  # as it was set (check_new_password)
         if stored is None:
             self._hash.verify(password, self._dummy)
             return False

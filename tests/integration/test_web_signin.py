@@ -258,3 +258,54 @@ def test_a_directory_file_leaving_someone_out_is_refused_unless_asked(app: App) 
     assert counts["deactivated"] == 1
     with pytest.raises(Exception, match="not valid"):
         accounts.token_person(app, token)
+
+
+def test_a_password_with_accents_signs_in_however_the_keyboard_composes_them(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """Set as "Café-résumé-2027" (é one character), typed at sign-in with é as e and an
+    accent (some keyboards): the same password, it signs in."""
+    import unicodedata
+
+    person = sign_in(web, "zhaoy")
+    composed = "Café-résumé-2027"
+    changed = post_form(
+        person,
+        "/account",
+        "/account/password",
+        {"current": PASSWORD, "password": composed, "again": composed},
+    )
+    assert changed.status_code in (200, 303), visible_text(changed.text)
+    sign_in(web, "zhaoy", unicodedata.normalize("NFD", composed))  # raises unless it signs in
+
+
+def test_a_new_password_the_same_as_the_current_one_is_refused(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """Changing the password to itself would only end the other sessions."""
+    person = sign_in(web, "zhaoy")
+    other = sign_in(web, "zhaoy")
+    before = snapshot(app)
+    same = post_form(
+        person,
+        "/account",
+        "/account/password",
+        {"current": PASSWORD, "password": PASSWORD, "again": PASSWORD},
+    )
+    assert same.status_code == 400
+    assert "新密码与当前密码相同" in visible_text(same.text)
+    assert snapshot(app) == before
+    assert other.get("/").status_code == 200  # the other session goes on
+
+
+def test_a_token_label_is_one_live_token_and_revoking_asks_first(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """Reloading the page after making a token sent the form again and made a second
+    one with the same label, which nothing told apart: a live token's label is refused
+    a second time (by its name, not "label"); revoking asks first."""
+    person = sign_in(web, "zhangl")
+    made = post_form(person, "/account", "/account/tokens", {"label": "区看板"})
+    assert made.status_code == 200 and "请立即保存" in visible_text(made.text)
+    again = post_form(person, "/account", "/account/tokens", {"label": "区看板"})
+    assert again.status_code == 409
+    assert "已有用途为「区看板」的有效令牌" in visible_text(again.text)
+    assert len([t for t in accounts.list_api_tokens(app, "zhangl") if t["label"] == "区看板"]) == 1
+    page = person.get("/account").text
+    assert 'data-confirm="吊销令牌「区看板」？' in page
+    long = post_form(person, "/account", "/account/tokens", {"label": "长" * 150})
+    assert "「用途」过长" in visible_text(long.text) and "label" not in visible_text(long.text)

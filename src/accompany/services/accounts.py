@@ -136,9 +136,12 @@ def change_password(app: App, person: Person, current: str, new: str, *, keep_se
     """A signed-in person changes their own password; their other sessions end."""
     now = app.now()
     with app.uow() as uow:
-        if not app.passwords.verify(current, uow.accounts.password_hash(person.id)):
+        stored = uow.accounts.password_hash(person.id)
+        if not app.passwords.verify(current, stored):
             raise InvalidInput("the current password is not right", field="current")
         new = check_new_password(new, person)
+        if app.passwords.verify(new, stored):  # "changed" to itself, ending the other sessions
+            raise InvalidInput("the new password is the same as the current one", field="password")
         uow.accounts.set_password(person.id, app.passwords.hash(new), now, "self")
         ended = uow.accounts.end_sessions_of(
             person.id, now, keep=token_hash(keep_session) if keep_session else None
@@ -254,6 +257,15 @@ def create_api_token(app: App, person_id: str, label: str, *, by: str) -> Issued
         person = uow.people.get(person_id)
         if not person.active:
             raise Conflict("{person} is no longer active in the directory", person=person.name)
+        # one live token per label: the list tells tokens apart by it (and a page
+        # reloaded after making one would otherwise make a second, silently)
+        if any(t.label == label and t.revoked_at is None for t in uow.accounts.tokens_of(person.id)):
+            raise Conflict(
+                "there is already a token for “{label}”: "
+                "give this one another label, or revoke that one first",
+                field="label",
+                label=label,
+            )
         token_id = uow.accounts.add_token(token_hash(token), person.id, label, now)
         _audit(app, uow, EventKind.TOKEN_CREATED, by, person=person.id, token_id=token_id, label=label)
         uow.commit()

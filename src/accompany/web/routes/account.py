@@ -79,7 +79,7 @@ async def make_token(request: Request) -> Response:
     form = await request.form()
     page.check_csrf(form)
     try:
-        label = text(form, "label", limit=100, lang=page.lang)
+        label = text(form, "label", limit=100, lang=page.lang, label=page._("What the token is for"))
         issued = await run_in_threadpool(
             lambda: accounts.create_api_token(page.app, person.id, label, by=person.id)
         )
