@@ -309,3 +309,33 @@ def test_a_token_label_is_one_live_token_and_revoking_asks_first(web, app: App) 
     assert 'data-confirm="吊销令牌「区看板」？' in page
     long = post_form(person, "/account", "/account/tokens", {"label": "长" * 150})
     assert "「用途」过长" in visible_text(long.text) and "label" not in visible_text(long.text)
+
+
+def test_a_form_sent_after_the_sign_in_ended_elsewhere_comes_back_to_its_page(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The street office types a return reason; meanwhile her sign-in is ended
+    elsewhere (her password changed on another device). Sending it leads to the sign-in
+    page saying the sign-in has ended, and after it back to the decide page (the page
+    that keeps her typed text in the tab), not to the project page; a stale form's
+    "form expired" page links back to the decide page too."""
+    decide = f"/projects/{project_id}/stages/needs-survey/decide"
+    office = sign_in(web, "zhaoy")
+    token = csrf_of(office.get(decide).text)
+    accounts.set_password(app, "zhaoy", "another-password-2027", by="operator")  # ends her sessions
+    sent = office.post(
+        f"/projects/{project_id}/stages/needs-survey/return",
+        data={"reason": "请补充无障碍设施标注", "csrf": token},
+        headers={"referer": f"http://testserver{decide}"},
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/signin?next={decide}&expired=1"
+    assert "登录已过期，请重新登录" in visible_text(office.get(sent.headers["location"]).text)
+
+    other = sign_in(web, "zhangl")
+    stale = other.post(
+        f"/projects/{project_id}/suspend",
+        data={"reason": "资金未到位", "csrf": "stale-token"},
+        headers={"referer": f"http://testserver/projects/{project_id}/suspend"},
+    )
+    assert stale.status_code == 403 and f'href="/projects/{project_id}/suspend"' in stale.text

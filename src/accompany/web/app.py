@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from ..bootstrap import App
 from ..i18n import error_text
 from ..models.errors import AccompanyError, NotFound
-from .context import CsrfFailed, SignInRequired, page_for, page_to_open, signin_url
+from .context import CsrfFailed, SignInRequired, form_page, page_for, page_to_open, signin_url
 from .errors import status_for
 from .notices import DoneNotices
 from .page_cache import PageCache
@@ -124,7 +124,7 @@ def create_web_app(application: App) -> FastAPI:
                 "This form was opened in another session or has expired. "
                 "Open the form again: what you typed is filled back in (in this browser tab)."
             ),
-            back=page_to_open(web.router.routes, request.url.path),
+            back=page_to_open(web.router.routes, form_page(request)),
             keep_draft=True,  # app.js: the form's page, opened again, fills back what was typed
         )
 

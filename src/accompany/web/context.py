@@ -68,8 +68,9 @@ class Page:
 
     def require(self) -> Person:
         if self.person is None:
-            query = f"?{self.request.url.query}" if self.request.url.query else ""
-            raise SignInRequired(self.request.url.path + query, self.session_expired)
+            # a sign-in that ran out or was ended elsewhere (a password changed) is said
+            # so on the sign-in page, and a form sent meanwhile comes back to its page
+            raise SignInRequired(form_page(self.request), self.session_expired or self.drop_session_cookie)
         return self.person
 
     def check_csrf(self, form: FormData | None) -> None:
@@ -143,6 +144,19 @@ def page_for(request: Request) -> Page:
         drop_session_cookie=drop,
         session_expired=expired,
     )
+
+
+def form_page(request: Request) -> str:
+    """The page a request came from when it sent a form (the page to open again: the
+    decide page, not its ``/return`` address), as its same-site Referer says; for
+    anything else, or without one, the request's own path."""
+    own = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "POST":
+        return own
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return own
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 def safe_next(target: str | None) -> str:
