@@ -585,8 +585,8 @@ def _pause_and_resume(app: App, project_id: int, times: int) -> None:
 
 
 def _audit_rows(html: str) -> list[str]:
-    table = html.split('<table class="striped">', 1)[1].split("</table>", 1)[0]
-    return re.findall(r"<tr><td>.*?</tr>", table, flags=re.S)
+    table = html.split('<table class="striped audit-log">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td[ >].*?</tr>", table, flags=re.S)
 
 
 def test_the_project_page_shows_the_newest_events_and_pages_through_the_rest(web, app: App) -> None:  # type: ignore[no-untyped-def]
