@@ -36,6 +36,8 @@ async def send_reminders_flow(now: dt.datetime | None = None, force: bool = Fals
         result.already_queued,
         result.deadlines_recomputed,
     )
+    if result.calendar_refused is not None:  # an operator must give this worker the calendar
+        logger.warning("%s", result.calendar_refused)
     audit = result.audit
     if audit is not None and audit.finding is not None:
         logger.error(

@@ -104,6 +104,46 @@ def test_a_file_dropped_into_the_folder_is_picked_up_by_a_sync(
     assert change.data["reason"] == "calendar data changed"
 
 
+def test_a_machine_without_the_added_year_does_not_move_the_deadlines_back(
+    calendar_as_of_2026: int, people: App, clock: FixedClock, tmp_path: Path, db_url: str
+) -> None:
+    """Two machines on one database, the calendar folder not shared: 2027 added on the
+    first; the second's sweep (and an operator's recompute there) must not recompute
+    the deadlines from its weekdays-only guess — each move back and forth would be
+    logged. It says why, and the deadlines stay."""
+    from accompany.bootstrap import build_app
+    from accompany.config.settings import Settings
+    from accompany.services.reminders import sweep
+
+    project_id = late_project(people, clock)
+    calendar_file = tmp_path / "2027-schedule.yaml"
+    calendar_file.write_text(YEAR_2027, encoding="utf-8")
+    clock.moment = parse_moment("2026-12-07T10:00")
+    add_calendar_file(people, calendar_file)
+    assert show_project(people, project_id).stages[0].timing.due == dt.date(2027, 1, 13)
+
+    other_folder = tmp_path / "other-machine-calendars"
+    other_folder.mkdir()
+    other = build_app(
+        Settings(home=tmp_path / "other-home", calendar_dir=other_folder, attachments_dir=tmp_path / "files"),
+        database_url=db_url,
+        clock=clock,
+        wall_clock=clock,
+    )
+    before = snapshot(people)
+    result = sweep(other)
+    assert result.calendar_refused is not None and "2027" in str(result.calendar_refused)
+    with pytest.raises(Conflict, match="calendar differs"):
+        sync_calendar(other, force_all=True)
+    assert snapshot(people)["stage"] == before["stage"]
+    survey = show_project(people, project_id).stages[0]
+    assert (survey.timing.due, survey.timing.provisional) == (dt.date(2027, 1, 13), False)
+    # the same data on the second machine: nothing to refuse, nothing to move
+    (other_folder / "2027.yaml").write_text(YEAR_2027, encoding="utf-8")
+    other.reload_calendar()
+    assert sync_calendar(other, automatic=True).deadlines_changed == 0
+
+
 def test_a_corrected_known_year_moves_non_provisional_deadlines(people: App, project_id: int) -> None:
     sync_calendar(people)
     # an operator correction: 2026-04-13 declared a day off (not real data)

@@ -98,6 +98,11 @@ def reminders_run(
     )
     if result.deadlines_recomputed:
         say("{count} deadline(s) recomputed", count=result.deadlines_recomputed)
+    if result.calendar_refused is not None:  # on stderr: the sweep itself went on
+        from ..i18n import error_text
+        from .common import errors
+
+        errors.print(error_text(result.calendar_refused, cli_language()))
     if result.audit is not None and result.audit.finding is not None:
         from .audit import broken_line
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from ..calendars import calendar_state_fingerprint, read_calendar_file
 from ..db.orm import ProjectRow, StageRow, SystemStateRow
-from ..models.errors import InvalidInput
+from ..models.errors import Conflict, InvalidInput
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.states import ProjectStatus, StageState
 from .commands import record
@@ -78,14 +78,46 @@ def _stale_project_ids(app: App, *, only_provisional: bool) -> list[int]:
     return sorted(stale)
 
 
-def sync_calendar(app: App, *, force_all: bool = False) -> SyncResult:
+def _stored_years(app: App) -> dict[str, str] | None:
+    with app.reader() as uow:
+        row = uow.session.get(SystemStateRow, STATE_KEY)
+        return row.value.get("years") if row else None
+
+
+def _check_not_behind(app: App, *, automatic: bool) -> None:
+    """Refuse to recompute from a calendar older than the one the database's deadlines
+    were computed with. Machines that do not share the calendar folder would otherwise
+    move deadlines back and forth, each move logged: a web worker without next year's
+    file undoing what ``calendar add`` did on another machine. A year this machine
+    lacks is refused always; a year it knows differently only when the sweep found it
+    (which of the two is newer cannot be told; ``calendar add`` or ``recompute`` on
+    purpose may correct it)."""
+    stored = _stored_years(app)
+    if not stored:
+        return  # never synced, or synced before the years were kept
+    here = {str(o.year): o.fingerprint for o in app.calendar_origins}
+    missing = sorted(year for year in stored if year not in here)
+    differing = sorted(year for year in stored if year in here and here[year] != stored[year])
+    if missing or (automatic and differing):
+        raise Conflict(
+            "this machine's calendar differs from the one the deadlines were computed with "
+            "(years {years}): nothing was recomputed; give every machine the same calendar folder "
+            "(ACCOMPANY_CALENDAR_DIR) and the same chinese-calendar version",
+            years=", ".join(missing or differing),
+        )
+
+
+def sync_calendar(app: App, *, force_all: bool = False, automatic: bool = False) -> SyncResult:
     """Recompute the deadlines whose calendar data is no longer the data in force.
 
     Cheap when nothing changed since the last sync: only provisional deadlines are
     looked at. When the data changed (or was never synced, or ``force_all``), every
-    open deadline's recorded calendar basis is compared with the current data."""
+    open deadline's recorded calendar basis is compared with the current data.
+    ``automatic``: the daily sweep asks, not an operator (see :func:`_check_not_behind`)."""
     fingerprint = calendar_state_fingerprint(app.calendar_origins)
     previous = _stored_fingerprint(app)
+    if previous is not None and previous != fingerprint:
+        _check_not_behind(app, automatic=automatic)
     now = app.acting_time().at
     if force_all:
         with app.reader() as uow:
@@ -152,7 +184,12 @@ def _remember(app: App, fingerprint: str, changed: int) -> None:
                 )
             ],
         )
-        row.value = {"fingerprint": fingerprint, "synced_at": now.isoformat()}
+        row.value = {
+            "fingerprint": fingerprint,
+            "synced_at": now.isoformat(),
+            # each year's data, so that a machine with older data can tell (_check_not_behind)
+            "years": {str(o.year): o.fingerprint for o in app.calendar_origins},
+        }
         row.updated_at = now
         uow.commit()
 

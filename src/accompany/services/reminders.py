@@ -28,6 +28,7 @@ from ..db.orm import (
     TemplateRow,
 )
 from ..models.deadlines import local_date
+from ..models.errors import AccompanyError, Conflict
 from ..models.parties import step_complete
 from ..models.reminders import JOINT_MODES, Intent, StageFacts, attachment_only, reminders_for
 from ..models.states import ProjectStatus, StageState
@@ -60,6 +61,8 @@ class SweepResult:
     # the check of the event log's newest events (hash chain, append-only triggers)
     audit: AuditReport | None = None
     audit_alerts: int = 0
+    # the calendar on this machine is older than the deadlines' (services.calendar)
+    calendar_refused: AccompanyError | None = None
 
     def is_new(self, intent: Intent) -> bool:
         return intent.dedupe_key in self.new_keys
@@ -222,7 +225,10 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
         # projects whose start day has come begin; a calendar file added since the
         # last sweep moves deadlines first
         result.projects_begun = begin_due_projects(app)
-        result.deadlines_recomputed = sync_calendar(app).deadlines_changed
+        try:
+            result.deadlines_recomputed = sync_calendar(app, automatic=True).deadlines_changed
+        except Conflict as refused:  # this machine's calendar is behind: said, and the sweep goes on
+            result.calendar_refused = refused
     result.stages_considered, intents = decide(app, today)
     # during a delegation, what reaches the delegator (or their office) reaches the substitute too
     with app.reader() as uow:
