@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url is not None:
             return self.database_url.get_secret_value()
+        # the default database lives in the application's own folder, made on first use
+        # (a folder named in a URL is not: a typo would look like a new, empty database)
+        self.home.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.home / 'accompany.db'}"
 
     def resolved_reports_dir(self) -> Path:

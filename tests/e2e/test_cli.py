@@ -450,3 +450,14 @@ def test_a_planners_work_phone_from_the_directory_is_listed_masked(
     # left out and loaded again: the phone is gone
     assert "1 updated" in ok("people", "load", str(EXAMPLE_PEOPLE))
     assert "phone" not in {k for p in json.loads(ok("people", "list", "--json")) for k in p}
+
+
+def test_a_mistyped_sqlite_address_is_refused_not_a_new_empty_database(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    """`--db sqlite:////no/such/folder/x.db` answered "no projects" and made the folders
+    and an empty database: an operator would think every project gone."""
+    target = tmp_path / "no-such-folder" / "deeper" / "x.db"
+    line = refused(2, "project", "list", "--db", f"sqlite:///{target}")
+    assert str(target.parent) in line
+    assert not target.parent.exists()

@@ -94,7 +94,13 @@ def _json_from_postgresql(data: bytes | str) -> Any:
 
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).expanduser().parent
+        if not folder.is_dir():  # a typo in --db would otherwise start a new, empty database
+            raise InvalidInput(
+                "the folder of the SQLite database does not exist: {folder} (check the database address)",
+                field="db",
+                folder=str(folder),
+            )
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
