@@ -289,3 +289,32 @@ def test_the_quarterly_report_through_the_api(web, app: App, project_id: int) ->
         headers=bearer(app, "zhaoy"),
     )
     assert other.status_code == 403 and "酒仙桥街道" in other.text, other.text
+
+
+def test_the_apis_own_refusals_of_address_method_type_and_size(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """An unknown address (404), a method an address does not take (405), a body in
+    another content type (415) and one too large (413): the API's error shape, in the
+    caller's language — they were FastAPI's English {"detail": …} and plain text."""
+    c = client(web)
+    auth = bearer(app, "zhaoy")
+    nope = c.get("/api/v1/nope", headers=auth)
+    assert nope.status_code == 404 and nope.json()["error"]["code"] == "not_found"
+    assert "API 中没有地址 /api/v1/nope" in nope.json()["error"]["message"]
+    english = c.get("/api/v1/nope", headers={**auth, "Accept-Language": "en"})
+    assert english.json()["error"]["message"] == "The API has no address /api/v1/nope."
+    wrong = c.delete("/api/v1/projects/1", headers=auth)
+    assert wrong.status_code == 405 and "不接受 DELETE 请求" in wrong.json()["error"]["message"]
+    typed = c.post(
+        "/api/v1/projects/1/stages/needs-survey/approve",
+        headers={**auth, "Content-Type": "text/plain"},
+        content=b'{"comment": "ok"}',
+    )
+    assert typed.status_code == 415 and typed.json()["error"]["code"] == "unsupported_media_type"
+    assert "JSON" in typed.json()["error"]["message"]
+    big = c.post(
+        "/api/v1/projects/1/stages/needs-survey/done",
+        headers={**auth, "Content-Length": str(500 << 20), "Accept-Language": "en"},
+        content=b"{}",
+    )
+    assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
+    assert big.json()["error"]["message"].startswith("The upload is too large: at most")

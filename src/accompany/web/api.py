@@ -20,11 +20,12 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..bootstrap import App, Origin
-from ..i18n import error_text, normalise_language, problem_text
-from ..models.errors import AccompanyError, InvalidInput, Unauthenticated
+from ..i18n import error_text, normalise_language, problem_text, translate
+from ..models.errors import N_, AccompanyError, InvalidInput, Unauthenticated
 from ..models.events import Event
 from ..models.people import Person
 from ..services import accounts, commands, worklists
@@ -114,6 +115,9 @@ def _event(event: Event) -> dict[str, Any]:
     return {"kind": event.kind.value, "stage": event.stage, "before": event.before, "after": event.after}
 
 
+#: the commands that also take a multipart form (their files)
+FORM_ENDPOINTS = ("/done", "/projects/import")
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": code.replace("_", " ")} for status, code in CODES.items()
 }
@@ -164,6 +168,48 @@ def create_api(application: App) -> FastAPI:
             problems=[Problem(field=p.field, message=problem_line(p, lang)) for p in problems],
         )
         return JSONResponse({"error": body.model_dump()}, status_code=400)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # an address or a method the API does not have: the API's own error shape, in
+        # the caller's language (FastAPI's is {"detail": "Not Found"}, in English)
+        lang = _language(request, application)
+        if exc.status_code == 404:
+            message = translate("The API has no address {path}.", lang, path=request.url.path[:200])
+        elif exc.status_code == 405:
+            message = translate(
+                "{path} does not take {method} requests.",
+                lang,
+                path=request.url.path[:200],
+                method=request.method,
+            )
+        else:
+            message = str(exc.detail)
+        body = ErrorBody(code=CODES.get(exc.status_code, "invalid_input"), message=message)
+        return JSONResponse({"error": body.model_dump()}, status_code=exc.status_code, headers=exc.headers)
+
+    @api.middleware("http")
+    async def _json_only(request: Request, call_next: Any) -> Response:
+        # a command's body is JSON (marking a stage done may send a form with files, an
+        # import sends its file as a form): another content type is refused as such
+        # (415), not read as if it were JSON and called "not a JSON object"
+        if request.method in ("POST", "PUT", "PATCH") and request.headers.get("content-length", "0") != "0":
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            takes_form = request.url.path.endswith(FORM_ENDPOINTS)
+            # none said: read as JSON (a script that sends JSON without saying so)
+            if kind not in ("", "application/json") and not (takes_form and kind == "multipart/form-data"):
+                lang = _language(request, application)
+                wanted = (
+                    N_(
+                        "Send the request body as JSON (Content-Type: application/json), "
+                        "or as a form with files (multipart/form-data)."
+                    )
+                    if takes_form
+                    else N_("Send the request body as JSON (Content-Type: application/json).")
+                )
+                body = ErrorBody(code=CODES[415], message=translate(wanted, lang))
+                return JSONResponse({"error": body.model_dump()}, status_code=415)
+        return await call_next(request)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> Response:

@@ -73,7 +73,9 @@ def create_web_app(application: App) -> FastAPI:
     per_file = application.settings.upload_max_mb * 1024 * 1024
     # a stage done with several photos goes in one request: room for five files
     web.add_middleware(DoneNotices)
-    web.add_middleware(BodyLimit, max_bytes=5 * per_file + 1024 * 1024)
+    web.add_middleware(
+        BodyLimit, max_bytes=5 * per_file + 1024 * 1024, per_file_mb=application.settings.upload_max_mb
+    )
     web.add_middleware(SecurityHeaders, img_origin=origin_of(application.settings.map_tiles))
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (

@@ -31,6 +31,9 @@ CODES = {
     403: "not_allowed",
     404: "not_found",
     409: "conflict",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
     422: "refused_by_rule",
     429: "too_many_attempts",
 }

@@ -171,9 +171,10 @@ class BodyLimit:
     """Refuses a request body over ``max_bytes`` with 413 — by its Content-Length at
     once, and by counting for a body sent without one — before any of it is parsed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, per_file_mb: int | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.per_file_mb = per_file_mb
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,7 +182,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _too_large(scope, send, self.max_bytes)
+            await _too_large(scope, send, self.max_bytes, self.per_file_mb)
             return
         received = 0
         started = False
@@ -205,26 +206,49 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(scope, send, self.max_bytes)
+                await _too_large(scope, send, self.max_bytes, self.per_file_mb)
 
 
-async def _too_large(scope: Scope, send: Send, max_bytes: int) -> None:
+async def _too_large(scope: Scope, send: Send, max_bytes: int, per_file_mb: int | None) -> None:
+    import json
+
     from ..i18n import normalise_language, translate
 
+    headers = dict(scope.get("headers") or [])
+    api = str(scope.get("path", "")).startswith("/api/")
     lang = "zh"
-    for name, value in scope.get("headers") or []:
-        if name == b"cookie" and LANG_COOKIE.encode() in value:
-            lang = normalise_language(value.decode("latin-1").split(LANG_COOKIE + "=", 1)[1][:2])
-    text = translate(
-        "The upload is too large (at most {mb} MB in one request).", lang, mb=max_bytes // (1 << 20)
-    )
-    body = text.encode()
+    cookie = headers.get(b"cookie", b"").decode("latin-1")
+    if LANG_COOKIE + "=" in cookie:
+        lang = normalise_language(cookie.split(LANG_COOKIE + "=", 1)[1][:2])
+    if api:  # a program says its language as the API reads it elsewhere
+        asked = headers.get(b"accept-language", b"").decode("latin-1")[:2].lower()
+        lang = normalise_language(asked or None, lang)
+    if per_file_mb is not None:
+        text = translate(
+            "The upload is too large: at most {mb} MB a file and {total} MB in one request.",
+            lang,
+            mb=per_file_mb,
+            total=max_bytes // (1 << 20),
+        )
+    else:
+        text = translate(
+            "The upload is too large (at most {mb} MB in one request).", lang, mb=max_bytes // (1 << 20)
+        )
+    if api:  # the API's own error shape, as for its other refusals
+        body = json.dumps(
+            {"error": {"code": "too_large", "message": text, "fields": [], "problems": []}},
+            ensure_ascii=False,
+        ).encode()
+        kind = b"application/json"
+    else:
+        body = text.encode()
+        kind = b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],
