@@ -57,6 +57,10 @@ class YearSchedule:
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
+#: what a deadline's basis says of a year whose holidays are not known (yet)
+UNKNOWN_YEAR = "unknown: weekdays only (provisional)"
+
+
 @dataclass(frozen=True)
 class DayCount:
     """A date (or a count of days) and the unknown years guessed on the way."""
@@ -130,11 +134,7 @@ class WorkingCalendar:
         out: dict[str, str] = {}
         for year in sorted(set(years)):
             schedule = self._years.get(year)
-            out[str(year)] = (
-                f"{schedule.source} #{schedule.fingerprint()}"
-                if schedule
-                else "unknown: weekdays only (provisional)"
-            )
+            out[str(year)] = f"{schedule.source} #{schedule.fingerprint()}" if schedule else UNKNOWN_YEAR
         return out
 
     def _unknown_years(self, first: dt.date, last: dt.date) -> frozenset[int]:
