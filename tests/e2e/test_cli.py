@@ -207,7 +207,17 @@ def test_bad_input_is_one_line_nonzero_and_changes_nothing(started: Path, cli_en
         (
             2,
             ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "-3", "--reason", "x"],
-            "is not a whole number of working days",
+            "an extension must be 1–250 working days, got -3",
+        ),
+        (
+            2,
+            ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "3天", "--reason", "x"],
+            "'3天' is not a whole number of working days",
+        ),
+        (
+            2,
+            ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "－３", "--reason", "x"],
+            "got -3",
         ),
         (2, ["people", "load", "/no/such/people.yaml"], "does not exist"),
         (2, ["template", "validate", "/no/such.yaml"], "does not exist"),
