@@ -412,7 +412,7 @@ def test_the_sweeps_table_names_stages_in_the_users_language(cli_env: dict[str, 
     ok("people", "load", str(EXAMPLE_PEOPLE))
     ok(*START)
     out = ok("reminders", "run", "--now", "2026-04-30T09:00")
-    assert "open stage(s) checked" in out
+    assert "1 open stage(s), 1 of them near their deadline or awaiting a decision" in out
     assert "Needs survey" in out and "需求调研" not in out, out
 
 
@@ -460,3 +460,15 @@ def test_a_planners_work_phone_from_the_directory_is_listed_masked(
     # left out and loaded again: the phone is gone
     assert "1 updated" in ok("people", "load", str(EXAMPLE_PEOPLE))
     assert "phone" not in {k for p in json.loads(ok("people", "list", "--json")) for k in p}
+
+
+def test_the_sweep_counts_every_open_stage_and_those_it_checked(cli_env: dict[str, str]) -> None:
+    """Two projects in their first stage, due weeks later: both open, neither near its
+    deadline (the line said "0 open stage(s) checked")."""
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(*START)
+    ok(*start_args(name="太阳宫南街口袋公园更新"))
+    out = " ".join(ok("reminders", "run", "--now", "2026-03-03T09:00").split())
+    assert "2026-03-03: 2 open stage(s), 0 of them near their deadline or awaiting a decision;" in out
+    swept = json.loads(ok("reminders", "run", "--dry-run", "--json", "--now", "2026-03-03T09:00"))
+    assert (swept["stages_open"], swept["stages_considered"]) == (2, 0)

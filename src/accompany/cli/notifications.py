@@ -57,6 +57,7 @@ def reminders_run(
             {
                 "today": result.today.isoformat(),
                 "dry_run": dry_run,
+                "stages_open": result.stages_open,
                 "stages_considered": result.stages_considered,
                 "queued": result.queued,
                 "already_queued": result.already_queued,
@@ -78,20 +79,22 @@ def reminders_run(
             }
         )
         return
+    # of the open stages, the sweep looks only at those a reminder can be due for
     message = (
         N_(
-            "{today}: {stages} open stage(s) checked; would queue {queued} new notification(s), "
-            "{already} already queued"
+            "{today}: {open} open stage(s), {stages} of them near their deadline or awaiting a decision; "
+            "would queue {queued} new notification(s), {already} already queued"
         )
         if dry_run
         else N_(
-            "{today}: {stages} open stage(s) checked; queued {queued} new notification(s), "
-            "{already} already queued"
+            "{today}: {open} open stage(s), {stages} of them near their deadline or awaiting a decision; "
+            "queued {queued} new notification(s), {already} already queued"
         )
     )
     say(
         message,
         today=result.today,
+        open=result.stages_open,
         stages=result.stages_considered,
         queued=result.queued,
         already=result.already_queued,
