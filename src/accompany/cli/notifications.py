@@ -176,8 +176,14 @@ def notifications_dispatch(db: DbOption = None, now: NowOption = None) -> None:
     ):
         if count:
             say(what, count=count)
-    for error in sorted(set(result.errors))[:10]:
-        say("failed: {error}", style="red", error=error)
+    if result.errors:
+        from ..labels import delivery_error_text
+        from ..services.outbox import directory_names
+
+        with application.reader() as uow:
+            names = directory_names(uow.session)
+        for error in sorted(set(result.errors))[:10]:
+            say("failed: {error}", style="red", error=delivery_error_text(error, application.lang, *names))
 
 
 @notifications_app.command(
@@ -194,7 +200,7 @@ def notifications_list(
     from sqlalchemy import select
 
     from ..db.orm import NotificationRow
-    from ..labels import audience_label, label
+    from ..labels import audience_label, delivery_error_text, label
     from ..services.outbox import directory_names
     from ..services.queries import local
 
@@ -264,7 +270,7 @@ def notifications_list(
             Text(str(payload.get("stage_name") or r.stage_key or "")),
             str(r.attempts),
             when.strftime("%Y-%m-%d %H:%M") if when else "",
-            Text(r.last_error or ""),
+            Text(delivery_error_text(r.last_error, lang, *names) if r.last_error else ""),
         )
     console.print(table)
 
