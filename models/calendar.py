@@ -17,6 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from .errors import N_
+from .validation import InvalidValue
+
 ONE_DAY = dt.timedelta(days=1)
 NO_YEARS: frozenset[int] = frozenset()
 
@@ -35,11 +38,12 @@ class YearSchedule:
     def __post_init__(self) -> None:
         for day in self.holidays | self.makeup_workdays:
             if day.year != self.year:
-                raise ValueError(f"{day.isoformat()} is not in year {self.year}")
+                raise InvalidValue(N_("{day} is not in year {year}"), day=day.isoformat(), year=self.year)
         both = self.holidays & self.makeup_workdays
         if both:
-            first = min(both).isoformat()
-            raise ValueError(f"{first} is listed both as a holiday and as a make-up workday")
+            raise InvalidValue(
+                N_("{day} is listed both as a holiday and as a make-up workday"), day=min(both).isoformat()
+            )
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.makeup_workdays:

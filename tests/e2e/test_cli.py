@@ -472,3 +472,13 @@ def test_the_sweep_counts_every_open_stage_and_those_it_checked(cli_env: dict[st
     assert "2026-03-03: 2 open stage(s), 0 of them near their deadline or awaiting a decision;" in out
     swept = json.loads(ok("reminders", "run", "--dry-run", "--json", "--now", "2026-03-03T09:00"))
     assert (swept["stages_open"], swept["stages_considered"]) == (2, 0)
+
+
+@pytest.mark.zh
+def test_a_bad_people_file_names_each_field_in_chinese(cli_env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "people.yaml"
+    bad.write_text("people:\n  - id: a1\n    name: 甲\n    role: mayor\n", encoding="utf-8")
+    line = refused(2, "people", "load", str(bad))
+    assert "districts：必填" in line, line
+    assert "people[0].role：应为" in line and "planner" in line
+    assert "Field required" not in line and "Input should" not in line
