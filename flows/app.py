@@ -30,3 +30,24 @@ def flow_app(now: dt.datetime | None = None) -> App:
         wall_clock=clock if now and settings.allow_backdating else SystemClock(),
         origin=Origin("flow"),
     )
+
+
+def run_day(now: dt.datetime | str | None, scheduled: dt.datetime | None) -> str:
+    """The Asia/Shanghai day a run acts for, as its name shows it: its simulated
+    ``now`` when given, else the time it was scheduled for (a scheduled run has no
+    ``now``: its name read "send-reminders None")."""
+    from ..clock import parse_moment
+    from ..models.deadlines import local_date
+
+    moment = parse_moment(now) if isinstance(now, str) else now
+    if moment is None:
+        moment = scheduled or dt.datetime.now(dt.UTC)
+    return local_date(moment).isoformat()
+
+
+def this_run_day() -> str:
+    """:func:`run_day` of the flow run in progress (Prefect calls a callable
+    ``flow_run_name`` inside the run)."""
+    from prefect.runtime import flow_run
+
+    return run_day(flow_run.parameters.get("now"), flow_run.scheduled_start_time)

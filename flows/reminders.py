@@ -13,10 +13,19 @@ from prefect import flow, get_run_logger
 from ..models.deadlines import local_date
 from ..services.dispatch import dispatch
 from ..services.reminders import sweep
-from .app import flow_app
+from .app import flow_app, this_run_day
 
 
-@flow(name="send-reminders", flow_run_name="send-reminders {now}")
+def sweep_run_name() -> str:
+    """``send-reminders 2026-04-09``: the day swept."""
+    return f"send-reminders {this_run_day()}"
+
+
+def dispatch_run_name() -> str:
+    return f"dispatch-notifications {this_run_day()}"
+
+
+@flow(name="send-reminders", flow_run_name=sweep_run_name)
 async def send_reminders_flow(now: dt.datetime | None = None, force: bool = False) -> dict[str, Any]:
     """The daily sweep: recompute deadlines touched by new calendar data, then queue
     the reminders and escalations due today. Skips statutory non-working days (the
@@ -56,7 +65,7 @@ async def send_reminders_flow(now: dt.datetime | None = None, force: bool = Fals
     }
 
 
-@flow(name="dispatch-notifications", retries=2, retry_delay_seconds=30)
+@flow(name="dispatch-notifications", flow_run_name=dispatch_run_name, retries=2, retry_delay_seconds=30)
 async def dispatch_notifications_flow(now: dt.datetime | None = None) -> dict[str, Any]:
     """Deliver the outbox through Apprise. Per-message retries and dead-lettering
     live in the outbox; the flow's own retries cover the database or the config

@@ -22,7 +22,7 @@ from ..services.reports import (
     queue_report_delivery,
     report_filename,
 )
-from .app import flow_app
+from .app import flow_app, this_run_day
 
 FORMATS = ("xlsx", "html", "csv", "json")
 
@@ -51,7 +51,16 @@ def publish(app: App, quarter: Quarter, out_dir: Path) -> dict[str, Any]:
     }
 
 
-@flow(name="quarterly-compliance-report", flow_run_name="quarterly-compliance-report {quarter}")
+def report_run_name() -> str:
+    """``quarterly-compliance-report 2026Q1``, or, for a scheduled run that finds the
+    quarter itself, the day it checks (it read "… None")."""
+    from prefect.runtime import flow_run
+
+    quarter = flow_run.parameters.get("quarter")
+    return f"quarterly-compliance-report {quarter or this_run_day()}"
+
+
+@flow(name="quarterly-compliance-report", flow_run_name=report_run_name)
 async def quarterly_report_flow(
     quarter: str | None = None,
     now: dt.datetime | None = None,

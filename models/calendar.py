@@ -17,6 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from .errors import N_
+from .validation import InvalidValue
+
 ONE_DAY = dt.timedelta(days=1)
 NO_YEARS: frozenset[int] = frozenset()
 
@@ -35,11 +38,12 @@ class YearSchedule:
     def __post_init__(self) -> None:
         for day in self.holidays | self.makeup_workdays:
             if day.year != self.year:
-                raise ValueError(f"{day.isoformat()} is not in year {self.year}")
+                raise InvalidValue(N_("{day} is not in year {year}"), day=day.isoformat(), year=self.year)
         both = self.holidays & self.makeup_workdays
         if both:
-            first = min(both).isoformat()
-            raise ValueError(f"{first} is listed both as a holiday and as a make-up workday")
+            raise InvalidValue(
+                N_("{day} is listed both as a holiday and as a make-up workday"), day=min(both).isoformat()
+            )
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.makeup_workdays:
@@ -55,6 +59,10 @@ class YearSchedule:
             + ["w" + d.isoformat() for d in sorted(self.makeup_workdays)]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+#: what a deadline's basis says of a year whose holidays are not known (yet)
+UNKNOWN_YEAR = "unknown: weekdays only (provisional)"
 
 
 @dataclass(frozen=True)
@@ -130,11 +138,7 @@ class WorkingCalendar:
         out: dict[str, str] = {}
         for year in sorted(set(years)):
             schedule = self._years.get(year)
-            out[str(year)] = (
-                f"{schedule.source} #{schedule.fingerprint()}"
-                if schedule
-                else "unknown: weekdays only (provisional)"
-            )
+            out[str(year)] = f"{schedule.source} #{schedule.fingerprint()}" if schedule else UNKNOWN_YEAR
         return out
 
     def _unknown_years(self, first: dt.date, last: dt.date) -> frozenset[int]:

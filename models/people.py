@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from .errors import N_, Problem
 from .text import has_control_characters
+from .validation import InvalidValue
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -19,9 +20,9 @@ def _printable(value: str) -> str:
     """A name people read: not blank, no control characters (a NUL is refused by
     PostgreSQL and would be kept by SQLite; an escape sequence would reach terminals)."""
     if not value.strip():
-        raise ValueError("is blank")
+        raise InvalidValue(N_("is blank"))
     if has_control_characters(value):
-        raise ValueError("contains control characters")
+        raise InvalidValue(N_("contains control characters"))
     return value
 
 
@@ -46,7 +47,7 @@ def work_phone(value: object) -> str | None:
     digits = re.sub(r"\D", "", text)
     if len(text) > MAX_PHONE or not _PHONE.match(text) or not 5 <= len(digits) <= 20:
         # the number itself is not repeated: error messages end up in logs
-        raise ValueError("is not a telephone number (digits only, like 13812345678 or 010-65123456)")
+        raise InvalidValue(N_("is not a telephone number (digits only, like 13812345678 or 010-65123456)"))
     return text
 
 
@@ -288,27 +289,38 @@ class Directory(BaseModel):
     def _references_resolve(self) -> Directory:
         districts = {d.id: d for d in self.districts}
         if len(districts) != len(self.districts):
-            raise ValueError("district ids must be unique")
+            raise InvalidValue(N_("district ids must be unique"))
         street_ids = [s.id for d in self.districts for s in d.streets]
         if len(set(street_ids)) != len(street_ids):
-            raise ValueError("street ids must be unique across districts")
+            raise InvalidValue(N_("street ids must be unique across districts"))
         seen: set[str] = set()
         for index, person in enumerate(self.people):
             where = f"people[{index}] ({person.id})"
             if person.id in seen:
-                raise ValueError(f"{where}: duplicate person id")
+                raise InvalidValue(N_("{where}: duplicate person id"), where=where)
             seen.add(person.id)
             district = districts.get(person.district)
             if district is None:
-                raise ValueError(f"{where}: unknown district {person.district!r}")
+                raise InvalidValue(
+                    N_("{where}: unknown district '{district}'"), where=where, district=person.district
+                )
             known = {s.id for s in district.streets}
             for street in person.streets:
                 if street not in known:
-                    raise ValueError(f"{where}: street {street!r} is not in district {person.district!r}")
+                    raise InvalidValue(
+                        N_("{where}: street '{street}' is not in district '{district}'"),
+                        where=where,
+                        street=street,
+                        district=person.district,
+                    )
             if person.role is Role.PLANNER and not person.streets:
-                raise ValueError(f"{where}: a planner must list the street(s) they serve")
+                raise InvalidValue(N_("{where}: a planner must list the street(s) they serve"), where=where)
             if person.role in STREET_PARTIES and not person.streets:
-                raise ValueError(f"{where}: a {person.role.value} must list the street(s) it serves")
+                raise InvalidValue(
+                    N_("{where}: a {role} must list the street(s) it serves"),
+                    where=where,
+                    role=person.role.value,
+                )
         return self
 
 

@@ -100,6 +100,13 @@ def waiting_audiences(facts: StageFacts) -> list[str]:
 JOINT_MODES = ("all", "any")
 
 
+#: how the outbox records a message no channel of the Apprise config is tagged for
+#: (stored errors are English, as the log keeps them; the edge words them for the
+#: reader: labels.delivery_error_text)
+NO_CHANNEL_PREFIX = "no channel is tagged "
+NO_CHANNEL_SUFFIX = " in the Apprise config"
+
+
 def audience_tag(audience: str) -> str:
     """The Apprise tag that reaches an audience: person-wangrb,
     street-office-taiyanggong, district-chaoyang."""

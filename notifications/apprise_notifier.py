@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..models.errors import InvalidInput
+from ..models.errors import N_, InvalidInput, Problem
 from ..redaction import MASK, Redactor
 from ..services.ports import Channel, DeliveryFailed
 
@@ -158,6 +158,62 @@ def channel_label(service: Any, redactor: Redactor) -> str:
     return redactor(f"{parts.scheme}://{netloc}{path}")
 
 
+_URL = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*)://[^\s\"'<>]*")
+#: a problem in Apprise's own (English) words, when no line of the file is found wrong
+APPRISE_SAYS = "{message}"
+NO_URL = N_("it lists no channel URL")
+
+
+def config_problems(text: str) -> list[Problem]:
+    """What keeps an Apprise configuration's channels from loading, each naming its
+    line: a YAML syntax error, a URL whose scheme Apprise has no channel type for.
+    Only the scheme of a URL is named: the rest may hold a token."""
+    import yaml
+    from apprise.manager_plugins import NotificationManager
+
+    found: list[Problem] = []
+    if re.search(r"^\s*(version|urls|include)\s*:", text, re.M):  # Apprise reads it as YAML
+        try:
+            yaml.safe_load(text)
+        except yaml.MarkedYAMLError as exc:
+            # where the construct began (a bracket left open): the end of the file
+            # is where the parser noticed
+            mark = exc.context_mark or exc.problem_mark
+            if mark is not None:
+                found.append(
+                    Problem(
+                        None,
+                        N_("line {line}, column {column}: not valid YAML"),
+                        {"line": mark.line + 1, "column": mark.column + 1},
+                    )
+                )
+        except yaml.YAMLError:
+            found.append(Problem(None, N_("not valid YAML"), {}))
+    known = {str(schema).lower() for schema in NotificationManager().schemas()}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for match in _URL.finditer(line):
+            scheme, url = match.group(1), match.group(0).rstrip(":")
+            if scheme.lower() not in known:
+                message = N_("line {line}: {scheme}:// is not a channel type Apprise knows")
+            elif not _loads(url):
+                message = N_("line {line}: the {scheme}:// address is incomplete or not valid")
+            else:
+                continue
+            found.append(Problem(None, message, {"line": number, "scheme": scheme}))
+    return found
+
+
+def _loads(url: str) -> bool:
+    """Whether Apprise makes a channel of ``url`` (its complaints, which may quote
+    the URL, are captured and dropped)."""
+    import apprise
+
+    with apprise.LogCapture(level=logging.CRITICAL):
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
+
+
 def _classify(lines: list[str]) -> tuple[str, str]:
     """(outcome, detail) of a send Apprise reported as not accepted."""
     text = "\n".join(lines)
@@ -197,10 +253,17 @@ class AppriseNotifier:
             if _SAFE_LOG.search(line) and "URL" not in line
         ]
         if not loaded or not services:
+            # what is wrong, by line: Apprise's log says it only for some mistakes (a
+            # YAML entry's unknown scheme), in English, and not at all for others
+            found = config_problems(config_path.read_text(encoding="utf-8", errors="replace"))
+            if not found:
+                found = [Problem(None, APPRISE_SAYS, {"message": line}) for line in problems]
+            if not found:
+                found = [Problem(None, NO_URL, {})]
             raise InvalidInput(
-                "Apprise config {path}: no channel could be loaded ({detail})",
+                "Apprise config {path}: no channel could be loaded: {problems}",
                 path=str(config_path),
-                detail="; ".join(problems) or "—",
+                problems=found,
             )
         self.path = config_path
         self.problems = problems

@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .models.calendar import WorkingCalendar, YearSchedule
-from .models.errors import InvalidInput
-from .models.template import describe_validation_error
+from .models.errors import N_, InvalidInput
+from .models.validation import InvalidValue, located_problems
 from .yamlfile import read_yaml
 
 
@@ -43,9 +43,9 @@ class _DayEntry(BaseModel):
     def _one_form(self) -> _DayEntry:
         forms = [self.date is not None, self.dates is not None, self.first is not None]
         if sum(forms) != 1 or (self.first is None) != (self.last is None):
-            raise ValueError("give one of date, dates, or from + to")
+            raise InvalidValue(N_("give one of date, dates, or from + to"))
         if self.first and self.last and self.last < self.first:
-            raise ValueError(f"to ({self.last}) is before from ({self.first})")
+            raise InvalidValue(N_("to ({to}) is before from ({first})"), to=self.last, first=self.first)
         return self
 
     def days(self) -> list[dt.date]:
@@ -124,10 +124,12 @@ def read_calendar_file(path: Path) -> YearSchedule:
         return parsed.schedule(path.name)
     except ValidationError as exc:
         raise InvalidInput(
-            "calendar file {path}: {detail}", path=str(path), detail=describe_validation_error(exc)
+            "calendar file {path}: {problems}", path=str(path), problems=located_problems(exc.errors())
         ) from None
-    except ValueError as exc:  # YearSchedule's own checks (a day in the wrong year ...)
-        raise InvalidInput("calendar file {path}: {detail}", path=str(path), detail=str(exc)) from None
+    except InvalidValue as exc:  # YearSchedule's own checks (a day in the wrong year ...)
+        raise InvalidInput(
+            "calendar file {path}: {problems}", path=str(path), problems=[exc.problem()]
+        ) from None
 
 
 PACKAGE = "chinesecalendar"  # pinned in pyproject.toml: a release with new data is a deliberate upgrade

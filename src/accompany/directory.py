@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from .models.errors import InvalidInput
 from .models.people import Directory, team_problems
-from .models.template import describe_validation_error
+from .models.validation import located_problems
 from .yamlfile import read_yaml
 
 
@@ -23,5 +23,5 @@ def read_directory(path: Path) -> Directory:
         return Directory.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput(
-            "people file {path}: {problem}", path=str(path), problem=describe_validation_error(exc)
+            "people file {path}: {problems}", path=str(path), problems=located_problems(exc.errors())
         ) from None

@@ -144,4 +144,6 @@ def _value(value: object, lang: str) -> object:
         return label(value.table, value.code, lang)
     if isinstance(value, Phrase):
         return translate(value.message, lang)
+    if isinstance(value, Problem):  # a problem inside a message: a file's field and why
+        return problem_text(value, lang)
     return value.text(lang) if isinstance(value, Localized) else value

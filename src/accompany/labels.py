@@ -246,3 +246,29 @@ def audience_of_tag(tag: str) -> str | None:
         if tag.startswith(kind + "-"):
             return f"{kind}:{tag[len(kind) + 1 :]}"
     return None
+
+
+def delivery_error_text(
+    error: str,
+    lang: str,
+    people: Mapping[str, str],
+    streets: Mapping[str, str],
+    districts: Mapping[str, str],
+) -> str:
+    """A stored delivery error as the reader reads it: "no channel is tagged
+    person-chenm …" names whom the message could not reach (陈敏), in the reader's
+    language; an error of the channel itself (Apprise's words) is kept as it is."""
+    from .models.reminders import NO_CHANNEL_PREFIX, NO_CHANNEL_SUFFIX
+
+    parts = []
+    for part in error.split("; "):
+        tag = part.removeprefix(NO_CHANNEL_PREFIX).removesuffix(NO_CHANNEL_SUFFIX)
+        audience = audience_of_tag(tag) if part != tag else None
+        if audience is None:
+            parts.append(part)
+            continue
+        name = audience_label(audience, lang, people, streets, districts)
+        parts.append(
+            translate("no channel of the Apprise config reaches {name} (tag {tag})", lang, name=name, tag=tag)
+        )
+    return ("；" if lang == "zh" else "; ").join(parts)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .models.calendar import UNKNOWN_YEAR
 from .models.consent import RULE_LABELS, VERDICT_LABELS, Rule
 from .models.delegation import on_behalf_label
 from .models.report import Report, quarter_name
@@ -365,7 +366,7 @@ def _cell(value: Any) -> Any:
 
 
 #: a year's holidays the calendar does not know (models/calendar.py), as the reader reads it
-UNKNOWN_CALENDAR_YEAR = "unknown: weekdays only (provisional)"
+UNKNOWN_CALENDAR_YEAR = UNKNOWN_YEAR
 UNKNOWN_CALENDAR_YEAR_NAMES = {"zh": "未知：仅按周一至周五计算（暂定）", "en": UNKNOWN_CALENDAR_YEAR}
 
 

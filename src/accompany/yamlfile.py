@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +43,39 @@ def read_yaml(path: Path, what: str) -> Any:
         finally:
             loader.dispose()
     except (yaml.YAMLError, ValueError) as exc:
-        # ValueError: PyYAML turns 2027-13-01 into a date and fails on the month
+        # ValueError: PyYAML turns 2027-13-01 into a date and fails on the month: the
+        # YAML is well formed, the date is not on the calendar
+        impossible = None if isinstance(exc, yaml.YAMLError) else impossible_date(text)
+        if impossible is not None:
+            line, value = impossible
+            raise InvalidInput(
+                "{what} {path}: line {line}: {value} is not a date on the calendar",
+                what=what,
+                path=str(path),
+                line=line,
+                value=value,
+            ) from None
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidInput(
             "{what} {path}: not valid YAML ({detail})", what=what, path=str(path), detail=first_line
         ) from None
+
+
+#: a date as YAML reads one (the date part of its timestamp), outside quotes or not
+_DATE = re.compile(r"(?<![0-9A-Za-z_.-])([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?![0-9A-Za-z_.-])")
+
+
+def impossible_date(text: str) -> tuple[int, str] | None:
+    """The first date in ``text`` that is no day of the calendar (2028-02-30,
+    2027-13-01), with its line number."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE.finditer(line.split("#", 1)[0]):
+            year, month, day = (int(part) for part in match.groups())
+            try:
+                dt.date(year, month, day)
+            except ValueError:
+                return number, match.group(0)
+    return None
 
 
 def checked_text(path: Path, what: str, *, max_bytes: int = MAX_YAML_BYTES) -> str:

@@ -207,7 +207,17 @@ def test_bad_input_is_one_line_nonzero_and_changes_nothing(started: Path, cli_en
         (
             2,
             ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "-3", "--reason", "x"],
-            "is not a whole number of working days",
+            "an extension must be 1–250 working days, got -3",
+        ),
+        (
+            2,
+            ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "3天", "--reason", "x"],
+            "'3天' is not a whole number of working days",
+        ),
+        (
+            2,
+            ["stage", "extend", "1", "needs-survey", "--by", "wangrb", "--days", "－３", "--reason", "x"],
+            "got -3",
         ),
         (2, ["people", "load", "/no/such/people.yaml"], "does not exist"),
         (2, ["template", "validate", "/no/such.yaml"], "does not exist"),
@@ -402,7 +412,7 @@ def test_the_sweeps_table_names_stages_in_the_users_language(cli_env: dict[str, 
     ok("people", "load", str(EXAMPLE_PEOPLE))
     ok(*START)
     out = ok("reminders", "run", "--now", "2026-04-30T09:00")
-    assert "open stage(s) checked" in out
+    assert "1 open stage(s), 1 of them near their deadline or awaiting a decision" in out
     assert "Needs survey" in out and "需求调研" not in out, out
 
 
@@ -461,3 +471,25 @@ def test_a_mistyped_sqlite_address_is_refused_not_a_new_empty_database(
     line = refused(2, "project", "list", "--db", f"sqlite:///{target}")
     assert str(target.parent) in line
     assert not target.parent.exists()
+
+
+def test_the_sweep_counts_every_open_stage_and_those_it_checked(cli_env: dict[str, str]) -> None:
+    """Two projects in their first stage, due weeks later: both open, neither near its
+    deadline (the line said "0 open stage(s) checked")."""
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(*START)
+    ok(*start_args(name="太阳宫南街口袋公园更新"))
+    out = " ".join(ok("reminders", "run", "--now", "2026-03-03T09:00").split())
+    assert "2026-03-03: 2 open stage(s), 0 of them near their deadline or awaiting a decision;" in out
+    swept = json.loads(ok("reminders", "run", "--dry-run", "--json", "--now", "2026-03-03T09:00"))
+    assert (swept["stages_open"], swept["stages_considered"]) == (2, 0)
+
+
+@pytest.mark.zh
+def test_a_bad_people_file_names_each_field_in_chinese(cli_env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "people.yaml"
+    bad.write_text("people:\n  - id: a1\n    name: 甲\n    role: mayor\n", encoding="utf-8")
+    line = refused(2, "people", "load", str(bad))
+    assert "districts：必填" in line, line
+    assert "people[0].role：应为" in line and "planner" in line
+    assert "Field required" not in line and "Input should" not in line

@@ -116,3 +116,26 @@ def test_clock_and_extension_commands(cli_env: dict[str, str]) -> None:
     survey = show["stages"][0]
     assert survey["timing"]["due"] == "2026-05-07"  # 04-30 + 2 WD over Labour Day (05-01…05-05 off)
     assert [e["status"] for e in survey["extensions"]] == ["granted", "refused"]
+
+
+@pytest.mark.zh
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("year: 2027\nholidays: [2027-02-11]\n", "source：必填"),
+        (
+            "year: 2027\nsource: test\nholidays: [2027-02-11, {from: 2027-02-10, to: 2027-02-01}]\n",
+            "holidays[1]：结束日期 2027-02-01 早于开始日期 2027-02-10",
+        ),
+        ("year: 2028\nsource: test\nholidays:\n  - 2028-02-30\n", "第 4 行：2028-02-30 不是日历上存在的日期"),
+        ("year: 2027\nsource: test\nholidays: [2026-10-01]\n", "2026-10-01 不在 2027 年"),
+    ],
+)
+def test_a_bad_calendar_file_is_one_chinese_line_naming_the_field(
+    cli_env: dict[str, str], tmp_path: Path, content: str, said: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content, encoding="utf-8")
+    line = refused(2, "calendar", "add", str(bad))
+    assert said in line, line
+    assert "Field required" not in line and "YAML" not in line and "out of range" not in line

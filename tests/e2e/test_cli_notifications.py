@@ -278,3 +278,60 @@ def test_a_token_in_path_query_header_and_password_is_found_nowhere_the_cli_show
     for where, token in tokens.items():
         assert token not in text, where
     assert "json://hook:***@127.0.0.1" in outputs[4].stdout
+
+
+@pytest.mark.zh
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        (
+            "apprise.yaml",
+            f'version: 1\nurls:\n  - "nosuch://{SECRET}@x":\n      tag: person-wangrb\n',
+            "第 3 行：Apprise 不认识 nosuch:// 这种渠道",
+        ),
+        (
+            "apprise.yaml",
+            f'version: 1\nurls:\n  - "wecom://{SECRET}@x":\n      tag: person-wangrb\n',
+            "第 3 行：wecom:// 地址不完整或无效",
+        ),
+        (
+            "apprise.yaml",
+            'version: 1\nurls:\n  - "json://x/y":\n      tag: [a\n',
+            "第 4 行第 12 列：不是有效的 YAML",
+        ),
+        (
+            "apprise.txt",
+            f"person-wangrb=nosuchscheme://{SECRET}@host\n",
+            "第 1 行：Apprise 不认识 nosuchscheme://",
+        ),
+    ],
+)
+def test_a_broken_apprise_config_says_what_is_wrong_by_line(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, said: str
+) -> None:
+    config = tmp_path / name
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("ACCOMPANY_APPRISE_CONFIG", str(config))
+    line = refused(2, "notifications", "dispatch")
+    assert said in line and "（—）" not in line and SECRET not in line, line
+
+
+@pytest.mark.zh
+def test_a_message_no_channel_reaches_names_whom_in_chinese(
+    cli_env: dict[str, str], tmp_path: Path, http: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "apprise.yaml"
+    config.write_text(
+        apprise_yaml(
+            {http.url("street"): "street-office-taiyanggong", http.url("district"): "district-chaoyang"}
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ACCOMPANY_APPRISE_CONFIG", str(config))
+    ok("people", "load", str(EXAMPLE_PEOPLE))
+    ok(*start_args())
+    out = ok("notifications", "dispatch", "--now", "2026-03-02T10:00")
+    assert "Apprise 配置中没有能送达 王若冰 的渠道（标签 person-wangrb）" in out
+    assert "no channel is tagged" not in out
+    listed = ok("notifications", "list")
+    assert "王若冰" in listed and "no channel is tagged" not in listed

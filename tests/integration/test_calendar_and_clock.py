@@ -162,8 +162,11 @@ def test_a_corrected_known_year_moves_non_provisional_deadlines(people: App, pro
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("year: 2027\nsource: x\n", "holidays: Field required"),
-        ("year: 2027\nsource: test\nholidays: [2027-13-01]\n", "month must be in 1..12"),
+        ("year: 2027\nsource: x\n", "holidays: is required"),
+        (
+            "year: 2027\nsource: test\nholidays: [2027-13-01]\n",
+            "line 3: 2027-13-01 is not a date on the calendar",
+        ),
         ("year: 2027\nsource: test\nholidays: [2026-10-01]\n", "is not in year 2027"),
         ("year: 2027\nsource: test\nholidays: [{from: 2027-02-10, to: 2027-02-01}]\n", "is before from"),
         ("year: 2027\nsource: test\nholidays: [2027-02-20]\nworkdays: [2027-02-20]\n", "both as a holiday"),

@@ -154,6 +154,18 @@ USAGE_ERRORS = (
 )
 
 
+#: why a value was refused, as Typer's pydantic says it for a number option (--port
+#: 99999): the catalogue's words for pydantic's refusals (see models/validation.py)
+VALUE_ERRORS = (
+    (r"^Input should be less than or equal to (?P<le>\S+)$", N_("should be at most {le}")),
+    (r"^Input should be greater than or equal to (?P<ge>\S+)$", N_("should be at least {ge}")),
+    (r"^Input should be less than (?P<lt>\S+)$", N_("should be less than {lt}")),
+    (r"^Input should be greater than (?P<gt>\S+)$", N_("should be greater than {gt}")),
+    (r"^Input should be a valid integer\b.*$", N_("should be a whole number")),
+    (r"^Input should be a valid number\b.*$", N_("should be a number")),
+)
+
+
 def usage_error_text(message: str, lang: str) -> str:
     """Click's own English usage errors, in the reader's language where known."""
     import re
@@ -163,8 +175,23 @@ def usage_error_text(message: str, lang: str) -> str:
     for pattern, template in USAGE_ERRORS:
         match = re.match(pattern, message.strip())
         if match:
-            return translate(template, lang, **match.groupdict())
+            values = match.groupdict()
+            if "detail" in values:
+                values["detail"] = value_error_text(values["detail"], lang)
+            return translate(template, lang, **values)
     return message
+
+
+def value_error_text(detail: str, lang: str) -> str:
+    import re
+
+    from ..i18n import translate
+
+    for pattern, template in VALUE_ERRORS:
+        match = re.match(pattern, detail.strip())
+        if match:
+            return translate(template, lang, **match.groupdict())
+    return detail
 
 
 class OneLineGroup(typer.core.TyperGroup):

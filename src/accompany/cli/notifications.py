@@ -57,6 +57,7 @@ def reminders_run(
             {
                 "today": result.today.isoformat(),
                 "dry_run": dry_run,
+                "stages_open": result.stages_open,
                 "stages_considered": result.stages_considered,
                 "queued": result.queued,
                 "already_queued": result.already_queued,
@@ -78,20 +79,22 @@ def reminders_run(
             }
         )
         return
+    # of the open stages, the sweep looks only at those a reminder can be due for
     message = (
         N_(
-            "{today}: {stages} open stage(s) checked; would queue {queued} new notification(s), "
-            "{already} already queued"
+            "{today}: {open} open stage(s), {stages} of them near their deadline or awaiting a decision; "
+            "would queue {queued} new notification(s), {already} already queued"
         )
         if dry_run
         else N_(
-            "{today}: {stages} open stage(s) checked; queued {queued} new notification(s), "
-            "{already} already queued"
+            "{today}: {open} open stage(s), {stages} of them near their deadline or awaiting a decision; "
+            "queued {queued} new notification(s), {already} already queued"
         )
     )
     say(
         message,
         today=result.today,
+        open=result.stages_open,
         stages=result.stages_considered,
         queued=result.queued,
         already=result.already_queued,
@@ -178,8 +181,14 @@ def notifications_dispatch(db: DbOption = None, now: NowOption = None) -> None:
     ):
         if count:
             say(what, count=count)
-    for error in sorted(set(result.errors))[:10]:
-        say("failed: {error}", style="red", error=error)
+    if result.errors:
+        from ..labels import delivery_error_text
+        from ..services.outbox import directory_names
+
+        with application.reader() as uow:
+            names = directory_names(uow.session)
+        for error in sorted(set(result.errors))[:10]:
+            say("failed: {error}", style="red", error=delivery_error_text(error, application.lang, *names))
 
 
 @notifications_app.command(
@@ -196,7 +205,7 @@ def notifications_list(
     from sqlalchemy import select
 
     from ..db.orm import NotificationRow
-    from ..labels import audience_label, label
+    from ..labels import audience_label, delivery_error_text, label
     from ..services.outbox import directory_names
     from ..services.queries import local
 
@@ -266,7 +275,7 @@ def notifications_list(
             Text(str(payload.get("stage_name") or r.stage_key or "")),
             str(r.attempts),
             when.strftime("%Y-%m-%d %H:%M") if when else "",
-            Text(r.last_error or ""),
+            Text(delivery_error_text(r.last_error, lang, *names) if r.last_error else ""),
         )
     console.print(table)
 

@@ -169,6 +169,13 @@ def people_set_password(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         lang = cli_language()
+        if not sys.stdin.isatty():
+            # getpass would warn in English that the password may be echoed, then read
+            # the pipe (or give up on an empty one): a script means --password-stdin
+            raise InvalidInput(
+                "a password cannot be typed without a terminal: pipe it with --password-stdin; "
+                "nothing changed"
+            )
         password = typer.prompt(translate("new password", lang), hide_input=True)
         again = typer.prompt(translate("again", lang), hide_input=True)
         if password != again:

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from ..i18n import translate
 from ..labels import label
+from ..models.calendar import UNKNOWN_YEAR
 from ..models.errors import N_
 from ..models.events import Event, EventKind
 from ..presenting import event_summary, evidence_text, party_changes, printable
@@ -338,7 +339,9 @@ def evidence_lines(p: ProjectDetail, lang: str) -> list[Text]:
                 + f"; {decided}{comment}",
             )
         if s.timing.provisional and s.deadline_basis:
-            years = ", ".join(str(y) for y in (s.deadline_basis.get("calendar") or {}))
+            # the years the deadline touches whose holidays are unknown, not every year
+            calendar = s.deadline_basis.get("calendar") or {}
+            years = ", ".join(str(y) for y, source in calendar.items() if source == UNKNOWN_YEAR)
             line(
                 s,
                 _("provisional deadline"),

@@ -269,15 +269,18 @@ def stage_refuse_extension(
 
 
 def whole_days(text: str) -> int:
-    """A number of working days as typed: ASCII digits only (a refusal is one line
-    naming --days, not a usage box)."""
+    """A number of working days as typed (full-width digits too, as the web form
+    reads them): a whole number, or one line naming --days, not a usage box. Below 1
+    or too many is the rule's to say, with its range (as on the web)."""
     from ..models.errors import InvalidInput
+    from ..models.text import as_typed_number
 
-    if not re.fullmatch(r"[0-9]{1,4}", text.strip()):
+    typed = as_typed_number(text)
+    if not re.fullmatch(r"-?[0-9]{1,4}", typed):
         raise InvalidInput(
             "--days: '{value}' is not a whole number of working days", field="days", value=text[:20]
         )
-    return int(text.strip())
+    return int(typed)
 
 
 @stage_app.command(

@@ -44,7 +44,15 @@ from sqlalchemy import select
 from ..db.orm import ExtensionRow, NotificationRow, ProjectRow, StageRow
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.messages import Item, render
-from ..models.reminders import ESCALATIONS, StageNow, audience_tag, occurrence_of, stale_reason
+from ..models.reminders import (
+    ESCALATIONS,
+    NO_CHANNEL_PREFIX,
+    NO_CHANNEL_SUFFIX,
+    StageNow,
+    audience_tag,
+    occurrence_of,
+    stale_reason,
+)
 from .outbox import DEAD, DROPPED, PENDING, RETRY, SENDING, SENT
 from .ports import DeliveryFailed, Notifier
 
@@ -378,7 +386,9 @@ def _deliver(
     channels = notifier.channels(tag)
     done = list(message.channels_done)
     if not channels:
-        return done, f"no channel is tagged {tag} in the Apprise config", set(), False
+        # kept in English in the outbox and the event log; the edge says it in the
+        # reader's words (labels.delivery_error_text)
+        return done, f"{NO_CHANNEL_PREFIX}{tag}{NO_CHANNEL_SUFFIX}", set(), False
     items = [Item(r.id, r.kind, r.payload) for r in message.rows]
     title, body = render(items, message.digest, app.lang, app.settings.base_url)
     files = [str(f) for row in message.rows for f in row.payload.get("attachments", [])]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 
 from ..db.orm import (
     ApprovalRow,
@@ -48,7 +48,11 @@ Progress = Callable[[int, int], None]
 @dataclass
 class SweepResult:
     today: dt.date
+    #: the stages the reminder rules were applied to: those in progress with a deadline
+    #: within the longest notice (not paused) and those awaiting a decision
     stages_considered: int = 0
+    #: every stage in progress or awaiting a decision in an active project
+    stages_open: int = 0
     intents: list[Intent] = field(default_factory=list)
     queued: int = 0
     already_queued: int = 0
@@ -184,6 +188,26 @@ def decide(app: App, today: dt.date) -> tuple[int, list[Intent]]:
         return len(rows), intents
 
 
+def count_open_stages(app: App) -> int:
+    """The stages in progress (paused or not) or awaiting a decision, in active
+    projects: what a sweep's report counts its checked stages among."""
+    stage, project = StageRow.__table__.c, ProjectRow.__table__.c
+    with app.reader() as uow:
+        return int(
+            uow.session.connection()
+            .execute(
+                select(func.count())
+                .select_from(StageRow.__table__)
+                .join(ProjectRow.__table__, stage.project_id == project.id)
+                .where(
+                    project.status == ProjectStatus.ACTIVE.value,
+                    stage.state.in_([StageState.IN_PROGRESS.value, StageState.SUBMITTED.value]),
+                )
+            )
+            .scalar_one()
+        )
+
+
 def _awaited_parties(uow: Any, rows: list[Any], template_for: Any) -> dict[int, tuple[str, ...]]:
     """stage id → the people of the parties its joint step (会签/或签) still awaits."""
     if not rows:
@@ -230,6 +254,7 @@ def sweep(app: App, *, dry_run: bool = False, progress: Progress | None = None) 
         except Conflict as refused:  # this machine's calendar is behind: said, and the sweep goes on
             result.calendar_refused = refused
     result.stages_considered, intents = decide(app, today)
+    result.stages_open = count_open_stages(app)
     # during a delegation, what reaches the delegator (or their office) reaches the substitute too
     with app.reader() as uow:
         result.intents = reach_substitutes(uow, intents, now)
