@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import N_, AccompanyError, InvalidInput, Localized, NotFound, PermissionDenied
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
-from .text import as_typed_number, row_number
+from .text import as_typed_number, half_width, row_number
 
 MAX_AREA_M2 = Decimal(10000)
 MAX_OWNERS = 1000
@@ -203,7 +203,8 @@ WHAT = {
 
 
 def parse_label(value: Any, column: str, *, required: bool = True) -> str:
-    text = _cell_text(value, WHAT[column], MAX_LABEL)
+    # full-width digits are the same home (５-１-１０１ is 5-1-101: one code, one vote)
+    text = half_width(_cell_text(value, WHAT[column], MAX_LABEL))
     if required and not text and column != "unit":
         raise InvalidInput("{what} is empty", what=WHAT[column])
     return text

@@ -20,12 +20,18 @@ def has_control_characters(text: str, allowed: str = "") -> bool:
 FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
 
+def half_width(text: str) -> str:
+    """Text with the full-width forms of ASCII a Chinese keyboard types (５, Ａ, －) as
+    ASCII: a home typed ５-１-１０１ is the home 5-1-101."""
+    return text.translate(FULL_WIDTH)
+
+
 def as_typed_number(text: str) -> str:
     """A number as a person typed it, in the digits the checks read: full-width
     digits, signs and points from a Chinese keyboard (３０, －３, ５６．８) become ASCII;
     surrounding spaces go. Only the full-width forms: not NFKC, which would also read
     ① as 1 and 3² as 32."""
-    return text.translate(FULL_WIDTH).strip()
+    return half_width(text).strip()
 
 
 class TableRow(list[Any]):

@@ -211,3 +211,11 @@ def test_a_bad_contact_says_what_is_wrong_without_echoing_it() -> None:
     assert error_text(short.value, "zh").startswith("联系方式有 3 位数字")
     for refused in (letters.value, short.value):
         assert "138" not in error_text(refused, "zh").split("如 ")[0] and "****" not in str(refused)
+
+
+def test_a_home_typed_full_width_is_the_same_home() -> None:
+    """５,１,１０１ and 5,1,101 in one file: one home listed twice (it loaded as two homes,
+    two codes, two votes)."""
+    check = check_register(ZH, [["5", "1", "101", "56.8", "2", ""], ["５", "１", "１０１", "56.8", "2", ""]])
+    assert [b.column for b in check.bad] == ["房号"]
+    assert "listed twice" in check.bad[0].reason
