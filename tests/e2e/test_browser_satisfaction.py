@@ -101,3 +101,24 @@ def test_a_resident_answers_on_a_phone_and_the_evidence_follows(browser, world) 
     assert "调查样本数" in text and "满意度（%）" in text and "100" in text
     _shot(planner, "wangrb-project-survey-done-phone")
     planner.context.close()
+
+
+def test_a_refused_answer_is_brought_into_view_on_a_phone(browser, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A wrong code on the public page: the page came back at its top, the refusal a
+    screen below, and the resident saw nothing wrong. The refusal is brought into view."""
+    _app, server, project_id, _found = world
+    small = {"width": PHONE["width"], "height": 420}  # a small phone: the survey is below the timeline
+    context = browser.new_context(viewport=small, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server.url}/public/projects/{project_id}")
+    survey = page.locator("section.survey")
+    survey.locator("input[name=code]").fill("ZZZZZZZZ")
+    for name, value in (("content", "5"), ("process", "4"), ("management", "3")):
+        survey.locator(f"input[name={name}][value='{value}']").check()
+    survey.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    refusal = page.locator("[role=alert], .field-error").first
+    box = refusal.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= small["height"], box
+    _shot(page, "public-survey-refused-in-view-phone")
+    context.close()
