@@ -128,7 +128,8 @@ def error_text(error: AccompanyError, lang: str) -> str:
     values = {key: _value(value, lang) for key, value in error.values.items()}
     if error.problems:
         separator = "；" if lang == "zh" else "; "
-        values["problems"] = separator.join(problem_text(p, lang) for p in error.problems)
+        # a problem said as a sentence of its own (请选择日期。) loses its stop in the list
+        values["problems"] = separator.join(problem_text(p, lang).rstrip("。.") for p in error.problems)
     return translate(error.template, lang, **values) if values else translate(error.template, lang)
 
 

@@ -103,7 +103,7 @@ def test_the_demo_serves_the_web_app_with_a_sign_in_per_role(demo: tuple[int, st
 
 def _public_url(port: int, printed: str) -> tuple[str, int, str]:
     found = re.search(
-        rf"居民公开页面（无需登录，住户码 ([0-9A-Z]+)）：(http://127\.0\.0\.1:{port}/public/projects/(\d+)\?code=\1)\n",
+        rf"居民公开页面（无需登录，住户编码 ([0-9A-Z]+)）：(http://127\.0\.0\.1:{port}/public/projects/(\d+)\?code=\1)\n",
         printed,
     )
     assert found is not None, printed

@@ -295,11 +295,13 @@ def test_no_planner_chosen_is_told_as_such(web: Any, app: App) -> None:
     directory has no ''", told with the other problems."""
     coordinator = sign_in(web, "zhangl")
     before = snapshot(app)
-    refused = post_form(
-        coordinator, "/projects/new", "/projects/new", {**NEW_PROJECT, "planner": " ", "start": ""}
-    )
+    typed = {**NEW_PROJECT, "planner": " ", "start": "", "community": " "}
+    refused = post_form(coordinator, "/projects/new", "/projects/new", typed)
     assert refused.status_code == 400
     assert next_to(refused.text, "planner") == "请选择责任规划师。"
     assert next_to(refused.text, "start") == "请选择日期。"
-    assert "「」" not in visible_text(refused.text)
+    # the rules' own problems too, though no planner was chosen (it took another round)
+    assert next_to(refused.text, "community") == "请填写社区"
+    shown = visible_text(refused.text)
+    assert "「」" not in shown and "有 3 处需要修改" in shown and "。；" not in shown
     assert snapshot(app) == before

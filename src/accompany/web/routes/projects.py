@@ -202,8 +202,18 @@ async def start(request: Request) -> Response:
             parties=parties,
         )
         if checks.errors:
-            rule = await run_in_threadpool(start_refusal, page.app, command)
-            raise together(checks.errors, rule, unsure=() if start_day else ("deadline.",))
+            # no planner chosen: the rules are asked with one of the planners the form
+            # offers, so that they still check the rest (an empty community); what they
+            # say of that planner is not told
+            unsure = ("deadline.",) if start_day is None else ()
+            asked = command
+            if not planner:
+                offered = worklists.filter_choices(page.app, person).planners
+                if offered:
+                    asked = command.model_copy(update={"planner": offered[0][0]})
+                    unsure += ("planner",)
+            rule = await run_in_threadpool(start_refusal, page.app, asked)
+            raise together(checks.errors, rule, unsure=unsure)
         outcome = await run_in_threadpool(start_project, page.app, command)
     except AccompanyError as exc:
         duplicate = isinstance(exc, Conflict) and exc.field == "name"
