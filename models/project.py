@@ -1039,16 +1039,21 @@ class Project:
         keeps each value before and after."""
         self.ensure_project_allowed(actor, Action.EDIT)
         changes: dict[str, list[str]] = {}
+        refusals = Refusals()  # the name's and the community's problems told together
         for key, value, what, limit, empty in (
             ("name", name, PROJECT_NAME, 300, N_("project name is empty")),
             ("community", community, COMMUNITY, MAX_NAME, N_("community is empty")),
         ):
             if value is None:
                 continue
-            _required_text(value, what, key, limit, empty)
+            told = len(refusals.errors)
+            refusals.check(_required_text, value, what, key, limit, empty)
+            if len(refusals.errors) > told:
+                continue  # told with the other field's problem, below
             old = getattr(self, key)
             if value.strip() != old:
                 changes[key] = [old, value.strip()]
+        refusals.raise_any()
         if not changes:
             raise InvalidInput("nothing to change: give a new --name or --community", field="name")
         for key, (_, new) in changes.items():

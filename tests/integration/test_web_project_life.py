@@ -159,3 +159,16 @@ def test_editing_a_project_in_the_web_app(web, app: App, project_id: int) -> Non
     assert snapshot(app) == before
     saved = post_form(coordinator, url, url, {"name": "太阳宫口袋公园", "community": detail.community})
     assert saved.status_code == 303 and show_project(app, project_id).name == "太阳宫口袋公园"
+
+
+def test_an_edit_tells_both_fields_problems_at_once(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """A blank name (the rule's) and a community too long (the form's): one answer."""
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")
+    url = f"/projects/{project_id}/edit"
+    before = snapshot(app)
+    refused = post_form(coordinator, url, url, {"name": " ", "community": "社" * 250})
+    assert refused.status_code == 400
+    shown = visible_text(refused.text)
+    assert "有 2 处需要修改" in shown and "请填写项目名称" in shown and "最多 200 个字符" in shown
+    assert snapshot(app) == before

@@ -339,3 +339,22 @@ def test_a_form_sent_after_the_sign_in_ended_elsewhere_comes_back_to_its_page(
         headers={"referer": f"http://testserver/projects/{project_id}/suspend"},
     )
     assert stale.status_code == 403 and f'href="/projects/{project_id}/suspend"' in stale.text
+
+
+def test_every_problem_with_a_password_change_is_told_at_once(web, app: App) -> None:  # type: ignore[no-untyped-def]
+    """A wrong current password, a new one too short and a confirmation that differs:
+    one answer names all three, each next to its field (it took three tries)."""
+    person = sign_in(web, "zhaoy")
+    before = snapshot(app)
+    refused = post_form(
+        person,
+        "/account",
+        "/account/password",
+        {"current": "not-it-at-all", "password": "short", "again": "shorx"},
+    )
+    assert refused.status_code == 400
+    shown = visible_text(refused.text)
+    assert "有 3 处需要修改" in shown
+    for field in ("current", "password", "again"):
+        assert f'id="error-{field}"' in refused.text, field
+    assert snapshot(app) == before

@@ -17,6 +17,7 @@ from ..models.errors import (
     InvalidInput,
     Localized,
     NotFound,
+    Refusals,
     SessionExpired,
     Throttled,
     Unauthenticated,
@@ -136,12 +137,7 @@ def change_password(app: App, person: Person, current: str, new: str, *, keep_se
     """A signed-in person changes their own password; their other sessions end."""
     now = app.now()
     with app.uow() as uow:
-        stored = uow.accounts.password_hash(person.id)
-        if not app.passwords.verify(current, stored):
-            raise InvalidInput("the current password is not right", field="current")
-        new = check_new_password(new, person)
-        if app.passwords.verify(new, stored):  # "changed" to itself, ending the other sessions
-            raise InvalidInput("the new password is the same as the current one", field="password")
+        new = _checked_change(app, uow.accounts.password_hash(person.id), person, current, new)
         uow.accounts.set_password(person.id, app.passwords.hash(new), now, "self")
         ended = uow.accounts.end_sessions_of(
             person.id, now, keep=token_hash(keep_session) if keep_session else None
@@ -150,6 +146,29 @@ def change_password(app: App, person: Person, current: str, new: str, *, keep_se
             app, uow, EventKind.PASSWORD_SET, person.id, person=person.id, how="self", sessions_ended=ended
         )
         uow.commit()
+
+
+def check_password_change(app: App, person: Person, current: str, new: str) -> None:
+    """What :func:`change_password` would refuse, without changing anything (a form
+    whose confirmation differs tells these with it)."""
+    with app.reader() as uow:
+        _checked_change(app, uow.accounts.password_hash(person.id), person, current, new)
+
+
+def _checked_change(app: App, stored: str | None, person: Person, current: str, new: str) -> str:
+    """The new password as it will be set; every problem told at once (a wrong current
+    password and a new one too short, not one per try)."""
+    refusals = Refusals()
+    if not app.passwords.verify(current, stored):
+        refusals.errors.append(InvalidInput("the current password is not right", field="current"))
+    checked = refusals.check(check_new_password, new, person)
+    if checked is not None and app.passwords.verify(checked, stored):  # "changed" to itself
+        refusals.errors.append(
+            InvalidInput("the new password is the same as the current one", field="password")
+        )
+    refusals.raise_any()
+    assert checked is not None
+    return checked
 
 
 # -- web sessions -------------------------------------------------------------------------

@@ -728,6 +728,18 @@ def edit_project(app: App, cmd: EditProject) -> Outcome:
     )
 
 
+def edit_refusal(app: App, cmd: EditProject) -> AccompanyError | None:
+    """What :func:`edit_project` would refuse, found without editing (a form with a
+    problem of its own tells these with it)."""
+    try:
+        with app.reader() as uow:
+            project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
+            project.edit(actor, name=cmd.name, community=cmd.community, now=app.now())
+    except AccompanyError as error:
+        return error
+    return None
+
+
 def _on_project(app: App, cmd: Any, action: Action, act) -> Outcome:  # type: ignore[no-untyped-def]
     """Load the project and the actor, let the domain act on the whole project, save,
     record — one transaction. The moment is checked against the project's history

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ...clock import parse_day
 from ...models.delegation import DELEGATING_ROLES
-from ...models.errors import AccompanyError
+from ...models.errors import AccompanyError, InvalidInput, together
 from ...services import accounts, delegation
 from ..context import page_for, record_id
 from ..errors import status_for
@@ -57,13 +57,15 @@ async def change_password(request: Request) -> Response:
     page.check_csrf(form)
     current = str(form.get("current") or "")
     new = str(form.get("password") or "")
-    if new != str(form.get("again") or ""):
-        return _show(
-            page,
-            FormErrors(page._("The two passwords differ."), {"again": [page._("The two passwords differ.")]}),
-            400,
-        )
     try:
+        if new != str(form.get("again") or ""):
+            # told with what else is wrong (the current password, the new one's length)
+            differ = InvalidInput(page._("The two passwords differ."), field="again")
+            try:
+                await run_in_threadpool(accounts.check_password_change, page.app, person, current, new)
+            except AccompanyError as exc:
+                raise together([differ], exc) from None
+            raise differ
         await run_in_threadpool(
             accounts.change_password, page.app, person, current, new, keep_session=page.session_token
         )

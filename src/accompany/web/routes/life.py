@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from ...models.errors import AccompanyError, InvalidInput
+from ...models.errors import AccompanyError, InvalidInput, Refusals, together
 from ...models.people import Person
 from ...models.project import MAX_NAME
 from ...models.rules import Action
@@ -172,18 +172,28 @@ async def handover(request: Request, project_id: str) -> Response:
 @router.post("/edit")
 async def edit(request: Request, project_id: str) -> Response:
     def build(page: Page, person: Person, pid: int, form: FormData) -> commands.EditProject:
-        name = text(form, "name", limit=MAX_LINE, lang=page.lang, label=page._("Project name"))
-        community = text(form, "community", limit=MAX_NAME, lang=page.lang, label=page._("Community"))
+        checks = Refusals()  # both fields' own problems at once
+        name = checks.check(text, form, "name", limit=MAX_LINE, lang=page.lang, label=page._("Project name"))
+        community = checks.check(
+            text, form, "community", limit=MAX_NAME, lang=page.lang, label=page._("Community")
+        )
         view = _view(page, project_id)
-        changed_name = name if name.strip() != view.detail.name else None
-        changed_community = community if community.strip() != view.detail.community else None
+        changed_name = name if name is not None and name.strip() != view.detail.name else None
+        changed_community = (
+            community if community is not None and community.strip() != view.detail.community else None
+        )
+        edit = commands.EditProject(
+            project_id=pid, by=person.id, name=changed_name, community=changed_community
+        )
+        if checks.errors:
+            # told with what the rules say of the field the form let through (a blank name)
+            rule = commands.edit_refusal(page.app, edit) if changed_name or changed_community else None
+            raise together(checks.errors, rule)
         if changed_name is None and changed_community is None:  # the form's words, not the CLI's options
             raise InvalidInput(
                 page._("Nothing to save: the name and the community are as they were."), field="name"
             )
-        return commands.EditProject(
-            project_id=pid, by=person.id, name=changed_name, community=changed_community
-        )
+        return edit
 
     return await _act(request, project_id, "edit", build, commands.edit_project)
 
