@@ -405,3 +405,12 @@ def test_the_sample_file_imports_as_it_is(people: App, tmp_path: Path) -> None:
     assert example[1:3] == ["朝阳区", "太阳宫街道"]
     report = import_projects(people, header, [example], acting_as="zhangl", dry_run=True)
     assert report.bad == [] and report.rows == 1
+
+
+def test_a_deadline_column_the_file_lacks_is_named_as_a_file_would_name_it(people: App) -> None:
+    """No 截止:施工陪伴 column at all: the bad row names the column 截止:施工陪伴, not the
+    key deadline:construction-accompany (an empty cell of it already read so)."""
+    header = HEADER[:-1]
+    with pytest.raises(ImportRejected) as rejected:
+        import_projects(people, header, [row("缺截止列")[:-1]])
+    assert [b.column for b in rejected.value.report.bad] == ["截止:施工陪伴"]

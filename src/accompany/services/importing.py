@@ -218,6 +218,17 @@ class _Row:
     started: tuple[Project, list[Any]] | None = None  # the checked project, imported as is
 
 
+def _column_name(column: str, template: ProcessTemplate | None) -> str:
+    """A column the file does not have, named as the file would name it: 截止:施工陪伴
+    for a stage's deadline, not the key deadline:construction-accompany."""
+    kind, _, key = column.partition(":")
+    if kind == "deadline" and template is not None:
+        stage = template.find_stage(key)
+        if stage is not None:
+            return f"截止:{stage.name}"
+    return column
+
+
 def _column_for(error: AccompanyError) -> str:
     """Which column a domain refusal is about (by the form field it names)."""
     if isinstance(error, PermissionDenied):
@@ -360,7 +371,9 @@ def _check(
     values, problems = row.values, []
 
     def bad(column: str, problem: AccompanyError) -> None:
-        problems.append(BadRow(row.number, headers.get(column, column), problem))
+        problems.append(
+            BadRow(row.number, headers.get(column) or _column_name(column, row.template), problem)
+        )
 
     # an empty cell (a short row too) is told as empty, not looked up as a name ''
     empty = [column for column in REQUIRED if not _text(values.get(column))]
