@@ -7,6 +7,8 @@ the comments and an unanswered objection keeps the stage from being marked done.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select, update
 
@@ -180,9 +182,13 @@ def test_paper_comments_and_answers_by_the_planner_or_coordinator(
     with pytest.raises(PermissionDenied, match="only the author"):
         answer_comment(people, project_id, paper.comment_id, "改答复", by="zhangl", amend=True)
     assert snapshot(people) == before
+    answered_at = list_comments(people, project_id, by="zhangl").items[0].answered_at
+    people.clock.moment += dt.timedelta(days=120)  # type: ignore[attr-defined]  # another quarter
     answer_comment(people, project_id, paper.comment_id, "车棚保留，原址扩建", by="wangrb", amend=True)
     view = list_comments(people, project_id, by="zhangl")
     assert view.items[0].answer == "车棚保留，原址扩建" and view.answered == 1
+    # still answered when it was first answered: the quarter's report does not change
+    assert view.items[0].answered_at == answered_at
     events = _events(people)
     assert [e.kind for e in events] == ["comments.left", "comments.answered", "comments.answer_amended"]
     assert events[0].data["channel"] == "paper" and events[0].actor == "zhangl"

@@ -253,7 +253,11 @@ def answer_comment(
         else:
             ensure_unanswered(row.id, row.answered_by)
             kind = EventKind.COMMENT_ANSWERED
-        row.answer, row.answered_by, row.answered_at = body, actor.id, now
+        row.answer, row.answered_by = body, actor.id
+        if not amend:
+            # answered when first answered: an amendment (its moment is in the log) does
+            # not move the answer into another quarter, changing a report already handed in
+            row.answered_at = now
         uow.session.flush()
         uow.events.append(project_id, [Event(kind, at=now, actor=actor.id, stage=row.stage_key, data=data)])
         uow.commit()
