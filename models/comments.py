@@ -22,7 +22,7 @@ from typing import Any
 from .errors import N_, Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .states import ProjectStatus, StageState
-from .text import LINE_BREAKS_AND_TABS, has_control_characters
+from .text import LINE_BREAKS_AND_TABS, has_control_characters, is_blank
 
 #: a comment's text, in characters
 MAX_COMMENT = 500
@@ -61,7 +61,7 @@ def parse_kind(text: str) -> Kind:
 
 def _checked(text: str, *, field: str, limit: int, what: Localized) -> str:
     value = (text or "").strip()
-    if not value:
+    if is_blank(value):
         raise InvalidInput("{what} is required", field=field, what=what)
     if len(value) > limit:
         raise InvalidInput(

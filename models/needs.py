@@ -29,7 +29,7 @@ from typing import Any
 from .errors import N_, Conflict, InvalidInput, Localized, PermissionDenied
 from .people import ROLE_LABELS_EN, ROLE_LABELS_ZH, Person, Role
 from .states import ProjectStatus, StageState
-from .text import LINE_BREAKS_AND_TABS, has_control_characters
+from .text import LINE_BREAKS_AND_TABS, has_control_characters, is_blank
 
 MAX_POINTS = 5
 MAX_COMMENT = 500
@@ -134,7 +134,7 @@ def parse_category(text: str) -> Category:
 def check_item_name(name: str) -> str:
     """A menu item's name: one line, not empty, at most ``MAX_ITEM_NAME`` characters."""
     cleaned = name.strip()
-    if not cleaned:
+    if is_blank(cleaned):
         raise InvalidInput("the item's name is empty", field="name")
     if has_control_characters(cleaned):
         raise InvalidInput("the item's name holds control characters", field="name")

@@ -43,7 +43,7 @@ from .rules import (
 from .satisfaction import SurveyTally, satisfaction_evidence, survey_summary
 from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, JointStep, PartyRole, ProcessTemplate, RatioCheck, StageSpec
-from .text import LINE_BREAKS_AND_TABS, has_control_characters
+from .text import LINE_BREAKS_AND_TABS, has_control_characters, is_blank
 
 MAX_EXTENSION_WORKING_DAYS = 250
 #: why a waiting extension request was withdrawn (the ``why`` of ``stage.extension_withdrawn``)
@@ -1340,7 +1340,7 @@ _REASON_NEEDED = {
 def _require_reason(text: str, what: str) -> str:
     check_text(text or "", REASON, field="reason", limit=MAX_REASON)
     text = (text or "").strip()
-    if not text:
+    if is_blank(text):
         raise InvalidInput(_REASON_NEEDED[what], field="reason")
     return text
 
@@ -1374,7 +1374,7 @@ def check_text(text: str, what: Localized, *, field: str, limit: int = 300) -> N
 
 def _required_text(text: str, what: Localized, field: str, limit: int, empty: str) -> None:
     check_text(text, what, field=field, limit=limit)
-    if not text.strip():
+    if is_blank(text):
         raise InvalidInput(empty, field=field)
 
 

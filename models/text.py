@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -9,11 +10,23 @@ from typing import Any
 LINE_BREAKS_AND_TABS = "\n\r\t"
 
 
+#: the characters that reorder the text around them (bidirectional embeddings,
+#: overrides and isolates): a name holding U+202E printed the page's own words around
+#: it backwards (已通过 1/8 个阶段 read 段阶个 8/1 过通已)
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def has_control_characters(text: str, allowed: str = "") -> bool:
-    """Whether ``text`` holds a control character (C0 or DEL) other than ``allowed``:
-    a NUL is refused by PostgreSQL and would be kept by SQLite, an escape sequence
-    would reach terminals."""
-    return any((ord(c) < 32 and c not in allowed) or c == "\x7f" for c in text)
+    """Whether ``text`` holds a control character (C0 or DEL) other than ``allowed``,
+    or one of :data:`BIDI_CONTROLS`: a NUL is refused by PostgreSQL and would be kept
+    by SQLite, an escape sequence would reach terminals."""
+    return any((ord(c) < 32 and c not in allowed) or c == "\x7f" or c in BIDI_CONTROLS for c in text)
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces and invisible format characters
+    (a zero-width space passed "required" and left a project without a visible name)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 #: the full-width forms of ASCII (ＡＢ３６－．) and the ideographic space, as ASCII
