@@ -358,3 +358,14 @@ def test_every_problem_with_a_password_change_is_told_at_once(web, app: App) -> 
     for field in ("current", "password", "again"):
         assert f'id="error-{field}"' in refused.text, field
     assert snapshot(app) == before
+
+
+def test_a_form_field_over_the_parsers_limit_is_told_in_the_readers_words(web) -> None:  # type: ignore[no-untyped-def]
+    """A field over 1 MB was refused with Starlette's English "Field exceeded maximum
+    size of 1024KB."; it is told in Chinese, as too large (413)."""
+    person = sign_in(web, "zhangl")
+    token = csrf_of(person.get("/account").text)
+    refused = person.post("/account/tokens", data={"label": "x" * 1_100_000, "csrf": token})
+    assert refused.status_code == 413
+    shown = visible_text(refused.text)
+    assert "表单中有一项内容过大" in shown and "exceeded" not in shown

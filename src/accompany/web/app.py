@@ -179,7 +179,16 @@ def create_web_app(application: App) -> FastAPI:
             return response
         title = page._("Page not found") if exc.status_code == 404 else page._("Not possible")
         message = page._("There is no such page.") if exc.status_code == 404 else str(exc.detail)
-        return render(page, "error.html", status=exc.status_code, title=title, message=message)
+        status = exc.status_code
+        if status == 400:  # the form parser's own refusals (Starlette's English): said in the reader's words
+            detail = str(exc.detail)
+            if detail.startswith(("Field exceeded", "Part exceeded")):
+                status, message = 413, page._("One field of the form is too large (at most 1 MB a field).")
+            elif detail.startswith("Too many"):
+                message = page._("The form has too many fields or files.")
+            else:
+                message = page._("The form could not be read: open its page again and send it once more.")
+        return render(page, "error.html", status=status, title=title, message=message)
 
     @web.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
