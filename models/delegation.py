@@ -153,9 +153,12 @@ def range_fits(starts_on: dt.date, ends_on: dt.date, today: dt.date) -> None:
         )
 
 
-def no_overlap(new: Delegation, existing: Iterable[Delegation], now: dt.datetime) -> None:
+def no_overlap(
+    new: Delegation, existing: Iterable[Delegation], now: dt.datetime, names: Mapping[str, str] | None = None
+) -> None:
     """A person has one substitute at a time: ranges of their delegations that are
-    still running do not overlap."""
+    still running do not overlap. ``names``: people's names by id, to name the other
+    substitute as people know them."""
     for other in existing:
         if other.delegator != new.delegator or other.is_over(now):
             continue
@@ -163,7 +166,7 @@ def no_overlap(new: Delegation, existing: Iterable[Delegation], now: dt.datetime
             raise Conflict(
                 "delegation #{id} already names {substitute} for {start} to {until}; end it first",
                 id=other.id if other.id is not None else "?",
-                substitute=other.substitute,
+                substitute=(names or {}).get(other.substitute, other.substitute),
                 start=other.starts_on.isoformat(),
                 until=other.ends_on.isoformat(),
             )
@@ -179,6 +182,7 @@ def new_delegation(
     reason: str | None,
     now: dt.datetime,
     existing: Iterable[Delegation] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Delegation:
     """A delegation, once every rule on naming a substitute holds."""
     may_arrange_delegation(delegator, by)
@@ -202,7 +206,7 @@ def new_delegation(
         created_at=now,
         reason=reason,
     )
-    no_overlap(delegation, existing, now)
+    no_overlap(delegation, existing, now, names)
     return delegation
 
 

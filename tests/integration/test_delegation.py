@@ -123,7 +123,7 @@ def test_naming_a_substitute_is_checked(people: App) -> None:
             people, "zhaoy", to="guoj", starts_on=dt.date(2026, 3, 5), ends_on=dt.date(2026, 3, 6), by="zhaoy"
         )
     zhaoy_away(people)
-    with pytest.raises(Conflict, match="already names lij"):
+    with pytest.raises(Conflict, match="already names 李静"):
         delegate(
             people, "zhaoy", to="sunh", starts_on=dt.date(2026, 3, 6), ends_on=dt.date(2026, 3, 7), by="zhaoy"
         )

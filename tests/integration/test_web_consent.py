@@ -158,3 +158,24 @@ def test_a_paper_ballot_for_an_unknown_household_is_the_forms_bad_input(
     blank = post_form(planner, url, f"{url}/consent", {"code": "", "choice": "agree"})
     assert blank.status_code == 400 and "请输入住户编码" in visible_text(blank.text)
     assert snapshot(app) == before
+
+
+def test_a_paper_ballot_sent_after_the_ballot_closed_says_why_it_was_not_recorded(
+    web, app: App, project_id: int, ballot: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """From a page opened while the ballot was open: the refusal was shown only inside
+    the paper-ballot box, which a closed ballot no longer shows — nothing said."""
+    planner = sign_in(web, "wangrb")
+    url = f"/projects/{project_id}"
+    token = re.search(r'name="csrf" value="([^"]+)"', planner.get(url).text)
+    assert token
+    for code in ballot:
+        _vote(client(web), project_id, code, "agree")
+    commands.complete_stage(
+        app, commands.CompleteStage(project_id=project_id, stage="resident-consent", by="wangrb")
+    )
+    before = snapshot(app)
+    late = planner.post(f"{url}/consent", data={"code": ballot[0], "choice": "agree", "csrf": token[1]})
+    assert late.status_code == 409
+    assert re.search(r'<p class="error" role="alert">[^<]+</p>', late.text), visible_text(late.text)[:300]
+    assert snapshot(app) == before

@@ -50,6 +50,10 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
         c, "/account", "/account/delegations", {"to": "guoj", "from": "2026-03-05", "until": "2026-03-20"}
     )
     assert refused.status_code == 400 and "不属于同一个区" in visible_text(refused.text)
+    nobody = post_form(
+        c, "/account", "/account/delegations", {"to": "", "from": "2026-03-05", "until": "2026-03-20"}
+    )
+    assert nobody.status_code == 400 and "请选择代理人" in visible_text(nobody.text)
     done = post_form(
         c,
         "/account",
@@ -59,6 +63,11 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     assert done.status_code == 200, visible_text(done.text)[:500]
     text = visible_text(done.text)
     assert "李静" in text and "2026-03-20" in text
+    # a second one over the same days names the first substitute by name, not id
+    overlap = post_form(
+        c, "/account", "/account/delegations", {"to": "孙浩", "from": "2026-03-10", "until": "2026-03-12"}
+    )
+    assert overlap.status_code == 409 and "已指定 李静" in visible_text(overlap.text)
     [delegation] = list_delegations(app)
     # the substitute decides; the audit log names both
     app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]

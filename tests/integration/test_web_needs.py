@@ -231,7 +231,12 @@ def test_paper_answers_and_the_menu_on_the_project_page(
     assert bad.status_code == 400 and "请至少从菜单中勾选一项需求" in visible_text(bad.text)
     refused = post_form(planner, url, f"{url}/needs/menu", {"category": "upgrade", "name": "快递柜"})
     assert refused.status_code == 403 and "需求菜单" in visible_text(refused.text)
+    # the planner is not offered the menu's controls the rule refuses her
+    assert f'action="{url}/needs/menu"' not in planner.get(url).text
     coordinator = sign_in(web, "zhangl")
+    assert f'action="{url}/needs/menu"' in coordinator.get(url).text
+    long = post_form(coordinator, url, f"{url}/needs/menu", {"category": "upgrade", "name": "长" * 400})
+    assert "「新条目」过长" in visible_text(long.text)
     added = post_form(coordinator, url, f"{url}/needs/menu", {"category": "upgrade", "name": SCRIPT})
     assert added.status_code == 303
     retired = post_form(coordinator, url, f"{url}/needs/menu", {"retire": str(ids["适老化改造"])})

@@ -78,6 +78,7 @@ def delegate(
         delegator = uow.people.resolve(person, field="person")
         substitute = uow.people.resolve(to, field="to")
         actor = uow.people.resolve(by, field="by")
+        existing = uow.delegations.of(delegator.id)
         delegation = new_delegation(
             delegator,
             substitute,
@@ -86,7 +87,8 @@ def delegate(
             by=actor,
             reason=reason,
             now=now,
-            existing=uow.delegations.of(delegator.id),
+            existing=existing,
+            names={d.substitute: uow.people.get(d.substitute).name for d in existing},
         )
         delegation_id = uow.delegations.add(delegation)
         uow.events.append(

@@ -116,6 +116,8 @@ async def name_substitute(request: Request) -> Response:
     page.check_csrf(form)
     try:
         substitute = text(form, "to", limit=64, lang=page.lang, label=page._("Substitute")).strip()
+        if not substitute:  # not "the directory has no ''" (404): nobody was chosen
+            raise InvalidInput(page._("Choose the substitute."), field="to")
         starts_on = parse_day(str(form.get("from") or "")[:20], page._("First day"))
         ends_on = parse_day(str(form.get("until") or "")[:20], page._("Last day"))
         reason = str(form.get("reason") or "")[:1000] or None

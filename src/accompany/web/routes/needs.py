@@ -247,7 +247,7 @@ async def menu_change(request: Request, project_id: str) -> Response:
     page.check_csrf(form)
     try:
         category = text(form, "category", lang=page.lang).strip()
-        name = text(form, "name", lang=page.lang).strip()
+        name = text(form, "name", lang=page.lang, label=page._("New item")).strip()
         retire = text(form, "retire", lang=page.lang).strip()
         rename = text(form, "rename", lang=page.lang).strip()
         add = [f"{category}:{name}"] if name and not rename else []

@@ -395,7 +395,23 @@ def residents_context(view, page) -> dict:  # type: ignore[no-untyped-def]
         "survey_comments": view.survey_comments,
         "comments": view.comments,
         "needs": project_needs_context(page, view.needs),
+        # the menu's controls only for whom the rule lets edit it (others got a 403)
+        "may_edit_menu": _may_edit_menu(page, view),
     }
+
+
+def _may_edit_menu(page, view) -> bool:  # type: ignore[no-untyped-def]
+    from ...models.errors import PermissionDenied
+    from ...models.needs import may_edit_menu
+
+    person = page.person
+    if person is None:
+        return False
+    try:
+        may_edit_menu(person, view.detail)
+    except PermissionDenied:
+        return False
+    return True
 
 
 @router.post("/projects/{project_id}/consent")

@@ -264,7 +264,7 @@ def _reason(page: Page, form: FormData, name: str = "reason", label: str | None 
 
 
 def _days(page: Page, form: FormData, *, required: bool) -> int | None:
-    raw = as_typed_number(text(form, "days", lang=page.lang))
+    raw = as_typed_number(text(form, "days", lang=page.lang, label=page._("Working days")))
     if not raw and not required:
         return None
     if not re.fullmatch(r"-?[0-9]{1,4}", raw):
