@@ -183,7 +183,7 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
     assert answered.status_code == 303
     coordinator = sign_in(web, "zhangl")
     again = post_form(coordinator, url, f"/projects/{project_id}/comments/{target}/answer", {"text": "再答"})
-    assert again.status_code == 409 and "已答复，只有答复人可以修改" in visible_text(again.text)
+    assert again.status_code == 409 and "已经答复过了" in visible_text(again.text)
     amend = post_form(
         coordinator, url, f"/projects/{project_id}/comments/{target}/answer", {"text": "改", "amend": "1"}
     )

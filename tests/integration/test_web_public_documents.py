@@ -188,7 +188,7 @@ def test_only_the_planner_and_the_street_coordinator_mark_files(
         other_planner, "/", f"/projects/{project_id}/attachments/{file_id}/public", {"public": "1"}
     )
     assert response.status_code == 403
-    assert "只有本街道的统筹人员或该项目的责任规划师可以" in visible_text(response.text)
+    assert "只有本街道的协调人或该项目的责任规划师可以" in visible_text(response.text)
     office = sign_in(web, "zhaoy")
     page = office.get(f"/projects/{project_id}")
     assert page.status_code == 200 and "/attachments/" in page.text
