@@ -65,9 +65,11 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     assert "李静" in text and "2026-03-20" in text
     # a second one over the same days names the first substitute by name, not id
     overlap = post_form(
-        c, "/account", "/account/delegations", {"to": "孙浩", "from": "2026-03-10", "until": "2026-03-12"}
+        c, "/account", "/account/delegations", {"to": "sunh", "from": "2026-03-10", "until": "2026-03-12"}
     )
     assert overlap.status_code == 409 and "已指定 李静" in visible_text(overlap.text)
+    # what was typed stays in the form
+    assert '<option value="sunh" selected>' in overlap.text and 'value="2026-03-12"' in overlap.text
     [delegation] = list_delegations(app)
     # the substitute decides; the audit log names both
     app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]

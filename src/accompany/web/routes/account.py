@@ -25,6 +25,7 @@ def _show(
     status: int = 200,
     notice: str | None = None,
     new_token: str | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:  # type: ignore[no-untyped-def]
     person = page.require()
     tokens = accounts.list_api_tokens(page.app, person.id)
@@ -41,6 +42,7 @@ def _show(
         delegations=mine,
         may_delegate=may_delegate,
         substitutes=delegation.substitute_choices(page.app, person) if may_delegate else [],
+        values=values or {},  # what was typed into a refused form (never a password)
     )
 
 
@@ -133,7 +135,8 @@ async def name_substitute(request: Request) -> Response:
             )
         )
     except AccompanyError as exc:
-        return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
+        typed = {k: str(form.get(k) or "")[:1000] for k in ("to", "from", "until", "reason")}
+        return _show(page, FormErrors.of(exc, page.lang), status_for(exc), values=typed)
     return _show(page, notice=page._("Delegation #{id} is recorded.", id=delegation_id))
 
 
