@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -41,10 +41,12 @@ class SyncResult:
     deadlines_changed: int
 
 
-def _stored_fingerprint(app: App) -> str | None:
+def _stored_state(app: App) -> dict[str, Any]:
+    """What the last sync recorded: the fingerprint of the calendar data in force and
+    each year's (``years``); empty when never synced."""
     with app.reader() as uow:
         row = uow.session.get(SystemStateRow, STATE_KEY)
-        return row.value.get("fingerprint") if row else None
+        return dict(row.value) if row else {}
 
 
 #: the projects whose deadlines follow the calendar (not completed, not cancelled)
@@ -78,21 +80,14 @@ def _stale_project_ids(app: App, *, only_provisional: bool) -> list[int]:
     return sorted(stale)
 
 
-def _stored_years(app: App) -> dict[str, str] | None:
-    with app.reader() as uow:
-        row = uow.session.get(SystemStateRow, STATE_KEY)
-        return row.value.get("years") if row else None
-
-
-def _check_not_behind(app: App, *, automatic: bool) -> None:
+def _check_not_behind(app: App, stored: dict[str, str] | None, *, automatic: bool) -> None:
     """Refuse to recompute from a calendar older than the one the database's deadlines
     were computed with. Machines that do not share the calendar folder would otherwise
     move deadlines back and forth, each move logged: a web worker without next year's
     file undoing what ``calendar add`` did on another machine. A year this machine
     lacks is refused always; a year it knows differently only when the sweep found it
     (which of the two is newer cannot be told; ``calendar add`` or ``recompute`` on
-    purpose may correct it)."""
-    stored = _stored_years(app)
+    purpose may correct it). ``stored``: each year's fingerprint as the last sync kept it."""
     if not stored:
         return  # never synced, or synced before the years were kept
     here = {str(o.year): o.fingerprint for o in app.calendar_origins}
@@ -115,9 +110,10 @@ def sync_calendar(app: App, *, force_all: bool = False, automatic: bool = False)
     open deadline's recorded calendar basis is compared with the current data.
     ``automatic``: the daily sweep asks, not an operator (see :func:`_check_not_behind`)."""
     fingerprint = calendar_state_fingerprint(app.calendar_origins)
-    previous = _stored_fingerprint(app)
+    state = _stored_state(app)
+    previous = state.get("fingerprint")
     if previous is not None and previous != fingerprint:
-        _check_not_behind(app, automatic=automatic)
+        _check_not_behind(app, state.get("years"), automatic=automatic)
     now = app.acting_time().at
     if force_all:
         with app.reader() as uow:
