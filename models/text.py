@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -45,6 +46,14 @@ def as_typed_number(text: str) -> str:
     surrounding spaces go. Only the full-width forms: not NFKC, which would also read
     ① as 1 and 3² as 32."""
     return half_width(text).strip()
+
+
+def typed_whole_number(text: str, *, digits: int) -> int | None:
+    """A whole number as typed (full-width digits too, a leading minus allowed, at
+    most ``digits`` digits), or None when the text is not one. Its range is for the
+    caller's rule to say."""
+    typed = as_typed_number(text)
+    return int(typed) if re.fullmatch(rf"-?[0-9]{{1,{digits}}}", typed) else None
 
 
 class TableRow(list[Any]):

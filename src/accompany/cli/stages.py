@@ -273,14 +273,14 @@ def whole_days(text: str) -> int:
     reads them): a whole number, or one line naming --days, not a usage box. Below 1
     or too many is the rule's to say, with its range (as on the web)."""
     from ..models.errors import InvalidInput
-    from ..models.text import as_typed_number
+    from ..models.text import typed_whole_number
 
-    typed = as_typed_number(text)
-    if not re.fullmatch(r"-?[0-9]{1,4}", typed):
+    days = typed_whole_number(text, digits=4)
+    if days is None:
         raise InvalidInput(
             "--days: '{value}' is not a whole number of working days", field="days", value=text[:20]
         )
-    return int(typed)
+    return days
 
 
 @stage_app.command(

@@ -6,7 +6,6 @@ the actor; a refusal re-shows the form with the message next to its field."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from ...models.files import ALLOWED_EXTENSIONS, IMAGE_EXTENSIONS, check_photo_na
 from ...models.people import Person
 from ...models.rules import Action
 from ...models.template import EvidenceType
-from ...models.text import as_typed_number
+from ...models.text import typed_whole_number
 from ...services import commands, worklists
 from ..context import Page, page_for, record_id
 from ..errors import status_for
@@ -264,12 +263,13 @@ def _reason(page: Page, form: FormData, name: str = "reason", label: str | None 
 
 
 def _days(page: Page, form: FormData, *, required: bool) -> int | None:
-    raw = as_typed_number(text(form, "days", lang=page.lang, label=page._("Working days")))
-    if not raw and not required:
+    raw = text(form, "days", lang=page.lang, label=page._("Working days"))
+    if not raw.strip() and not required:
         return None
-    if not re.fullmatch(r"-?[0-9]{1,4}", raw):
+    days = typed_whole_number(raw, digits=4)
+    if days is None:
         raise InvalidInput(page._("Give the number of working days as a whole number, e.g. 5."), field="days")
-    return int(raw)  # below 1 or too many: the rule says its range
+    return days  # below 1 or too many: the rule says its range
 
 
 @router.get("/decide")
