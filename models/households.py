@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -385,15 +384,16 @@ def new_code(randbelow: Callable[[int], int], taken: set[str] | frozenset[str] =
 def normalise_code(text: str) -> str | None:
     """A code as a resident types it (any case, spaces or dashes, full-width from a
     Chinese keyboard: ＱＪＦＱ ＮＢＸ４), or None when it cannot be one."""
-    code = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text)).upper()
+    code = re.sub(r"[\s\-]", "", half_width(text)).upper()
     return code if _CODE.match(code) else None
 
 
 def normalise_home(text: str) -> str:
     """A home as a planner types it from a paper form (3-2-501): full-width digits
     and dashes from a Chinese keyboard (５－１－１０１) read as the register writes
-    them, blanks dropped."""
-    return "".join(unicodedata.normalize("NFKC", text or "").split())
+    them (the register reads its cells the same way: :func:`parse_label`), blanks
+    dropped."""
+    return "".join(half_width(text or "").split())
 
 
 def require_household(text: str, *, or_home: bool = False) -> None:
