@@ -24,7 +24,7 @@ from ..models.deadlines import local_date
 from ..models.errors import N_, AccompanyError, InvalidInput, Localized, PermissionDenied, SeveralInvalid
 from ..models.people import District, Person, Street
 from ..models.project import Project
-from ..models.template import ProcessTemplate, build_template, coerce_parameter
+from ..models.template import ProcessTemplate, StageSpec, build_template, coerce_parameter
 from ..models.text import row_number
 from ..templates import template_ref
 
@@ -218,6 +218,11 @@ class _Row:
     started: tuple[Project, list[Any]] | None = None  # the checked project, imported as is
 
 
+def deadline_header(stage: StageSpec) -> str:
+    """A stage's deadline column as a file names it (the sample file's header too)."""
+    return f"截止:{stage.name}"
+
+
 def _column_name(column: str, template: ProcessTemplate | None) -> str:
     """A column the file does not have, named as the file would name it: 截止:施工陪伴
     for a stage's deadline, not the key deadline:construction-accompany."""
@@ -225,7 +230,7 @@ def _column_name(column: str, template: ProcessTemplate | None) -> str:
     if kind == "deadline" and template is not None:
         stage = template.find_stage(key)
         if stage is not None:
-            return f"截止:{stage.name}"
+            return deadline_header(stage)
     return column
 
 
@@ -489,7 +494,7 @@ def sample_table(app: App, person: Person) -> list[list[str]]:
         "社区",
         "责任规划师",
         "启动日期",
-        *(f"截止:{s.name}" for s in set_at_start),
+        *(deadline_header(s) for s in set_at_start),
     ]
     example = [
         "（示例）某小区综合整治",
