@@ -73,6 +73,20 @@ def test_a_busy_port_is_one_line_before_any_announcement(cli_env: dict[str, str]
     assert len(lines) == 1 and f"端口 {port} 已被占用" in lines[0]
 
 
+def test_the_web_demo_on_a_busy_port_says_so_before_running_its_lifecycle(cli_env: dict[str, str]) -> None:
+    """`demo --web` ran the whole lifecycle (half a minute with Prefect) and only then
+    failed to serve, in uvicorn's English: the port is checked first, as `web` does."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = cli("demo", "--web", "--no-prefect", "--port", str(port))
+    assert code == 69, (out, err)
+    assert out == ""
+    lines = [line for line in err.splitlines() if line]
+    assert len(lines) == 1 and f"端口 {port} 已被占用" in lines[0]
+
+
 def test_the_start_line_names_each_address_and_warns_of_dead_links(
     cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

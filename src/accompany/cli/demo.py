@@ -40,6 +40,9 @@ def demo(
     then = None
     if web:
         from ..demo_web import web_demo
+        from .web import refuse_a_busy_port
 
+        # before the whole lifecycle runs, not after it (the server's own error came last)
+        refuse_a_busy_port(host, port)
         then = web_demo(host, port, console)
     run_demo(database_url=db, use_prefect=prefect, keep=keep, console=console, then=then)
