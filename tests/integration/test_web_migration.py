@@ -4,9 +4,14 @@ planner may not; a stale confirmation or a missing CSRF token changes nothing.""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
+import yaml
 
 from accompany.bootstrap import App
+from accompany.models.deadlines import local_date
 from accompany.services import commands
 from accompany.services.queries import show_project
 from accompany.web.app import create_web_app
@@ -93,3 +98,98 @@ def test_a_move_waiting_for_parties_links_to_the_parties_page(web, app: App, on_
     assert "由建设单位签署" in shown and "请先在项目参与方中指定" in shown
     assert "accompany project" not in shown and "--set" not in shown and "accompany template" not in shown
     assert f'href="/projects/{on_v2}/parties"' in plan.text
+
+
+POCKET_V1 = Path(__file__).parent.parent / "fixtures" / "migration" / "templates" / "pocket-park-v1.yaml"
+
+
+@pytest.fixture
+def pocket_with_upkeep(app: App, tmp_path: Path) -> App:
+    """pocket-park@1 and a version 2 that keeps every stage and adds one whose deadline
+    is set at the start (upkeep): a project on version 1 has no date to carry for it."""
+    v1 = yaml.safe_load(POCKET_V1.read_text("utf-8"))
+    v2 = {**v1, "version": 2}
+    v2["stages"] = [
+        *v1["stages"],
+        {
+            "id": "upkeep",
+            "name": "养护移交",
+            "name_en": "Upkeep handover",
+            "phase": "before",
+            "deadline": {"set_at_start": True},
+            "evidence": [{"key": "visits", "label": "回访次数", "type": "integer"}],
+            "approval": ["street-office"],
+        },
+    ]
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "pocket-park-v1.yaml").write_text(POCKET_V1.read_text("utf-8"), "utf-8")
+    (folder / "pocket-park-v2.yaml").write_text(yaml.safe_dump(v2, allow_unicode=True), "utf-8")
+    app.settings.templates_dir = folder
+    app.__dict__.pop("catalog", None)
+    return app
+
+
+def test_a_new_set_at_start_deadline_is_chosen_on_the_page(web, pocket_with_upkeep: App) -> None:  # type: ignore[no-untyped-def]
+    """The date the CLI takes as --due is typed on the page: the plan is checked with
+    it, a missing, malformed or past date is told next to its field and moves nothing,
+    and the move confirmed is the plan shown (a date changed after the check is checked
+    again, not moved at once)."""
+    app = pocket_with_upkeep
+    outcome = commands.start_project(
+        app,
+        start_command(
+            template="pocket-park", template_version=1, stage_deadlines={"build": dt.date(2026, 10, 30)}
+        ),
+    )
+    project_id = outcome.project_id
+    url = f"/projects/{project_id}/migrate"
+    coordinator = sign_in(web, "zhangl")
+    page = coordinator.get(url)
+    assert page.status_code == 200, visible_text(page.text)[:400]
+    shown = visible_text(page.text)
+    assert "迁移时设定的截止日期" in shown and "养护移交" in shown
+    assert 'name="due.upkeep"' in page.text
+    assert "--due" not in shown and "将项目迁移到第 2 版" not in shown  # no move before a date
+    before = snapshot(app)
+    today = local_date(app.now())
+    for typed, said in (
+        ("", "请选择日期"),
+        ("31/12/2026", "不是有效日期（格式如 2026-03-15）"),
+        (today.isoformat(), f"截止日期须晚于今天（{today.isoformat()}）"),
+    ):
+        refused = post_form(coordinator, url, url, {"to": "pocket-park@2", "due.upkeep": typed})
+        assert refused.status_code == 400, (typed, visible_text(refused.text)[:400])
+        assert said in visible_text(refused.text), typed
+        assert 'id="error-due.upkeep"' in refused.text and 'aria-invalid="true"' in refused.text
+        assert "--due" not in visible_text(refused.text)
+        assert snapshot(app) == before
+    chosen = today + dt.timedelta(days=90)
+    checked = post_form(coordinator, url, url, {"to": "pocket-park@2", "due.upkeep": chosen.isoformat()})
+    assert checked.status_code == 200, visible_text(checked.text)[:400]
+    plan = visible_text(checked.text)
+    assert "新增" in plan and "养护移交" in plan and chosen.isoformat() in plan
+    assert "将项目迁移到第 2 版" in plan
+    assert f'name="checked.upkeep" value="{chosen.isoformat()}"' in checked.text
+    assert snapshot(app) == before
+    # the date changed after the check: the plan is shown again with it, nothing moves
+    later = chosen + dt.timedelta(days=1)
+    again = post_form(
+        coordinator,
+        url,
+        url,
+        {"to": "pocket-park@2", "due.upkeep": later.isoformat(), "checked.upkeep": chosen.isoformat()},
+    )
+    assert again.status_code == 200 and later.isoformat() in visible_text(again.text)
+    assert snapshot(app) == before
+    moved = post_form(
+        coordinator,
+        url,
+        url,
+        {"to": "pocket-park@2", "due.upkeep": later.isoformat(), "checked.upkeep": later.isoformat()},
+    )
+    assert moved.status_code == 303, visible_text(moved.text)[:400]
+    detail = show_project(app, project_id)
+    assert detail.template == "pocket-park@2"
+    upkeep = next(stage for stage in detail.stages if stage.key == "upkeep")
+    assert upkeep.timing.due == later

@@ -3,6 +3,7 @@ uploads saved to temporary files for the service layer, bounded text fields."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from starlette.datastructures import FormData, UploadFile
 
+from ..clock import parse_day
 from ..i18n import error_text, problem_text, translate
 from ..models.errors import AccompanyError, InvalidInput
 from ..models.files import safe_filename
@@ -122,3 +124,15 @@ def uploads_of(form: FormData, name: str) -> list[UploadFile]:
     """The files sent under ``name`` (a browser sends an empty part for an empty
     file input: skipped)."""
     return [f for f in form.getlist(name) if isinstance(f, UploadFile) and f.filename]
+
+
+def day(value: str, name: str, lang: str = "zh") -> dt.date:
+    """A date field (an <input type="date">: 2026-03-15), refused when empty or not a date."""
+    if not value.strip():
+        raise InvalidInput(translate("Choose a date.", lang), field=name)
+    try:
+        return parse_day(value, name)
+    except InvalidInput:
+        raise InvalidInput(
+            translate("'{value}' is not a date like 2026-03-15", lang, value=value[:40]), field=name
+        ) from None
