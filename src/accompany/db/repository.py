@@ -150,7 +150,7 @@ class PeopleRepository:
                 return district
         raise NotFound("unknown district '{district}'", district=text[:100])
 
-    def resolve_street(self, district: District, text: str) -> Street:
+    def resolve_street(self, district: District, text: str, *, field: str | None = None) -> Street:
         for street in district.streets:
             if text in (street.id, street.name):
                 return street
@@ -158,6 +158,7 @@ class PeopleRepository:
         names = "、".join(s.name for s in district.streets) or "—"
         raise NotFound(
             "unknown street '{street}' in {district} (streets: {names})",
+            field=field,
             street=text[:100],
             district=Localized(district.name),
             names=names,

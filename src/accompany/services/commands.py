@@ -390,7 +390,7 @@ def _starting(
     coordinator = uow.people.resolve(cmd.by, field="by")
     planner = uow.people.resolve(cmd.planner, field="planner")
     district = uow.people.resolve_district(cmd.district)
-    street = uow.people.resolve_street(district, cmd.street)
+    street = uow.people.resolve_street(district, cmd.street, field="street")
     template_row = uow.templates.snapshot(source.body, now)
     template = uow.templates.parsed(template_row, params)
     from .parties import named_parties, street_parties

@@ -6,20 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from starlette.datastructures import FormData, UploadFile
 
 from ..clock import parse_day
 from ..i18n import error_text, problem_text, translate
-from ..models.errors import AccompanyError, InvalidInput
+from ..models.errors import AccompanyError, InvalidInput, NotFound
 from ..models.files import safe_filename
 
 MAX_TEXT = 5000  # reasons, notes, comments
 MAX_LINE = 300  # names, one-line fields
+
+Refused = TypeVar("Refused", bound=AccompanyError | None)
 
 
 @dataclass
@@ -72,6 +75,18 @@ def text(
             translate("{field} contains a NUL character", lang, field=label or name), field=name
         )
     return value
+
+
+def choice_not_offered(error: Refused, lines: Mapping[str, str]) -> Refused | InvalidInput:
+    """A list's choice (a ``<select>``: the street, the planner, the substitute …)
+    that the service does not know — ``NotFound`` about one of the fields of
+    ``lines`` — is a value the form never offered (a form altered, or opened before
+    the directory changed): the form's own refusal (400), ``lines[field]`` next to
+    that field, rather than the service's 404 naming an id the person never typed.
+    The CLI and the API keep the service's words: there the id is what was typed."""
+    if isinstance(error, NotFound) and error.field in lines:
+        return InvalidInput(lines[error.field], field=error.field)
+    return error
 
 
 @dataclass

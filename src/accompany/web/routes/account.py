@@ -13,7 +13,7 @@ from ...models.errors import AccompanyError, InvalidInput, together
 from ...services import accounts, delegation
 from ..context import page_for, record_id
 from ..errors import status_for
-from ..forms import FormErrors, text
+from ..forms import FormErrors, choice_not_offered, text
 from ..rendering import render
 
 router = APIRouter(prefix="/account")
@@ -135,6 +135,7 @@ async def name_substitute(request: Request) -> Response:
             )
         )
     except AccompanyError as exc:
+        exc = choice_not_offered(exc, {"to": page._("Choose the substitute from the list.")})
         typed = {k: str(form.get(k) or "")[:1000] for k in ("to", "from", "until", "reason")}
         return _show(page, FormErrors.of(exc, page.lang), status_for(exc), values=typed)
     return _show(page, notice=page._("Delegation #{id} is recorded.", id=delegation_id))

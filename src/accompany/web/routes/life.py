@@ -7,7 +7,7 @@ the actor; a refusal re-shows the form with the message next to its field."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,14 +15,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from ...models.errors import AccompanyError, InvalidInput, Refusals, together
+from ...models.errors import N_, AccompanyError, InvalidInput, Refusals, together
 from ...models.people import Person
 from ...models.project import MAX_NAME
 from ...models.rules import Action
 from ...services import commands, parties, worklists
 from ..context import Page, page_for, record_id
 from ..errors import status_for
-from ..forms import MAX_LINE, MAX_TEXT, FormErrors, text
+from ..forms import MAX_LINE, MAX_TEXT, FormErrors, choice_not_offered, text
 from ..rendering import render
 
 router = APIRouter(prefix="/projects/{project_id}")
@@ -96,7 +96,10 @@ async def _act(
     form_name: str,
     build: Callable[[Page, Person, int, FormData], Any],
     service: Callable[[Any, Any], Any],
+    lists: Mapping[str, str] | None = None,
 ) -> Response:
+    """``lists``: the form's lists (``<select>``), each with what to say (a message
+    id) of a value it never offered."""
     page = page_for(request)
     person = page.require()
     form = await request.form()
@@ -107,6 +110,7 @@ async def _act(
         command = build(page, person, view.detail.id, form)
         await run_in_threadpool(service, page.app, command)
     except AccompanyError as exc:
+        exc = choice_not_offered(exc, {name: page._(line) for name, line in (lists or {}).items()})
         return _show(page, form_name, view, FormErrors.of(exc, page.lang), status_for(exc), values)
     return RedirectResponse(f"/projects/{view.detail.id}", status_code=303)
 
@@ -166,6 +170,7 @@ async def handover(request: Request, project_id: str) -> Response:
             from_planner=text(form, "from_planner", lang=page.lang) or None,
         ),
         commands.hand_over_project,
+        lists={"planner": N_("Choose the new planner from the list.")},
     )
 
 

@@ -26,7 +26,7 @@ from ...services.importing import ImportRejected, import_projects, sample_table
 from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
-from ..forms import FormErrors, text, uploads_of
+from ..forms import FormErrors, choice_not_offered, text, uploads_of
 from ..page_cache import Keep, cached_page
 from ..rendering import render, render_html
 
@@ -158,6 +158,12 @@ async def start(request: Request) -> Response:
     lang = page.lang
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     template_ref = str(form.get("template") or "accompany-service")
+    # the form's lists: a value none of them offered is told as such, next to its list
+    lists = {
+        "template": page._("Choose the process template from the list."),
+        "street": page._("Choose the street from the list."),
+        "planner": page._("Choose the planner from the list."),
+    }
     try:
         name, version = parse_template_ref(template_ref)
         # every field the form itself finds wrong is told at once; the rules' own
@@ -213,9 +219,10 @@ async def start(request: Request) -> Response:
                     asked = command.model_copy(update={"planner": offered[0][0]})
                     unsure += ("planner",)
             rule = await run_in_threadpool(start_refusal, page.app, asked)
-            raise together(checks.errors, rule, unsure=unsure)
+            raise together(checks.errors, choice_not_offered(rule, lists), unsure=unsure)
         outcome = await run_in_threadpool(start_project, page.app, command)
     except AccompanyError as exc:
+        exc = choice_not_offered(exc, lists)
         duplicate = isinstance(exc, Conflict) and exc.field == "name"
         if duplicate:  # the form's own way to go on (a box to tick), not the CLI's option
             exc = Conflict(
