@@ -991,7 +991,7 @@ class Project:
         ``from_planner``: the planner the person saw holding it (a form's); when it is
         no longer so, the handover was decided on a stale page (the back button after
         a handover) and is refused rather than handing the project on again."""
-        note = _require_reason(note, "a handover")
+        note = _require_reason(note, "a handover", label=HANDOVER_NOTE, field="note")
         self.ensure_project_allowed(actor, Action.HANDOVER)
         if from_planner is not None and from_planner != self.planner_id:
             raise Conflict(
@@ -1337,11 +1337,13 @@ _REASON_NEEDED = {
 }
 
 
-def _require_reason(text: str, what: str) -> str:
-    check_text(text or "", REASON, field="reason", limit=MAX_REASON)
+def _require_reason(text: str, what: str, *, label: Localized | None = None, field: str = "reason") -> str:
+    """``text`` as the reason of ``what``, refused when blank; ``label`` (the reason)
+    and ``field`` name the input as its form does (a handover's is its note)."""
+    check_text(text or "", label or REASON, field=field, limit=MAX_REASON)
     text = (text or "").strip()
     if is_blank(text):
-        raise InvalidInput(_REASON_NEEDED[what], field="reason")
+        raise InvalidInput(_REASON_NEEDED[what], field=field)
     return text
 
 
@@ -1353,6 +1355,7 @@ PROJECT_NAME = Localized("项目名称", "project name")
 COMMUNITY = Localized("社区", "community")
 REASON = Localized("原因", "reason")
 NOTE = Localized("说明", "note")
+HANDOVER_NOTE = Localized("交接说明", "handover note")
 COMMENT = Localized("意见", "comment")
 
 

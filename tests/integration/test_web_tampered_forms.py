@@ -1,6 +1,7 @@
 """Forms sent as no page of the app sends them (a fuzzing walk-through): a list's value
-the list never offered. Each is one Chinese line next to its field, the right
-status, and nothing written — through the ASGI app on both databases."""
+the list never offered and a handover's note named as another form names it. Each is
+one Chinese line next to its field, the right status, and nothing written — through
+the ASGI app on both databases."""
 
 from __future__ import annotations
 
@@ -100,3 +101,20 @@ def test_the_api_and_the_service_keep_their_not_found(web: Any, app: App, projec
     r = c.post("/api/v1/projects", headers=coordinator, json=body)
     assert r.status_code == 404 and "xyz" in r.json()["error"]["message"], r.text
     assert r.json()["error"]["fields"] == ["street"]  # which field, as the planner's has
+
+
+# -- 2. the handover's note by its name -------------------------------------------------------
+
+
+def test_the_handover_note_is_named_as_the_form_names_it(web: Any, app: App, project_id: int) -> None:
+    """A control character in the note was told as 「原因」含有控制字符."""
+    coordinator = sign_in(web, "zhangl")
+    before = snapshot(app)
+    handover = f"/projects/{project_id}/handover"
+    refused = post_form(coordinator, handover, handover, {"planner": "chenm", "note": "交接\x07"})
+    assert refused.status_code == 400
+    assert next_to(refused.text, "note") == "「交接说明」含有控制字符"
+    assert "原因" not in visible_text(refused.text)
+    refused = post_form(coordinator, handover, handover, {"planner": "chenm", "note": "  "})
+    assert refused.status_code == 400 and next_to(refused.text, "note") == "更换责任规划师需要填写交接说明"
+    assert snapshot(app) == before

@@ -190,8 +190,12 @@ def test_handover_by_a_planner_is_refused_and_needs_a_note() -> None:
     project = new_project()
     with pytest.raises(PermissionDenied, match="only a coordinator can hand a project over"):
         project.hand_over(PEOPLE["wangrb"], PEOPLE["chenm"], note="x", now=at("2026-03-10T09:00"))
-    with pytest.raises(InvalidInput, match="a handover needs a note"):
+    with pytest.raises(InvalidInput, match="a handover needs a note") as blank:
         project.hand_over(PEOPLE["zhangl"], PEOPLE["chenm"], note=" ", now=at("2026-03-10T09:00"))
+    # the note, named as the CLI (--note), the API and the form name it: not a "reason"
+    with pytest.raises(InvalidInput, match="handover note contains control characters") as bell:
+        project.hand_over(PEOPLE["zhangl"], PEOPLE["chenm"], note="交接\x07", now=at("2026-03-10T09:00"))
+    assert blank.value.field == bell.value.field == "note"
 
 
 def test_edit_records_before_and_after() -> None:
