@@ -1,7 +1,8 @@
 """Forms sent as no page of the app sends them (a fuzzing walk-through): a list's value
-the list never offered and a handover's note named as another form names it. Each is
-one Chinese line next to its field, the right status, and nothing written — through
-the ASGI app on both databases."""
+the list never offered, a handover's note named as another form names it, and text
+whose bytes are not UTF-8. Each is one Chinese line next to its field (or, for text
+that cannot be read at all, on the page the form came back to), the right status,
+and nothing written — through the ASGI app on both databases."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from typing import Any
 import pytest
 
 from accompany.bootstrap import App
+from accompany.clock import parse_moment
+from accompany.services import households
+from accompany.services.public import set_published
+from accompany.services.queries import show_project
 from accompany.web.app import create_web_app
 
-from ..web_support import client, post_form, sign_in, snapshot, visible_text, with_passwords
+from ..web_support import client, csrf_of, post_form, sign_in, snapshot, visible_text, with_passwords
 from .test_api import bearer
+from .test_consent import HEADER, ROWS, codes
 from .test_web_form_problems import NEW_PROJECT, next_to
 
 
@@ -117,4 +123,108 @@ def test_the_handover_note_is_named_as_the_form_names_it(web: Any, app: App, pro
     assert "原因" not in visible_text(refused.text)
     refused = post_form(coordinator, handover, handover, {"planner": "chenm", "note": "  "})
     assert refused.status_code == 400 and next_to(refused.text, "note") == "更换责任规划师需要填写交接说明"
+    assert snapshot(app) == before
+
+
+# -- 3. text that is not UTF-8 ----------------------------------------------------------------
+
+
+def test_text_that_is_not_utf8_is_refused_naming_its_field(web: Any, app: App, project_id: int) -> None:
+    """It was stored as mojibake (Latin-1, or replacement characters)."""
+    coordinator = sign_in(web, "zhangl")
+    before = snapshot(app)
+    token = csrf_of(coordinator.get("/projects/new").text)
+    gbk = "太阳宫中路社区".encode("gbk")
+    fields = {**NEW_PROJECT, "csrf": token}
+    # a form as a page would send it (urlencoded), the community in GBK
+    body = "&".join(f"{k}={v}" for k, v in fields.items() if k != "community").encode()
+    body += b"&community=" + "".join(f"%{b:02X}" for b in gbk).encode()
+    refused = coordinator.post(
+        "/projects/new",
+        content=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "referer": "http://testserver/projects/new",
+        },
+    )
+    assert refused.status_code == 400
+    shown = visible_text(refused.text)
+    assert "「community」包含无法识别的字符（不是 UTF-8 编码）" in shown, shown
+    assert 'href="/projects/new"' in refused.text and "data-draft-keep" in refused.text  # back to the form
+    # the same bytes unescaped, and in a multipart form
+    raw = body.replace(b"".join(f"%{b:02X}".encode() for b in gbk), gbk)
+    refused = coordinator.post(
+        "/projects/new", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert refused.status_code == 400 and "「community」包含无法识别的字符" in visible_text(refused.text)
+    multipart = [(k, (None, v.encode())) for k, v in fields.items() if k != "community"]
+    refused = coordinator.post("/projects/new", files=[*multipart, ("community", (None, gbk))])
+    assert refused.status_code == 400 and "「community」包含无法识别的字符" in visible_text(refused.text)
+    assert snapshot(app) == before
+    # valid UTF-8 in both ways is taken
+    started = coordinator.post(
+        "/projects/new", files=[*multipart, ("community", (None, "太阳宫中路社区".encode()))]
+    )
+    assert started.status_code == 303, visible_text(started.text)[:300]
+
+
+def test_a_file_is_not_text_and_uploads_keep_working(web: Any, app: App, project_id: int) -> None:
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner = sign_in(web, "wangrb")
+    url = f"/projects/{project_id}/stages/needs-survey/done"
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256))  # no UTF-8
+    evidence = {"evidence.households_interviewed": "36", "evidence.observation_days": "4"}
+    before = snapshot(app)
+    refused = post_form(
+        planner,
+        url,
+        url,
+        evidence,
+        files=[("attach.problem_map", ("问题地图.jpg", photo, "image/jpeg")), ("note", (None, b"\xd6\xd0"))],
+    )
+    assert refused.status_code == 400 and "「note」包含无法识别的字符" in visible_text(refused.text)
+    assert snapshot(app) == before
+    done = post_form(
+        planner,
+        url,
+        url,
+        {**evidence, "note": "入户访谈完成"},
+        files=[("attach.problem_map", ("问题地图.jpg", photo, "image/jpeg"))],
+    )
+    assert done.status_code == 303, visible_text(done.text)[:300]
+    stage = show_project(app, project_id).stages[0]
+    assert [a.filename for a in stage.attachments] == ["问题地图.jpg"]
+
+
+def test_the_api_and_the_residents_forms_are_read_the_same_way(web: Any, app: App, project_id: int) -> None:
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    households.load_register(app, project_id, HEADER, ROWS, by="zhangl")
+    set_published(app, project_id, by="zhangl")
+    planner = bearer(app, "wangrb")
+    before = snapshot(app)
+    # the API's multipart stage-done: its own error shape, the field named
+    r = client(web).post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+        headers=planner,
+        files=[
+            ("evidence.households_interviewed", (None, b"36")),
+            ("evidence.observation_days", (None, b"4")),
+            ("attach.problem_map", ("map.pdf", b"%PDF-1.4 \xff\xfe map", "application/pdf")),
+            ("note", (None, b"\xd6\xd0")),  # 中 in GBK
+        ],
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "invalid_input" and r.json()["error"]["fields"] == ["note"]
+    # a resident's answer: the residents' page (no sign-in, no worklist), back to the project
+    page = f"http://testserver/public/projects/{project_id}?lang=zh"
+    refused = client(web).post(
+        f"/public/projects/{project_id}/needs",
+        files=[("code", (None, codes(app, project_id)[0].encode())), ("comment", (None, b"\xd6\xd0"))],
+        headers={"referer": page},
+    )
+    assert refused.status_code == 400 and refused.headers["cache-control"] == "no-store"
+    shown = visible_text(refused.text)
+    assert "「comment」包含无法识别的字符（不是 UTF-8 编码）" in shown, shown
+    assert f'href="/public/projects/{project_id}?lang=zh"' in refused.text
+    assert "/signin" not in refused.text and "我的待办" not in shown
     assert snapshot(app) == before

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..bootstrap import App, Origin
 from ..i18n import error_text, normalise_language, problem_text, translate
@@ -123,6 +124,44 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class JsonOnly:
+    """A command's body is JSON (marking a stage done may send a form with files, an
+    import sends its file as a form): another content type is refused as such (415),
+    not read as if it were JSON and called "not a JSON object". An ASGI middleware,
+    not Starlette's ``BaseHTTPMiddleware``: a refusal raised while the body is read
+    (``forms.NotUtf8``) then reaches the API's handlers as itself, not wrapped in an
+    exception group."""
+
+    def __init__(self, app: ASGIApp, application: App):
+        self.app = app
+        self.application = application
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            request = Request(scope)
+            if request.headers.get("content-length", "0") != "0":
+                kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+                takes_form = request.url.path.endswith(FORM_ENDPOINTS)
+                # none said: read as JSON (a script that sends JSON without saying so)
+                if kind not in ("", "application/json") and not (
+                    takes_form and kind == "multipart/form-data"
+                ):
+                    lang = _language(request, self.application)
+                    wanted = (
+                        N_(
+                            "Send the request body as JSON (Content-Type: application/json), "
+                            "or as a form with files (multipart/form-data)."
+                        )
+                        if takes_form
+                        else N_("Send the request body as JSON (Content-Type: application/json).")
+                    )
+                    body = ErrorBody(code=CODES[415], message=translate(wanted, lang))
+                    response = JSONResponse({"error": body.model_dump()}, status_code=415)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
 def create_api(application: App) -> FastAPI:
     api = FastAPI(
         title="accompany API",
@@ -188,28 +227,7 @@ def create_api(application: App) -> FastAPI:
         body = ErrorBody(code=CODES.get(exc.status_code, "invalid_input"), message=message)
         return JSONResponse({"error": body.model_dump()}, status_code=exc.status_code, headers=exc.headers)
 
-    @api.middleware("http")
-    async def _json_only(request: Request, call_next: Any) -> Response:
-        # a command's body is JSON (marking a stage done may send a form with files, an
-        # import sends its file as a form): another content type is refused as such
-        # (415), not read as if it were JSON and called "not a JSON object"
-        if request.method in ("POST", "PUT", "PATCH") and request.headers.get("content-length", "0") != "0":
-            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            takes_form = request.url.path.endswith(FORM_ENDPOINTS)
-            # none said: read as JSON (a script that sends JSON without saying so)
-            if kind not in ("", "application/json") and not (takes_form and kind == "multipart/form-data"):
-                lang = _language(request, application)
-                wanted = (
-                    N_(
-                        "Send the request body as JSON (Content-Type: application/json), "
-                        "or as a form with files (multipart/form-data)."
-                    )
-                    if takes_form
-                    else N_("Send the request body as JSON (Content-Type: application/json).")
-                )
-                body = ErrorBody(code=CODES[415], message=translate(wanted, lang))
-                return JSONResponse({"error": body.model_dump()}, status_code=415)
-        return await call_next(request)
+    api.add_middleware(JsonOnly, application=application)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> Response:

@@ -23,6 +23,7 @@ from ..i18n import error_text
 from ..models.errors import AccompanyError, NotFound
 from .context import CsrfFailed, SignInRequired, form_page, page_for, page_to_open, signin_url
 from .errors import status_for
+from .forms import FormsInUtf8, NotUtf8
 from .notices import DoneNotices
 from .page_cache import PageCache
 from .rendering import render
@@ -72,6 +73,7 @@ def create_web_app(application: App) -> FastAPI:
     web.state.pages = PageCache()  # rendered pages, kept until they change (page_cache)
     per_file = application.settings.upload_max_mb * 1024 * 1024
     # a stage done with several photos goes in one request: room for five files
+    web.add_middleware(FormsInUtf8)
     web.add_middleware(DoneNotices)
     web.add_middleware(
         BodyLimit, max_bytes=5 * per_file + 1024 * 1024, per_file_mb=application.settings.upload_max_mb
@@ -139,9 +141,28 @@ def create_web_app(application: App) -> FastAPI:
             public = not_found_page(request, application.settings.language)
             if public is not None:
                 return public
+        if isinstance(exc, NotUtf8):
+            from .routes.public import form_address_page
+
+            # refused as the form was read: a resident's is told on the residents' page
+            public = form_address_page(request, application.settings.language, refused=exc)
+            if public is not None:
+                return public
         page = page_for(request)
         status = status_for(exc)
         message = error_text(exc, page.lang)
+        if isinstance(exc, NotUtf8):
+            # the form's page again, what was typed filled back in (app.js, this tab)
+            back = page_to_open(web.router.routes, form_page(request))
+            return render(
+                page,
+                "error.html",
+                status=status,
+                title=page._("Not possible"),
+                message=message,
+                back=back,
+                keep_draft=True,
+            )
         return render(page, "error.html", status=status, title=page._("Not possible"), message=message)
 
     @web.exception_handler(StarletteHTTPException)

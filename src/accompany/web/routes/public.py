@@ -155,22 +155,38 @@ def back_to_page(project_id: int, lang: str, code: str, sent: str, anchor: str) 
 _FORM_ADDRESS = re.compile(r"^/public/projects/(\d{1,9})(?:/|$)")
 
 
-def form_address_page(request: Request, default_language: str) -> Response | None:
+def form_address_page(
+    request: Request, default_language: str, refused: AccompanyError | None = None
+) -> Response | None:
     """The 405 page of a public form's address opened as a page (a reload after an
     error, a shared link): for a resident — no sign-in, no worklist — with a link to
     the project's public page, keeping the household's code when the address or the
-    page it came from (Referer) had one. None for an address that is not public."""
+    page it came from (Referer) had one. None for an address that is not public.
+    With ``refused``: the answer to a form refused before it could be read (its
+    text not UTF-8), that refusal's line with the same link."""
     found = _FORM_ADDRESS.match(request.url.path)
     if found is None:
         return None
-    lang = normalise_language(request.query_params.get("lang"), default_language)
-    code = request.query_params.get("code") or ""
     referer = urlsplit(request.headers.get("referer") or "")
-    if not code and referer.netloc == request.headers.get("host", ""):
-        code = (parse_qs(referer.query).get("code") or [""])[0]
+    came_from = parse_qs(referer.query) if referer.netloc == request.headers.get("host", "") else {}
+    lang = request.query_params.get("lang")
+    if refused is not None:  # the form's language is in the form, unread: the page's
+        lang = lang or (came_from.get("lang") or [None])[0]
+    lang = normalise_language(lang, default_language)
+    code = request.query_params.get("code") or (came_from.get("code") or [""])[0]
     back = f"/public/projects/{found.group(1)}?{urlencode([*_code_query(code[:40]), ('lang', lang)])}"
-    response = _page(request, lang, 405, project=None, form_address=back)
-    response.headers["Allow"] = "POST"
+    if refused is not None:
+        response = _page(
+            request,
+            lang,
+            status_for(refused),
+            project=None,
+            form_address=back,
+            refused=error_text(refused, lang),
+        )
+    else:
+        response = _page(request, lang, 405, project=None, form_address=back)
+        response.headers["Allow"] = "POST"
     response.headers["Cache-Control"] = "no-store"
     return response
 
