@@ -64,6 +64,8 @@ ALIASES = {
 #: no 0/O, 1/I/L: read aloud or typed from a slip without doubt
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8  # 31⁸ ≈ 8.5 × 10¹¹: not guessable, short enough to type
+#: the digits and letters a code never has (a person told what a code looks like)
+CODE_NEVER = tuple(c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in CODE_ALPHABET)
 _CODE = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 _CONTACT = re.compile(r"^\+?[0-9][0-9 ()\-]*$")
 

@@ -1,11 +1,13 @@
 """Forms sent as no page of the app sends them (a fuzzing walk-through): a list's value
-the list never offered, a handover's note named as another form names it, and text
-whose bytes are not UTF-8. Each is one Chinese line next to its field (or, for text
-that cannot be read at all, on the page the form came back to), the right status,
-and nothing written — through the ASGI app on both databases."""
+the list never offered, a handover's note named as another form names it, text whose
+bytes are not UTF-8, and a residents' link with a code that cannot be a household's.
+Each is one Chinese line next to its field (or, for text that cannot be read at all,
+on the page the form came back to), the right status, and nothing written — through
+the ASGI app on both databases."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -228,3 +230,47 @@ def test_the_api_and_the_residents_forms_are_read_the_same_way(web: Any, app: Ap
     assert f'href="/public/projects/{project_id}?lang=zh"' in refused.text
     assert "/signin" not in refused.text and "我的待办" not in shown
     assert snapshot(app) == before
+
+
+# -- 4. a residents' link with a code that cannot be one --------------------------------------
+
+
+def _code_fields(page: str) -> list[tuple[str, str]]:
+    """(the value, the line next to it) of each household-code field of the page."""
+    found = re.findall(
+        r'<input name="code" value="([^"]*)"[^>]*>\s*(?:<small class="field-error"[^>]*>([^<]*)</small>)?',
+        page,
+    )
+    assert found, "no household-code field"
+    return found
+
+
+def test_a_link_with_a_malformed_code_shows_it_and_says_what_a_code_looks_like(
+    web: Any, app: App, project_id: int
+) -> None:
+    """The code was dropped without a word and the form came up empty."""
+    households.load_register(app, project_id, HEADER, ROWS, by="zhangl")
+    set_published(app, project_id, by="zhangl")
+    resident = client(web)
+    url = f"/public/projects/{project_id}"
+    line = "链接中的住户编码无效：住户编码由 8 位字母和数字组成（不含 0、1、I、L、O），见住户编码条。"
+    for code in ("WRONG123", "ABC", '"><b>x'):
+        page = resident.get(url, params={"code": code})
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        fields = _code_fields(page.text)
+        assert {value for value, _ in fields} == {
+            code.replace('"', "&#34;").replace(">", "&gt;").replace("<", "&lt;")
+        }
+        assert {said for _, said in fields} == {line}
+        assert "<b>" not in page.text
+    # a code of the right shape is not looked up: the same page whether the register
+    # holds it or not, the code in the form, nothing said
+    real = codes(app, project_id)[0]
+    unknown = "QJFQNBX4" if real != "QJFQNBX4" else "QJFQNBX5"
+    with_real = resident.get(url, params={"code": real})
+    with_unknown = resident.get(url, params={"code": unknown})
+    assert _code_fields(with_real.text)[0] == (real, "")
+    assert _code_fields(with_unknown.text)[0] == (unknown, "")
+    assert with_real.text.replace(real, "CODE") == with_unknown.text.replace(unknown, "CODE")
+    english = resident.get(url, params={"code": "WRONG123", "lang": "en"})
+    assert "a code has 8 letters and digits (never 0, 1, I, L, O)" in visible_text(english.text)

@@ -39,7 +39,7 @@ from ...labels import label
 from ...models.comments import KIND_LABELS, Kind
 from ...models.consent import CHOICE_LABELS, Choice
 from ...models.errors import N_, AccompanyError, Localized, NotFound
-from ...models.households import normalise_code
+from ...models.households import CODE_LENGTH, CODE_NEVER, normalise_code
 from ...services.address_limit import admit
 from ...services.consent import cast_ballot
 from ...services.public import PublicPage, public_page
@@ -230,6 +230,25 @@ def page_context(app, page: PublicPage, lang: str, code: str = "") -> dict:  # t
     }
 
 
+def link_code_context(context: dict, code: str, lang: str) -> dict:  # type: ignore[type-arg]
+    """A link whose ``code`` cannot be a household's (``?code=WRONG123``: a slip's
+    address typed by hand, or cut short): the code in each form as the link has it,
+    and next to it what a code looks like — told from its shape alone, never from the
+    register, so that a link tells nothing of which households there are. Nothing for
+    a code of the right shape (the register is asked when an answer is sent)."""
+    typed = code.strip()
+    if not typed or normalise_code(typed) is not None:
+        return {}
+    problem = translate(
+        "The household code in the link is not a valid one: a code has {length} letters and digits "
+        "(never {never}), as printed on your slip.",
+        lang,
+        length=CODE_LENGTH,
+        never=("、" if lang == "zh" else ", ").join(CODE_NEVER),
+    )
+    return {**{key: typed for key in CODE_KEYS if key in context}, "link_code_error": problem}
+
+
 def read_page(app, project_id: int) -> PublicPage | None:  # type: ignore[no-untyped-def]
     """The published page's content (one transaction); None when there is none."""
     try:
@@ -275,6 +294,7 @@ async def public_page_view(request: Request, project_id: str) -> Response:
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE // 5}"
         return response
     context = page_context(app, page, lang, code)
+    context.update(link_code_context(context, code, lang))
     sent = sent_context(request.query_params.get("sent") or "", lang)
     response = _page(request, lang, 200, **context, **sent)
     # the same page for everyone, no cookies; with a code in a form or an answer's
