@@ -3,7 +3,6 @@ and one project's page."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -12,7 +11,6 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from ...clock import parse_day
 from ...i18n import error_text
 from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput, Refusals, together
@@ -27,6 +25,7 @@ from ...templates import template_ref as parse_template_ref
 from ..context import Page, page_for, record_id
 from ..errors import status_for
 from ..forms import FormErrors, choice_not_offered, text, uploads_of
+from ..forms import day as form_day
 from ..page_cache import Keep, cached_page
 from ..rendering import render, render_html
 
@@ -174,7 +173,7 @@ async def start(request: Request) -> Response:
         parties: dict[str, str] = {}
         for key, value in values.items():
             if key.startswith("deadline.") and value.strip():
-                day = checks.check(_day, value, key, page)
+                day = checks.check(form_day, value, key, lang)
                 if day is not None:
                     deadlines[key.split(".", 1)[1]] = day
             elif key.startswith("param.") and value.strip():
@@ -189,7 +188,7 @@ async def start(request: Request) -> Response:
         planner = (checks.check(text, form, "planner", lang=lang) or "").strip()
         if not planner:  # not "the directory has no ''": nobody was chosen
             checks.errors.append(InvalidInput(page._("Choose the planner."), field="planner"))
-        start_day = checks.check(_day, values.get("start", ""), "start", page)
+        start_day = checks.check(form_day, values.get("start", ""), "start", lang)
         command = StartProject(
             template=name,
             template_version=version,
@@ -235,17 +234,6 @@ async def start(request: Request) -> Response:
             page, template_ref, values, FormErrors.of(exc, lang), status=status_for(exc), duplicate=duplicate
         )
     return RedirectResponse(f"/projects/{outcome.project_id}", status_code=303)
-
-
-def _day(value: str, field: str, page: Page) -> dt.date:
-    if not value.strip():
-        raise InvalidInput(page._("Choose a date."), field=field)
-    try:
-        return parse_day(value, field)
-    except InvalidInput:
-        raise InvalidInput(
-            page._("'{value}' is not a date like 2026-03-15", value=value[:40]), field=field
-        ) from None
 
 
 # -- bulk import -------------------------------------------------------------------------------
