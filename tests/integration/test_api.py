@@ -318,3 +318,31 @@ def test_the_apis_own_refusals_of_address_method_type_and_size(web, app: App) ->
     )
     assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
     assert big.json()["error"]["message"].startswith("The upload is too large: at most")
+
+
+def test_a_body_sent_without_its_length_is_refused_as_too_large_when_it_grows_over_the_limit(
+    app: App, project_id: int
+) -> None:
+    """A body streamed without Content-Length (chunked) is counted as it comes: over
+    the limit it is the API's 413 in its error shape — it was a 500, the API's own
+    error layer answering before the limit could — and nothing changes."""
+    small = app.via(app.origin)
+    small.settings = app.settings.model_copy(update={"upload_max_mb": 1})
+    c = client(create_web_app(small))
+    planner = bearer(app, "wangrb")
+    before = snapshot(app)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"evidence": {"households": "'
+        for _ in range(8):
+            yield b"1" * (1 << 20)
+        yield b'"}}'
+
+    big = c.post(
+        f"/api/v1/projects/{project_id}/stages/needs-survey/done",
+        headers={**planner, "Content-Type": "application/json"},
+        content=chunks(),
+    )
+    assert big.status_code == 413, big.text[:300]
+    assert big.json()["error"]["code"] == "too_large"
+    assert snapshot(app) == before

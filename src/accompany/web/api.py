@@ -39,7 +39,7 @@ from .api_migration import add_migration_routes
 from .context import record_id
 from .errors import CODES, status_for
 from .forms import MAX_TEXT, saved_uploads, uploads_of
-from .security import CSRF_HEADER, SESSION_COOKIE, csrf_matches
+from .security import CSRF_HEADER, SESSION_COOKIE, csrf_matches, limit_bodies
 from .validation import problem_line, validation_problems, validation_text
 
 VERSION = "v1"
@@ -228,6 +228,7 @@ def create_api(application: App) -> FastAPI:
         return JSONResponse({"error": body.model_dump()}, status_code=exc.status_code, headers=exc.headers)
 
     api.add_middleware(JsonOnly, application=application)
+    limit_bodies(api, application.settings.upload_max_mb)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> Response:

@@ -27,7 +27,7 @@ from .forms import FormsInUtf8, NotUtf8
 from .notices import DoneNotices
 from .page_cache import PageCache
 from .rendering import render
-from .security import SESSION_COOKIE, BodyLimit, SecurityHeaders, origin_of
+from .security import SESSION_COOKIE, SecurityHeaders, limit_bodies, origin_of
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -71,13 +71,9 @@ def create_web_app(application: App) -> FastAPI:
     )
     web.state.accompany = application
     web.state.pages = PageCache()  # rendered pages, kept until they change (page_cache)
-    per_file = application.settings.upload_max_mb * 1024 * 1024
-    # a stage done with several photos goes in one request: room for five files
     web.add_middleware(FormsInUtf8)
     web.add_middleware(DoneNotices)
-    web.add_middleware(
-        BodyLimit, max_bytes=5 * per_file + 1024 * 1024, per_file_mb=application.settings.upload_max_mb
-    )
+    limit_bodies(web, application.settings.upload_max_mb)
     web.add_middleware(SecurityHeaders, img_origin=origin_of(application.settings.map_tiles))
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (

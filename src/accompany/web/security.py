@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 
+from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -165,6 +166,16 @@ def origin_of(url: str | None) -> str | None:
 
 class BodyTooLarge(Exception):
     pass
+
+
+def limit_bodies(app: Starlette, upload_max_mb: int) -> None:
+    """Adds the request-body limit to ``app``: room for five files of
+    ``upload_max_mb`` (a stage done with several photos goes in one request) and 1 MB
+    of fields. A mounted app (the API) takes it too, inside its own error layer,
+    which would answer 500 for a body found too large as it streams in, before the
+    outer app's limit could answer 413."""
+    per_file = upload_max_mb * 1024 * 1024
+    app.add_middleware(BodyLimit, max_bytes=5 * per_file + 1024 * 1024, per_file_mb=upload_max_mb)
 
 
 class BodyLimit:
