@@ -915,12 +915,19 @@ def render_html(report: Report, lang: str = "zh") -> str:
             "reminders_sent",
             "escalations_sent",
         ]
+        # a team counts once per street it serves: its rows are told apart by the
+        # street (as the workbook's and the CSV's are)
+        identity = [ident["street"], ident["team"]] if level == "team" else [ident["name"]]
         level_tables.append(
             f"<h2>{LEVEL_NAMES[lang][level]}</h2>"
             + _html_table(
-                [ident["name"], *(_label(c, lang) for c in columns)],
+                [*identity, *(_label(c, lang) for c in columns)],
                 [
-                    [r["name"], *(_percent(r.get(c)) if c in RATES else r.get(c) for c in columns)]
+                    [
+                        *([r["street"]] if level == "team" else []),
+                        r["name"],
+                        *(_percent(r.get(c)) if c in RATES else r.get(c) for c in columns),
+                    ]
                     for r in map(lambda r: _row_names(report, r), rows)
                 ],
             )
