@@ -157,7 +157,7 @@ PARTICIPATION_COLUMNS = [
     ("households", "登记户数", "households in the register"),
     ("needs_households", "问需答卷户数", "问需: households answered"),
     ("needs_rate_pct", "问需回应率(%)", "问需 response rate %"),
-    ("during_households", "问计参与户数（意见或表决）", "问计: households commented or voted"),
+    ("during_households", "问计意见或表决户数", "问计: households commented or voted"),
     ("during_rate_pct", "问计参与率(%)", "问计 response rate %"),
     ("satisfaction_households", "问效答卷户数", "问效: households answered"),
     ("satisfaction_rate_pct", "问效回应率(%)", "问效 response rate %"),
@@ -173,6 +173,70 @@ PARTICIPATION_COLUMNS = [
     ("consent_passed", "表决结果", "consent verdict"),
 ]
 PARTICIPATION_SHEET = {"zh": "居民参与", "en": "Residents' participation"}
+#: what each participation figure counts (models/participation.py): the quarter's own
+#: activity (first answers, comments and ballots inside the quarter, up to the cut-off),
+#: every ballot since the project began up to the cut-off (the consent tally), or the
+#: register as it stands at the cut-off — the headers say which (a reader could not tell
+#: a quarter's 问计 households from the running count of ballots beside them)
+PARTICIPATION_PERIODS = {
+    "households": "cut-off",
+    **dict.fromkeys(
+        (
+            "needs_households",
+            "needs_rate_pct",
+            "during_households",
+            "during_rate_pct",
+            "satisfaction_households",
+            "satisfaction_rate_pct",
+            "comments",
+            "objections",
+            "answered",
+        ),
+        "quarter",
+    ),
+    **dict.fromkeys(
+        (
+            "consent_ballots",
+            "participating_area_pct",
+            "participating_owners_pct",
+            "agreeing_area_pct",
+            "agreeing_owners_pct",
+            "consent_passed",
+        ),
+        "cumulative",
+    ),
+}
+PERIOD_SUFFIXES = {
+    "zh": {"quarter": "（本季度）", "cumulative": "（截至数据截止累计）", "cut-off": "（截至数据截止）"},
+    "en": {
+        "quarter": " (this quarter)",
+        "cumulative": " (cumulative to the cut-off)",
+        "cut-off": " (at the cut-off)",
+    },
+}
+#: the line under the participation table (HTML, XLSX) saying what the two kinds mean
+PARTICIPATION_NOTE = {
+    "zh": "注：标“本季度”的列只计本季度内（季度开始至数据截止）的首次答卷、意见和投票"
+    "（已答复：其中至数据截止已答复的）；标“截至数据截止累计”的列计项目开始以来至数据截止的"
+    "全部表决（每户以截止前最后一票为准）；登记户数为数据截止时的登记册。",
+    "en": "Note: “this quarter” columns count only what happened in the quarter (from its start "
+    "to the cut-off): first answers, comments and ballots (answered: those of them answered by "
+    "the cut-off); “cumulative to the cut-off” columns count every ballot since the project "
+    "began, up to the cut-off (each household's latest); households in the register: the "
+    "register at the cut-off.",
+}
+
+
+def participation_headers(lang: str) -> list[str]:
+    """The participation table's headers, each figure's saying what it counts."""
+    suffixes = PERIOD_SUFFIXES["zh" if lang == "zh" else "en"]
+    return [
+        (zh if lang == "zh" else en)
+        + (suffixes[PARTICIPATION_PERIODS[key]] if key in PARTICIPATION_PERIODS else "")
+        for key, zh, en in PARTICIPATION_COLUMNS
+    ]
+
+
 #: what a row counts (the CSVs' first column, the participation sheet's level)
 ROW_LEVELS = {
     "zh": {"all": "全部", "district": "区", "street": "街道", "team": "团队", "project": "项目"},
@@ -545,7 +609,7 @@ def render_csv_participation(report: Report, lang: str = "zh") -> str:
     out = io.StringIO()
     writer = _SafeWriter(csv.writer(out))
     # the rows as the sheet shows them: their level named (层级 全部/区/…) like the figures' CSV
-    writer.writerow([zh if lang == "zh" else en for _, zh, en in PARTICIPATION_COLUMNS])
+    writer.writerow(participation_headers(lang))
     for row in participation_rows(report, lang):
         writer.writerow(row)
     return out.getvalue()
@@ -762,11 +826,10 @@ def write_xlsx(report: Report, path: Path, lang: str = "zh") -> None:
             satisfaction_rows(report, lang),
         )
     if report.participation:
-        table(
-            book.create_sheet(PARTICIPATION_SHEET[lang]),
-            [zh if lang == "zh" else en for _, zh, en in PARTICIPATION_COLUMNS],
-            participation_rows(report, lang),
-        )
+        sheet = book.create_sheet(PARTICIPATION_SHEET[lang])
+        table(sheet, participation_headers(lang), participation_rows(report, lang))
+        sheet.append([])
+        sheet.append([PARTICIPATION_NOTE["zh" if lang == "zh" else "en"]])
     about_sheet = book.create_sheet(sheets["about"])
     table(
         about_sheet,
@@ -915,12 +978,19 @@ def render_html(report: Report, lang: str = "zh") -> str:
             "reminders_sent",
             "escalations_sent",
         ]
+        # a team counts once per street it serves: its rows are told apart by the
+        # street (as the workbook's and the CSV's are)
+        identity = [ident["street"], ident["team"]] if level == "team" else [ident["name"]]
         level_tables.append(
             f"<h2>{LEVEL_NAMES[lang][level]}</h2>"
             + _html_table(
-                [ident["name"], *(_label(c, lang) for c in columns)],
+                [*identity, *(_label(c, lang) for c in columns)],
                 [
-                    [r["name"], *(_percent(r.get(c)) if c in RATES else r.get(c) for c in columns)]
+                    [
+                        *([r["street"]] if level == "team" else []),
+                        r["name"],
+                        *(_percent(r.get(c)) if c in RATES else r.get(c) for c in columns),
+                    ]
                     for r in map(lambda r: _row_names(report, r), rows)
                 ],
             )
@@ -945,9 +1015,8 @@ def render_html(report: Report, lang: str = "zh") -> str:
     if report.participation:
         lists.append(
             f"<h2>{PARTICIPATION_SHEET[lang]} ({report.participation_overall.get('projects', 0)})</h2>"
-            + _html_table(
-                [zh_ if zh else en for _, zh_, en in PARTICIPATION_COLUMNS], participation_rows(report, lang)
-            )
+            + _html_table(participation_headers(lang), participation_rows(report, lang))
+            + f'<p class="note">{html.escape(PARTICIPATION_NOTE["zh" if zh else "en"])}</p>'
         )
     about = _html_table(["", ""], [[k, v] for k, v in _about(report, lang)])
     title = f"{'陪伴式服务季度合规报告' if zh else 'Accompany-service quarterly compliance report'} {quarter_name(report.quarter, lang)}"

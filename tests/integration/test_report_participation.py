@@ -7,8 +7,10 @@ CSV, the HTML and the 居民参与 sheet; activity of another quarter counts the
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -102,17 +104,22 @@ def test_the_report_counts_residents_participation(
 
     path = tmp_path / "q1.xlsx"
     write_xlsx(report, path, "zh")
-    rows = list(load_workbook(path)["居民参与"].iter_rows(values_only=True))
+    # re-pinned when the headers began to say what each figure counts (the quarter's
+    # own or every ballot up to the cut-off) and a note began to follow the table after
+    # a blank row: the table's rows are the ones before them, the figures unchanged
+    sheet = list(load_workbook(path)["居民参与"].iter_rows(values_only=True))
+    rows, note = sheet[:-2], sheet[-1][0]
     assert rows[0][:8] == (
         "层级",
         "区",
         "街道",
         "项目编号",
         "项目",
-        "登记户数",
-        "问需答卷户数",
-        "问需回应率(%)",
+        "登记户数（截至数据截止）",
+        "问需答卷户数（本季度）",
+        "问需回应率(%)（本季度）",
     )
+    assert note.startswith("注：")
     assert [r[0] for r in rows[1:]] == ["全部", "区", "街道", "项目"]
     assert rows[-1][3:] == (
         project_id,
@@ -196,3 +203,122 @@ def test_a_hostile_project_name_stays_text(people: App, clock, tmp_path: Path) -
     assert cell.data_type == "s" and cell.quotePrefix
     assert not [c for c in cells if c.data_type == "f"]
     assert f"'{name}" in render_csv_with_about(report, "zh").replace('""', '"')
+
+
+#: the participation headers by what they count (models/participation.py): the
+#: quarter's own activity, or every ballot up to the cut-off, or the register then
+QUARTER_HEADERS = {
+    "zh": [
+        "问需答卷户数（本季度）",
+        "问需回应率(%)（本季度）",
+        "问计意见或表决户数（本季度）",
+        "问计参与率(%)（本季度）",
+        "问效答卷户数（本季度）",
+        "问效回应率(%)（本季度）",
+        "意见条数（本季度）",
+        "异议条数（本季度）",
+        "已答复条数（本季度）",
+    ],
+    "en": [
+        "问需: households answered (this quarter)",
+        "问需 response rate % (this quarter)",
+        "问计: households commented or voted (this quarter)",
+        "问计 response rate % (this quarter)",
+        "问效: households answered (this quarter)",
+        "问效 response rate % (this quarter)",
+        "comments (this quarter)",
+        "objections (this quarter)",
+        "answered (this quarter)",
+    ],
+}
+CUMULATIVE_HEADERS = {
+    "zh": [
+        "参与表决户数（截至数据截止累计）",
+        "参与表决面积占总面积(%)（截至数据截止累计）",
+        "参与表决人数占总人数(%)（截至数据截止累计）",
+        "同意面积占参与面积(%)（截至数据截止累计）",
+        "同意人数占参与人数(%)（截至数据截止累计）",
+        "表决结果（截至数据截止累计）",
+    ],
+    "en": [
+        "households voted (cumulative to the cut-off)",
+        "participating area % of total (cumulative to the cut-off)",
+        "participating owners % of total (cumulative to the cut-off)",
+        "agreeing area % of participating (cumulative to the cut-off)",
+        "agreeing owners % of participating (cumulative to the cut-off)",
+        "consent verdict (cumulative to the cut-off)",
+    ],
+}
+HEADERS = {
+    "zh": [
+        "层级",
+        "区",
+        "街道",
+        "项目编号",
+        "项目",
+        "登记户数（截至数据截止）",
+        *QUARTER_HEADERS["zh"],
+        "表决规则",
+        *CUMULATIVE_HEADERS["zh"],
+    ],
+    "en": [
+        "level",
+        "district",
+        "street",
+        "project",
+        "name",
+        "households in the register (at the cut-off)",
+        *QUARTER_HEADERS["en"],
+        "consent rule",
+        *CUMULATIVE_HEADERS["en"],
+    ],
+}
+NOTES = {"zh": ("“本季度”", "“截至数据截止累计”"), "en": ("“this quarter”", "“cumulative to the cut-off”")}
+
+
+def test_the_headers_say_which_figures_are_the_quarters_and_which_run_to_the_cut_off(
+    people: App,
+    project_id: int,
+    clock,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """In 2026Q2 the residents only answered the satisfaction survey: the ballots of Q1
+    still count in the consent columns (everything up to the cut-off) while the
+    comments and 问计 households of Q1 do not (the quarter's own) — each header of the
+    sheet, the HTML and the CSV says which, and a note under the sheet's and the
+    HTML's table says what the two mean. The figures and the JSON stay as they were."""
+    _residents_take_part(people, project_id, clock)
+    clock.moment = parse_moment("2026-07-01T09:00")
+    report = quarterly_report(people, Quarter.parse("2026Q2"))
+    export = render_json(report)
+    (row,) = [r for r in json.loads(export)["participation"]["rows"] if r["level"] == "project"]
+    assert (row["comments"], row["during_households"], row["satisfaction_households"]) == (0, 0, 2)
+    assert row["consent_ballots"] == 3  # cast in Q1
+
+    for lang in ("zh", "en"):
+        write_xlsx(report, tmp_path / f"q2-{lang}.xlsx", lang)
+        book = load_workbook(tmp_path / f"q2-{lang}.xlsx")
+        sheet = list(
+            book["居民参与" if lang == "zh" else "Residents' participation"].iter_rows(values_only=True)
+        )
+        assert list(sheet[0]) == HEADERS[lang], lang
+        project = dict(zip(sheet[0], next(r for r in sheet if r[3] == project_id), strict=True))
+        assert project[CUMULATIVE_HEADERS[lang][0]] == 3  # Q1's ballots, counted up to the cut-off
+        assert project[QUARTER_HEADERS[lang][2]] == 0  # nobody commented or voted in Q2
+        assert project[QUARTER_HEADERS[lang][6]] == 0 and project[QUARTER_HEADERS[lang][4]] == 2
+        # the note: under the table, after a blank row, alone on its row
+        assert all(cell is None for cell in sheet[-2])
+        note = sheet[-1][0]
+        assert all(word in note for word in NOTES[lang]) and sheet[-1][1:] == (None,) * (len(sheet[-1]) - 1)
+
+        page = render_html(report, lang)
+        section = page.split("居民参与 (1)" if lang == "zh" else "Residents' participation (1)", 1)[1]
+        table, after = section.split("</table>", 1)
+        headers = re.findall(r"<th>(.*?)</th>", table)
+        assert headers == [html.escape(h) for h in HEADERS[lang]], lang
+        assert after.lstrip().startswith(f'<p class="note">{html.escape(note)}</p>')
+
+        text = render_csv_with_about(report, lang)
+        csv_rows = list(csv.reader(io.StringIO(text.split("\n\n")[1])))
+        assert csv_rows[0] == HEADERS[lang], lang
+    assert render_json(report) == export

@@ -157,3 +157,66 @@ def test_the_web_downloads_and_the_api_name_the_teams(teams_app: App) -> None:
     rows = {r["key"]: r for r in api.json()["rows"] if r["level"] == "team"}
     assert rows["taiyanggong/tsinghua-tyg"]["team_name"] == TSINGHUA
     assert rows["taiyanggong/tsinghua-tyg"]["team"] == "tsinghua-tyg"
+
+
+def _html_table(page: str, heading: str) -> list[list[str]]:
+    """The cells (header row first) of the HTML report's table under ``<h2>heading</h2>``."""
+    import re
+
+    section = page.split(f"<h2>{heading}</h2>", 1)[1].split("</table>", 1)[0]
+    return [re.findall(r"<t[hd]>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", section)]
+
+
+def test_a_team_serving_two_streets_has_a_row_per_street_named_by_its_street(
+    people: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    """陈敏 (bjut-cy) plans a project in 太阳宫 and one in 酒仙桥: the team table has a
+    row for each, told apart by the street's name (the HTML's had the team's name
+    only, twice); the workbook and the CSV name the street too."""
+    from openpyxl import load_workbook
+
+    bjut = "北京工业大学朝阳区责任规划师团队"
+    clock.moment = parse_moment("2026-01-05T09:00")
+    for street, by in (("taiyanggong", "zhangl"), ("jiuxianqiao", "liuq")):
+        commands.start_project(
+            people,
+            start_command(
+                name=f"{street}口袋公园",
+                street=street,
+                planner="chenm",
+                by=by,
+                start=dt.date(2026, 1, 5),
+                stage_deadlines=FAR,
+            ),
+        )
+    clock.moment = parse_moment("2026-03-10T09:00")
+    report = quarterly_report(people, Q1)
+    teams = {r["key"] for r in report.rows if r["level"] == "team"}
+    assert teams == {"taiyanggong/bjut-cy", "jiuxianqiao/bjut-cy"}
+    before = render_json(report)
+
+    for lang, heading, header in (
+        ("zh", "规划师团队", ["街道", "团队"]),
+        ("en", "planner teams", ["street", "team"]),
+    ):
+        table = _html_table(render_html(report, lang), heading)
+        assert table[0][:2] == header, lang
+        # the streets by name (the directory's names in both languages), not by id
+        assert sorted(row[:2] for row in table[1:]) == [["太阳宫街道", bjut], ["酒仙桥街道", bjut]], lang
+
+    write_xlsx(report, tmp_path / "q1.xlsx", "zh")
+    sheet = load_workbook(tmp_path / "q1.xlsx")["规划师团队"]
+    assert [c.value for c in sheet[1]][:3] == ["区", "街道", "团队"]
+    assert sorted(row[1:3] for row in sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("太阳宫街道", bjut),
+        ("酒仙桥街道", bjut),
+    ]
+    rows = list(csv.reader(io.StringIO(render_csv(report, "zh"))))
+    assert sorted((row[2], row[3]) for row in rows if row[0] == "团队") == [
+        ("太阳宫街道", bjut),
+        ("酒仙桥街道", bjut),
+    ]
+    # the export keeps its ids and its figures: the column is the readers' only
+    assert render_json(report) == before
+    data = json.loads(before)
+    assert sorted(r["street"] for r in data["rows"] if r["level"] == "team") == ["jiuxianqiao", "taiyanggong"]
