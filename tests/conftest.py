@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
@@ -207,3 +208,30 @@ def smtp() -> Iterator[SmtpReceiver]:
     receiver = SmtpReceiver()
     yield receiver
     receiver.stop()
+
+
+POCKET_V1 = Path(__file__).parent / "fixtures" / "migration" / "templates" / "pocket-park-v1.yaml"
+
+
+def write_pocket_park_with_upkeep(folder: Path) -> Path:
+    """A templates folder with pocket-park@1 and a version 2 that keeps every stage
+    and adds one whose deadline is set at the start (upkeep): a project on version 1
+    has no date to carry for it, so moving it asks for one (the CLI's --due)."""
+    v1 = yaml.safe_load(POCKET_V1.read_text("utf-8"))
+    v2 = {**v1, "version": 2}
+    v2["stages"] = [
+        *v1["stages"],
+        {
+            "id": "upkeep",
+            "name": "养护移交",
+            "name_en": "Upkeep handover",
+            "phase": "before",
+            "deadline": {"set_at_start": True},
+            "evidence": [{"key": "visits", "label": "回访次数", "type": "integer"}],
+            "approval": ["street-office"],
+        },
+    ]
+    folder.mkdir(parents=True)
+    (folder / "pocket-park-v1.yaml").write_text(POCKET_V1.read_text("utf-8"), "utf-8")
+    (folder / "pocket-park-v2.yaml").write_text(yaml.safe_dump(v2, allow_unicode=True), "utf-8")
+    return folder

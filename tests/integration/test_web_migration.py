@@ -8,7 +8,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import yaml
 
 from accompany.bootstrap import App
 from accompany.models.deadlines import local_date
@@ -16,7 +15,7 @@ from accompany.services import commands
 from accompany.services.queries import show_project
 from accompany.web.app import create_web_app
 
-from ..conftest import start_command
+from ..conftest import start_command, write_pocket_park_with_upkeep
 from ..web_support import post_form, sign_in, snapshot, visible_text, with_passwords
 
 
@@ -100,32 +99,9 @@ def test_a_move_waiting_for_parties_links_to_the_parties_page(web, app: App, on_
     assert f'href="/projects/{on_v2}/parties"' in plan.text
 
 
-POCKET_V1 = Path(__file__).parent.parent / "fixtures" / "migration" / "templates" / "pocket-park-v1.yaml"
-
-
 @pytest.fixture
 def pocket_with_upkeep(app: App, tmp_path: Path) -> App:
-    """pocket-park@1 and a version 2 that keeps every stage and adds one whose deadline
-    is set at the start (upkeep): a project on version 1 has no date to carry for it."""
-    v1 = yaml.safe_load(POCKET_V1.read_text("utf-8"))
-    v2 = {**v1, "version": 2}
-    v2["stages"] = [
-        *v1["stages"],
-        {
-            "id": "upkeep",
-            "name": "养护移交",
-            "name_en": "Upkeep handover",
-            "phase": "before",
-            "deadline": {"set_at_start": True},
-            "evidence": [{"key": "visits", "label": "回访次数", "type": "integer"}],
-            "approval": ["street-office"],
-        },
-    ]
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    (folder / "pocket-park-v1.yaml").write_text(POCKET_V1.read_text("utf-8"), "utf-8")
-    (folder / "pocket-park-v2.yaml").write_text(yaml.safe_dump(v2, allow_unicode=True), "utf-8")
-    app.settings.templates_dir = folder
+    app.settings.templates_dir = write_pocket_park_with_upkeep(tmp_path / "templates")
     app.__dict__.pop("catalog", None)
     return app
 
