@@ -72,7 +72,9 @@ def test_the_date_of_a_new_set_at_start_deadline_is_chosen_on_a_phone(browser, p
     page.fill("input[name='due.upkeep']", "2026-12-15")
     page.click("button[name=check]")
     page.wait_for_load_state()
-    assert "指定：2026-12-15" in page.inner_text("table.migration-plan")
+    added = page.locator("table.migration-plan tr.change-added").inner_text()
+    assert "养护移交" in added and "指定：2026-12-15" in added
+    assert "—" not in added.split("养护移交")[0]  # an added stage is named once, not "— → 养护移交"
     _fits(page)
     _shot(page, "zhangl-migration-date-checked-phone")
     assert snapshot(app) == before
