@@ -286,3 +286,41 @@ def test_a_substitutes_decisions_name_whom_they_were_for_on_the_project_page(
         "zhaoy",
         "赵阳",
     )
+
+
+def test_the_decide_page_tells_a_substitute_whom_she_decides_for(
+    web, app: App, project_id: int, evidence_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """On the decide page, 李静 standing in for 赵阳 reads for whom and until when,
+    above the buttons (and again when the form comes back with a problem); 赵阳
+    deciding as himself reads nothing of the kind; nor does she once the delegation
+    is over."""
+    from .test_delegation import zhaoy_away
+
+    with_passwords(app, "lij")
+    zhaoy_away(app)
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    survey_done(app, project_id, evidence_file)
+    decide = f"/projects/{project_id}/stages/needs-survey/decide"
+    approve = f'action="/projects/{project_id}/stages/needs-survey/approve"'
+    told = "您正代 赵阳（太阳宫街道办事处）审批此阶段（代理期至 2026-03-20）。"
+
+    substitute = sign_in(web, "lij")
+    page = substitute.get(decide)
+    assert page.status_code == 200 and approve in page.text
+    notice = re.search(r'<p class="notice deciding-for"[^>]*>(.*?)</p>', page.text, flags=re.S)
+    assert notice and visible_text(notice.group(1)).strip() == told, visible_text(page.text)[:800]
+    assert page.text.index("deciding-for") < page.text.index(approve)  # above the buttons
+    # a return without a reason comes back with the problem, still saying for whom
+    again = post_form(
+        substitute, decide, f"/projects/{project_id}/stages/needs-survey/return", {"reason": " "}
+    )
+    assert again.status_code == 400 and told in visible_text(again.text)
+
+    own = sign_in(web, "zhaoy").get(decide)
+    assert own.status_code == 200 and approve in own.text
+    assert "deciding-for" not in own.text and "您正代" not in visible_text(own.text)
+
+    app.clock.moment = parse_moment("2026-03-21T09:00")  # type: ignore[attr-defined]
+    over = sign_in(web, "lij").get(decide)
+    assert approve not in over.text and "您正代" not in visible_text(over.text)
