@@ -358,6 +358,49 @@ def test_the_street_office_undoes_its_approval_from_the_project_page(browser, wo
     assert office.locator("a.undo").count() == 0
 
 
+def test_a_substitute_reads_for_whom_she_decides_and_the_project_page_says_it(  # type: ignore[no-untyped-def]
+    browser, world, tmp_path: Path
+) -> None:
+    """李静 stands in for 赵阳 (代理审批): the decide page says so above the buttons,
+    on a phone; once she approves, the stage's decision names both."""
+    from accompany.services.delegation import delegate
+
+    app, server, ids = world
+    b = ids["b"]
+    (tmp_path / "问题地图.pdf").write_bytes(minimal_pdf("Problem map"))
+    commands.complete_stage(
+        app,
+        commands.CompleteStage(
+            project_id=b,
+            stage="needs-survey",
+            by="wangrb",
+            evidence={"households_interviewed": "42", "observation_days": "4"},
+            attachments=[commands.AttachmentInput(key="problem_map", path=str(tmp_path / "问题地图.pdf"))],
+        ),
+    )
+    delegate(app, "zhaoy", to="lij", starts_on=dt.date(2026, 4, 20), ends_on=dt.date(2026, 4, 30), by="zhaoy")
+    with_passwords(app, "lij")
+    substitute = _sign_in(browser, server, "lij", PHONE)
+    substitute.click(f"a[href='/projects/{b}/stages/needs-survey/decide']")
+    substitute.wait_for_url(f"**/projects/{b}/stages/needs-survey/decide")
+    told = substitute.locator(".deciding-for")
+    assert told.inner_text() == "您正代 赵阳（太阳宫街道办事处）审批此阶段（代理期至 2026-04-30）。"
+    said, button = told.bounding_box(), substitute.locator("form[action$='/approve'] button").bounding_box()
+    assert said and button and said["y"] + said["height"] <= button["y"], (said, button)
+    _fits(substitute)
+    _shot(substitute, "substitute-decide-phone")
+    substitute.click("form[action$='/approve'] button[type=submit]")
+    substitute.wait_for_url(re.compile(rf"/projects/{b}(#.*)?$"))
+    decision = substitute.locator("#stage-needs-survey ul.decisions li.approved")
+    assert "李静（代 赵阳）" in decision.inner_text()
+    # back at his desk, 赵阳 reads who decided in his place
+    office = _sign_in(browser, server, "zhaoy", DESKTOP)
+    office.goto(f"{server.url}/projects/{b}")
+    assert "李静（代 赵阳）" in office.inner_text("#stage-needs-survey ul.decisions")
+    substitute.context.close()
+    office.context.close()
+
+
 def test_a_failed_consent_is_sent_back_for_a_new_round_from_the_project_page(browser, world) -> None:  # type: ignore[no-untyped-def]
     from accompany.services import households
     from accompany.services.consent import cast_ballot

@@ -54,6 +54,19 @@ def test_a_substitute_approves_for_the_delegator(started: Path, cli_env: dict[st
     ok("stage", "approve", "1", "needs-survey", "--by", "lij", "--now", "2026-03-11T10:00")
     shown = ok("project", "show", "1", "--events", "--now", "2026-03-11T12:00")
     assert "李静 (for 赵阳)" in shown
+    # the stage's decision itself, not only the audit log, says for whom
+    overview = ok("project", "show", "1", "--now", "2026-03-11T12:00")
+    # the stages table's last column (Latest), its wrapped lines joined
+    latest = " ".join(row.split("│")[-2].strip() for row in overview.splitlines() if row.startswith("│"))
+    assert "Street office approved 李静 (for 赵阳) 2026-03-11 10:00" in latest, overview
+    assert "李静 (for 赵阳)" in ok("stage", "show", "1", "needs-survey", "--now", "2026-03-11T12:00")
+    [stage, *_] = json.loads(ok("project", "show", "1", "--json", "--now", "2026-03-11T12:00"))["stages"]
+    [approval] = stage["approvals"]
+    assert (approval["by"], approval["on_behalf_of"], approval["on_behalf_of_name"]) == (
+        "lij",
+        "zhaoy",
+        "赵阳",
+    )
     # ending it: the substitute no longer decides
     out = ok("people", "end-delegation", "1", "--by", "zhaoy", "--now", "2026-03-12T09:00")
     assert "delegation #1 ended" in out

@@ -4,6 +4,7 @@ shows a substitute's decision with both names."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,145 @@ def test_delegations_through_the_api(web, app: App) -> None:  # type: ignore[no-
     assert c.post("/api/v1/delegations/abc/end", headers=zhaoy).status_code == 404
     ended = c.post(f"/api/v1/delegations/{body['id']}/end", headers=zhaoy)
     assert ended.status_code == 200 and ended.json()["status"] == "ended", ended.text
+
+
+def _decisions(page: str, stage: str) -> list[str]:
+    """The decisions listed under a stage on the project page, as people read them."""
+    section = page.split(f'id="stage-{stage}"', 1)[1]
+    listed = re.search(r'<ul class="decisions">(.*?)</ul>', section, flags=re.S)
+    assert listed, "no decisions listed under the stage"
+    return [visible_text(item).strip() for item in re.findall(r"<li[^>]*>(.*?)</li>", listed.group(1), re.S)]
+
+
+def test_a_substitutes_decisions_name_whom_they_were_for_on_the_project_page(
+    web, app: App, project_id: int, evidence_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """赵阳 returns the stage himself; from 3-05 李静 decides in his place: she grants
+    an extension, returns and approves. The stage's decisions (not only the audit
+    log) say 李静（代 赵阳） for hers and 赵阳 alone for his, the planner's form says
+    who returned it, and the API gives whom a decision was for in added fields."""
+    from accompany.services import accounts
+    from accompany.services.commands import CompleteStage, RequestExtension
+
+    from ..web_support import client
+    from .test_delegation import zhaoy_away
+
+    with_passwords(app, "lij")
+    clock = app.clock
+    zhaoy_away(app)  # 李静 decides for 赵阳 from 3-05 to 3-20
+    clock.moment = parse_moment("2026-03-04T09:00")  # type: ignore[attr-defined]
+    survey_done(app, project_id, evidence_file)
+    commands.decide_approval(
+        app,
+        DecideApproval(
+            project_id=project_id, stage="needs-survey", by="zhaoy", decision="return", comment="请补充照片"
+        ),
+    )
+    clock.moment = parse_moment("2026-03-05T09:00")  # type: ignore[attr-defined]
+    commands.request_extension(
+        app,
+        RequestExtension(
+            project_id=project_id, stage="needs-survey", by="wangrb", working_days=5, reason="雨季"
+        ),
+    )
+    commands.decide_extension(
+        app, commands.DecideExtension(project_id=project_id, stage="needs-survey", by="lij", grant=True)
+    )
+    clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    survey_done(app, project_id, evidence_file)
+    commands.decide_approval(
+        app,
+        DecideApproval(
+            project_id=project_id, stage="needs-survey", by="lij", decision="return", comment="缺少无障碍标注"
+        ),
+    )
+    # the planner's form says who sent it back, and for whom
+    done_form = visible_text(
+        sign_in(web, "wangrb").get(f"/projects/{project_id}/stages/needs-survey/done").text
+    )
+    assert "李静（代 赵阳）" in done_form and "缺少无障碍标注" in done_form, done_form[:800]
+    commands.complete_stage(
+        app,
+        CompleteStage(
+            project_id=project_id,
+            stage="needs-survey",
+            by="wangrb",
+            evidence={"households_interviewed": "32", "observation_days": "4"},
+        ),
+    )
+    clock.moment = parse_moment("2026-03-11T09:00")  # type: ignore[attr-defined]
+    commands.decide_approval(
+        app, DecideApproval(project_id=project_id, stage="needs-survey", by="lij", decision="approve")
+    )
+
+    page = sign_in(web, "zhaoy").get(f"/projects/{project_id}").text
+    returned_by_him, returned_by_her, approved_by_her = _decisions(page, "needs-survey")
+    assert "赵阳" in returned_by_him and "代" not in returned_by_him and "李静" not in returned_by_him
+    assert returned_by_her.startswith("退回") and "· 李静（代 赵阳） ·" in returned_by_her, returned_by_her
+    assert approved_by_her.startswith("通过") and "· 李静（代 赵阳） ·" in approved_by_her, approved_by_her
+    section = page.split('id="stage-needs-survey"', 1)[1]
+    [extension] = re.findall(r'<p class="extension">(.*?)</p>', section, flags=re.S)
+    assert "· 李静（代 赵阳）" in visible_text(extension), visible_text(extension)
+
+    # the API: whom each decision was for, in added fields; by and by_name unchanged
+    token = accounts.create_api_token(app, "zhaoy", "test", by="operator").token
+    body = client(web).get(f"/api/v1/projects/{project_id}", headers={"Authorization": f"Bearer {token}"})
+    assert body.status_code == 200, body.text
+    [stage] = [s for s in body.json()["stages"] if s["key"] == "needs-survey"]
+    assert [
+        (a["by"], a["by_name"], a["on_behalf_of"], a["on_behalf_of_name"]) for a in stage["approvals"]
+    ] == [
+        ("zhaoy", "赵阳", None, None),
+        ("lij", "李静", "zhaoy", "赵阳"),
+        ("lij", "李静", "zhaoy", "赵阳"),
+    ]
+    [x] = stage["extensions"]
+    assert (
+        x["decided_by"],
+        x["decided_by_name"],
+        x["decided_on_behalf_of"],
+        x["decided_on_behalf_of_name"],
+    ) == (
+        "lij",
+        "李静",
+        "zhaoy",
+        "赵阳",
+    )
+
+
+def test_the_decide_page_tells_a_substitute_whom_she_decides_for(
+    web, app: App, project_id: int, evidence_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """On the decide page, 李静 standing in for 赵阳 reads for whom and until when,
+    above the buttons (and again when the form comes back with a problem); 赵阳
+    deciding as himself reads nothing of the kind; nor does she once the delegation
+    is over."""
+    from .test_delegation import zhaoy_away
+
+    with_passwords(app, "lij")
+    zhaoy_away(app)
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    survey_done(app, project_id, evidence_file)
+    decide = f"/projects/{project_id}/stages/needs-survey/decide"
+    approve = f'action="/projects/{project_id}/stages/needs-survey/approve"'
+    told = "您正代 赵阳（太阳宫街道办事处）审批此阶段（代理期至 2026-03-20）。"
+
+    substitute = sign_in(web, "lij")
+    page = substitute.get(decide)
+    assert page.status_code == 200 and approve in page.text
+    notice = re.search(r'<p class="notice deciding-for"[^>]*>(.*?)</p>', page.text, flags=re.S)
+    assert notice and visible_text(notice.group(1)).strip() == told, visible_text(page.text)[:800]
+    assert page.text.index("deciding-for") < page.text.index(approve)  # above the buttons
+    # a return without a reason comes back with the problem, still saying for whom
+    again = post_form(
+        substitute, decide, f"/projects/{project_id}/stages/needs-survey/return", {"reason": " "}
+    )
+    assert again.status_code == 400 and told in visible_text(again.text)
+
+    own = sign_in(web, "zhaoy").get(decide)
+    assert own.status_code == 200 and approve in own.text
+    assert "deciding-for" not in own.text and "您正代" not in visible_text(own.text)
+
+    app.clock.moment = parse_moment("2026-03-21T09:00")  # type: ignore[attr-defined]
+    over = sign_in(web, "lij").get(decide)
+    assert approve not in over.text and "您正代" not in visible_text(over.text)

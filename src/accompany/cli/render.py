@@ -19,6 +19,7 @@ from rich.text import Text
 from ..i18n import translate
 from ..labels import label
 from ..models.calendar import UNKNOWN_YEAR
+from ..models.delegation import on_behalf_label
 from ..models.errors import N_
 from ..models.events import Event, EventKind
 from ..presenting import event_summary, evidence_text, party_changes, printable
@@ -236,7 +237,8 @@ def _latest(s: StageDetail, lang: str) -> Text:
     if s.approvals and (s.submitted_at is None or s.approvals[-1].at >= s.submitted_at):
         a = s.approvals[-1]
         return text(
-            f"{label('level', a.level, lang)} {label('decision', a.decision, lang)} {a.by_name} {when(a.at)}"
+            f"{label('level', a.level, lang)} {label('decision', a.decision, lang)} "
+            f"{on_behalf_label(a.by_name, a.on_behalf_of_name, lang)} {when(a.at)}"
         )
     if s.submitted_at:
         return text(f"{translate('Marked done', lang)} {when(s.submitted_at)}")
@@ -312,7 +314,8 @@ def evidence_lines(p: ProjectDetail, lang: str) -> list[Text]:
         for note in s.notes:
             line(s, _("note"), f"{note.by_name} {when(note.at)}: {note.text}")
         for r in (a for a in s.approvals if a.decision == "returned"):
-            line(s, _("returned"), f"{r.by_name} {when(r.at)}: {r.comment or ''}", "red")
+            by = on_behalf_label(r.by_name, r.on_behalf_of_name, lang)
+            line(s, _("returned"), f"{by} {when(r.at)}: {r.comment or ''}", "red")
         for pause in s.pauses:
             end = when(pause.resumed_at) if pause.resumed_at else _("now")
             line(
@@ -322,13 +325,12 @@ def evidence_lines(p: ProjectDetail, lang: str) -> list[Text]:
                 "magenta",
             )
         for x in s.extensions:
+            decided_by = on_behalf_label(x.decided_by_name or "", x.decided_on_behalf_of_name, lang)
             decided = ""
             if x.status == "granted":
-                decided = _(
-                    "{days} working days granted by {name}", days=x.granted_days, name=x.decided_by_name
-                )
+                decided = _("{days} working days granted by {name}", days=x.granted_days, name=decided_by)
             elif x.status == "refused":
-                decided = _("refused by {name}", name=x.decided_by_name)
+                decided = _("refused by {name}", name=decided_by)
             else:
                 decided = label("extension", x.status, lang)
             comment = f" — {x.comment}" if x.comment else ""

@@ -117,6 +117,7 @@ def stage_approve(
 @handle_errors
 def stage_show(project_id: ProjectId, stage: StageId, db: DbOption = None, now: NowOption = None) -> None:
     from ..labels import label
+    from ..models.delegation import on_behalf_label
     from ..services.queries import show_project
     from .render import signing_text, text
 
@@ -140,11 +141,9 @@ def stage_show(project_id: ProjectId, stage: StageId, db: DbOption = None, now: 
     if signing is not None:
         console.print(signing)
     for a in s.approvals:
+        by = on_behalf_label(a.by_name, a.on_behalf_of_name, lang)
         console.print(
-            text(
-                f"  r{a.round} {label('level', a.level, lang)} "
-                f"{label('decision', a.decision, lang)} {a.by_name}"
-            )
+            text(f"  r{a.round} {label('level', a.level, lang)} {label('decision', a.decision, lang)} {by}")
         )
 
 

@@ -195,27 +195,40 @@ def acting_person(
 ) -> tuple[Person, Person | None]:
     """Who acts on a stage: the actor themself when they may; otherwise, for a
     decision a delegation covers, the actor in the place of a delegator who may
-    (``(acting_for(actor, delegator), delegator)``). When none fits, the actor
-    (their own refusal is the one shown)."""
-    if action not in DELEGATED_ACTIONS:
+    (``(acting_for(actor, delegator), delegator)``, see :func:`standing_in`). When
+    none fits, the actor (their own refusal is the one shown)."""
+    found = standing_in(uow, project, key, actor, action, now)
+    if found is None:
         return actor, None
+    _, delegator = found
+    return acting_for(actor, delegator), delegator
+
+
+def standing_in(
+    uow: UnitOfWork, project: Project, key: str, actor: Person, action: Action, now: dt.datetime
+) -> tuple[Delegation, Person] | None:
+    """The delegation under which ``actor`` takes ``action`` on the stage in a
+    delegator's place, with that delegator; None when the actor acts as themself
+    (they may, or the state refuses them in their own right) or no delegation in
+    effect at ``now`` lets them."""
+    if action not in DELEGATED_ACTIONS or not may_stand_in(actor):
+        return None
     try:
         project.ensure_allowed(key, actor, action)
-        return actor, None
+        return None
     except PermissionDenied:
         pass
     except AccompanyError:
-        return actor, None
-    for delegator in delegators_of(uow, actor, now):
-        proxy = acting_for(actor, delegator)
+        return None
+    for delegation, delegator in uow.delegations.in_effect(now, substitute=actor.id):
         try:
-            project.ensure_allowed(key, proxy, action)
+            project.ensure_allowed(key, acting_for(actor, delegator), action)
         except PermissionDenied:
             continue
         except AccompanyError:
             pass  # allowed to decide; the state refuses it, in the delegator's place
-        return proxy, delegator
-    return actor, None
+        return delegation, delegator
+    return None
 
 
 def mark_on_behalf(events: Sequence[Event], actor: Person, delegator: Person | None) -> None:

@@ -117,6 +117,9 @@ class ApprovalView(BaseModel):
     at: dt.datetime
     comment: str | None
     by_name: str = ""
+    # a substitute's decision (代理审批): whom they decided for, by id and name
+    on_behalf_of: str | None = None
+    on_behalf_of_name: str | None = None
 
 
 class PauseView(BaseModel):
@@ -141,6 +144,9 @@ class ExtensionView(BaseModel):
     comment: str | None
     requested_by_name: str = ""
     decided_by_name: str | None = None
+    # decided by a substitute (代理审批): whom they decided for, by id and name
+    decided_on_behalf_of: str | None = None
+    decided_on_behalf_of_name: str | None = None
     #: why it was withdrawn (``models.project.WITHDRAWN_*``), when it was and its
     #: event says so
     withdrawn_why: str | None = None
@@ -154,6 +160,29 @@ def withdrawal_reasons(uow: UnitOfWork, project_id: int) -> dict[tuple[str, dt.d
         (e.stage_key or "", local(e.occurred_at)): str(e.data["why"])
         for e in uow.events.rows_for_project(project_id, kinds=("stage.extension_withdrawn",))
         if (e.data or {}).get("why")
+    }
+
+
+#: the events of a decision a substitute may take in a delegator's place: they
+#: carry ``on_behalf_of`` (``services.delegation.mark_on_behalf``)
+DECISION_KINDS = (
+    "stage.approved",
+    "stage.returned",
+    "stage.extension_granted",
+    "stage.extension_refused",
+)
+
+
+def decided_on_behalf(rows: Iterable[Any]) -> dict[tuple[str, dt.datetime | None], str]:
+    """Whom each substitute's decision among the event ``rows`` was for, by who
+    decided and when (an approval's or an extension's ``decided_by`` and
+    ``decided_at``: the moment its event is dated). Not by stage: a template
+    migration may have renamed the stage since; and one person's decisions on a
+    project at one moment are all theirs or all in the same delegator's place."""
+    return {
+        (e.actor, local(e.occurred_at)): str(e.data["on_behalf_of"])
+        for e in rows
+        if e.kind in DECISION_KINDS and (e.data or {}).get("on_behalf_of")
     }
 
 
@@ -319,19 +348,19 @@ def project_detail(
     today = local_date(app.now())
     lang = app.lang
     events_total = None
+    # every submission (its note) and every decision (whom a substitute decided for)
+    kinds = ("stage.submitted", *DECISION_KINDS)
     if newest_events is not None:
-        # one statement: the newest events, every submission (its note), the count
-        rows, events_total = uow.events.page_for_project(project_id, newest_events, also=("stage.submitted",))
+        # one statement: the newest events, those of ``kinds``, the count
+        rows, events_total = uow.events.page_for_project(project_id, newest_events, also=kinds)
         events_rows = [e for e in rows if e.rn <= newest_events]
-        submissions = [e for e in reversed(rows) if e.kind == "stage.submitted"]
+        wanted_rows = [e for e in reversed(rows) if e.kind in kinds]
         with_events = True
     else:
         events_rows = uow.events.rows_for_project(project_id) if with_events else []
-        submissions = (
-            [e for e in events_rows if e.kind == "stage.submitted"]
-            if with_events
-            else uow.events.rows_for_project(project_id, kinds=("stage.submitted",))
-        )
+        wanted_rows = events_rows if with_events else uow.events.rows_for_project(project_id, kinds=kinds)
+    submissions = [e for e in wanted_rows if e.kind == "stage.submitted"]
+    behalf = decided_on_behalf(wanted_rows)
     referenced = {project.planner_id, project.coordinator_id, *project.parties.values()}
     if project.status_by:
         referenced.add(project.status_by)
@@ -344,6 +373,7 @@ def project_detail(
         referenced |= {e.decided_by for e in stage.extensions if e.decided_by}
     referenced |= {e.actor for e in events_rows} | {e.actor for e in submissions}
     referenced |= {str(e.data["on_behalf_of"]) for e in events_rows if (e.data or {}).get("on_behalf_of")}
+    referenced |= set(behalf.values())
     wanted = {p for p in referenced if p}
     # only the names: the page shows no more of these people
     people: dict[str, str] = (
@@ -364,7 +394,8 @@ def project_detail(
         return people.get(person_id, person_id)
 
     stages = [
-        _stage_detail(project, stage, today, app.calendar, lang, name) for stage in project.stages.values()
+        _stage_detail(project, stage, today, app.calendar, lang, name, behalf)
+        for stage in project.stages.values()
     ]
     withdrawn = [(s, x) for s in stages for x in s.extensions if x.status in ("withdrawn", "lapsed")]
     if withdrawn:
@@ -504,12 +535,19 @@ def _stage_detail(
     calendar: WorkingCalendar,
     lang: str,
     name: Callable[[str | None], str] = lambda person_id: person_id or "",
+    behalf: dict[tuple[str, dt.datetime | None], str] | None = None,
 ) -> StageDetail:
+    """``behalf``: whom each substitute's decision was for (:func:`decided_on_behalf`)."""
+    behalf = behalf or {}
     spec = project.template.stage(stage.key)
     phase = project.template.phase(spec.phase)
     attached = {a.key for a in stage.attachments if a.key}
     deadline = stage.deadline
     next_level = stage.next_approval_level()
+
+    def decided_for(person_id: str | None, at: dt.datetime | None) -> str | None:
+        return behalf.get((person_id, local(at))) if person_id else None
+
     return StageDetail(
         key=stage.key,
         name=spec.label(lang),
@@ -571,6 +609,8 @@ def _stage_detail(
                 at=local(a.decided_at),
                 comment=a.comment,
                 by_name=name(a.decided_by),
+                on_behalf_of=(delegator := decided_for(a.decided_by, a.decided_at)),
+                on_behalf_of_name=name(delegator) if delegator else None,
             )
             for a in stage.approvals
         ],
@@ -599,6 +639,8 @@ def _stage_detail(
                 comment=e.comment,
                 requested_by_name=name(e.requested_by),
                 decided_by_name=name(e.decided_by) if e.decided_by else None,
+                decided_on_behalf_of=(delegator := decided_for(e.decided_by, e.decided_at)),
+                decided_on_behalf_of_name=name(delegator) if delegator else None,
             )
             for e in stage.extensions
         ],

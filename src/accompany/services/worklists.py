@@ -39,7 +39,7 @@ from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, JointStep, ProcessTemplate, StageSpec
 from .comments import CommentsView, project_comments_in
 from .consent import TallyView, project_tally
-from .delegation import delegators_of
+from .delegation import delegators_of, standing_in
 from .needs_tally import NeedsBlock, project_needs
 from .queries import (
     EventView,
@@ -1216,6 +1216,16 @@ def project_events(app: App, person: Person, project_id: int, *, offset: int, li
     )
 
 
+class DecidingFor(BaseModel):
+    """Whom the person decides a stage for as a substitute (代理审批): the delegator,
+    their role (street-office or district) and the delegation's last day."""
+
+    delegator: str
+    delegator_name: str
+    role: str
+    until: dt.date
+
+
 class StageForm(BaseModel):
     """What a stage's forms need: the project as the person sees it, the stage, and
     its template spec (evidence fields with their types, bounds and choices)."""
@@ -1225,16 +1235,30 @@ class StageForm(BaseModel):
     view: ProjectView
     stage: StageDetail
     spec: StageSpec
+    # the person approves or returns the stage in someone's place, not their own
+    deciding_for: DecidingFor | None = None
 
 
 def stage_form(app: App, person: Person, project_id: int, stage: str) -> StageForm:
     with app.reader() as uow:
-        ensure_visible(uow, person, project_id, app.now())
+        now = app.now()
+        ensure_visible(uow, person, project_id, now)
         project = uow.projects.get(project_id)
         spec = project.template.stage(stage)  # NotFound names the template's stages
         view = _view(app, uow, person, project, with_events=False)
+        deciding_for = None
+        if "approve" in view.actions.get(spec.id, []):
+            found = standing_in(uow, project, spec.id, person, Action.APPROVE, now)
+            if found is not None:
+                delegation, delegator = found
+                deciding_for = DecidingFor(
+                    delegator=delegator.id,
+                    delegator_name=delegator.name,
+                    role=delegator.role.value,
+                    until=delegation.ends_on,
+                )
     detail = next(s for s in view.detail.stages if s.key == spec.id)
-    return StageForm(view=view, stage=detail, spec=spec)
+    return StageForm(view=view, stage=detail, spec=spec, deciding_for=deciding_for)
 
 
 def stage_action_refusal(

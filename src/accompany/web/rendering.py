@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from ..i18n import translate
 from ..labels import label
 from ..models.deadlines import LOCAL_TZ
+from ..models.delegation import on_behalf_label
 from ..models.report import quarter_name
 from .context import Page
 from .notices import NOTICE_COOKIE, NOTICE_MARK, notice_html
@@ -88,6 +89,8 @@ def render_html(page: Page, template_name: str, csrf: str, **context: Any) -> st
             label=lbl,
             version_of=version_of,
             quarter_name=lambda quarter: quarter_name(quarter, lang),
+            # who decided, and for whom a substitute did: 李静（代 赵阳）
+            on_behalf=lambda name, delegator_name: on_behalf_label(name, delegator_name, lang),
             page=page,
             person=page.person,
             lang=lang,

@@ -67,6 +67,7 @@ def _show(
         stage=context.stage,
         spec=context.spec,
         actions=context.view.actions.get(context.stage.key, []),
+        deciding_for=context.deciding_for,
         errors=errors or FormErrors(),
         values=values or {},
         computed=computed or {},
