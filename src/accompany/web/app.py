@@ -141,7 +141,7 @@ def create_web_app(application: App) -> FastAPI:
                 return public
         page = page_for(request)
         status = status_for(exc)
-        message = error_text(exc, page.lang)
+        message = error_text(exc, page.lang, "web")
         return render(page, "error.html", status=status, title=page._("Not possible"), message=message)
 
     @web.exception_handler(StarletteHTTPException)
