@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
+
+#: where a message is read: the command line (the default, and ``str(error)``), the
+#: web pages, the JSON API. A message that tells how to act names that edge's means
+#: (a command, a button, an endpoint): see :attr:`Problem.at_edge`.
+Edge = Literal["cli", "web", "api"]
 
 
 def N_(message: str) -> str:
@@ -64,11 +69,20 @@ class Coded:
 
 @dataclass(frozen=True)
 class Problem:
-    """One of several things wrong with an input, about one field."""
+    """One of several things wrong with an input, about one field.
+
+    ``at_edge``: the same problem in the words of another :data:`Edge` (``web``,
+    ``api``) — for a template that tells how to act, naming the CLI's commands, which
+    a web page's reader cannot type; the edge that reads it chooses (the CLI's
+    ``template`` where the edge has none). The variants share ``values``."""
 
     field: str | None
     template: str
     values: Mapping[str, Any]
+    at_edge: Mapping[Edge, str] | None = None
+
+    def template_for(self, edge: Edge) -> str:
+        return (self.at_edge or {}).get(edge, self.template)
 
     def __str__(self) -> str:
         return fill(self.template, self.values)

@@ -15,7 +15,7 @@ from typing import Any
 from .calendar import WorkingCalendar
 from .consent import FAILED_LABELS, RULE_LABELS, Tally, consent_evidence, consent_summary, failed_conditions
 from .deadlines import LOCAL_TZ, Deadline, PausePeriod, compute_deadline, local_date
-from .errors import N_, Conflict, InvalidInput, Localized, Problem, Refusals, RuleViolation
+from .errors import N_, Conflict, InvalidInput, Localized, Phrase, Problem, Refusals, RuleViolation
 from .events import SYSTEM_ACTOR, Event, EventKind
 from .evidence import JsonValue, evidence_shortfalls
 from .parties import (
@@ -393,6 +393,54 @@ class Project:
         self.touched.add(stage.key)
 
     # -- planner --------------------------------------------------------------------
+    def _ballot_failed(self, spec: StageSpec, consent: Tally) -> Problem:
+        """A failed Art. 278 ballot, as a problem of the consent evidence: with a way
+        back in the template (``on_failure``), the two ways forward, each edge naming
+        its own means (the CLI its commands, the web page its buttons, the API its
+        endpoints)."""
+        assert spec.consent is not None
+        values: dict[str, Any] = {
+            "rule": RULE_LABELS[consent.rule],
+            "failed": Localized(
+                "；".join(FAILED_LABELS[f].zh for f in failed_conditions(consent)),
+                "; ".join(str(FAILED_LABELS[f]) for f in failed_conditions(consent)),
+            ),
+        }
+        field = f"evidence.{spec.consent.approving}"
+        if spec.on_failure is None:
+            return Problem(
+                field, N_("the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}"), values
+            )
+        return Problem(
+            field,
+            N_(
+                "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}; "
+                "revise the proposal and consult again (accompany stage loop) or cancel "
+                "the project (accompany project cancel)"
+            ),
+            {
+                **values,
+                # the buttons of the project page's box for a failed consent, by their labels
+                "loop": Phrase(N_("Revise the proposal and consult again")),
+                "close": Phrase(N_("Close the project")),
+                "project_id": self.id,
+                "stage": spec.id,
+            },
+            at_edge={
+                "web": N_(
+                    "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}; "
+                    "on the project page, start a new round with “{loop}” or close the "
+                    "project with “{close}”"
+                ),
+                "api": N_(
+                    "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}; "
+                    "revise the proposal and consult again "
+                    "(POST /api/v1/projects/{project_id}/stages/{stage}/loop) or cancel the "
+                    "project (POST /api/v1/projects/{project_id}/cancel)"
+                ),
+            },
+        )
+
     def complete_stage(
         self,
         key: str,
@@ -478,29 +526,7 @@ class Project:
             checked, merged, attached, self._open_working_days(stage, today, calendar)
         )
         if consent is not None and not consent.passed:
-            assert spec.consent is not None
-            problems.append(
-                (
-                    spec.consent.approving,
-                    Problem(
-                        f"evidence.{spec.consent.approving}",
-                        N_(
-                            "the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}; "
-                            "revise the proposal and consult again (accompany stage loop) or cancel "
-                            "the project (accompany project cancel)"
-                        )
-                        if spec.on_failure is not None
-                        else N_("the ballot did not pass under Civil Code Art. 278 ({rule}): {failed}"),
-                        {
-                            "rule": RULE_LABELS[consent.rule],
-                            "failed": Localized(
-                                "；".join(FAILED_LABELS[f].zh for f in failed_conditions(consent)),
-                                "; ".join(str(FAILED_LABELS[f]) for f in failed_conditions(consent)),
-                            ),
-                        },
-                    ),
-                )
-            )
+            problems.append((spec.consent.approving, self._ballot_failed(spec, consent)))
         if bad_note.errors and not problems:
             bad_note.raise_any()
         problems += [("note", Problem(e.field, e.template, e.values)) for e in bad_note.errors]

@@ -3,7 +3,10 @@ its public page published, the needs survey answered (menu items, problem points
 two paper answers 代录), comments and an objection during the 公示 answered by the
 planner, a consent ballot passing Art. 278, and the satisfaction survey running now.
 
-Everything goes through the service layer, at moments of the demo's timeline."""
+Everything goes through the service layer, at moments of the demo's timeline: the
+staff's steps as the CLI takes them, the residents' own answers, comments and ballots
+as the public page takes them (the web channel, no operating-system user), so the
+audit log tells them apart as it would for real residents."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from .bootstrap import App
+from .bootstrap import App, Origin
 from .demo import ServiceDriver
 from .i18n import translator
 from .models.deadlines import local_date
@@ -149,6 +152,15 @@ def build_residents_project(
     def app(moment: dt.datetime) -> App:
         return direct.app(moment)
 
+    def resident(moment: dt.datetime) -> App:
+        # a resident on the public page: its channel, as the public routes act (web.routes.public)
+        return direct.app(moment).via(Origin("web"))
+
+    def household(moment: dt.datetime, paper: bool) -> App:
+        """A household's answer: typed in by the planner from paper (代录, as the CLI
+        does), or given by the resident on the public page."""
+        return app(moment) if paper else resident(moment)
+
     def at(days_ago: int, hour: int) -> dt.datetime:
         return when.working_days_ago(days_ago, hour=hour)
 
@@ -203,7 +215,7 @@ def build_residents_project(
     for n, (index, chosen, remark) in enumerate(NEEDS_ANSWERS):
         paper = index in PAPER_NEEDS
         needs.record_answer(
-            app(at(148 - n // 3, 19 if not paper else 15)),
+            household(at(148 - n // 3, 19 if not paper else 15), paper),
             project_id,
             codes[index],
             [menu[name] for name in chosen],
@@ -228,7 +240,7 @@ def build_residents_project(
     ids = []
     for day, (index, kind, text, _answer) in enumerate(COMMENTS, start=1):
         moment = notice_start + dt.timedelta(days=day, hours=day - 2)  # 10:00, 11:00, …
-        ids.append(comments.leave_comment(app(moment), project_id, codes[index], kind, text).comment_id)
+        ids.append(comments.leave_comment(resident(moment), project_id, codes[index], kind, text).comment_id)
     answered = notice_start + dt.timedelta(days=len(COMMENTS), hours=6)  # the fourth day, 17:00
     for comment_id, (*_, reply) in zip(ids, COMMENTS, strict=True):
         comments.answer_comment(app(answered), project_id, comment_id, reply, by="wangrb")
@@ -246,7 +258,7 @@ def build_residents_project(
         choice = "disagree" if n in DISAGREE else "abstain" if n in ABSTAIN else "agree"
         paper = n in PAPER_BALLOTS
         consent.cast_ballot(
-            app(at(98 - n // 6, 15 if paper else 20)),
+            household(at(98 - n // 6, 15 if paper else 20), paper),
             project_id,
             code,
             choice,
@@ -264,7 +276,7 @@ def build_residents_project(
     # 问效: the satisfaction survey, running now
     for n, (index, content, process, management, remark) in enumerate(SATISFACTION):
         satisfaction.give_answer(
-            app(at(1, 9 + n)),
+            resident(at(1, 9 + n)),
             project_id,
             codes[index],
             content,

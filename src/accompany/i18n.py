@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from .models.errors import AccompanyError, Coded, Localized, Phrase, Problem
+from .models.errors import AccompanyError, Coded, Edge, Localized, Phrase, Problem
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("zh", "en")
@@ -122,23 +122,25 @@ def normalise_language(value: str | None, default: str = DEFAULT_LANGUAGE) -> st
     return value if value in LANGUAGES else default
 
 
-def error_text(error: AccompanyError, lang: str) -> str:
+def error_text(error: AccompanyError, lang: str, edge: Edge = "cli") -> str:
     """A refusal in the reader's language: its template translated, its values
-    filled (names in that language), its problems listed."""
-    values = {key: _value(value, lang) for key, value in error.values.items()}
+    filled (names in that language), its problems listed — each in the words of the
+    ``edge`` it is read at (a problem that tells how to act names that edge's means:
+    see :attr:`Problem.at_edge`)."""
+    values = {key: _value(value, lang, edge) for key, value in error.values.items()}
     if error.problems:
         separator = "；" if lang == "zh" else "; "
         # a problem said as a sentence of its own (请选择日期。) loses its stop in the list
-        values["problems"] = separator.join(problem_text(p, lang).rstrip("。.") for p in error.problems)
+        values["problems"] = separator.join(problem_text(p, lang, edge).rstrip("。.") for p in error.problems)
     return translate(error.template, lang, **values) if values else translate(error.template, lang)
 
 
-def problem_text(problem: Problem, lang: str) -> str:
-    values = {key: _value(value, lang) for key, value in problem.values.items()}
-    return translate(problem.template, lang, **values)
+def problem_text(problem: Problem, lang: str, edge: Edge = "cli") -> str:
+    values = {key: _value(value, lang, edge) for key, value in problem.values.items()}
+    return translate(problem.template_for(edge), lang, **values)
 
 
-def _value(value: object, lang: str) -> object:
+def _value(value: object, lang: str, edge: Edge) -> object:
     if isinstance(value, Coded):
         from .labels import label  # labels reads this module's translate
 
@@ -146,5 +148,5 @@ def _value(value: object, lang: str) -> object:
     if isinstance(value, Phrase):
         return translate(value.message, lang)
     if isinstance(value, Problem):  # a problem inside a message: a file's field and why
-        return problem_text(value, lang)
+        return problem_text(value, lang, edge)
     return value.text(lang) if isinstance(value, Localized) else value

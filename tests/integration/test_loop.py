@@ -153,6 +153,41 @@ def test_the_failed_consent_message_names_both_ways(app: App, project_id: int, f
     assert "accompany stage loop" in str(caught.value) and "accompany project cancel" in str(caught.value)
 
 
+def test_the_failed_consent_refusal_names_each_edges_own_means(
+    app: App, project_id: int, failed: list[str], clock: FixedClock
+) -> None:
+    """The CLI names its commands (above); the web page names the project page's
+    buttons by their labels and the API its endpoints — neither tells a CLI command
+    to someone who cannot type one."""
+    clock.moment = parse_moment("2026-06-02T10:00")
+    web = create_web_app(app)
+    done = f"/projects/{project_id}/stages/resident-consent/done"
+    from accompany.services import accounts
+
+    token = accounts.create_api_token(app, "wangrb", "t", by="operator").token
+    before = snapshot(app)
+    refused = post_form(sign_in(web, "wangrb"), done, done, {})
+    assert refused.status_code == 422
+    said = visible_text(refused.text)
+    assert "请在项目页点击「修改方案重新征询」发起新一轮征询，或点击「终止项目」" in said
+    assert "accompany stage" not in said and "accompany project" not in said
+    # the buttons it names are the project page's, by the same labels
+    box = visible_text(sign_in(web, "zhangl").get(f"/projects/{project_id}").text)
+    assert "修改方案重新征询" in box and "终止项目" in box
+    answer = client(web).post(
+        f"/api/v1{done}", headers={"Authorization": f"Bearer {token}"}, json={"evidence": {}}
+    )
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    loop_endpoint = f"POST /api/v1/projects/{project_id}/stages/resident-consent/loop"
+    assert (
+        loop_endpoint in error["message"] and f"POST /api/v1/projects/{project_id}/cancel" in error["message"]
+    )
+    assert "accompany stage" not in error["message"] and "accompany project" not in error["message"]
+    assert any(loop_endpoint in p["message"] for p in error["problems"])
+    assert snapshot(app) == before
+
+
 def test_the_box_on_the_project_page_and_the_api(
     app: App, project_id: int, failed: list[str], clock: FixedClock
 ) -> None:

@@ -54,6 +54,8 @@ def test_coordinator_uploads_sees_masked_contacts_and_prints_slips(web, app: App
     page = visible_text(done.text)
     assert "138****5678" in page and "13812345678" not in done.text
     assert "56.80" in page and "3-2-501" not in page  # the list shows the columns, not codes
+    # the register's one name, as the residents' page says it too (not 住户台账)
+    assert "住户名册" in page and "台账" not in page
 
     slips = coordinator.get(f"/projects/{project_id}/households/slips")
     assert slips.status_code == 200 and slips.headers["cache-control"] == "no-store"

@@ -38,6 +38,14 @@ def test_translations_keep_the_placeholders() -> None:
     assert wrong == {}
 
 
+def test_the_household_register_has_one_name() -> None:
+    """住户名册 on the residents' pages, the coordinators' pages, the CLI and the
+    README alike: one thing, one name (some messages said 住户台账)."""
+    assert [text for text in catalogue("zh").values() if "台账" in text] == []
+    assert translate("Household register", "zh") == translate("Register", "zh") == "住户名册"
+    assert "台账" not in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_translate_fills_values_and_falls_back_to_english() -> None:
     assert translate("{days} working days left", "zh", days=3) == "剩 3 个工作日"
     assert translate("{days} working days left", "en", days=3) == "3 working days left"

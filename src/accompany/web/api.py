@@ -180,9 +180,10 @@ def create_api(application: App) -> FastAPI:
         status = status_for(exc)
         body = ErrorBody(
             code=CODES.get(status, "invalid_input"),
-            message=error_text(exc, lang),
+            # a way to act is named by its endpoint, not a CLI command
+            message=error_text(exc, lang, "api"),
             fields=list(exc.fields),
-            problems=[Problem(field=p.field, message=problem_text(p, lang)) for p in exc.problems],
+            problems=[Problem(field=p.field, message=problem_text(p, lang, "api")) for p in exc.problems],
         )
         payload: dict[str, Any] = {"error": body.model_dump()}
         if isinstance(exc, ImportRejected):

@@ -146,7 +146,7 @@ def create_web_app(application: App) -> FastAPI:
                 return public
         page = page_for(request)
         status = status_for(exc)
-        message = error_text(exc, page.lang)
+        message = error_text(exc, page.lang, "web")
         if isinstance(exc, NotUtf8):
             # the form's page again, what was typed filled back in (app.js, this tab)
             back = page_to_open(web.router.routes, form_page(request))

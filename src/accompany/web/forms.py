@@ -41,10 +41,11 @@ class FormErrors:
 
     @classmethod
     def of(cls, error: AccompanyError, lang: str) -> FormErrors:
-        found = cls(message=error_text(error, lang))
+        # in the page's words: a way to act is named by its button, not a CLI command
+        found = cls(message=error_text(error, lang, "web"))
         if error.problems:
             for problem in error.problems:
-                found.by_field.setdefault(problem.field or "", []).append(problem_text(problem, lang))
+                found.by_field.setdefault(problem.field or "", []).append(problem_text(problem, lang, "web"))
         else:
             for name in error.fields:
                 found.by_field.setdefault(name, []).append(found.message or "")
