@@ -28,6 +28,7 @@ from sqlalchemy import delete, insert, select, text
 from accompany.bootstrap import App, build_app
 from accompany.clock import FixedClock
 from accompany.config.settings import BUILTIN_TEMPLATES, Settings
+from accompany.db.event_log import _jsonable
 from accompany.db.orm import (
     ApprovalRow,
     AttachmentRow,
@@ -39,7 +40,7 @@ from accompany.db.orm import (
     StageRow,
     SystemStateRow,
 )
-from accompany.db.repository import _jsonable, approval_values, extension_values, pause_values, stage_values
+from accompany.db.stage_rows import approval_values, extension_values, pause_values, stage_values
 from accompany.models.deadlines import LOCAL_TZ, local_date
 from accompany.models.events import SYSTEM_ACTOR, Event, EventKind
 from accompany.models.people import Directory, District, Person, Role, Street

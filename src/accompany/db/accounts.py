@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models.people import Person
 from .orm import AccountRow, ApiTokenRow, InviteRow, PersonRow, SigninFailureRow, WebSessionRow
-from .repository import person_from_row
+from .people import person_from_row
 
 
 class AccountRepository:

@@ -13,7 +13,7 @@ from ..models.delegation import Delegation
 from ..models.errors import NotFound
 from ..models.people import Person
 from .orm import DelegationRow, PersonRow
-from .repository import person_from_row
+from .people import person_from_row
 
 
 def delegation_from_row(row: Any) -> Delegation:

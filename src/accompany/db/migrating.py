@@ -25,7 +25,8 @@ from .orm import (
     SatisfactionRow,
     StageRow,
 )
-from .repository import STALE_MESSAGE, ProjectRepository, stage_values
+from .projects import STALE_MESSAGE, ProjectRepository
+from .stage_rows import stage_values
 
 P, S = ProjectRow.__table__, StageRow.__table__
 #: the residents' input kept per stage key (a removed stage must hold none)

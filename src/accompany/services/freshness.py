@@ -91,7 +91,7 @@ def city_head(app: App) -> int:
 
     The newest id is enough here (no count needed): every transaction that appends
     events takes the log's chain lock before it inserts them (the hash chain,
-    ``db.repository``; on SQLite the database's write lock), so ids are handed out
+    ``db.event_log``; on SQLite the database's write lock), so ids are handed out
     in commit order and a committed event never gets an id below one already seen."""
     with app.single_read() as uow:
         return int(uow.session.scalar(_CITY_HEAD) or 0)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ..db.orm import PersonRow
-from ..db.repository import person_from_row
+from ..db.people import person_from_row
 from ..models.errors import NotFound
 from ..models.events import Event
 from ..models.parties import parse_party_assignment

@@ -6,7 +6,7 @@ Off the command's path: commands only append to the event log, as always. A rela
 reads the events after its cursor (a row of ``relay_cursor``) in id order, in
 batches, hands each batch to the feed and advances the cursor once the feed has
 accepted it. Event ids follow commit order (appenders hold the chain's head until
-they commit, :class:`accompany.db.repository.EventLog`), so a cursor never skips an
+they commit, :class:`accompany.db.event_log.EventLog`), so a cursor never skips an
 event committed late.
 
 Exactly once in the feed: each event carries an id derived from the event alone
@@ -383,7 +383,7 @@ def _records(app: App, session: Session, rows: Sequence[Any]) -> list[RelayRecor
             project = projects.get(project_id)
             names: dict[str, str] = {}
             if project is not None:
-                from ..db.repository import TemplateRepository
+                from ..db.templates import TemplateRepository
 
                 try:
                     template = TemplateRepository(session).parsed_by_pk(

@@ -17,7 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..db.accounts import AccountRepository
 from ..db.delegations import DelegationRepository
-from ..db.repository import EventLog, PeopleRepository, ProjectRepository, TemplateRepository
+from ..db.event_log import EventLog
+from ..db.people import PeopleRepository
+from ..db.projects import ProjectRepository
+from ..db.templates import TemplateRepository
 from ..models.errors import Conflict
 from .outbox import Outbox
 
