@@ -1,7 +1,7 @@
 """A command whose pooled connection the server dropped fails as a database error
 ("database unavailable" on the command line), and the next command reconnects —
 also when the command's first statement runs on the driver's own cursor (the
-project's load on PostgreSQL, see ``db.repository._all``)."""
+project's load on PostgreSQL, see ``db.driver_cursor.all_rows``)."""
 
 from __future__ import annotations
 

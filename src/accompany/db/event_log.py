@@ -261,7 +261,6 @@ _EVENT_PAGE_WITH = (
 _INSERT_EVENT = insert(EventRow.__table__).inline()
 #: the PostgreSQL advisory lock key that serialises appends to the event chain
 CHAIN_LOCK = 7011202612
-_CHAIN_LOCK = select(func.pg_advisory_xact_lock(CHAIN_LOCK))
 _LAST_HASH = (
     select(EventRow.__table__.c.id, EventRow.__table__.c.hash)
     .order_by(EventRow.__table__.c.id.desc())
