@@ -32,14 +32,8 @@ from ..models.deadlines import Deadline, local_date
 from ..models.errors import Conflict, InvalidInput, Localized, NotFound
 from ..models.events import SYSTEM_ACTOR, Event
 from ..models.people import District, Person, Role, Street, Team
-from ..models.project import (
-    ApprovalRecord,
-    Attachment,
-    ClockPause,
-    ExtensionRequest,
-    Project,
-    Stage,
-)
+from ..models.project import Project
+from ..models.stage import ApprovalRecord, Attachment, ClockPause, ExtensionRequest, Stage
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, PartyRole, ProcessTemplate, build_template
 from .orm import (
