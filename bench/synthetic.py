@@ -44,8 +44,9 @@ from accompany.db.stage_rows import approval_values, extension_values, pause_val
 from accompany.models.deadlines import LOCAL_TZ, local_date
 from accompany.models.events import SYSTEM_ACTOR, Event, EventKind
 from accompany.models.people import Directory, District, Person, Role, Street
-from accompany.models.project import Attachment, Project
+from accompany.models.project import Project
 from accompany.models.reminders import ProjectFacts, notifications_for_events
+from accompany.models.stage import Attachment
 from accompany.models.states import StageState
 from accompany.services import commands
 from accompany.templates import read_template_file

@@ -46,8 +46,8 @@ from .deadlines import local_date
 from .errors import Conflict, InvalidInput, Localized, PermissionDenied, RuleViolation
 from .events import Event, EventKind
 from .people import Person, Role
-from .project import WITHDRAWN_NEW_ROUND
 from .rules import moment_label, project_not_cancelled
+from .stage import WITHDRAWN_NEW_ROUND
 from .states import ProjectStatus, StageState
 from .template import ProcessTemplate
 from .text import LINE_BREAKS_AND_TABS, has_control_characters

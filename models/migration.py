@@ -563,7 +563,7 @@ def apply_migration(
     switched; then the stages whose dependencies are all approved start (their
     clocks from ``now``) and the stages not started get their deadlines under the
     new rule. Returns ``project.migrated`` and the events that follow from it."""
-    from .project import Stage
+    from .stage import Stage
 
     assert not plan.refused, "a refused plan is not applied"
     dues = dues or {}

@@ -17,7 +17,7 @@ from .people import PARTY_ROLES, ROLE_LABELS_EN, ROLE_LABELS_ZH, STREET_PARTIES,
 from .template import JointStep, PartyRole, ProcessTemplate, StageSpec
 
 if TYPE_CHECKING:
-    from .project import Stage
+    from .stage import Stage
 
 
 def party_words(role: str) -> Localized:

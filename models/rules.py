@@ -19,7 +19,8 @@ from .states import ProjectStatus, StageState
 from .template import ApprovalLevel, JointStep
 
 if TYPE_CHECKING:
-    from .project import Project, Stage
+    from .project import Project
+    from .stage import Stage
 
 
 class Action(StrEnum):

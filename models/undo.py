@@ -53,7 +53,8 @@ from .template import ApprovalLevel, PartyRole
 from .text import LINE_BREAKS_AND_TABS, has_control_characters
 
 if TYPE_CHECKING:
-    from .project import Project, Stage
+    from .project import Project
+    from .stage import Stage
 
 #: how long after it was recorded a decision may be undone, unless configured
 DEFAULT_UNDO_WINDOW = dt.timedelta(minutes=30)

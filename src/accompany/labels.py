@@ -65,7 +65,7 @@ EXTENSION_STATUSES = {
     "lapsed": N_("withdrawn: the stage was marked done or the project cancelled first"),
 }
 #: why a waiting extension request was withdrawn, when its ``stage.extension_withdrawn``
-#: event says so (``models.project.WITHDRAWN_*``): shown instead of the status
+#: event says so (``models.stage.WITHDRAWN_*``): shown instead of the status
 WITHDRAWAL_REASONS = {
     "new_round": N_("withdrawn: a new round started"),
     "stage_done": N_("withdrawn: the stage was marked done first"),

@@ -18,7 +18,8 @@ from ..models.deadlines import local_date
 from ..models.errors import Conflict, NotFound
 from ..models.events import SYSTEM_ACTOR
 from ..models.people import Person, Role
-from ..models.project import Project, Stage
+from ..models.project import Project
+from ..models.stage import Stage
 from ..models.states import ProjectStatus
 from .driver_cursor import all_rows, first_row
 from .orm import TemplateRow

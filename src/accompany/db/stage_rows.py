@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ..models.deadlines import Deadline
-from ..models.project import ApprovalRecord, Attachment, ClockPause, ExtensionRequest, Stage
+from ..models.stage import ApprovalRecord, Attachment, ClockPause, ExtensionRequest, Stage
 from ..models.states import StageState
 from ..models.template import ApprovalLevel, PartyRole, ProcessTemplate
 from .project_statements import CHILD_TABLES

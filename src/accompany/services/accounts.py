@@ -24,7 +24,7 @@ from ..models.errors import (
 )
 from ..models.events import Event, EventKind
 from ..models.people import Person
-from ..models.project import check_text
+from ..models.project_input import check_text
 from ..passwords import new_token, token_hash
 from .commands import record
 

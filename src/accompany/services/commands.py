@@ -19,9 +19,10 @@ from ..models.events import Event, EventKind
 from ..models.evidence import parse_evidence
 from ..models.parties import resolve_parties
 from ..models.people import Directory
-from ..models.project import Attachment, Project
+from ..models.project import Project
 from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
 from ..models.rules import ActingTime, Action, not_before_project_history
+from ..models.stage import Attachment
 from ..models.template import StageSpec, coerce_parameter
 from .delegation import acting_person, mark_on_behalf, reach_substitutes
 

@@ -18,8 +18,9 @@ from ..models.deadlines import LOCAL_TZ, local_date
 from ..models.delegation import on_behalf_label
 from ..models.errors import NotFound
 from ..models.events import SYSTEM_ACTOR
-from ..models.project import Project, Stage
+from ..models.project import Project
 from ..models.rules import is_backdated
+from ..models.stage import Stage
 from ..models.states import StageState
 from ..models.template import JointStep, ProcessTemplate
 from .households import RESIDENT_ACTOR
@@ -147,7 +148,7 @@ class ExtensionView(BaseModel):
     # decided by a substitute (代理审批): whom they decided for, by id and name
     decided_on_behalf_of: str | None = None
     decided_on_behalf_of_name: str | None = None
-    #: why it was withdrawn (``models.project.WITHDRAWN_*``), when it was and its
+    #: why it was withdrawn (``models.stage.WITHDRAWN_*``), when it was and its
     #: event says so
     withdrawn_why: str | None = None
 

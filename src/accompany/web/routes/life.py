@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ...models.errors import N_, AccompanyError, InvalidInput, Refusals, together
 from ...models.people import Person
-from ...models.project import MAX_NAME
+from ...models.project_input import MAX_NAME
 from ...models.rules import Action
 from ...services import commands, parties, worklists
 from ..context import Page, page_for, record_id

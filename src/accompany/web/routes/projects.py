@@ -15,7 +15,7 @@ from ...i18n import error_text
 from ...models.deadlines import local_date
 from ...models.errors import AccompanyError, Conflict, InvalidInput, Refusals, together
 from ...models.people import STREET_PARTIES, Role
-from ...models.project import MAX_NAME
+from ...models.project_input import MAX_NAME
 from ...models.rules import Action, coordinator_only
 from ...presenting import event_summary
 from ...services import freshness, parties, worklists
