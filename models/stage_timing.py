@@ -57,14 +57,17 @@ def stage_deadline(project: Project, stage: Stage, calendar: WorkingCalendar) ->
 
 
 def open_working_days(stage: Stage, today: dt.date, calendar: WorkingCalendar) -> int | None:
-    """The working days the stage has been open up to ``today`` (counted), less
-    those its clock was paused; None before it started."""
+    """The working days the stage has been open up to ``today`` (counted) in its
+    current run, less those its clock was paused in that run — not the pauses of an
+    earlier round (``stage_run_pauses``, as for its deadline), which would shorten
+    the new round by the old one's; None before it started."""
     if stage.activated_at is None:
         return None
     started = local_date(stage.activated_at)
     total = calendar.working_days_between(started, today + dt.timedelta(days=1)).days
     paused = sum(
-        calendar.working_days_between(p.period().start, p.period().end or today).days for p in stage.pauses
+        calendar.working_days_between(max(p.period().start, started), p.period().end or today).days
+        for p in stage_run_pauses(stage)
     )
     return max(0, total - paused)
 
