@@ -1,6 +1,6 @@
 """A stage's timing, counted: the date its deadline counts from, its deadline under
 the current rule, the pauses and extensions of its current run, and the working days
-it has been open, its submission has waited or it is late.
+it has been open or its submission has waited.
 
 Pure functions of the project and stage they are given, which the project's
 commands call (``models.project``); ``models.deadlines`` holds the arithmetic of a
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from .calendar import WorkingCalendar
 from .deadlines import Deadline, compute_deadline, local_date
 from .stage import ClockPause, Stage
-from .states import StageState
 
 if TYPE_CHECKING:
     from .project import Project
@@ -96,11 +95,3 @@ def stage_run_extension_days(stage: Stage) -> int:
         for e in stage.extensions
         if e.status == "granted" and (started is None or e.decided_at is None or e.decided_at >= started)
     )
-
-
-def stage_lateness(stage: Stage, today: dt.date, calendar: WorkingCalendar) -> int:
-    """Working days a stage in progress is past its deadline (0 when on time,
-    paused, closed or without a deadline)."""
-    if stage.state is not StageState.IN_PROGRESS or stage.deadline is None or stage.open_pause() is not None:
-        return 0
-    return calendar.working_days_late(stage.deadline.due, today).days
