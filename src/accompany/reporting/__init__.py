@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .models.calendar import UNKNOWN_YEAR
-from .models.consent import RULE_LABELS, VERDICT_LABELS, Rule
-from .models.delegation import on_behalf_label
-from .models.report import Report, quarter_name
-from .services.reports import jsonable
+from ..models.calendar import UNKNOWN_YEAR
+from ..models.consent import RULE_LABELS, VERDICT_LABELS, Rule
+from ..models.delegation import on_behalf_label
+from ..models.report import Report, quarter_name
+from ..services.reports import jsonable
 
 FIGURES: list[tuple[str, str, str]] = [
     ("projects_active", "在建项目", "projects active"),
@@ -673,7 +673,7 @@ def _text_width(value: Any) -> int:
 def _xlsx_value(value: Any) -> Any:
     """Dates and times as Excel dates (Beijing time, which Excel keeps without a zone)."""
     if isinstance(value, dt.datetime):
-        from .clock import LOCAL_TZ
+        from ..clock import LOCAL_TZ
 
         return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value.tzinfo else value
     return value
