@@ -25,8 +25,8 @@ from ..models.events import Event, EventKind
 from ..presenting import event_summary, evidence_text, party_changes, printable
 
 if TYPE_CHECKING:  # annotations only: `stage done` needs no worklists at start-up
+    from ..services.portfolio import PortfolioRow
     from ..services.queries import EventView, ProjectDetail, StageDetail, Timing
-    from ..services.worklists import PortfolioRow
 
 STATE_STYLE = {
     "pending": "dim",

@@ -162,7 +162,7 @@ def leave_comment(
     address) while the stage is in progress. At most ``per_household`` per household
     and stage."""
     from .public import is_published_in
-    from .worklists import ensure_visible
+    from .scope import ensure_visible
 
     refusals = Refusals()  # every problem of the form in one answer, a blank household with them
     refusals.check(require_household, household, or_home=by is not None)
@@ -231,7 +231,7 @@ def answer_comment(
 ) -> AnswerReceipt:
     """The planner's (or a coordinator's) answer to a comment: once; ``amend``: its
     author changes it (audited with the earlier text)."""
-    from .worklists import ensure_visible
+    from .scope import ensure_visible
 
     body = check_answer_text(text)
     now = app.acting_time().at
@@ -309,7 +309,7 @@ def list_comments(
                 raise NotFound("unknown project {project}", project=project_id)
             project = uow.projects.get(project_id)
         else:
-            from .worklists import ensure_visible
+            from .scope import ensure_visible
 
             if by is not None:  # a person of the directory (the command line: its operator)
                 actor = uow.people.resolve(by, field="by")

@@ -479,7 +479,7 @@ def sample_table(app: App, person: Person) -> list[list[str]]:
     default template's columns — the stages whose deadline is set at the start among
     them — and one example row in the coordinator's own district, street and planner,
     so that the first try imports (after its name is changed)."""
-    from .worklists import filter_choices
+    from .portfolio import filter_choices
 
     template = app.catalog.get("accompany-service").template
     choices = filter_choices(app, person)

@@ -230,7 +230,8 @@ def project_needs(uow: UnitOfWork, project: Project) -> NeedsBlock | None:
 
 def point_photo(app: App, person_id: str, point_id: int):  # type: ignore[no-untyped-def]
     """A problem point's photo, for someone who may see its project."""
-    from .worklists import StoredAttachment, visible_project_ids
+    from .project_view import StoredAttachment
+    from .scope import visible_project_ids
 
     with app.reader() as uow:
         person = uow.people.resolve(person_id, field="by")

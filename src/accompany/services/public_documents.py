@@ -24,8 +24,8 @@ from ..models.public_documents import (
     may_serve_publicly,
 )
 from .households import _project
+from .project_view import StoredAttachment
 from .public import is_published_in
-from .worklists import StoredAttachment
 
 if TYPE_CHECKING:
     from ..bootstrap import App

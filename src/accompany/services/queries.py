@@ -89,7 +89,7 @@ def list_projects(
     """Every project (the operator's view: no scope), newest first, filtered by
     district and street (id or name) and overdue; returns (page, total). With
     ``records``, each project as its JSON record (for ``--json``), not a model."""
-    from .worklists import ProjectFilter, browse_projects, portfolio_records
+    from .portfolio import ProjectFilter, browse_projects, portfolio_records
 
     with app.reader() as uow:
         district_id = uow.people.resolve_district(district).id if district is not None else None
