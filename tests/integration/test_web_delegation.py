@@ -324,3 +324,33 @@ def test_the_decide_page_tells_a_substitute_whom_she_decides_for(
     app.clock.moment = parse_moment("2026-03-21T09:00")  # type: ignore[attr-defined]
     over = sign_in(web, "lij").get(decide)
     assert approve not in over.text and "您正代" not in visible_text(over.text)
+
+
+def test_the_extension_decide_page_tells_a_substitute_whom_she_decides_for(
+    web, app: App, project_id: int
+) -> None:  # type: ignore[no-untyped-def]
+    """As the stage's decide page does: 李静 standing in for 赵阳 reads on the
+    extension request's page for whom and until when, above the grant and refuse
+    forms; 赵阳 deciding it himself reads nothing of the kind."""
+    from .test_delegation import zhaoy_away
+
+    with_passwords(app, "lij")
+    zhaoy_away(app)
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    commands.request_extension(
+        app,
+        commands.RequestExtension(
+            project_id=project_id, stage="needs-survey", by="wangrb", working_days=5, reason="雨季"
+        ),
+    )
+    decide = f"/projects/{project_id}/stages/needs-survey/extension/decide"
+    grant = f'action="/projects/{project_id}/stages/needs-survey/extension/grant"'
+    told = "您正代 赵阳（太阳宫街道办事处）审批此延期申请（代理期至 2026-03-20）。"
+    page = sign_in(web, "lij").get(decide)
+    assert page.status_code == 200 and grant in page.text, visible_text(page.text)[:600]
+    notice = re.search(r'<p class="notice deciding-for"[^>]*>(.*?)</p>', page.text, flags=re.S)
+    assert notice and visible_text(notice.group(1)).strip() == told, visible_text(page.text)[:800]
+    assert page.text.index("deciding-for") < page.text.index(grant)
+    own = sign_in(web, "zhaoy").get(decide)
+    assert own.status_code == 200 and grant in own.text
+    assert "deciding-for" not in own.text and "您正代" not in visible_text(own.text)

@@ -262,6 +262,8 @@ class StageForm(BaseModel):
     spec: StageSpec
     # the person approves or returns the stage in someone's place, not their own
     deciding_for: DecidingFor | None = None
+    # … or decides its extension request in someone's place
+    deciding_extension_for: DecidingFor | None = None
 
 
 def stage_form(app: App, person: Person, project_id: int, stage: str) -> StageForm:
@@ -271,19 +273,42 @@ def stage_form(app: App, person: Person, project_id: int, stage: str) -> StageFo
         project = uow.projects.get(project_id)
         spec = project.template.stage(stage)  # NotFound names the template's stages
         view = _view(app, uow, person, project, with_events=False)
-        deciding_for = None
-        if "approve" in view.actions.get(spec.id, []):
-            found = standing_in(uow, project, spec.id, person, Action.APPROVE, now)
-            if found is not None:
-                delegation, delegator = found
-                deciding_for = DecidingFor(
-                    delegator=delegator.id,
-                    delegator_name=delegator.name,
-                    role=delegator.role.value,
-                    until=delegation.ends_on,
-                )
+        allowed = view.actions.get(spec.id, [])
+        deciding_for = (
+            _deciding_for(uow, project, spec.id, person, Action.APPROVE, now)
+            if "approve" in allowed
+            else None
+        )
+        deciding_extension_for = (
+            _deciding_for(uow, project, spec.id, person, Action.DECIDE_EXTENSION, now)
+            if "decide_extension" in allowed
+            else None
+        )
     detail = next(s for s in view.detail.stages if s.key == spec.id)
-    return StageForm(view=view, stage=detail, spec=spec, deciding_for=deciding_for)
+    return StageForm(
+        view=view,
+        stage=detail,
+        spec=spec,
+        deciding_for=deciding_for,
+        deciding_extension_for=deciding_extension_for,
+    )
+
+
+def _deciding_for(
+    uow: UnitOfWork, project: Project, key: str, person: Person, action: Action, now: dt.datetime
+) -> DecidingFor | None:
+    """Whom ``person`` takes ``action`` on the stage for as a substitute; None when
+    they take it as themself."""
+    found = standing_in(uow, project, key, person, action, now)
+    if found is None:
+        return None
+    delegation, delegator = found
+    return DecidingFor(
+        delegator=delegator.id,
+        delegator_name=delegator.name,
+        role=delegator.role.value,
+        until=delegation.ends_on,
+    )
 
 
 def stage_action_refusal(

@@ -68,6 +68,7 @@ def _show(
         spec=context.spec,
         actions=context.view.actions.get(context.stage.key, []),
         deciding_for=context.deciding_for,
+        deciding_extension_for=context.deciding_extension_for,
         errors=errors or FormErrors(),
         values=values or {},
         computed=computed or {},
