@@ -354,3 +354,26 @@ def test_the_extension_decide_page_tells_a_substitute_whom_she_decides_for(
     own = sign_in(web, "zhaoy").get(decide)
     assert own.status_code == 200 and grant in own.text
     assert "deciding-for" not in own.text and "您正代" not in visible_text(own.text)
+
+
+def test_the_planners_work_says_whom_a_substitute_returned_the_stage_for(
+    web, app: App, project_id: int, evidence_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The planner's card of a returned stage on 我的待办 names the substitute and
+    whom she returned it for, as the project page does — it said 李静 alone."""
+    from accompany.services.commands import DecideApproval
+
+    from .test_delegation import zhaoy_away
+
+    with_passwords(app, "wangrb")
+    zhaoy_away(app)
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    survey_done(app, project_id, evidence_file)
+    commands.decide_approval(
+        app,
+        DecideApproval(
+            project_id=project_id, stage="needs-survey", by="lij", decision="return", comment="请补充照片"
+        ),
+    )
+    work = visible_text(sign_in(web, "wangrb").get("/").text)
+    assert "李静（代 赵阳） 于 2026-03-10 09:00 退回：" in work, work[:800]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 
-from ..db.orm import ApprovalRow, ExtensionRow, ProjectPartyRow, ProjectRow, StageRow
+from ..db.orm import ApprovalRow, EventRow, ExtensionRow, ProjectPartyRow, ProjectRow, StageRow
 from ..models.deadlines import local_date
 from ..models.delegation import may_stand_in
 from ..models.people import Person, Role
@@ -24,7 +24,7 @@ from ..models.project import Project
 from ..models.rules import Action
 from ..models.states import ProjectStatus, StageState
 from ..models.template import ApprovalLevel, JointStep
-from .names import DECIDER, PLANNER, REQUESTER, ST, load_stage_names, named
+from .names import DECIDER, DELEGATOR, PLANNER, REQUESTER, ST, load_stage_names, named
 from .project_view import stage_refusal
 from .queries import Timing, local, timing, withdrawal_reasons
 from .scope import scope_condition
@@ -43,6 +43,8 @@ class ReturnInfo(BaseModel):
     reason: str | None
     by: str
     at: dt.datetime
+    # a substitute's return (代理审批): whom she returned it for
+    on_behalf_of_name: str | None = None
 
 
 class WorkItem(BaseModel):
@@ -317,7 +319,10 @@ def _work_items(app: App, uow: UnitOfWork, rows: list[Any], today: dt.date) -> l
         back = returned.get(r.stage_id)
         if back is not None and r.state == StageState.IN_PROGRESS.value:
             item.returned = ReturnInfo(
-                reason=back.comment, by=named(back.by_name, back.by), at=local(back.decided_at)
+                reason=back.comment,
+                by=named(back.by_name, back.by),
+                at=local(back.decided_at),
+                on_behalf_of_name=back.on_behalf_of_name,
             )
         items.append(item)
     return items
@@ -375,13 +380,27 @@ def _by_deadline(item: WorkItem) -> tuple[int, dt.date]:
 
 
 def _last_returns(uow: UnitOfWork, stage_ids: list[int]) -> dict[int, Any]:
-    """The latest return of each stage (the reason a planner must act on)."""
+    """The latest return of each stage (the reason a planner must act on), with whom
+    a substitute returned it for: its ``stage.returned`` event's ``on_behalf_of``
+    (the approvals table keeps only who decided), found by the project, who decided
+    and when, as ``queries.decided_on_behalf`` does."""
     if not stage_ids:
         return {}
     latest = (
         select(func.max(ApprovalRow.id))
         .where(ApprovalRow.stage_id.in_(stage_ids), ApprovalRow.decision == "returned")
         .group_by(ApprovalRow.stage_id)
+    )
+    behalf = (
+        select(EventRow.data["on_behalf_of"].as_string())
+        .where(
+            EventRow.kind == "stage.returned",
+            EventRow.project_id == StageRow.project_id,
+            EventRow.actor == ApprovalRow.decided_by,
+            EventRow.occurred_at == ApprovalRow.decided_at,
+        )
+        .limit(1)
+        .scalar_subquery()
     )
     rows = uow.session.execute(
         select(
@@ -390,8 +409,11 @@ def _last_returns(uow: UnitOfWork, stage_ids: list[int]) -> dict[int, Any]:
             ApprovalRow.decided_by.label("by"),
             ApprovalRow.decided_at,
             DECIDER.c.name.label("by_name"),
+            DELEGATOR.c.name.label("on_behalf_of_name"),
         )
+        .join(StageRow, StageRow.id == ApprovalRow.stage_id)
         .outerjoin(DECIDER, DECIDER.c.id == ApprovalRow.decided_by)
+        .outerjoin(DELEGATOR, DELEGATOR.c.id == behalf)
         .where(ApprovalRow.id.in_(latest))
     ).all()
     return {r.stage_id: r for r in rows}

@@ -76,6 +76,7 @@ def load_stage_names(
 PLANNER = PersonRow.__table__.alias("planner")
 REQUESTER = PersonRow.__table__.alias("requester")
 DECIDER = PersonRow.__table__.alias("decider")
+DELEGATOR = PersonRow.__table__.alias("delegator")  # whom a substitute decided for
 ST = StreetRow.__table__
 DI = DistrictRow.__table__
 
