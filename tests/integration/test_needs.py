@@ -263,6 +263,30 @@ def test_only_the_coordinator_edits_the_menu(people: App, project_id: int) -> No
     assert actions == ["default", "renamed", "added"]
 
 
+def test_deleting_an_item_twice_is_done_once(people: App, project_id: int) -> None:
+    """删除 pressed twice (a double click, a reload of the post) answered the second
+    press with 404 "not on this project's menu" — for an item of the default menu
+    (numbered -3 before the first change) and for one of the project's own. The
+    second press now finds the deletion done; a number never on the menu is still
+    refused, and so is renaming a deleted item."""
+    shown = {i.name: i.id for i in menu_view(people, project_id).items}
+    assert shown["停车管理"] < 0  # the default menu, not yet copied in
+    for _ in range(2):
+        edit_menu(people, project_id, by="zhangl", retire=[shown["停车管理"]])
+    own = items(people, project_id)["加装电梯"]
+    for _ in range(2):
+        edit_menu(people, project_id, by="zhangl", retire=[own])
+    names = [i.name for i in menu_view(people, project_id).items]
+    assert "停车管理" not in names and "加装电梯" not in names
+    actions = [(e.data["action"], e.data.get("name")) for e in _events(people, "needs.menu")]
+    assert actions == [("default", None), ("deleted", "停车管理"), ("deleted", "加装电梯")]
+    with pytest.raises(NotFound, match="not on this project's menu"):
+        edit_menu(people, project_id, by="zhangl", retire=[999_999])
+    with pytest.raises(NotFound, match="not on this project's menu"):
+        edit_menu(people, project_id, by="zhangl", rename=[(own, "电梯")])
+    assert verify_log(people).intact
+
+
 def test_the_survey_closes_and_the_list_follows_the_answers(
     people: App, project_id: int, survey: list[str], evidence_file: Path
 ) -> None:

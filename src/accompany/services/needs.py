@@ -243,7 +243,10 @@ def edit_menu(
         copied = not _menu_rows(uow, project_id)
         rows = _copy_default(uow, project_id, now)
         renamed = [(_virtual(item_id, rows, copied), name) for item_id, name in renamed]
-        retire = [_virtual(item_id, rows, copied) for item_id in retire]
+        # each retired item as the page numbered it, so that a second press of 删除 (a
+        # double click, a reload) finds the deletion recorded under that number
+        shown_as = {_virtual(item_id, rows, copied): item_id for item_id in retire}
+        retire = list(shown_as)
         by_id = {row.id: row for row in rows}
         counts = _chosen_counts(uow, project_id)
         events: list[Event] = []
@@ -261,7 +264,10 @@ def edit_menu(
             )
             events.append(_menu_event(now, actor.id, "renamed", item_id, name, before=row.name))
             row.name = name
+        deleted = _deleted_items(uow, project_id) if any(i not in by_id for i in retire) else set()
         for item_id in retire:
+            if item_id not in by_id and item_id in deleted:
+                continue  # deleted already: what was asked is done
             row = known(item_id)
             if row.retired:
                 continue
@@ -269,7 +275,8 @@ def edit_menu(
                 row.retired = True
                 events.append(_menu_event(now, actor.id, "retired", item_id, row.name))
             else:
-                events.append(_menu_event(now, actor.id, "deleted", item_id, row.name))
+                shown = {"shown_as": str(shown_as[item_id])} if shown_as[item_id] != item_id else {}
+                events.append(_menu_event(now, actor.id, "deleted", item_id, row.name, **shown))
                 uow.session.delete(row)
                 del by_id[item_id]
         position = max((r.position for r in by_id.values()), default=-1)
@@ -289,6 +296,18 @@ def edit_menu(
         view = _menu_view(uow, project_id)
         uow.commit()
     return view
+
+
+def _deleted_items(uow: UnitOfWork, project_id: int) -> set[int]:
+    """The items deleted from the project's menu, by their number and by the number
+    the default menu showed them under before it was copied in (-1, -2, …)."""
+    numbers: set[int] = set()
+    for row in uow.events.for_project(project_id, (EventKind.NEEDS_MENU_CHANGED.value,)):
+        if row.data.get("action") == "deleted":
+            numbers.add(int(row.data["item"]))
+            if "shown_as" in row.data:
+                numbers.add(int(row.data["shown_as"]))
+    return numbers
 
 
 def _menu_event(now: dt.datetime, actor: str, action: str, item_id: int, name: str, **more: str) -> Event:
