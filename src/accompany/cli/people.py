@@ -46,7 +46,7 @@ def people_load(
     db: DbOption = None,
 ) -> None:
     from ..directory import read_directory
-    from ..services.commands import load_directory
+    from ..services.directory import load_directory
 
     directory = read_directory(file)
     application = make_app(db)
@@ -261,7 +261,7 @@ def people_revoke_token(
 )
 @handle_errors
 def people_deactivate(person: PersonId, db: DbOption = None) -> None:
-    from ..services.commands import set_person_active
+    from ..services.directory import set_person_active
 
     application = make_app(db)
     changed = set_person_active(application, person, False, by=OPERATOR)
@@ -279,7 +279,7 @@ def people_deactivate(person: PersonId, db: DbOption = None) -> None:
 )
 @handle_errors
 def people_activate(person: PersonId, db: DbOption = None) -> None:
-    from ..services.commands import set_person_active
+    from ..services.directory import set_person_active
 
     application = make_app(db)
     changed = set_person_active(application, person, True, by=OPERATOR)

@@ -26,7 +26,7 @@ from ..models.events import Event, EventKind
 from ..models.people import Person
 from ..models.project_input import check_text
 from ..passwords import new_token, token_hash
-from .commands import record
+from .recording import record
 
 if TYPE_CHECKING:
     from ..bootstrap import App

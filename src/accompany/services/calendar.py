@@ -24,8 +24,8 @@ from ..db.orm import ProjectRow, StageRow, SystemStateRow
 from ..models.errors import Conflict, InvalidInput
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.states import ProjectStatus, StageState
-from .commands import record
 from .outbox import insert_for
+from .recording import record
 
 if TYPE_CHECKING:
     from ..bootstrap import App

@@ -8,23 +8,25 @@ take them as parameters unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models.errors import AccompanyError, Conflict, InvalidInput, Localized, Refusals
-from ..models.events import Event, EventKind
+from ..models.events import Event
 from ..models.evidence import parse_evidence
 from ..models.parties import resolve_parties
-from ..models.people import Directory
 from ..models.project import Project
-from ..models.reminders import ProjectFacts, StageInfo, attachment_only, notifications_for_events
 from ..models.rules import ActingTime, Action, not_before_project_history
 from ..models.stage import Attachment
 from ..models.template import StageSpec, coerce_parameter
-from .delegation import acting_person, mark_on_behalf, reach_substitutes
+from .delegation import acting_person, mark_on_behalf
+
+# the directory's commands, also known as commands.* (the tests and the benchmarks)
+from .directory import load_directory as load_directory
+from .directory import set_person_active as set_person_active
+from .recording import record
 
 if TYPE_CHECKING:
     from ..bootstrap import App
@@ -151,190 +153,6 @@ class Outcome(BaseModel):
 
     def kinds(self) -> list[str]:
         return [e.kind.value for e in self.events]
-
-
-def record(app: App, uow: UnitOfWork, project: Project | None, events: Sequence[Event]) -> None:
-    """Append the events and queue the notifications they cause, in the command's
-    transaction: no notification for a rolled-back change, none lost for a
-    committed one."""
-    if project is not None and events:
-        intents = notifications_for_events(project_facts(project, uow, events), events)
-        if intents:
-            now = app.now()
-            # whoever decides in a delegator's place hears what the delegator would
-            intents = reach_substitutes(uow, intents, now)
-            uow.outbox.queue(intents, now=now, not_before=app.quiet.next_allowed(now, app.calendar))
-    # the events last: appending takes the event chain's head (on PostgreSQL a lock
-    # other appenders wait for) and holds it until the commit right after
-    uow.events.append(project.id if project else None, events)
-
-
-def project_facts(
-    project: Project, uow: UnitOfWork | None = None, events: Sequence[Event] = ()
-) -> ProjectFacts:
-    """What the notifications of a change say about the project: ids (audiences,
-    keys, scripts) and the names people read — the planner, the coordinator and
-    whoever acted, the street and the district, each stage with its deadline as the
-    change left it."""
-    assert project.id is not None
-    people: dict[str, str] = {}
-    street_name = district_name = None
-    if uow is not None:
-        from sqlalchemy import select
-
-        from ..db.orm import DistrictRow, PersonRow, StreetRow
-
-        session = uow.session
-        wanted = {project.planner_id, project.coordinator_id, *(e.actor for e in events)}
-        # a substitute's decision names the delegator
-        wanted |= {str(e.data["on_behalf_of"]) for e in events if e.data.get("on_behalf_of")}
-        # a handover names both planners
-        wanted |= {str(e.data[k]) for e in events for k in ("from", "to") if e.data.get(k)}
-        # the names read with the project (planner, coordinator, actor) need no query
-        known = uow.projects.names
-        people = {p: name for p in wanted if (name := known.get(p)) is not None}
-        missing = {p for p in wanted if p not in known}
-        if missing:
-            people.update(
-                session.execute(select(PersonRow.id, PersonRow.name).where(PersonRow.id.in_(missing))).all()
-            )
-        # the street's and district's names came with the project
-        street_name = project.street_name or session.scalar(
-            select(StreetRow.name).where(StreetRow.id == project.street)
-        )
-        district_name = project.district_name or session.scalar(
-            select(DistrictRow.name).where(DistrictRow.id == project.district)
-        )
-    stages = []
-    for spec in project.template.stages:
-        stage = project.stages.get(spec.id)
-        deadline = stage.deadline if stage is not None else None
-        stages.append(
-            StageInfo(
-                id=spec.id,
-                name=spec.name,
-                name_en=spec.name_en,
-                due=deadline.due if deadline else None,
-                provisional=bool(deadline and deadline.provisional),
-                attachment_only=attachment_only(spec),
-            )
-        )
-    return ProjectFacts(
-        project_id=project.id,
-        name=project.name,
-        district=project.district,
-        street=project.street,
-        planner=project.planner_id,
-        coordinator=project.coordinator_id,
-        stage_names={spec.id: spec.name for spec in project.template.stages},
-        planner_name=people.get(project.planner_id),
-        coordinator_name=people.get(project.coordinator_id),
-        street_name=street_name,
-        district_name=district_name,
-        people_names=people,
-        stages=tuple(stages),
-    )
-
-
-# -- people ---------------------------------------------------------------------------
-
-
-def load_directory(
-    app: App, directory: Directory, *, deactivate_missing: bool = False, by: str = "operator"
-) -> dict[str, int]:
-    """Insert or update the organisation and the people; returns counts.
-
-    An active person the file leaves out is refused (a truncated file must not lock
-    people out) unless ``deactivate_missing``: then they are deactivated, and so is
-    anyone the file marks ``active: false`` — their sessions and API tokens end at
-    once. The audit log records who loaded the file and what changed."""
-    from ..models.errors import Conflict
-    from ..models.households import mask_contact
-    from .accounts import end_access
-
-    now = app.acting_time().at
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
-    listed = {p.id for p in directory.people}
-    with app.uow() as uow:
-        missing = sorted(uow.people.active_ids() - listed)
-        if missing and not deactivate_missing:
-            names = ", ".join(uow.people.get(pid).label for pid in missing[:10])
-            raise Conflict(
-                "the file leaves out {count} active person(s): {names}; add them back, or load with "
-                "--deactivate-missing to deactivate them (their sign-ins end)",
-                count=len(missing),
-                names=names + (" …" if len(missing) > 10 else ""),
-            )
-        for district in directory.districts:
-            uow.people.upsert_district(district)
-        for team in directory.teams:  # named or renamed; a team left out keeps its name
-            uow.people.upsert_team(team)
-        uow.session.flush()
-        added: list[str] = []
-        updated: dict[str, dict[str, list[Any]]] = {}
-        ended: list[str] = []
-        for person in directory.people:
-            status, changes = uow.people.upsert_with_changes(person)
-            counts[status] += 1
-            if status == "added":
-                added.append(person.id)
-            elif status == "updated":
-                if "phone" in changes:
-                    # the audit log, which is kept for good, never holds a whole phone number
-                    changes["phone"] = [mask_contact(v) or None for v in changes["phone"]]
-                updated[person.id] = changes
-                if changes.get("active") == [True, False]:
-                    ended.append(person.id)
-        for person_id in missing:
-            uow.people.set_active(person_id, False)
-            counts["deactivated"] += 1
-            ended.append(person_id)
-        uow.session.flush()
-        for person_id in ended:
-            end_access(uow, person_id, now)
-        record(
-            app,
-            uow,
-            None,
-            [
-                Event(
-                    EventKind.PEOPLE_LOADED,
-                    now,
-                    by,
-                    data={
-                        **counts,
-                        "people": len(directory.people),
-                        "added_ids": added,
-                        "changed": updated,
-                        "deactivated_ids": missing,
-                    },
-                )
-            ],
-        )
-        uow.commit()
-    return counts
-
-
-def set_person_active(app: App, person_id: str, active: bool, *, by: str) -> bool:
-    """Deactivate (their sessions and API tokens end at once) or reactivate a person;
-    False when they already were so."""
-    from .accounts import end_access
-
-    now = app.acting_time().at
-    with app.uow() as uow:
-        changed = uow.people.set_active(person_id, active)
-        if changed:
-            uow.session.flush()
-            sessions, tokens = (0, 0) if active else end_access(uow, person_id, now)
-            kind = EventKind.PERSON_ACTIVATED if active else EventKind.PERSON_DEACTIVATED
-            data = (
-                {"person": person_id}
-                if active
-                else {"person": person_id, "sessions_ended": sessions, "tokens_revoked": tokens}
-            )
-            record(app, uow, None, [Event(kind, now, by, data=data)])
-        uow.commit()
-    return changed
 
 
 # -- coordinator --------------------------------------------------------------------

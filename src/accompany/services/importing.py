@@ -339,7 +339,7 @@ def import_projects(
     if dry_run:
         return report
 
-    from .commands import record
+    from .recording import record
 
     with app.uow() as uow:
         snapshots: dict[str, int] = {}

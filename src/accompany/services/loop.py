@@ -16,8 +16,9 @@ from ..models.deadlines import local_date
 from ..models.errors import AccompanyError
 from ..models.loop import check_loop, loop_back, loop_stages, may_loop
 from ..models.states import StageState
-from .commands import Command, Outcome, record
+from .commands import Command, Outcome
 from .consent import stage_tally
+from .recording import record
 
 if TYPE_CHECKING:
     from ..bootstrap import App

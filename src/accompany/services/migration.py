@@ -36,7 +36,8 @@ from ..models.rules import Action, not_before_project_history
 from ..models.states import ProjectStatus
 from ..models.template import ProcessTemplate
 from ..templates import template_ref
-from .commands import Command, record
+from .commands import Command
+from .recording import record
 
 if TYPE_CHECKING:
     from ..bootstrap import App

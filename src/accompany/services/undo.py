@@ -27,7 +27,8 @@ from ..models.undo import (
     may_undo,
     undo_decision,
 )
-from .commands import Command, Outcome, record
+from .commands import Command, Outcome
+from .recording import record
 
 if TYPE_CHECKING:
     from ..bootstrap import App
