@@ -220,3 +220,24 @@ def test_a_team_serving_two_streets_has_a_row_per_street_named_by_its_street(
     assert render_json(report) == before
     data = json.loads(before)
     assert sorted(r["street"] for r in data["rows"] if r["level"] == "team") == ["jiuxianqiao", "taiyanggong"]
+
+
+def test_a_city_wide_html_report_names_each_streets_district(teams_app: App) -> None:
+    """Over several districts the HTML report's street and team tables named a street
+    by its name alone, so two districts' streets of one name read as one. A report
+    over two districts now names each row's district; a district's own report, where
+    the district is known, does not repeat it."""
+    city = quarterly_report(teams_app, Q1)
+    page = render_html(city, "zh")
+    streets = _html_table(page, "街道")
+    assert streets[0][:2] == ["区", "名称"]
+    assert sorted(row[:2] for row in streets[1:]) == [
+        ["东城区", "东四街道"],
+        ["朝阳区", "太阳宫街道"],
+        ["朝阳区", "酒仙桥街道"],
+    ]
+    assert _html_table(page, "规划师团队")[0][:3] == ["区", "街道", "团队"]
+    assert _html_table(render_html(city, "en"), "streets")[0][:2] == ["district", "name"]
+    own = render_html(quarterly_report(teams_app, Q1, district="chaoyang"), "zh")
+    assert _html_table(own, "街道")[0][0] == "名称"
+    assert _html_table(own, "规划师团队")[0][:2] == ["街道", "团队"]

@@ -151,6 +151,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
         ],
     )
     ident = IDENTITY[lang]
+    several_districts = sum(r["level"] == "district" for r in report.rows) > 1
     level_tables = []
     for level in ("district", "street", "team"):
         rows = [r for r in report.rows if r["level"] == level]
@@ -166,14 +167,20 @@ def render_html(report: Report, lang: str = "zh") -> str:
             "escalations_sent",
         ]
         # a team counts once per street it serves: its rows are told apart by the
-        # street (as the workbook's and the CSV's are)
+        # street (as the workbook's and the CSV's are); over several districts, a
+        # street or team row names its district too (two districts may each have a
+        # street of one name)
         identity = [ident["street"], ident["team"]] if level == "team" else [ident["name"]]
+        with_district = level != "district" and several_districts
+        if with_district:
+            identity.insert(0, ident["district"])
         level_tables.append(
             f"<h2>{LEVEL_NAMES[lang][level]}</h2>"
             + _html_table(
                 [*identity, *(_label(c, lang) for c in columns)],
                 [
                     [
+                        *([r["district"]] if with_district else []),
                         *([r["street"]] if level == "team" else []),
                         r["name"],
                         *(_percent(r.get(c)) if c in RATES else r.get(c) for c in columns),
