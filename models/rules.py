@@ -607,6 +607,8 @@ class ActorMayCancel(ProjectRule):
         coordinator_may_act(
             actor, project.district, project.street, attempt.action, street_name=_where(project)
         )
+        if project.status in (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED):
+            return  # told by its state (ProjectNotFinal), not sent to the street office
         approved = [s for s in project.stages.values() if s.state is StageState.APPROVED]
         if approved:
             names = [s.spec for s in approved if s.spec is not None]

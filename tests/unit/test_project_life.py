@@ -125,6 +125,23 @@ def test_after_an_approval_only_the_street_office_cancels() -> None:
     assert project.status is ProjectStatus.CANCELLED
 
 
+def test_a_final_project_is_refused_by_its_state_not_sent_to_the_street_office() -> None:
+    """张磊 cancelling a completed project read that only the street office could
+    cancel it, after a list of every approved stage — and the street office was then
+    told it is completed. A coordinator of the street is told its state at once."""
+    project = approved_survey()
+    project.cancel(PEOPLE["zhaoy"], reason="居民反对", now=at("2026-03-24T09:00"))
+    with pytest.raises(Conflict, match="was cancelled on 2026-03-24 09:00"):
+        project.cancel(PEOPLE["zhangl"], reason="再次取消", now=at("2026-03-25T09:00"))
+    completed = approved_survey()
+    completed.status = ProjectStatus.COMPLETED  # every stage approved (shortened here)
+    for person in ("zhangl", "zhaoy"):
+        with pytest.raises(Conflict, match="is already completed"):
+            completed.cancel(PEOPLE[person], reason="居民反对", now=at("2026-03-24T09:00"))
+    with pytest.raises(PermissionDenied, match="only a coordinator or the street office"):
+        completed.cancel(PEOPLE["wangrb"], reason="居民反对", now=at("2026-03-24T09:00"))
+
+
 def test_a_cancelled_project_is_final() -> None:
     project = suspended_project()
     project.cancel(PEOPLE["zhangl"], reason="居民反对", now=at("2026-03-11T09:00"))
