@@ -207,13 +207,17 @@ class ProjectLife:
         *,
         name: str | None = None,
         community: str | None = None,
+        seen: Mapping[str, str] | None = None,
         now: dt.datetime,
     ) -> list[Event]:
         """The coordinator corrects the project's name or community; the audit log
-        keeps each value before and after."""
+        keeps each value before and after. ``seen``: each field's value as the person
+        saw it (a form's); a field changed by someone else since is refused rather
+        than overwritten — the second of two tabs would silently undo the first."""
         self.ensure_project_allowed(actor, Action.EDIT)
         changes: dict[str, list[str]] = {}
         refusals = Refusals()  # the name's and the community's problems told together
+        stale: list[tuple[str, Localized, str, str]] = []
         for key, value, what, limit, empty in (
             ("name", name, PROJECT_NAME, 300, N_("project name is empty")),
             ("community", community, COMMUNITY, MAX_NAME, N_("community is empty")),
@@ -225,9 +229,23 @@ class ProjectLife:
             if len(refusals.errors) > told:
                 continue  # told with the other field's problem, below
             old = getattr(self, key)
-            if value.strip() != old:
-                changes[key] = [old, value.strip()]
+            if value.strip() == old:
+                continue
+            if seen is not None and key in seen and seen[key].strip() != old:
+                stale.append((key, what, old, seen[key].strip()))
+                continue
+            changes[key] = [old, value.strip()]
         refusals.raise_any()
+        if stale:  # the first field someone else changed (both: the name)
+            key, what, now_reads, was = stale[0]
+            raise Conflict(
+                "{what} was changed to “{now}” meanwhile (it read “{seen}” when you opened the form); "
+                "look at it again before saving",
+                field=key,
+                what=what,
+                now=now_reads,
+                seen=was[:300],
+            )
         if not changes:
             raise InvalidInput("nothing to change: give a new --name or --community", field="name")
         for key, (_, new) in changes.items():

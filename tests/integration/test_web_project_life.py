@@ -172,3 +172,36 @@ def test_an_edit_tells_both_fields_problems_at_once(web, app: App, project_id: i
     shown = visible_text(refused.text)
     assert "有 2 处需要修改" in shown and "请填写项目名称" in shown and "最多 200 个字符" in shown
     assert snapshot(app) == before
+
+
+def test_a_second_tab_neither_undoes_nor_overwrites_the_first(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Two tabs on the edit form: tab A renamed the project, then tab B changed only
+    the community — and saved A's old name back with it, told 已保存. B's form now
+    says what it showed (seen.*): its unchanged name is left alone, its community
+    saved. A third tab that renames it from the old name is refused with the new
+    name, nothing written, and what it typed kept."""
+    app.clock.moment = parse_moment("2026-03-10T09:00")  # type: ignore[attr-defined]
+    coordinator = sign_in(web, "zhangl")
+    url = f"/projects/{project_id}/edit"
+    detail = show_project(app, project_id)
+    form = coordinator.get(url).text
+    assert f'name="seen.name" value="{detail.name}"' in form
+    old = {"seen.name": detail.name, "seen.community": detail.community}
+    a = post_form(
+        coordinator, url, url, {**old, "name": "太阳宫口袋公园（A）", "community": detail.community}
+    )
+    assert a.status_code == 303
+    b = post_form(coordinator, url, url, {**old, "name": detail.name, "community": "夏家园社区"})
+    assert b.status_code == 303
+    now = show_project(app, project_id)
+    assert (now.name, now.community) == ("太阳宫口袋公园（A）", "夏家园社区")
+    before = snapshot(app)
+    c = post_form(coordinator, url, url, {**old, "name": "太阳宫口袋公园（C）", "community": "夏家园社区"})
+    shown = visible_text(c.text)
+    assert c.status_code == 409, shown
+    assert "「项目名称」已在此期间改为「太阳宫口袋公园（A）」" in shown, shown
+    assert 'value="太阳宫口袋公园（C）"' in c.text
+    assert snapshot(app) == before
+    # the form shown again reads the project as it is now: saving it again is deliberate
+    again = post_form(coordinator, url, url, {"name": "太阳宫口袋公园（C）", "community": "夏家园社区"})
+    assert again.status_code == 303 and show_project(app, project_id).name == "太阳宫口袋公园（C）"

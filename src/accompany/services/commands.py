@@ -141,6 +141,8 @@ class EditProject(Command):
     by: str
     name: str | None = None
     community: str | None = None
+    # each field as the person saw it (a form's): changed since by someone else, refused
+    seen: dict[str, str] | None = None
 
 
 class Outcome(BaseModel):
@@ -543,7 +545,9 @@ def edit_project(app: App, cmd: EditProject) -> Outcome:
         app,
         cmd,
         Action.EDIT,
-        lambda project, actor, uow, now: project.edit(actor, name=cmd.name, community=cmd.community, now=now),
+        lambda project, actor, uow, now: project.edit(
+            actor, name=cmd.name, community=cmd.community, seen=cmd.seen, now=now
+        ),
     )
 
 
@@ -553,7 +557,7 @@ def edit_refusal(app: App, cmd: EditProject) -> AccompanyError | None:
     try:
         with app.reader() as uow:
             project, actor = uow.projects.get_with_actor(cmd.project_id, cmd.by)
-            project.edit(actor, name=cmd.name, community=cmd.community, now=app.now())
+            project.edit(actor, name=cmd.name, community=cmd.community, seen=cmd.seen, now=app.now())
     except AccompanyError as error:
         return error
     return None

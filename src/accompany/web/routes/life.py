@@ -183,12 +183,20 @@ async def edit(request: Request, project_id: str) -> Response:
             text, form, "community", limit=MAX_NAME, lang=page.lang, label=page._("Community")
         )
         view = _view(page, project_id)
-        changed_name = name if name is not None and name.strip() != view.detail.name else None
+        # a field is changed against what the form showed (seen.*), not what the project
+        # reads now: a second tab left the first tab's change alone instead of undoing it
+        seen = {
+            key: text(form, f"seen.{key}", limit=MAX_LINE, lang=page.lang)
+            for key in ("name", "community")
+            if f"seen.{key}" in form
+        }
+        shown = {"name": view.detail.name, "community": view.detail.community, **seen}
+        changed_name = name if name is not None and name.strip() != shown["name"].strip() else None
         changed_community = (
-            community if community is not None and community.strip() != view.detail.community else None
+            community if community is not None and community.strip() != shown["community"].strip() else None
         )
         edit = commands.EditProject(
-            project_id=pid, by=person.id, name=changed_name, community=changed_community
+            project_id=pid, by=person.id, name=changed_name, community=changed_community, seen=seen or None
         )
         if checks.errors:
             # told with what the rules say of the field the form let through (a blank name)
