@@ -107,6 +107,29 @@ def test_a_granted_extension_reads_as_chinese_on_my_work(web, app: App, project_
     assert "3 个工作日 · 赵阳：抓紧" in project and ": 抓紧" not in project
 
 
+def test_a_grant_with_the_days_emptied_grants_nothing(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The street office cleared 「批准的工作日数」 and pressed 批准: the whole request (5
+    days) was granted. The field is required now, and an empty one is told next to it,
+    with the comment kept and nothing decided."""
+    app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
+    planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")
+    assert _ask_for_time(planner, project_id).status_code == 303
+    form = office.get(_url(project_id, "extension/decide")).text
+    assert re.search(r'<input[^>]*name="days"[^>]*required', form)
+    before = snapshot(app)
+    for days in ("", "  "):
+        response = post_form(
+            office,
+            _url(project_id, "extension/decide"),
+            _url(project_id, "extension/grant"),
+            {"days": days, "comment": "意见保留"},
+        )
+        shown = visible_text(response.text)
+        assert response.status_code == 400, shown
+        assert "工作日数" in shown and "意见保留" in response.text
+        assert snapshot(app) == before
+
+
 def test_forms_the_rule_refuses_are_not_shown(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]
     app.clock.moment = parse_moment("2026-03-30T10:00")  # type: ignore[attr-defined]
     planner, office = sign_in(web, "wangrb"), sign_in(web, "zhaoy")

@@ -399,7 +399,8 @@ async def grant_extension(request: Request, project_id: str, stage: str) -> Resp
             stage=key,
             by=person.id,
             grant=True,
-            working_days=_days(page, form, required=False),
+            # the form offers the days asked; an emptied field is a question, not "all of them"
+            working_days=_days(page, form, required=True),
             comment=text(form, "comment", limit=MAX_TEXT, lang=page.lang, label=page._("Comment")).strip()
             or None,
         ),
