@@ -363,10 +363,14 @@ class StageAwaitsDecision(TransitionRule):
             and last.round == stage.round - 1
         ):
             # someone decided first: the submission this approver saw is gone
+            # the reason's start only: the whole of it (up to 5,000 characters) is on the
+            # project page, and a banner two screens long hid what the refusal says
+            reason = last.comment or ""
             raise Conflict(
-                "stage {stage_name} was already returned ({reason}); it must be marked done again before it "
-                "can be decided",
-                reason=last.comment or "",
+                "stage {stage_name} was already returned on {when} ({reason}); it must be marked done again "
+                "before it can be decided",
+                when=moment_label(last.decided_at),
+                reason=reason if len(reason) <= 40 else reason[:40] + "…",
                 **_stage(stage),
             )
         if stage.state is not StageState.SUBMITTED:

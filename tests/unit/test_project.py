@@ -374,6 +374,23 @@ def test_two_level_approval_needs_street_office_then_district() -> None:
     assert project.status is ProjectStatus.COMPLETED
 
 
+def test_a_stale_approval_names_when_it_was_returned_and_the_reasons_start() -> None:
+    """A second tab's 通过 after a 退回 with a 5,000-character reason repeated the whole
+    reason in the refusal (two screens of banner). It names the return's time and the
+    reason's first 40 characters."""
+    project = new_project()
+    finish_survey(project)
+    reason = "入户访谈记录不完整，请补充。" + "补" * 5000
+    project.return_stage("needs-survey", PEOPLE["zhaoy"], reason=reason[:5000], now=at("2026-03-23T10:07"))
+    with pytest.raises(Conflict) as refused:
+        project.approve_stage(
+            "needs-survey", PEOPLE["zhaoy"], comment="同意", now=at("2026-03-23T10:09"), calendar=CALENDAR
+        )
+    message = str(refused.value)
+    assert "returned on 2026-03-23 10:07" in message
+    assert reason[:40] + "…" in message and len(message) < 200, message
+
+
 def test_return_at_district_level_voids_the_street_approval() -> None:
     project = new_project()
     _to_acceptance(project)
