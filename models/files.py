@@ -81,6 +81,8 @@ def check_file_content(filename: str, head: bytes, *, field: str | None = None) 
             suffix=suffix or "—",
             accepted=" ".join(ALLOWED_EXTENSIONS),
         )
+    if not head:  # told as what it is, not as a file whose first bytes are wrong
+        raise InvalidInput("{file}: the file is empty (0 bytes)", field=field, file=filename)
     if head.startswith(_EXECUTABLE):
         raise InvalidInput(
             "{file}: the file is a program, not a {suffix} document",
