@@ -192,6 +192,11 @@ def test_return_resubmit_approve_and_the_district_sees_it(browser, world, tmp_pa
     # the page opens at the stage just done, below the line saying so (not under it)
     notice, opened = planner.locator(".done-notice").bounding_box(), stage.bounding_box()
     assert notice and opened and opened["y"] >= notice["y"] + notice["height"], (notice, opened)
+    # tapped, it lets go and no longer covers the page while scrolling
+    position = "e => getComputedStyle(e).position"
+    assert planner.eval_on_selector(".done-notice", position) == "sticky"
+    planner.click(".done-notice")
+    assert planner.eval_on_selector(".done-notice", position) == "static"
     _fits(planner)
     _shot(planner, "planner-project-page-phone")
 
@@ -455,3 +460,22 @@ def test_the_project_page_in_english_fits_a_phone(browser, world) -> None:  # ty
         _shot(page, f"{account}-project-en-phone")
         assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
         page.context.close()
+
+
+def test_the_most_overdue_items_read_on_a_phone_one_item_a_block(browser, world) -> None:  # type: ignore[no-untyped-def]
+    """报表's 逾期最久的事项 squeezed six columns into 390 px: a project's name stood one
+    character a line (16 px wide, 283 px tall). On a phone each item is a block, each
+    value under its column's name, as the audit log's entries are."""
+    _app, server, _ids = world
+    page = _sign_in(browser, server, "zhoux", PHONE)
+    page.goto(f"{server.url}/reports")
+    first = page.locator("table.worst tbody tr").first
+    project = first.locator("td").first
+    box = project.bounding_box()
+    assert box is not None and box["width"] >= PHONE["width"] * 0.75, box
+    labels = first.locator("td").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert any("责任规划师" in label for label in labels), labels
+    _fits(page)
+    _shot(page, "zhoux-reports-most-overdue-phone")

@@ -97,3 +97,13 @@ document.addEventListener("click", function (event) {
   first.scrollIntoView({ block: "center" });
   if (first.matches("input, textarea, select")) { first.focus({ preventScroll: true }); }
 })();
+// The line confirming what was just done stays in view while the page opens at its
+// stage (sticky), then lets go: tapped, or after a few seconds, it stays where it is
+// at the top of the page instead of covering what is read under it while scrolling.
+(function () {
+  var notice = document.querySelector(".done-notice");
+  if (!notice) { return; }
+  function release() { notice.classList.add("released"); }
+  notice.addEventListener("click", release);
+  window.setTimeout(release, 6000);
+})();
