@@ -65,6 +65,13 @@ def test_the_coordinator_suspends_and_resumes_from_the_project_page(web, app: Ap
     detail = show_project(app, project_id)
     assert detail.status == "active" and str(detail.stages[0].timing.due) == "2026-04-21"
     assert "项目恢复" in visible_text(coordinator.get(f"/projects/{project_id}").text)
+    # a second tab's 恢复项目: told it is not suspended, with the way back — not
+    # offered the suspend form (a reason box and a big 暂停项目 button)
+    again = post_form(coordinator, f"/projects/{project_id}", f"/projects/{project_id}/resume", {})
+    shown = visible_text(again.text)
+    assert again.status_code == 422 and "未处于暂停状态" in shown, shown
+    assert "<h1>恢复项目</h1>" in again.text and "返回项目" in shown
+    assert f'action="/projects/{project_id}/suspend"' not in again.text and 'name="reason"' not in again.text
 
 
 def test_a_planner_sees_no_project_forms_and_cannot_post_them(web, app: App, project_id: int) -> None:  # type: ignore[no-untyped-def]

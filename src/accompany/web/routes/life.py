@@ -111,7 +111,11 @@ async def _act(
         await run_in_threadpool(service, page.app, command)
     except AccompanyError as exc:
         exc = choice_not_offered(exc, {name: page._(line) for name, line in (lists or {}).items()})
-        return _show(page, form_name, view, FormErrors.of(exc, page.lang), status_for(exc), values)
+        errors = FormErrors.of(exc, page.lang)
+        # a button of the project page (恢复项目) has no form to show again: its refusal
+        # and the way back, not another form (a stale 恢复项目 was offered 暂停项目's)
+        refused = form_name not in FORMS
+        return _show(page, form_name, view, errors, status_for(exc), values, refused=refused)
     return RedirectResponse(f"/projects/{view.detail.id}", status_code=303)
 
 
@@ -137,7 +141,7 @@ async def resume(request: Request, project_id: str) -> Response:
     return await _act(
         request,
         project_id,
-        "suspend",
+        "resume",
         lambda page, person, pid, form: commands.ResumeProject(project_id=pid, by=person.id),
         commands.resume_project,
     )
