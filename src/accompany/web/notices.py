@@ -42,6 +42,8 @@ _DONE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/projects/\d+/cancel$", "cancelled"),
         (r"^/projects/\d+/handover$", "handed_over"),
         (r"^/projects/\d+/", "saved"),  # edit, parties, migrate, comments, households, files …
+        (r"^/account/delegations$", "delegated"),
+        (r"^/account/delegations/\d+/end$", "delegation_ended"),
         (r"^/account/", "saved"),
     )
 )
@@ -62,6 +64,8 @@ NOTICES = {
     "project_resumed": N_("The project is resumed."),
     "cancelled": N_("The project is cancelled."),
     "handed_over": N_("The project is handed over."),
+    "delegated": N_("Your substitute is named."),
+    "delegation_ended": N_("The delegation is ended."),
     "saved": N_("Saved."),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from ...clock import parse_day
 from ...models.delegation import DELEGATING_ROLES
@@ -123,7 +123,7 @@ async def name_substitute(request: Request) -> Response:
         starts_on = parse_day(str(form.get("from") or "")[:20], page._("First day"))
         ends_on = parse_day(str(form.get("until") or "")[:20], page._("Last day"))
         reason = str(form.get("reason") or "")[:1000] or None
-        delegation_id = await run_in_threadpool(
+        await run_in_threadpool(
             lambda: delegation.delegate(
                 page.app,
                 person.id,
@@ -138,7 +138,9 @@ async def name_substitute(request: Request) -> Response:
         exc = choice_not_offered(exc, {"to": page._("Choose the substitute from the list.")})
         typed = {k: str(form.get(k) or "")[:1000] for k in ("to", "from", "until", "reason")}
         return _show(page, FormErrors.of(exc, page.lang), status_for(exc), values=typed)
-    return _show(page, notice=page._("Delegation #{id} is recorded.", id=delegation_id))
+    # answered by a redirect, so that reloading the page does not send the form again
+    # (a reload named the substitute twice and was refused: 请先结束该代理)
+    return RedirectResponse("/account#delegations", status_code=303)
 
 
 @router.post("/delegations/{delegation_id}/end")
@@ -153,4 +155,4 @@ async def end_substitute(request: Request, delegation_id: str) -> Response:
         await run_in_threadpool(lambda: delegation.end_delegation(page.app, number, by=person.id))
     except AccompanyError as exc:
         return _show(page, FormErrors.of(exc, page.lang), status_for(exc))
-    return _show(page, notice=page._("Delegation #{id} is ended.", id=number))
+    return RedirectResponse("/account#delegations", status_code=303)
