@@ -105,9 +105,12 @@ def test_bad_input_is_refused_and_nothing_changes(people: App, project_id: int, 
     households.load_register(people, other, HEADER, [["9", "1", "101", "50", "1"]], by="zhangl")
     foreign = codes(people, other)[0]
     before = snapshot(people)
-    for code in ("ZZZZZZZZ", "not a code", foreign):
+    for code in ("ZZZZZZZZ", foreign):
         with pytest.raises(NotFound, match="not in this project's register"):
             leave_comment(people, project_id, code, "comment", "好")
+    # text that cannot be a code is told what a code looks like (its shape says nothing of the register)
+    with pytest.raises(InvalidInput, match="not a valid one: a code has 8 letters and digits"):
+        leave_comment(people, project_id, "not a code", "comment", "好")
     with pytest.raises(InvalidInput, match="type your household code"):  # asked for, not looked up
         leave_comment(people, project_id, " ", "comment", "好")
     for text in ("", "   ", "字" * 501, "a\x1b[2J"):

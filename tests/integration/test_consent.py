@@ -120,9 +120,12 @@ def test_unknown_purged_or_other_projects_codes_count_nothing(
     set_published(people, other, by="zhangl")
     foreign = codes(people, other)[0]
     before = snapshot(people)
-    for code in ("ZZZZZZZZ", "not a code", foreign):
+    for code in ("ZZZZZZZZ", foreign):
         with pytest.raises(NotFound, match="not in this project's register"):
             cast_ballot(people, project_id, code, "agree")
+    # text that cannot be a code is told what a code looks like (its shape says nothing of the register)
+    with pytest.raises(InvalidInput, match="not a valid one: a code has 8 letters and digits"):
+        cast_ballot(people, project_id, "not a code", "agree")
     with pytest.raises(InvalidInput, match="type your household code"):  # asked for, not looked up
         cast_ballot(people, project_id, " ", "agree")
     with pytest.raises(InvalidInput, match="not a ballot choice"):

@@ -216,7 +216,7 @@ def test_photos_are_stored_and_paper_answers_by_home(
         answer = uow.session.scalars(select(NeedsAnswerRow)).one()
     assert point.photo_name == "坑.png" and point.photo_size == len(PNG) and answer.recorded_by == "wangrb"
     assert answer.code == survey[0]
-    with pytest.raises(NotFound):  # the public page does not take homes, only codes
+    with pytest.raises(InvalidInput, match="not a valid one"):  # the public page takes codes, not homes
         record_answer(people, project_id, "1-1-102", [menu["无障碍设施"]])
     for person in ("zhaoy", "chenm"):
         with pytest.raises(PermissionDenied):

@@ -107,9 +107,12 @@ def test_bad_scores_comments_and_codes_change_nothing(
     set_published(people, other, by="zhangl")
     foreign = codes(people, other)[0]
     before = snapshot(people)
-    for code in ("ZZZZZZZZ", "not a code", foreign):
+    for code in ("ZZZZZZZZ", foreign):
         with pytest.raises(NotFound, match="not in this project's register"):
             give_answer(people, project_id, code, 4, 4, 4)
+    # text that cannot be a code is told what a code looks like (its shape says nothing of the register)
+    with pytest.raises(InvalidInput, match="not a valid one: a code has 8 letters and digits"):
+        give_answer(people, project_id, "not a code", 4, 4, 4)
     with pytest.raises(InvalidInput, match="type your household code"):  # asked for, not looked up
         give_answer(people, project_id, " ", 4, 4, 4)
     for bad in (0, 6, "4.5", "x", -1):
@@ -135,7 +138,7 @@ def test_paper_answers_by_the_planner_or_coordinator_only(
     by_home = give_answer(people, project_id, "1-1-102", 4, 3, 5, by="zhangl")
     assert by_home.channel == "paper"
     before = snapshot(people)
-    with pytest.raises(NotFound):  # a home is only for paper answers
+    with pytest.raises(InvalidInput, match="not a valid one"):  # a home is only for paper answers
         give_answer(people, project_id, "1-1-103", 4, 4, 4)
     for person in ("zhaoy", "chenm"):
         with pytest.raises(PermissionDenied):

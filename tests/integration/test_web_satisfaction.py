@@ -125,6 +125,34 @@ def test_bad_input_changes_nothing(web: Any, app: App, project_id: int, survey: 
     assert snapshot(app) == before
 
 
+def test_an_expired_form_or_a_mistyped_code_keeps_what_the_resident_typed(
+    web: Any, app: App, project_id: int, survey: list[str]
+) -> None:
+    """A phone tab left open past the form's time, then sent: the three scores and the
+    comment came back empty, and the message said to reload. They come back as typed,
+    with a fresh form to send again at one tap. A code one letter short (or a home typed
+    as 5-1-101) was wiped from the field and told "not in the register"; it stays as
+    typed and is told what a code looks like."""
+    resident = client(web)
+    before = snapshot(app)
+    expired = _answer(resident, project_id, survey[0], (4, 3, 5), comment="令牌过期测试", token="expired")
+    assert expired.status_code == 403
+    shown = visible_text(expired.text)
+    assert "your answers are filled in again below" in shown and "令牌过期测试" in expired.text
+    for name, score in (("content", 4), ("process", 3), ("management", 5)):
+        assert re.search(rf'name="{name}" value="{score}"[^>]*checked', expired.text), name
+    retried = _answer(resident, project_id, survey[0], (4, 3, 5), token=_token(expired.text))
+    assert retried.status_code == 303
+    after = snapshot(app)
+    for typed in (survey[1][:-1], "5-1-101"):
+        short = _answer(resident, project_id, typed, (4, 4, 4))
+        shown = visible_text(short.text)
+        assert short.status_code == 400, shown
+        assert "is not a valid one: a code has 8 letters and digits" in shown, shown
+        assert f'name="code" value="{typed}"' in short.text or f'value="{typed}"' in short.text
+    assert snapshot(app) == after != before
+
+
 def test_a_script_in_the_comment_is_shown_escaped(
     web: Any, app: App, project_id: int, survey: list[str]
 ) -> None:

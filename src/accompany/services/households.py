@@ -18,9 +18,11 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, union, update
 
 from ..db.orm import BallotRow, CommentRow, HouseholdRow, NeedsAnswerRow, ProjectRow, SatisfactionRow
-from ..models.errors import InvalidInput, NotFound
+from ..models.errors import InvalidInput, Localized, NotFound
 from ..models.events import SYSTEM_ACTOR, Event, EventKind
 from ..models.households import (
+    CODE_LENGTH,
+    CODE_NEVER,
     Household,
     RegisterRejected,
     address_label,
@@ -147,9 +149,20 @@ def check_access(app: App, project_id: int, by: str) -> None:
 RESIDENT_ACTOR = "resident"
 
 
-def unknown_household(text: str) -> NotFound:
+def unknown_household(text: str) -> NotFound | InvalidInput:
     """The one message for a code that is unknown, purged or another project's —
-    nothing said of which."""
+    nothing said of which. A text that cannot be a code at all (one letter short, a
+    0 for an O, a home typed as 5-1-101) is told what a code looks like instead: its
+    shape alone, which says nothing of the register."""
+    if normalise_code(text or "") is None:
+        return InvalidInput(
+            "household code '{code}' is not a valid one: a code has {length} letters and digits "
+            "(never {never}), as printed on your slip",
+            field="code",
+            code=(text or "").strip()[:12],
+            length=CODE_LENGTH,
+            never=Localized("、".join(CODE_NEVER), ", ".join(CODE_NEVER)),
+        )
     return NotFound(
         "household code '{code}' is not in this project's register — check the slip and type it again",
         field="code",

@@ -45,7 +45,7 @@ def public_comments_context(app, page: PublicPage, code: str = "") -> dict:  # t
     if view is None:
         return {"comments": None}
     token = public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time())
-    return {"comments": view, "comments_token": token, "comment_code": normalise_code(code) or ""}
+    return {"comments": view, "comments_token": token, "comment_code": normalise_code(code) or code.strip()}
 
 
 @router.post("/public/projects/{project_id}/comments")
@@ -100,7 +100,9 @@ async def public_comment(request: Request, project_id: str) -> Response:
     if not _same_origin(request) or not public_form_matches(
         form_secret(app.settings), _purpose(number), time.time(), token if isinstance(token, str) else None
     ):
-        message = translate("The form has expired: reload the page and send your comment again.", lang)
+        message = translate(
+            "The form had expired: your comment is filled in again below; send it once more.", lang
+        )
         return await run_in_threadpool(answer, 403, message=message)
     try:
         receipt = await run_in_threadpool(lambda: leave_comment(app, number, code, kind, text))

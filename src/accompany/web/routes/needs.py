@@ -58,7 +58,7 @@ def public_needs_context(app: App, page: PublicPage, code: str, lang: str) -> di
         context.update(
             needs_menu=page.needs_menu,
             needs_token=public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time()),
-            needs_code=normalise_code(code) or "",
+            needs_code=normalise_code(code) or code.strip(),
             point_slots=range(1, MAX_POINTS + 1),
             point_categories=point_categories(lang),
             max_comment=MAX_COMMENT,

@@ -210,7 +210,11 @@ def ballot_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no
         return {"tally": None}
     token = public_form_token(form_secret(app.settings), _purpose(page.project.id), time.time())
     # the code goes into the form only while there is one to fill in
-    return {"tally": tally, "token": token, "code": (normalise_code(code) or "") if tally.open else ""}
+    return {
+        "tally": tally,
+        "token": token,
+        "code": (normalise_code(code) or code.strip()) if tally.open else "",
+    }
 
 
 def page_context(app, page: PublicPage, lang: str, code: str = "") -> dict:  # type: ignore[no-untyped-def]

@@ -49,7 +49,7 @@ def survey_context(app, page: PublicPage, code: str) -> dict:  # type: ignore[no
     return {
         "survey": survey,
         "survey_token": token,
-        "survey_code": (normalise_code(code) or "") if survey.open else "",
+        "survey_code": (normalise_code(code) or code.strip()) if survey.open else "",
         "scores": SCORES,
     }
 
@@ -68,7 +68,12 @@ async def public_answer(request: Request, project_id: str) -> Response:
     code = str(form.get("code") or "")[:40]
 
     def answer(
-        status: int, *, message: str = "", done: str = "", refused: FormErrors | None = None
+        status: int,
+        *,
+        message: str = "",
+        done: str = "",
+        refused: FormErrors | None = None,
+        keep: bool = False,
     ) -> Response:
         page = read_page(app, number)
         if page is None:
@@ -88,7 +93,8 @@ async def public_answer(request: Request, project_id: str) -> Response:
                 survey_done=done,
                 # a refused answer comes back as typed, each problem next to its question
                 survey_errors=refused,
-                survey_values=_typed(form) if refused else None,
+                # …and so does one sent with an expired form: the resident sends it again
+                survey_values=_typed(form) if refused or keep else None,
                 **context,
             )
         response.headers["Cache-Control"] = "no-store"
@@ -103,8 +109,10 @@ async def public_answer(request: Request, project_id: str) -> Response:
     if not _same_origin(request) or not public_form_matches(
         form_secret(app.settings), _purpose(number), time.time(), token if isinstance(token, str) else None
     ):
-        message = translate("The form has expired: reload the page and answer again.", lang)
-        return await run_in_threadpool(answer, 403, message=message)
+        message = translate(
+            "The form had expired: your answers are filled in again below; send them once more.", lang
+        )
+        return await run_in_threadpool(answer, 403, message=message, keep=True)
     try:
         receipt = await run_in_threadpool(
             lambda: give_answer(
