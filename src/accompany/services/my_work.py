@@ -293,9 +293,12 @@ def _awaiting_signature(uow: UnitOfWork, party: Person) -> list[Any]:
 def _work_items(app: App, uow: UnitOfWork, rows: list[Any], today: dt.date) -> list[WorkItem]:
     calendar = app.calendar
     returned = _last_returns(uow, [r.stage_id for r in rows if r.round > 1])
+    passed_on = _passed_to_district(uow, [r for r in rows if r.waiting_for == "district"])
     stage_names = load_stage_names(app, uow, {r.template_pk for r in rows}, app.lang)
     items = []
     for r in rows:
+        # the district waits from the street office's approval, not from the submission
+        waiting_since = passed_on.get(r.stage_id, r.submitted_at)
         item = WorkItem(
             project_id=r.project_id,
             project=r.project,
@@ -313,7 +316,7 @@ def _work_items(app: App, uow: UnitOfWork, rows: list[Any], today: dt.date) -> l
             waiting_for=r.waiting_for,
             submitted_at=local(r.submitted_at),
             waiting_working_days=(
-                calendar.working_days_late(local_date(r.submitted_at), today).days if r.submitted_at else None
+                calendar.working_days_late(local_date(waiting_since), today).days if waiting_since else None
             ),
         )
         back = returned.get(r.stage_id)
@@ -377,6 +380,24 @@ def _by_submission(item: WorkItem) -> dt.datetime:
 def _by_deadline(item: WorkItem) -> tuple[int, dt.date]:
     due = item.timing.due or dt.date.max
     return (0 if item.timing.overdue else 1, due)
+
+
+def _passed_to_district(uow: UnitOfWork, rows: list[Any]) -> dict[int, dt.datetime]:
+    """When each stage waiting for the district was passed on to it: the street
+    office's approval in the stage's current round."""
+    if not rows:
+        return {}
+    rounds = {r.stage_id: r.round for r in rows}
+    found = uow.session.execute(
+        select(ApprovalRow.stage_id, ApprovalRow.round, func.max(ApprovalRow.decided_at))
+        .where(
+            ApprovalRow.stage_id.in_(list(rounds)),
+            ApprovalRow.level == "street-office",
+            ApprovalRow.decision == "approved",
+        )
+        .group_by(ApprovalRow.stage_id, ApprovalRow.round)
+    ).all()
+    return {stage_id: at for stage_id, round_, at in found if rounds.get(stage_id) == round_}
 
 
 def _last_returns(uow: UnitOfWork, stage_ids: list[int]) -> dict[int, Any]:
