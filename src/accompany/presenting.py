@@ -158,11 +158,12 @@ def event_summary(kind: str, data: Mapping[str, Any], evidence_labels: Mapping[s
         return migration_summary(data, lang)
     if kind == "project.edited":
         what = {"name": _("name"), "community": _("community")}
+        colon = "：" if lang == "zh" else ": "  # a Chinese line takes the full-width colon
         parts = [
-            f"{what.get(key, key)}: {before} → {after}"
+            f"{what.get(key, key)}{colon}{before} → {after}"
             for key, (before, after) in (data.get("changes") or {}).items()
         ]
-        parts += [f"{what}: {before} → {after}" for what, before, after in party_changes(data, lang)]
+        parts += [f"{what}{colon}{before} → {after}" for what, before, after in party_changes(data, lang)]
         return "；".join(parts) if lang == "zh" else "; ".join(parts)
     if kind == "households.loaded":
         return _(

@@ -178,7 +178,7 @@ def test_the_start_form_names_the_parties(web, app: App) -> None:  # type: ignor
     assert "design" not in {p.role for p in show_project(app, project_id).parties}
     # the history says who was named and who taken off, by name
     history = visible_text(coordinator.get(f"/projects/{project_id}/events").text)
-    assert "设计单位: — → 示例设计院" in history and "设计单位: 示例设计院 → —" in history
+    assert "设计单位：— → 示例设计院" in history and "设计单位：示例设计院 → —" in history
     assert "竣工验收需由设计单位签署，本项目尚未指定。" in visible_text(
         coordinator.get(f"/projects/{project_id}").text
     )

@@ -202,6 +202,10 @@ def test_a_second_tab_neither_undoes_nor_overwrites_the_first(web, app: App, pro
     assert b.status_code == 303
     now = show_project(app, project_id)
     assert (now.name, now.community) == ("太阳宫口袋公园（A）", "夏家园社区")
+    # the audit log reads each change with a Chinese colon (名称: read as English)
+    history = visible_text(coordinator.get(f"/projects/{project_id}").text)
+    assert f"名称：{detail.name} → 太阳宫口袋公园（A）" in history and "名称: " not in history
+    assert "责任规划师：王若冰" in visible_text(coordinator.get(f"/projects/{project_id}/handover").text)
     before = snapshot(app)
     c = post_form(coordinator, url, url, {**old, "name": "太阳宫口袋公园（C）", "community": "夏家园社区"})
     shown = visible_text(c.text)
