@@ -37,6 +37,8 @@ STAGE_STATES = {
     "in_progress": N_("In progress"),
     "submitted": N_("Awaiting approval"),
     "approved": N_("Approved"),
+    # shown, not stored: an open stage of a cancelled project (its state is kept as it was)
+    "stopped": N_("Stopped with the project"),
 }
 PROJECT_STATUSES = {
     "active": N_("Active"),

@@ -107,8 +107,13 @@ def test_change_of_planner_and_cancel_from_the_web(web, app: App, project_id: in
         {"reason": "居民反对"},
     )
     assert cancelled.status_code == 303
-    page = visible_text(coordinator.get(f"/projects/{project_id}").text)
+    html = coordinator.get(f"/projects/{project_id}").text
+    page = visible_text(html)
     assert "已取消" in page and "居民反对" in page
+    # its open stage read 进行中 under a green, success-looking notice
+    survey = html.split('id="stage-needs-survey"', 1)[1].split("</header>", 1)[0]
+    assert "已随项目终止" in survey and "进行中" not in survey
+    assert 'class="notice project-status caution"' in html
     listed = visible_text(coordinator.get("/projects?state=cancelled").text)
     assert "已取消" in listed and "居民反对" in listed
 
