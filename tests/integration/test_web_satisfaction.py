@@ -273,7 +273,7 @@ def test_a_public_form_address_opened_as_a_page_leads_back_to_the_public_page(
         )
         text = visible_text(opened.text)
         assert opened.status_code == 405 and opened.headers["allow"] == "POST"
-        assert "<title>此地址只用于提交表单 · accompany</title>" in opened.text
+        assert "<title>此地址只用于提交表单 · 陪伴式服务</title>" in opened.text
         assert "我的待办" not in text and "登录" not in text and "/signin" not in opened.text
         assert f'href="/public/projects/{project_id}?code={survey[0]}&amp;lang=zh"' in opened.text, form
     english = resident.get(f"/public/projects/{project_id}/satisfaction?code={survey[1]}&lang=en")

@@ -369,3 +369,19 @@ def test_a_form_field_over_the_parsers_limit_is_told_in_the_readers_words(web) -
     assert refused.status_code == 413
     shown = visible_text(refused.text)
     assert "表单中有一项内容过大" in shown and "exceeded" not in shown
+
+
+def test_page_titles_name_the_product_in_the_persons_language(web, project_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Every tab and every share card ended in "· accompany", the English package name:
+    a page's title ends in the product's name as people read it, said once."""
+    import re
+
+    def title(c, url: str) -> str:  # type: ignore[no-untyped-def]
+        return re.search(r"<title>(.*?)</title>", c.get(url).text, re.S).group(1)  # type: ignore[union-attr]
+
+    titles = {"/signin": title(client(web), "/signin")}
+    planner = sign_in(web, "wangrb")
+    titles |= {url: title(planner, url) for url in ("/", f"/projects/{project_id}", "/no-such-page")}
+    assert all(t.endswith("陪伴式服务") and "accompany" not in t for t in titles.values()), titles
+    assert titles[f"/projects/{project_id}"].startswith("太阳宫北街口袋公园更新 · "), titles
+    assert all(t.count("陪伴式服务") == 1 for t in titles.values()), titles
