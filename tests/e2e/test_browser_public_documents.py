@@ -78,6 +78,8 @@ def test_the_planner_makes_a_file_public_and_a_resident_reads_it_with_the_countd
     planner.goto(f"{server.url}/projects/{project}#stage-needs-survey")
     item = planner.locator("ul.files li").filter(has_text="太阳宫北街问题地图.pdf")
     # one tap asks first (it reaches residents at once): cancelled, nothing is published
+    # the button says what it does (设为公开): 「公开」 read as a status, as if it already were
+    assert item.locator("form.attachment-public button").inner_text().strip() == "设为公开"
     asked: list[str] = []
     planner.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     item.locator("form.attachment-public button").click()

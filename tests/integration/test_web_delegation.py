@@ -93,6 +93,9 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
     # a planner has no substitute form
     planner = sign_in(web, "wangrb")
     assert 'action="/account/delegations"' not in planner.get("/account").text
+    # …nor the section that told her a substitute would approve for her street
+    assert "我不在时的代理人" not in visible_text(planner.get("/account").text)
+    assert "我不在时的代理人" in visible_text(c.get("/account").text)
 
 
 def test_a_substitutes_work_lists_what_waits_for_whoever_they_stand_in_for(
