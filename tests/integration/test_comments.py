@@ -16,6 +16,7 @@ from accompany.bootstrap import App
 from accompany.clock import FixedClock
 from accompany.db.orm import EventRow, HouseholdRow, StageRow
 from accompany.models.comments import CommentsClosed
+from accompany.models.deadlines import LOCAL_TZ
 from accompany.models.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from accompany.services import commands, households
 from accompany.services.audit import verify_log
@@ -192,6 +193,8 @@ def test_paper_comments_and_answers_by_the_planner_or_coordinator(
     assert view.items[0].answer == "车棚保留，原址扩建" and view.answered == 1
     # still answered when it was first answered: the quarter's report does not change
     assert view.items[0].answered_at == answered_at
+    # …and the change is dated, so that nobody reads the new text as written on the first day
+    assert view.items[0].amended_on == people.now().astimezone(LOCAL_TZ).date() != view.items[0].answered_on
     events = _events(people)
     assert [e.kind for e in events] == ["comments.left", "comments.answered", "comments.answer_amended"]
     assert events[0].data["channel"] == "paper" and events[0].actor == "zhangl"

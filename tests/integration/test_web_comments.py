@@ -7,6 +7,7 @@ takes answers (once; another street's planner gets 404)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from accompany.bootstrap import App
 from accompany.clock import FixedClock
+from accompany.models.deadlines import LOCAL_TZ
 from accompany.services import households
 from accompany.services.comments import list_comments
 from accompany.services.public import set_published
@@ -192,6 +194,15 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
     assert "保留 &lt;b&gt;大树&lt;/b&gt;" in public.text and "answered: 1" in visible_text(public.text)
     log = planner.get(url).text
     assert "&lt;script&gt;" in log and SCRIPT not in log
+    # the author changes her answer later: both pages date the change
+    app.clock.moment += dt.timedelta(hours=2)  # type: ignore[attr-defined]
+    changed = post_form(
+        planner, url, f"/projects/{project_id}/comments/{target}/answer", {"text": "保留大树", "amend": "1"}
+    )
+    assert changed.status_code == 303
+    day = app.now().astimezone(LOCAL_TZ).date().isoformat()
+    assert f"（{day} 修改）" in visible_text(planner.get(url).text)
+    assert f"（{day} 修改）" in visible_text(client(web).get(f"/public/projects/{project_id}").text)
 
 
 def test_marking_the_stage_done_waits_for_every_objection(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from ..db.orm import CommentRow, HouseholdRow
+from ..db.orm import CommentRow, EventRow, HouseholdRow
 from ..models.comments import (
     KIND_LABELS,
     Channel,
@@ -81,6 +81,7 @@ class CommentView(BaseModel):
     answered_by: str | None
     answered_at: dt.datetime | None
     answered_on: dt.date | None = None  # Beijing date
+    amended_on: dt.date | None = None  # the answer's last change (answered_on stays the first)
     building: str | None = None  # signed-in views only
     unit: str | None = None
     amendable: bool = False  # the viewer wrote its answer
@@ -358,6 +359,21 @@ def public_comments(app: App, project_id: int) -> CommentsView | None:
         return comments_view(uow, project, comments_stage(project), public=True, today=local_date(app.now()))
 
 
+def _answers_amended(uow: UnitOfWork, project_id: int | None) -> dict[int, dt.datetime]:
+    """When each comment's answer was last changed (its amendments are in the log;
+    the row keeps the first answer's moment, which the quarter's report counts)."""
+    latest: dict[int, dt.datetime] = {}
+    for data, at in uow.session.execute(
+        select(EventRow.data, EventRow.occurred_at).where(
+            EventRow.project_id == project_id, EventRow.kind == EventKind.ANSWER_AMENDED.value
+        )
+    ):
+        comment = int(data.get("comment") or 0)
+        if comment and (comment not in latest or at > latest[comment]):
+            latest[comment] = at
+    return latest
+
+
 def comments_view(
     uow: UnitOfWork,
     project: Project,
@@ -378,6 +394,7 @@ def comments_view(
     )
     rows = uow.session.execute(query).all()
     counts = count((Kind(r.kind), r.answered_by is not None) for r, _, _ in rows)
+    amended = _answers_amended(uow, project.id) if any(r.answered_by for r, _, _ in rows) else {}
     items = []
     for row, building, unit in rows:
         if open_only and row.answered_by is not None:
@@ -397,6 +414,7 @@ def comments_view(
                 answered_by=None if public else row.answered_by,
                 answered_at=row.answered_at,
                 answered_on=local_date(row.answered_at) if row.answered_at else None,
+                amended_on=local_date(amended[row.id]) if row.id in amended else None,
                 building=None if public else building,
                 unit=None if public else unit,
             )
