@@ -210,7 +210,9 @@ async def start(request: Request) -> Response:
             # no planner chosen: the rules are asked with one of the planners the form
             # offers, so that they still check the rest (an empty community); what they
             # say of that planner is not told
-            unsure = ("deadline.",) if start_day is None else ()
+            # without a start the rules were asked with today's: what they say of a typed
+            # deadline (later than the start?) is unsure, a deadline left out is not
+            unsure = tuple(f"deadline.{key}" for key in deadlines) if start_day is None else ()
             asked = command
             if not planner:
                 offered = worklists.filter_choices(page.app, person).planners
