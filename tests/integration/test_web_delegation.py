@@ -55,6 +55,12 @@ def test_name_a_substitute_see_it_and_end_it(web, app: App, project_id: int, evi
         c, "/account", "/account/delegations", {"to": "", "from": "2026-03-05", "until": "2026-03-20"}
     )
     assert nobody.status_code == 400 and "请选择代理人" in visible_text(nobody.text)
+    # sent empty: every missing field at once, each next to its field (it told the
+    # substitute only, then the dates in the next round)
+    empty = post_form(c, "/account", "/account/delegations", {"to": "", "from": "", "until": ""})
+    shown = visible_text(empty.text)
+    assert empty.status_code == 400 and "有 3 处需要修改" in shown, shown
+    assert 'id="error-from"' in empty.text and 'id="error-until"' in empty.text
     done = post_form(
         c,
         "/account",

@@ -7,13 +7,12 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from ...clock import parse_day
 from ...models.delegation import DELEGATING_ROLES
-from ...models.errors import AccompanyError, InvalidInput, together
+from ...models.errors import AccompanyError, InvalidInput, Refusals, together
 from ...services import accounts, delegation
 from ..context import page_for, record_id
 from ..errors import status_for
-from ..forms import FormErrors, choice_not_offered, text
+from ..forms import FormErrors, choice_not_offered, day, text
 from ..rendering import render
 
 router = APIRouter(prefix="/account")
@@ -117,11 +116,17 @@ async def name_substitute(request: Request) -> Response:
     form = await request.form()
     page.check_csrf(form)
     try:
-        substitute = text(form, "to", limit=64, lang=page.lang, label=page._("Substitute")).strip()
-        if not substitute:  # not "the directory has no ''" (404): nobody was chosen
-            raise InvalidInput(page._("Choose the substitute."), field="to")
-        starts_on = parse_day(str(form.get("from") or "")[:20], page._("First day"))
-        ends_on = parse_day(str(form.get("until") or "")[:20], page._("Last day"))
+        # every field the form finds wrong at once (it told the substitute, then the dates)
+        checks = Refusals()
+        substitute = (
+            checks.check(text, form, "to", limit=64, lang=page.lang, label=page._("Substitute")) or ""
+        ).strip()
+        if not substitute and not checks.errors:  # not "the directory has no ''" (404): nobody was chosen
+            checks.errors.append(InvalidInput(page._("Choose the substitute."), field="to"))
+        starts_on = checks.check(day, str(form.get("from") or "")[:20], "from", page.lang)
+        ends_on = checks.check(day, str(form.get("until") or "")[:20], "until", page.lang)
+        checks.raise_any()
+        assert starts_on is not None and ends_on is not None
         reason = str(form.get("reason") or "")[:1000] or None
         await run_in_threadpool(
             lambda: delegation.delegate(
