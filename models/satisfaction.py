@@ -241,6 +241,7 @@ def satisfaction_evidence(
     computed: dict[str, int | float] = {respondents_key: result.respondents}
     if result.satisfaction_pct is not None:
         computed[satisfied_key] = result.satisfaction_pct
+    differing = Refusals()  # both figures told at once, each next to its field
     for key, value in computed.items():
         given = typed.get(key)
         if given is None:
@@ -250,14 +251,17 @@ def satisfaction_evidence(
         except ValueError:
             same = False
         if not same:
-            raise InvalidInput(
-                "evidence {key} is computed from the residents' answers ({computed}); "
-                "the typed {value} differs",
-                field=f"evidence.{key}",
-                key=(labels or {}).get(key, key),
-                computed=value,
-                value=str(given)[:20],
+            differing.errors.append(
+                InvalidInput(
+                    "evidence {key} is computed from the residents' answers ({computed}); "
+                    "the typed {value} differs",
+                    field=f"evidence.{key}",
+                    key=(labels or {}).get(key, key),
+                    computed=value,
+                    value=str(given)[:20],
+                )
             )
+    differing.raise_any()
     return computed
 
 

@@ -144,7 +144,7 @@ def test_a_resident_answers_on_a_phone_and_the_list_follows(browser, world, tmp_
     planner.goto(f"{server.url}/projects/{project_id}/stages/needs-list/done")
     planner.fill("input[name='evidence.needs_items']", "12")
     planner.click("form[enctype] button[type=submit]")
-    assert "需求条目数 由居民答卷计算得出（3）" in planner.inner_text("main")
+    assert "「需求条目数」由居民答卷计算得出（3）" in planner.inner_text("main")
     planner.fill("input[name='evidence.needs_items']", "3")
     planner.click("form[enctype] button[type=submit]")
     planner.wait_for_url(re.compile(rf"/projects/{project_id}(#.*)?$"))

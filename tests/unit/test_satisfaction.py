@@ -148,6 +148,10 @@ def test_the_evidence_follows_the_answers() -> None:
     for typed in ({"respondents": 4}, {"satisfaction_pct": 70}, {"satisfaction_pct": "many"}):
         with pytest.raises(InvalidInput, match="computed from the residents' answers"):
             satisfaction_evidence(typed, result, **keys)
+    # both figures wrong: both told at once, each with its field (one a round before)
+    with pytest.raises(InvalidInput) as both:
+        satisfaction_evidence({"respondents": 5, "satisfaction_pct": -5}, result, **keys)
+    assert both.value.fields == ("evidence.respondents", "evidence.satisfaction_pct")
 
 
 def test_the_template_declares_the_survey_on_a_stage_with_its_evidence() -> None:
