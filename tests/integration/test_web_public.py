@@ -100,6 +100,13 @@ def _needs_answer(resident, project_id: int, code: str, need: int):  # type: ign
     )
 
 
+def test_the_timelines_dates_never_break_inside(people: App, published: int) -> None:
+    """On a phone the timeline read "2026-07-" at a line's end and "08 开始" on the next:
+    each date stays on one line with its word."""
+    html = client(create_web_app(people)).get(f"/public/projects/{published}").text
+    assert re.search(r'<span class="nowrap">\d{4}-\d\d-\d\d 开始</span>', html), html
+
+
 def test_two_server_processes_share_the_answers_limit(
     people: App, published: int, db_url: str, settings: Settings, clock: FixedClock
 ) -> None:
