@@ -478,4 +478,8 @@ def test_the_most_overdue_items_read_on_a_phone_one_item_a_block(browser, world)
     )
     assert any("责任规划师" in label for label in labels), labels
     _fits(page)
+    # the quarter's list shows its choice whole (2026年第二季度 was cut on a phone)
+    fits = "s => s.scrollWidth <= s.clientWidth + 1"
+    assert page.eval_on_selector("select[name=quarter]", "s => s.getBoundingClientRect().width") >= 300
+    assert page.eval_on_selector("select[name=quarter]", fits)
     _shot(page, "zhoux-reports-most-overdue-phone")
