@@ -203,6 +203,14 @@ def test_the_project_page_shows_households_records_paper_and_takes_answers(
     day = app.now().astimezone(LOCAL_TZ).date().isoformat()
     assert f"（{day} 修改）" in visible_text(planner.get(url).text)
     assert f"（{day} 修改）" in visible_text(client(web).get(f"/public/projects/{project_id}").text)
+    # a refused change keeps its box open, with what was typed and the reason under it
+    # (it closed, showing the old answer, the reason above it)
+    too_long = post_form(
+        planner, url, f"/projects/{project_id}/comments/{target}/answer", {"text": "长" * 1001, "amend": "1"}
+    )
+    box = re.search(r"<details open>.*?</details>", too_long.text, re.S)
+    assert too_long.status_code == 400 and box is not None
+    assert "长" * 1001 in box.group(0) and 'class="error"' in box.group(0)
 
 
 def test_marking_the_stage_done_waits_for_every_objection(

@@ -118,7 +118,9 @@ async def public_comment(request: Request, project_id: str) -> Response:
 # -- the signed-in project page ------------------------------------------------------------------
 
 
-def _project_page(page, person, number: int, status: int, error: str, comment_id: int | None):  # type: ignore[no-untyped-def]
+def _project_page(
+    page, person, number: int, status: int, error: str, comment_id: int | None, typed: str = ""
+):  # type: ignore[no-untyped-def]
     from ...presenting import event_summary
     from .projects import EVENTS_PAGE, residents_context
 
@@ -138,6 +140,7 @@ def _project_page(page, person, number: int, status: int, error: str, comment_id
         **residents_context(view, page),
         comment_error=error,
         comment_error_id=comment_id,
+        comment_typed=typed,  # an answer refused comes back as typed, its box open
     )
 
 
@@ -202,7 +205,8 @@ async def answer(request: Request, project_id: str, comment_id: str) -> Response
             _project_page, page, person, number, 404, error_text(exc, page.lang), comment
         )
     except AccompanyError as exc:
+        typed = str(form.get("text") or "")[:MAX_FORM_TEXT]
         return await run_in_threadpool(
-            _project_page, page, person, number, status_for(exc), error_text(exc, page.lang), comment
+            _project_page, page, person, number, status_for(exc), error_text(exc, page.lang), comment, typed
         )
     return RedirectResponse(f"/projects/{number}#comment-{comment}", status_code=303)
