@@ -586,9 +586,9 @@ class ActorCoordinatesWholeProject(ProjectRule):
 
 
 class ActorMayCancel(ProjectRule):
-    """A coordinator of the project's street cancels a project none of whose stages
-    is approved yet; once the street office has approved a stage, only the street
-    office of the project's street cancels it."""
+    """A coordinator of the project's street or the street office of the project's
+    street cancels it (which of them, once a stage is approved: see
+    :class:`ApprovedOnlyByTheStreetOffice`)."""
 
     def check(self, attempt: ProjectAttempt) -> None:
         project, actor = attempt.project, attempt.actor
@@ -611,8 +611,17 @@ class ActorMayCancel(ProjectRule):
         coordinator_may_act(
             actor, project.district, project.street, attempt.action, street_name=_where(project)
         )
-        if project.status in (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED):
-            return  # told by its state (ProjectNotFinal), not sent to the street office
+
+
+class ApprovedOnlyByTheStreetOffice(ProjectRule):
+    """Once the street office has approved a stage, only the street office cancels the
+    project, not a coordinator. Checked after the project's state: a completed or
+    cancelled project is told as such, not sent to the street office."""
+
+    def check(self, attempt: ProjectAttempt) -> None:
+        project, actor = attempt.project, attempt.actor
+        if actor.role is not Role.COORDINATOR:
+            return
         approved = [s for s in project.stages.values() if s.state is StageState.APPROVED]
         if approved:
             names = [s.spec for s in approved if s.spec is not None]
@@ -692,7 +701,12 @@ PROJECT_RULES: dict[Action, tuple[ProjectRule, ...]] = {
         ProjectNotFinal(),
         ProjectIsSuspended(),
     ),
-    Action.CANCEL: (ProjectActorIsActive(), ActorMayCancel(), ProjectNotFinal()),
+    Action.CANCEL: (
+        ProjectActorIsActive(),
+        ActorMayCancel(),
+        ProjectNotFinal(),
+        ApprovedOnlyByTheStreetOffice(),
+    ),
     Action.HANDOVER: (ProjectActorIsActive(), ActorCoordinatesWholeProject(), ProjectNotFinal()),
     Action.EDIT: (ProjectActorIsActive(), ActorCoordinatesWholeProject(), ProjectNotFinal()),
     # the project's state is one of the move's own refusals (models.migration)

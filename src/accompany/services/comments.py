@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from ..db.orm import CommentRow, EventRow, HouseholdRow
+from ..db.orm import CommentRow, HouseholdRow
 from ..models.comments import (
     KIND_LABELS,
     Channel,
@@ -362,16 +362,14 @@ def public_comments(app: App, project_id: int) -> CommentsView | None:
 def _answers_amended(uow: UnitOfWork, project_id: int | None) -> dict[int, dt.datetime]:
     """When each comment's answer was last changed (its amendments are in the log;
     the row keeps the first answer's moment, which the quarter's report counts)."""
-    latest: dict[int, dt.datetime] = {}
-    for data, at in uow.session.execute(
-        select(EventRow.data, EventRow.occurred_at).where(
-            EventRow.project_id == project_id, EventRow.kind == EventKind.ANSWER_AMENDED.value
-        )
-    ):
-        comment = int(data.get("comment") or 0)
-        if comment and (comment not in latest or at > latest[comment]):
-            latest[comment] = at
-    return latest
+    if project_id is None:
+        return {}
+    # in the log's order: a later amendment of a comment replaces an earlier one
+    return {
+        int(row.data["comment"]): row.occurred_at
+        for row in uow.events.for_project(project_id, (EventKind.ANSWER_AMENDED.value,))
+        if row.data.get("comment")
+    }
 
 
 def comments_view(
