@@ -210,6 +210,14 @@ _TABLES = {
 }
 
 
+def shown_stage_state(state: str, project_status: str) -> str:
+    """A stage's state as a page shows it: an open stage of a cancelled project is
+    "stopped" with it (its stored state stays as it was; it read 进行中)."""
+    if project_status == "cancelled" and state in ("in_progress", "submitted"):
+        return "stopped"
+    return state
+
+
 def label(table: str, code: str | None, lang: str) -> str:
     """The label of ``code`` in ``table`` (one of role, state, status, level,
     decision, extension, withdrawal, channel, event, project_state, notification,

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from ..i18n import translate
-from ..labels import label
+from ..labels import label, shown_stage_state
 from ..models.deadlines import LOCAL_TZ
 from ..models.delegation import on_behalf_label
 from ..models.report import quarter_name
@@ -38,6 +38,7 @@ def environment() -> Environment:
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
     env.filters["size"] = format_size
+    env.filters["shown_state"] = shown_stage_state  # {{ s.state|shown_state(project_status) }}
     return env
 
 
